@@ -1,0 +1,28 @@
+// The command layer: commands know nothing of Slack or the terminal. An adapter parses the
+// caller's text with `parse`, checks `access`, then calls `run` with the services in ctx.
+import type { Reply } from '../src/reply/reply.js';
+import type { Services } from '../src/services.js';
+
+export interface Caller {
+  /** Slack user id, or a local name ("cli", "shell") for terminal adapters. */
+  id: string;
+  /** Local adapters (CLI, shell) run as the machine's operator and skip access lists. */
+  local: boolean;
+  channel?: string;
+}
+
+export type ParseResult<A> = { ok: true; args: A } | { ok: false; error: string };
+
+export interface Command<A = unknown> {
+  name: string;
+  summary: string;
+  /** Usage lines without the leading slash, e.g. "spend [PERIOD] [by provider|model|user|route] [csv]". */
+  usage: string;
+  /** Key of config.access that limits who may run it; absent = everyone. */
+  access?: string;
+  parse(text: string): ParseResult<A>;
+  run(args: A, services: Services, caller: Caller): Promise<Reply>;
+}
+
+/** Erases the argument type so commands of different shapes fit in one list. */
+export const defineCommand = <A>(command: Command<A>): Command<unknown> => command as Command<unknown>;

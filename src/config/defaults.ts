@@ -1,0 +1,51 @@
+// Built-in providers and aliases (DOMAIN §1). A config file adds to or overrides these by name.
+import type { ConfigFile } from './schema.js';
+
+export const DEFAULT_PROVIDERS: NonNullable<ConfigFile['providers']> = {
+  deepseek: { base_url: 'https://api.deepseek.com', api_key_env: 'DEEPSEEK_API_KEY' },
+  'qwen-intl': { base_url: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1', api_key_env: 'DASHSCOPE_API_KEY' },
+  moonshot: { base_url: 'https://api.moonshot.ai/v1', api_key_env: 'MOONSHOT_API_KEY' },
+  zai: { base_url: 'https://api.z.ai/api/paas/v4', api_key_env: 'ZAI_API_KEY' },
+  openrouter: { base_url: 'https://openrouter.ai/api/v1', api_key_env: 'OPENROUTER_API_KEY', gateway: true },
+};
+
+export const DEFAULT_MODELS: NonNullable<ConfigFile['models']> = {
+  'deepseek-v4-flash': {
+    routes: [
+      { provider: 'deepseek', model: 'deepseek-v4-flash' },
+      { provider: 'openrouter', model: 'deepseek/deepseek-v4-flash' },
+    ],
+  },
+  'deepseek-v4-pro': {
+    routes: [
+      { provider: 'deepseek', model: 'deepseek-v4-pro' },
+      { provider: 'openrouter', model: 'deepseek/deepseek-v4-pro' },
+    ],
+  },
+  'qwen-plus': {
+    routes: [
+      { provider: 'qwen-intl', model: 'qwen-plus' },
+      { provider: 'openrouter', model: 'qwen/qwen-plus' },
+    ],
+  },
+  'kimi-k2.5': {
+    routes: [
+      { provider: 'moonshot', model: 'kimi-k2.5' },
+      { provider: 'openrouter', model: 'moonshotai/kimi-k2.5' },
+    ],
+  },
+  'glm-4.7': {
+    routes: [
+      { provider: 'zai', model: 'glm-4.7' },
+      { provider: 'openrouter', model: 'z-ai/glm-4.7' },
+    ],
+  },
+};
+
+export const DEFAULT_SCHEDULES = {
+  deprecations: '0 9 * * *',
+  prices: '0 */6 * * *',
+  budgets: '*/15 * * * *',
+  spend_report: '0 9 * * 1',
+  routecheck: null,
+} as const;

@@ -1,0 +1,128 @@
+// The YAML config file (ARCHITECTURE 3.4) as zod schemas. Unknown keys are rejected so a typo
+// is reported with its path instead of being silently ignored.
+import { z } from 'zod';
+
+const isoInstant = z
+  .union([z.string(), z.date()])
+  .transform((v, ctx) => {
+    const d = v instanceof Date ? v : new Date(v);
+    if (Number.isNaN(d.getTime()) || (typeof v === 'string' && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(v))) {
+      ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 time with a zone, like 2026-07-24T15:59:00Z` });
+      return z.NEVER;
+    }
+    return d.toISOString();
+  });
+
+/** A price in USD per million tokens: a non-negative number (kept as given; converted exactly later). */
+const usdPerMillion = z.number().nonnegative().finite();
+
+export const perMillionSchema = z.strictObject({
+  input: usdPerMillion,
+  cached_input: usdPerMillion.optional(),
+  output: usdPerMillion,
+  reasoning_output: usdPerMillion.optional(),
+  thinking_output: usdPerMillion.optional(),
+});
+
+export const tierSchema = z.strictObject({
+  above: z.number().int().nonnegative(),
+  input: usdPerMillion,
+  cached_input: usdPerMillion.optional(),
+  output: usdPerMillion,
+  reasoning_output: usdPerMillion.optional(),
+  thinking_output: usdPerMillion.optional(),
+});
+
+const windowSpec = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'expected "HH:MM-HH:MM" in UTC, like "01:00-04:00"');
+
+export const windowSchema = z.strictObject({
+  utc: windowSpec,
+  per_million: perMillionSchema,
+});
+
+export const priceVersionSchema = z.strictObject({
+  effective: isoInstant,
+  per_million: perMillionSchema,
+  tiers: z.array(tierSchema).optional(),
+  windows: z.array(windowSchema).optional(),
+  source: z.string().optional(),
+});
+
+export const pricingEntrySchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  versions: z.array(priceVersionSchema).min(1),
+});
+
+export const retirementSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  at: isoInstant,
+  replacement: z.string().min(1).optional(),
+  source: z.string().optional(),
+});
+
+export const providerSchema = z.strictObject({
+  base_url: z.url({ protocol: /^https?$/ }),
+  api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name like DEEPSEEK_API_KEY'),
+  gateway: z.boolean().optional(),
+  timeout_ms: z.number().int().positive().optional(),
+  max_retries: z.number().int().min(0).max(5).optional(),
+});
+
+export const routeSchema = z.strictObject({ provider: z.string().min(1), model: z.string().min(1) });
+
+export const aliasSchema = z.strictObject({
+  routes: z.array(routeSchema).min(1),
+  description: z.string().optional(),
+});
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id like U0123ABCD');
+const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]+$/, 'expected a Slack channel id like C0123ABCD');
+const usd = z.number().positive().finite();
+const cron = z.string().min(1).nullable();
+
+export const configFileSchema = z.strictObject({
+  timezone: z.string().optional(),
+  default_model: z.string().optional(),
+  slack: z
+    .strictObject({ alerts_channel: slackChannelId.optional(), reports_channel: slackChannelId.optional() })
+    .optional(),
+  access: z.record(z.string(), z.array(slackUserId).nullable()).optional(),
+  providers: z.record(z.string(), providerSchema).optional(),
+  models: z.record(z.string(), aliasSchema).optional(),
+  pricing: z.array(pricingEntrySchema).optional(),
+  retirements: z.array(retirementSchema).optional(),
+  budgets: z
+    .strictObject({
+      daily: usd.optional(),
+      monthly: usd.optional(),
+      providers: z.record(z.string(), z.strictObject({ daily: usd.optional(), monthly: usd.optional() })).optional(),
+      per_user_daily: usd.optional(),
+    })
+    .optional(),
+  catalog: z
+    .strictObject({
+      openrouter: z.string().nullable().optional(),
+      litellm: z.string().nullable().optional(),
+      provider_models: z.boolean().optional(),
+    })
+    .optional(),
+  schedules: z
+    .strictObject({
+      deprecations: cron.optional(),
+      prices: cron.optional(),
+      budgets: cron.optional(),
+      spend_report: cron.optional(),
+      routecheck: cron.optional(),
+    })
+    .optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type PerMillion = z.infer<typeof perMillionSchema>;
+export type PriceVersionInput = z.infer<typeof priceVersionSchema>;
+export type PricingEntry = z.infer<typeof pricingEntrySchema>;
+export type RetirementInput = z.infer<typeof retirementSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;

@@ -1,0 +1,50 @@
+// A Reply is what every command returns: transport-neutral, so the Slack, CLI and shell
+// adapters can each render it their own way. All text here is plain text, never markup;
+// renderers escape it for their medium.
+
+export type Align = 'left' | 'right';
+
+export interface ReplyTable {
+  columns: Array<{ header: string; align?: Align }>;
+  rows: string[][];
+  /** Rows (e.g. totals) rendered after a separator. */
+  footerRows?: string[][];
+}
+
+export interface ReplySection {
+  heading?: string;
+  text?: string;
+  /** Label/value pairs, shown two to a row in Slack. */
+  fields?: Array<{ label: string; value: string }>;
+}
+
+export interface ReplyFile {
+  filename: string;
+  title: string;
+  mimeType: string;
+  content: string;
+}
+
+export interface Reply {
+  /** 'refusal' and 'usage' are shown only to the caller in Slack. */
+  kind: 'result' | 'usage' | 'refusal' | 'error';
+  title: string;
+  summary?: string;
+  sections?: ReplySection[];
+  table?: ReplyTable;
+  footer?: string;
+  file?: ReplyFile;
+  /** The machine-readable document printed by `--json`. */
+  data?: unknown;
+}
+
+export const usageReply = (title: string, problem: string, usage: string): Reply => ({
+  kind: 'usage',
+  title,
+  summary: problem,
+  sections: [{ heading: 'Usage', text: usage }],
+});
+
+export const refusalReply = (text: string): Reply => ({ kind: 'refusal', title: 'Not allowed', summary: text });
+
+export const errorReply = (text: string): Reply => ({ kind: 'error', title: 'Something went wrong', summary: text });
