@@ -3,9 +3,14 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Config } from './config/load.js';
-import type { Catalog } from './catalog/catalog.js';
-import type { Ledger } from './ledger/ledger.js';
-import type { Zone } from './time/zone.js';
+import { Catalog } from './catalog/catalog.js';
+import { BUILTIN_CATALOG } from './catalog/builtin.js';
+import { openDatabase } from './db/open.js';
+import { migrate } from './db/migrate.js';
+import { Ledger } from './ledger/ledger.js';
+import { priceUsage } from './money/cost.js';
+import { usdToNusd } from './money/units.js';
+import { makeZone, type Zone } from './time/zone.js';
 
 export type Clock = () => Date;
 
@@ -17,4 +22,40 @@ export interface Services {
   zone: Zone;
   clock: Clock;
   log: Logger;
+}
+
+export interface ServiceOptions {
+  config: Config;
+  dbPath: string;
+  log: Logger;
+  clock?: Clock;
+}
+
+/** Opens and migrates the database and wires the services around it. */
+export function createServices(opts: ServiceOptions): Services {
+  const db = openDatabase(opts.dbPath);
+  try {
+    migrate(db);
+    const zone = makeZone(opts.config.timezone);
+    const catalog = new Catalog(BUILTIN_CATALOG, opts.config.pricing, opts.config.retirements);
+    const ledger = new Ledger({
+      db,
+      zone,
+      price: (row) =>
+        priceUsage(catalog, row.provider, row.model, {
+          tsMs: row.tsMs,
+          input_tokens: row.input_tokens,
+          cached_input_tokens: row.cached_input_tokens,
+          output_tokens: row.output_tokens,
+          reasoning_tokens: row.reasoning_tokens,
+          thinking: row.thinking === true,
+        }),
+      usdToNusd,
+    });
+    if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
+    return { config: opts.config, db, catalog, ledger, zone, clock: opts.clock ?? (() => new Date()), log: opts.log };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
 }

@@ -1,0 +1,11 @@
+// The list of commands every adapter serves.
+import type { Command } from './types.js';
+import { spendCommand } from './spend.js';
+import { makeHelpCommand } from './help.js';
+
+export const commands: ReadonlyArray<Command<unknown>> = [spendCommand, makeHelpCommand(() => commands)];
+
+export function findCommand(name: string): Command<unknown> | undefined {
+  const bare = name.replace(/^\//, '').toLowerCase();
+  return commands.find((c) => c.name === bare);
+}

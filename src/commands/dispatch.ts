@@ -1,0 +1,35 @@
+// One way to run a command for every adapter: find it, check access, parse, run. Failures
+// become Replies (a usage message, a refusal, one clear line) — never a stack trace.
+import { commands as allCommands, findCommand } from '../../commands/index.js';
+import type { Caller, Command } from '../../commands/types.js';
+import { errorReply, refusalReply, usageReply, type Reply } from '../reply/reply.js';
+import type { Services } from '../services.js';
+import { truncateForMessage } from '../time/period.js';
+
+export function isAllowed(command: Command<unknown>, caller: Caller, access: Record<string, string[]>): boolean {
+  if (caller.local || !command.access) return true;
+  const allowed = access[command.access];
+  return !allowed || allowed.length === 0 || allowed.includes(caller.id);
+}
+
+export async function dispatch(name: string, text: string, services: Services, caller: Caller): Promise<Reply> {
+  const command = findCommand(name);
+  if (!command) {
+    return usageReply(
+      'Unknown command',
+      `"${truncateForMessage(name)}" is not a routeops command.`,
+      allCommands.map((c) => `/${c.usage.split('\n')[0]}`).join('\n'),
+    );
+  }
+  if (!isAllowed(command, caller, services.config.access)) {
+    return refusalReply(`Sorry, /${command.name} is limited to the people listed in the routeops config (access.${command.access}). Ask an admin to add you if you need it.`);
+  }
+  const parsed = command.parse(text);
+  if (!parsed.ok) return usageReply(`/${command.name}`, parsed.error, `/${command.usage}`);
+  try {
+    return await command.run(parsed.args, services, caller);
+  } catch (err) {
+    services.log.error({ err, command: command.name }, 'command failed');
+    return errorReply(`/${command.name} failed on our side; the error is logged. Nothing recorded was changed.`);
+  }
+}

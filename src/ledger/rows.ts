@@ -1,0 +1,484 @@
+// Usage rows as they arrive from files (`routeops ledger import`) and the ingest endpoint
+// (ARCHITECTURE 3.5): JSONL, CSV with a header (RFC 4180), or a JSON array. Pure: text in,
+// validated rows or line-numbered errors out. Nothing here touches the database, so a file
+// is validated completely before any of it is written.
+import { z } from 'zod';
+
+/** One validated usage record, ready for Ledger.record. */
+export interface UsageInput {
+  /** ISO-8601 instant with a zone; the parser normalises it to UTC (`…Z`). */
+  ts: string;
+  provider: string;
+  model: string;
+  /** All prompt tokens, cached ones included. */
+  input_tokens: number;
+  /** The cached part of input_tokens (<= input_tokens). */
+  cached_input_tokens: number;
+  /** All completion tokens, reasoning included. */
+  output_tokens: number;
+  /** The reasoning part of output_tokens (<= output_tokens). */
+  reasoning_tokens: number;
+  /** Thinking mode was on (some providers price it differently). Default false. */
+  thinking?: boolean;
+  /**
+   * Cost the provider reported, US dollars, as given: a decimal string (CSV, or a JSON string)
+   * or a JSON number. The ledger converts it once with its injected usdToNusd.
+   */
+  cost_usd?: string | number;
+  user?: string;
+  request_id?: string;
+  route?: string;
+  /** Default 'ok'. */
+  status?: string;
+  latency_ms?: number;
+  channel?: string;
+  error?: string;
+  ttft_ms?: number;
+}
+
+export type UsageFormat = 'jsonl' | 'csv' | 'json';
+
+export interface RowError {
+  /** 1-based line of the file (CSV header = line 1); for a JSON array, the 1-based item. */
+  line: number;
+  /** Printable as is, prefix included: `line 3: input_tokens: expected …`. */
+  message: string;
+}
+
+export type ParseResult =
+  | { ok: true; rows: UsageInput[] }
+  | { ok: false; errors: RowError[]; /** bad lines in all; errors lists at most MAX_ERRORS */ errorCount: number };
+
+export const MAX_ERRORS = 20;
+
+export const USAGE_FIELDS = [
+  'ts',
+  'provider',
+  'model',
+  'input_tokens',
+  'cached_input_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'thinking',
+  'cost_usd',
+  'user',
+  'request_id',
+  'route',
+  'status',
+  'latency_ms',
+  'channel',
+  'error',
+  'ttft_ms',
+] as const;
+type Field = (typeof USAGE_FIELDS)[number];
+const KNOWN = new Set<string>(USAGE_FIELDS);
+const REQUIRED: readonly Field[] = ['ts', 'provider', 'model'];
+
+// ---------------------------------------------------------------------------------------------
+// Field validation (zod). Each field accepts what JSON or CSV can carry (CSV: always strings;
+// an empty cell = absent) and normalises it.
+
+function show(v: unknown): string {
+  let s: string;
+  if (typeof v === 'string') s = JSON.stringify(v);
+  else if (typeof v === 'object' && v !== null) s = Array.isArray(v) ? 'a list' : 'an object';
+  else s = String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}
+
+const absent = (v: unknown): v is undefined | null | '' =>
+  v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+type Ctx = z.core.$RefinementCtx;
+function fail(ctx: Ctx, v: unknown, message: string): never {
+  ctx.issues.push({ code: 'custom', message, input: v });
+  return z.NEVER as never;
+}
+
+const DIGITS = /^\s*\d+\s*$/;
+function toCount(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+  if (typeof v === 'string' && DIGITS.test(v)) {
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+const count = z
+  .unknown()
+  .optional()
+  .transform((v, ctx): number => {
+    if (absent(v)) return 0;
+    return toCount(v) ?? fail(ctx, v, `expected a non-negative integer, got ${show(v)}`);
+  });
+
+const optionalCount = z
+  .unknown()
+  .optional()
+  .transform((v, ctx): number | undefined => {
+    if (absent(v)) return undefined;
+    return toCount(v) ?? fail(ctx, v, `expected a non-negative integer (milliseconds), got ${show(v)}`);
+  });
+
+// ISO-8601 / RFC 3339 with a zone: 2026-03-01T12:00:00Z, 2026-03-01T12:00:00.123+01:00,
+// 2026-03-01 12:00Z (space allowed, seconds optional). Date.parse alone would accept 02-30.
+const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/;
+
+/** Milliseconds since the epoch of an ISO-8601 time with a zone, or NaN. */
+export function parseIsoInstant(s: string): number {
+  const m = TS_RE.exec(s.trim());
+  if (!m) return NaN;
+  const [y, mo, d, h, mi] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+  const sec = m[6] === undefined ? 0 : Number(m[6]);
+  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return NaN;
+  if (d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return NaN;
+  let offsetMin = 0;
+  if (!m[8]) {
+    const oh = Number(m[10]);
+    const om = m[11] === undefined ? 0 : Number(m[11]);
+    if (oh > 23 || om > 59) return NaN;
+    offsetMin = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offsetMin * 60_000;
+  return Number.isFinite(t) ? t : NaN;
+}
+
+const TS_HINT = 'an ISO-8601 time with a zone, e.g. 2026-03-01T12:00:00Z';
+const ts = z
+  .unknown()
+  .optional()
+  .transform((v, ctx): string => {
+    if (absent(v)) return fail(ctx, v, `required (${TS_HINT})`);
+    if (typeof v !== 'string') return fail(ctx, v, `expected ${TS_HINT}, got ${show(v)}`);
+    const t = parseIsoInstant(v);
+    if (Number.isNaN(t)) return fail(ctx, v, `expected ${TS_HINT}, got ${show(v)}`);
+    return new Date(t).toISOString();
+  });
+
+function text(max: number) {
+  return (v: unknown, ctx: Ctx): string | undefined => {
+    if (absent(v)) return undefined;
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (typeof v !== 'string') return fail(ctx, v, `expected text, got ${show(v)}`);
+    const s = v.trim();
+    if (s.length > max) return fail(ctx, v, `longer than ${max} characters`);
+    return s;
+  };
+}
+
+const requiredText = z
+  .unknown()
+  .optional()
+  .transform((v, ctx): string => text(200)(v, ctx) ?? fail(ctx, v, 'required'));
+const optionalText = z.unknown().optional().transform(text(256));
+const status = z
+  .unknown()
+  .optional()
+  .transform((v, ctx): string => text(64)(v, ctx) ?? 'ok');
+const errorText = z
+  .unknown()
+  .optional()
+  .transform((v, ctx): string | undefined => {
+    if (absent(v)) return undefined;
+    if (typeof v !== 'string') return fail(ctx, v, `expected text, got ${show(v)}`);
+    return v.length > 2000 ? `${v.slice(0, 1999)}…` : v;
+  });
+
+const thinking = z
+  .unknown()
+  .optional()
+  .transform((v, ctx): boolean => {
+    if (absent(v)) return false;
+    if (typeof v === 'boolean') return v;
+    if (v === 1 || v === 0) return v === 1;
+    if (typeof v === 'string') {
+      const s = v.trim().toLowerCase();
+      if (s === 'true' || s === '1') return true;
+      if (s === 'false' || s === '0') return false;
+    }
+    return fail(ctx, v, `expected true or false, got ${show(v)}`);
+  });
+
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+const costUsd = z
+  .unknown()
+  .optional()
+  .transform((v, ctx): string | number | undefined => {
+    if (absent(v)) return undefined;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+    if (typeof v === 'string' && DECIMAL.test(v.trim())) return v.trim();
+    return fail(ctx, v, `expected a non-negative amount of US dollars like 0.0125, got ${show(v)}`);
+  });
+
+export const usageRowSchema = z
+  .object({
+    ts,
+    provider: requiredText,
+    model: requiredText,
+    input_tokens: count,
+    cached_input_tokens: count,
+    output_tokens: count,
+    reasoning_tokens: count,
+    thinking,
+    cost_usd: costUsd,
+    user: optionalText,
+    request_id: optionalText,
+    route: optionalText,
+    status,
+    latency_ms: optionalCount,
+    channel: optionalText,
+    error: errorText,
+    ttft_ms: optionalCount,
+  })
+  .superRefine((r, ctx) => {
+    if (r.cached_input_tokens > r.input_tokens) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cached_input_tokens'],
+        message: `${r.cached_input_tokens} is more than input_tokens (${r.input_tokens}); input_tokens counts all prompt tokens, cached ones included`,
+      });
+    }
+    if (r.reasoning_tokens > r.output_tokens) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reasoning_tokens'],
+        message: `${r.reasoning_tokens} is more than output_tokens (${r.output_tokens}); output_tokens counts all completion tokens, reasoning included`,
+      });
+    }
+  });
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+const KNOWN_LIST = USAGE_FIELDS.join(', ');
+const quoteList = (names: string[]) => names.map((n) => JSON.stringify(n)).join(', ');
+
+/** Validates one record already split into fields. Returns the row or a message without prefix. */
+export function validateUsageRecord(record: Record<string, unknown>): { ok: true; row: UsageInput } | { ok: false; message: string } {
+  const unknown = Object.keys(record).filter((k) => !KNOWN.has(k));
+  if (unknown.length) return { ok: false, message: `unknown field(s) ${quoteList(unknown)}; known fields: ${KNOWN_LIST}` };
+  const parsed = usageRowSchema.safeParse(record);
+  if (!parsed.success) return { ok: false, message: describeIssues(parsed.error) };
+  return { ok: true, row: parsed.data };
+}
+
+/** Collects rows and errors, listing at most MAX_ERRORS. */
+class Collector {
+  rows: UsageInput[] = [];
+  errors: RowError[] = [];
+  errorCount = 0;
+  constructor(private readonly unit: 'line' | 'item') {}
+  error(line: number, message: string): void {
+    this.errorCount++;
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ line, message: `${this.unit} ${line}: ${message}` });
+  }
+  add(line: number, record: Record<string, unknown>): void {
+    const r = validateUsageRecord(record);
+    if (r.ok) this.rows.push(r.row);
+    else this.error(line, r.message);
+  }
+  result(): ParseResult {
+    return this.errorCount ? { ok: false, errors: this.errors, errorCount: this.errorCount } : { ok: true, rows: this.rows };
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function stripBom(s: string): string {
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+function jsonErrorReason(err: unknown): string {
+  const msg = (err as Error).message ?? String(err);
+  return msg.length > 100 ? `${msg.slice(0, 99)}…` : msg;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSONL
+
+export function parseUsageJsonl(text: string): ParseResult {
+  const out = new Collector('line');
+  const lines = stripBom(text).split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      out.error(i + 1, `not valid JSON (${jsonErrorReason(err)})`);
+      continue;
+    }
+    if (!isPlainObject(value)) {
+      out.error(i + 1, `expected a JSON object like {"ts": "…", "provider": "…", "model": "…"}, got ${Array.isArray(value) ? 'a list' : show(value)}`);
+      continue;
+    }
+    out.add(i + 1, value);
+  }
+  return out.result();
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON array (the ingest endpoint). Errors are numbered by item (1-based): "item 3: …".
+
+export function parseUsageJsonArray(input: unknown): ParseResult {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(stripBom(input));
+    } catch (err) {
+      return { ok: false, errors: [{ line: 1, message: `line 1: not valid JSON (${jsonErrorReason(err)})` }], errorCount: 1 };
+    }
+  }
+  if (!Array.isArray(value)) {
+    return { ok: false, errors: [{ line: 1, message: 'expected a JSON array of usage objects' }], errorCount: 1 };
+  }
+  const out = new Collector('item');
+  value.forEach((item: unknown, i) => {
+    if (!isPlainObject(item)) out.error(i + 1, `expected an object, got ${Array.isArray(item) ? 'a list' : show(item)}`);
+    else out.add(i + 1, item);
+  });
+  return out.result();
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV (RFC 4180): comma-separated, a header row, fields optionally in double quotes; inside
+// quotes commas, line breaks and doubled quotes ("") are literal. CRLF or LF line ends.
+
+export interface CsvRecord {
+  /** 1-based line on which the record starts. */
+  line: number;
+  fields: string[];
+}
+
+/** Splits CSV text into records; blank lines are skipped (but counted). */
+export function parseCsvRecords(text: string): { ok: true; records: CsvRecord[] } | { ok: false; line: number; message: string } {
+  const s = stripBom(text);
+  const n = s.length;
+  const records: CsvRecord[] = [];
+  let line = 1;
+  let i = 0;
+  while (i < n) {
+    const startLine = line;
+    const fields: string[] = [];
+    let quoted = false;
+    // One record.
+    for (;;) {
+      let field: string;
+      if (s.charCodeAt(i) === 34 /* " */) {
+        quoted = true;
+        const quoteLine = line;
+        let buf = '';
+        let j = i + 1;
+        for (;;) {
+          const q = s.indexOf('"', j);
+          if (q === -1) return { ok: false, line: quoteLine, message: 'a quoted field is never closed (missing ")' };
+          const chunk = s.slice(j, q);
+          for (let k = chunk.indexOf('\n'); k !== -1; k = chunk.indexOf('\n', k + 1)) line++;
+          buf += chunk;
+          if (s.charCodeAt(q + 1) === 34) {
+            buf += '"';
+            j = q + 2;
+          } else {
+            i = q + 1;
+            break;
+          }
+        }
+        field = buf;
+        const c = s.charCodeAt(i);
+        if (i < n && c !== 44 && c !== 10 && !(c === 13 && s.charCodeAt(i + 1) === 10)) {
+          return { ok: false, line, message: 'unexpected text after a closing quote (a quote inside a quoted field must be doubled: "")' };
+        }
+      } else {
+        let j = i;
+        while (j < n) {
+          const c = s.charCodeAt(j);
+          if (c === 44 || c === 10 || (c === 13 && s.charCodeAt(j + 1) === 10)) break;
+          j++;
+        }
+        field = s.slice(i, j);
+        i = j;
+      }
+      fields.push(field);
+      if (i >= n) break;
+      const c = s.charCodeAt(i);
+      if (c === 44) {
+        i++;
+        continue;
+      }
+      // End of line.
+      i += c === 13 ? 2 : 1;
+      line++;
+      break;
+    }
+    const blank = !quoted && fields.length === 1 && fields[0]!.trim() === '';
+    if (!blank) records.push({ line: startLine, fields });
+  }
+  return { ok: true, records };
+}
+
+export function parseUsageCsv(text: string): ParseResult {
+  const split = parseCsvRecords(text);
+  if (!split.ok) return { ok: false, errors: [{ line: split.line, message: `line ${split.line}: ${split.message}` }], errorCount: 1 };
+  const [header, ...body] = split.records;
+  if (!header) return { ok: true, rows: [] };
+
+  const out = new Collector('line');
+  const columns = header.fields.map((h) => h.trim().toLowerCase());
+  const problems: string[] = [];
+  const unknown = columns.filter((c) => !KNOWN.has(c));
+  if (unknown.length) problems.push(`unknown column(s) ${quoteList(unknown)}; known columns: ${KNOWN_LIST}`);
+  const dupes = columns.filter((c, i) => columns.indexOf(c) !== i);
+  if (dupes.length) problems.push(`column(s) ${quoteList([...new Set(dupes)])} appear more than once`);
+  const missing = REQUIRED.filter((c) => !columns.includes(c));
+  if (missing.length) problems.push(`missing column(s) ${quoteList(missing)}`);
+  if (problems.length) {
+    out.error(header.line, `${problems.join('; ')} (the first line must be the header)`);
+    return out.result();
+  }
+
+  for (const rec of body) {
+    if (rec.fields.length !== columns.length) {
+      out.error(rec.line, `expected ${columns.length} fields as in the header, got ${rec.fields.length}`);
+      continue;
+    }
+    const record: Record<string, unknown> = {};
+    for (let c = 0; c < columns.length; c++) record[columns[c]!] = rec.fields[c];
+    out.add(rec.line, record);
+  }
+  return out.result();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** By extension (.jsonl/.ndjson/.json, .csv), else by the first non-blank character. */
+export function detectFormat(filename: string, text: string): UsageFormat {
+  const lower = filename.toLowerCase();
+  const first = /\S/.exec(stripBom(text.slice(0, 4096)))?.[0];
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
+  if (lower.endsWith('.json')) return first === '[' ? 'json' : 'jsonl';
+  if (first === '[') return 'json';
+  if (first === '{') return 'jsonl';
+  return 'csv';
+}
+
+export function parseUsageText(text: string, format: UsageFormat): ParseResult {
+  switch (format) {
+    case 'csv':
+      return parseUsageCsv(text);
+    case 'jsonl':
+      return parseUsageJsonl(text);
+    case 'json':
+      return parseUsageJsonArray(text);
+  }
+}
+
+/** Detects the format from the file name (or content) and parses. */
+export function parseUsageFile(filename: string, text: string): ParseResult {
+  return parseUsageText(text, detectFormat(filename, text));
+}

@@ -1,0 +1,101 @@
+// cost = f(usage, price version, time), in integers only: tokens x rate (pico-USD) summed as
+// BigInt, rounded once to nano-USD. The same row always costs the same, on any machine.
+import type { Catalog } from '../catalog/catalog.js';
+import type { PriceVersion, Rates } from '../catalog/types.js';
+
+export interface UsageForCost {
+  tsMs: number;
+  /** ALL prompt tokens, cached ones included. */
+  input_tokens: number;
+  cached_input_tokens: number;
+  /** ALL completion tokens, reasoning included. */
+  output_tokens: number;
+  reasoning_tokens: number;
+  thinking: boolean;
+}
+
+export interface CostOf {
+  nusd: number;
+  /** `above` of the tier that applied, or null (base or window price). */
+  tier: number | null;
+  /** Spec ("01:00-04:00") of the time window that applied, or null. */
+  window: string | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** UTC minute of the day (0..1439), also for instants before 1970. */
+export function utcMinuteOfDay(tsMs: number): number {
+  return Math.floor((((tsMs % DAY_MS) + DAY_MS) % DAY_MS) / 60_000);
+}
+
+/**
+ * The rates a request pays. A time window replaces the whole price for its minutes, so tiers do
+ * not apply inside a window (no source prices a tier within a discount window; a config that
+ * needs both can give the window the tier's rates). Otherwise the highest tier whose `above`
+ * the prompt exceeds applies to the whole request, else the base.
+ */
+export function ratesFor(version: PriceVersion, tsMs: number, inputTokens: number): { rates: Rates; tier: number | null; window: string | null } {
+  if (version.windows.length > 0) {
+    const minute = utcMinuteOfDay(tsMs);
+    for (const w of version.windows) {
+      if (minute >= w.fromMinute && minute < w.toMinute) return { rates: w.rates, tier: null, window: w.spec };
+    }
+  }
+  for (let i = version.tiers.length - 1; i >= 0; i--) {
+    const t = version.tiers[i]!;
+    if (inputTokens > t.above) return { rates: t.rates, tier: t.above, window: null };
+  }
+  return { rates: version.base, tier: null, window: null };
+}
+
+function count(n: number, name: string): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer, got ${n}`);
+  return n;
+}
+
+function clamp(n: number, max: number, name: string): number {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`${name} must be an integer, got ${n}`);
+  return n < 0 ? 0 : n > max ? max : n;
+}
+
+export function costOf(usage: UsageForCost, version: PriceVersion): CostOf {
+  if (!Number.isFinite(usage.tsMs)) throw new RangeError(`tsMs must be a finite time, got ${usage.tsMs}`);
+  const input = count(usage.input_tokens, 'input_tokens');
+  const output = count(usage.output_tokens, 'output_tokens');
+  // Providers occasionally report more cached than prompt (or reasoning than completion)
+  // tokens; the totals are the billed truth, so the parts are clamped into them.
+  const cached = clamp(usage.cached_input_tokens, input, 'cached_input_tokens');
+  const reasoning = clamp(usage.reasoning_tokens, output, 'reasoning_tokens');
+
+  const { rates, tier, window } = ratesFor(version, usage.tsMs, input);
+
+  let pico = BigInt(input - cached) * BigInt(rates.input) + BigInt(cached) * BigInt(rates.cached_input);
+  if (usage.thinking && rates.thinking_output !== null) {
+    // Thinking mode has its own price for all output, answer and reasoning alike.
+    pico += BigInt(output) * BigInt(rates.thinking_output);
+  } else if (rates.reasoning_output !== null) {
+    pico += BigInt(reasoning) * BigInt(rates.reasoning_output) + BigInt(output - reasoning) * BigInt(rates.output);
+  } else {
+    pico += BigInt(output) * BigInt(rates.output);
+  }
+  // pico -> nano, half-up (costs are never negative).
+  const nano = (pico + 500n) / 1000n;
+  if (nano > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`cost out of range: ${nano} nano-USD`);
+  return { nusd: Number(nano), tier, window };
+}
+
+/**
+ * Cost of a usage row by the version in force at its time. Not priced -> both null: an
+ * unpriced row is reported as such, never counted as $0.
+ */
+export function priceUsage(
+  catalog: Catalog,
+  provider: string,
+  model: string,
+  usage: UsageForCost,
+): { cost_nusd: number | null; price_version: string | null } {
+  const version = catalog.priceAt(provider, model, usage.tsMs);
+  if (!version) return { cost_nusd: null, price_version: null };
+  return { cost_nusd: costOf(usage, version).nusd, price_version: version.id };
+}

@@ -1,0 +1,122 @@
+// The Slack adapter: Bolt 5 in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (SLACK_SIGNING_SECRET).
+// It only translates: a slash command is acked at once, dispatched to the command layer, and
+// the Reply is rendered as Block Kit. Commands know nothing of Slack.
+import bolt from '@slack/bolt';
+import type { App as BoltApp, Logger as BoltLogger, RespondFn, SlashCommand, webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { dispatch } from '../commands/dispatch.js';
+import type { Reply } from '../reply/reply.js';
+import type { Services } from '../services.js';
+import { renderBlocks } from './blocks.js';
+
+const { App, HTTPReceiver, LogLevel } = bolt;
+
+export interface SlackSettings {
+  botToken: string;
+  appToken?: string;
+  signingSecret?: string;
+  apiUrl?: string;
+}
+
+export interface SlackAdapter {
+  app: BoltApp;
+  mode: 'socket' | 'http';
+  /** Bolt's request listener for /slack/events (HTTP mode only). */
+  httpListener?: import('node:http').RequestListener;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Resolves when every command being handled has finished (for graceful shutdown). */
+  drain(): Promise<void>;
+}
+
+/** Bolt logs through pino at warn and above so its debug output never carries tokens. */
+function boltLogger(log: Logger): BoltLogger {
+  const child = log.child({ component: 'bolt' });
+  return {
+    debug: () => {},
+    info: () => {},
+    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+    setLevel: () => {},
+    getLevel: () => LogLevel.WARN,
+    setName: () => {},
+  };
+}
+
+/** Posts a Reply: results in the channel for all, usage messages and refusals only to the caller. */
+export async function postReply(reply: Reply, respond: RespondFn, client: webApi.WebClient, command: Pick<SlashCommand, 'channel_id' | 'user_id'>, log: Logger): Promise<void> {
+  const msg = renderBlocks(reply);
+  await respond({ response_type: reply.kind === 'result' ? 'in_channel' : 'ephemeral', text: msg.text, blocks: msg.blocks });
+  if (!reply.file) return;
+  try {
+    await client.files.uploadV2({
+      channel_id: command.channel_id,
+      filename: reply.file.filename,
+      title: reply.file.title,
+      content: reply.file.content,
+    });
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    log.warn({ code }, 'file upload failed');
+    const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' Invite the bot to this channel (/invite @routeops) and try again.' : '';
+    await respond({ response_type: 'ephemeral', text: `The CSV file could not be uploaded (${code ?? 'Slack error'}).${hint}` });
+  }
+}
+
+export function createSlackAdapter(settings: SlackSettings, services: Services): SlackAdapter {
+  const log = services.log.child({ component: 'slack' });
+  const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
+  const logger = boltLogger(services.log);
+  let app: BoltApp;
+  let httpListener: SlackAdapter['httpListener'];
+  let mode: SlackAdapter['mode'];
+  if (settings.appToken) {
+    mode = 'socket';
+    app = new App({ token: settings.botToken, appToken: settings.appToken, socketMode: true, logger, clientOptions, deferInitialization: true });
+  } else if (settings.signingSecret) {
+    mode = 'http';
+    const receiver = new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: '/slack/events', logger });
+    app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true });
+    httpListener = receiver.requestListener;
+  } else {
+    throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) beside SLACK_BOT_TOKEN');
+  }
+
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    return p;
+  };
+
+  app.command(/^\/[\w-]+$/, async ({ command, ack, respond, client }) => {
+    // Ack first: Slack wants it within 3 s, the work happens after.
+    await ack();
+    await track(
+      (async () => {
+        const reply = await dispatch(command.command, command.text, services, { id: command.user_id, local: false, channel: command.channel_id });
+        await postReply(reply, respond, client, command, log);
+      })().catch((err: unknown) => log.error({ err, command: command.command }, 'slash command reply failed')),
+    );
+  });
+
+  app.error(async (err) => {
+    log.error({ err: { name: err.name, code: err.code, message: err.message } }, 'bolt error');
+  });
+
+  return {
+    app,
+    mode,
+    httpListener,
+    async start() {
+      await app.init();
+      if (mode === 'socket') await app.start();
+    },
+    async stop() {
+      if (mode === 'socket') await app.stop();
+    },
+    async drain() {
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
+    },
+  };
+}
