@@ -6,6 +6,7 @@
 // OpenRouter is deliberately unpriced here: its rows carry the cost OpenRouter reports, and the
 // only OpenRouter figures we have are output-only quotes.
 import type { PricingEntry, RetirementInput } from '../config/schema.js';
+import type { CatalogSource } from './catalog.js';
 
 const DEEPSEEK_CONFIRMED = 'DeepSeek pricing page, confirmed 2026-07-05';
 const DEEPSEEK_LAUNCH = 'DeepSeek pricing page at the V4 launch, 2026-04-24';
@@ -112,4 +113,6 @@ export const BUILTIN_RETIREMENTS: readonly RetirementInput[] = [
   { provider: 'moonshot', model: 'moonshot-v1-128k', at: '2026-08-31T00:00:00.000Z', source: MOONSHOT_EOL },
 ];
 
-export const BUILTIN = { pricing: BUILTIN_PRICING, retirements: BUILTIN_RETIREMENTS } as const;
+export const BUILTIN_CATALOG: CatalogSource = { pricing: BUILTIN_PRICING, retirements: BUILTIN_RETIREMENTS };
+/** Short alias of BUILTIN_CATALOG. */
+export const BUILTIN = BUILTIN_CATALOG;

@@ -8,6 +8,8 @@ import { EventEmitter } from 'node:events';
 export interface RecordedCall {
   /** Web API method ("chat.postMessage"), "response_url", or "upload". */
   method: string;
+  /** Request path, e.g. /respond/<id> for response_url posts. */
+  path: string;
   body: Record<string, unknown>;
   raw: string;
   headers: http.IncomingHttpHeaders;
@@ -63,7 +65,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       else if (url.startsWith('/upload/')) method = 'upload';
       else return reply(404, { ok: false, error: 'unknown_method' });
 
-      const call: RecordedCall = { method, body: method === 'upload' ? { content: raw } : parseBody(raw, req.headers['content-type']), raw, headers: req.headers };
+      const call: RecordedCall = { method, path: url.split('?')[0]!, body: method === 'upload' ? { content: raw } : parseBody(raw, req.headers['content-type']), raw, headers: req.headers };
       calls.push(call);
       events.emit('call', call);
 

@@ -10,7 +10,7 @@ import {
   usdToNusd,
 } from '../../src/money/units.js';
 
-test('usdPerMillionToRate converts decimals exactly (rate = USD/M x 1e6)', () => {
+void test('usdPerMillionToRate converts decimals exactly (rate = USD/M x 1e6)', () => {
   assert.equal(usdPerMillionToRate(0.0028), 2800); // 0.0028 * 1e6 in floats is 2799.9999999999995
   assert.equal(usdPerMillionToRate(0.435), 435000);
   assert.equal(usdPerMillionToRate(1.2), 1200000);
@@ -22,7 +22,7 @@ test('usdPerMillionToRate converts decimals exactly (rate = USD/M x 1e6)', () =>
   assert.equal(usdPerMillionToRate(0.1 + 0.2), 300000); // "0.30000000000000004": digits past 6 rounded off
 });
 
-test('usdPerMillionToRate rounds half-up beyond 6 decimals', () => {
+void test('usdPerMillionToRate rounds half-up beyond 6 decimals', () => {
   assert.equal(usdPerMillionToRate('0.0000005'), 1); // 0.5 pico -> 1
   assert.equal(usdPerMillionToRate('0.0000004999'), 0);
   assert.equal(usdPerMillionToRate('1.2345675'), 1234568);
@@ -31,7 +31,7 @@ test('usdPerMillionToRate rounds half-up beyond 6 decimals', () => {
   assert.equal(usdPerMillionToRate(5e-7), 1);
 });
 
-test('usdPerMillionToRate rejects what is not a non-negative decimal', () => {
+void test('usdPerMillionToRate rejects what is not a non-negative decimal', () => {
   assert.throws(() => usdPerMillionToRate(-1), RangeError);
   assert.throws(() => usdPerMillionToRate(Number.NaN), RangeError);
   assert.throws(() => usdPerMillionToRate(Infinity), RangeError);
@@ -42,7 +42,7 @@ test('usdPerMillionToRate rejects what is not a non-negative decimal', () => {
   assert.throws(() => usdPerMillionToRate(1e21), RangeError); // unsafe integer
 });
 
-test('usdPerTokenToRate converts per-token prices (rate = USD/token x 1e12)', () => {
+void test('usdPerTokenToRate converts per-token prices (rate = USD/token x 1e12)', () => {
   assert.equal(usdPerTokenToRate('0.00000014'), 140000);
   assert.equal(usdPerTokenToRate(2.8e-7), 280000); // exponent form
   assert.equal(usdPerTokenToRate('0.0000000028'), 2800);
@@ -53,7 +53,7 @@ test('usdPerTokenToRate converts per-token prices (rate = USD/token x 1e12)', ()
   assert.throws(() => usdPerTokenToRate('-0.000001'), RangeError);
 });
 
-test('usdToNusd converts USD exactly, half-up beyond 9 decimals', () => {
+void test('usdToNusd converts USD exactly, half-up beyond 9 decimals', () => {
   assert.equal(usdToNusd(50), 50_000_000_000);
   assert.equal(usdToNusd(0.1), 100_000_000);
   assert.equal(usdToNusd('1234.56789'), 1_234_567_890_000);
@@ -65,14 +65,14 @@ test('usdToNusd converts USD exactly, half-up beyond 9 decimals', () => {
   assert.equal(usdToNusd('1e-3'), 1_000_000);
 });
 
-test('nusdToUsd is exact to 1e-9 in JSON', () => {
+void test('nusdToUsd is exact to 1e-9 in JSON', () => {
   assert.equal(nusdToUsd(113_680_000), 0.11368);
   assert.equal(JSON.stringify(nusdToUsd(1_234_567_890_123)), '1234.567890123');
   assert.equal(JSON.stringify(nusdToUsd(999_999_999_999_999)), '999999.999999999');
   assert.equal(nusdToUsd(0), 0);
 });
 
-test('formatUsd renders cents, half-up, with separators', () => {
+void test('formatUsd renders cents, half-up, with separators', () => {
   assert.equal(formatUsd(0), '$0.00');
   assert.equal(formatUsd(4_999_999), '<$0.01'); // $0.004999999: not zero, so never "$0.00"
   assert.equal(formatUsd(1), '<$0.01');
@@ -88,7 +88,7 @@ test('formatUsd renders cents, half-up, with separators', () => {
   assert.throws(() => formatUsd(1.5), RangeError);
 });
 
-test('formatUsdExact renders all 9 decimals, trimmed', () => {
+void test('formatUsdExact renders all 9 decimals, trimmed', () => {
   assert.equal(formatUsdExact(1234), '$0.000001234');
   assert.equal(formatUsdExact(1_000_000_000), '$1.00');
   assert.equal(formatUsdExact(1_500_000_000), '$1.50');
@@ -97,7 +97,7 @@ test('formatUsdExact renders all 9 decimals, trimmed', () => {
   assert.equal(formatUsdExact(0), '$0.00');
 });
 
-test('formatRate renders USD per 1M tokens', () => {
+void test('formatRate renders USD per 1M tokens', () => {
   assert.equal(formatRate(2800), '$0.0028');
   assert.equal(formatRate(3625), '$0.003625');
   assert.equal(formatRate(435000), '$0.435');

@@ -1,0 +1,408 @@
+// The spend ledger: records usage rows (one per upstream call, or imported/ingested) and answers
+// spend queries. Costs are integer nano-USD; the pricing function and the USD -> nano-USD
+// conversion are injected (src/money and src/catalog own them), so this module only stores and
+// sums integers.
+//
+// Effective cost of a row (migrations/001_ledger.sql): cost_nusd when we priced it, else
+// provider_cost_nusd when the provider reported one, else the row is "unpriced" (counted in
+// `unpriced`, adds 0). spend_daily holds per-day sums by dim and is updated in the same
+// transaction as every insert, so reports never scan `usage`.
+//
+// The `day` column and the rollup depend on the timezone: call ensureTimezone(config.timezone)
+// once after migrating. record() refuses to write into a ledger whose days were computed in
+// another zone than its own.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Db } from '../db/open.js';
+import { makeZone, type DayString, type Zone } from '../time/zone.js';
+import { detectFormat, parseIsoInstant, parseUsageText, type RowError, type UsageFormat, type UsageInput } from './rows.js';
+
+export type { UsageInput, RowError, UsageFormat } from './rows.js';
+
+export const USAGE_SOURCES = ['import', 'ingest', 'ask', 'routecheck'] as const;
+export type UsageSource = (typeof USAGE_SOURCES)[number];
+
+export const SPEND_DIMS = ['provider', 'model', 'user', 'route'] as const;
+export type SpendDim = (typeof SPEND_DIMS)[number];
+
+/** The key a row without a user has in dim 'user'. */
+export const NO_USER = '(none)';
+
+export type PricedRow = UsageInput & { tsMs: number };
+/** Our cost of a row: nano-USD, or null when the catalog has no price for it at tsMs. */
+export type Pricer = (row: PricedRow) => { cost_nusd: number | null; price_version: string | null };
+/** Exact conversion of a decimal USD amount to integer nano-USD (src/money). */
+export type UsdToNusd = (usd: string | number) => number;
+
+export interface LedgerDeps {
+  db: Db;
+  zone: Zone;
+  price: Pricer;
+  usdToNusd: UsdToNusd;
+}
+
+/** A stored row, as the database has it. */
+export interface UsageRow {
+  id: number;
+  ts: string;
+  ts_ms: number;
+  day: DayString;
+  provider: string;
+  model: string;
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  thinking: 0 | 1;
+  cost_nusd: number | null;
+  provider_cost_nusd: number | null;
+  price_version: string | null;
+  user: string | null;
+  channel: string | null;
+  route: string | null;
+  source: UsageSource;
+  request_id: string | null;
+  status: string;
+  error: string | null;
+  latency_ms: number | null;
+  ttft_ms: number | null;
+}
+
+export interface SpendRow {
+  day: DayString;
+  key: string;
+  requests: number;
+  /** Rows with neither our cost nor a provider-reported one. */
+  unpriced: number;
+  /** Sum of effective costs, nano-USD. */
+  cost_nusd: number;
+  /** Sum of provider-reported costs (rows without one add 0), nano-USD. */
+  provider_cost_nusd: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+}
+
+export interface SpendTotals {
+  requests: number;
+  unpriced: number;
+  cost_nusd: number;
+}
+
+export interface RecordResult {
+  inserted: number;
+  /** Rows whose request_id was already in the ledger (or earlier in the same batch). */
+  skipped: number;
+}
+
+export type ImportResult =
+  | ({ ok: true; format: UsageFormat; rows: number } & RecordResult)
+  | { ok: false; format: UsageFormat; errors: RowError[]; errorCount: number };
+
+export class LedgerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerError';
+  }
+}
+
+/** SQL for each dim's key over the usage table; must match keyOf below. */
+const KEY_SQL: Record<SpendDim, string> = {
+  provider: 'provider',
+  model: `provider || '/' || model`,
+  user: `COALESCE("user", '${NO_USER}')`,
+  route: `COALESCE(route, provider || '/' || model)`,
+};
+
+/** The per-day aggregate of usage rows for one dim, straight from the usage table. */
+function aggregateSql(dim: SpendDim, where: string): string {
+  const key = KEY_SQL[dim];
+  return `SELECT day, ${key} AS key,
+      COUNT(*) AS requests,
+      SUM(cost_nusd IS NULL AND provider_cost_nusd IS NULL) AS unpriced,
+      SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)) AS cost_nusd,
+      SUM(COALESCE(provider_cost_nusd, 0)) AS provider_cost_nusd,
+      SUM(input_tokens) AS input_tokens,
+      SUM(cached_input_tokens) AS cached_input_tokens,
+      SUM(output_tokens) AS output_tokens,
+      SUM(reasoning_tokens) AS reasoning_tokens
+    FROM usage ${where}
+    GROUP BY day, key`;
+}
+
+const SPEND_COLUMNS =
+  'day, key, requests, unpriced, cost_nusd, provider_cost_nusd, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens';
+
+interface Agg {
+  dim: SpendDim;
+  day: string;
+  key: string;
+  requests: number;
+  unpriced: number;
+  cost: number;
+  providerCost: number;
+  input: number;
+  cached: number;
+  output: number;
+  reasoning: number;
+}
+
+const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const isNusd = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+function assertDim(dim: string): asserts dim is SpendDim {
+  if (!(SPEND_DIMS as readonly string[]).includes(dim)) throw new LedgerError(`unknown spend dimension "${dim}" (use one of ${SPEND_DIMS.join(', ')})`);
+}
+
+export class Ledger {
+  private readonly db: Db;
+  private zoneRef: Zone;
+  private readonly price: Pricer;
+  private readonly usdToNusd: UsdToNusd;
+  private zoneChecked = false;
+
+  private readonly insertUsage: BetterSqlite3.Statement;
+  private readonly upsertDaily: BetterSqlite3.Statement;
+  private readonly getMeta: BetterSqlite3.Statement;
+  private readonly setMeta: BetterSqlite3.Statement;
+  private readonly rollupQuery: BetterSqlite3.Statement;
+  private readonly totalsQuery: BetterSqlite3.Statement;
+  private readonly rawQueries: Record<SpendDim, BetterSqlite3.Statement>;
+  private readonly recordTx: BetterSqlite3.Transaction<(rows: readonly UsageInput[], source: UsageSource) => RecordResult>;
+  private readonly rebuildRollupTx: BetterSqlite3.Transaction<() => void>;
+
+  constructor(deps: LedgerDeps) {
+    this.db = deps.db;
+    this.zoneRef = deps.zone;
+    this.price = deps.price;
+    this.usdToNusd = deps.usdToNusd;
+    const db = this.db;
+    this.insertUsage = db.prepare(
+      `INSERT INTO usage (ts, ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens,
+         reasoning_tokens, thinking, cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source,
+         request_id, status, error, latency_ms, ttft_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING`,
+    );
+    this.upsertDaily = db.prepare(
+      `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (dim, day, key) DO UPDATE SET
+         requests = requests + excluded.requests,
+         unpriced = unpriced + excluded.unpriced,
+         cost_nusd = cost_nusd + excluded.cost_nusd,
+         provider_cost_nusd = provider_cost_nusd + excluded.provider_cost_nusd,
+         input_tokens = input_tokens + excluded.input_tokens,
+         cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
+         output_tokens = output_tokens + excluded.output_tokens,
+         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens`,
+    );
+    this.getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    this.setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.rollupQuery = db.prepare(`SELECT ${SPEND_COLUMNS} FROM spend_daily WHERE dim = ? AND day BETWEEN ? AND ? ORDER BY day, key`);
+    this.totalsQuery = db.prepare(
+      `SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(unpriced), 0) AS unpriced, COALESCE(SUM(cost_nusd), 0) AS cost_nusd
+       FROM spend_daily WHERE dim = 'provider' AND day BETWEEN ? AND ?`,
+    );
+    this.rawQueries = Object.fromEntries(
+      SPEND_DIMS.map((dim) => [dim, db.prepare(`${aggregateSql(dim, 'WHERE day BETWEEN ? AND ?')} ORDER BY day, key`)]),
+    ) as Record<SpendDim, BetterSqlite3.Statement>;
+    this.recordTx = db.transaction((rows: readonly UsageInput[], source: UsageSource) => this.recordRows(rows, source));
+    this.rebuildRollupTx = db.transaction(() => {
+      db.prepare('DELETE FROM spend_daily').run();
+      for (const dim of SPEND_DIMS) {
+        db.prepare(`INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) SELECT '${dim}', * FROM (${aggregateSql(dim, '')})`).run();
+      }
+    });
+  }
+
+  get zone(): Zone {
+    return this.zoneRef;
+  }
+
+  /**
+   * Records rows in one transaction (all or nothing) and keeps spend_daily in step. A row whose
+   * request_id is already stored, or appeared earlier in the batch, is skipped.
+   */
+  record(rows: readonly UsageInput[], source: UsageSource): RecordResult {
+    if (!(USAGE_SOURCES as readonly string[]).includes(source)) throw new LedgerError(`unknown usage source "${source}"`);
+    if (rows.length === 0) return { inserted: 0, skipped: 0 };
+    return this.recordTx.immediate(rows, source);
+  }
+
+  /** The body of record(), run inside its transaction. */
+  private recordRows(rows: readonly UsageInput[], source: UsageSource): RecordResult {
+    this.checkZone();
+    const zone = this.zoneRef;
+    const aggs = new Map<string, Agg>();
+    const add = (dim: SpendDim, day: string, key: string, row: UsageInput, cost: number | null, providerCost: number | null) => {
+      const id = `${dim}\u0000${day}\u0000${key}`;
+      let a = aggs.get(id);
+      if (!a) {
+        a = { dim, day, key, requests: 0, unpriced: 0, cost: 0, providerCost: 0, input: 0, cached: 0, output: 0, reasoning: 0 };
+        aggs.set(id, a);
+      }
+      a.requests++;
+      if (cost === null) a.unpriced++;
+      else a.cost += cost;
+      if (providerCost !== null) a.providerCost += providerCost;
+      a.input += row.input_tokens;
+      a.cached += row.cached_input_tokens;
+      a.output += row.output_tokens;
+      a.reasoning += row.reasoning_tokens;
+    };
+
+    let inserted = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const tsMs = parseIsoInstant(row.ts);
+      if (Number.isNaN(tsMs)) throw new LedgerError(`row ${i + 1}: ts: expected an ISO-8601 time with a zone, got ${JSON.stringify(row.ts)}`);
+      if (!isCount(row.input_tokens) || !isCount(row.cached_input_tokens) || !isCount(row.output_tokens) || !isCount(row.reasoning_tokens)) {
+        throw new LedgerError(`row ${i + 1}: token counts must be non-negative integers`);
+      }
+      const priced = this.price({ ...row, tsMs });
+      if (priced.cost_nusd !== null && !isNusd(priced.cost_nusd)) {
+        throw new LedgerError(`row ${i + 1}: the pricer returned ${String(priced.cost_nusd)}; expected a non-negative integer of nano-USD or null`);
+      }
+      let providerCost: number | null = null;
+      if (row.cost_usd !== undefined && row.cost_usd !== null && row.cost_usd !== '') {
+        providerCost = this.usdToNusd(row.cost_usd);
+        if (!isNusd(providerCost)) throw new LedgerError(`row ${i + 1}: cost_usd ${JSON.stringify(row.cost_usd)} did not convert to nano-USD`);
+      }
+      const day = zone.dayOf(tsMs);
+      const info = this.insertUsage.run(
+        new Date(tsMs).toISOString(),
+        tsMs,
+        day,
+        row.provider,
+        row.model,
+        row.input_tokens,
+        row.cached_input_tokens,
+        row.output_tokens,
+        row.reasoning_tokens,
+        row.thinking ? 1 : 0,
+        priced.cost_nusd,
+        providerCost,
+        priced.price_version,
+        row.user ?? null,
+        row.channel ?? null,
+        row.route ?? null,
+        source,
+        row.request_id ?? null,
+        row.status ?? 'ok',
+        row.error ?? null,
+        row.latency_ms ?? null,
+        row.ttft_ms ?? null,
+      );
+      if (info.changes === 0) continue;
+      inserted++;
+      const effective = priced.cost_nusd ?? providerCost;
+      const modelKey = `${row.provider}/${row.model}`;
+      add('provider', day, row.provider, row, effective, providerCost);
+      add('model', day, modelKey, row, effective, providerCost);
+      add('user', day, row.user ?? NO_USER, row, effective, providerCost);
+      add('route', day, row.route ?? modelKey, row, effective, providerCost);
+    }
+    for (const a of aggs.values()) {
+      this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.cost, a.providerCost, a.input, a.cached, a.output, a.reasoning);
+    }
+    return { inserted, skipped: rows.length - inserted };
+  }
+
+  /**
+   * Parses a JSONL, CSV or JSON-array file and records it. If any line is bad, nothing is
+   * written and the (line-numbered) errors are returned.
+   */
+  importText(filename: string, text: string, source: UsageSource = 'import'): ImportResult {
+    const format = detectFormat(filename, text);
+    const parsed = parseUsageText(text, format);
+    if (!parsed.ok) return { ok: false, format, errors: parsed.errors, errorCount: parsed.errorCount };
+    return { ok: true, format, rows: parsed.rows.length, ...this.record(parsed.rows, source) };
+  }
+
+  /** Per-day spend by dim from the rollup (the fast path for reports). Days inclusive. */
+  spendRollup(dim: SpendDim, fromDay: DayString, toDay: DayString): SpendRow[] {
+    assertDim(dim);
+    return this.rollupQuery.all(dim, fromDay, toDay) as SpendRow[];
+  }
+
+  /** The same as spendRollup, computed from the usage table (baseline and cross-check). */
+  spendRaw(dim: SpendDim, fromDay: DayString, toDay: DayString): SpendRow[] {
+    assertDim(dim);
+    return this.rawQueries[dim].all(fromDay, toDay) as SpendRow[];
+  }
+
+  /** Requests, unpriced rows and effective cost over a range of days (inclusive). */
+  totals(fromDay: DayString, toDay: DayString): SpendTotals {
+    return this.totalsQuery.get(fromDay, toDay) as SpendTotals;
+  }
+
+  firstDay(): DayString | null {
+    return (this.db.prepare('SELECT MIN(day) FROM usage').pluck().get() as string | null) ?? null;
+  }
+
+  lastDay(): DayString | null {
+    return (this.db.prepare('SELECT MAX(day) FROM usage').pluck().get() as string | null) ?? null;
+  }
+
+  count(): number {
+    return this.db.prepare('SELECT COUNT(*) FROM usage').pluck().get() as number;
+  }
+
+  /** The newest rows first. */
+  recentRows(limit = 20): UsageRow[] {
+    return this.db.prepare('SELECT * FROM usage ORDER BY id DESC LIMIT ?').all(Math.max(0, Math.trunc(limit))) as UsageRow[];
+  }
+
+  /** The timezone the stored days were computed in (null before the first write). */
+  storedTimezone(): string | null {
+    return (this.getMeta.get('timezone') as string | undefined) ?? null;
+  }
+
+  /**
+   * Makes the stored days follow `zoneName` (default: the ledger's zone; another name switches
+   * the ledger to it). When the ledger's rows were computed in another zone, recomputes `day`
+   * for every row and rebuilds spend_daily in one transaction and returns true.
+   */
+  ensureTimezone(zoneName: string = this.zoneRef.name): boolean {
+    if (zoneName !== this.zoneRef.name) this.zoneRef = makeZone(zoneName);
+    const zone = this.zoneRef;
+    this.db.function('routeops_local_day', { deterministic: true }, (ms: unknown) => zone.dayOf(Number(ms)));
+    const rebuilt = this.db
+      .transaction((): boolean => {
+        const stored = this.storedTimezone();
+        if (stored === zone.name) return false;
+        const hasRows = this.db.prepare('SELECT EXISTS (SELECT 1 FROM usage)').pluck().get() === 1;
+        if (hasRows) {
+          this.db.prepare('UPDATE usage SET day = routeops_local_day(ts_ms) WHERE day IS NOT routeops_local_day(ts_ms)').run();
+          this.rebuildRollupTx();
+        }
+        this.setMeta.run('timezone', zone.name);
+        return hasRows;
+      })
+      .immediate();
+    this.zoneChecked = true;
+    return rebuilt;
+  }
+
+  /** Recomputes spend_daily from the usage table (one transaction). */
+  rebuildRollup(): void {
+    this.rebuildRollupTx.immediate();
+  }
+
+  /** Record-time guard: the stored days must be in this ledger's zone. */
+  private checkZone(): void {
+    if (this.zoneChecked) return;
+    const stored = this.storedTimezone();
+    if (stored === null) {
+      // Not cached: if this transaction rolls back, the next record() writes it again.
+      this.setMeta.run('timezone', this.zoneRef.name);
+      return;
+    }
+    if (stored !== this.zoneRef.name) {
+      throw new LedgerError(
+        `the ledger's days were computed in time zone ${stored}, not ${this.zoneRef.name}; call ensureTimezone() before recording`,
+      );
+    }
+    this.zoneChecked = true;
+  }
+}

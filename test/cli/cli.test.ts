@@ -1,0 +1,100 @@
+// The CLI over a real SQLite file: import, then spend as text, JSON and CSV; exit codes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { cli } from '../../src/cli.js';
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+const now = new Date('2026-11-23T12:00:00Z');
+
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await cli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env, clock: () => now });
+  return { code, stdout, stderr };
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'routeops-cli-'));
+  writeFileSync(join(dir, 'routeops.yml'), 'timezone: UTC\n');
+  env = { ROUTEOPS_CONFIG: join(dir, 'routeops.yml'), ROUTEOPS_DB: join(dir, 'ledger.db'), LOG_LEVEL: 'silent' };
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const csv = [
+  'ts,provider,model,input_tokens,cached_input_tokens,output_tokens,reasoning_tokens,user,request_id,route',
+  // deepseek-v4-pro off-peak after 2026-08-16T16:00Z: half of 1.32 in = 0.66/M, half of 3.96 out = 1.98/M,
+  // half of 0.044 cached = 0.022/M: 500k uncached*0.66 + 500k cached*0.022 + 100k out*1.98 = 0.33+0.011+0.198 = $0.539
+  '2026-11-22T12:00:00Z,deepseek,deepseek-v4-pro,1000000,500000,100000,0,"U0ENG,1",c1,deepseek-v4-pro',
+  '2026-11-23T12:00:00Z,zai,glm-4.7,1000000,0,1000000,0,U0ENG2,c2,glm-4.7',
+].join('\n');
+
+test('ledger import then spend as text, JSON and CSV', async () => {
+  const file = join(dir, 'usage.csv');
+  writeFileSync(file, csv);
+  const imported = await run('ledger', 'import', file);
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.match(imported.stdout, /2 rows imported, 0 already in the ledger/);
+  const again = await run('ledger', 'import', file);
+  assert.match(again.stdout, /0 rows imported, 2 already in the ledger/);
+
+  const json = await run('spend', 'week', '--json');
+  assert.equal(json.code, 0, json.stderr);
+  const doc = JSON.parse(json.stdout) as { from: string; to: string; group_by: string; total_usd: number; unpriced_rows: number; groups: Array<{ key: string; total_usd: number; share: number; days: Array<{ date: string; usd: number }> }> };
+  assert.equal(doc.from, '2026-11-17');
+  assert.equal(doc.to, '2026-11-23');
+  assert.equal(doc.group_by, 'provider');
+  // glm-4.7: 0.60 + 2.20 = $2.80
+  assert.equal(doc.total_usd, 3.339);
+  assert.equal(doc.unpriced_rows, 0);
+  assert.deepEqual(doc.groups.map((g) => [g.key, g.total_usd]), [['zai', 2.8], ['deepseek', 0.539]]);
+  assert.equal(doc.groups[1]!.days.find((d) => d.date === '2026-11-22')?.usd, 0.539);
+  assert.equal(doc.groups[0]!.days.length, 7);
+
+  const text = await run('spend', 'week', 'by', 'model');
+  assert.equal(text.code, 0);
+  assert.match(text.stdout, /deepseek\/deepseek-v4-pro/);
+  assert.match(text.stdout, /Total\s+\$2\.80\s+\$0\.54\s+\$3\.34/);
+
+  const out = await run('spend', 'week', 'by', 'user', '--csv');
+  assert.equal(out.code, 0);
+  assert.equal(out.stdout.split('\n')[0], 'date,user,usd');
+  assert.match(out.stdout, /2026-11-22,"U0ENG,1",0\.539\n/);
+});
+
+test('bad usage exits 2 with a message; a bad import line exits 1 and writes nothing', async () => {
+  const bad = await run('spend', 'fortnight');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /"fortnight" is not a period/);
+  assert.equal((await run('spend', 'week', 'by', 'planet')).code, 2);
+  assert.equal((await run('frobnicate')).code, 2);
+  assert.equal((await run('ledger', 'import')).code, 2);
+  assert.equal((await run('ledger', 'import', join(dir, 'missing.csv'))).code, 2);
+
+  const file = join(dir, 'bad.jsonl');
+  writeFileSync(file, '{"ts":"2026-11-23T01:00:00Z","provider":"deepseek","model":"deepseek-v4-flash","request_id":"n1"}\n{"ts":"yesterday","provider":"deepseek","model":"m"}\n');
+  const result = await run('ledger', 'import', file);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /line 2: ts/);
+  const json = JSON.parse((await run('spend', 'today', '--json')).stdout) as { requests: number };
+  assert.equal(json.requests, 1, 'only the earlier, good import is in the ledger');
+});
+
+test('a broken config file stops start-up with exit 2 and names the bad key', () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const cfg = join(dir, 'broken.yml');
+  writeFileSync(cfg, 'models:\n  qwen-plus:\n    routes:\n      - { provider: qwen, model: qwen-plus }\n');
+  const child = spawnSync(process.execPath, [join(root, 'dist/src/main.js')], {
+    env: { ...process.env, ROUTEOPS_CONFIG: cfg, ROUTEOPS_DB: join(dir, 'never.db'), SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(child.status, 2);
+  assert.match(child.stderr, /models\.qwen-plus\.routes\[0\]\.provider: unknown provider "qwen"/);
+  assert.doesNotMatch(child.stderr, /\n\s+at /, 'no stack trace');
+});

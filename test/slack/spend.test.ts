@@ -1,0 +1,143 @@
+// The real Bolt app over HTTP: signed /spend commands in, Block Kit out to the fake Slack.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, SIGNING_SECRET, INGEST_TOKEN, type TestApp } from '../helpers/app.js';
+import { postSigned, slashCommandBody } from '../helpers/slack-request.js';
+import type { RecordedCall } from '../helpers/fake-slack.js';
+
+let t: TestApp;
+
+before(async () => {
+  t = await startTestApp({ config: 'timezone: UTC\naccess: { spend: [U0CFO] }\nbudgets: { daily: 50, monthly: 1000 }\n' });
+});
+after(() => t.close());
+
+/** Sends a signed /spend and returns what Slack received on the response_url. */
+async function slash(command: string, text: string, user = 'U0CFO'): Promise<RecordedCall> {
+  const id = randomUUID();
+  const res = await postSigned(`${t.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command, text, user_id: user, response_url: `${t.slack.baseUrl}/respond/${id}` }));
+  assert.equal(res.status, 200, 'the command is acked');
+  return t.slack.waitFor('response_url', (c) => c.path === `/respond/${id}`);
+}
+
+type Block = { type: string; text?: { text: string }; rows?: Array<Array<{ text: string }>>; fields?: Array<{ text: string }>; elements?: Array<{ text: string }> };
+const blocksOf = (c: RecordedCall) => c.body.blocks as Block[];
+const allText = (c: RecordedCall) => JSON.stringify(c.body);
+
+const rows = [
+  // deepseek-v4-flash after 2026-08-16T16:00Z: off-peak (12:00 UTC) half price 0.22 in / 0.66 out.
+  { ts: '2026-11-20T12:00:00Z', provider: 'deepseek', model: 'deepseek-v4-flash', input_tokens: 1_000_000, output_tokens: 1_000_000, user: 'U0ENG1', request_id: 'r1', route: 'deepseek-v4-flash' },
+  // peak window 01:00-04:00 UTC: 0.44 per M input.
+  { ts: '2026-11-21T02:00:00Z', provider: 'deepseek', model: 'deepseek-v4-flash', input_tokens: 1_000_000, output_tokens: 0, user: 'U0ENG2', request_id: 'r2', route: 'deepseek-v4-flash' },
+  { ts: '2026-11-22T12:00:00Z', provider: 'qwen-intl', model: 'qwen-plus', input_tokens: 1_000_000, output_tokens: 1_000_000, user: 'U0ENG1', request_id: 'r3', route: 'qwen-plus' },
+  // Not in the catalog, but OpenRouter reported its cost.
+  { ts: '2026-11-23T08:00:00Z', provider: 'openrouter', model: 'qwen/qwen-plus', input_tokens: 10, output_tokens: 10, cost_usd: 0.25, user: 'U0ENG2', request_id: 'r4', route: 'qwen-plus' },
+  // Not priced at all.
+  { ts: '2026-11-23T09:00:00Z', provider: 'openrouter', model: 'mystery/model', input_tokens: 10, output_tokens: 10, user: 'U0ENG2', request_id: 'r5' },
+];
+const jsonl = rows.map((r) => JSON.stringify(r)).join('\n');
+
+test('healthz answers once started', async () => {
+  const res = await fetch(`${t.url}/healthz`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { ok: true });
+});
+
+test('an empty ledger gives a helpful report, not an error', async () => {
+  const call = await slash('/spend', 'week');
+  assert.equal(call.body.response_type, 'in_channel');
+  assert.match(allText(call), /ledger is empty/);
+  assert.match(allText(call), /routeops ledger import FILE/);
+});
+
+test('ingest needs the bearer token, rejects bad lines whole, and is idempotent', async () => {
+  const post = (body: string, token?: string) =>
+    fetch(`${t.url}/v1/usage`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+  assert.equal((await post(jsonl)).status, 401);
+  assert.equal((await post(jsonl, 'wrong-token-wrong-token')).status, 401);
+
+  const bad = `${JSON.stringify(rows[0])}\n{"ts":"2026-11-20T12:00:00Z","provider":"deepseek","model":"x","input_tokens":-3}\n`;
+  const badRes = await post(bad, INGEST_TOKEN);
+  assert.equal(badRes.status, 400);
+  const badBody = (await badRes.json()) as { lines: Array<{ line: number; message: string }> };
+  assert.equal(badBody.lines[0]?.line, 2);
+  assert.match(badBody.lines[0]!.message, /input_tokens/);
+  assert.equal(t.app.services.ledger.count(), 0, 'nothing of a bad batch is written');
+
+  const ok = await post(jsonl, INGEST_TOKEN);
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await ok.json(), { ok: true, inserted: 5, skipped: 0 });
+  const again = await post(jsonl, INGEST_TOKEN);
+  assert.deepEqual(await again.json(), { ok: true, inserted: 0, skipped: 5 });
+
+  const asArray = await fetch(`${t.url}/v1/usage`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` }, body: JSON.stringify(rows.slice(0, 2)) });
+  assert.deepEqual(await asArray.json(), { ok: true, inserted: 0, skipped: 2 });
+});
+
+test('/spend week renders a Block Kit table with totals, shares and budgets', async () => {
+  const call = await slash('/spend', 'week');
+  assert.equal(call.body.response_type, 'in_channel');
+  const blocks = blocksOf(call);
+  assert.equal(blocks[0]?.type, 'header');
+  assert.match(blocks[0]!.text!.text, /Spend week by provider \(2026-11-17 → 2026-11-23, UTC\)/);
+  const table = blocks.find((b) => b.type === 'table');
+  assert.ok(table?.rows, 'a table block');
+  const cells = table.rows.map((r) => r.map((c) => c.text));
+  assert.deepEqual(cells[0], ['Day', 'qwen-intl', 'deepseek', 'openrouter', 'Total']);
+  assert.equal(cells.length, 1 + 7 + 2, 'header, seven days, total and share rows');
+  assert.deepEqual(cells.find((r) => r[0] === '2026-11-20'), ['2026-11-20', '$0.00', '$0.88', '$0.00', '$0.88']);
+  assert.deepEqual(cells.find((r) => r[0] === '2026-11-21'), ['2026-11-21', '$0.00', '$0.44', '$0.00', '$0.44']);
+  assert.deepEqual(cells.find((r) => r[0] === 'Total'), ['Total', '$1.60', '$1.32', '$0.25', '$3.17']);
+  assert.deepEqual(cells.find((r) => r[0] === 'Share'), ['Share', '50.5%', '41.6%', '7.9%', '100%']);
+  const text = allText(call);
+  assert.match(text, /Not priced\*\\n1 rows/);
+  assert.match(text, /Daily budget: \$0.00 of \$50.00/);
+  assert.match(text, /Monthly budget: \$3.17 of \$1,000.00 \(0%, ok\)/);
+  assert.match(text, /new \(nothing the period before\)/);
+});
+
+test('/spend month by user projects the month end', async () => {
+  const call = await slash('/spend', 'month by user');
+  const text = allText(call);
+  // $3.17 over 23 days of a 30-day month -> $4.134782... -> $4.13
+  assert.match(text, /Month-end projection\*\\n\$4.13/);
+  const table = blocksOf(call).find((b) => b.type === 'table')!;
+  assert.deepEqual(table.rows![0]!.map((c) => c.text), ['Day', 'U0ENG1', 'U0ENG2', 'Total']);
+});
+
+test('/spend fortnight gets a usage message only the caller sees', async () => {
+  const call = await slash('/spend', 'fortnight');
+  assert.equal(call.body.response_type, 'ephemeral');
+  assert.match(allText(call), /\\"fortnight\\" is not a period/);
+  assert.match(allText(call), /last-week/);
+});
+
+test('a user outside access.spend gets a polite refusal', async () => {
+  const call = await slash('/spend', 'week', 'U0INTERN');
+  assert.equal(call.body.response_type, 'ephemeral');
+  assert.match(allText(call), /limited to the people listed/);
+  assert.doesNotMatch(allText(call), /\$3.17/);
+});
+
+test('/spend week csv uploads a CSV file with files.uploadV2', async () => {
+  const before = t.slack.calls.length;
+  await slash('/spend', 'week csv');
+  const complete = await t.slack.waitFor('files.completeUploadExternal', (c) => t.slack.calls.indexOf(c) >= before);
+  assert.equal(complete.body.channel_id, 'C0FINANCE');
+  const upload = t.slack.calls.slice(before).find((c) => c.method === 'upload');
+  assert.ok(upload);
+  assert.match(upload.raw, /date,provider,usd/);
+  assert.match(upload.raw, /2026-11-20,deepseek,0\.88\b/);
+  assert.match(upload.raw, /2026-11-23,openrouter,0\.25\b/);
+});
+
+test('a request with a bad signature is refused and never answered', async () => {
+  const id = randomUUID();
+  const body = slashCommandBody({ command: '/spend', text: 'week', response_url: `${t.slack.baseUrl}/respond/${id}` });
+  const res = await postSigned(`${t.url}/slack/events`, SIGNING_SECRET, body, { tamper: (b) => b.replace('U0CFO', 'U0EVIL') });
+  assert.equal(res.status, 401);
+  const stale = await postSigned(`${t.url}/slack/events`, SIGNING_SECRET, body, { timestamp: Math.floor(Date.now() / 1000) - 600 });
+  assert.equal(stale.status, 401);
+  assert.equal(t.slack.calls.some((c) => c.path.includes(id)), false);
+});
