@@ -12,8 +12,10 @@ const load = (name: string) => JSON.parse(readFileSync(schemaDir + name, 'utf8')
 
 function validator() {
   const ajv = new Ajv({ allErrors: true, strict: false });
-  ajv.addSchema(load('manifest.schema.1.0.0.json'));
-  ajv.addSchema(load('manifest.schema.2.0.0.json'));
+  // The dispatching schema refers to the versioned ones by these URLs; register them offline.
+  const base = 'https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/';
+  ajv.addSchema(load('manifest.schema.1.0.0.json'), `${base}manifest.schema.1.0.0.json`);
+  ajv.addSchema(load('manifest.schema.2.0.0.json'), `${base}manifest.schema.2.0.0.json`);
   return ajv.compile(load('manifest.schema.json'));
 }
 

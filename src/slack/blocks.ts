@@ -1,6 +1,8 @@
 // Reply -> Block Kit. Limits from DOMAIN §5: 50 blocks, 3000 chars per section text, one
 // table (≤100 rows × ≤20 cells), header text ≤150 chars.
-import type { KnownBlock } from '@slack/bolt';
+import type { types } from '@slack/bolt';
+
+type KnownBlock = types.KnownBlock;
 import type { Reply } from '../reply/reply.js';
 import { clip, escapeMrkdwn } from './escape.js';
 

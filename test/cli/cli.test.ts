@@ -86,15 +86,17 @@ test('bad usage exits 2 with a message; a bad import line exits 1 and writes not
 });
 
 test('a broken config file stops start-up with exit 2 and names the bad key', () => {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const root = fileURLToPath(new URL('../../../', import.meta.url)); // dist/test/cli -> repository root
   const cfg = join(dir, 'broken.yml');
   writeFileSync(cfg, 'models:\n  qwen-plus:\n    routes:\n      - { provider: qwen, model: qwen-plus }\n');
+  // Without NODE_TEST_CONTEXT, which would make the child report to this test runner.
+  const { NODE_TEST_CONTEXT: _ignored, ...parentEnv } = process.env;
   const child = spawnSync(process.execPath, [join(root, 'dist/src/main.js')], {
-    env: { ...process.env, ROUTEOPS_CONFIG: cfg, ROUTEOPS_DB: join(dir, 'never.db'), SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '' },
+    env: { ...parentEnv, ROUTEOPS_CONFIG: cfg, ROUTEOPS_DB: join(dir, 'never.db'), SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '' },
     encoding: 'utf8',
     timeout: 20_000,
   });
-  assert.equal(child.status, 2);
+  assert.equal(child.status, 2, child.stderr);
   assert.match(child.stderr, /models\.qwen-plus\.routes\[0\]\.provider: unknown provider "qwen"/);
   assert.doesNotMatch(child.stderr, /\n\s+at /, 'no stack trace');
 });

@@ -30,7 +30,8 @@ const rows = [
   { ts: '2026-11-20T12:00:00Z', provider: 'deepseek', model: 'deepseek-v4-flash', input_tokens: 1_000_000, output_tokens: 1_000_000, user: 'U0ENG1', request_id: 'r1', route: 'deepseek-v4-flash' },
   // peak window 01:00-04:00 UTC: 0.44 per M input.
   { ts: '2026-11-21T02:00:00Z', provider: 'deepseek', model: 'deepseek-v4-flash', input_tokens: 1_000_000, output_tokens: 0, user: 'U0ENG2', request_id: 'r2', route: 'deepseek-v4-flash' },
-  { ts: '2026-11-22T12:00:00Z', provider: 'qwen-intl', model: 'qwen-plus', input_tokens: 1_000_000, output_tokens: 1_000_000, user: 'U0ENG1', request_id: 'r3', route: 'qwen-plus' },
+  // qwen-plus below its 128K tier: 100k in at 0.40/M + 1M out at 1.20/M = $1.24.
+  { ts: '2026-11-22T12:00:00Z', provider: 'qwen-intl', model: 'qwen-plus', input_tokens: 100_000, output_tokens: 1_000_000, user: 'U0ENG1', request_id: 'r3', route: 'qwen-plus' },
   // Not in the catalog, but OpenRouter reported its cost.
   { ts: '2026-11-23T08:00:00Z', provider: 'openrouter', model: 'qwen/qwen-plus', input_tokens: 10, output_tokens: 10, cost_usd: 0.25, user: 'U0ENG2', request_id: 'r4', route: 'qwen-plus' },
   // Not priced at all.
@@ -84,24 +85,24 @@ test('/spend week renders a Block Kit table with totals, shares and budgets', as
   const table = blocks.find((b) => b.type === 'table');
   assert.ok(table?.rows, 'a table block');
   const cells = table.rows.map((r) => r.map((c) => c.text));
-  assert.deepEqual(cells[0], ['Day', 'qwen-intl', 'deepseek', 'openrouter', 'Total']);
+  assert.deepEqual(cells[0], ['Day', 'deepseek', 'qwen-intl', 'openrouter', 'Total']);
   assert.equal(cells.length, 1 + 7 + 2, 'header, seven days, total and share rows');
-  assert.deepEqual(cells.find((r) => r[0] === '2026-11-20'), ['2026-11-20', '$0.00', '$0.88', '$0.00', '$0.88']);
-  assert.deepEqual(cells.find((r) => r[0] === '2026-11-21'), ['2026-11-21', '$0.00', '$0.44', '$0.00', '$0.44']);
-  assert.deepEqual(cells.find((r) => r[0] === 'Total'), ['Total', '$1.60', '$1.32', '$0.25', '$3.17']);
-  assert.deepEqual(cells.find((r) => r[0] === 'Share'), ['Share', '50.5%', '41.6%', '7.9%', '100%']);
+  assert.deepEqual(cells.find((r) => r[0] === '2026-11-20'), ['2026-11-20', '$0.88', '$0.00', '$0.00', '$0.88']);
+  assert.deepEqual(cells.find((r) => r[0] === '2026-11-21'), ['2026-11-21', '$0.44', '$0.00', '$0.00', '$0.44']);
+  assert.deepEqual(cells.find((r) => r[0] === 'Total'), ['Total', '$1.32', '$1.24', '$0.25', '$2.81']);
+  assert.deepEqual(cells.find((r) => r[0] === 'Share'), ['Share', '47.0%', '44.1%', '8.9%', '100%']);
   const text = allText(call);
   assert.match(text, /Not priced\*\\n1 rows/);
-  assert.match(text, /Daily budget: \$0.00 of \$50.00/);
-  assert.match(text, /Monthly budget: \$3.17 of \$1,000.00 \(0%, ok\)/);
+  assert.match(text, /Daily budget: \$0.25 of \$50.00 \(0%, ok\)/);
+  assert.match(text, /Monthly budget: \$2.81 of \$1,000.00 \(0%, ok\)/);
   assert.match(text, /new \(nothing the period before\)/);
 });
 
 test('/spend month by user projects the month end', async () => {
   const call = await slash('/spend', 'month by user');
   const text = allText(call);
-  // $3.17 over 23 days of a 30-day month -> $4.134782... -> $4.13
-  assert.match(text, /Month-end projection\*\\n\$4.13/);
+  // $2.81 over 23 days of a 30-day month -> $3.6652... -> $3.67
+  assert.match(text, /Month-end projection\*\\n\$3.67/);
   const table = blocksOf(call).find((b) => b.type === 'table')!;
   assert.deepEqual(table.rows![0]!.map((c) => c.text), ['Day', 'U0ENG1', 'U0ENG2', 'Total']);
 });
@@ -117,7 +118,7 @@ test('a user outside access.spend gets a polite refusal', async () => {
   const call = await slash('/spend', 'week', 'U0INTERN');
   assert.equal(call.body.response_type, 'ephemeral');
   assert.match(allText(call), /limited to the people listed/);
-  assert.doesNotMatch(allText(call), /\$3.17/);
+  assert.doesNotMatch(allText(call), /\$2.81/);
 });
 
 test('/spend week csv uploads a CSV file with files.uploadV2', async () => {
