@@ -2,8 +2,8 @@
 // never imported as singletons, so tests build them around a temp database and a fixed clock.
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Config } from './config/load.js';
-import { Catalog } from './catalog/catalog.js';
+import { ConfigError, type Config } from './config/load.js';
+import { Catalog, CatalogError } from './catalog/catalog.js';
 import { BUILTIN_CATALOG } from './catalog/builtin.js';
 import { openDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
@@ -24,6 +24,16 @@ export interface Services {
   log: Logger;
 }
 
+/** The built-in catalog plus the config's pricing; its problems are config problems (exit 2). */
+export function buildCatalog(config: Config): Catalog {
+  try {
+    return new Catalog(BUILTIN_CATALOG, config.pricing, config.retirements);
+  } catch (err) {
+    if (err instanceof CatalogError) throw new ConfigError(err.problems, config.source);
+    throw err;
+  }
+}
+
 export interface ServiceOptions {
   config: Config;
   dbPath: string;
@@ -37,7 +47,7 @@ export function createServices(opts: ServiceOptions): Services {
   try {
     migrate(db);
     const zone = makeZone(opts.config.timezone);
-    const catalog = new Catalog(BUILTIN_CATALOG, opts.config.pricing, opts.config.retirements);
+    const catalog = buildCatalog(opts.config);
     const ledger = new Ledger({
       db,
       zone,

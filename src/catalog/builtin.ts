@@ -114,5 +114,3 @@ export const BUILTIN_RETIREMENTS: readonly RetirementInput[] = [
 ];
 
 export const BUILTIN_CATALOG: CatalogSource = { pricing: BUILTIN_PRICING, retirements: BUILTIN_RETIREMENTS };
-/** Short alias of BUILTIN_CATALOG. */
-export const BUILTIN = BUILTIN_CATALOG;

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Catalog, CatalogError } from '../../src/catalog/catalog.js';
-import { BUILTIN } from '../../src/catalog/builtin.js';
+import { BUILTIN_CATALOG } from '../../src/catalog/builtin.js';
 import type { PricingEntry } from '../../src/config/schema.js';
 
 const at = (iso: string) => Date.parse(iso);
-const builtin = new Catalog(BUILTIN);
+const builtin = new Catalog(BUILTIN_CATALOG);
 
 void test('built-in prices are converted to exact integer rates', () => {
   const flash = builtin.priceAt('deepseek', 'deepseek-v4-flash', at('2026-05-01T00:00:00Z'));
@@ -102,7 +102,7 @@ void test('config versions merge with built-in ones; same instant replaces', () 
     },
     { provider: 'openrouter', model: 'qwen/qwen-plus', versions: [{ effective: '2026-01-01T00:00:00.000Z', per_million: { input: 0.4, output: 1.2 } }] },
   ];
-  const cat = new Catalog(BUILTIN, pricing);
+  const cat = new Catalog(BUILTIN_CATALOG, pricing);
   const versions = cat.versions('deepseek', 'deepseek-v4-flash');
   assert.deepEqual(
     versions.map((v) => [v.effective, v.source]),
@@ -138,7 +138,7 @@ void test('retirements: built-in list, config adds and replaces', () => {
     ['deepseek-chat', 'deepseek-reasoner', 'moonshot-v1-128k', 'moonshot-v1-32k', 'moonshot-v1-8k'],
   );
 
-  const cat = new Catalog(BUILTIN, [], [
+  const cat = new Catalog(BUILTIN_CATALOG, [], [
     { provider: 'deepseek', model: 'deepseek-chat', at: '2026-07-25T00:00:00.000Z' },
     { provider: 'zai', model: 'glm-4.7', at: '2027-01-01T00:00:00.000Z', replacement: 'glm-5', source: 'Z.ai notice' },
   ]);
@@ -181,7 +181,7 @@ void test('unusable pricing is rejected with every problem and its path', () => 
   ];
   let err: unknown;
   try {
-    new Catalog(BUILTIN, bad, [
+    new Catalog(BUILTIN_CATALOG, bad, [
       { provider: 'zai', model: 'glm-5', at: '2027-01-01T00:00:00.000Z' },
       { provider: 'zai', model: 'glm-5', at: '2027-02-01T00:00:00.000Z' },
     ]);

@@ -104,3 +104,12 @@ test('environment: defaults, and bad values named', () => {
   assert.throws(() => parseEnv({ PORT: 'eighty' }), (err: unknown) => err instanceof ConfigError && /PORT/.test(err.problems.join()));
   assert.throws(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxp-user-token' }), (err: unknown) => err instanceof ConfigError && /SLACK_BOT_TOKEN: expected a bot token/.test(err.problems.join()));
 });
+
+test('a pricing problem found by the catalog is reported as a config problem with its path', async () => {
+  const { buildCatalog } = await import('../../src/services.js');
+  const config = resolveConfig(
+    { pricing: [{ provider: 'deepseek', model: 'x', versions: [{ effective: '2026-01-01T00:00:00Z', per_million: { input: 1, output: 2 }, tiers: [{ above: 10, input: 1, output: 1 }, { above: 10, input: 2, output: 2 }] }] }] },
+    'routeops.yml',
+  );
+  assert.throws(() => buildCatalog(config), (err: unknown) => err instanceof ConfigError && /pricing\[0\]\.versions\[0\]\.tiers/.test(err.problems.join('\n')));
+});

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Catalog } from '../../src/catalog/catalog.js';
-import { BUILTIN } from '../../src/catalog/builtin.js';
+import { BUILTIN_CATALOG } from '../../src/catalog/builtin.js';
 import type { PriceVersion, Rates } from '../../src/catalog/types.js';
 import { costOf, priceUsage, utcMinuteOfDay, type UsageForCost } from '../../src/money/cost.js';
 
-const builtin = new Catalog(BUILTIN);
+const builtin = new Catalog(BUILTIN_CATALOG);
 const at = (iso: string) => Date.parse(iso);
 
 function usage(iso: string, u: Partial<Omit<UsageForCost, 'tsMs'>>): UsageForCost {
@@ -72,7 +72,7 @@ void test('time windows: DeepSeek peak hours after 2026-08-16T16:00Z', () => {
 });
 
 void test('inside a window tiers do not apply', () => {
-  const cat = new Catalog(BUILTIN, [
+  const cat = new Catalog(BUILTIN_CATALOG, [
     {
       provider: 'qwen-intl',
       model: 'qwen-plus',
@@ -112,7 +112,7 @@ void test('thinking mode has its own output price', () => {
 });
 
 void test('reasoning tokens priced apart by a config version', () => {
-  const cat = new Catalog(BUILTIN, [
+  const cat = new Catalog(BUILTIN_CATALOG, [
     {
       provider: 'zai',
       model: 'glm-4.7',
@@ -133,7 +133,7 @@ void test('reasoning tokens priced apart by a config version', () => {
 });
 
 void test('a config version at the same instant replaces the built-in one', () => {
-  const cat = new Catalog(BUILTIN, [
+  const cat = new Catalog(BUILTIN_CATALOG, [
     {
       provider: 'deepseek',
       model: 'deepseek-v4-flash',

@@ -1,0 +1,46 @@
+// The shell adapter speaks the same commands as Slack, over real services and a real SQLite file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { resolveConfig } from '../../src/config/load.js';
+import { createServices } from '../../src/services.js';
+import { startShell } from '../../src/shell/repl.js';
+
+test('the shell answers /spend, explains bad input and quits on exit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'routeops-shell-'));
+  const services = createServices({
+    config: resolveConfig({ access: { spend: ['U0CFO'] } }, 'test'),
+    dbPath: join(dir, 'shell.db'),
+    log: pino({ level: 'silent' }),
+    clock: () => new Date('2026-11-23T12:00:00Z'),
+  });
+  try {
+    services.ledger.record(
+      [{ ts: '2026-11-23T10:00:00Z', provider: 'zai', model: 'glm-4.7', input_tokens: 1_000_000, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, request_id: 's1' }],
+      'import',
+    );
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (c: Buffer) => (printed += c.toString()));
+    const done = startShell(services, { input, output });
+    input.write('/spend today by model\n');
+    input.write('spend fortnight\n');
+    input.write('/nope\n');
+    input.write('exit\n');
+    await done;
+    // The shell runs as the local operator, so access.spend does not apply.
+    assert.match(printed, /Spend today by model \(2026-11-23, UTC\)/);
+    assert.match(printed, /Day\s+zai\/glm-4\.7\s+Total/);
+    assert.match(printed, /2026-11-23\s+\$0\.60\s+\$0\.60/);
+    assert.match(printed, /"fortnight" is not a period/);
+    assert.match(printed, /"nope" is not a routeops command/);
+  } finally {
+    services.db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
