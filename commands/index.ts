@@ -2,8 +2,9 @@
 import type { Command } from './types.js';
 import { spendCommand } from './spend.js';
 import { makeHelpCommand } from './help.js';
+import { modelsCommand } from './models.js';
 
-export const commands: ReadonlyArray<Command<unknown>> = [spendCommand, makeHelpCommand(() => commands)];
+export const commands: ReadonlyArray<Command<unknown>> = [spendCommand, modelsCommand, makeHelpCommand(() => commands)];
 
 export function findCommand(name: string): Command<unknown> | undefined {
   const bare = name.replace(/^\//, '').toLowerCase();

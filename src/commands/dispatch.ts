@@ -6,6 +6,9 @@ import { errorReply, refusalReply, usageReply, type Reply } from '../reply/reply
 import type { Services } from '../services.js';
 import { truncateForMessage } from '../time/period.js';
 
+/** Commands the manifest already declares whose features have not landed yet. */
+const NOT_YET_BUILT = ['ask', 'routecheck'];
+
 export function isAllowed(command: Command<unknown>, caller: Caller, access: Record<string, string[]>): boolean {
   if (caller.local || !command.access) return true;
   const allowed = access[command.access];
@@ -15,9 +18,13 @@ export function isAllowed(command: Command<unknown>, caller: Caller, access: Rec
 export async function dispatch(name: string, text: string, services: Services, caller: Caller): Promise<Reply> {
   const command = findCommand(name);
   if (!command) {
+    const bare = name.replace(/^\//, '').toLowerCase();
+    const problem = NOT_YET_BUILT.includes(bare)
+      ? `/${bare} is declared in the Slack manifest but not available in this version of routeops yet.`
+      : `"/${truncateForMessage(bare)}" is not a routeops command.`;
     return usageReply(
       'Unknown command',
-      `"${truncateForMessage(name)}" is not a routeops command.`,
+      problem,
       allCommands.map((c) => `/${c.usage.split('\n')[0]}`).join('\n'),
     );
   }

@@ -147,6 +147,9 @@ interface Agg {
   reasoning: number;
 }
 
+const CANONICAL_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const SLOT_MS = 15 * 60 * 1000;
+
 const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 const isNusd = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
@@ -160,6 +163,11 @@ export class Ledger {
   private readonly price: Pricer;
   private readonly usdToNusd: UsdToNusd;
   private zoneChecked = false;
+  /**
+   * Local day per 15-minute UTC slot. Zone offsets are whole quarter hours and change only on
+   * quarter-hour instants, so a local midnight never falls inside a slot: one day per slot.
+   */
+  private dayBySlot = new Map<number, DayString>();
 
   private readonly insertUsage: BetterSqlite3.Statement;
   private readonly upsertDaily: BetterSqlite3.Statement;
@@ -215,6 +223,17 @@ export class Ledger {
     });
   }
 
+  private dayOf(ms: number): DayString {
+    const slot = Math.floor(ms / SLOT_MS);
+    let day = this.dayBySlot.get(slot);
+    if (day === undefined) {
+      day = this.zoneRef.dayOf(slot * SLOT_MS);
+      if (this.dayBySlot.size > 100_000) this.dayBySlot.clear();
+      this.dayBySlot.set(slot, day);
+    }
+    return day;
+  }
+
   get zone(): Zone {
     return this.zoneRef;
   }
@@ -232,7 +251,6 @@ export class Ledger {
   /** The body of record(), run inside its transaction. */
   private recordRows(rows: readonly UsageInput[], source: UsageSource): RecordResult {
     this.checkZone();
-    const zone = this.zoneRef;
     const aggs = new Map<string, Agg>();
     const add = (dim: SpendDim, day: string, key: string, row: UsageInput, cost: number | null, providerCost: number | null) => {
       const id = `${dim}\u0000${day}\u0000${key}`;
@@ -254,8 +272,15 @@ export class Ledger {
     let inserted = 0;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      const tsMs = parseIsoInstant(row.ts);
-      if (Number.isNaN(tsMs)) throw new LedgerError(`row ${i + 1}: ts: expected an ISO-8601 time with a zone, got ${JSON.stringify(row.ts)}`);
+      // Parsed rows already carry canonical UTC times (…T12:00:00.000Z): keep those as they are.
+      let ts = row.ts;
+      let tsMs: number;
+      if (typeof ts === 'string' && ts.length === 24 && CANONICAL_TS.test(ts)) tsMs = Date.parse(ts);
+      else {
+        tsMs = typeof ts === 'string' ? parseIsoInstant(ts) : NaN;
+        if (Number.isNaN(tsMs)) throw new LedgerError(`row ${i + 1}: ts: expected an ISO-8601 time with a zone, got ${JSON.stringify(row.ts)}`);
+        ts = new Date(tsMs).toISOString();
+      }
       if (!isCount(row.input_tokens) || !isCount(row.cached_input_tokens) || !isCount(row.output_tokens) || !isCount(row.reasoning_tokens)) {
         throw new LedgerError(`row ${i + 1}: token counts must be non-negative integers`);
       }
@@ -268,9 +293,9 @@ export class Ledger {
         providerCost = this.usdToNusd(row.cost_usd);
         if (!isNusd(providerCost)) throw new LedgerError(`row ${i + 1}: cost_usd ${JSON.stringify(row.cost_usd)} did not convert to nano-USD`);
       }
-      const day = zone.dayOf(tsMs);
+      const day = this.dayOf(tsMs);
       const info = this.insertUsage.run(
-        new Date(tsMs).toISOString(),
+        ts,
         tsMs,
         day,
         row.provider,
@@ -364,9 +389,12 @@ export class Ledger {
    * for every row and rebuilds spend_daily in one transaction and returns true.
    */
   ensureTimezone(zoneName: string = this.zoneRef.name): boolean {
-    if (zoneName !== this.zoneRef.name) this.zoneRef = makeZone(zoneName);
+    if (zoneName !== this.zoneRef.name) {
+      this.zoneRef = makeZone(zoneName);
+      this.dayBySlot = new Map();
+    }
     const zone = this.zoneRef;
-    this.db.function('routeops_local_day', { deterministic: true }, (ms: unknown) => zone.dayOf(Number(ms)));
+    this.db.function('routeops_local_day', { deterministic: true }, (ms: unknown) => this.dayOf(Number(ms)));
     const rebuilt = this.db
       .transaction((): boolean => {
         const stored = this.storedTimezone();

@@ -100,3 +100,21 @@ test('a broken config file stops start-up with exit 2 and names the bad key', ()
   assert.match(child.stderr, /models\.qwen-plus\.routes\[0\]\.provider: unknown provider "qwen"/);
   assert.doesNotMatch(child.stderr, /\n\s+at /, 'no stack trace');
 });
+
+test('models --json lists prices in force, aliases and retirements', async () => {
+  const out = await run('models', 'deepseek', '--json');
+  assert.equal(out.code, 0, out.stderr);
+  const { models } = JSON.parse(out.stdout) as { models: Array<{ provider: string; model: string; aliases: string[]; per_million: { input: number; cached_input: number; output: number } | null; retires_at: string | null; replacement: string | null }> };
+  const find = (p: string, m: string) => models.find((x) => x.provider === p && x.model === m);
+  // 2026-11-23: the 2026-08-16 version, base (off-peak) prices.
+  assert.deepEqual(find('deepseek', 'deepseek-v4-flash')?.per_million, { input: 0.22, cached_input: 0.007, output: 0.66 });
+  assert.deepEqual(find('deepseek', 'deepseek-v4-flash')?.aliases, ['deepseek-v4-flash']);
+  assert.equal(find('deepseek', 'deepseek-chat')?.retires_at, '2026-07-24T15:59:00.000Z');
+  assert.equal(find('deepseek', 'deepseek-chat')?.replacement, 'deepseek-v4-flash');
+  assert.equal(find('openrouter', 'deepseek/deepseek-v4-flash')?.per_million, null, 'gateway routes are not priced, never $0');
+  assert.ok(models.every((m) => `${m.provider}/${m.model} ${m.aliases.join(' ')}`.includes('deepseek')));
+
+  const text = await run('models', 'glm');
+  assert.match(text.stdout, /zai\/glm-4\.7\s+glm-4\.7\s+\$0\.60\s+\$0\.11\s+\$2\.20/);
+  assert.match((await run('models', 'no-such-thing')).stdout, /No model matches "no-such-thing"/);
+});

@@ -38,7 +38,7 @@ test('the shell answers /spend, explains bad input and quits on exit', async () 
     assert.match(printed, /Day\s+zai\/glm-4\.7\s+Total/);
     assert.match(printed, /2026-11-23\s+\$0\.60\s+\$0\.60/);
     assert.match(printed, /"fortnight" is not a period/);
-    assert.match(printed, /"nope" is not a routeops command/);
+    assert.match(printed, /"\/nope" is not a routeops command/);
   } finally {
     services.db.close();
     rmSync(dir, { recursive: true, force: true });

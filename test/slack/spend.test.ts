@@ -142,3 +142,17 @@ test('a request with a bad signature is refused and never answered', async () =>
   assert.equal(stale.status, 401);
   assert.equal(t.slack.calls.some((c) => c.path.includes(id)), false);
 });
+
+test('hostile text is escaped: no <!channel> or user mention reaches Slack', async () => {
+  const call = await slash('/spend', '<!channel> <@U0CEO>');
+  const raw = call.raw;
+  assert.doesNotMatch(raw, /<!channel>/);
+  assert.doesNotMatch(raw, /<@U0CEO>/);
+  assert.match(allText(call), /&lt;!channel&gt;/);
+});
+
+test('a command declared in the manifest but not built yet says so', async () => {
+  const call = await slash('/routecheck', 'qwen-plus');
+  assert.equal(call.body.response_type, 'ephemeral');
+  assert.match(allText(call), /not available in this version of routeops yet/);
+});
