@@ -49,7 +49,7 @@ async function ledgerImport(args: string[], io: CliIO): Promise<number> {
   return withServices(io, async ({ ledger }) => {
     const result = ledger.importText(file, text, 'import');
     if (!result.ok) {
-      io.stderr(`${file}: nothing was imported, fix these lines and run it again:\n${result.errors.map((e) => `  line ${e.line}: ${e.message}`).join('\n')}\n`);
+      io.stderr(`${file}: nothing was imported, fix these lines and run it again:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}\n`);
       return 1;
     }
     io.stdout(`${file}: ${result.inserted} rows imported, ${result.skipped} already in the ledger (skipped).\n`);

@@ -133,10 +133,7 @@ function aggregateSql(dim: SpendDim, where: string): string {
 const SPEND_COLUMNS =
   'day, key, requests, unpriced, cost_nusd, provider_cost_nusd, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens';
 
-interface Agg {
-  dim: SpendDim;
-  day: string;
-  key: string;
+interface Sums {
   requests: number;
   unpriced: number;
   cost: number;
@@ -145,6 +142,71 @@ interface Agg {
   cached: number;
   output: number;
   reasoning: number;
+}
+interface Agg extends Sums {
+  dim: SpendDim;
+  day: string;
+  key: string;
+}
+interface Cell extends Sums {
+  day: string;
+  provider: string;
+  model: string;
+  user: string | null;
+  route: string | null;
+}
+type Tree = Map<string, unknown>;
+
+const ABSENT = '\u0000';
+const zeroSums = (): Sums => ({ requests: 0, unpriced: 0, cost: 0, providerCost: 0, input: 0, cached: 0, output: 0, reasoning: 0 });
+
+function branch(tree: Tree, key: string): Tree {
+  let next = tree.get(key) as Tree | undefined;
+  if (!next) tree.set(key, (next = new Map()));
+  return next;
+}
+
+function cellOf(cells: Tree, day: string, provider: string, model: string, user: string | null | undefined, route: string | null | undefined): Cell {
+  const leaf = branch(branch(branch(branch(cells, day), provider), model), user ?? ABSENT);
+  const routeKey = route ?? ABSENT;
+  let c = leaf.get(routeKey) as Cell | undefined;
+  if (!c) leaf.set(routeKey, (c = { day, provider, model, user: user ?? null, route: route ?? null, ...zeroSums() }));
+  return c;
+}
+
+function* leaves(tree: Tree, depth: number): Generator<Cell> {
+  for (const v of tree.values()) {
+    if (depth === 1) yield v as Cell;
+    else yield* leaves(v as Tree, depth - 1);
+  }
+}
+
+/** Sums cells into one aggregate per (dim, day, key); keys as in KEY_SQL. */
+function foldCells(cells: Tree): Iterable<Agg> {
+  const out = new Map<string, Agg>();
+  for (const c of leaves(cells, 5)) {
+    const modelKey = `${c.provider}/${c.model}`;
+    const keys: Array<[SpendDim, string]> = [
+      ['provider', c.provider],
+      ['model', modelKey],
+      ['user', c.user ?? NO_USER],
+      ['route', c.route ?? modelKey],
+    ];
+    for (const [dim, key] of keys) {
+      const id = `${dim}\u0000${c.day}\u0000${key}`;
+      let a = out.get(id);
+      if (!a) out.set(id, (a = { dim, day: c.day, key, ...zeroSums() }));
+      a.requests += c.requests;
+      a.unpriced += c.unpriced;
+      a.cost += c.cost;
+      a.providerCost += c.providerCost;
+      a.input += c.input;
+      a.cached += c.cached;
+      a.output += c.output;
+      a.reasoning += c.reasoning;
+    }
+  }
+  return out.values();
 }
 
 const CANONICAL_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -251,23 +313,9 @@ export class Ledger {
   /** The body of record(), run inside its transaction. */
   private recordRows(rows: readonly UsageInput[], source: UsageSource): RecordResult {
     this.checkZone();
-    const aggs = new Map<string, Agg>();
-    const add = (dim: SpendDim, day: string, key: string, row: UsageInput, cost: number | null, providerCost: number | null) => {
-      const id = `${dim}\u0000${day}\u0000${key}`;
-      let a = aggs.get(id);
-      if (!a) {
-        a = { dim, day, key, requests: 0, unpriced: 0, cost: 0, providerCost: 0, input: 0, cached: 0, output: 0, reasoning: 0 };
-        aggs.set(id, a);
-      }
-      a.requests++;
-      if (cost === null) a.unpriced++;
-      else a.cost += cost;
-      if (providerCost !== null) a.providerCost += providerCost;
-      a.input += row.input_tokens;
-      a.cached += row.cached_input_tokens;
-      a.output += row.output_tokens;
-      a.reasoning += row.reasoning_tokens;
-    };
+    // Inserted rows are first summed per (day, provider, model, user, route) "cell" through
+    // nested maps (no per-row string building), then the few cells are folded into each dim.
+    const cells: Tree = new Map();
 
     let inserted = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -284,7 +332,27 @@ export class Ledger {
       if (!isCount(row.input_tokens) || !isCount(row.cached_input_tokens) || !isCount(row.output_tokens) || !isCount(row.reasoning_tokens)) {
         throw new LedgerError(`row ${i + 1}: token counts must be non-negative integers`);
       }
-      const priced = this.price({ ...row, tsMs });
+      // A fixed-shape literal: much cheaper per row than spreading the input.
+      const priced = this.price({
+        ts,
+        tsMs,
+        provider: row.provider,
+        model: row.model,
+        input_tokens: row.input_tokens,
+        cached_input_tokens: row.cached_input_tokens,
+        output_tokens: row.output_tokens,
+        reasoning_tokens: row.reasoning_tokens,
+        thinking: row.thinking,
+        cost_usd: row.cost_usd,
+        user: row.user,
+        request_id: row.request_id,
+        route: row.route,
+        status: row.status,
+        latency_ms: row.latency_ms,
+        channel: row.channel,
+        error: row.error,
+        ttft_ms: row.ttft_ms,
+      });
       if (priced.cost_nusd !== null && !isNusd(priced.cost_nusd)) {
         throw new LedgerError(`row ${i + 1}: the pricer returned ${String(priced.cost_nusd)}; expected a non-negative integer of nano-USD or null`);
       }
@@ -320,14 +388,18 @@ export class Ledger {
       );
       if (info.changes === 0) continue;
       inserted++;
+      const c = cellOf(cells, day, row.provider, row.model, row.user, row.route);
+      c.requests++;
       const effective = priced.cost_nusd ?? providerCost;
-      const modelKey = `${row.provider}/${row.model}`;
-      add('provider', day, row.provider, row, effective, providerCost);
-      add('model', day, modelKey, row, effective, providerCost);
-      add('user', day, row.user ?? NO_USER, row, effective, providerCost);
-      add('route', day, row.route ?? modelKey, row, effective, providerCost);
+      if (effective === null) c.unpriced++;
+      else c.cost += effective;
+      if (providerCost !== null) c.providerCost += providerCost;
+      c.input += row.input_tokens;
+      c.cached += row.cached_input_tokens;
+      c.output += row.output_tokens;
+      c.reasoning += row.reasoning_tokens;
     }
-    for (const a of aggs.values()) {
+    for (const a of foldCells(cells)) {
       this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.cost, a.providerCost, a.input, a.cached, a.output, a.reasoning);
     }
     return { inserted, skipped: rows.length - inserted };

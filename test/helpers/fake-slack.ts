@@ -21,8 +21,10 @@ export interface FakeSlack {
   calls: RecordedCall[];
   /** Resolves with the first call (already made or future) that matches. */
   waitFor(method: string, predicate?: (c: RecordedCall) => boolean): Promise<RecordedCall>;
-  /** Makes a method answer `{ok:false,error}` (or an HTTP status) until cleared. */
+  /** Makes a method answer `{ok:false,error}` until cleared. */
   failMethod(method: string, error: string | null): void;
+  /** Holds the next call of a method unanswered until the returned function is called. */
+  holdNext(method: string): () => void;
   close(): Promise<void>;
 }
 
@@ -44,11 +46,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: RecordedCall[] = [];
   const events = new EventEmitter();
   const failures = new Map<string, string>();
+  const holds = new Map<string, Promise<void>>();
   let tsCounter = 1_700_000_000;
   let fileCounter = 0;
   let baseUrl = '';
 
-  const server = http.createServer((req, res) => {
+  function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -69,36 +72,48 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       calls.push(call);
       events.emit('call', call);
 
-      const failure = failures.get(method);
-      if (failure) return reply(200, { ok: false, error: failure });
-      if (method !== 'response_url' && method !== 'upload' && !String(req.headers.authorization ?? '').startsWith('Bearer xoxb-')) {
-        return reply(200, { ok: false, error: 'not_authed' });
+      const hold = holds.get(method);
+      if (hold) {
+        holds.delete(method);
+        void hold.then(() => answer(method, call, reply));
+        return;
       }
-      switch (method) {
-        case 'response_url':
-          return reply(200, 'ok');
-        case 'upload':
-          return reply(200, `OK - ${raw.length}`);
-        case 'auth.test':
-          return reply(200, { ok: true, url: 'https://routeops-test.slack.com/', team: 'Test', user: 'routeops', team_id: 'T0TEST', user_id: 'U0BOT', bot_id: 'B0BOT' });
-        case 'chat.postMessage':
-        case 'chat.postEphemeral':
-          return reply(200, { ok: true, channel: call.body.channel, ts: `${tsCounter++}.000100`, message: { text: call.body.text } });
-        case 'chat.update':
-          return reply(200, { ok: true, channel: call.body.channel, ts: call.body.ts });
-        case 'files.getUploadURLExternal': {
-          const id = `F0FILE${++fileCounter}`;
-          return reply(200, { ok: true, upload_url: `${baseUrl}/upload/${id}`, file_id: id });
-        }
-        case 'files.completeUploadExternal': {
-          const files = (call.body.files as Array<{ id: string; title?: string }>) ?? [];
-          return reply(200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) });
-        }
-        default:
-          return reply(200, { ok: true });
-      }
+      answer(method, call, reply);
     });
-  });
+  }
+
+  function answer(method: string, call: RecordedCall, reply: (status: number, body: unknown) => void): void {
+    const raw = call.raw;
+    const failure = failures.get(method);
+    if (failure) return reply(200, { ok: false, error: failure });
+    if (method !== 'response_url' && method !== 'upload' && !String(call.headers.authorization ?? '').startsWith('Bearer xoxb-')) {
+      return reply(200, { ok: false, error: 'not_authed' });
+    }
+    switch (method) {
+      case 'response_url':
+        return reply(200, 'ok');
+      case 'upload':
+        return reply(200, `OK - ${raw.length}`);
+      case 'auth.test':
+        return reply(200, { ok: true, url: 'https://routeops-test.slack.com/', team: 'Test', user: 'routeops', team_id: 'T0TEST', user_id: 'U0BOT', bot_id: 'B0BOT' });
+      case 'chat.postMessage':
+      case 'chat.postEphemeral':
+        return reply(200, { ok: true, channel: call.body.channel, ts: `${tsCounter++}.000100`, message: { text: call.body.text } });
+      case 'chat.update':
+        return reply(200, { ok: true, channel: call.body.channel, ts: call.body.ts });
+      case 'files.getUploadURLExternal': {
+        const id = `F0FILE${++fileCounter}`;
+        return reply(200, { ok: true, upload_url: `${baseUrl}/upload/${id}`, file_id: id });
+      }
+      case 'files.completeUploadExternal': {
+        const files = (call.body.files as Array<{ id: string; title?: string }>) ?? [];
+        return reply(200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) });
+      }
+      default:
+        return reply(200, { ok: true });
+    }
+  }
+  const server = http.createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -118,6 +133,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         };
         events.on('call', onCall);
       });
+    },
+    holdNext(method) {
+      let release!: () => void;
+      holds.set(method, new Promise<void>((resolve) => (release = resolve)));
+      return () => release();
     },
     failMethod(method, error) {
       if (error === null) failures.delete(method);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LedgerError, SPEND_DIMS, type UsageInput } from '../../src/ledger/ledger.js';
 import { openDatabase } from '../../src/db/open.js';
+import { makeZone } from '../../src/time/zone.js';
 import { fakePrice, makeLedger, randomRows, tempDb, usdToNusd } from '../helpers/ledger-fixtures.js';
 
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
@@ -257,4 +258,18 @@ test('timezone change recomputes days and rebuilds the rollup', (t) => {
     ['2026-01-15', 4],
     ['2026-01-16', 1],
   ]);
+});
+
+test('stored days match the zone for odd offsets (+05:45, half-hour DST)', (t) => {
+  for (const zoneName of ['Asia/Kathmandu', 'Australia/Lord_Howe', 'America/St_Johns']) {
+    const { db, cleanup } = tempDb();
+    t.after(cleanup);
+    const ledger = makeLedger(db, zoneName);
+    const rows = randomRows(3000, 99, Date.UTC(2025, 9, 1), 200).map((r, i) => ({ ...r, request_id: `q${i}` }));
+    ledger.record(rows, 'import');
+    const zone = makeZone(zoneName);
+    for (const r of db.prepare('SELECT ts_ms, day FROM usage').all() as Array<{ ts_ms: number; day: string }>) {
+      assert.equal(r.day, zone.dayOf(r.ts_ms), `${zoneName} ${new Date(r.ts_ms).toISOString()}`);
+    }
+  }
 });
