@@ -214,7 +214,8 @@ async function runSpend(args: SpendArgs, services: Services): Promise<Reply> {
   }
 
   const fields: Array<{ label: string; value: string }> = [
-    { label: 'Total', value: formatUsd(overall) },
+    // Under a cent the rounded figure says little: show the exact amount beside it.
+    { label: 'Total', value: overall > 0 && overall < 10_000_000 ? `${formatUsd(overall)} (${formatUsdExact(overall)})` : formatUsd(overall) },
     { label: `vs previous ${spanDays} day${spanDays === 1 ? '' : 's'}`, value: `${changeText(overall, prevTotals.cost_nusd)} (${formatUsd(prevTotals.cost_nusd)})` },
     { label: 'Requests', value: totals.requests.toLocaleString('en-US') },
     { label: 'Not priced', value: totals.unpriced === 0 ? 'none' : `${totals.unpriced.toLocaleString('en-US')} rows (not in the total)` },

@@ -72,7 +72,8 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   let mode: SlackAdapter['mode'];
   if (settings.appToken) {
     mode = 'socket';
-    app = new App({ token: settings.botToken, appToken: settings.appToken, socketMode: true, logger, clientOptions, deferInitialization: true });
+    // The Socket Mode client opens its connection with its own Web API client: point it too.
+    app = new App({ token: settings.botToken, appToken: settings.appToken, socketMode: true, logger, clientOptions, installerOptions: { clientOptions }, deferInitialization: true });
   } else if (settings.signingSecret) {
     mode = 'http';
     const receiver = new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: '/slack/events', logger });

@@ -23,6 +23,8 @@ export interface FakeSlack {
   waitFor(method: string, predicate?: (c: RecordedCall) => boolean): Promise<RecordedCall>;
   /** Makes a method answer `{ok:false,error}` until cleared. */
   failMethod(method: string, error: string | null): void;
+  /** Where apps.connections.open sends Socket Mode clients (see fake-socket-mode.ts). */
+  setSocketUrl(url: string): void;
   /** Holds the next call of a method unanswered until the returned function is called. */
   holdNext(method: string): () => void;
   close(): Promise<void>;
@@ -50,6 +52,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let tsCounter = 1_700_000_000;
   let fileCounter = 0;
   let baseUrl = '';
+  let socketUrl = '';
 
   function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
@@ -86,7 +89,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const raw = call.raw;
     const failure = failures.get(method);
     if (failure) return reply(200, { ok: false, error: failure });
-    if (method !== 'response_url' && method !== 'upload' && !String(call.headers.authorization ?? '').startsWith('Bearer xoxb-')) {
+    const auth = String(call.headers.authorization ?? '');
+    if (method === 'apps.connections.open') {
+      // Socket Mode: only an app-level token may open a connection.
+      if (!auth.startsWith('Bearer xapp-') || !socketUrl) return reply(200, { ok: false, error: 'invalid_auth' });
+      return reply(200, { ok: true, url: socketUrl });
+    }
+    if (method !== 'response_url' && method !== 'upload' && !auth.startsWith('Bearer xoxb-')) {
       return reply(200, { ok: false, error: 'not_authed' });
     }
     switch (method) {
@@ -133,6 +142,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         };
         events.on('call', onCall);
       });
+    },
+    setSocketUrl(url) {
+      socketUrl = url;
     },
     holdNext(method) {
       let release!: () => void;
