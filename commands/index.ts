@@ -3,8 +3,9 @@ import type { Command } from './types.js';
 import { spendCommand } from './spend.js';
 import { makeHelpCommand } from './help.js';
 import { modelsCommand } from './models.js';
+import { askCommand } from './ask.js';
 
-export const commands: ReadonlyArray<Command<unknown>> = [spendCommand, modelsCommand, makeHelpCommand(() => commands)];
+export const commands: ReadonlyArray<Command<unknown>> = [askCommand, spendCommand, modelsCommand, makeHelpCommand(() => commands)];
 
 export function findCommand(name: string): Command<unknown> | undefined {
   const bare = name.replace(/^\//, '').toLowerCase();

@@ -11,6 +11,11 @@ export interface Caller {
   channel?: string;
 }
 
+/** Live progress of a long-running command (an answer being streamed): the text so far. */
+export interface Progress {
+  update(text: string): void;
+}
+
 export type ParseResult<A> = { ok: true; args: A } | { ok: false; error: string };
 
 export interface Command<A = unknown> {
@@ -21,7 +26,7 @@ export interface Command<A = unknown> {
   /** Key of config.access that limits who may run it; absent = everyone. */
   access?: string;
   parse(text: string): ParseResult<A>;
-  run(args: A, services: Services, caller: Caller): Promise<Reply>;
+  run(args: A, services: Services, caller: Caller, progress?: Progress): Promise<Reply>;
 }
 
 /** Erases the argument type so commands of different shapes fit in one list. */

@@ -6,7 +6,7 @@ import { createLogger } from './log.js';
 import { createServices, type Clock, type Services } from './services.js';
 import { dispatch } from './commands/dispatch.js';
 import { commands } from '../commands/index.js';
-import { renderText } from './reply/text.js';
+import { renderText, terminalProgress, renderAfterProgress } from './reply/text.js';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -29,7 +29,7 @@ function withServices<T>(io: CliIO, fn: (s: Services) => Promise<T>): Promise<T>
   const env = parseEnv(io.env);
   const config = loadConfig(env);
   // Logs go to stderr so --json output on stdout stays one clean document.
-  const services = createServices({ config, dbPath: env.ROUTEOPS_DB, log: createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL), clock: io.clock });
+  const services = createServices({ config, dbPath: env.ROUTEOPS_DB, log: createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL), clock: io.clock, secrets: io.env });
   return fn(services).finally(() => services.db.close());
 }
 
@@ -87,14 +87,15 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
     }
     const text = [...rest, ...(csv ? ['csv'] : [])].join(' ');
     return await withServices(io, async (services) => {
-      const reply = await dispatch(name, text, services, { id: 'cli', local: true });
+      const live = json ? undefined : terminalProgress(io.stdout);
+      const reply = await dispatch(name, text, services, { id: 'cli', local: true }, live);
       if (reply.kind === 'usage') {
         io.stderr(renderText(reply));
         return 2;
       }
       if (json) io.stdout(`${JSON.stringify(reply.data ?? { title: reply.title, summary: reply.summary }, null, 2)}\n`);
       else if (csv && reply.file) io.stdout(reply.file.content);
-      else io.stdout(renderText(reply));
+      else io.stdout(live ? renderAfterProgress(reply, live) : renderText(reply));
       return reply.kind === 'result' ? 0 : 1;
     });
   } catch (err) {

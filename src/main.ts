@@ -28,10 +28,11 @@ export interface StartOptions {
 }
 
 export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp> {
-  const env: Env = parseEnv(opts.env ?? process.env);
+  const rawEnv = opts.env ?? process.env;
+  const env: Env = parseEnv(rawEnv);
   const config = loadConfig(env);
   const log = opts.log ?? createLogger(env.LOG_LEVEL);
-  const services = createServices({ config, dbPath: env.ROUTEOPS_DB, log, clock: opts.clock });
+  const services = createServices({ config, dbPath: env.ROUTEOPS_DB, log, clock: opts.clock, secrets: rawEnv });
   let ready = false;
   let slack: SlackAdapter | undefined;
   try {

@@ -11,6 +11,8 @@ import { Ledger } from './ledger/ledger.js';
 import { priceUsage } from './money/cost.js';
 import { usdToNusd } from './money/units.js';
 import { makeZone, type Zone } from './time/zone.js';
+import { createProviderClients } from './providers/client.js';
+import type { ProviderClient } from './providers/types.js';
 
 export type Clock = () => Date;
 
@@ -22,6 +24,8 @@ export interface Services {
   zone: Zone;
   clock: Clock;
   log: Logger;
+  /** One OpenAI-compatible client per configured provider. */
+  providers: Map<string, ProviderClient>;
 }
 
 /** The built-in catalog plus the config's pricing; its problems are config problems (exit 2). */
@@ -39,6 +43,8 @@ export interface ServiceOptions {
   dbPath: string;
   log: Logger;
   clock?: Clock;
+  /** The raw environment, where provider API keys are read (by each provider's api_key_env). */
+  secrets?: NodeJS.ProcessEnv;
 }
 
 /** Opens and migrates the database and wires the services around it. */
@@ -63,7 +69,8 @@ export function createServices(opts: ServiceOptions): Services {
       usdToNusd,
     });
     if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
-    return { config: opts.config, db, catalog, ledger, zone, clock: opts.clock ?? (() => new Date()), log: opts.log };
+    const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
+    return { config: opts.config, db, catalog, ledger, zone, clock: opts.clock ?? (() => new Date()), log: opts.log, providers };
   } catch (err) {
     db.close();
     throw err;

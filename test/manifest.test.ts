@@ -41,7 +41,7 @@ test('the schema really rejects a broken manifest (the check is not vacuous)', (
 
 test('manifest declares the commands, events, scopes and Socket Mode routeops needs', () => {
   assert.deepEqual(manifest.features.slash_commands.map((c) => c.command).sort(), ['/ask', '/models', '/routecheck', '/spend']);
-  assert.deepEqual(manifest.settings.event_subscriptions.bot_events.sort(), ['app_mention', 'message.im']);
+  assert.deepEqual(manifest.settings.event_subscriptions.bot_events.sort(), ['app_mention', 'message.channels', 'message.groups', 'message.im']);
   for (const scope of ['commands', 'chat:write', 'files:write', 'app_mentions:read', 'im:history']) assert.ok(manifest.oauth_config.scopes.bot.includes(scope), scope);
   assert.equal(manifest.settings.socket_mode_enabled, true);
 });

@@ -1,13 +1,13 @@
 // One way to run a command for every adapter: find it, check access, parse, run. Failures
 // become Replies (a usage message, a refusal, one clear line) — never a stack trace.
 import { commands as allCommands, findCommand } from '../../commands/index.js';
-import type { Caller, Command } from '../../commands/types.js';
+import type { Caller, Command, Progress } from '../../commands/types.js';
 import { errorReply, refusalReply, usageReply, type Reply } from '../reply/reply.js';
 import type { Services } from '../services.js';
 import { truncateForMessage } from '../time/period.js';
 
 /** Commands the manifest already declares whose features have not landed yet. */
-const NOT_YET_BUILT = ['ask', 'routecheck'];
+const NOT_YET_BUILT = ['routecheck'];
 
 export function isAllowed(command: Command<unknown>, caller: Caller, access: Record<string, string[]>): boolean {
   if (caller.local || !command.access) return true;
@@ -15,7 +15,7 @@ export function isAllowed(command: Command<unknown>, caller: Caller, access: Rec
   return !allowed || allowed.length === 0 || allowed.includes(caller.id);
 }
 
-export async function dispatch(name: string, text: string, services: Services, caller: Caller): Promise<Reply> {
+export async function dispatch(name: string, text: string, services: Services, caller: Caller, progress?: Progress): Promise<Reply> {
   const command = findCommand(name);
   if (!command) {
     const bare = name.replace(/^\//, '').toLowerCase();
@@ -34,7 +34,7 @@ export async function dispatch(name: string, text: string, services: Services, c
   const parsed = command.parse(text);
   if (!parsed.ok) return usageReply(`/${command.name}`, parsed.error, `/${command.usage}`);
   try {
-    return await command.run(parsed.args, services, caller);
+    return await command.run(parsed.args, services, caller, progress);
   } catch (err) {
     services.log.error({ err, command: command.name }, 'command failed');
     return errorReply(`/${command.name} failed on our side; the error is logged. Nothing recorded was changed.`);

@@ -70,7 +70,12 @@ export const providerSchema = z.strictObject({
   max_retries: z.number().int().min(0).max(5).optional(),
 });
 
-export const routeSchema = z.strictObject({ provider: z.string().min(1), model: z.string().min(1) });
+export const routeSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  /** Prompt + answer tokens the route accepts; routes a prompt does not fit are skipped. */
+  context_window: z.number().int().positive().optional(),
+});
 
 export const aliasSchema = z.strictObject({
   routes: z.array(routeSchema).min(1),

@@ -28,8 +28,11 @@ export interface ReplyFile {
 export interface Reply {
   /** 'refusal' and 'usage' are shown only to the caller in Slack. */
   kind: 'result' | 'usage' | 'refusal' | 'error';
+  /** Empty for replies that are just an answer (no heading). */
   title: string;
   summary?: string;
+  /** Long free text, e.g. a model's answer; split across blocks or messages as needed. */
+  body?: string;
   sections?: ReplySection[];
   table?: ReplyTable;
   footer?: string;

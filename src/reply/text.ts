@@ -16,8 +16,10 @@ function renderTable(t: ReplyTable): string {
 }
 
 export function renderText(reply: Reply): string {
-  const parts: string[] = [reply.title];
+  const parts: string[] = [];
+  if (reply.title) parts.push(reply.title);
   if (reply.summary) parts.push(reply.summary);
+  if (reply.body) parts.push(reply.body);
   for (const s of reply.sections ?? []) {
     const lines: string[] = [];
     if (s.heading) lines.push(`${s.heading}:`);
@@ -29,4 +31,27 @@ export function renderText(reply: Reply): string {
   if (reply.table) parts.push(renderTable(reply.table));
   if (reply.footer) parts.push(reply.footer);
   return parts.join('\n\n') + '\n';
+}
+
+/** Prints a streamed answer as it arrives; a restart after a fallback is marked, not hidden. */
+export function terminalProgress(write: (s: string) => void) {
+  let printed = '';
+  let any = false;
+  return {
+    update(text: string) {
+      if (text.startsWith(printed)) write(text.slice(printed.length));
+      else write(`\n[that route failed; answer from the fallback]\n${text}`);
+      printed = text;
+      any = true;
+    },
+    shown: () => any,
+    text: () => printed,
+  };
+}
+
+/** What is left to print once a streamed answer has been shown: the rest of it and the footer. */
+export function renderAfterProgress(reply: Reply, live: ReturnType<typeof terminalProgress>): string {
+  if (!live.shown()) return renderText(reply);
+  if (reply.body?.startsWith(live.text())) return `${reply.body.slice(live.text().length)}\n\n${reply.footer ?? ''}\n`;
+  return `\n\n${renderText(reply)}`;
 }

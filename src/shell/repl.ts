@@ -2,7 +2,7 @@
 // with nothing but a terminal (like Hubot's shell). Runs as the local operator.
 import readline from 'node:readline';
 import { dispatch } from '../commands/dispatch.js';
-import { renderText } from '../reply/text.js';
+import { renderAfterProgress, terminalProgress } from '../reply/text.js';
 import type { Services } from '../services.js';
 
 export interface ShellIO {
@@ -11,13 +11,14 @@ export interface ShellIO {
 }
 
 /** Runs one line typed at the prompt; returns the text to print, or null to quit. */
-export async function runShellLine(line: string, services: Services): Promise<string | null> {
+export async function runShellLine(line: string, services: Services, write: (s: string) => void = () => {}): Promise<string | null> {
   const trimmed = line.trim();
   if (!trimmed) return '';
   if (/^\/?(exit|quit)$/i.test(trimmed)) return null;
   const [word = '', ...rest] = trimmed.split(/\s+/);
-  const reply = await dispatch(word, rest.join(' '), services, { id: 'shell', local: true });
-  let out = renderText(reply);
+  const live = terminalProgress(write);
+  const reply = await dispatch(word, rest.join(' '), services, { id: 'shell', local: true }, live);
+  let out = renderAfterProgress(reply, live);
   if (reply.file) out += `\n--- ${reply.file.filename} ---\n${reply.file.content}`;
   return out;
 }
@@ -31,7 +32,7 @@ export function startShell(services: Services, io: ShellIO = { input: process.st
     let queue = Promise.resolve();
     rl.on('line', (line) => {
       queue = queue.then(async () => {
-        const out = await runShellLine(line, services);
+        const out = await runShellLine(line, services, (s) => io.output.write(s));
         if (out === null) return rl.close();
         io.output.write(out.endsWith('\n') || out === '' ? out : `${out}\n`);
         rl.prompt();

@@ -7,7 +7,10 @@ import type { Logger } from 'pino';
 import { dispatch } from '../commands/dispatch.js';
 import type { Reply } from '../reply/reply.js';
 import type { Services } from '../services.js';
+import { escapeMrkdwn } from './escape.js';
 import { renderBlocks } from './blocks.js';
+import { registerAskListeners, runSlashAsk } from './ask-listeners.js';
+import { createSlackStore } from './threads.js';
 
 const { App, HTTPReceiver, LogLevel } = bolt;
 
@@ -90,16 +93,36 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
     return p;
   };
 
+  const store = createSlackStore(services.db);
+  const askDeps = { services, store, log, track };
+
+  // Slack retries an event it thinks was not acked: each event id is handled once.
+  app.use(async ({ body, next }) => {
+    const eventId = (body as { event_id?: unknown }).event_id;
+    if (typeof eventId === 'string' && !store.claimEvent(eventId, services.clock().toISOString())) {
+      log.info({ eventId }, 'duplicate event delivery ignored');
+      return;
+    }
+    await next();
+  });
+
   app.command(/^\/[\w-]+$/, async ({ command, ack, respond, client }) => {
     // Ack first: Slack wants it within 3 s, the work happens after.
     await ack();
+    const caller = { id: command.user_id, local: false, channel: command.channel_id };
     await track(
       (async () => {
-        const reply = await dispatch(command.command, command.text, services, { id: command.user_id, local: false, channel: command.channel_id });
+        if (command.command === '/ask') {
+          await runSlashAsk(askDeps, client, command, (text) => respond({ response_type: 'ephemeral', text: escapeMrkdwn(text) }));
+          return;
+        }
+        const reply = await dispatch(command.command, command.text, services, caller);
         await postReply(reply, respond, client, command, log);
       })().catch((err: unknown) => log.error({ err, command: command.command }, 'slash command reply failed')),
     );
   });
+
+  registerAskListeners(app, askDeps);
 
   app.error(async (err) => {
     log.error({ err: { name: err.name, code: err.code, message: err.message } }, 'bolt error');

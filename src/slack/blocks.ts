@@ -14,14 +14,38 @@ const TABLE_MAX_CELLS = 20;
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: clip(text, SECTION_TEXT_MAX) });
 
+/** Splits text into pieces of at most `max` chars, preferring paragraph, then line, then word breaks. */
+export function splitText(text: string, max: number): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    let cut = window.lastIndexOf('\n\n');
+    if (cut < max / 2) cut = window.lastIndexOf('\n');
+    if (cut < max / 2) cut = window.lastIndexOf(' ');
+    // Never cut inside an escape like &amp;
+    if (cut < max / 2) {
+      cut = max;
+      const amp = window.lastIndexOf('&');
+      if (amp > max - 6 && !window.slice(amp).includes(';')) cut = amp;
+    }
+    parts.push(rest.slice(0, cut));
+    rest = rest.slice(cut).replace(/^\s+/, '');
+  }
+  if (rest) parts.push(rest);
+  return parts;
+}
+
 export interface SlackMessage {
   text: string;
   blocks: KnownBlock[];
 }
 
 export function renderBlocks(reply: Reply): SlackMessage {
-  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: clip(reply.title, 150) } }];
+  const blocks: KnownBlock[] = [];
+  if (reply.title) blocks.push({ type: 'header', text: { type: 'plain_text', text: clip(reply.title, 150) } });
   if (reply.summary) blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(reply.summary)) });
+  for (const part of splitText(escapeMrkdwn(reply.body ?? ''), SECTION_TEXT_MAX)) blocks.push({ type: 'section', text: mrkdwn(part) });
   for (const s of reply.sections ?? []) {
     if (s.heading || s.text) {
       const head = s.heading ? `*${escapeMrkdwn(s.heading)}*` : '';
@@ -50,6 +74,6 @@ export function renderBlocks(reply: Reply): SlackMessage {
   }
   if (reply.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_TEXT_MAX) }] });
   // The notification/fallback text: title and summary only, escaped like the rest.
-  const text = escapeMrkdwn([reply.title, reply.summary].filter(Boolean).join(': '));
+  const text = escapeMrkdwn([reply.title, reply.summary].filter(Boolean).join(': ') || (reply.body ?? '').slice(0, 300));
   return { text: clip(text, 3000), blocks: blocks.slice(0, MAX_BLOCKS) };
 }

@@ -15,7 +15,26 @@ export interface RecordedCall {
   headers: http.IncomingHttpHeaders;
 }
 
+/** A message as the fake workspace holds it (posted by the bot, or added by a test as a user). */
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  user?: string;
+  bot_id?: string;
+  text: string;
+  blocks?: unknown[];
+  metadata?: unknown;
+  /** True while a chat stream is open on it. */
+  streaming?: boolean;
+  updates: number;
+}
+
 export interface FakeSlack {
+  /** Every message in the fake workspace, in posting order. */
+  messages: StoredMessage[];
+  /** Adds a user's message, as if typed in Slack; returns its ts. */
+  addUserMessage(m: { channel: string; user: string; text: string; thread_ts?: string }): string;
   apiUrl: string;
   baseUrl: string;
   calls: RecordedCall[];
@@ -50,6 +69,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const failures = new Map<string, string>();
   const holds = new Map<string, Promise<void>>();
   let tsCounter = 1_700_000_000;
+  const messages: StoredMessage[] = [];
+  const nextTs = () => `${tsCounter++}.000100`;
+  const find = (channel: unknown, ts: unknown) => messages.find((m) => m.channel === channel && m.ts === ts);
+  const chunkText = (body: Record<string, unknown>) =>
+    (typeof body.markdown_text === 'string' ? body.markdown_text : '') +
+    ((body.chunks as Array<{ type: string; text?: string }> | undefined) ?? []).map((c) => c.text ?? '').join('');
   let fileCounter = 0;
   let baseUrl = '';
   let socketUrl = '';
@@ -105,11 +130,50 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return reply(200, `OK - ${raw.length}`);
       case 'auth.test':
         return reply(200, { ok: true, url: 'https://routeops-test.slack.com/', team: 'Test', user: 'routeops', team_id: 'T0TEST', user_id: 'U0BOT', bot_id: 'B0BOT' });
-      case 'chat.postMessage':
+      case 'chat.postMessage': {
+        const b = call.body;
+        const m: StoredMessage = { channel: String(b.channel), ts: nextTs(), user: 'U0BOT', bot_id: 'B0BOT', text: String(b.text ?? ''), blocks: b.blocks as unknown[], metadata: b.metadata, updates: 0 };
+        if (b.thread_ts) m.thread_ts = String(b.thread_ts);
+        messages.push(m);
+        return reply(200, { ok: true, channel: m.channel, ts: m.ts, message: { text: m.text } });
+      }
       case 'chat.postEphemeral':
-        return reply(200, { ok: true, channel: call.body.channel, ts: `${tsCounter++}.000100`, message: { text: call.body.text } });
-      case 'chat.update':
-        return reply(200, { ok: true, channel: call.body.channel, ts: call.body.ts });
+        return reply(200, { ok: true, message_ts: nextTs() });
+      case 'chat.update': {
+        const m = find(call.body.channel, call.body.ts);
+        if (!m) return reply(200, { ok: false, error: 'message_not_found' });
+        m.text = String(call.body.text ?? '');
+        m.blocks = call.body.blocks as unknown[];
+        m.updates++;
+        return reply(200, { ok: true, channel: m.channel, ts: m.ts });
+      }
+      case 'chat.startStream': {
+        const b = call.body;
+        // Slack requires the recipient outside DMs (DOMAIN §5).
+        if (!b.thread_ts) return reply(200, { ok: false, error: 'invalid_arguments' });
+        if (!String(b.channel).startsWith('D') && (!b.recipient_user_id || !b.recipient_team_id)) return reply(200, { ok: false, error: 'missing_recipient' });
+        const m: StoredMessage = { channel: String(b.channel), ts: nextTs(), thread_ts: String(b.thread_ts), user: 'U0BOT', bot_id: 'B0BOT', text: chunkText(b), streaming: true, updates: 0 };
+        messages.push(m);
+        return reply(200, { ok: true, channel: m.channel, ts: m.ts });
+      }
+      case 'chat.appendStream':
+      case 'chat.stopStream': {
+        const m = find(call.body.channel, call.body.ts);
+        if (!m || !m.streaming) return reply(200, { ok: false, error: 'message_not_in_streaming_state' });
+        m.text += chunkText(call.body);
+        m.updates++;
+        if (method === 'chat.stopStream') {
+          m.streaming = false;
+          if (call.body.blocks) m.blocks = call.body.blocks as unknown[];
+        }
+        return reply(200, { ok: true, channel: m.channel, ts: m.ts });
+      }
+      case 'conversations.replies': {
+        const { channel, ts } = call.body;
+        const thread = messages.filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts));
+        if (!thread.length) return reply(200, { ok: false, error: 'thread_not_found' });
+        return reply(200, { ok: true, messages: thread.map(({ updates: _u, streaming: _s, channel: _c, ...m }) => m), has_more: false });
+      }
       case 'files.getUploadURLExternal': {
         const id = `F0FILE${++fileCounter}`;
         return reply(200, { ok: true, upload_url: `${baseUrl}/upload/${id}`, file_id: id });
@@ -127,6 +191,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
+    messages,
+    addUserMessage(m) {
+      const ts = nextTs();
+      messages.push({ ...m, ts, updates: 0 });
+      return ts;
+    },
     apiUrl: `${baseUrl}/api/`,
     baseUrl,
     calls,

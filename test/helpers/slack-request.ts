@@ -45,3 +45,34 @@ export async function postSigned(url: string, secret: string, body: string, opts
     body: opts.tamper ? opts.tamper(body) : body,
   });
 }
+
+let eventCounter = 0;
+
+/** An Events API callback body (app_mention, message, …) as Slack sends it. */
+export function eventBody(event: Record<string, unknown>, eventId = `Ev0TEST${++eventCounter}`): string {
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: 'T0TEST',
+    api_app_id: 'A0ROUTEOPS',
+    event: { event_ts: event.ts, ...event },
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: 1_763_900_000,
+    authorizations: [{ team_id: 'T0TEST', user_id: 'U0BOT', is_bot: true }],
+  });
+}
+
+/** Posts a signed JSON event; `retryNum` marks it as one of Slack's retries. */
+export async function postEvent(url: string, secret: string, body: string, retryNum?: number): Promise<Response> {
+  const ts = Math.floor(Date.now() / 1000);
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': slackSignature(secret, ts, body),
+      ...(retryNum !== undefined ? { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' } : {}),
+    },
+    body,
+  });
+}

@@ -1,0 +1,194 @@
+// The /ask pipeline, transport-neutral: budget check -> route plan -> streamed call with
+// fallbacks (and read-only ops tools when the question is about our operation) -> one ledger
+// row per upstream attempt -> the answer with its footer.
+import type { ChatMessage, ChatResult, StreamDelta } from '../providers/types.js';
+import type { Services } from '../services.js';
+import { planRoutes, estimateTokens, type PlannedRoute, type RoutePlan } from '../routing/plan.js';
+import { executePlan, attemptToUsage, type AttemptRecord } from '../routing/execute.js';
+import { priceUsage } from '../money/cost.js';
+import { formatUsd, formatUsdExact, usdToNusd } from '../money/units.js';
+import { OPS_TOOLS, looksLikeOpsQuestion, runOpsTool } from './ops-tools.js';
+import type { UsageInput } from '../ledger/rows.js';
+
+export const MAX_QUESTION_CHARS = 8000;
+const ANSWER_MAX_TOKENS = 4096;
+/** History is trimmed to this many estimated tokens (newest kept), whatever the model's window. */
+const HISTORY_BUDGET_TOKENS = 24_000;
+const MAX_TOOL_ROUNDS = 3;
+
+const SYSTEM_PROMPT =
+  'You are routeops, an assistant in a team Slack workspace. Answer concisely and accurately. ' +
+  'When tools are offered, use them for any question about the team\'s LLM spend, routes, prices or model retirements, and answer from their results only.';
+
+export interface AskInput {
+  alias?: string;
+  question: string;
+  /** Earlier turns of the conversation (a Slack thread), oldest first. */
+  history?: ChatMessage[];
+  user: string;
+  channel?: string;
+  /** Offer the ops tools even if the question does not look like an ops question. */
+  ops?: boolean;
+}
+
+export interface AskProgress {
+  update(text: string): void;
+}
+
+export interface AskOutcome {
+  ok: boolean;
+  /** The answer, or one clear line saying why there is none. */
+  text: string;
+  footer: string;
+  alias: string;
+  route: PlannedRoute | null;
+  attempts: number;
+  cost_nusd: number | null;
+}
+
+/** Keeps the newest turns that fit the budget, so the question always fits. */
+export function trimHistory(history: ChatMessage[], budgetTokens: number): ChatMessage[] {
+  const kept: ChatMessage[] = [];
+  let used = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const m = history[i]!;
+    const t = estimateTokens(m.content) + 4;
+    if (used + t > budgetTokens) break;
+    kept.unshift(m);
+    used += t;
+  }
+  // A conversation must not start with an assistant turn.
+  while (kept[0]?.role === 'assistant') kept.shift();
+  return kept;
+}
+
+function describeFailure(a: AttemptRecord): string {
+  const e = a.error!;
+  const what: Record<string, string> = {
+    auth: 'rejected the API key',
+    balance: 'is out of balance',
+    model_not_found: 'does not know the model',
+    rate_limited: 'was rate limited',
+    overloaded: 'was overloaded',
+    timeout: 'timed out',
+    connection: 'dropped the connection',
+    bad_request: 'rejected the request',
+    server: 'had a server error',
+    missing_key: 'has no API key set',
+    malformed: 'sent a malformed reply',
+  };
+  return `${a.route.provider}/${a.route.model} ${what[e.kind] ?? e.kind}${e.status ? ` (${e.status})` : ''}`;
+}
+
+function costOfRow(services: Services, row: UsageInput, tsMs: number): number | null {
+  const priced = priceUsage(services.catalog, row.provider, row.model, {
+    tsMs,
+    input_tokens: row.input_tokens,
+    cached_input_tokens: row.cached_input_tokens,
+    output_tokens: row.output_tokens,
+    reasoning_tokens: row.reasoning_tokens,
+    thinking: row.thinking === true,
+  });
+  if (priced.cost_nusd !== null) return priced.cost_nusd;
+  return row.cost_usd !== undefined ? usdToNusd(row.cost_usd) : null;
+}
+
+function userSpentToday(services: Services, user: string): number {
+  const today = services.zone.dayOf(services.clock().getTime());
+  return services.ledger.spendRollup('user', today, today).find((r) => r.key === user)?.cost_nusd ?? 0;
+}
+
+export async function ask(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
+  const alias = input.alias ?? services.config.default_model;
+  const fail = (text: string): AskOutcome => ({ ok: false, text, footer: '', alias, route: null, attempts: 0, cost_nusd: null });
+
+  const perUser = services.config.budgets.per_user_daily;
+  if (perUser !== undefined && userSpentToday(services, input.user) >= usdToNusd(perUser)) {
+    return fail(`You have used your daily /ask budget of ${formatUsd(usdToNusd(perUser))}. It resets at midnight (${services.config.timezone}).`);
+  }
+  if (input.question.length > MAX_QUESTION_CHARS) {
+    return fail(`The question is ${input.question.length} characters long; /ask takes up to ${MAX_QUESTION_CHARS}.`);
+  }
+
+  const history = trimHistory(input.history ?? [], HISTORY_BUDGET_TOKENS);
+  const messages: ChatMessage[] = [{ role: 'system', content: SYSTEM_PROMPT }, ...history, { role: 'user', content: input.question }];
+  const promptTokens = messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
+  const planned = planRoutes(services.config, services.catalog, alias, services.clock().getTime(), promptTokens, ANSWER_MAX_TOKENS);
+  if (!planned.ok) return fail(planned.error);
+  let plan: RoutePlan = planned.plan;
+  const tools = input.ops || looksLikeOpsQuestion(input.question) ? OPS_TOOLS : undefined;
+
+  const started = Date.now();
+  const rows: Array<{ row: UsageInput; tsMs: number }> = [];
+  const failures: AttemptRecord[] = [];
+  let shown = '';
+  const onDelta = (d: StreamDelta) => {
+    if (d.type !== 'content') return;
+    shown += d.text;
+    progress?.update(shown);
+  };
+
+  let final: { route: PlannedRoute; result: ChatResult } | null = null;
+  for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
+    const offerTools = tools && round < MAX_TOOL_ROUNDS ? tools : undefined;
+    const outcome = await executePlan({
+      plan,
+      stream: true,
+      now: () => services.clock().getTime(),
+      clientFor: (p) => services.providers.get(p),
+      request: (route) => ({ model: route.model, messages, maxTokens: ANSWER_MAX_TOKENS, ...(offerTools ? { tools: offerTools, toolChoice: 'auto' as const } : {}) }),
+      hooks: {
+        onAttempt: (a) => {
+          const row = attemptToUsage(a, { source: 'ask', user: input.user, channel: input.channel, route: alias });
+          // Metered at once, so /spend sees /ask traffic immediately.
+          services.ledger.record([row], 'ask');
+          rows.push({ row, tsMs: a.startedAtMs });
+          if (!a.ok) failures.push(a);
+        },
+        onDelta,
+        onReset: () => {
+          shown = '';
+          progress?.update('');
+        },
+      },
+    });
+    if (!outcome.ok) {
+      const why = failures.map(describeFailure).join('; ');
+      return { ...fail(`No answer from ${alias}: ${why}.`), attempts: rows.length };
+    }
+    const { result, route } = outcome;
+    if (!offerTools || result.toolCalls.length === 0) {
+      final = { route, result };
+      break;
+    }
+    // The model asked for data: run the read-only tools and go again on the route that answered.
+    messages.push({ role: 'assistant', content: result.content, tool_calls: result.toolCalls, ...(result.reasoning ? { reasoning_content: result.reasoning } : {}) });
+    for (const call of result.toolCalls) {
+      messages.push({ role: 'tool', tool_call_id: call.id, content: await runOpsTool(call.name, call.arguments, services) });
+    }
+    const from = plan.routes.indexOf(route);
+    plan = { ...plan, routes: plan.routes.slice(from) };
+  }
+  if (!final) return { ...fail('No answer: the model kept asking for tools.'), attempts: rows.length };
+
+  const text = final.result.content.trim() || (final.result.finishReason === 'length' ? '(The model used its whole budget thinking and gave no answer. Try a shorter question.)' : '(The model returned an empty answer.)');
+  const costs = rows.map(({ row, tsMs }) => costOfRow(services, row, tsMs));
+  const cost = costs.every((c) => c === null) ? null : costs.reduce<number>((s, c) => s + (c ?? 0), 0);
+  const u = rows.reduce(
+    (t, { row }) => ({ in: t.in + row.input_tokens, cached: t.cached + row.cached_input_tokens, out: t.out + row.output_tokens, reasoning: t.reasoning + row.reasoning_tokens }),
+    { in: 0, cached: 0, out: 0, reasoning: 0 },
+  );
+  const notes: string[] = [];
+  if (final.route.replaces) notes.push(`${final.route.replaces.model} retired ${final.route.replaces.retiredAt.slice(0, 10)}, answered by ${final.route.model}`);
+  if (failures.length) notes.push(`fallback after ${failures.map(describeFailure).join('; ')}`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const footer = [
+    alias,
+    `${final.route.provider}/${final.route.model}`,
+    `tokens in ${u.in} / cached ${u.cached} / out ${u.out} / reasoning ${u.reasoning}`,
+    cost === null ? 'not priced' : formatUsdExact(cost),
+    `${seconds} s`,
+    ...notes,
+  ].join(' · ');
+  return { ok: true, text, footer, alias, route: final.route, attempts: rows.length, cost_nusd: cost };
+}

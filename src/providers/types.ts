@@ -1,0 +1,100 @@
+// What the rest of routeops sees of a provider: one OpenAI-compatible chat API, with usage
+// normalised from each provider's shape (DOMAIN §1) and errors classified into kinds.
+
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** Raw JSON text as the model produced it (may be malformed: callers validate). */
+  arguments: string;
+}
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+  /** Assistant turns that called tools. */
+  tool_calls?: ToolCall[];
+  /** Tool result turns. */
+  tool_call_id?: string;
+  /** DeepSeek and Kimi require it back on assistant turns that made tool calls. */
+  reasoning_content?: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments. */
+  parameters: Record<string, unknown>;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  maxTokens?: number;
+  tools?: ToolDefinition[];
+  /** 'auto' (default when tools are given), 'none', or a tool name to force. */
+  toolChoice?: 'auto' | 'none' | { name: string };
+  responseFormat?: 'json_object';
+  /** Ask for thinking on/off where the provider has a switch; undefined = provider default. */
+  thinking?: boolean;
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
+/** Usage in one shape whatever the provider sent. */
+export interface NormalizedUsage {
+  /** All prompt tokens, cached included. */
+  input_tokens: number;
+  cached_input_tokens: number;
+  /** All completion tokens, reasoning included. */
+  output_tokens: number;
+  reasoning_tokens: number;
+  /** What the provider billed, if it said (OpenRouter's usage.cost), as a decimal string. */
+  provider_cost_usd: string | null;
+}
+
+export type StreamDelta = { type: 'content'; text: string } | { type: 'reasoning'; text: string } | { type: 'tool_call'; index: number };
+
+export interface ChatResult {
+  content: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  finishReason: string | null;
+  /** null when the provider sent none (a finding in itself for routecheck). */
+  usage: NormalizedUsage | null;
+  /** Upstream request id: x-request-id header, else the body's id / request_id. */
+  requestId: string | null;
+  /** Model id the provider says answered. */
+  model: string | null;
+  latencyMs: number;
+  /** Time to first content or reasoning token (streaming only). */
+  ttftMs: number | null;
+  /** Number of SSE chunks seen (streaming only). */
+  chunks: number;
+}
+
+export const ERROR_KINDS = [
+  'auth',
+  'balance',
+  'model_not_found',
+  'rate_limited',
+  'overloaded',
+  'timeout',
+  'connection',
+  'bad_request',
+  'server',
+  'missing_key',
+  'malformed',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+export interface ProviderClient {
+  /** Provider name as configured (deepseek, qwen-intl, …). */
+  readonly name: string;
+  readonly hasKey: boolean;
+  chat(req: ChatRequest): Promise<ChatResult>;
+  chatStream(req: ChatRequest, onDelta: (d: StreamDelta) => void): Promise<ChatResult>;
+  /** GET {base}/models ids; throws ProviderError. */
+  listModels(signal?: AbortSignal): Promise<string[]>;
+}

@@ -1,0 +1,111 @@
+// Runs a route plan: calls each route in order until one answers, falling back on failures that
+// are not the user's fault. Every attempt, failed or not, is reported to `onAttempt` so the
+// caller can meter it (one ledger row per upstream call).
+import { randomUUID } from 'node:crypto';
+import type { ChatRequest, ChatResult, ErrorKind, ProviderClient, StreamDelta } from '../providers/types.js';
+import { ProviderError } from '../providers/errors.js';
+import type { UsageInput } from '../ledger/rows.js';
+import type { PlannedRoute, RoutePlan } from './plan.js';
+
+/** A bad request caused by the user's input would fail the same way on every route. */
+export function shouldFallBack(kind: ErrorKind): boolean {
+  return kind !== 'bad_request';
+}
+
+export interface AttemptRecord {
+  route: PlannedRoute;
+  startedAtMs: number;
+  ok: boolean;
+  result: ChatResult | null;
+  error: ProviderError | null;
+}
+
+export interface ExecuteHooks {
+  onAttempt(attempt: AttemptRecord): void;
+  /** Streamed output of the current attempt. */
+  onDelta?(delta: StreamDelta): void;
+  /** A route failed after output was shown: what was shown is void. */
+  onReset?(): void;
+}
+
+export type ExecuteResult =
+  | { ok: true; route: PlannedRoute; result: ChatResult; attempts: AttemptRecord[] }
+  | { ok: false; attempts: AttemptRecord[]; error: ProviderError };
+
+export interface ExecuteOptions {
+  plan: RoutePlan;
+  clientFor(provider: string): ProviderClient | undefined;
+  request(route: PlannedRoute): ChatRequest;
+  stream: boolean;
+  now(): number;
+  hooks: ExecuteHooks;
+}
+
+export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> {
+  const attempts: AttemptRecord[] = [];
+  let lastError: ProviderError | null = null;
+  for (const route of opts.plan.routes) {
+    const client = opts.clientFor(route.provider);
+    const startedAtMs = opts.now();
+    let produced = false;
+    try {
+      if (!client) throw new ProviderError({ kind: 'missing_key', provider: route.provider, message: `provider "${route.provider}" is not configured` });
+      const req = opts.request(route);
+      const result = opts.stream
+        ? await client.chatStream(req, (d) => {
+            produced = true;
+            opts.hooks.onDelta?.(d);
+          })
+        : await client.chat(req);
+      const attempt: AttemptRecord = { route, startedAtMs, ok: true, result, error: null };
+      attempts.push(attempt);
+      opts.hooks.onAttempt(attempt);
+      return { ok: true, route, result, attempts };
+    } catch (err) {
+      const error = err instanceof ProviderError ? err : new ProviderError({ kind: 'server', provider: route.provider, message: (err as Error).message ?? 'unknown error' });
+      const attempt: AttemptRecord = { route, startedAtMs, ok: false, result: error.partial ?? null, error };
+      attempts.push(attempt);
+      opts.hooks.onAttempt(attempt);
+      lastError = error;
+      if (!shouldFallBack(error.kind)) break;
+      if (produced) opts.hooks.onReset?.();
+    }
+  }
+  return { ok: false, attempts, error: lastError! };
+}
+
+export interface MeterContext {
+  source: 'ask' | 'routecheck';
+  user?: string;
+  channel?: string;
+  /** Alias or target the call served. */
+  route: string;
+  thinking?: boolean;
+}
+
+/** One ledger row for one upstream attempt; failures keep whatever usage arrived. */
+export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput {
+  const usage = a.result?.usage;
+  const requestId = a.result?.requestId ?? a.error?.requestId ?? null;
+  const row: UsageInput = {
+    ts: new Date(a.startedAtMs).toISOString(),
+    provider: a.route.provider,
+    model: a.route.model,
+    input_tokens: usage?.input_tokens ?? 0,
+    cached_input_tokens: usage?.cached_input_tokens ?? 0,
+    output_tokens: usage?.output_tokens ?? 0,
+    reasoning_tokens: usage?.reasoning_tokens ?? 0,
+    thinking: ctx.thinking ?? (usage ? usage.reasoning_tokens > 0 : false),
+    route: ctx.route,
+    // Our own id when the provider gave none, so every attempt is its own row.
+    request_id: requestId ? `${a.route.provider}:${requestId}` : `routeops:${randomUUID()}`,
+    status: a.ok ? 'ok' : a.error!.kind,
+  };
+  if (usage?.provider_cost_usd != null) row.cost_usd = usage.provider_cost_usd;
+  if (ctx.user) row.user = ctx.user;
+  if (ctx.channel) row.channel = ctx.channel;
+  if (a.error) row.error = a.error.message.slice(0, 500);
+  if (a.result) row.latency_ms = a.result.latencyMs;
+  if (a.result?.ttftMs != null) row.ttft_ms = a.result.ttftMs;
+  return row;
+}

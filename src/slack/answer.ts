@@ -1,0 +1,182 @@
+// Delivering a streamed answer into Slack. Two ways, both behind the same Progress interface:
+// - a thread reply through Slack's streaming API (chat.startStream/appendStream/stopStream);
+// - one message posted, then updated at most about once a second (chat.update is Tier 3).
+// Model text is escaped before it reaches Slack; long answers are split within Slack's limits.
+import type { webApi, types } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Progress } from '../../commands/types.js';
+import type { Reply } from '../reply/reply.js';
+import { clip, escapeMrkdwn } from './escape.js';
+import { splitText } from './blocks.js';
+
+type KnownBlock = types.KnownBlock;
+type WebClient = webApi.WebClient;
+
+const UPDATE_INTERVAL_MS = 1000;
+const SECTION_MAX = 3000;
+/** Block text per message kept well under Slack's ~13k practical limit. */
+const MESSAGE_TEXT_MAX = 12_000;
+/** Slack truncates message `text` beyond 40k characters. */
+const FALLBACK_TEXT_MAX = 39_000;
+
+export interface AnswerSink {
+  progress: Progress;
+  /** Shows the final reply (answer and footer, or the error line). */
+  finish(reply: Reply): Promise<void>;
+  /** Where the answer lives, for remembering the thread. */
+  readonly ts: string | undefined;
+}
+
+/** The final message(s) of an answer: the first holds the heading, the last the footer. */
+export function answerMessages(reply: Reply, heading?: KnownBlock): Array<{ text: string; blocks: KnownBlock[] }> {
+  const answer = reply.body ?? reply.summary ?? '';
+  const escaped = escapeMrkdwn(answer);
+  const pieces = splitText(escaped, MESSAGE_TEXT_MAX);
+  if (!pieces.length) pieces.push('');
+  return pieces.map((piece, i) => {
+    const blocks: KnownBlock[] = [];
+    if (i === 0 && heading) blocks.push(heading);
+    for (const section of splitText(piece, SECTION_MAX)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: section } });
+    if (i === pieces.length - 1 && reply.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_MAX) }] });
+    // The first message's text carries the whole answer: Slack uses it for notifications and
+    // it is what conversations.replies gives back as thread history.
+    return { text: i === 0 ? clip(escaped, FALLBACK_TEXT_MAX) : piece, blocks };
+  });
+}
+
+function progressBlocks(text: string, heading?: KnownBlock): KnownBlock[] {
+  const blocks: KnownBlock[] = heading ? [heading] : [];
+  const body = escapeMrkdwn(text);
+  const shown = body.length > MESSAGE_TEXT_MAX ? `${body.slice(0, MESSAGE_TEXT_MAX - 1)}…` : body;
+  for (const s of splitText(shown || '_Thinking…_', SECTION_MAX)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: s } });
+  return blocks;
+}
+
+export interface UpdatingTarget {
+  channel: string;
+  threadTs?: string;
+  heading?: KnownBlock;
+  /** Slack message metadata (e.g. the question, for thread history). */
+  metadata?: { event_type: string; event_payload: Record<string, string> };
+}
+
+/** Posts a placeholder, updates it as text arrives (coalesced to about once a second), then finishes. */
+export async function startUpdatingMessage(client: WebClient, target: UpdatingTarget, log: Logger): Promise<AnswerSink> {
+  const posted = await client.chat.postMessage({
+    channel: target.channel,
+    ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+    text: 'Thinking…',
+    blocks: progressBlocks('', target.heading),
+    ...(target.metadata ? { metadata: target.metadata } : {}),
+  });
+  const ts = posted.ts!;
+  let pending: string | null = null;
+  let lastUpdate = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let chain: Promise<unknown> = Promise.resolve();
+  let finished = false;
+
+  const flush = () => {
+    timer = undefined;
+    if (pending === null || finished) return;
+    const text = pending;
+    pending = null;
+    lastUpdate = Date.now();
+    chain = chain
+      .then(() => client.chat.update({ channel: target.channel, ts, text: clip(escapeMrkdwn(text), FALLBACK_TEXT_MAX) || 'Thinking…', blocks: progressBlocks(text, target.heading) }))
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress update failed'));
+  };
+
+  return {
+    ts,
+    progress: {
+      update(text) {
+        pending = text;
+        if (timer) return;
+        const wait = UPDATE_INTERVAL_MS - (Date.now() - lastUpdate);
+        if (wait <= 0) flush();
+        else timer = setTimeout(flush, wait);
+      },
+    },
+    async finish(reply) {
+      finished = true;
+      if (timer) clearTimeout(timer);
+      await chain;
+      const [first, ...rest] = answerMessages(reply, target.heading);
+      await client.chat.update({ channel: target.channel, ts, text: first!.text, blocks: first!.blocks });
+      for (const m of rest) await client.chat.postMessage({ channel: target.channel, thread_ts: target.threadTs ?? ts, text: m.text, blocks: m.blocks });
+    },
+  };
+}
+
+export interface StreamTarget {
+  channel: string;
+  threadTs: string;
+  teamId?: string;
+  userId: string;
+}
+
+/**
+ * Streams an answer as a thread reply with Slack's streaming API. If Slack refuses streaming
+ * (older workspace, missing scope), the answer is delivered by post + update instead.
+ */
+export function startStreamingReply(client: WebClient, target: StreamTarget, log: Logger): AnswerSink {
+  const streamer = client.chatStream({
+    channel: target.channel,
+    thread_ts: target.threadTs,
+    ...(target.teamId ? { recipient_team_id: target.teamId } : {}),
+    recipient_user_id: target.userId,
+  });
+  let sent = '';
+  let chain: Promise<unknown> = Promise.resolve();
+  let fallback: Promise<AnswerSink> | undefined;
+  let latest = '';
+
+  const useFallback = (err: unknown) => {
+    log.warn({ err: (err as Error).message }, 'chat streaming refused; posting and updating instead');
+    fallback ??= startUpdatingMessage(client, { channel: target.channel, threadTs: target.threadTs }, log);
+    return fallback;
+  };
+
+  return {
+    get ts() {
+      return streamer.ts;
+    },
+    progress: {
+      update(text) {
+        latest = text;
+        if (fallback) {
+          void fallback.then((f) => f.progress.update(text));
+          return;
+        }
+        let delta: string;
+        if (text.startsWith(sent)) {
+          delta = text.slice(sent.length);
+        } else {
+          // A route failed after streaming began: what was streamed cannot be taken back.
+          delta = `\n\n_(that route failed; the answer continues from the fallback)_\n\n${text}`;
+        }
+        sent = text;
+        if (!delta) return;
+        chain = chain.then(() => streamer.append({ markdown_text: escapeMrkdwn(delta) })).catch((err: unknown) => {
+          if (!streamer.ts) void useFallback(err).then((f) => f.progress.update(latest));
+          else log.warn({ err: (err as Error).message }, 'stream append failed');
+        });
+      },
+    },
+    async finish(reply) {
+      await chain;
+      if (fallback) return (await fallback).finish(reply);
+      const final = reply.body ?? reply.summary ?? '';
+      const rest = final.startsWith(sent) ? final.slice(sent.length) : `\n\n${final}`;
+      const footer: KnownBlock[] = reply.footer ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_MAX) }] }] : [];
+      try {
+        await streamer.stop({ ...(rest ? { markdown_text: escapeMrkdwn(rest) } : {}), ...(footer.length ? { blocks: footer } : {}) });
+      } catch (err) {
+        if (streamer.ts) throw err;
+        const f = await useFallback(err);
+        await f.finish(reply);
+      }
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// /ask in Slack: the slash command (answer in the channel under the asker's question), mentions
+// (answer in a thread), DMs (answer in the DM) and replies in threads the bot answered
+// (continue with the thread as history).
+import type { App, webApi, types } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { parseAskArgs, outcomeToReply } from '../../commands/ask.js';
+import { ask } from '../ask/engine.js';
+import type { ChatMessage } from '../providers/types.js';
+import type { Services } from '../services.js';
+import { escapeMrkdwn, clip } from './escape.js';
+import { startStreamingReply, startUpdatingMessage, type AnswerSink } from './answer.js';
+import { fetchThreadHistory, mentionsBot, plainText, type BotIdentity } from './conversation.js';
+import type { SlackStore } from './threads.js';
+
+export interface AskListenerDeps {
+  services: Services;
+  store: SlackStore;
+  log: Logger;
+  /** Registers work in flight, for graceful shutdown. */
+  track<T>(p: Promise<T>): Promise<T>;
+}
+
+interface Conversation {
+  client: webApi.WebClient;
+  text: string;
+  user: string;
+  channel: string;
+  history: ChatMessage[];
+  sink: AnswerSink;
+}
+
+async function answer(deps: AskListenerDeps, c: Conversation, threadTs: string | undefined): Promise<void> {
+  const parsed = parseAskArgs(c.text);
+  if (!parsed.ok) {
+    await c.sink.finish({ kind: 'usage', title: '', summary: `${parsed.error}. Ask a question, optionally with --model ALIAS.` });
+    return;
+  }
+  const { alias, ops, question } = parsed.args;
+  const outcome = await ask(deps.services, { alias, ops, question, history: c.history, user: c.user, channel: c.channel }, c.sink.progress);
+  await c.sink.finish(outcomeToReply(outcome));
+  const ts = threadTs ?? c.sink.ts;
+  if (ts) deps.store.rememberThread(c.channel, ts, deps.services.clock().toISOString());
+}
+
+function botOf(context: { botUserId?: string; botId?: string }): BotIdentity {
+  return { userId: context.botUserId, botId: context.botId };
+}
+
+/** The /ask slash command: the bot posts the question in the channel and streams the answer under it. */
+export async function runSlashAsk(
+  deps: AskListenerDeps,
+  client: webApi.WebClient,
+  command: { text: string; user_id: string; channel_id: string },
+  respondEphemeral: (text: string) => Promise<unknown>,
+): Promise<void> {
+  const parsed = parseAskArgs(command.text);
+  if (!parsed.ok) return void (await respondEphemeral(`${parsed.error}.\nUsage: /ask [--model ALIAS] [--ops] QUESTION`));
+  const heading: types.KnownBlock = {
+    type: 'context',
+    // The mention is the bot's own markup; the question itself is escaped.
+    elements: [{ type: 'mrkdwn', text: clip(`<@${command.user_id}> asked: ${escapeMrkdwn(parsed.args.question)}`, 3000) }],
+  };
+  let sink: AnswerSink;
+  try {
+    sink = await startUpdatingMessage(
+      client,
+      { channel: command.channel_id, heading, metadata: { event_type: 'routeops_ask', event_payload: { question: parsed.args.question.slice(0, 4000) } } },
+      deps.log,
+    );
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' Invite me to this channel first (/invite @routeops), or ask me in a DM.' : '';
+    return void (await respondEphemeral(`I could not post in this channel (${code ?? 'Slack error'}).${hint}`));
+  }
+  await answer(deps, { client, text: command.text, user: command.user_id, channel: command.channel_id, history: [], sink }, undefined);
+}
+
+export function registerAskListeners(app: App, deps: AskListenerDeps): void {
+  app.event('app_mention', async ({ event, client, context }) => {
+    const bot = botOf(context);
+    const threadTs = event.thread_ts ?? event.ts;
+    const user = event.user ?? 'unknown';
+    await deps.track(
+      (async () => {
+        const history = event.thread_ts ? await fetchThreadHistory(client, event.channel, event.thread_ts, bot, event.ts) : [];
+        const sink = startStreamingReply(client, { channel: event.channel, threadTs, teamId: event.team ?? context.teamId, userId: user }, deps.log);
+        await answer(deps, { client, text: plainText(event.text, bot), user, channel: event.channel, history, sink }, threadTs);
+      })().catch((err: unknown) => deps.log.error({ err }, 'mention answer failed')),
+    );
+  });
+
+  app.message(async ({ message, client, context }) => {
+    // Only plain user messages: no edits, joins, or bot posts (ours included).
+    if (message.subtype !== undefined || !('user' in message) || !message.user || ('bot_id' in message && message.bot_id)) return;
+    const bot = botOf(context);
+    const text = message.text ?? '';
+    const threadTs = 'thread_ts' in message ? message.thread_ts : undefined;
+    const isDm = message.channel_type === 'im';
+    const inBotThread = !isDm && threadTs !== undefined && threadTs !== message.ts && deps.store.isBotThread(message.channel, threadTs);
+    // Mentions are answered by the app_mention listener.
+    if (!(isDm || inBotThread) || mentionsBot(text, bot)) return;
+    const user = message.user;
+    await deps.track(
+      (async () => {
+        const history = threadTs && threadTs !== message.ts ? await fetchThreadHistory(client, message.channel, threadTs, bot, message.ts) : [];
+        const sink = isDm
+          ? await startUpdatingMessage(client, { channel: message.channel, ...(threadTs ? { threadTs } : {}) }, deps.log)
+          : startStreamingReply(client, { channel: message.channel, threadTs: threadTs!, teamId: context.teamId, userId: user }, deps.log);
+        await answer(deps, { client, text: plainText(text, bot), user, channel: message.channel, history, sink }, threadTs);
+      })().catch((err: unknown) => deps.log.error({ err }, 'message answer failed')),
+    );
+  });
+}
