@@ -14,7 +14,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/open.js';
 import { makeZone, type DayString, type Zone } from '../time/zone.js';
-import { detectFormat, parseIsoInstant, parseUsageText, type RowError, type UsageFormat, type UsageInput } from './rows.js';
+import { detectFormat, MAX_ERRORS, parseIsoInstant, parseUsageJsonl, parseUsageText, type RowError, type UsageFormat, type UsageInput } from './rows.js';
 
 export type { UsageInput, RowError, UsageFormat } from './rows.js';
 
@@ -133,7 +133,10 @@ function aggregateSql(dim: SpendDim, where: string): string {
 const SPEND_COLUMNS =
   'day, key, requests, unpriced, cost_nusd, provider_cost_nusd, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens';
 
-interface Sums {
+interface Agg {
+  dim: SpendDim;
+  day: string;
+  key: string;
   requests: number;
   unpriced: number;
   cost: number;
@@ -143,71 +146,106 @@ interface Sums {
   output: number;
   reasoning: number;
 }
-interface Agg extends Sums {
-  dim: SpendDim;
+
+const newAgg = (dim: SpendDim, day: string, key: string): Agg => ({
+  dim, day, key, requests: 0, unpriced: 0, cost: 0, providerCost: 0, input: 0, cached: 0, output: 0, reasoning: 0,
+});
+
+/** One day's aggregates of a batch, one map per dim (nested where the key has two parts). */
+interface DaySums {
   day: string;
-  key: string;
-}
-interface Cell extends Sums {
-  day: string;
-  provider: string;
-  model: string;
-  user: string | null;
-  route: string | null;
-}
-type Tree = Map<string, unknown>;
-
-const ABSENT = '\u0000';
-const zeroSums = (): Sums => ({ requests: 0, unpriced: 0, cost: 0, providerCost: 0, input: 0, cached: 0, output: 0, reasoning: 0 });
-
-function branch(tree: Tree, key: string): Tree {
-  let next = tree.get(key) as Tree | undefined;
-  if (!next) tree.set(key, (next = new Map()));
-  return next;
+  provider: Map<string, Agg>;
+  /** provider -> model; key provider/model. */
+  model: Map<string, Map<string, Agg>>;
+  user: Map<string, Agg>;
+  route: Map<string, Agg>;
+  /** Rows without a route: provider -> model, key provider/model (dim 'route'). */
+  routeOfModel: Map<string, Map<string, Agg>>;
 }
 
-function cellOf(cells: Tree, day: string, provider: string, model: string, user: string | null | undefined, route: string | null | undefined): Cell {
-  const leaf = branch(branch(branch(branch(cells, day), provider), model), user ?? ABSENT);
-  const routeKey = route ?? ABSENT;
-  let c = leaf.get(routeKey) as Cell | undefined;
-  if (!c) leaf.set(routeKey, (c = { day, provider, model, user: user ?? null, route: route ?? null, ...zeroSums() }));
-  return c;
+function aggIn(map: Map<string, Agg>, dim: SpendDim, day: string, key: string): Agg {
+  let a = map.get(key);
+  if (a === undefined) map.set(key, (a = newAgg(dim, day, key)));
+  return a;
 }
 
-function* leaves(tree: Tree, depth: number): Generator<Cell> {
-  for (const v of tree.values()) {
-    if (depth === 1) yield v as Cell;
-    else yield* leaves(v as Tree, depth - 1);
+function modelAggIn(map: Map<string, Map<string, Agg>>, dim: SpendDim, day: string, provider: string, model: string): Agg {
+  let byModel = map.get(provider);
+  if (byModel === undefined) map.set(provider, (byModel = new Map()));
+  let a = byModel.get(model);
+  if (a === undefined) byModel.set(model, (a = newAgg(dim, day, `${provider}/${model}`)));
+  return a;
+}
+
+function bump(a: Agg, unpriced: number, cost: number, providerCost: number, input: number, cached: number, output: number, reasoning: number): void {
+  a.requests++;
+  a.unpriced += unpriced;
+  a.cost += cost;
+  a.providerCost += providerCost;
+  a.input += input;
+  a.cached += cached;
+  a.output += output;
+  a.reasoning += reasoning;
+}
+
+/**
+ * The rollup of one batch: every inserted row adds to one aggregate per dim (keys as in
+ * KEY_SQL). Rows are summed straight into the per-dim aggregates through maps keyed by the
+ * row's own strings (no per-row string building). Two aggregates may share a (dim, day, key)
+ * (a route named like a provider/model): both are upserted, and upserts add.
+ */
+class BatchRollup {
+  private readonly days = new Map<string, DaySums>();
+  private last: DaySums | undefined;
+
+  add(
+    day: string,
+    provider: string,
+    model: string,
+    user: string | null | undefined,
+    route: string | null | undefined,
+    unpriced: number,
+    cost: number,
+    providerCost: number,
+    input: number,
+    cached: number,
+    output: number,
+    reasoning: number,
+  ): void {
+    let d = this.last;
+    if (d === undefined || d.day !== day) {
+      d = this.days.get(day);
+      if (d === undefined) {
+        d = { day, provider: new Map(), model: new Map(), user: new Map(), route: new Map(), routeOfModel: new Map() };
+        this.days.set(day, d);
+      }
+      this.last = d;
+    }
+    const p = aggIn(d.provider, 'provider', day, provider);
+    const m = modelAggIn(d.model, 'model', day, provider, model);
+    const u = aggIn(d.user, 'user', day, user ?? NO_USER);
+    const r = route === undefined || route === null ? modelAggIn(d.routeOfModel, 'route', day, provider, model) : aggIn(d.route, 'route', day, route);
+    bump(p, unpriced, cost, providerCost, input, cached, output, reasoning);
+    bump(m, unpriced, cost, providerCost, input, cached, output, reasoning);
+    bump(u, unpriced, cost, providerCost, input, cached, output, reasoning);
+    bump(r, unpriced, cost, providerCost, input, cached, output, reasoning);
   }
-}
 
-/** Sums cells into one aggregate per (dim, day, key); keys as in KEY_SQL. */
-function foldCells(cells: Tree): Iterable<Agg> {
-  const out = new Map<string, Agg>();
-  for (const c of leaves(cells, 5)) {
-    const modelKey = `${c.provider}/${c.model}`;
-    const keys: Array<[SpendDim, string]> = [
-      ['provider', c.provider],
-      ['model', modelKey],
-      ['user', c.user ?? NO_USER],
-      ['route', c.route ?? modelKey],
-    ];
-    for (const [dim, key] of keys) {
-      const id = `${dim}\u0000${c.day}\u0000${key}`;
-      let a = out.get(id);
-      if (!a) out.set(id, (a = { dim, day: c.day, key, ...zeroSums() }));
-      a.requests += c.requests;
-      a.unpriced += c.unpriced;
-      a.cost += c.cost;
-      a.providerCost += c.providerCost;
-      a.input += c.input;
-      a.cached += c.cached;
-      a.output += c.output;
-      a.reasoning += c.reasoning;
+  *aggregates(): Generator<Agg> {
+    for (const d of this.days.values()) {
+      yield* d.provider.values();
+      for (const byModel of d.model.values()) yield* byModel.values();
+      yield* d.user.values();
+      yield* d.route.values();
+      for (const byModel of d.routeOfModel.values()) yield* byModel.values();
     }
   }
-  return out.values();
 }
+
+/** Lines of JSONL parsed and recorded at a time by importText. */
+const JSONL_CHUNK_LINES = 20_000;
+/** Thrown inside importText's transaction to roll it back after a bad line. */
+const ROLLBACK = Symbol('rollback');
 
 const CANONICAL_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const SLOT_MS = 15 * 60 * 1000;
@@ -230,6 +268,8 @@ export class Ledger {
    * quarter-hour instants, so a local midnight never falls inside a slot: one day per slot.
    */
   private dayBySlot = new Map<number, DayString>();
+  private lastSlot = NaN;
+  private lastSlotDay: DayString = '';
 
   private readonly insertUsage: BetterSqlite3.Statement;
   private readonly upsertDaily: BetterSqlite3.Statement;
@@ -287,12 +327,16 @@ export class Ledger {
 
   private dayOf(ms: number): DayString {
     const slot = Math.floor(ms / SLOT_MS);
+    // Rows mostly come in time order: the previous row's slot is the likeliest.
+    if (slot === this.lastSlot) return this.lastSlotDay;
     let day = this.dayBySlot.get(slot);
     if (day === undefined) {
       day = this.zoneRef.dayOf(slot * SLOT_MS);
       if (this.dayBySlot.size > 100_000) this.dayBySlot.clear();
       this.dayBySlot.set(slot, day);
     }
+    this.lastSlot = slot;
+    this.lastSlotDay = day;
     return day;
   }
 
@@ -313,9 +357,7 @@ export class Ledger {
   /** The body of record(), run inside its transaction. */
   private recordRows(rows: readonly UsageInput[], source: UsageSource): RecordResult {
     this.checkZone();
-    // Inserted rows are first summed per (day, provider, model, user, route) "cell" through
-    // nested maps (no per-row string building), then the few cells are folded into each dim.
-    const cells: Tree = new Map();
+    const rollup = new BatchRollup();
 
     let inserted = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -388,18 +430,23 @@ export class Ledger {
       );
       if (info.changes === 0) continue;
       inserted++;
-      const c = cellOf(cells, day, row.provider, row.model, row.user, row.route);
-      c.requests++;
       const effective = priced.cost_nusd ?? providerCost;
-      if (effective === null) c.unpriced++;
-      else c.cost += effective;
-      if (providerCost !== null) c.providerCost += providerCost;
-      c.input += row.input_tokens;
-      c.cached += row.cached_input_tokens;
-      c.output += row.output_tokens;
-      c.reasoning += row.reasoning_tokens;
+      rollup.add(
+        day,
+        row.provider,
+        row.model,
+        row.user,
+        row.route,
+        effective === null ? 1 : 0,
+        effective ?? 0,
+        providerCost ?? 0,
+        row.input_tokens,
+        row.cached_input_tokens,
+        row.output_tokens,
+        row.reasoning_tokens,
+      );
     }
-    for (const a of foldCells(cells)) {
+    for (const a of rollup.aggregates()) {
       this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.cost, a.providerCost, a.input, a.cached, a.output, a.reasoning);
     }
     return { inserted, skipped: rows.length - inserted };
@@ -411,9 +458,68 @@ export class Ledger {
    */
   importText(filename: string, text: string, source: UsageSource = 'import'): ImportResult {
     const format = detectFormat(filename, text);
+    if (format === 'jsonl' && (USAGE_SOURCES as readonly string[]).includes(source)) return this.importJsonl(text, source);
     const parsed = parseUsageText(text, format);
     if (!parsed.ok) return { ok: false, format, errors: parsed.errors, errorCount: parsed.errorCount };
     return { ok: true, format, rows: parsed.rows.length, ...this.record(parsed.rows, source) };
+  }
+
+  /**
+   * importText for JSONL, in chunks of lines inside one transaction so that a large file never
+   * has all of its parsed rows in memory at once. The same outcome as parsing the whole file
+   * first: any bad line rolls everything back and the errors (line numbers of the whole file,
+   * at most MAX_ERRORS listed) are returned; a request_id seen in an earlier chunk is skipped.
+   */
+  private importJsonl(text: string, source: UsageSource): ImportResult {
+    const errors: RowError[] = [];
+    let errorCount = 0;
+    let rows = 0;
+    let inserted = 0;
+    let skipped = 0;
+    const run = this.db.transaction(() => {
+      let start = 0;
+      let lineOffset = 0;
+      while (start < text.length) {
+        let end = start;
+        let lines = 0;
+        while (lines < JSONL_CHUNK_LINES) {
+          const nl = text.indexOf('\n', end);
+          if (nl === -1) {
+            end = text.length;
+            break;
+          }
+          end = nl + 1;
+          lines++;
+        }
+        const parsed = parseUsageJsonl(text.slice(start, end));
+        if (!parsed.ok) {
+          errorCount += parsed.errorCount;
+          for (const e of parsed.errors) {
+            if (errors.length >= MAX_ERRORS) break;
+            const line = e.line + lineOffset;
+            errors.push({ line, message: e.message.replace(/^line \d+: /, `line ${line}: `) });
+          }
+        } else {
+          rows += parsed.rows.length;
+          // After a bad line nothing more is written (it is all rolled back); keep collecting errors.
+          if (errorCount === 0 && parsed.rows.length > 0) {
+            const r = this.recordRows(parsed.rows, source);
+            inserted += r.inserted;
+            skipped += r.skipped;
+          }
+        }
+        lineOffset += lines;
+        start = end;
+      }
+      if (errorCount > 0) throw ROLLBACK;
+    });
+    try {
+      run.immediate();
+    } catch (err) {
+      if (err !== ROLLBACK) throw err;
+      return { ok: false, format: 'jsonl', errors, errorCount };
+    }
+    return { ok: true, format: 'jsonl', rows, inserted, skipped };
   }
 
   /** Per-day spend by dim from the rollup (the fast path for reports). Days inclusive. */
@@ -464,6 +570,7 @@ export class Ledger {
     if (zoneName !== this.zoneRef.name) {
       this.zoneRef = makeZone(zoneName);
       this.dayBySlot = new Map();
+      this.lastSlot = NaN;
     }
     const zone = this.zoneRef;
     this.db.function('routeops_local_day', { deterministic: true }, (ms: unknown) => this.dayOf(Number(ms)));

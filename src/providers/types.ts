@@ -72,6 +72,10 @@ export interface ChatResult {
   ttftMs: number | null;
   /** Number of SSE chunks seen (streaming only). */
   chunks: number;
+  /** Adjustments made to fit the provider's rules (e.g. GLM could not force a tool). */
+  notes?: string[];
+  /** Upstream HTTP attempts for this call, SDK retries included. */
+  attempts?: number;
 }
 
 export const ERROR_KINDS = [

@@ -9,8 +9,8 @@ import { PROFILES, PROFILE_NAMES, SIM_PRICE, isKimiThinkingModel, isProfileName,
 export { PROFILE_NAMES, type ProfileName } from './profiles.js';
 
 export interface Faults {
-  /** Answer with this status in the provider's error body shape. */
-  status?: 429 | 500 | 502 | 503 | 402 | 401 | 403;
+  /** Answer with this status in the provider's error body shape (429, 500, 502, 503, 402, 401, 403; any other 4xx/5xx is sent as-is in the same shape). */
+  status?: number;
   /** Adds `Retry-After: N` to status faults. */
   retryAfterSeconds?: number;
   /** How many requests the fault applies to (default: all). */
@@ -59,11 +59,19 @@ export interface Simulator {
   /** http://127.0.0.1:PORT */
   url: string;
   /** The base URL to give the openai SDK for a profile, e.g. http://127.0.0.1:PORT/kimi/v1 */
-  baseUrl(profile: ProfileName): string;
-  setFaults(profile: ProfileName, faults: Faults | null): void;
-  setScript(profile: ProfileName, script: Script | null): void;
+  baseUrl(profile: ProfileArg): string;
+  setFaults(profile: ProfileArg, faults: Faults | null): void;
+  setScript(profile: ProfileArg, script: Script | null): void;
   requests: RecordedRequest[];
   close(): Promise<void>;
+}
+
+/** A profile name; plain strings are accepted (and checked at run time). */
+export type ProfileArg = ProfileName | (string & {});
+
+function profileOf(p: string): ProfileName {
+  if (!isProfileName(p)) throw new Error(`unknown simulator profile "${p}" (known: ${PROFILE_NAMES.join(', ')})`);
+  return p;
 }
 
 /** The key the simulator rejects (any other non-empty bearer is accepted). */
@@ -173,7 +181,9 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
   }
 
   function sendError(res: ServerResponse, profile: Profile, cat: ErrorCategory, ctx: { model?: string; message?: string; status?: number }, reqId: string, extraHeaders: Record<string, string> = {}) {
-    const { status, body } = profile.error(cat, { ...ctx, requestId: reqId });
+    const r = profile.error(cat, { ...ctx, requestId: reqId });
+    const status = ctx.status ?? r.status;
+    const body = r.body;
     const headers: Record<string, string> = { ...extraHeaders };
     if (profile.requestIdHeader) headers['x-request-id'] = reqId;
     sendJson(res, status, body, headers);
@@ -234,7 +244,7 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
       // D§1: "some send `Retry-After` (OpenRouter on 429/503)" — on demand here for any profile.
       if (faults.retryAfterSeconds !== undefined) extra['retry-after'] = String(faults.retryAfterSeconds);
       const cat: ErrorCategory = faults.balanceExhausted ? 'balance' : statusCategory(faults.status!);
-      return sendError(res, profile, cat, {}, reqId, extra);
+      return sendError(res, profile, cat, faults.balanceExhausted ? {} : { status: faults.status! }, reqId, extra);
     }
 
     if (endpoint === '/models') {
@@ -568,14 +578,14 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
 
   return {
     url,
-    baseUrl: (p) => `${url}${PROFILES[p].bases[0]}`,
+    baseUrl: (p) => `${url}${PROFILES[profileOf(p)].bases[0]}`,
     setFaults(p, faults) {
-      const st = state.get(p)!;
+      const st = state.get(profileOf(p))!;
       st.faults = faults ? { ...faults } : null;
       st.faultUses = 0;
     },
     setScript(p, script) {
-      state.get(p)!.script = script ? { ...script } : null;
+      state.get(profileOf(p))!.script = script ? { ...script } : null;
     },
     requests,
     close: () =>
@@ -598,7 +608,7 @@ function statusCategory(status: number): ErrorCategory {
     case 500: return 'server';
     case 502: return 'bad_gateway';
     case 503: return 'overloaded';
-    default: return 'server';
+    default: return status >= 500 ? 'server' : 'bad_request';
   }
 }
 

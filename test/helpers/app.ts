@@ -18,7 +18,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(opts: { config?: string; now?: string; withSlack?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { config?: string; now?: string; withSlack?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'routeops-test-'));
   const configPath = join(dir, 'routeops.yml');
   writeFileSync(configPath, opts.config ?? 'timezone: UTC\n');
@@ -30,6 +30,7 @@ export async function startTestApp(opts: { config?: string; now?: string; withSl
     ROUTEOPS_INGEST_TOKEN: INGEST_TOKEN,
     PORT: '0',
     LOG_LEVEL: 'silent',
+    ...opts.env,
   };
   if (opts.withSlack !== false) {
     Object.assign(env, { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl });

@@ -1,0 +1,192 @@
+// Error taxonomy: whatever went wrong upstream becomes a ProviderError with one ErrorKind
+// (DOMAIN §1 table: each provider's not-found / out-of-balance status and body). Messages are
+// short and never carry an API key or an Authorization header.
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { ChatResult, ErrorKind } from './types.js';
+
+export interface ProviderErrorInit {
+  kind: ErrorKind;
+  provider: string;
+  message: string;
+  status?: number | null;
+  requestId?: string | null;
+  retryAfterMs?: number | null;
+  /** What arrived before a stream failed (content, usage, …). */
+  partial?: ChatResult;
+  /** Upstream HTTP attempts made for this call (SDK retries included); 0 = none reached the network. */
+  attempts?: number;
+}
+
+export class ProviderError extends Error {
+  readonly kind: ErrorKind;
+  readonly status: number | null;
+  readonly requestId: string | null;
+  readonly retryAfterMs: number | null;
+  readonly provider: string;
+  readonly partial?: ChatResult;
+  readonly attempts: number;
+
+  constructor(init: ProviderErrorInit) {
+    super(init.message);
+    this.name = 'ProviderError';
+    this.kind = init.kind;
+    this.provider = init.provider;
+    this.status = init.status ?? null;
+    this.requestId = init.requestId ?? null;
+    this.retryAfterMs = init.retryAfterMs ?? null;
+    if (init.partial) this.partial = init.partial;
+    this.attempts = init.attempts ?? 0;
+  }
+}
+
+/** Thrown into a response body when no data arrived for too long (see client.ts). */
+export class SilenceTimeoutError extends Error {
+  constructor(readonly ms: number, readonly phase: 'first_token' | 'silence' | 'total') {
+    super(phase === 'first_token' ? `no first token within ${ms} ms` : phase === 'total' ? `no complete answer within ${ms} ms` : `no data for ${ms} ms`);
+    this.name = 'SilenceTimeoutError';
+  }
+}
+
+export interface ClassifyContext {
+  /** The whole error response body (the SDK keeps only its `error` member; Qwen's `request_id` is top-level). */
+  body?: unknown;
+  /** The id of the last stream chunk seen (request id of last resort). */
+  lastChunkId?: string | null;
+  partial?: ChatResult;
+  /** Strings to scrub from messages (the API key). */
+  secrets?: string[];
+  /** Set when our own timer aborted the request. */
+  timedOut?: SilenceTimeoutError | null;
+  attempts?: number;
+  /** Clock for HTTP-date Retry-After values. */
+  now?: () => number;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  let e: unknown = err;
+  for (let i = 0; i < 6 && e; i++) {
+    out.push(e);
+    e = isObj(e) || e instanceof Error ? (e as { cause?: unknown }).cause : undefined;
+  }
+  return out;
+}
+
+/** Removes secrets and bearer tokens, keeps it to one short line. */
+export function scrub(message: string, secrets: string[] = []): string {
+  let m = message;
+  for (const s of secrets) if (s && s.length >= 4) m = m.split(s).join('[redacted]');
+  m = m.replace(/(bearer\s+)[^\s"',]+/gi, '$1[redacted]').replace(/\b(sk|key)-[A-Za-z0-9_-]{8,}/g, '[redacted]');
+  m = m.replace(/\s+/g, ' ').trim();
+  return m.length > 300 ? `${m.slice(0, 297)}...` : m;
+}
+
+export function parseRetryAfter(headers: Headers | undefined | null, now: () => number = Date.now): number | null {
+  if (!headers) return null;
+  const ms = headers.get('retry-after-ms');
+  if (ms && Number.isFinite(parseFloat(ms))) return Math.max(0, parseFloat(ms));
+  const ra = headers.get('retry-after');
+  if (!ra) return null;
+  const secs = Number(ra.trim());
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(ra);
+  return Number.isNaN(at) ? null : Math.max(0, at - now());
+}
+
+const BALANCE = /insufficient (balance|credits|quota)|arrear|exceeded_current_quota|account is suspended/i;
+const MODEL = /model not exist|model_not_found|not a valid model|unknown model|no endpoints found|model .{0,80}(does not exist|not found)|not found the model/i;
+
+/** Kind of an upstream error from its HTTP status and error body (DOMAIN §1 table). */
+export function kindOf(status: number | null, inner: unknown): ErrorKind {
+  const e = isObj(inner) ? inner : {};
+  const code = str(e['code']);
+  const type = str(e['type']);
+  const text = `${code} ${type} ${str(e['message'])}`;
+  const balance = code === 'Arrearage' || type === 'Arrearage' || type === 'exceeded_current_quota_error' || code === '1113' || BALANCE.test(text);
+  const model = code === 'model_not_found' || type === 'resource_not_found_error' || code === '1211' || MODEL.test(text);
+  if (status === null) {
+    // A mid-stream `error` event (OpenRouter): its code is often an HTTP status.
+    const n = Number(code);
+    if (Number.isInteger(n) && n >= 400 && n < 600) return kindOf(n, inner);
+    if (balance) return 'balance';
+    if (/rate.?limit/i.test(text)) return 'rate_limited';
+    if (/overload|unavailable/i.test(text)) return 'overloaded';
+    return 'server';
+  }
+  if (status === 402) return 'balance';
+  if (balance && status >= 400 && status < 500) return 'balance'; // Qwen 400 Arrearage, Kimi 403, GLM 429 code 1113
+  if (status === 401) return 'auth';
+  if (status === 403) return 'auth';
+  if (model && status >= 400 && status < 500 && status !== 429) return 'model_not_found';
+  if (status === 429) return 'rate_limited';
+  if (status === 408) return 'timeout';
+  if (status === 503 || status === 529) return 'overloaded';
+  if (status >= 500) return 'server';
+  return 'bad_request';
+}
+
+const LABEL: Record<ErrorKind, string> = {
+  auth: 'authentication failed',
+  balance: 'out of balance',
+  model_not_found: 'model not found',
+  rate_limited: 'rate limited',
+  overloaded: 'overloaded',
+  timeout: 'timed out',
+  connection: 'connection failed',
+  bad_request: 'bad request',
+  server: 'server error',
+  missing_key: 'missing API key',
+  malformed: 'malformed response',
+};
+
+/** Turns anything thrown while calling a provider into a ProviderError. */
+export function classifyError(err: unknown, provider: string, ctx: ClassifyContext = {}): ProviderError {
+  if (err instanceof ProviderError) return err;
+  const chain = causes(err);
+  const base = { provider, attempts: ctx.attempts ?? 0, ...(ctx.partial ? { partial: ctx.partial } : {}) };
+  const make = (kind: ErrorKind, detail: string, extra: Partial<ProviderErrorInit> = {}) =>
+    new ProviderError({
+      ...base,
+      kind,
+      message: scrub(`${provider}: ${LABEL[kind]}${extra.status ? ` (HTTP ${extra.status})` : ''}${detail ? `: ${detail}` : ''}`, ctx.secrets),
+      requestId: ctx.lastChunkId ?? null,
+      ...extra,
+    });
+
+  const silence = ctx.timedOut ?? (chain.find((e) => e instanceof SilenceTimeoutError) as SilenceTimeoutError | undefined);
+  if (silence) return make('timeout', silence.message);
+
+  if (err instanceof APIError && !(err instanceof APIConnectionError) && !(err instanceof APIUserAbortError)) {
+    const status = typeof err.status === 'number' ? err.status : null;
+    const top = isObj(ctx.body) ? ctx.body : {};
+    const inner = err.error ?? top['error'];
+    const innerObj = isObj(inner) ? inner : {};
+    const requestId = err.headers?.get('x-request-id') || str(top['request_id']) || str(innerObj['request_id']) || ctx.lastChunkId || null;
+    let kind = kindOf(status, inner);
+    let detail = str(innerObj['message']) || (typeof inner === 'string' ? inner : '') || err.message;
+    if (status === 404 && kind === 'bad_request') detail = `not found (check base_url)${detail && detail !== err.message ? `: ${detail}` : ''}`;
+    if (status === null) detail = `error event in stream: ${detail}`;
+    if (status === null && !isObj(inner)) kind = 'malformed';
+    return make(kind, detail, {
+      status,
+      requestId,
+      retryAfterMs: parseRetryAfter(err.headers, ctx.now),
+    });
+  }
+  if (err instanceof APIConnectionTimeoutError) return make('timeout', 'no response headers in time');
+  if (chain.some((e) => e instanceof SyntaxError)) return make('malformed', 'a response line was not JSON');
+  if (err instanceof APIUserAbortError || chain.some((e) => isObj(e) && e['name'] === 'AbortError')) return make('connection', 'request aborted');
+  if (err instanceof APIConnectionError) {
+    const cause = chain.slice(1).map((e) => (e instanceof Error ? e.message : '')).find(Boolean);
+    return make('connection', cause ?? err.message);
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  // Transport failures after the headers (socket closed mid-body: undici "terminated", ECONNRESET, …).
+  if (chain.some((e) => isObj(e) && /terminated|ECONNRESET|EPIPE|socket|other side closed|premature|aborted|fetch failed|UND_ERR/i.test(`${str(e['message'])} ${str(e['code'])}`))) {
+    return make('connection', msg === 'terminated' ? 'stream cut before it finished' : msg);
+  }
+  return make('server', msg);
+}
