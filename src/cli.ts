@@ -20,6 +20,7 @@ const USAGE = `Usage: routeops <command> [args] [--json|--csv]
 Commands:
 ${commands.map((c) => `  routeops ${c.usage.split('\n')[0]}`).join('\n')}
   routeops ledger import FILE      import usage rows (JSONL or CSV)
+  routeops sim [--port N]          run the local provider simulator (DeepSeek, Qwen, Kimi, GLM, OpenRouter)
   routeops start                   start the bot (same as npm start)
 
 Environment: ROUTEOPS_CONFIG (YAML config), ROUTEOPS_DB (SQLite file), LOG_LEVEL.
@@ -71,6 +72,10 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
       const { main } = await import('./main.js');
       await main();
       return 0;
+    }
+    if (name === 'sim') {
+      const { runSim } = await import('./sim/main.js');
+      return await runSim(rest);
     }
     if (name === 'ledger') {
       if (rest[0] === 'import') return await ledgerImport(rest.slice(1), io);

@@ -139,10 +139,10 @@ export async function ask(services: Services, input: AskInput, progress?: AskPro
       request: (route) => ({ model: route.model, messages, maxTokens: ANSWER_MAX_TOKENS, ...(offerTools ? { tools: offerTools, toolChoice: 'auto' as const } : {}) }),
       hooks: {
         onAttempt: (a) => {
-          const row = attemptToUsage(a, { source: 'ask', user: input.user, channel: input.channel, route: alias });
+          const attemptRows = attemptToUsage(a, { source: 'ask', user: input.user, channel: input.channel, route: alias });
           // Metered at once, so /spend sees /ask traffic immediately.
-          services.ledger.record([row], 'ask');
-          rows.push({ row, tsMs: a.startedAtMs });
+          services.ledger.record(attemptRows, 'ask');
+          for (const row of attemptRows) rows.push({ row, tsMs: a.startedAtMs });
           if (!a.ok) failures.push(a);
         },
         onDelta,

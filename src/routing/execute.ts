@@ -15,6 +15,7 @@ export function shouldFallBack(kind: ErrorKind): boolean {
 export interface AttemptRecord {
   route: PlannedRoute;
   startedAtMs: number;
+  endedAtMs: number;
   ok: boolean;
   result: ChatResult | null;
   error: ProviderError | null;
@@ -57,13 +58,13 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
             opts.hooks.onDelta?.(d);
           })
         : await client.chat(req);
-      const attempt: AttemptRecord = { route, startedAtMs, ok: true, result, error: null };
+      const attempt: AttemptRecord = { route, startedAtMs, endedAtMs: opts.now(), ok: true, result, error: null };
       attempts.push(attempt);
       opts.hooks.onAttempt(attempt);
       return { ok: true, route, result, attempts };
     } catch (err) {
       const error = err instanceof ProviderError ? err : new ProviderError({ kind: 'server', provider: route.provider, message: (err as Error).message ?? 'unknown error' });
-      const attempt: AttemptRecord = { route, startedAtMs, ok: false, result: error.partial ?? null, error };
+      const attempt: AttemptRecord = { route, startedAtMs, endedAtMs: opts.now(), ok: false, result: error.partial ?? null, error };
       attempts.push(attempt);
       opts.hooks.onAttempt(attempt);
       lastError = error;
@@ -83,8 +84,32 @@ export interface MeterContext {
   thinking?: boolean;
 }
 
-/** One ledger row for one upstream attempt; failures keep whatever usage arrived. */
-export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput {
+/**
+ * Ledger rows for one attempt: the call itself (failures keep whatever usage arrived) plus one
+ * row per retry the client made inside it, so every upstream HTTP call is a row.
+ */
+export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput[] {
+  const row = attemptRow(a, ctx);
+  const upstreamCalls = a.result?.attempts ?? a.error?.attempts ?? 1;
+  // Retried calls carry no usage or cost of their own.
+  const { cost_usd: _cost, ttft_ms: _ttft, ...base } = row;
+  const retries: UsageInput[] = [];
+  for (let i = 1; i < upstreamCalls; i++) {
+    retries.push({
+      ...base,
+      input_tokens: 0,
+      cached_input_tokens: 0,
+      output_tokens: 0,
+      reasoning_tokens: 0,
+      request_id: `routeops:${randomUUID()}`,
+      status: 'retried',
+      error: 'failed and retried by the client before the final attempt',
+    });
+  }
+  return [...retries, row];
+}
+
+function attemptRow(a: AttemptRecord, ctx: MeterContext): UsageInput {
   const usage = a.result?.usage;
   const requestId = a.result?.requestId ?? a.error?.requestId ?? null;
   const row: UsageInput = {
@@ -105,7 +130,7 @@ export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput 
   if (ctx.user) row.user = ctx.user;
   if (ctx.channel) row.channel = ctx.channel;
   if (a.error) row.error = a.error.message.slice(0, 500);
-  if (a.result) row.latency_ms = a.result.latencyMs;
+  row.latency_ms = a.result ? a.result.latencyMs : Math.max(0, a.endedAtMs - a.startedAtMs);
   if (a.result?.ttftMs != null) row.ttft_ms = a.result.ttftMs;
   return row;
 }

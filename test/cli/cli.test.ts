@@ -118,3 +118,28 @@ test('models --json lists prices in force, aliases and retirements', async () =>
   assert.match(text.stdout, /zai\/glm-4\.7\s+glm-4\.7\s+\$0\.60\s+\$0\.11\s+\$2\.20/);
   assert.match((await run('models', 'no-such-thing')).stdout, /No model matches "no-such-thing"/);
 });
+
+test('ask streams an answer from a routed model and meters it', async () => {
+  const { startSimulator } = await import('../../src/sim/server.js');
+  const { simConfig, SIM_KEYS } = await import('../helpers/sim-config.js');
+  const sim = await startSimulator();
+  const savedEnv = env;
+  try {
+    const cfg = join(dir, 'sim.yml');
+    writeFileSync(cfg, simConfig(sim));
+    env = { ...env, ...SIM_KEYS, ROUTEOPS_CONFIG: cfg, ROUTEOPS_DB: join(dir, 'ask.db') };
+    const out = await run('ask', '--model', 'glm-4.7', 'why', 'is', 'the', 'sky', 'blue?');
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /Simulated glm answer to: why is the sky blue\?/);
+    assert.match(out.stdout, /glm-4\.7 · zai\/glm-4\.7 · tokens in \d+/);
+    const json = JSON.parse((await run('ask', '--model', 'nope', 'hi', '--json')).stdout) as { ok: boolean; error: string };
+    assert.equal(json.ok, false);
+    assert.match(json.error, /unknown model alias "nope"/);
+    const spend = JSON.parse((await run('spend', 'today', 'by', 'route', '--json')).stdout) as { requests: number; groups: Array<{ key: string }> };
+    assert.equal(spend.requests, 1, 'the CLI answer is in the ledger');
+    assert.equal(spend.groups[0]?.key, 'glm-4.7');
+  } finally {
+    env = savedEnv;
+    await sim.close();
+  }
+});

@@ -17,6 +17,7 @@ providers:
   zai:        { base_url: "${sim.baseUrl('glm')}", api_key_env: ZAI_API_KEY, timeout_ms: 3000, max_retries: 0 }
   openrouter: { base_url: "${sim.baseUrl('openrouter')}", api_key_env: OPENROUTER_API_KEY, gateway: true, timeout_ms: 3000, max_retries: 0 }
   qwen-nokey: { base_url: "${sim.baseUrl('qwen')}", api_key_env: ROUTEOPS_TEST_UNSET_KEY, max_retries: 0 }
+  deepseek-retry: { base_url: "${sim.baseUrl('deepseek')}", api_key_env: DEEPSEEK_API_KEY, timeout_ms: 3000, max_retries: 2 }
 models:
   or-qwen:
     routes:
@@ -25,6 +26,9 @@ models:
     routes:
       - { provider: qwen-nokey, model: qwen-plus }
       - { provider: openrouter, model: qwen/qwen-plus }
+  retrying:
+    routes:
+      - { provider: deepseek-retry, model: deepseek-v4-flash }
   legacy-chat:
     routes:
       - { provider: deepseek, model: deepseek-chat }

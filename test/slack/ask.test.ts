@@ -99,6 +99,16 @@ for (const c of fallbackCases) {
   });
 }
 
+test('a retry made by the client is an upstream call too: it gets its own ledger row', async () => {
+  sim.setFaults('deepseek', { status: 429, retryAfterSeconds: 0, times: 1 });
+  const before = sim.requests.length;
+  const msg = await slashAsk('--model retrying retry me once');
+  assert.match(blockText(msg), /Simulated deepseek answer to: retry me once/);
+  assert.equal(sim.requests.slice(before).filter((r) => r.profile === 'deepseek').length, 2);
+  const rows = ledgerRows().filter((r) => r.route === 'retrying');
+  assert.deepEqual(rows.map((r) => r.status).sort(), ['ok', 'retried']);
+});
+
 test('falls back when a route has no API key, without calling it', async () => {
   const before = sim.requests.length;
   const msg = await slashAsk('--model qwen-nokey hello without a key');
