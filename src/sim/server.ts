@@ -62,6 +62,8 @@ export interface Simulator {
   baseUrl(profile: ProfileArg): string;
   setFaults(profile: ProfileArg, faults: Faults | null): void;
   setScript(profile: ProfileArg, script: Script | null): void;
+  /** Clears every profile's faults and script (between tests). */
+  reset(): void;
   requests: RecordedRequest[];
   close(): Promise<void>;
 }
@@ -586,6 +588,13 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     },
     setScript(p, script) {
       state.get(profileOf(p))!.script = script ? { ...script } : null;
+    },
+    reset() {
+      for (const st of state.values()) {
+        st.faults = null;
+        st.faultUses = 0;
+        st.script = null;
+      }
     },
     requests,
     close: () =>

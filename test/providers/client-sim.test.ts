@@ -2,7 +2,7 @@
 // each of the five wire profiles (DOMAIN §1). No sleeps, no timing assertions.
 import { test, before, after, beforeEach, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimulator, PROFILE_NAMES, type Simulator } from '../../src/sim/server.js';
+import { startSimulator, type Simulator } from '../../src/sim/server.js';
 import { ProviderError } from '../../src/providers/errors.js';
 import { createProviderClients } from '../../src/providers/client.js';
 import type { ChatMessage, ChatRequest, StreamDelta, ToolDefinition } from '../../src/providers/types.js';
@@ -15,12 +15,7 @@ before(async () => {
 after(async () => {
   await sim.close();
 });
-beforeEach(() => {
-  for (const p of PROFILE_NAMES) {
-    sim.setFaults(p, null);
-    sim.setScript(p, null);
-  }
-});
+beforeEach(() => sim.reset());
 
 const WEATHER: ToolDefinition = {
   name: 'get_weather',

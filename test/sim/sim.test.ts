@@ -12,12 +12,7 @@ before(async () => {
 after(async () => {
   await sim.close();
 });
-beforeEach(() => {
-  for (const p of PROFILE_NAMES) {
-    sim.setFaults(p, null);
-    sim.setScript(p, null);
-  }
-});
+beforeEach(() => sim.reset());
 
 const AUTH = { authorization: 'Bearer sk-test', 'content-type': 'application/json' };
 

@@ -20,12 +20,7 @@ after(async () => {
   await t.close();
   await sim.close();
 });
-beforeEach(() => {
-  for (const p of ['deepseek', 'qwen', 'kimi', 'glm', 'openrouter']) {
-    sim.setFaults(p, null);
-    sim.setScript(p, null);
-  }
-});
+beforeEach(() => sim.reset());
 
 /** Sends /ask and resolves with the channel message once its final update (with footer) landed. */
 async function slashAsk(text: string, user = 'U0ENG1', channel = 'C0ENG'): Promise<StoredMessage> {
