@@ -16,7 +16,10 @@ export interface LoadSettings {
 }
 
 export type ToChild =
-  | { type: 'ask'; id: number; phase: string; n: number; url: string }
+  /** ackOnly: count acks, do not wait for answers (the driver floor against a server that acks at once). */
+  | { type: 'ask'; id: number; phase: string; n: number; url: string; ackOnly?: boolean }
+  /** Opens n keep-alive connections to url (GET /healthz) for the next burst. */
+  | { type: 'warm'; id: number; url: string; n: number }
   | { type: 'baseline'; id: number; phase: string; n: number }
   | { type: 'close'; id: number };
 
@@ -40,6 +43,8 @@ export interface AskResult {
   slackCalls: Record<string, number>;
   /** Simulator (through the pacing proxy) streams for this phase. */
   upstreamStreams: number;
+  /** SSE data events the simulator (through the proxy) sent per stream, on average. */
+  eventsPerStream: number;
   /** Load process CPU over the phase (simulator + proxy + fake Slack + driver), ms. */
   childCpuMs: number;
   timedOut: boolean;
@@ -62,6 +67,6 @@ export interface BaselineResult {
 export type FromChild =
   | { type: 'ready'; bases: Record<string, string>; slackApiUrl: string; settings: LoadSettings }
   | { type: 'askResult'; id: number; result: AskResult }
+  | { type: 'warmed'; id: number }
   | { type: 'baselineResult'; id: number; result: BaselineResult }
-  | { type: 'closed'; id: number }
   | { type: 'error'; id: number; message: string };

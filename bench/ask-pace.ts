@@ -23,6 +23,8 @@ export interface PaceProxy {
   url: string;
   /** Streams re-timed so far. */
   streams: number;
+  /** SSE data events sent on them so far. */
+  events: number;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startPaceProxy(opts: PaceOptions): Promise<PaceProxy> {
   const tickMs = opts.tickMs ?? 10;
   const open = new Set<Paced>();
   let streams = 0;
+  let eventCount = 0;
 
   const tick = () => {
     const now = Date.now();
@@ -119,6 +122,7 @@ export async function startPaceProxy(opts: PaceOptions): Promise<PaceProxy> {
     const due = events.map((_, i) => opts.ttftMs + (opts.streamMs * i) / span);
     open.add({ res, startedAt, events, due, next: 0 });
     streams++;
+    eventCount += events.length;
   }
 
   function handle(req: IncomingMessage, res: ServerResponse) {
@@ -155,6 +159,9 @@ export async function startPaceProxy(opts: PaceOptions): Promise<PaceProxy> {
     url,
     get streams() {
       return streams;
+    },
+    get events() {
+      return eventCount;
     },
     close: () =>
       new Promise<void>((resolve) => {

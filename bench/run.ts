@@ -1,18 +1,19 @@
 // Ledger benchmark (`npm run bench`): builds a ledger of N synthetic usage rows over one year
 // through the real services (real catalog pricing), then measures import throughput, JSONL
-// parse+import, the /spend queries through the real command path against the same queries over
+// file import, the /spend queries through the real command path against the same queries over
 // the raw rows, and the process's peak RSS. It prints figures and never asserts.
 //
 // Environment:
 //   BENCH_ROWS        rows in the ledger (default 10,000,000; "1_000_000" and "1,000,000" work)
 //   BENCH_BATCH       rows per ledger.record() call (default 50,000)
-//   BENCH_JSONL_ROWS  rows in the JSONL chunk imported with ledger.importText (default 200,000)
+//   BENCH_JSONL_ROWS  rows in the JSONL file imported with ledger.importFile (default 200,000)
 //   BENCH_QUERY_RUNS  timed runs per /spend query (default 50, after 3 warm-ups)
 //   BENCH_RAW_RUNS    timed runs per raw baseline query (default 5; stops early past 60 s)
 //   BENCH_SEED        PRNG seed (default 42)
 //   BENCH_DB          database file (default bench/out/bench-<pid>.db)
 //   BENCH_KEEP=1      keep the database file afterwards
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +22,7 @@ import { resolveConfig } from '../src/config/load.js';
 import { createServices, type Services } from '../src/services.js';
 import { dispatch } from '../src/commands/dispatch.js';
 import { parsePeriod, previousPeriod } from '../src/time/period.js';
-import { parseUsageText } from '../src/ledger/rows.js';
+import { UsageStreamParser } from '../src/ledger/rows.js';
 import type { Ledger, SpendDim, SpendTotals } from '../src/ledger/ledger.js';
 import { toJsonl, UsageGenerator, MODELS, PROVIDERS, USER_COUNT } from './gen.js';
 import { fmtInt, fmtMs, RssMonitor, summarize, toMb, type Timing } from './stats.js';
@@ -50,7 +51,8 @@ const NOW = new Date('2026-12-31T20:00:00.000Z');
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const DB_PATH = process.env.BENCH_DB ? resolve(process.env.BENCH_DB) : resolve(here, '..', '..', 'bench', 'out', `bench-${process.pid}.db`);
-const dbFiles = () => [DB_PATH, `${DB_PATH}-wal`, `${DB_PATH}-shm`];
+const JSONL_PATH = `${DB_PATH}.import.jsonl`;
+const dbFiles = () => [DB_PATH, `${DB_PATH}-wal`, `${DB_PATH}-shm`, JSONL_PATH];
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const tick = () => new Promise<void>((r) => setImmediate(r));
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
     if (!KEEP) for (const f of dbFiles()) rmSync(f, { force: true });
     process.exit(130);
   });
+  if (process.env.BENCH_EXP_SQL) services.db.exec(process.env.BENCH_EXP_SQL); // TEMP experiment hook
   const pragmas = {
     cache_size: services.db.pragma('cache_size', { simple: true }),
     mmap_size: services.db.pragma('mmap_size', { simple: true }),
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
   try {
     // ---- 1. Import N rows in batches through ledger.record -----------------------------------
     rss.phase('import');
+    const cpu0 = process.cpuUsage();
     const gen = new UsageGenerator({ seed: SEED, rows: ROWS, fromMs: YEAR_FROM, toMs: YEAR_TO, idPrefix: 'gen-' });
     let recordMs = 0;
     let genMs = 0;
@@ -179,54 +183,71 @@ async function main(): Promise<void> {
       await tick();
     }
     const importWallMs = performance.now() - t0;
+    const importCpu = process.cpuUsage(cpu0);
     const importRate = (inserted / recordMs) * 1000;
     const importWallRate = (inserted / importWallMs) * 1000;
 
-    // ---- 2. Parse + import a JSONL chunk via ledger.importText --------------------------------
-    rss.phase('jsonl');
+    // ---- 2. Write a JSONL file, then import it with ledger.importFile (as `ledger import` does) --
     gc?.();
+    rss.phase('jsonl write');
     let jsonl = { rows: 0, parseRate: NaN, importRate: NaN, mb: 0, inserted: 0 };
     if (JSONL_ROWS > 0) {
       // Another slice of the same year, with request ids of its own (so every row is new).
       const chunkGen = new UsageGenerator({ seed: SEED + 1, rows: JSONL_ROWS, fromMs: YEAR_FROM, toMs: YEAR_TO, idPrefix: 'jsonl-' });
-      const parts: string[] = [];
-      for (let b = chunkGen.next(BATCH); b.length; b = chunkGen.next(BATCH)) parts.push(toJsonl(b));
-      let text: string | null = parts.join('');
-      parts.length = 0;
-      rss.sample();
-      // Parse alone, 20k lines at a time (rows dropped as it goes; the import parses again).
+      const out = openSync(JSONL_PATH, 'w');
+      try {
+        for (let b = chunkGen.next(10_000); b.length; b = chunkGen.next(10_000)) writeSync(out, toJsonl(b));
+      } finally {
+        closeSync(out);
+      }
+      const mb = toMb(statSync(JSONL_PATH).size);
+      gc?.();
+      await tick();
+
+      // Read + parse alone, in the pieces importFile reads (rows dropped as it goes).
+      rss.phase('jsonl parse');
       const parseMs = (() => {
-        const lines = text.split('\n');
         const p0 = performance.now();
-        for (let i = 0; i < lines.length; i += 20_000) {
-          const parsed = parseUsageText(lines.slice(i, i + 20_000).join('\n'), 'jsonl');
-          if (!parsed.ok) log(`JSONL chunk did not parse: ${parsed.errors[0]?.message ?? '?'}`);
+        const parser = new UsageStreamParser('jsonl');
+        const fd = openSync(JSONL_PATH, 'r');
+        const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+        const decoder = new StringDecoder('utf8');
+        let rows = 0;
+        try {
+          for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
+            rows += parser.push(decoder.write(buf.subarray(0, n))).length;
+          }
+          rows += parser.push(decoder.end()).length + parser.end().length;
+        } finally {
+          closeSync(fd);
         }
-        const ms = performance.now() - p0;
-        rss.sample();
-        return ms;
+        if (parser.errorCount > 0 || rows !== JSONL_ROWS) log(`JSONL file did not parse: ${rows} rows, ${parser.errors[0]?.message ?? '?'}`);
+        return performance.now() - p0;
       })();
       gc?.();
       await tick();
+
+      rss.phase('jsonl import');
       const i0 = performance.now();
-      const res = ledger.importText('bench.jsonl', text, 'import');
+      const res = ledger.importFile(JSONL_PATH, 'import');
       const importMs = performance.now() - i0;
       rss.sample();
-      if (!res.ok) log(`importText failed: ${res.errors[0]?.message ?? '?'}`);
+      if (!res.ok) log(`importFile failed: ${res.errors[0]?.message ?? '?'}`);
+      rmSync(JSONL_PATH, { force: true });
       jsonl = {
         rows: JSONL_ROWS,
         parseRate: (JSONL_ROWS / parseMs) * 1000,
         importRate: (JSONL_ROWS / importMs) * 1000,
-        mb: toMb(Buffer.byteLength(text)),
+        mb,
         inserted: res.ok ? res.inserted : 0,
       };
-      text = null;
-      log(`importText: ${fmtInt(jsonl.importRate)} rows/s (parse only ${fmtInt(jsonl.parseRate)} rows/s)`);
+      log(`importFile: ${fmtInt(jsonl.importRate)} rows/s (read + parse only ${fmtInt(jsonl.parseRate)} rows/s), rss ${fmtInt(toMb(rss.sample()))} MB`);
     }
     gc?.();
     await tick();
 
     // ---- 3. /spend through the real command path vs the same reads over raw rows --------------
+    gc?.();
     rss.phase('queries');
     const rawTotals = rawTotalsOf(services);
     const rawServices: Services = { ...services, ledger: rawLedger(ledger, rawTotals) };
@@ -284,9 +305,12 @@ async function main(): Promise<void> {
         `(${((totalsAll.unpriced / Math.max(1, totalsAll.requests)) * 100).toFixed(1)}%); total $${(totalsAll.cost_nusd / 1e9).toFixed(2)}`,
     );
     p(`db: ${DB_PATH} — ${fmtInt(toMb(bytes))} MB; pragmas ${JSON.stringify(pragmas)}`);
-    p(`import: ${fmtInt(inserted)} inserted, ${fmtInt(skipped)} skipped; record() ${(recordMs / 1000).toFixed(1)} s, generation ${(genMs / 1000).toFixed(1)} s, wall ${(importWallMs / 1000).toFixed(1)} s`);
+    p(
+      `import: ${fmtInt(inserted)} inserted, ${fmtInt(skipped)} skipped; record() ${(recordMs / 1000).toFixed(1)} s, generation ${(genMs / 1000).toFixed(1)} s, ` +
+        `wall ${(importWallMs / 1000).toFixed(1)} s, process CPU ${((importCpu.user + importCpu.system) / 1e6).toFixed(1)} s (system ${(importCpu.system / 1e6).toFixed(1)} s)`,
+    );
     p(`import rows/s by segment: ${segments.map((s) => `≤${fmtInt(s.upTo / 1000)}k: ${fmtInt(s.rate / 1000)}k`).join(', ')}`);
-    if (jsonl.rows) p(`JSONL chunk: ${fmtInt(jsonl.rows)} rows, ${jsonl.mb.toFixed(0)} MB, ${fmtInt(jsonl.inserted)} inserted; parse alone ${fmtInt(jsonl.parseRate)} rows/s`);
+    if (jsonl.rows) p(`JSONL file: ${fmtInt(jsonl.rows)} rows, ${jsonl.mb.toFixed(0)} MB, ${fmtInt(jsonl.inserted)} inserted by importFile; read + parse alone ${fmtInt(jsonl.parseRate)} rows/s`);
     p('');
     p('/spend (dispatch, real command path; ms)        n    p50     p95     max   | raw rows: command p50/p95 (n) | SQL only p50/p95 | rollup = raw');
     for (const r of results) {
@@ -298,13 +322,13 @@ async function main(): Promise<void> {
       );
     }
     p('');
-    p(`max RSS by phase (MB): ${rss.phaseMaxMb().map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ')}`);
+    p(`max RSS by phase (MB, ${rss.method}): ${rss.phaseMaxMb().map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ')}`);
     p('');
 
     const table: string[][] = [['figure', 'measured', 'target', 'baseline']];
     table.push(['import, ledger.record (rows/s)', fmtInt(importRate), '>= 100,000', '—']);
     table.push(['import incl. generation (rows/s)', fmtInt(importWallRate), '—', '—']);
-    if (jsonl.rows) table.push([`importText JSONL ${fmtInt(jsonl.rows / 1000)}k (rows/s)`, fmtInt(jsonl.importRate), '—', '—']);
+    if (jsonl.rows) table.push([`importFile JSONL ${fmtInt(jsonl.rows / 1000)}k (rows/s)`, fmtInt(jsonl.importRate), '—', '—']);
     for (const r of results) {
       table.push([
         `/spend ${r.spec.text} p95 (ms)`,

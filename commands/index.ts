@@ -4,8 +4,9 @@ import { spendCommand } from './spend.js';
 import { makeHelpCommand } from './help.js';
 import { modelsCommand } from './models.js';
 import { askCommand } from './ask.js';
+import { routecheckCommand } from './routecheck.js';
 
-export const commands: ReadonlyArray<Command<unknown>> = [askCommand, spendCommand, modelsCommand, makeHelpCommand(() => commands)];
+export const commands: ReadonlyArray<Command<unknown>> = [askCommand, spendCommand, routecheckCommand, modelsCommand, makeHelpCommand(() => commands)];
 
 export function findCommand(name: string): Command<unknown> | undefined {
   const bare = name.replace(/^\//, '').toLowerCase();

@@ -28,14 +28,18 @@ CREATE TABLE usage (
   route               TEXT,
   source              TEXT    NOT NULL CHECK (source IN ('import', 'ingest', 'ask', 'routecheck')),
   request_id          TEXT,
+  request_hash        INTEGER,                        -- requestHash(request_id) (src/ledger), NULL without one
   status              TEXT    NOT NULL DEFAULT 'ok',
   error               TEXT,
   latency_ms          INTEGER,
   ttft_ms             INTEGER
 );
 
--- A request_id seen once is never recorded again (re-importing a file adds nothing).
-CREATE UNIQUE INDEX usage_request_id ON usage (request_id) WHERE request_id IS NOT NULL;
+-- A request_id seen once is never recorded again (re-importing a file adds nothing). The ledger
+-- checks it before each insert by looking up the id's 48-bit hash, then comparing the ids: an
+-- index on the integer is a third the size of one on the id strings (10M ids: ~200 MB vs ~600 MB)
+-- and random inserts into it stay cheaper. Not UNIQUE: two ids may share a hash.
+CREATE INDEX usage_request_hash ON usage (request_hash) WHERE request_hash IS NOT NULL;
 CREATE INDEX usage_day ON usage (day);
 
 -- Daily rollup, kept in step with `usage` in the same transaction as each insert. Every usage

@@ -1,6 +1,6 @@
 // The `routeops` command line: the same commands as Slack, rendered as text, JSON or CSV.
 // Exit codes: 0 success, 1 the command failed, 2 bad usage or bad config.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { ConfigError, loadConfig, parseEnv } from './config/load.js';
 import { createLogger } from './log.js';
 import { createServices, type Clock, type Services } from './services.js';
@@ -40,17 +40,19 @@ async function ledgerImport(args: string[], io: CliIO): Promise<number> {
     io.stderr('Usage: routeops ledger import FILE   (JSONL or CSV with a header)\n');
     return 2;
   }
-  let text: string;
+  // Check the file before opening the ledger; the import itself streams it (any size).
   try {
-    text = readFileSync(file, 'utf8');
+    closeSync(openSync(file, 'r'));
+    if (statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
   } catch (err) {
     io.stderr(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}\n`);
     return 2;
   }
   return withServices(io, async ({ ledger }) => {
-    const result = ledger.importText(file, text, 'import');
+    const result = ledger.importFile(file, 'import');
     if (!result.ok) {
-      io.stderr(`${file}: nothing was imported, fix these lines and run it again:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}\n`);
+      const more = result.errorCount > result.errors.length ? `\n  … and ${result.errorCount - result.errors.length} more bad line(s)` : '';
+      io.stderr(`${file}: nothing was imported, fix these lines and run it again:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}${more}\n`);
       return 1;
     }
     io.stdout(`${file}: ${result.inserted} rows imported, ${result.skipped} already in the ledger (skipped).\n`);
@@ -101,7 +103,7 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
       if (json) io.stdout(`${JSON.stringify(reply.data ?? { title: reply.title, summary: reply.summary }, null, 2)}\n`);
       else if (csv && reply.file) io.stdout(reply.file.content);
       else io.stdout(live ? renderAfterProgress(reply, live) : renderText(reply));
-      return reply.kind === 'result' ? 0 : 1;
+      return reply.kind === 'result' && !reply.failed ? 0 : 1;
     });
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -13,6 +13,7 @@ import { usdToNusd } from './money/units.js';
 import { makeZone, type Zone } from './time/zone.js';
 import { createProviderClients } from './providers/client.js';
 import type { ProviderClient } from './providers/types.js';
+import { RouteChecker } from './routecheck/runner.js';
 
 export type Clock = () => Date;
 
@@ -26,6 +27,8 @@ export interface Services {
   log: Logger;
   /** One OpenAI-compatible client per configured provider. */
   providers: Map<string, ProviderClient>;
+  /** Runs /routecheck (one run per target at a time, so it lives as long as the services). */
+  routecheck: RouteChecker;
 }
 
 /** The built-in catalog plus the config's pricing; its problems are config problems (exit 2). */
@@ -70,7 +73,9 @@ export function createServices(opts: ServiceOptions): Services {
     });
     if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
     const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
-    return { config: opts.config, db, catalog, ledger, zone, clock: opts.clock ?? (() => new Date()), log: opts.log, providers };
+    const services: Omit<Services, 'routecheck'> & { routecheck?: RouteChecker } = { config: opts.config, db, catalog, ledger, zone, clock: opts.clock ?? (() => new Date()), log: opts.log, providers };
+    services.routecheck = new RouteChecker(services as Services);
+    return services as Services;
   } catch (err) {
     db.close();
     throw err;

@@ -6,8 +6,6 @@ import { errorReply, refusalReply, usageReply, type Reply } from '../reply/reply
 import type { Services } from '../services.js';
 import { truncateForMessage } from '../time/period.js';
 
-/** Commands the manifest already declares whose features have not landed yet. */
-const NOT_YET_BUILT = ['routecheck'];
 
 export function isAllowed(command: Command<unknown>, caller: Caller, access: Record<string, string[]>): boolean {
   if (caller.local || !command.access) return true;
@@ -19,9 +17,7 @@ export async function dispatch(name: string, text: string, services: Services, c
   const command = findCommand(name);
   if (!command) {
     const bare = name.replace(/^\//, '').toLowerCase();
-    const problem = NOT_YET_BUILT.includes(bare)
-      ? `/${bare} is declared in the Slack manifest but not available in this version of routeops yet.`
-      : `"/${truncateForMessage(bare)}" is not a routeops command.`;
+    const problem = `"/${truncateForMessage(bare)}" is not a routeops command.`;
     return usageReply(
       'Unknown command',
       problem,

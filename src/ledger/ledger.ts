@@ -11,10 +11,12 @@
 // The `day` column and the rollup depend on the timezone: call ensureTimezone(config.timezone)
 // once after migrating. record() refuses to write into a ledger whose days were computed in
 // another zone than its own.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/open.js';
 import { makeZone, type DayString, type Zone } from '../time/zone.js';
-import { detectFormat, MAX_ERRORS, parseIsoInstant, parseUsageJsonl, parseUsageText, type RowError, type UsageFormat, type UsageInput } from './rows.js';
+import { detectFormat, parseIsoInstant, parseUsageText, UsageStreamParser, type RowError, type UsageFormat, type UsageInput } from './rows.js';
 
 export type { UsageInput, RowError, UsageFormat } from './rows.js';
 
@@ -242,16 +244,53 @@ class BatchRollup {
   }
 }
 
-/** Lines of JSONL parsed and recorded at a time by importText. */
-const JSONL_CHUNK_LINES = 20_000;
-/** Thrown inside importText's transaction to roll it back after a bad line. */
+/** Bytes read from a file at a time by importFile (each piece is parsed and recorded at once). */
+const FILE_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Characters of a text parsed and recorded at a time by importText. */
+const TEXT_CHUNK_CHARS = 4 * 1024 * 1024;
+/** Thrown inside an import's transaction to roll it back after a bad line. */
 const ROLLBACK = Symbol('rollback');
+
+/**
+ * The stored hash of a request_id (column request_hash, indexed): 48 bits, as a signed integer
+ * SQLite keeps in 6 bytes, from two 32-bit multiplicative hashes of the UTF-16 code units. The
+ * index on it is a third the size of one on the ids themselves; equal hashes of different ids
+ * are expected now and then and are told apart by comparing request_id. Stored in the ledger:
+ * changing this function needs a migration that recomputes the column.
+ */
+export function requestHash(id: string): number {
+  let a = 0x811c9dc5 ^ id.length;
+  let b = 0x9747b28c;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  a = fmix32(a ^ (b >>> 16));
+  b = fmix32(b + a);
+  // High 16 bits signed, low 32 unsigned: -2^47 .. 2^47 - 1.
+  return (b >> 16) * 0x1_0000_0000 + (a >>> 0);
+}
+
+/** MurmurHash3's 32-bit finaliser. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
 
 const CANONICAL_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const SLOT_MS = 15 * 60 * 1000;
 
 const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 const isNusd = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+function checkSource(source: string): asserts source is UsageSource {
+  if (!(USAGE_SOURCES as readonly string[]).includes(source)) throw new LedgerError(`unknown usage source "${source}"`);
+}
 
 function assertDim(dim: string): asserts dim is SpendDim {
   if (!(SPEND_DIMS as readonly string[]).includes(dim)) throw new LedgerError(`unknown spend dimension "${dim}" (use one of ${SPEND_DIMS.join(', ')})`);
@@ -287,12 +326,15 @@ export class Ledger {
     this.price = deps.price;
     this.usdToNusd = deps.usdToNusd;
     const db = this.db;
+    // A request_id already stored is skipped: looked up by its hash (usage_request_hash), then
+    // compared, so a different id with the same hash is still recorded. Writers are serialised
+    // (IMMEDIATE transactions), so the check and the insert cannot interleave with another's.
     this.insertUsage = db.prepare(
       `INSERT INTO usage (ts, ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens,
          reasoning_tokens, thinking, cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source,
-         request_id, status, error, latency_ms, ttft_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING`,
+         request_id, request_hash, status, error, latency_ms, ttft_ms)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+       WHERE NOT EXISTS (SELECT 1 FROM usage WHERE request_hash = ? AND request_id = ?)`,
     );
     this.upsertDaily = db.prepare(
       `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -349,7 +391,7 @@ export class Ledger {
    * request_id is already stored, or appeared earlier in the batch, is skipped.
    */
   record(rows: readonly UsageInput[], source: UsageSource): RecordResult {
-    if (!(USAGE_SOURCES as readonly string[]).includes(source)) throw new LedgerError(`unknown usage source "${source}"`);
+    checkSource(source);
     if (rows.length === 0) return { inserted: 0, skipped: 0 };
     return this.recordTx.immediate(rows, source);
   }
@@ -404,6 +446,8 @@ export class Ledger {
         if (!isNusd(providerCost)) throw new LedgerError(`row ${i + 1}: cost_usd ${JSON.stringify(row.cost_usd)} did not convert to nano-USD`);
       }
       const day = this.dayOf(tsMs);
+      const requestId = row.request_id ?? null;
+      const hash = requestId === null ? null : requestHash(requestId);
       const info = this.insertUsage.run(
         ts,
         tsMs,
@@ -422,11 +466,14 @@ export class Ledger {
         row.channel ?? null,
         row.route ?? null,
         source,
-        row.request_id ?? null,
+        requestId,
+        hash,
         row.status ?? 'ok',
         row.error ?? null,
         row.latency_ms ?? null,
         row.ttft_ms ?? null,
+        hash,
+        requestId,
       );
       if (info.changes === 0) continue;
       inserted++;
@@ -453,73 +500,108 @@ export class Ledger {
   }
 
   /**
-   * Parses a JSONL, CSV or JSON-array file and records it. If any line is bad, nothing is
-   * written and the (line-numbered) errors are returned.
+   * Parses a JSONL, CSV or JSON-array text and records it (the ingest endpoint). If any line is
+   * bad, nothing is written and the (line-numbered) errors are returned. JSONL and CSV are parsed
+   * and recorded a piece at a time inside one transaction, as importFile does.
    */
   importText(filename: string, text: string, source: UsageSource = 'import'): ImportResult {
+    checkSource(source);
     const format = detectFormat(filename, text);
-    if (format === 'jsonl' && (USAGE_SOURCES as readonly string[]).includes(source)) return this.importJsonl(text, source);
-    const parsed = parseUsageText(text, format);
-    if (!parsed.ok) return { ok: false, format, errors: parsed.errors, errorCount: parsed.errorCount };
-    return { ok: true, format, rows: parsed.rows.length, ...this.record(parsed.rows, source) };
+    if (format === 'json') {
+      const parsed = parseUsageText(text, format);
+      if (!parsed.ok) return { ok: false, format, errors: parsed.errors, errorCount: parsed.errorCount };
+      return { ok: true, format, rows: parsed.rows.length, ...this.record(parsed.rows, source) };
+    }
+    let at = 0;
+    return this.importPieces(format, source, () => {
+      if (at >= text.length) return null;
+      const piece = text.slice(at, at + TEXT_CHUNK_CHARS);
+      at += TEXT_CHUNK_CHARS;
+      return piece;
+    });
   }
 
   /**
-   * importText for JSONL, in chunks of lines inside one transaction so that a large file never
-   * has all of its parsed rows in memory at once. The same outcome as parsing the whole file
-   * first: any bad line rolls everything back and the errors (line numbers of the whole file,
-   * at most MAX_ERRORS listed) are returned; a request_id seen in an earlier chunk is skipped.
+   * Imports a JSONL or CSV file (format as importText detects it) read in chunks of
+   * FILE_CHUNK_BYTES, each parsed and recorded as it arrives, all inside one transaction: memory
+   * stays flat however large the file. All or nothing: a bad line anywhere rolls everything back
+   * and the errors are returned, numbered by the file's lines (at most MAX_ERRORS listed, all
+   * counted); a request_id already in the ledger, or earlier in the file, is skipped. A JSON array
+   * (.json starting with "[") is read whole. Synchronous, like every ledger write: nothing else
+   * runs on this connection during the import. File errors (ENOENT, EISDIR, …) are thrown.
+   * `chunkBytes` (tests) reads smaller pieces.
    */
-  private importJsonl(text: string, source: UsageSource): ImportResult {
-    const errors: RowError[] = [];
-    let errorCount = 0;
+  importFile(path: string, source: UsageSource = 'import', opts: { chunkBytes?: number } = {}): ImportResult {
+    checkSource(source);
+    const chunkBytes = Math.max(1, Math.trunc(opts.chunkBytes ?? FILE_CHUNK_BYTES));
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(chunkBytes);
+      const decoder = new StringDecoder('utf8');
+      let eof = false;
+      const read = (): string | null => {
+        while (!eof) {
+          const n = readSync(fd, buf, 0, buf.length, null);
+          if (n === 0) {
+            eof = true;
+            const tail = decoder.end();
+            return tail.length > 0 ? tail : null;
+          }
+          const piece = decoder.write(n === buf.length ? buf : buf.subarray(0, n));
+          if (piece.length > 0) return piece;
+        }
+        return null;
+      };
+      let first = read();
+      const format = detectFormat(path, first ?? '');
+      if (format === 'json') {
+        let text = first ?? '';
+        for (let p = read(); p !== null; p = read()) text += p;
+        return this.importText(path, text, source);
+      }
+      return this.importPieces(format, source, () => {
+        if (first === null) return read();
+        const p = first;
+        first = null;
+        return p;
+      });
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * The core of importText and importFile: `next` returns the text piece by piece (cut anywhere;
+   * null at the end); each piece's complete lines are parsed and recorded at once, all in one
+   * transaction that a bad line anywhere rolls back (the rest is still parsed, for the errors).
+   */
+  private importPieces(format: 'jsonl' | 'csv', source: UsageSource, next: () => string | null): ImportResult {
+    const parser = new UsageStreamParser(format);
     let rows = 0;
     let inserted = 0;
     let skipped = 0;
     const run = this.db.transaction(() => {
-      let start = 0;
-      let lineOffset = 0;
-      while (start < text.length) {
-        let end = start;
-        let lines = 0;
-        while (lines < JSONL_CHUNK_LINES) {
-          const nl = text.indexOf('\n', end);
-          if (nl === -1) {
-            end = text.length;
-            break;
-          }
-          end = nl + 1;
-          lines++;
+      for (;;) {
+        const piece = next();
+        const parsed = piece === null ? parser.end() : parser.push(piece);
+        rows += parsed.length;
+        // After a bad line nothing more is written (it is all rolled back); keep collecting errors.
+        if (parser.errorCount === 0 && parsed.length > 0) {
+          const r = this.recordRows(parsed, source);
+          inserted += r.inserted;
+          skipped += r.skipped;
         }
-        const parsed = parseUsageJsonl(text.slice(start, end));
-        if (!parsed.ok) {
-          errorCount += parsed.errorCount;
-          for (const e of parsed.errors) {
-            if (errors.length >= MAX_ERRORS) break;
-            const line = e.line + lineOffset;
-            errors.push({ line, message: e.message.replace(/^line \d+: /, `line ${line}: `) });
-          }
-        } else {
-          rows += parsed.rows.length;
-          // After a bad line nothing more is written (it is all rolled back); keep collecting errors.
-          if (errorCount === 0 && parsed.rows.length > 0) {
-            const r = this.recordRows(parsed.rows, source);
-            inserted += r.inserted;
-            skipped += r.skipped;
-          }
-        }
-        lineOffset += lines;
-        start = end;
+        if (piece === null || parser.stopped) break;
       }
-      if (errorCount > 0) throw ROLLBACK;
+      if (parser.errorCount > 0) throw ROLLBACK;
     });
     try {
       run.immediate();
     } catch (err) {
       if (err !== ROLLBACK) throw err;
-      return { ok: false, format: 'jsonl', errors, errorCount };
+      return { ok: false, format, errors: parser.errors, errorCount: parser.errorCount };
     }
-    return { ok: true, format: 'jsonl', rows, inserted, skipped };
+    return { ok: true, format, rows, inserted, skipped };
   }
 
   /** Per-day spend by dim from the rollup (the fast path for reports). Days inclusive. */

@@ -307,25 +307,34 @@ function jsonErrorReason(err: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // JSONL
 
-export function parseUsageJsonl(text: string): ParseResult {
+/** One line of JSONL (its CR already removed) into `out`; blank lines are skipped. */
+function jsonlLine(out: Collector, lineNo: number, line: string): void {
+  if (line.trim() === '') return;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    out.error(lineNo, `not valid JSON (${jsonErrorReason(err)})`);
+    return;
+  }
+  if (!isPlainObject(value)) {
+    out.error(lineNo, `expected a JSON object like {"ts": "…", "provider": "…", "model": "…"}, got ${Array.isArray(value) ? 'a list' : show(value)}`);
+    return;
+  }
+  out.add(lineNo, value);
+}
+
+/**
+ * Parses JSONL. `firstLine` is the file line the text starts on (for a piece of a larger file);
+ * a byte-order mark is stripped only from line 1.
+ */
+export function parseUsageJsonl(text: string, firstLine = 1): ParseResult {
   const out = new Collector('line');
-  const lines = stripBom(text).split('\n');
+  const lines = (firstLine === 1 ? stripBom(text) : text).split('\n');
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!;
     if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      out.error(i + 1, `not valid JSON (${jsonErrorReason(err)})`);
-      continue;
-    }
-    if (!isPlainObject(value)) {
-      out.error(i + 1, `expected a JSON object like {"ts": "…", "provider": "…", "model": "…"}, got ${Array.isArray(value) ? 'a list' : show(value)}`);
-      continue;
-    }
-    out.add(i + 1, value);
+    jsonlLine(out, firstLine + i, line);
   }
   return out.result();
 }
@@ -363,17 +372,25 @@ export interface CsvRecord {
   fields: string[];
 }
 
-/** Splits CSV text into records; blank lines are skipped (but counted). */
-export function parseCsvRecords(text: string): { ok: true; records: CsvRecord[] } | { ok: false; line: number; message: string } {
-  const s = stripBom(text);
+type CsvSplit =
+  | { ok: true; records: CsvRecord[]; /** where the unfinished last record starts (s.length if none) */ rest: number; /** its line */ line: number }
+  | { ok: false; line: number; message: string };
+
+/**
+ * Splits CSV text from index `i` (on file line `line`) into records; blank lines are skipped
+ * (but counted). Unless `final`, a record that the end of `s` cuts off (no line end yet, or an
+ * open quote) is left unparsed: `rest` is where it starts, for the caller to parse again with
+ * more text appended.
+ */
+function splitCsv(s: string, i: number, line: number, final: boolean): CsvSplit {
   const n = s.length;
   const records: CsvRecord[] = [];
-  let line = 1;
-  let i = 0;
   while (i < n) {
+    const start = i;
     const startLine = line;
     const fields: string[] = [];
     let quoted = false;
+    let complete = false;
     // One record.
     for (;;) {
       let field: string;
@@ -384,7 +401,10 @@ export function parseCsvRecords(text: string): { ok: true; records: CsvRecord[] 
         let j = i + 1;
         for (;;) {
           const q = s.indexOf('"', j);
-          if (q === -1) return { ok: false, line: quoteLine, message: 'a quoted field is never closed (missing ")' };
+          if (q === -1) {
+            if (!final) return { ok: true, records, rest: start, line: startLine };
+            return { ok: false, line: quoteLine, message: 'a quoted field is never closed (missing ")' };
+          }
           const chunk = s.slice(j, q);
           for (let k = chunk.indexOf('\n'); k !== -1; k = chunk.indexOf('\n', k + 1)) line++;
           buf += chunk;
@@ -398,6 +418,7 @@ export function parseCsvRecords(text: string): { ok: true; records: CsvRecord[] 
         }
         field = buf;
         const c = s.charCodeAt(i);
+        if (!final && i >= n - 1) return { ok: true, records, rest: start, line: startLine }; // "" or \r\n may go on
         if (i < n && c !== 44 && c !== 10 && !(c === 13 && s.charCodeAt(i + 1) === 10)) {
           return { ok: false, line, message: 'unexpected text after a closing quote (a quote inside a quoted field must be doubled: "")' };
         }
@@ -421,12 +442,44 @@ export function parseCsvRecords(text: string): { ok: true; records: CsvRecord[] 
       // End of line.
       i += c === 13 ? 2 : 1;
       line++;
+      complete = true;
       break;
     }
+    if (!complete && !final) return { ok: true, records, rest: start, line: startLine };
     const blank = !quoted && fields.length === 1 && fields[0]!.trim() === '';
     if (!blank) records.push({ line: startLine, fields });
   }
-  return { ok: true, records };
+  return { ok: true, records, rest: n, line };
+}
+
+/** Splits CSV text into records; blank lines are skipped (but counted). */
+export function parseCsvRecords(text: string): { ok: true; records: CsvRecord[] } | { ok: false; line: number; message: string } {
+  const split = splitCsv(stripBom(text), 0, 1, true);
+  return split.ok ? { ok: true, records: split.records } : split;
+}
+
+/** The columns a CSV header names, or what is wrong with it. */
+function csvColumns(header: CsvRecord): { ok: true; columns: string[] } | { ok: false; message: string } {
+  const columns = header.fields.map((h) => h.trim().toLowerCase());
+  const problems: string[] = [];
+  const unknown = columns.filter((c) => !KNOWN.has(c));
+  if (unknown.length) problems.push(`unknown column(s) ${quoteList(unknown)}; known columns: ${KNOWN_LIST}`);
+  const dupes = columns.filter((c, i) => columns.indexOf(c) !== i);
+  if (dupes.length) problems.push(`column(s) ${quoteList([...new Set(dupes)])} appear more than once`);
+  const missing = REQUIRED.filter((c) => !columns.includes(c));
+  if (missing.length) problems.push(`missing column(s) ${quoteList(missing)}`);
+  if (problems.length) return { ok: false, message: `${problems.join('; ')} (the first line must be the header)` };
+  return { ok: true, columns };
+}
+
+function csvRow(out: Collector, columns: readonly string[], rec: CsvRecord): void {
+  if (rec.fields.length !== columns.length) {
+    out.error(rec.line, `expected ${columns.length} fields as in the header, got ${rec.fields.length}`);
+    return;
+  }
+  const record: Record<string, unknown> = {};
+  for (let c = 0; c < columns.length; c++) record[columns[c]!] = rec.fields[c];
+  out.add(rec.line, record);
 }
 
 export function parseUsageCsv(text: string): ParseResult {
@@ -436,29 +489,138 @@ export function parseUsageCsv(text: string): ParseResult {
   if (!header) return { ok: true, rows: [] };
 
   const out = new Collector('line');
-  const columns = header.fields.map((h) => h.trim().toLowerCase());
-  const problems: string[] = [];
-  const unknown = columns.filter((c) => !KNOWN.has(c));
-  if (unknown.length) problems.push(`unknown column(s) ${quoteList(unknown)}; known columns: ${KNOWN_LIST}`);
-  const dupes = columns.filter((c, i) => columns.indexOf(c) !== i);
-  if (dupes.length) problems.push(`column(s) ${quoteList([...new Set(dupes)])} appear more than once`);
-  const missing = REQUIRED.filter((c) => !columns.includes(c));
-  if (missing.length) problems.push(`missing column(s) ${quoteList(missing)}`);
-  if (problems.length) {
-    out.error(header.line, `${problems.join('; ')} (the first line must be the header)`);
+  const head = csvColumns(header);
+  if (!head.ok) {
+    out.error(header.line, head.message);
     return out.result();
   }
-
-  for (const rec of body) {
-    if (rec.fields.length !== columns.length) {
-      out.error(rec.line, `expected ${columns.length} fields as in the header, got ${rec.fields.length}`);
-      continue;
-    }
-    const record: Record<string, unknown> = {};
-    for (let c = 0; c < columns.length; c++) record[columns[c]!] = rec.fields[c];
-    out.add(rec.line, record);
-  }
+  for (const rec of body) csvRow(out, head.columns, rec);
   return out.result();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files read piece by piece.
+
+/**
+ * The longest line (JSONL) or record (CSV) kept while waiting for its end, in characters. A usage
+ * row is a few hundred; this only bounds memory on a file without line ends.
+ */
+export const MAX_PENDING_CHARS = 8 * 1024 * 1024;
+
+/**
+ * Parses JSONL or CSV text that arrives in pieces cut anywhere (chunks read from a file), with
+ * the rows, errors and file line numbers that parsing the whole text at once would give. Each
+ * push() returns the rows of the lines it completed; a line or CSV record cut off by the end of a
+ * piece waits for the next. Errors accumulate (`errors` lists at most MAX_ERRORS, `errorCount`
+ * counts all). After a CSV header or quoting problem the rest cannot be read: `stopped`.
+ */
+export class UsageStreamParser {
+  readonly errors: RowError[] = [];
+  errorCount = 0;
+  stopped = false;
+  private pending = '';
+  /** The file line `pending` starts on. */
+  private line = 1;
+  private started = false;
+  /** JSONL: inside an over-long line, skipping to its end. */
+  private skipping = false;
+  private columns: readonly string[] | null = null;
+
+  constructor(readonly format: 'jsonl' | 'csv') {}
+
+  push(text: string): UsageInput[] {
+    return this.parse(text, false);
+  }
+
+  /** The end of the text: parses whatever is still pending. */
+  end(): UsageInput[] {
+    return this.parse('', true);
+  }
+
+  private parse(text: string, final: boolean): UsageInput[] {
+    if (this.stopped) return [];
+    let s = this.pending.length === 0 ? text : this.pending + text;
+    this.pending = '';
+    if (!this.started) {
+      if (s.length === 0 && !final) return [];
+      s = stripBom(s);
+      this.started = true;
+    }
+    const out = new Collector('line');
+    if (this.format === 'jsonl') this.jsonl(out, s, final);
+    else this.csv(out, s, final);
+    this.errorCount += out.errorCount;
+    for (const e of out.errors) {
+      if (this.errors.length >= MAX_ERRORS) break;
+      this.errors.push(e);
+    }
+    return out.rows;
+  }
+
+  private jsonl(out: Collector, s: string, final: boolean): void {
+    let from = 0;
+    if (this.skipping) {
+      const nl = s.indexOf('\n');
+      if (nl === -1) return;
+      this.skipping = false;
+      this.line++;
+      from = nl + 1;
+    }
+    const end = final ? s.length : s.lastIndexOf('\n') + 1;
+    if (end <= from) {
+      this.keep(out, s, from);
+      return;
+    }
+    const lines = (from === 0 && end === s.length ? s : s.slice(from, end)).split('\n');
+    // A piece ending in \n splits into its lines and a last empty string.
+    const count = final ? lines.length : lines.length - 1;
+    for (let i = 0; i < count; i++) {
+      let line = lines[i]!;
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      jsonlLine(out, this.line + i, line);
+    }
+    this.line += count;
+    if (!final) this.keep(out, s, end);
+  }
+
+  /** JSONL: keeps s[from..] (no line end in it) for the next piece, or starts skipping it. */
+  private keep(out: Collector, s: string, from: number): void {
+    if (s.length - from <= MAX_PENDING_CHARS) {
+      this.pending = from === 0 ? s : s.slice(from);
+      return;
+    }
+    out.error(this.line, `longer than ${MAX_PENDING_CHARS.toLocaleString('en-US')} characters; a usage row is one line of JSON`);
+    this.skipping = true;
+  }
+
+  private csv(out: Collector, s: string, final: boolean): void {
+    const split = splitCsv(s, 0, this.line, final);
+    if (!split.ok) {
+      out.error(split.line, split.message);
+      this.stopped = true;
+      return;
+    }
+    for (const rec of split.records) {
+      if (this.columns === null) {
+        const head = csvColumns(rec);
+        if (!head.ok) {
+          out.error(rec.line, head.message);
+          this.stopped = true;
+          return;
+        }
+        this.columns = head.columns;
+      } else csvRow(out, this.columns, rec);
+    }
+    this.line = split.line;
+    if (split.rest < s.length) {
+      if (s.length - split.rest > MAX_PENDING_CHARS) {
+        out.error(split.line, `a record longer than ${MAX_PENDING_CHARS.toLocaleString('en-US')} characters (is a quote never closed?)`);
+        this.stopped = true;
+        return;
+      }
+      this.pending = s.slice(split.rest);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ export interface Reply {
   table?: ReplyTable;
   footer?: string;
   file?: ReplyFile;
+  /** A result that reports a failure (e.g. a route check that failed): CLI exit code 1. */
+  failed?: boolean;
   /** The machine-readable document printed by `--json`. */
   data?: unknown;
 }

@@ -340,8 +340,11 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
 
     const forced = toolChoice && typeof toolChoice === 'object' ? (toolChoice as { function?: { name?: unknown } }).function?.name : undefined;
     const script = st.script?.toolCall;
-    if (tools.length > 0 && toolChoice !== 'none' && !lastTool && (script || typeof forced === 'string')) {
-      const name = typeof forced === 'string' ? forced : script!.name;
+    // Under "auto", a user who explicitly asks to use the only tool gets it called, as a real
+    // model would (GLM accepts only "auto", so forced calls reach it this way).
+    const askedForTool = tools.length === 1 && /\btool\b/i.test(userText) ? (tools[0] as { function?: { name?: unknown } }).function?.name : undefined;
+    if (tools.length > 0 && toolChoice !== 'none' && !lastTool && (script || typeof forced === 'string' || typeof askedForTool === 'string')) {
+      const name = typeof forced === 'string' ? forced : script ? script.name : String(askedForTool);
       let args = script && script.name === name ? script.arguments : defaultArgs(tools, name, userText);
       if (faults?.toolArgsNotJson) args = `{"query": "${userText.slice(0, 20)}"`;
       toolCalls.push({ id: `call_${profile.name}_${++reqSeq}`, name, arguments: args });
@@ -350,7 +353,10 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     } else if (lastTool) {
       content = `Based on the data: ${textOf(lastTool.content)}`;
     } else {
-      content = `Simulated ${profile.name} answer to: ${userText}`;
+      // A long-context "needle" question is answered the way a capable model would: with the
+      // fact found anywhere in the prompt (what /routecheck --long looks for).
+      const needle = /The secret code is ([A-Z0-9-]+)\./.exec(textOf(lastUser?.content));
+      content = needle && /secret code/i.test(userText) ? `Simulated ${profile.name} answer: the secret code is ${needle[1]}.` : `Simulated ${profile.name} answer to: ${userText}`;
     }
     if (jsonMode && toolCalls.length === 0) {
       if (!mentionsJson && profile.name === 'deepseek') content = '\n\n  \n'; // D§1: "DeepSeek may return whitespace-only content."

@@ -116,7 +116,15 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
           await runSlashAsk(askDeps, client, command, (text) => respond({ response_type: 'ephemeral', text: escapeMrkdwn(text) }));
           return;
         }
-        const reply = await dispatch(command.command, command.text, services, caller);
+        // Interim notices of slow commands (e.g. the cost of a long route check) go to the
+        // caller; response_url takes only 5 messages, so at most two are sent.
+        let notices = 0;
+        const progress = {
+          update: (text: string) => {
+            if (notices++ < 2) void respond({ response_type: 'ephemeral', text: escapeMrkdwn(text) }).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'notice failed'));
+          },
+        };
+        const reply = await dispatch(command.command, command.text, services, caller, progress);
         await postReply(reply, respond, client, command, log);
       })().catch((err: unknown) => log.error({ err, command: command.command }, 'slash command reply failed')),
     );

@@ -151,8 +151,15 @@ test('hostile text is escaped: no <!channel> or user mention reaches Slack', asy
   assert.match(allText(call), /&lt;!channel&gt;/);
 });
 
-test('a command declared in the manifest but not built yet says so', async () => {
+test('/routecheck in Slack reports routes whose key is missing, without calling them', async () => {
   const call = await slash('/routecheck', 'qwen-plus');
-  assert.equal(call.body.response_type, 'ephemeral');
-  assert.match(allText(call), /not available in this version of routeops yet/);
+  assert.equal(call.body.response_type, 'in_channel');
+  const table = blocksOf(call).find((b) => b.type === 'table')!;
+  const cells = table.rows!.map((r) => r.map((c) => c.text));
+  assert.deepEqual(cells[0]!.slice(0, 9), ['Route', 'models', 'key', 'chat', 'stream', 'tools', 'json', 'long', 'error']);
+  assert.deepEqual(cells.slice(1).map((r) => [r[0], r[2], r[3]]), [
+    ['qwen-intl/qwen-plus', 'FAIL', 'n/a'],
+    ['openrouter/qwen/qwen-plus', 'FAIL', 'n/a'],
+  ]);
+  assert.match(allText(call), /DASHSCOPE_API_KEY is not set/);
 });

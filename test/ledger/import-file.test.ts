@@ -1,0 +1,198 @@
+// ledger.importFile: a real file read in chunks, parsed and recorded inside one transaction.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requestHash } from '../../src/ledger/ledger.js';
+import { parseUsageCsv, parseUsageJsonl, UsageStreamParser } from '../../src/ledger/rows.js';
+import { makeLedger, randomRows, tempDb } from '../helpers/ledger-fixtures.js';
+
+const base = { ts: '2026-03-01T10:00:00Z', provider: 'deepseek', model: 'deepseek-chat' };
+const jsonl = (rows: object[], eol = '\n') => rows.map((r) => JSON.stringify(r)).join(eol) + eol;
+const dump = (db: ReturnType<typeof tempDb>['db']) => ({
+  usage: db.prepare('SELECT * FROM usage ORDER BY id').all(),
+  daily: db.prepare('SELECT * FROM spend_daily ORDER BY dim, day, key').all(),
+});
+
+test('importFile reads a real file in chunks: the same rows as importText, re-import skips all', (t) => {
+  const a = tempDb();
+  const b = tempDb();
+  t.after(a.cleanup);
+  t.after(b.cleanup);
+  const rows = randomRows(3000, 11).map((r, i) => ({ ...r, user: i % 7 === 0 ? 'Zoë 日本 🚀' : r.user }));
+  const text = jsonl(rows);
+  const file = join(a.dir, 'usage.jsonl');
+  writeFileSync(file, text);
+
+  // Chunks of 4 KB: every chunk cuts a line, some cut a multi-byte character.
+  const fromFile = makeLedger(a.db).importFile(file, 'import', { chunkBytes: 4096 });
+  const fromText = makeLedger(b.db).importText('usage.jsonl', text, 'import');
+  assert.ok(fromFile.ok);
+  assert.deepEqual(fromFile, fromText);
+  assert.equal(fromFile.rows, 3000);
+  assert.ok(fromFile.skipped > 0, 'the rows repeat some request ids');
+  assert.deepEqual(dump(a.db), dump(b.db));
+  assert.ok((a.db.prepare(`SELECT COUNT(*) FROM usage WHERE "user" = 'Zoë 日本 🚀'`).pluck().get() as number) > 0);
+
+  const again = makeLedger(a.db).importFile(file);
+  assert.deepEqual(again, { ok: true, format: 'jsonl', rows: 3000, inserted: 0, skipped: 3000 });
+});
+
+test('a bad line in a late chunk writes nothing; errors name file lines, at most 20 listed', (t) => {
+  const { db, dir, cleanup } = tempDb();
+  t.after(cleanup);
+  const ledger = makeLedger(db);
+  const lines = Array.from({ length: 2000 }, (_, i) => ({ ...base, input_tokens: i, request_id: `r${i}` }));
+  const file = join(dir, 'late.jsonl');
+  writeFileSync(file, jsonl([...lines.slice(0, 1799), { ...base, request_id: 'bad', input_tokens: -1 }, ...lines.slice(1800)]));
+  const r = ledger.importFile(file, 'import', { chunkBytes: 8192 });
+  assert.ok(!r.ok);
+  assert.equal(r.errorCount, 1);
+  assert.deepEqual(r.errors, [{ line: 1800, message: 'line 1800: input_tokens: expected a non-negative integer, got -1' }]);
+  assert.equal(ledger.count(), 0);
+  assert.equal(db.prepare('SELECT COUNT(*) FROM spend_daily').pluck().get(), 0);
+  assert.equal(db.prepare(`SELECT value FROM meta WHERE key = 'timezone'`).pluck().get(), undefined, 'the meta write rolled back too');
+
+  // 30 bad lines spread over the file: the first 20 listed, all 30 counted; still nothing written.
+  const many = lines.map((l, i) => (i % 60 === 59 ? '{"ts":' : JSON.stringify(l)));
+  writeFileSync(file, `${many.join('\n')}\n`);
+  const m = ledger.importFile(file, 'import', { chunkBytes: 8192 });
+  assert.ok(!m.ok);
+  assert.equal(m.errorCount, 2000 / 60 - ((2000 / 60) % 1));
+  assert.equal(m.errors.length, 20);
+  assert.deepEqual(m.errors.slice(0, 2).map((e) => e.line), [60, 120]);
+  assert.match(m.errors[0]!.message, /^line 60: not valid JSON/);
+  assert.equal(ledger.count(), 0);
+
+  // A good file afterwards imports normally.
+  writeFileSync(file, jsonl(lines));
+  assert.deepEqual(ledger.importFile(file), { ok: true, format: 'jsonl', rows: 2000, inserted: 2000, skipped: 0 });
+});
+
+test('CRLF and a byte-order mark, JSONL and CSV, cut at every size of chunk', (t) => {
+  const { db, dir, cleanup } = tempDb();
+  t.after(cleanup);
+  const rows = [
+    { ...base, input_tokens: 10, output_tokens: 2, user: 'Smith, Jane', request_id: 'c1' },
+    { ...base, ts: '2026-03-01T11:00:00+02:00', input_tokens: 3, output_tokens: 1, error: 'he said "hi"\r\nthen left', request_id: 'c2' },
+    { ...base, input_tokens: 7, output_tokens: 0, user: 'Zoë', request_id: 'c3' },
+  ];
+  const bom = '\uFEFF';
+  const jsonlText = `${bom}${jsonl(rows, '\r\n')}\r\n`;
+  const csvText =
+    `${bom}ts,provider,model,input_tokens,output_tokens,user,error,request_id\r\n` +
+    '2026-03-01T10:00:00Z,deepseek,deepseek-chat,10,2,"Smith, Jane",,c1\r\n' +
+    '2026-03-01T11:00:00+02:00,deepseek,deepseek-chat,3,1,,"he said ""hi""\r\nthen left",c2\r\n' +
+    '\r\n' +
+    '2026-03-01T10:00:00Z,deepseek,deepseek-chat,7,0,Zoë,,c3';
+  const expected = {
+    jsonl: parseUsageJsonl(jsonlText),
+    csv: parseUsageCsv(csvText),
+  };
+  assert.ok(expected.jsonl.ok && expected.csv.ok);
+  assert.deepEqual(expected.jsonl.rows, expected.csv.rows);
+
+  for (const [name, text] of [['u.jsonl', jsonlText], ['u.csv', csvText]] as const) {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    for (let chunkBytes = 1; chunkBytes <= 64; chunkBytes++) {
+      db.exec('DELETE FROM usage; DELETE FROM spend_daily');
+      const ledger = makeLedger(db);
+      const r = ledger.importFile(file, 'import', { chunkBytes });
+      assert.deepEqual(r, { ok: true, format: name.endsWith('.csv') ? 'csv' : 'jsonl', rows: 3, inserted: 3, skipped: 0 }, `${name} in chunks of ${chunkBytes}`);
+      const stored = ledger.recentRows(3).reverse();
+      assert.deepEqual(stored.map((s) => [s.request_id, s.user, s.error, s.ts]), [
+        ['c1', 'Smith, Jane', null, '2026-03-01T10:00:00.000Z'],
+        ['c2', null, 'he said "hi"\r\nthen left', '2026-03-01T09:00:00.000Z'],
+        ['c3', 'Zoë', null, '2026-03-01T10:00:00.000Z'],
+      ], `${name} in chunks of ${chunkBytes}`);
+    }
+  }
+});
+
+test('a CSV error is named by its file line whatever the chunks; a bad header stops the import', (t) => {
+  const { db, dir, cleanup } = tempDb();
+  t.after(cleanup);
+  const ledger = makeLedger(db);
+  const file = join(dir, 'bad.csv');
+  writeFileSync(file, 'ts,provider,model,input_tokens,request_id\n2026-03-01T10:00:00Z,p,m,1,a\n\n"2026-03-01T10:00:00Z",p,m,"x\ny",b\n2026-03-01T10:00:00Z,p,m,2\n');
+  for (const chunkBytes of [1, 5, 17, 4096]) {
+    const r = ledger.importFile(file, 'import', { chunkBytes });
+    assert.ok(!r.ok);
+    assert.deepEqual(r.errors.map((e) => e.message), [
+      'line 4: input_tokens: expected a non-negative integer, got "x\\ny"',
+      'line 6: expected 5 fields as in the header, got 4',
+    ]);
+  }
+  writeFileSync(file, 'ts,provider,model,tokens\n2026-03-01T00:00:00Z,p,m,4\n');
+  const head = ledger.importFile(file, 'import', { chunkBytes: 3 });
+  assert.ok(!head.ok);
+  assert.equal(head.errorCount, 1);
+  assert.match(head.errors[0]!.message, /^line 1: unknown column\(s\) "tokens"/);
+  writeFileSync(file, 'ts,provider,model\n2026-03-01T00:00:00Z,p,"m\n');
+  const open = ledger.importFile(file, 'import', { chunkBytes: 4 });
+  assert.ok(!open.ok);
+  assert.equal(open.errors[0]!.message, 'line 2: a quoted field is never closed (missing ")');
+  assert.equal(ledger.count(), 0);
+});
+
+test('a request_id repeated in a later chunk is skipped; rows without one are all recorded', (t) => {
+  const { db, dir, cleanup } = tempDb();
+  t.after(cleanup);
+  const ledger = makeLedger(db);
+  const filler = Array.from({ length: 500 }, (_, i) => ({ ...base, request_id: `f${i}` }));
+  const file = join(dir, 'dup.jsonl');
+  writeFileSync(file, jsonl([{ ...base, input_tokens: 5, request_id: 'dup' }, base, ...filler, { ...base, input_tokens: 9, request_id: 'dup' }, base]));
+  const r = ledger.importFile(file, 'import', { chunkBytes: 1000 });
+  assert.deepEqual(r, { ok: true, format: 'jsonl', rows: 504, inserted: 503, skipped: 1 });
+  // The first one wins.
+  assert.deepEqual(db.prepare(`SELECT input_tokens FROM usage WHERE request_id = 'dup'`).pluck().all(), [5]);
+  assert.equal(db.prepare('SELECT COUNT(*) FROM usage WHERE request_id IS NULL').pluck().get(), 2);
+  assert.deepEqual(ledger.totals('2026-03-01', '2026-03-01').requests, 503);
+});
+
+test('request ids are deduplicated by hash and then compared: a hash collision is still recorded', (t) => {
+  const { db, cleanup } = tempDb();
+  t.after(cleanup);
+  const ledger = makeLedger(db);
+  const row = (request_id: string) => ({ ...base, input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, request_id });
+  assert.equal(requestHash('abc'), requestHash('abc'));
+  assert.notEqual(requestHash('abc'), requestHash('abd'));
+  for (const id of ['', 'a', 'req-1', 'x'.repeat(300), '日本🚀']) {
+    const h = requestHash(id);
+    assert.ok(Number.isSafeInteger(h) && h >= -(2 ** 47) && h < 2 ** 47, id);
+  }
+  assert.deepEqual(ledger.record([row('a')], 'ingest'), { inserted: 1, skipped: 0 });
+  assert.equal(db.prepare(`SELECT request_hash FROM usage WHERE request_id = 'a'`).pluck().get(), requestHash('a'));
+  // Make 'a' collide with 'b' (as if their hashes were equal): 'b' is a different request.
+  db.prepare(`UPDATE usage SET request_hash = ? WHERE request_id = 'a'`).run(requestHash('b'));
+  assert.deepEqual(ledger.record([row('b'), row('b')], 'ingest'), { inserted: 1, skipped: 1 });
+  assert.deepEqual(ledger.record([row('b')], 'ingest'), { inserted: 0, skipped: 1 });
+  assert.equal(db.prepare('SELECT COUNT(*) FROM usage WHERE request_hash = ?').pluck().get(requestHash('b')), 2);
+  // The lookup uses the index.
+  const plan = db.prepare('EXPLAIN QUERY PLAN SELECT 1 FROM usage WHERE request_hash = ? AND request_id = ?').all(1, 'x') as Array<{ detail: string }>;
+  assert.match(plan.map((p) => p.detail).join('\n'), /USING INDEX usage_request_hash/);
+});
+
+test('UsageStreamParser: pieces cut anywhere give the whole-text result', () => {
+  const rows = randomRows(40, 5);
+  const texts: Array<['jsonl' | 'csv', string]> = [
+    ['jsonl', `\uFEFF${jsonl(rows, '\r\n')}\n   \n{"ts":1}\n${JSON.stringify(rows[0])}`],
+    ['csv', 'ts,provider,model,user,error\r\n2026-03-01T00:00:00Z,p,m,"a,b","x\r\n""y"""\r\n\r\n2026-03-01T00:00:00Z,p,m,,\n2026-03-01T00:00:00Z,p,m,1\n2026-03-01T00:00:00Z,p,m,u,"e"'],
+  ];
+  for (const [format, text] of texts) {
+    const whole = format === 'jsonl' ? parseUsageJsonl(text) : parseUsageCsv(text);
+    for (const size of [1, 2, 3, 7, 64, 1000, text.length]) {
+      const p = new UsageStreamParser(format);
+      const got = [];
+      for (let i = 0; i < text.length; i += size) got.push(...p.push(text.slice(i, i + size)));
+      got.push(...p.end());
+      if (whole.ok) {
+        assert.equal(p.errorCount, 0, `${format} ${size}`);
+        assert.deepEqual(got, whole.rows, `${format} ${size}`);
+      } else {
+        assert.deepEqual({ errors: p.errors, errorCount: p.errorCount }, { errors: whole.errors, errorCount: whole.errorCount }, `${format} ${size}`);
+      }
+    }
+  }
+});

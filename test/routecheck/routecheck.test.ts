@@ -1,0 +1,141 @@
+// /routecheck against the provider simulator through the real openai SDK, with faults injected
+// so that each check fails for the right reason.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { parseConfigText } from '../../src/config/load.js';
+import { createServices, type Services } from '../../src/services.js';
+import { startSimulator, type Simulator } from '../../src/sim/server.js';
+import { simConfig, SIM_KEYS } from '../helpers/sim-config.js';
+import { dispatch } from '../../src/commands/dispatch.js';
+import type { RouteCheckReport } from '../../src/routecheck/runner.js';
+
+let sim: Simulator;
+let dir: string;
+let services: Services;
+
+before(async () => {
+  sim = await startSimulator();
+  dir = mkdtempSync(join(tmpdir(), 'routeops-rc-'));
+  // Short timeouts: the never-ending stream must fail fast.
+  const config = parseConfigText(simConfig(sim).replace(/timeout_ms: 3000/g, 'timeout_ms: 1500'), 'test');
+  services = createServices({ config, dbPath: join(dir, 'rc.db'), log: pino({ level: 'silent' }), clock: () => new Date(), secrets: SIM_KEYS });
+});
+after(async () => {
+  services.db.close();
+  await sim.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => sim.reset());
+
+async function check(target: string, long = false): Promise<RouteCheckReport> {
+  const run = await services.routecheck.run({ target, long, longTokens: 4000 });
+  assert.ok(run.ok, run.ok ? '' : run.error);
+  return run.report;
+}
+const route = (r: RouteCheckReport, provider: string) => r.routes.find((x) => x.route.provider === provider)!;
+
+test('every check passes on healthy routes of all five profiles', async () => {
+  for (const target of ['deepseek-v4-flash', 'qwen-plus', 'kimi-k2.5', 'glm-4.7']) {
+    const report = await check(target);
+    for (const r of report.routes) {
+      for (const [name, c] of Object.entries(r.checks)) {
+        if (name === 'long') assert.equal(c.status, 'n/a');
+        else assert.equal(c.status, 'pass', `${target} ${r.route.provider}/${r.route.model} ${name}: ${c.reason}`);
+      }
+      assert.ok((r.checks.stream.ttft_ms ?? -1) >= 0, 'TTFT measured');
+    }
+    assert.equal(report.ok, true);
+  }
+});
+
+test('usage missing from a stream fails the stream check', async () => {
+  sim.setFaults('deepseek', { omitUsage: true });
+  const r = route(await check('deepseek/deepseek-v4-flash'), 'deepseek');
+  assert.equal(r.checks.stream.status, 'fail');
+  assert.match(r.checks.stream.reason, /no usage in the stream/);
+});
+
+test('a stream that never ends fails the stream check', async () => {
+  sim.setFaults('qwen', { neverEnd: true });
+  const r = route(await check('qwen-intl/qwen-plus'), 'qwen-intl');
+  assert.equal(r.checks.stream.status, 'fail');
+  assert.match(r.checks.stream.reason, /did not end/);
+});
+
+test('tool arguments that are not JSON fail the tools check', async () => {
+  sim.setFaults('kimi', { toolArgsNotJson: true });
+  const r = route(await check('moonshot/kimi-k2.5'), 'moonshot');
+  assert.equal(r.checks.tools.status, 'fail');
+  assert.match(r.checks.tools.reason, /arguments are not JSON/);
+});
+
+test('JSON mode returning prose fails the json check', async () => {
+  sim.setFaults('glm', { jsonModeProse: true });
+  const r = route(await check('zai/glm-4.7'), 'zai');
+  assert.equal(r.checks.json.status, 'fail');
+  assert.match(r.checks.json.reason, /not JSON/);
+});
+
+test('a wrong status for an unknown model fails the error check', async () => {
+  sim.setFaults('openrouter', { unknownModelStatus: 500 });
+  const r = route(await check('openrouter/qwen/qwen-plus'), 'openrouter');
+  assert.equal(r.checks.error.status, 'fail');
+  assert.match(r.checks.error.reason, /500/);
+});
+
+test('a missing key is reported and the route is not called', async () => {
+  const before = sim.requests.length;
+  const report = await check('qwen-nokey');
+  const r = route(report, 'qwen-nokey');
+  assert.equal(r.checks.key.status, 'fail');
+  assert.match(r.checks.key.reason, /ROUTEOPS_TEST_UNSET_KEY is not set/);
+  assert.equal(r.checks.chat.status, 'n/a');
+  assert.equal(route(report, 'openrouter').checks.chat.status, 'pass', 'the other route is still checked');
+  assert.equal(sim.requests.slice(before).filter((x) => x.profile === 'qwen').length, 0);
+  assert.equal(report.ok, false);
+});
+
+test('--long hides a fact in a long prompt, finds it, and shows the estimated cost first', async () => {
+  const notices: string[] = [];
+  const run = await services.routecheck.run({ target: 'deepseek/deepseek-v4-flash', long: true, longTokens: 4000, onNotice: (t) => notices.push(t) });
+  assert.ok(run.ok);
+  assert.equal(route(run.report, 'deepseek').checks.long.status, 'pass');
+  assert.match(notices[0] ?? '', /long-context check \(~4K tokens per route\) on 1 route: estimated \$0\.\d+/);
+});
+
+test('every check call is a ledger row with source routecheck', () => {
+  const rows = services.ledger.recentRows(5000).filter((r) => r.source === 'routecheck');
+  assert.ok(rows.length > 20);
+  assert.ok(rows.every((r) => r.route?.startsWith('routecheck:')));
+  assert.ok(rows.some((r) => r.status === 'model_not_found'), 'the error check call is metered too');
+});
+
+test('the report says what changed since the last run, and what differs between routes', async () => {
+  await check('qwen-plus');
+  sim.setFaults('qwen', { jsonModeProse: true });
+  const reply = await dispatch('routecheck', 'qwen-plus', services, { id: 'cli', local: true });
+  assert.equal(reply.failed, true);
+  const text = JSON.stringify(reply);
+  assert.match(text, /qwen-intl\/qwen-plus json: pass → fail/);
+  const data = reply.data as { target: string; ok: boolean; routes: Array<{ provider: string; checks: Record<string, { status: string }> }>; differences: string[] };
+  assert.equal(data.target, 'qwen-plus');
+  assert.equal(data.ok, false);
+  assert.deepEqual(Object.keys(data.routes[0]!.checks), ['models', 'key', 'chat', 'stream', 'tools', 'json', 'long', 'error']);
+  // OpenRouter reports its cost, Qwen does not.
+  assert.ok(data.differences.some((d) => /provider cost: .*reported on openrouter/.test(d)), data.differences.join('\n'));
+});
+
+test('one run per target at a time; an unknown target gets the closest names', async () => {
+  const first = services.routecheck.run({ target: 'glm-4.7' });
+  const second = await services.routecheck.run({ target: 'glm-4.7' });
+  assert.equal(second.ok, false);
+  assert.ok(!second.ok && second.busy);
+  assert.ok((await first).ok);
+  const unknown = await services.routecheck.run({ target: 'qwen-pls' });
+  assert.ok(!unknown.ok);
+  assert.match(unknown.error, /Did you mean "qwen-plus"/);
+});
