@@ -20,6 +20,8 @@ const USAGE = `Usage: routeops <command> [args] [--json|--csv]
 Commands:
 ${commands.map((c) => `  routeops ${c.usage.split('\n')[0]}`).join('\n')}
   routeops ledger import FILE      import usage rows (JSONL or CSV)
+  routeops alerts run [--now ISO] [--dry-run] [--json]   run every alert check once
+  routeops catalog diff OLD NEW [--json]                 price/model changes between two snapshots
   routeops sim [--port N]          run the local provider simulator (DeepSeek, Qwen, Kimi, GLM, OpenRouter)
   routeops start                   start the bot (same as npm start)
 
@@ -78,6 +80,24 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
     if (name === 'sim') {
       const { runSim } = await import('./sim/main.js');
       return await runSim(rest);
+    }
+    if (name === 'alerts') {
+      const { runAlertsCommand, alertPoster } = await import('./alerts/index.js');
+      const env = parseEnv(io.env);
+      // The raw arguments after "alerts": its own parser reads --json.
+      const alertArgs = argv.slice(argv.indexOf('alerts') + 1);
+      return await withServices(io, (services) => runAlertsCommand(alertArgs, services, env.SLACK_BOT_TOKEN ? alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL) : null, io));
+    }
+    if (name === 'catalog') {
+      if (rest[0] !== 'diff' || rest.length !== 3) {
+        io.stderr('Usage: routeops catalog diff OLD NEW [--json]   (saved OpenRouter /models or LiteLLM price map responses; .gz ok)\n');
+        return 2;
+      }
+      const { catalogDiffCommand } = await import('./catalog/diff.js');
+      const result = await catalogDiffCommand(rest[1]!, rest[2]!, { json });
+      io.stdout(result.stdout);
+      if (result.stderr) io.stderr(result.stderr);
+      return result.exitCode;
     }
     if (name === 'ledger') {
       if (rest[0] === 'import') return await ledgerImport(rest.slice(1), io);

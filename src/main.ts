@@ -9,6 +9,7 @@ import { createServices, type Clock, type Services } from './services.js';
 import { createHttpServer } from './http/server.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/app.js';
 import { startShell } from './shell/repl.js';
+import { startAlerts, alertPoster, type AlertsHandle } from './alerts/index.js';
 
 export interface RunningApp {
   services: Services;
@@ -55,6 +56,8 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
     });
     const port = (server.address() as AddressInfo).port;
     await slack?.start();
+    // Alerts post through Slack; without it they are recorded in the outbox for later.
+    const alerts: AlertsHandle = startAlerts(services, env.SLACK_BOT_TOKEN ? alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL) : null);
     ready = true;
     log.info({ port, slack: slack?.mode ?? 'off', timezone: config.timezone, config: config.source }, 'routeops started');
 
@@ -69,6 +72,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
           ready = false;
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
+          await alerts.stop();
           await slack?.stop();
           await slack?.drain();
           await closed;

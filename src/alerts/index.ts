@@ -9,5 +9,5 @@ export { runAlertsCommand, runJob, runJobs, parseNow, ALERTS_USAGE, type JobOutc
 export { AlertOutbox, alertMessage, type OutboxOptions, type FlushResult } from './delivery.js';
 export { alertJobs, BUILTIN_ALERT_JOBS, deprecationsJob, makeDeprecationsJob, budgetsJob, spendReportJob, type DeprecationsJobOptions } from './jobs/index.js';
 export { previousFire, nextFire, missedRun } from './cron-time.js';
-export { slackPoster } from './post.js';
+export { slackPoster, alertPoster } from './post.js';
 export type { Alert, AlertJob, AlertKind, AlertPost, JobName, ChannelRole } from './types.js';

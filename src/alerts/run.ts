@@ -30,6 +30,11 @@ export interface RunJobOptions {
 
 export async function runJob(services: Services, job: AlertJob, now: Date, opts: RunJobOptions): Promise<JobOutcome> {
   const log = services.log.child({ job: job.name });
+  if (services.config.schedules[job.name] === null) {
+    const reason = `schedules.${job.name} is null, so ${job.name} alerts are off`;
+    log.info({ reason }, 'alert job skipped');
+    return { job: job.name, status: 'skipped', reason, alerts: [] };
+  }
   const target = channelFor(services, job.channel);
   if ('missing' in target) {
     const reason = `${target.missing} is not set in the config, so ${job.name} alerts are off`;
@@ -38,7 +43,7 @@ export async function runJob(services: Services, job: AlertJob, now: Date, opts:
   }
   let candidates: Alert[];
   try {
-    candidates = await job.run(services, now);
+    candidates = await job.run(services, now, { dryRun: opts.dryRun === true });
   } catch (err) {
     const reason = (err as Error)?.message ?? String(err);
     log.error({ err }, 'alert job failed');

@@ -28,6 +28,11 @@ export interface Alert {
 /** Which configured channel a job posts to: slack.alerts_channel or slack.reports_channel. */
 export type ChannelRole = 'alerts' | 'reports';
 
+export interface JobRunOptions {
+  /** `alerts run --dry-run`: a job with state of its own (price snapshots, check history) must not change it. */
+  dryRun?: boolean;
+}
+
 export interface AlertJob {
   name: JobName;
   channel: ChannelRole;
@@ -36,7 +41,7 @@ export interface AlertJob {
    * sent_alerts table); time comes only from `now`, never from a clock. May return alerts
    * already recorded: the runner drops those.
    */
-  run(services: Services, now: Date): Promise<Alert[]>;
+  run(services: Services, now: Date, opts?: JobRunOptions): Promise<Alert[]>;
 }
 
 /** Posts one message to a channel; throws (like @slack/web-api) when Slack did not accept it. */

@@ -36,6 +36,8 @@ export interface RouteResult {
 }
 
 export interface RouteCheckReport {
+  /** The stored run (null when not recorded, e.g. a dry run). */
+  runId: number | null;
   target: string;
   ok: boolean;
   startedAt: string;
@@ -71,6 +73,8 @@ export interface RunOptions {
   scheduled?: boolean;
   /** Who asked (ledger user). */
   user?: string;
+  /** False for dry runs: the checks run, the history is not written. */
+  record?: boolean;
   /** Told before the long check runs, with its estimated cost. */
   onNotice?: (text: string) => void;
 }
@@ -135,8 +139,8 @@ export class RouteChecker {
     const flat = results.flatMap((r) => CHECK_NAMES.map((check) => ({ provider: r.route.provider, model: r.route.model, check, outcome: r.checks[check] })));
     const previous = this.store.lastRun(opts.target);
     const changes = previous ? statusChanges(previous.results, flat.map((f) => ({ provider: f.provider, model: f.model, check: f.check, status: f.outcome.status, reason: f.outcome.reason }))) : [];
-    this.store.save({ target: opts.target, startedAt, finishedAt, ok, costNusd: cost, scheduled: opts.scheduled ?? false, results: flat });
-    return { target: opts.target, ok, startedAt, finishedAt, routes: results, cost_nusd: cost, changes, previousAt: previous?.finishedAt ?? null };
+    const runId = opts.record === false ? null : this.store.save({ target: opts.target, startedAt, finishedAt, ok, costNusd: cost, scheduled: opts.scheduled ?? false, results: flat });
+    return { runId, target: opts.target, ok, startedAt, finishedAt, routes: results, cost_nusd: cost, changes, previousAt: previous?.finishedAt ?? null };
   }
 
   private async checkRoute(route: CheckRoute, opts: RunOptions, defaultLong: number): Promise<RouteResult> {

@@ -60,10 +60,10 @@ test('--json: every job once, exactly the documented fields, posted to the right
     assert.match(doc.alerts[2]!.text, /^Weekly spend report 2026-07-13\.\.2026-07-19 \(UTC\): \$2\.50 over 2 requests/);
     assert.deepEqual(doc.jobs.map((j) => [j.name, j.status]), [
       ['deprecations', 'ok'],
+      ['prices', 'ok'],
       ['budgets', 'ok'],
       ['spend_report', 'ok'],
-      ['prices', 'not_implemented'],
-      ['routecheck', 'not_implemented'],
+      ['routecheck', 'skipped'],
     ]);
     // The report is the /spend last-week Reply, as Block Kit.
     const report = sink.delivered.find((d) => d.channel === REPORTS_CHANNEL)!;
@@ -91,7 +91,7 @@ test('--dry-run prints what would be posted and records nothing', async () => {
     assert.match(out.stdout, /Alert checks at 2026-07-20T09:00:00\.000Z \(timezone UTC\), dry run:/);
     assert.match(out.stdout, /\[retirement\] to C0ALERTS, would post: retirement:deepseek\/deepseek-chat@2026-07-24T15:59:00\.000Z:d7/);
     assert.match(out.stdout, /\[spend_report\] to C0FINANCE, would post: spend_report:2026-07-13\.\.2026-07-19/);
-    assert.match(out.stdout, /prices: no job registered yet/);
+    assert.match(out.stdout, /routecheck: skipped: schedules\.routecheck is null/);
     assert.match(out.stdout, /Dry run: nothing was recorded or posted\./);
     assert.equal(sink.attempts, 0);
     assert.equal(new AlertOutbox(env.services.db, env.services.log).pending().length, 0);

@@ -1,19 +1,20 @@
 // The alert jobs, one per key of config.schedules. The list is the extension point: a job is
-// just an AlertJob, so the price-change job (catalog sources + snapshot diff, built in
-// src/catalog/) joins by being passed in `extra` — alertJobs([pricesJob]) — or added here.
-// Until then `prices` (and `routecheck`) have a schedule but no job: the scheduler and
-// `alerts run` say so instead of pretending to check anything.
+// just an AlertJob; tests pass their own through alertJobs(extra).
 import type { AlertJob } from '../types.js';
 import { deprecationsJob } from './deprecations.js';
 import { budgetsJob } from './budgets.js';
 import { spendReportJob } from './spend-report.js';
+import { pricesJob } from './prices.js';
+import { routecheckJob } from './routecheck.js';
 
 export { deprecationsJob, makeDeprecationsJob, type DeprecationsJobOptions } from './deprecations.js';
 export { budgetsJob } from './budgets.js';
 export { spendReportJob } from './spend-report.js';
+export { pricesJob } from './prices.js';
+export { routecheckJob } from './routecheck.js';
 
-/** The jobs implemented here. No 'prices' or 'routecheck' job yet (see alertJobs). */
-export const BUILTIN_ALERT_JOBS: readonly AlertJob[] = [deprecationsJob, budgetsJob, spendReportJob];
+/** One job per schedule of ARCHITECTURE 3.4. */
+export const BUILTIN_ALERT_JOBS: readonly AlertJob[] = [deprecationsJob, pricesJob, budgetsJob, spendReportJob, routecheckJob];
 
 /**
  * The job list with extra jobs added (e.g. the price-change job named 'prices'); an extra job

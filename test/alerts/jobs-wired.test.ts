@@ -1,0 +1,83 @@
+// The price and scheduled-routecheck jobs over real parts: a catalog source file that changes
+// between runs, and the provider simulator behind the real openai SDK.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { parseConfigText } from '../../src/config/load.js';
+import { createServices } from '../../src/services.js';
+import { runAlertsCommand } from '../../src/alerts/index.js';
+import { startSimulator } from '../../src/sim/server.js';
+import { simConfig, SIM_KEYS } from '../helpers/sim-config.js';
+import { alertEnv, row, ALERTS_CHANNEL } from '../helpers/alerts.js';
+
+function openrouterListing(promptPerToken: string): string {
+  return JSON.stringify({ data: [{ id: 'qwen/qwen-plus', context_length: 131072, pricing: { prompt: promptPerToken, completion: '0.0000012' } }] });
+}
+
+async function runAt(services: Parameters<typeof runAlertsCommand>[1], argv: string[]) {
+  let stdout = '';
+  const code = await runAlertsCommand(['run', '--json', ...argv], services, null, { stdout: (s) => (stdout += s), stderr: () => {} });
+  return { code, doc: JSON.parse(stdout) as { alerts: Array<{ key: string; kind: string; channel: string; text: string }> } };
+}
+
+test('a price change on a watched route is announced once, after it held for two fetches', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'routeops-prices-'));
+  const listing = join(dir, 'openrouter.json');
+  const env = alertEnv({ slack: { alerts_channel: ALERTS_CHANNEL }, catalog: { openrouter: listing } }, '2026-11-20T00:00:00Z');
+  try {
+    // 10M input tokens on the route in the last 30 days: the impact of 0.40 -> 0.50 per M is +$1.00.
+    env.services.ledger.record([row('2026-11-19T10:00:00Z', 'openrouter', 'qwen/qwen-plus', { input_tokens: 10_000_000, output_tokens: 0, cost_usd: '4' })], 'ingest');
+    const steps: Array<[string, string, number]> = [
+      ['2026-11-20T00:00:00Z', '0.0000004', 0], // first fetch: the baseline
+      ['2026-11-20T06:00:00Z', '0.0000005', 0], // seen once: pending
+      ['2026-11-20T12:00:00Z', '0.0000005', 1], // held: announced
+      ['2026-11-20T18:00:00Z', '0.0000005', 0], // nothing new
+    ];
+    const alerts = [];
+    for (const [at, price, expected] of steps) {
+      env.clock.now = new Date(at);
+      writeFileSync(listing, openrouterListing(price));
+      const { code, doc } = await runAt(env.services, ['--now', at]);
+      assert.equal(code, 0);
+      const price_alerts = doc.alerts.filter((a) => a.kind === 'price');
+      assert.equal(price_alerts.length, expected, at);
+      alerts.push(...price_alerts);
+    }
+    assert.equal(alerts[0]!.channel, ALERTS_CHANNEL);
+    assert.match(alerts[0]!.text, /qwen\/qwen-plus/);
+    assert.match(alerts[0]!.text, /\+25(\.0)?%/);
+  } finally {
+    env.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('scheduled route checks post only regressions and recoveries', async () => {
+  const sim = await startSimulator();
+  const dir = mkdtempSync(join(tmpdir(), 'routeops-rc-job-'));
+  const config = parseConfigText(
+    `${simConfig(sim)
+      .replace(/models:\n[\s\S]*$/, 'models:\n  qwen-plus:\n    routes:\n      - { provider: qwen-intl, model: qwen-plus }\n')}slack: { alerts_channel: ${ALERTS_CHANNEL} }\nschedules: { routecheck: "0 * * * *" }\ndefault_model: qwen-plus\n`.replace('default_model: deepseek-v4-flash\n', ''),
+    'test',
+  );
+  const services = createServices({ config, dbPath: join(dir, 'rc.db'), log: pino({ level: 'silent' }), clock: () => new Date('2026-11-23T12:00:00Z'), secrets: SIM_KEYS });
+  try {
+    assert.deepEqual((await runAt(services, [])).doc.alerts.filter((a) => a.kind === 'routecheck'), [], 'the first run is the baseline');
+    sim.setFaults('qwen', { jsonModeProse: true });
+    const broken = (await runAt(services, [])).doc.alerts.filter((a) => a.kind === 'routecheck');
+    assert.equal(broken.length, 1);
+    assert.match(broken[0]!.text, /1 regression, 0 recoveries/);
+    assert.deepEqual((await runAt(services, [])).doc.alerts.filter((a) => a.kind === 'routecheck'), [], 'still failing: nothing new');
+    sim.reset();
+    const fixed = (await runAt(services, [])).doc.alerts.filter((a) => a.kind === 'routecheck');
+    assert.equal(fixed.length, 1);
+    assert.match(fixed[0]!.text, /0 regressions, 1 recovery/);
+  } finally {
+    services.db.close();
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
