@@ -152,6 +152,8 @@ async function main(): Promise<void> {
     const cpu0 = process.cpuUsage();
     const gen = new UsageGenerator({ seed: SEED, rows: ROWS, fromMs: YEAR_FROM, toMs: YEAR_TO, idPrefix: 'gen-' });
     let recordMs = 0;
+    /** CPU time of the process during record() (user + system): steadier than wall time on a busy machine. */
+    let recordCpuUs = 0;
     let genMs = 0;
     let inserted = 0;
     let skipped = 0;
@@ -166,8 +168,11 @@ async function main(): Promise<void> {
       const g1 = performance.now();
       genMs += g1 - g0;
       if (batch.length === 0) break;
+      const c0 = process.cpuUsage();
       const r = ledger.record(batch, 'import');
       const ms = performance.now() - g1;
+      const c = process.cpuUsage(c0);
+      recordCpuUs += c.user + c.system;
       recordMs += ms;
       segRecordMs += ms;
       inserted += r.inserted;
@@ -190,7 +195,7 @@ async function main(): Promise<void> {
     // ---- 2. Write a JSONL file, then import it with ledger.importFile (as `ledger import` does) --
     gc?.();
     rss.phase('jsonl write');
-    let jsonl = { rows: 0, parseRate: NaN, importRate: NaN, mb: 0, inserted: 0 };
+    let jsonl = { rows: 0, parseRate: NaN, importRate: NaN, mb: 0, inserted: 0, cpuUs: 0 };
     if (JSONL_ROWS > 0) {
       // Another slice of the same year, with request ids of its own (so every row is new).
       const chunkGen = new UsageGenerator({ seed: SEED + 1, rows: JSONL_ROWS, fromMs: YEAR_FROM, toMs: YEAR_TO, idPrefix: 'jsonl-' });
@@ -229,8 +234,10 @@ async function main(): Promise<void> {
 
       rss.phase('jsonl import');
       const i0 = performance.now();
+      const ic0 = process.cpuUsage();
       const res = ledger.importFile(JSONL_PATH, 'import');
       const importMs = performance.now() - i0;
+      const ic = process.cpuUsage(ic0);
       rss.sample();
       if (!res.ok) log(`importFile failed: ${res.errors[0]?.message ?? '?'}`);
       rmSync(JSONL_PATH, { force: true });
@@ -240,6 +247,7 @@ async function main(): Promise<void> {
         importRate: (JSONL_ROWS / importMs) * 1000,
         mb,
         inserted: res.ok ? res.inserted : 0,
+        cpuUs: ic.user + ic.system,
       };
       log(`importFile: ${fmtInt(jsonl.importRate)} rows/s (read + parse only ${fmtInt(jsonl.parseRate)} rows/s), rss ${fmtInt(toMb(rss.sample()))} MB`);
     }
@@ -307,10 +315,11 @@ async function main(): Promise<void> {
     p(`db: ${DB_PATH} — ${fmtInt(toMb(bytes))} MB; pragmas ${JSON.stringify(pragmas)}`);
     p(
       `import: ${fmtInt(inserted)} inserted, ${fmtInt(skipped)} skipped; record() ${(recordMs / 1000).toFixed(1)} s, generation ${(genMs / 1000).toFixed(1)} s, ` +
-        `wall ${(importWallMs / 1000).toFixed(1)} s, process CPU ${((importCpu.user + importCpu.system) / 1e6).toFixed(1)} s (system ${(importCpu.system / 1e6).toFixed(1)} s)`,
+        `wall ${(importWallMs / 1000).toFixed(1)} s; CPU: record() ${(recordCpuUs / 1e6).toFixed(1)} s (${(recordCpuUs / Math.max(1, inserted)).toFixed(1)} µs/row), ` +
+        `whole phase ${((importCpu.user + importCpu.system) / 1e6).toFixed(1)} s (system ${(importCpu.system / 1e6).toFixed(1)} s)`,
     );
     p(`import rows/s by segment: ${segments.map((s) => `≤${fmtInt(s.upTo / 1000)}k: ${fmtInt(s.rate / 1000)}k`).join(', ')}`);
-    if (jsonl.rows) p(`JSONL file: ${fmtInt(jsonl.rows)} rows, ${jsonl.mb.toFixed(0)} MB, ${fmtInt(jsonl.inserted)} inserted by importFile; read + parse alone ${fmtInt(jsonl.parseRate)} rows/s`);
+    if (jsonl.rows) p(`JSONL file: ${fmtInt(jsonl.rows)} rows, ${jsonl.mb.toFixed(0)} MB, ${fmtInt(jsonl.inserted)} inserted by importFile (CPU ${(jsonl.cpuUs / Math.max(1, jsonl.rows)).toFixed(1)} µs/row); read + parse alone ${fmtInt(jsonl.parseRate)} rows/s`);
     p('');
     p('/spend (dispatch, real command path; ms)        n    p50     p95     max   | raw rows: command p50/p95 (n) | SQL only p50/p95 | rollup = raw');
     for (const r of results) {

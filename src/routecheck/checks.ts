@@ -136,24 +136,18 @@ function toolCallProblem(r: ChatResult): string | null {
 
 export async function checkTools(ctx: CheckContext): Promise<CheckOutcome> {
   const req: Omit<ChatRequest, 'model'> = { ...BASE, messages: [{ role: 'user', content: 'What is the weather in Lisbon? Use the tool.' }], tools: [WEATHER_TOOL], toolChoice: { name: WEATHER_TOOL.name } };
-  let plain: ChatResult;
-  try {
-    plain = await ctx.call.chat(req);
-  } catch (err) {
-    return failFromError(err, 'tool call');
-  }
+  // Plain and streamed run side by side: they are independent, and the check takes one call's time.
+  const [plainRun, streamedRun] = await Promise.allSettled([ctx.call.chat(req), ctx.call.stream(req)]);
+  if (plainRun.status === 'rejected') return failFromError(plainRun.reason, 'tool call');
+  const plain = plainRun.value;
   const plainProblem = toolCallProblem(plain);
   if (plainProblem) return fail(`plain: ${plainProblem}`, plain);
-  let streamed: ChatResult;
-  try {
-    streamed = await ctx.call.stream(req);
-  } catch (err) {
-    return failFromError(err, 'streamed tool call');
-  }
+  if (streamedRun.status === 'rejected') return failFromError(streamedRun.reason, 'streamed tool call');
+  const streamed = streamedRun.value;
   const streamProblem = toolCallProblem(streamed);
   if (streamProblem) return fail(`streamed: ${streamProblem}`, streamed);
   const notes = [...(plain.notes ?? []), ...(streamed.notes ?? [])];
-  return pass(`well-formed ${WEATHER_TOOL.name} call, plain and streamed${notes.length ? ` (${notes[0]})` : ''}`, streamed, { facts: { tool_choice: notes.some((n) => /auto/.test(n)) ? 'forced choice sent as "auto"' : 'forced choice accepted' } });
+  return pass(`well-formed ${WEATHER_TOOL.name} call, plain and streamed${notes.length ? ` (${notes[0]})` : ''}`, streamed, { latency_ms: Math.max(plain.latencyMs, streamed.latencyMs), facts: { tool_choice: notes.some((n) => /auto/.test(n)) ? 'forced choice sent as "auto"' : 'forced choice accepted' } });
 }
 
 export async function checkJson(ctx: CheckContext): Promise<CheckOutcome> {
