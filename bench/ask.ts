@@ -147,7 +147,10 @@ function threadCpuMs(): Map<string, number> {
 }
 
 function diffThreads(a: Map<string, number>, b: Map<string, number>): Array<[string, number]> {
-  return [...b].map(([k, v]) => [k, v - (a.get(k) ?? 0)] as [string, number]).filter(([, v]) => v > 0);
+  return [...b]
+    .map(([k, v]) => [k, v - (a.get(k) ?? 0)] as [string, number])
+    .filter(([, v]) => v > 0)
+    .sort(([x], [y]) => (x === 'main thread' ? -1 : y === 'main thread' ? 1 : x.localeCompare(y)));
 }
 
 /** A server in this process that acks every request at once: what the driver and transport alone cost. */

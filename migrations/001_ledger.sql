@@ -10,8 +10,7 @@
 
 CREATE TABLE usage (
   id                  INTEGER PRIMARY KEY,
-  ts                  TEXT    NOT NULL,               -- ISO-8601 UTC, e.g. 2026-03-01T12:00:00.000Z
-  ts_ms               INTEGER NOT NULL,               -- the same instant, ms since epoch
+  ts_ms               INTEGER NOT NULL,               -- the instant, ms since epoch (readers derive ISO text from it)
   day                 TEXT    NOT NULL,               -- YYYY-MM-DD local to the configured timezone
   provider            TEXT    NOT NULL,
   model               TEXT    NOT NULL,

@@ -42,9 +42,10 @@ export interface LedgerDeps {
   usdToNusd: UsdToNusd;
 }
 
-/** A stored row, as the database has it. */
+/** A stored row, as the database has it (ts derived from ts_ms). */
 export interface UsageRow {
   id: number;
+  /** ISO-8601 UTC, e.g. 2026-03-01T12:00:00.000Z: new Date(ts_ms).toISOString(). */
   ts: string;
   ts_ms: number;
   day: DayString;
@@ -330,10 +331,10 @@ export class Ledger {
     // compared, so a different id with the same hash is still recorded. Writers are serialised
     // (IMMEDIATE transactions), so the check and the insert cannot interleave with another's.
     this.insertUsage = db.prepare(
-      `INSERT INTO usage (ts, ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens,
+      `INSERT INTO usage (ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens,
          reasoning_tokens, thinking, cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source,
          request_id, request_hash, status, error, latency_ms, ttft_ms)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
        WHERE NOT EXISTS (SELECT 1 FROM usage WHERE request_hash = ? AND request_id = ?)`,
     );
     this.upsertDaily = db.prepare(
@@ -449,7 +450,6 @@ export class Ledger {
       const requestId = row.request_id ?? null;
       const hash = requestId === null ? null : requestHash(requestId);
       const info = this.insertUsage.run(
-        ts,
         tsMs,
         day,
         row.provider,
@@ -635,7 +635,15 @@ export class Ledger {
 
   /** The newest rows first. */
   recentRows(limit = 20): UsageRow[] {
-    return this.db.prepare('SELECT * FROM usage ORDER BY id DESC LIMIT ?').all(Math.max(0, Math.trunc(limit))) as UsageRow[];
+    const rows = this.db
+      .prepare(
+        `SELECT id, ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, thinking,
+           cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source, request_id, status, error, latency_ms, ttft_ms
+         FROM usage ORDER BY id DESC LIMIT ?`,
+      )
+      .all(Math.max(0, Math.trunc(limit))) as Array<Omit<UsageRow, 'ts'>>;
+    // The table keeps the instant once (ts_ms); its ISO text is derived here.
+    return rows.map((r) => ({ ...r, ts: new Date(r.ts_ms).toISOString() }));
   }
 
   /** The timezone the stored days were computed in (null before the first write). */

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requestHash } from '../../src/ledger/ledger.js';
-import { parseUsageCsv, parseUsageJsonl, UsageStreamParser } from '../../src/ledger/rows.js';
-import { makeLedger, randomRows, tempDb } from '../helpers/ledger-fixtures.js';
+import { parseUsageCsv, parseUsageJsonl, usageRowSchema, UsageStreamParser, validateUsageRecord } from '../../src/ledger/rows.js';
+import { makeLedger, prng, randomRows, tempDb } from '../helpers/ledger-fixtures.js';
 
 const base = { ts: '2026-03-01T10:00:00Z', provider: 'deepseek', model: 'deepseek-chat' };
 const jsonl = (rows: object[], eol = '\n') => rows.map((r) => JSON.stringify(r)).join(eol) + eol;
@@ -193,4 +193,54 @@ test('UsageStreamParser: pieces cut anywhere give the whole-text result', () => 
       }
     }
   }
+});
+
+test('validateUsageRecord: the hand-written fast path gives exactly what the zod schema gives', () => {
+  const rand = prng(20261123);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  // Valid values, near misses and wrong types for every field.
+  const values: Record<string, unknown[]> = {
+    ts: ['2026-03-01T10:00:00Z', '2026-03-01T10:00:00.000Z', ' 2026-03-01 10:00+01:00 ', '2026-02-30T00:00:00Z', 'noon', '', 5, null],
+    provider: ['deepseek', '  qwen  ', 42, '', '   ', 'x'.repeat(201), true, null],
+    model: ['m', 'x'.repeat(200), 1.5, '', {}, null],
+    input_tokens: [0, 10, '10', ' 7 ', '', null, -1, 1.5, '1e3', 2 ** 53, true],
+    cached_input_tokens: [0, 5, '5', '', 20, 'x'],
+    output_tokens: [0, 9, '9', '', -3, null],
+    reasoning_tokens: [0, 3, '3', '', 12, []],
+    thinking: [true, false, 1, 0, 'true', ' TRUE ', '1', 'false', '0', '', 'yes', 2, null],
+    cost_usd: [0.0012, 0, '0.25', ' 1.5 ', '', -1, '1e-3', '$1', Infinity, null, '  '],
+    user: ['U1', ' U2 ', 12, '', 'x'.repeat(257), false, null],
+    request_id: ['r1', 42, '', '  ', 'x'.repeat(256), [1]],
+    route: ['smart', '', 3, {}],
+    status: ['ok', ' error ', '', 'x'.repeat(65), 7, null],
+    latency_ms: [812, '812', '', -1, 'fast', null],
+    channel: ['C1', '', 5, true],
+    error: ['overloaded', '   ', '', 'e'.repeat(2001), 500, null],
+    ttft_ms: [90, '90', '', 1.25],
+  };
+  const fields = Object.keys(values);
+  let agreed = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const record: Record<string, unknown> = {};
+    for (const f of fields) {
+      const r = rand();
+      // Required fields are usually valid (so that most records pass); others often missing.
+      if (r < 0.6) record[f] = values[f]![0];
+      else if (r < 0.8 && !['ts', 'provider', 'model'].includes(f)) continue;
+      else record[f] = pick(values[f]!);
+    }
+    if (rand() < 0.1) record[pick(fields)] = undefined;
+    if (rand() < 0.02) record['tokens'] = 1;
+    const zod = usageRowSchema.safeParse(record);
+    const got = validateUsageRecord(record);
+    if ('tokens' in record) assert.ok(!got.ok, 'an unknown field is an error');
+    else if (!zod.success) assert.ok(!got.ok, JSON.stringify(record));
+    else {
+      assert.ok(got.ok, JSON.stringify(record));
+      assert.deepStrictEqual(got.row, zod.data, JSON.stringify(record));
+      assert.deepStrictEqual(Object.keys(got.row), Object.keys(zod.data));
+      agreed++;
+    }
+  }
+  assert.ok(agreed > 2000, `${agreed} valid records compared`);
 });
