@@ -96,6 +96,7 @@ export function priceUsage(
   usage: UsageForCost,
 ): { cost_nusd: number | null; price_version: string | null } {
   const version = catalog.priceAt(provider, model, usage.tsMs);
-  if (!version) return { cost_nusd: null, price_version: null };
+  // A call that used no tokens (a failed attempt, a GET /models) costs nothing whatever the price.
+  if (!version) return usage.input_tokens === 0 && usage.output_tokens === 0 ? { cost_nusd: 0, price_version: null } : { cost_nusd: null, price_version: null };
   return { cost_nusd: costOf(usage, version).nusd, price_version: version.id };
 }

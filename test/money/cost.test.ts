@@ -192,3 +192,10 @@ void test('utcMinuteOfDay', () => {
   assert.equal(utcMinuteOfDay(at('2026-08-17T04:00:00Z')), 240);
   assert.equal(utcMinuteOfDay(at('1969-12-31T23:59:00Z')), 1439);
 });
+
+test('a call with no tokens costs $0 even where no price is known; with tokens it stays not priced', () => {
+  const cat = new Catalog(BUILTIN_CATALOG);
+  const zero = { tsMs: Date.parse('2026-11-23T00:00:00Z'), input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, thinking: false };
+  assert.deepEqual(priceUsage(cat, 'openrouter', 'some/model', zero), { cost_nusd: 0, price_version: null });
+  assert.deepEqual(priceUsage(cat, 'openrouter', 'some/model', { ...zero, input_tokens: 5 }), { cost_nusd: null, price_version: null });
+});
