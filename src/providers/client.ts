@@ -50,6 +50,8 @@ class Call {
   attempts = 0;
   errorBody: unknown = undefined;
   timedOut: SilenceTimeoutError | null = null;
+  /** Streamed calls time silence in their chunk loop; others get their body watched in fetch. */
+  streamed = false;
   readonly controller = new AbortController();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unlink: (() => void) | null = null;
@@ -148,11 +150,25 @@ function watchBody(body: ReadableStream<Uint8Array>, ms: number, call: Call): Re
   });
 }
 
-function makeFetch(base: typeof fetch, call: Call, silenceMs: number, maxAttempts: number, maxRetryAfterMs: number): typeof fetch {
+type SdkRequestOptions = NonNullable<Parameters<OpenAI['models']['list']>[0]>;
+
+/** The per-call state rides to the shared fetch wrapper in the SDK's per-request fetchOptions. */
+interface CallInit extends RequestInit {
+  routeopsCall?: Call;
+}
+
+/**
+ * The fetch given to the (one, shared) SDK client: counts attempts, keeps error bodies, caps
+ * Retry-After, and for non-streamed calls watches the body for silence. Streamed calls time
+ * their silence in the chunk loop instead (see chatStream), so their body is passed through.
+ */
+function makeFetch(base: typeof fetch, silenceMs: number, maxAttempts: number, maxRetryAfterMs: number): typeof fetch {
   return async (input, init) => {
+    const { routeopsCall: call, ...rest } = (init ?? {}) as CallInit;
+    if (!call) return base(input, init);
     call.attempts++;
     if (call.attempts > maxAttempts) throw new Error(`attempt cap reached (${maxAttempts})`);
-    const res = await base(input, init);
+    const res = await base(input, rest);
     if (!res.body) return res;
     if (!res.ok) {
       // Keep the whole error body: the SDK keeps only its `error` member (Qwen's request_id is top-level).
@@ -170,8 +186,48 @@ function makeFetch(base: typeof fetch, call: Call, silenceMs: number, maxAttempt
       }
       return new Response(text, { status: res.status, statusText: res.statusText, headers });
     }
+    if (call.streamed) return res;
     return new Response(watchBody(res.body, silenceMs, call), { status: res.status, statusText: res.statusText, headers: res.headers });
   };
+}
+
+/**
+ * Silence timeout for a streamed call, driven from the chunk loop: one timer per call that,
+ * when it fires, re-arms for the rest of the window if a chunk came meanwhile (no timer churn
+ * per chunk). Keep-alive comments never become chunks, so they do not count as data.
+ */
+class SilenceWatch {
+  private last = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly call: Call,
+    private readonly ms: number,
+  ) {
+    this.arm(ms);
+  }
+
+  private arm(wait: number) {
+    this.timer = this.call.timer(wait, () => {
+      this.timer = null;
+      if (this.stopped) return;
+      const quiet = Date.now() - this.last;
+      if (quiet >= this.ms) this.call.timeout(new SilenceTimeoutError(this.ms, 'silence'));
+      else this.arm(this.ms - quiet);
+    });
+  }
+
+  /** A chunk arrived. */
+  touch() {
+    this.last = Date.now();
+  }
+
+  stop() {
+    this.stopped = true;
+    this.call.clear(this.timer);
+    this.timer = null;
+  }
 }
 
 function toolCallsOf(message: Record<string, unknown>): ToolCall[] {
@@ -206,19 +262,26 @@ export function createProviderClient(
   const missingKey = () =>
     new ProviderError({ kind: 'missing_key', provider: name, message: `${name}: missing API key (set ${cfg.api_key_env})`, attempts: 0 });
 
-  function begin(signal: AbortSignal | undefined) {
-    const call = new Call(now, totalMs, signal);
-    const sdk = new OpenAI({
+  // One SDK client per provider: per-call state travels in each request's fetchOptions.
+  let sdkClient: OpenAI | null = null;
+  const sdkOf = () =>
+    (sdkClient ??= new OpenAI({
       apiKey,
       baseURL: cfg.base_url,
       organization: null,
       project: null,
       timeout: timeoutMs,
       maxRetries,
-      fetch: makeFetch(baseFetch, call, timeoutMs, maxRetries + 1, maxRetryAfterMs),
+      fetch: makeFetch(baseFetch, timeoutMs, maxRetries + 1, maxRetryAfterMs),
       logLevel: 'off',
-    });
-    return { call, sdk };
+    }));
+
+  function begin(signal: AbortSignal | undefined, streamed = false) {
+    const call = new Call(now, totalMs, signal);
+    call.streamed = streamed;
+    const fetchOptions = { routeopsCall: call } as unknown as SdkRequestOptions['fetchOptions'];
+    const options: SdkRequestOptions = { signal: call.controller.signal, fetchOptions };
+    return { call, sdk: sdkOf(), options };
   }
 
   const fail = (err: unknown, call: Call, extra: { lastChunkId?: string | null; partial?: ChatResult } = {}) =>
@@ -231,11 +294,11 @@ export function createProviderClient(
     async chat(req: ChatRequest): Promise<ChatResult> {
       if (!hasKey) throw missingKey();
       const { body, notes } = shapeRequest(dialect, req);
-      const { call, sdk } = begin(req.signal);
+      const { call, sdk, options } = begin(req.signal);
       const startedAt = now();
       try {
         const params = { ...body, stream: false } as unknown as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
-        const { data, response } = await sdk.chat.completions.create(params, { signal: call.controller.signal }).withResponse();
+        const { data, response } = await sdk.chat.completions.create(params, options).withResponse();
         const d = data as unknown as Record<string, unknown>;
         const choices = Array.isArray(d['choices']) ? d['choices'] : [];
         const choice = isObj(choices[0]) ? choices[0] : {};
@@ -266,7 +329,7 @@ export function createProviderClient(
     async chatStream(req: ChatRequest, onDelta: (d: StreamDelta) => void): Promise<ChatResult> {
       if (!hasKey) throw missingKey();
       const { body, notes } = shapeRequest(dialect, req);
-      const { call, sdk } = begin(req.signal);
+      const { call, sdk, options } = begin(req.signal, true);
       const startedAt = now();
       const asm = new StreamAssembler();
       let requestId: string | null = null;
@@ -274,14 +337,22 @@ export function createProviderClient(
         ? call.timer(opts.firstTokenTimeoutMs, () => call.timeout(new SilenceTimeoutError(opts.firstTokenTimeoutMs!, 'first_token')))
         : null;
       const partial = () => asm.result({ requestId, startedAt, endedAt: now(), notes, attempts: call.attempts });
+      let silence: SilenceWatch | null = null;
       try {
         // DOMAIN §1: usage only with include_usage on Qwen; others ignore or accept it.
         const params = { ...body, stream: true, stream_options: { include_usage: true } } as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming;
-        const { data: stream, response } = await sdk.chat.completions.create(params, { signal: call.controller.signal }).withResponse();
+        const { data: stream, response } = await sdk.chat.completions.create(params, options).withResponse();
         requestId = response.headers.get('x-request-id') || null;
+        // From the headers on, the body must keep sending data (the SDK's timeout stops at the headers).
+        silence = new SilenceWatch(call, timeoutMs);
+        let gotToken = firstToken === null;
         for await (const chunk of stream) {
+          silence.touch();
           const deltas = asm.push(chunk, now());
-          if (deltas.length) call.clear(firstToken);
+          if (!gotToken && deltas.length) {
+            gotToken = true;
+            call.clear(firstToken);
+          }
           for (const d of deltas) onDelta(d);
         }
         // The SDK ends the iteration quietly when the request is aborted.
@@ -291,15 +362,16 @@ export function createProviderClient(
         const got = asm.chunks > 0 ? { partial: partial() } : {};
         throw fail(err, call, { lastChunkId: asm.lastChunkId, ...got });
       } finally {
+        silence?.stop();
         call.done();
       }
     },
 
     async listModels(signal?: AbortSignal): Promise<string[]> {
       if (!hasKey) throw missingKey();
-      const { call, sdk } = begin(signal);
+      const { call, sdk, options } = begin(signal);
       try {
-        const page = await sdk.models.list({ signal: call.controller.signal });
+        const page = await sdk.models.list(options);
         return page.data.map((m) => m.id);
       } catch (err) {
         throw fail(err, call);

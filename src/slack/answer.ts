@@ -8,6 +8,7 @@ import type { Progress } from '../../commands/types.js';
 import type { Reply } from '../reply/reply.js';
 import { clip, escapeMrkdwn } from './escape.js';
 import { splitText } from './blocks.js';
+import { UNLIMITED_UPDATES, type UpdateBudget } from './update-budget.js';
 
 type KnownBlock = types.KnownBlock;
 type WebClient = webApi.WebClient;
@@ -44,9 +45,9 @@ export function answerMessages(reply: Reply, heading?: KnownBlock): Array<{ text
   });
 }
 
-function progressBlocks(text: string, heading?: KnownBlock): KnownBlock[] {
+/** Blocks of an interim rendering; `body` is already escaped. */
+function progressBlocks(body: string, heading?: KnownBlock): KnownBlock[] {
   const blocks: KnownBlock[] = heading ? [heading] : [];
-  const body = escapeMrkdwn(text);
   const shown = body.length > MESSAGE_TEXT_MAX ? `${body.slice(0, MESSAGE_TEXT_MAX - 1)}…` : body;
   for (const s of splitText(shown || '_Thinking…_', SECTION_MAX)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: s } });
   return blocks;
@@ -60,8 +61,12 @@ export interface UpdatingTarget {
   metadata?: { event_type: string; event_payload: Record<string, string> };
 }
 
-/** Posts a placeholder, updates it as text arrives (coalesced to about once a second), then finishes. */
-export async function startUpdatingMessage(client: WebClient, target: UpdatingTarget, log: Logger): Promise<AnswerSink> {
+/**
+ * Posts a placeholder, updates it as text arrives (coalesced to at most once a second, and only
+ * when the workspace-wide `budget` has an interim update to spare), then finishes. The final
+ * update is always sent and does not use the budget.
+ */
+export async function startUpdatingMessage(client: WebClient, target: UpdatingTarget, log: Logger, budget: UpdateBudget = UNLIMITED_UPDATES): Promise<AnswerSink> {
   const posted = await client.chat.postMessage({
     channel: target.channel,
     ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
@@ -79,11 +84,16 @@ export async function startUpdatingMessage(client: WebClient, target: UpdatingTa
   const flush = () => {
     timer = undefined;
     if (pending === null || finished) return;
-    const text = pending;
+    // No interim update to spare in the workspace: keep the text pending, try at the next tick.
+    if (!budget.take()) {
+      timer = setTimeout(flush, UPDATE_INTERVAL_MS);
+      return;
+    }
+    const body = escapeMrkdwn(pending);
     pending = null;
     lastUpdate = Date.now();
     chain = chain
-      .then(() => client.chat.update({ channel: target.channel, ts, text: clip(escapeMrkdwn(text), FALLBACK_TEXT_MAX) || 'Thinking…', blocks: progressBlocks(text, target.heading) }))
+      .then(() => client.chat.update({ channel: target.channel, ts, text: clip(body, FALLBACK_TEXT_MAX) || 'Thinking…', blocks: progressBlocks(body, target.heading) }))
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress update failed'));
   };
 
@@ -118,24 +128,48 @@ export interface StreamTarget {
 
 /**
  * Streams an answer as a thread reply with Slack's streaming API. If Slack refuses streaming
- * (older workspace, missing scope), the answer is delivered by post + update instead.
+ * (older workspace, missing scope), the answer is delivered by post + update instead. Text that
+ * arrives while an append is in flight is handed over in one piece when it completes (the
+ * streamer buffers too; this keeps the per-delta cost to a string concatenation).
  */
-export function startStreamingReply(client: WebClient, target: StreamTarget, log: Logger): AnswerSink {
+export function startStreamingReply(client: WebClient, target: StreamTarget, log: Logger, budget: UpdateBudget = UNLIMITED_UPDATES): AnswerSink {
   const streamer = client.chatStream({
     channel: target.channel,
     thread_ts: target.threadTs,
     ...(target.teamId ? { recipient_team_id: target.teamId } : {}),
     recipient_user_id: target.userId,
   });
+  /** The text whose deltas were taken (appended, being appended, or in `unsent`). */
   let sent = '';
+  /** Taken but not yet handed to an append. */
+  let unsent = '';
+  let appending = false;
+  let finished = false;
   let chain: Promise<unknown> = Promise.resolve();
   let fallback: Promise<AnswerSink> | undefined;
   let latest = '';
 
   const useFallback = (err: unknown) => {
     log.warn({ err: (err as Error).message }, 'chat streaming refused; posting and updating instead');
-    fallback ??= startUpdatingMessage(client, { channel: target.channel, threadTs: target.threadTs }, log);
+    fallback ??= startUpdatingMessage(client, { channel: target.channel, threadTs: target.threadTs }, log, budget);
     return fallback;
+  };
+
+  const pump = () => {
+    if (appending || finished || fallback || !unsent) return;
+    const piece = unsent;
+    unsent = '';
+    appending = true;
+    chain = chain
+      .then(() => streamer.append({ markdown_text: escapeMrkdwn(piece) }))
+      .catch((err: unknown) => {
+        if (!streamer.ts) void useFallback(err).then((f) => f.progress.update(latest));
+        else log.warn({ err: (err as Error).message }, 'stream append failed');
+      })
+      .finally(() => {
+        appending = false;
+        pump();
+      });
   };
 
   return {
@@ -158,17 +192,17 @@ export function startStreamingReply(client: WebClient, target: StreamTarget, log
         }
         sent = text;
         if (!delta) return;
-        chain = chain.then(() => streamer.append({ markdown_text: escapeMrkdwn(delta) })).catch((err: unknown) => {
-          if (!streamer.ts) void useFallback(err).then((f) => f.progress.update(latest));
-          else log.warn({ err: (err as Error).message }, 'stream append failed');
-        });
+        unsent += delta;
+        pump();
       },
     },
     async finish(reply) {
-      await chain;
+      finished = true;
+      while (appending) await chain;
       if (fallback) return (await fallback).finish(reply);
       const final = reply.body ?? reply.summary ?? '';
-      const rest = final.startsWith(sent) ? final.slice(sent.length) : `\n\n${final}`;
+      const rest = unsent + (final.startsWith(sent) ? final.slice(sent.length) : `\n\n${final}`);
+      unsent = '';
       const footer: KnownBlock[] = reply.footer ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_MAX) }] }] : [];
       try {
         await streamer.stop({ ...(rest ? { markdown_text: escapeMrkdwn(rest) } : {}), ...(footer.length ? { blocks: footer } : {}) });

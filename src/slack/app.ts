@@ -11,6 +11,8 @@ import { escapeMrkdwn } from './escape.js';
 import { renderBlocks } from './blocks.js';
 import { registerAskListeners, runSlashAsk } from './ask-listeners.js';
 import { createSlackStore } from './threads.js';
+import { createAskGate, DEFAULT_MAX_ASKS } from './ask-gate.js';
+import { createUpdateBudget } from './update-budget.js';
 
 const { App, HTTPReceiver, LogLevel } = bolt;
 
@@ -73,14 +75,16 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   let app: BoltApp;
   let httpListener: SlackAdapter['httpListener'];
   let mode: SlackAdapter['mode'];
+  // No conversation store: nothing here uses context.conversation, and Bolt's in-memory store
+  // builds (and throws away) an Error with a stack trace for every request it has no entry for.
   if (settings.appToken) {
     mode = 'socket';
     // The Socket Mode client opens its connection with its own Web API client: point it too.
-    app = new App({ token: settings.botToken, appToken: settings.appToken, socketMode: true, logger, clientOptions, installerOptions: { clientOptions }, deferInitialization: true });
+    app = new App({ token: settings.botToken, appToken: settings.appToken, socketMode: true, logger, clientOptions, installerOptions: { clientOptions }, deferInitialization: true, convoStore: false });
   } else if (settings.signingSecret) {
     mode = 'http';
     const receiver = new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: '/slack/events', logger });
-    app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true });
+    app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true, convoStore: false });
     httpListener = receiver.requestListener;
   } else {
     throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) beside SLACK_BOT_TOKEN');
@@ -94,7 +98,9 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   };
 
   const store = createSlackStore(services.db);
-  const askDeps = { services, store, log, track };
+  // Answers share the workspace's Slack rate limits and this process's event loop: a bounded
+  // number run at once (the rest wait after their ack), and interim updates draw on one budget.
+  const askDeps = { services, store, log, track, gate: createAskGate(DEFAULT_MAX_ASKS), updates: createUpdateBudget() };
 
   // Slack retries an event it thinks was not acked: each event id is handled once.
   app.use(async ({ body, next }) => {

@@ -11,6 +11,8 @@ import { escapeMrkdwn, clip } from './escape.js';
 import { startStreamingReply, startUpdatingMessage, type AnswerSink } from './answer.js';
 import { fetchThreadHistory, mentionsBot, plainText, type BotIdentity } from './conversation.js';
 import type { SlackStore } from './threads.js';
+import type { AskGate } from './ask-gate.js';
+import type { UpdateBudget } from './update-budget.js';
 
 export interface AskListenerDeps {
   services: Services;
@@ -18,6 +20,10 @@ export interface AskListenerDeps {
   log: Logger;
   /** Registers work in flight, for graceful shutdown. */
   track<T>(p: Promise<T>): Promise<T>;
+  /** Admission of answer pipelines: started after the ack, a bounded number at once. */
+  gate: AskGate;
+  /** The workspace-wide budget of interim progress updates. */
+  updates: UpdateBudget;
 }
 
 interface Conversation {
@@ -29,14 +35,25 @@ interface Conversation {
   sink: AnswerSink;
 }
 
-async function answer(deps: AskListenerDeps, c: Conversation, threadTs: string | undefined): Promise<void> {
+/**
+ * Runs one answer into its sink. `release` hands the gate's slot back at the first answer text:
+ * the gate bounds how many answers start at once (the costly part of a burst), not how many
+ * stream, so a burst of 200 is not answered 24 at a time.
+ */
+async function answer(deps: AskListenerDeps, c: Conversation, threadTs: string | undefined, release: () => void): Promise<void> {
   const parsed = parseAskArgs(c.text);
   if (!parsed.ok) {
     await c.sink.finish({ kind: 'usage', title: '', summary: `${parsed.error}. Ask a question, optionally with --model ALIAS.` });
     return;
   }
   const { alias, ops, question } = parsed.args;
-  const outcome = await ask(deps.services, { alias, ops, question, history: c.history, user: c.user, channel: c.channel }, c.sink.progress);
+  const progress = {
+    update: (text: string) => {
+      release();
+      c.sink.progress.update(text);
+    },
+  };
+  const outcome = await ask(deps.services, { alias, ops, question, history: c.history, user: c.user, channel: c.channel }, progress);
   await c.sink.finish(outcomeToReply(outcome));
   const ts = threadTs ?? c.sink.ts;
   if (ts) deps.store.rememberThread(c.channel, ts, deps.services.clock().toISOString());
@@ -46,12 +63,25 @@ function botOf(context: { botUserId?: string; botId?: string }): BotIdentity {
   return { userId: context.botUserId, botId: context.botId };
 }
 
-/** The /ask slash command: the bot posts the question in the channel and streams the answer under it. */
-export async function runSlashAsk(
+/**
+ * The /ask slash command: the bot posts the question in the channel and streams the answer under
+ * it. Call after the ack: the work waits for its turn at the gate.
+ */
+export function runSlashAsk(
   deps: AskListenerDeps,
   client: webApi.WebClient,
   command: { text: string; user_id: string; channel_id: string },
   respondEphemeral: (text: string) => Promise<unknown>,
+): Promise<void> {
+  return deps.gate.run((release) => slashAsk(deps, client, command, respondEphemeral, release));
+}
+
+async function slashAsk(
+  deps: AskListenerDeps,
+  client: webApi.WebClient,
+  command: { text: string; user_id: string; channel_id: string },
+  respondEphemeral: (text: string) => Promise<unknown>,
+  release: () => void,
 ): Promise<void> {
   const parsed = parseAskArgs(command.text);
   if (!parsed.ok) return void (await respondEphemeral(`${parsed.error}.\nUsage: /ask [--model ALIAS] [--ops] QUESTION`));
@@ -66,13 +96,14 @@ export async function runSlashAsk(
       client,
       { channel: command.channel_id, heading, metadata: { event_type: 'routeops_ask', event_payload: { question: parsed.args.question.slice(0, 4000) } } },
       deps.log,
+      deps.updates,
     );
   } catch (err) {
     const code = (err as { data?: { error?: string } }).data?.error;
     const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' Invite me to this channel first (/invite @routeops), or ask me in a DM.' : '';
     return void (await respondEphemeral(`I could not post in this channel (${code ?? 'Slack error'}).${hint}`));
   }
-  await answer(deps, { client, text: command.text, user: command.user_id, channel: command.channel_id, history: [], sink }, undefined);
+  await answer(deps, { client, text: command.text, user: command.user_id, channel: command.channel_id, history: [], sink }, undefined, release);
 }
 
 export function registerAskListeners(app: App, deps: AskListenerDeps): void {
@@ -81,11 +112,13 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
     const threadTs = event.thread_ts ?? event.ts;
     const user = event.user ?? 'unknown';
     await deps.track(
-      (async () => {
-        const history = event.thread_ts ? await fetchThreadHistory(client, event.channel, event.thread_ts, bot, event.ts) : [];
-        const sink = startStreamingReply(client, { channel: event.channel, threadTs, teamId: event.team ?? context.teamId, userId: user }, deps.log);
-        await answer(deps, { client, text: plainText(event.text, bot), user, channel: event.channel, history, sink }, threadTs);
-      })().catch((err: unknown) => deps.log.error({ err }, 'mention answer failed')),
+      deps.gate
+        .run(async (release) => {
+          const history = event.thread_ts ? await fetchThreadHistory(client, event.channel, event.thread_ts, bot, event.ts) : [];
+          const sink = startStreamingReply(client, { channel: event.channel, threadTs, teamId: event.team ?? context.teamId, userId: user }, deps.log, deps.updates);
+          await answer(deps, { client, text: plainText(event.text, bot), user, channel: event.channel, history, sink }, threadTs, release);
+        })
+        .catch((err: unknown) => deps.log.error({ err }, 'mention answer failed')),
     );
   });
 
@@ -101,13 +134,15 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
     if (!(isDm || inBotThread) || mentionsBot(text, bot)) return;
     const user = message.user;
     await deps.track(
-      (async () => {
-        const history = threadTs && threadTs !== message.ts ? await fetchThreadHistory(client, message.channel, threadTs, bot, message.ts) : [];
-        const sink = isDm
-          ? await startUpdatingMessage(client, { channel: message.channel, ...(threadTs ? { threadTs } : {}) }, deps.log)
-          : startStreamingReply(client, { channel: message.channel, threadTs: threadTs!, teamId: context.teamId, userId: user }, deps.log);
-        await answer(deps, { client, text: plainText(text, bot), user, channel: message.channel, history, sink }, threadTs);
-      })().catch((err: unknown) => deps.log.error({ err }, 'message answer failed')),
+      deps.gate
+        .run(async (release) => {
+          const history = threadTs && threadTs !== message.ts ? await fetchThreadHistory(client, message.channel, threadTs, bot, message.ts) : [];
+          const sink = isDm
+            ? await startUpdatingMessage(client, { channel: message.channel, ...(threadTs ? { threadTs } : {}) }, deps.log, deps.updates)
+            : startStreamingReply(client, { channel: message.channel, threadTs: threadTs!, teamId: context.teamId, userId: user }, deps.log, deps.updates);
+          await answer(deps, { client, text: plainText(text, bot), user, channel: message.channel, history, sink }, threadTs, release);
+        })
+        .catch((err: unknown) => deps.log.error({ err }, 'message answer failed')),
     );
   });
 }
