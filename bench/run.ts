@@ -138,7 +138,6 @@ async function main(): Promise<void> {
     if (!KEEP) for (const f of dbFiles()) rmSync(f, { force: true });
     process.exit(130);
   });
-  if (process.env.BENCH_EXP_SQL) services.db.exec(process.env.BENCH_EXP_SQL); // TEMP experiment hook
   const pragmas = {
     cache_size: services.db.pragma('cache_size', { simple: true }),
     mmap_size: services.db.pragma('mmap_size', { simple: true }),

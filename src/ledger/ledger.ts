@@ -166,20 +166,6 @@ interface DaySums {
   routeOfModel: Map<string, Map<string, Agg>>;
 }
 
-function aggIn(map: Map<string, Agg>, dim: SpendDim, day: string, key: string): Agg {
-  let a = map.get(key);
-  if (a === undefined) map.set(key, (a = newAgg(dim, day, key)));
-  return a;
-}
-
-function modelAggIn(map: Map<string, Map<string, Agg>>, dim: SpendDim, day: string, provider: string, model: string): Agg {
-  let byModel = map.get(provider);
-  if (byModel === undefined) map.set(provider, (byModel = new Map()));
-  let a = byModel.get(model);
-  if (a === undefined) byModel.set(model, (a = newAgg(dim, day, `${provider}/${model}`)));
-  return a;
-}
-
 function bump(a: Agg, unpriced: number, cost: number, providerCost: number, input: number, cached: number, output: number, reasoning: number): void {
   a.requests++;
   a.unpriced += unpriced;
@@ -200,6 +186,28 @@ function bump(a: Agg, unpriced: number, cost: number, providerCost: number, inpu
 class BatchRollup {
   private readonly days = new Map<string, DaySums>();
   private last: DaySums | undefined;
+  /** Aggregates held (the spend_daily rows to upsert). */
+  size = 0;
+
+  private aggIn(map: Map<string, Agg>, dim: SpendDim, day: string, key: string): Agg {
+    let a = map.get(key);
+    if (a === undefined) {
+      map.set(key, (a = newAgg(dim, day, key)));
+      this.size++;
+    }
+    return a;
+  }
+
+  private modelAggIn(map: Map<string, Map<string, Agg>>, dim: SpendDim, day: string, provider: string, model: string): Agg {
+    let byModel = map.get(provider);
+    if (byModel === undefined) map.set(provider, (byModel = new Map()));
+    let a = byModel.get(model);
+    if (a === undefined) {
+      byModel.set(model, (a = newAgg(dim, day, `${provider}/${model}`)));
+      this.size++;
+    }
+    return a;
+  }
 
   add(
     day: string,
@@ -224,10 +232,10 @@ class BatchRollup {
       }
       this.last = d;
     }
-    const p = aggIn(d.provider, 'provider', day, provider);
-    const m = modelAggIn(d.model, 'model', day, provider, model);
-    const u = aggIn(d.user, 'user', day, user ?? NO_USER);
-    const r = route === undefined || route === null ? modelAggIn(d.routeOfModel, 'route', day, provider, model) : aggIn(d.route, 'route', day, route);
+    const p = this.aggIn(d.provider, 'provider', day, provider);
+    const m = this.modelAggIn(d.model, 'model', day, provider, model);
+    const u = this.aggIn(d.user, 'user', day, user ?? NO_USER);
+    const r = route === undefined || route === null ? this.modelAggIn(d.routeOfModel, 'route', day, provider, model) : this.aggIn(d.route, 'route', day, route);
     bump(p, unpriced, cost, providerCost, input, cached, output, reasoning);
     bump(m, unpriced, cost, providerCost, input, cached, output, reasoning);
     bump(u, unpriced, cost, providerCost, input, cached, output, reasoning);
@@ -249,13 +257,15 @@ class BatchRollup {
 const FILE_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Characters of a text parsed and recorded at a time by importText. */
 const TEXT_CHUNK_CHARS = 4 * 1024 * 1024;
+/** An import writes its rollup to spend_daily when it holds this many aggregates (and at the end). */
+const ROLLUP_FLUSH = 50_000;
 /** Thrown inside an import's transaction to roll it back after a bad line. */
 const ROLLBACK = Symbol('rollback');
 
 /**
  * The stored hash of a request_id (column request_hash, indexed): 48 bits, as a signed integer
  * SQLite keeps in 6 bytes, from two 32-bit multiplicative hashes of the UTF-16 code units. The
- * index on it is a third the size of one on the ids themselves; equal hashes of different ids
+ * index on it is less than half the size of one on the ids themselves; equal hashes of different ids
  * are expected now and then and are told apart by comparing request_id. Stored in the ledger:
  * changing this function needs a migration that recomputes the column.
  */
@@ -311,6 +321,7 @@ export class Ledger {
   private lastSlot = NaN;
   private lastSlotDay: DayString = '';
 
+  private readonly findRequest: BetterSqlite3.Statement;
   private readonly insertUsage: BetterSqlite3.Statement;
   private readonly upsertDaily: BetterSqlite3.Statement;
   private readonly getMeta: BetterSqlite3.Statement;
@@ -330,12 +341,14 @@ export class Ledger {
     // A request_id already stored is skipped: looked up by its hash (usage_request_hash), then
     // compared, so a different id with the same hash is still recorded. Writers are serialised
     // (IMMEDIATE transactions), so the check and the insert cannot interleave with another's.
+    // (Two statements: an INSERT … SELECT … WHERE NOT EXISTS on the same table costs more, as
+    // SQLite stages its row in a temporary table first.)
+    this.findRequest = db.prepare('SELECT 1 FROM usage WHERE request_hash = ? AND request_id = ?').pluck();
     this.insertUsage = db.prepare(
       `INSERT INTO usage (ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens,
          reasoning_tokens, thinking, cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source,
          request_id, request_hash, status, error, latency_ms, ttft_ms)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-       WHERE NOT EXISTS (SELECT 1 FROM usage WHERE request_hash = ? AND request_id = ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.upsertDaily = db.prepare(
       `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -397,10 +410,13 @@ export class Ledger {
     return this.recordTx.immediate(rows, source);
   }
 
-  /** The body of record(), run inside its transaction. */
-  private recordRows(rows: readonly UsageInput[], source: UsageSource): RecordResult {
+  /**
+   * The body of record(), run inside its transaction. With `into`, the rows' sums are added to
+   * that rollup and left for the caller to flush (an import sums many pieces before writing).
+   */
+  private recordRows(rows: readonly UsageInput[], source: UsageSource, into?: BatchRollup): RecordResult {
     this.checkZone();
-    const rollup = new BatchRollup();
+    const rollup = into ?? new BatchRollup();
 
     let inserted = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -416,6 +432,13 @@ export class Ledger {
       }
       if (!isCount(row.input_tokens) || !isCount(row.cached_input_tokens) || !isCount(row.output_tokens) || !isCount(row.reasoning_tokens)) {
         throw new LedgerError(`row ${i + 1}: token counts must be non-negative integers`);
+      }
+      // Already in the ledger (or earlier in this batch): skipped before any pricing work.
+      const requestId = row.request_id ?? null;
+      let hash: number | null = null;
+      if (requestId !== null) {
+        hash = requestHash(requestId);
+        if (this.findRequest.get(hash, requestId) !== undefined) continue;
       }
       // A fixed-shape literal: much cheaper per row than spreading the input.
       const priced = this.price({
@@ -447,9 +470,7 @@ export class Ledger {
         if (!isNusd(providerCost)) throw new LedgerError(`row ${i + 1}: cost_usd ${JSON.stringify(row.cost_usd)} did not convert to nano-USD`);
       }
       const day = this.dayOf(tsMs);
-      const requestId = row.request_id ?? null;
-      const hash = requestId === null ? null : requestHash(requestId);
-      const info = this.insertUsage.run(
+      this.insertUsage.run(
         tsMs,
         day,
         row.provider,
@@ -472,10 +493,7 @@ export class Ledger {
         row.error ?? null,
         row.latency_ms ?? null,
         row.ttft_ms ?? null,
-        hash,
-        requestId,
       );
-      if (info.changes === 0) continue;
       inserted++;
       const effective = priced.cost_nusd ?? providerCost;
       rollup.add(
@@ -493,10 +511,15 @@ export class Ledger {
         row.reasoning_tokens,
       );
     }
+    if (into === undefined) this.flushRollup(rollup);
+    return { inserted, skipped: rows.length - inserted };
+  }
+
+  /** Adds a rollup's sums to spend_daily (inside the transaction that recorded the rows). */
+  private flushRollup(rollup: BatchRollup): void {
     for (const a of rollup.aggregates()) {
       this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.cost, a.providerCost, a.input, a.cached, a.output, a.reasoning);
     }
-    return { inserted, skipped: rows.length - inserted };
   }
 
   /**
@@ -581,19 +604,27 @@ export class Ledger {
     let inserted = 0;
     let skipped = 0;
     const run = this.db.transaction(() => {
+      // The pieces' sums are written to spend_daily together (a file spanning many days would
+      // otherwise upsert each day's rows again for every piece), bounded in memory.
+      let rollup = new BatchRollup();
       for (;;) {
         const piece = next();
         const parsed = piece === null ? parser.end() : parser.push(piece);
         rows += parsed.length;
         // After a bad line nothing more is written (it is all rolled back); keep collecting errors.
         if (parser.errorCount === 0 && parsed.length > 0) {
-          const r = this.recordRows(parsed, source);
+          const r = this.recordRows(parsed, source, rollup);
           inserted += r.inserted;
           skipped += r.skipped;
+          if (rollup.size >= ROLLUP_FLUSH) {
+            this.flushRollup(rollup);
+            rollup = new BatchRollup();
+          }
         }
         if (piece === null || parser.stopped) break;
       }
       if (parser.errorCount > 0) throw ROLLBACK;
+      this.flushRollup(rollup);
     });
     try {
       run.immediate();
@@ -610,7 +641,10 @@ export class Ledger {
     return this.rollupQuery.all(dim, fromDay, toDay) as SpendRow[];
   }
 
-  /** The same as spendRollup, computed from the usage table (baseline and cross-check). */
+  /**
+   * The same as spendRollup, computed from the usage table (baseline and cross-check). usage has
+   * no index on day: this scans the whole table.
+   */
   spendRaw(dim: SpendDim, fromDay: DayString, toDay: DayString): SpendRow[] {
     assertDim(dim);
     return this.rawQueries[dim].all(fromDay, toDay) as SpendRow[];
@@ -621,16 +655,21 @@ export class Ledger {
     return this.totalsQuery.get(fromDay, toDay) as SpendTotals;
   }
 
+  // firstDay, lastDay and count read the rollup: every usage row is in exactly one spend_daily
+  // row of dim 'provider', in the same transaction, so they equal MIN/MAX(day) and COUNT(*) over
+  // usage, which has no index on day (it would slow every insert) and would be scanned whole.
+
   firstDay(): DayString | null {
-    return (this.db.prepare('SELECT MIN(day) FROM usage').pluck().get() as string | null) ?? null;
+    return (this.db.prepare(`SELECT MIN(day) FROM spend_daily WHERE dim = 'provider'`).pluck().get() as string | null) ?? null;
   }
 
   lastDay(): DayString | null {
-    return (this.db.prepare('SELECT MAX(day) FROM usage').pluck().get() as string | null) ?? null;
+    return (this.db.prepare(`SELECT MAX(day) FROM spend_daily WHERE dim = 'provider'`).pluck().get() as string | null) ?? null;
   }
 
+  /** Rows in the ledger. */
   count(): number {
-    return this.db.prepare('SELECT COUNT(*) FROM usage').pluck().get() as number;
+    return this.db.prepare(`SELECT COALESCE(SUM(requests), 0) FROM spend_daily WHERE dim = 'provider'`).pluck().get() as number;
   }
 
   /** The newest rows first. */

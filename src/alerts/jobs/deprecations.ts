@@ -87,14 +87,16 @@ function trafficByModel(services: Services, from: DayString, to: DayString): Map
 }
 
 /**
- * Requests to (provider, model) at or after the retirement instant, within the last 7 days up
- * to `now`. A read of the ledger's usage table narrowed by its day index.
+ * Requests to (provider, model) on the local days after the retirement day, within the last 7
+ * days, from the daily rollup (reports never scan raw rows). The retirement day itself is left
+ * out: its rollup also holds the traffic from before the cut-off.
  */
-function requestsSince(services: Services, r: Retirement, fromDay: DayString, today: DayString, nowMs: number): number {
-  return services.db
-    .prepare('SELECT COUNT(*) FROM usage WHERE day BETWEEN ? AND ? AND provider = ? AND model = ? AND ts_ms >= ? AND ts_ms <= ?')
-    .pluck()
-    .get(fromDay, today, r.provider, r.model, r.atMs, nowMs) as number;
+function requestsSince(services: Services, r: Retirement, fromDay: DayString, today: DayString): number {
+  const key = `${r.provider}/${r.model}`;
+  return services.ledger
+    .spendRollup('model', fromDay, today)
+    .filter((row) => row.key === key)
+    .reduce((n, row) => n + row.requests, 0);
 }
 
 function mergeRetirements(catalog: readonly Retirement[], sources: readonly Retirement[]): Retirement[] {
@@ -159,7 +161,8 @@ export function makeDeprecationsJob(opts: DeprecationsJobOptions = {}): AlertJob
             headline = `${id} was retired at ${utcMinute(r.at)}: calls to it now fail`;
           } else {
             if (today <= zone.dayOf(retiredAt)) continue;
-            const usedSince = requestsSince(services, r, weekFrom > retirementDay ? weekFrom : retirementDay, today, nowMs);
+            const dayAfter = addDays(retirementDay, 1);
+            const usedSince = requestsSince(services, r, weekFrom > dayAfter ? weekFrom : dayAfter, today);
             if (pointers.length === 0 && usedSince === 0) continue;
             stage = 'daily';
             key = retirementKey(r, stage, today);
