@@ -30,16 +30,9 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { startRouteops, type RunningApp } from '../src/main.js';
-import { percentile } from './stats.js';
+import { intEnv, percentile } from './stats.js';
 import { BENCH_MODEL, BENCH_SIGNING_SECRET, type AskResult, type BaselineResult, type FromChild, type LoadSettings, type ToChild } from './ask-ipc.js';
 
-function intEnv(name: string, def: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return def;
-  const n = Number(raw.replace(/[_,\s]/g, ''));
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 const N = Math.max(1, intEnv('ASK_BENCH_N', 200));
 const WARMUP = intEnv('ASK_BENCH_WARMUP', 10);

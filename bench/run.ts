@@ -25,15 +25,8 @@ import { parsePeriod, previousPeriod } from '../src/time/period.js';
 import { UsageStreamParser } from '../src/ledger/rows.js';
 import type { Ledger, SpendDim, SpendTotals } from '../src/ledger/ledger.js';
 import { toJsonl, UsageGenerator, MODELS, PROVIDERS, USER_COUNT } from './gen.js';
-import { fmtInt, fmtMs, RssMonitor, summarize, toMb, type Timing } from './stats.js';
+import { fmtInt, fmtMs, intEnv, RssMonitor, summarize, toMb, type Timing } from './stats.js';
 
-function intEnv(name: string, def: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return def;
-  const n = Number(raw.replace(/[_,\s]/g, ''));
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 const ROWS = intEnv('BENCH_ROWS', 10_000_000);
 const BATCH = Math.max(1, intEnv('BENCH_BATCH', 50_000));

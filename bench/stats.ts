@@ -112,3 +112,12 @@ export const toMb = (bytes: number): number => bytes / MB;
 /** 1234567 -> "1,234,567". */
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 export const fmtMs = (ms: number): string => (Number.isNaN(ms) ? '—' : ms < 10 ? ms.toFixed(2) : ms < 1000 ? ms.toFixed(1) : ms.toFixed(0));
+
+/** A non-negative integer setting from the environment (underscores and commas allowed: 10_000_000). */
+export function intEnv(name: string, def: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return def;
+  const n = Number(raw.replace(/[_,\s]/g, ''));
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
