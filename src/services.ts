@@ -8,7 +8,7 @@ import { BUILTIN_CATALOG } from './catalog/builtin.js';
 import { openDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { Ledger } from './ledger/ledger.js';
-import { priceUsage } from './money/cost.js';
+import { priceUsage, usageForCost } from './money/cost.js';
 import { usdToNusd } from './money/units.js';
 import { makeZone, type Zone } from './time/zone.js';
 import { createProviderClients } from './providers/client.js';
@@ -60,15 +60,7 @@ export function createServices(opts: ServiceOptions): Services {
     const ledger = new Ledger({
       db,
       zone,
-      price: (row) =>
-        priceUsage(catalog, row.provider, row.model, {
-          tsMs: row.tsMs,
-          input_tokens: row.input_tokens,
-          cached_input_tokens: row.cached_input_tokens,
-          output_tokens: row.output_tokens,
-          reasoning_tokens: row.reasoning_tokens,
-          thinking: row.thinking === true,
-        }),
+      price: (row) => priceUsage(catalog, row.provider, row.model, usageForCost(row, row.tsMs)),
       usdToNusd,
     });
     if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');

@@ -5,7 +5,7 @@ import type { ChatMessage, ChatResult, StreamDelta } from '../providers/types.js
 import type { Services } from '../services.js';
 import { planRoutes, estimateTokens, type PlannedRoute, type RoutePlan } from '../routing/plan.js';
 import { executePlan, attemptToUsage, type AttemptRecord } from '../routing/execute.js';
-import { priceUsage } from '../money/cost.js';
+import { effectiveCost } from '../money/cost.js';
 import { formatUsd, formatUsdExact, usdToNusd } from '../money/units.js';
 import { OPS_TOOLS, looksLikeOpsQuestion, runOpsTool } from './ops-tools.js';
 import type { UsageInput } from '../ledger/rows.js';
@@ -78,19 +78,6 @@ function describeFailure(a: AttemptRecord): string {
     malformed: 'sent a malformed reply',
   };
   return `${a.route.provider}/${a.route.model} ${what[e.kind] ?? e.kind}${e.status ? ` (${e.status})` : ''}`;
-}
-
-function costOfRow(services: Services, row: UsageInput, tsMs: number): number | null {
-  const priced = priceUsage(services.catalog, row.provider, row.model, {
-    tsMs,
-    input_tokens: row.input_tokens,
-    cached_input_tokens: row.cached_input_tokens,
-    output_tokens: row.output_tokens,
-    reasoning_tokens: row.reasoning_tokens,
-    thinking: row.thinking === true,
-  });
-  if (priced.cost_nusd !== null) return priced.cost_nusd;
-  return row.cost_usd !== undefined ? usdToNusd(row.cost_usd) : null;
 }
 
 function userSpentToday(services: Services, user: string): number {
@@ -172,7 +159,7 @@ export async function ask(services: Services, input: AskInput, progress?: AskPro
   if (!final) return { ...fail('No answer: the model kept asking for tools.'), attempts: rows.length };
 
   const text = final.result.content.trim() || (final.result.finishReason === 'length' ? '(The model used its whole budget thinking and gave no answer. Try a shorter question.)' : '(The model returned an empty answer.)');
-  const costs = rows.map(({ row, tsMs }) => costOfRow(services, row, tsMs));
+  const costs = rows.map(({ row, tsMs }) => effectiveCost(services.catalog, row, tsMs));
   const cost = costs.every((c) => c === null) ? null : costs.reduce<number>((s, c) => s + (c ?? 0), 0);
   const u = rows.reduce(
     (t, { row }) => ({ in: t.in + row.input_tokens, cached: t.cached + row.cached_input_tokens, out: t.out + row.output_tokens, reasoning: t.reasoning + row.reasoning_tokens }),

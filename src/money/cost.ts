@@ -1,5 +1,6 @@
 // cost = f(usage, price version, time), in integers only: tokens x rate (pico-USD) summed as
 // BigInt, rounded once to nano-USD. The same row always costs the same, on any machine.
+import { usdToNusd } from './units.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { PriceVersion, Rates } from '../catalog/types.js';
 
@@ -99,4 +100,34 @@ export function priceUsage(
   // A call that used no tokens (a failed attempt, a GET /models) costs nothing whatever the price.
   if (!version) return usage.input_tokens === 0 && usage.output_tokens === 0 ? { cost_nusd: 0, price_version: null } : { cost_nusd: null, price_version: null };
   return { cost_nusd: costOf(usage, version).nusd, price_version: version.id };
+}
+
+/** The usage fields of a ledger row (structural, so money does not depend on the ledger). */
+export interface CostedRow {
+  provider: string;
+  model: string;
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  thinking?: boolean;
+  cost_usd?: string | number;
+}
+
+export function usageForCost(row: CostedRow, tsMs: number): UsageForCost {
+  return {
+    tsMs,
+    input_tokens: row.input_tokens,
+    cached_input_tokens: row.cached_input_tokens,
+    output_tokens: row.output_tokens,
+    reasoning_tokens: row.reasoning_tokens,
+    thinking: row.thinking === true,
+  };
+}
+
+/** What a row costs in reports: our price where known, else what the provider reported, else null (not priced). */
+export function effectiveCost(catalog: Catalog, row: CostedRow, tsMs: number): number | null {
+  const priced = priceUsage(catalog, row.provider, row.model, usageForCost(row, tsMs)).cost_nusd;
+  if (priced !== null) return priced;
+  return row.cost_usd !== undefined ? usdToNusd(row.cost_usd) : null;
 }

@@ -5,8 +5,8 @@ import type { Services } from '../services.js';
 import type { ChatRequest, ChatResult } from '../providers/types.js';
 import { ProviderError } from '../providers/errors.js';
 import { attemptToUsage, type AttemptRecord } from '../routing/execute.js';
-import { priceUsage } from '../money/cost.js';
-import { usdToNusd, formatUsdExact } from '../money/units.js';
+import { effectiveCost, priceUsage } from '../money/cost.js';
+import { formatUsdExact } from '../money/units.js';
 import { resolveTarget, type CheckRoute } from './targets.js';
 import {
   CHECK_MAX_TOKENS,
@@ -156,8 +156,7 @@ export class RouteChecker {
       const rows = attemptToUsage(attempt, { source: 'routecheck', route: `routecheck:${opts.target}`, ...(opts.user ? { user: opts.user } : {}) });
       services.ledger.record(rows, 'routecheck');
       for (const row of rows) {
-        const priced = priceUsage(services.catalog, row.provider, row.model, { tsMs: startedAtMs, input_tokens: row.input_tokens, cached_input_tokens: row.cached_input_tokens, output_tokens: row.output_tokens, reasoning_tokens: row.reasoning_tokens, thinking: row.thinking === true });
-        const c = priced.cost_nusd ?? (row.cost_usd !== undefined ? usdToNusd(row.cost_usd) : null);
+        const c = effectiveCost(services.catalog, row, startedAtMs);
         if (c !== null) cost = (cost ?? 0) + c;
       }
     };
