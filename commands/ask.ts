@@ -52,7 +52,7 @@ export const askCommand = defineCommand<AskArgs>({
   usage: USAGE,
   parse: parseAskArgs,
   async run(args, services, caller, progress) {
-    const outcome = await ask(services, { alias: args.alias, question: args.question, user: caller.id, channel: caller.channel, ops: args.ops }, progress);
+    const outcome = await ask(services, { alias: args.alias, question: args.question, user: caller.id, local: caller.local, channel: caller.channel, ops: args.ops }, progress);
     return outcomeToReply(outcome);
   },
 });

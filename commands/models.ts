@@ -2,6 +2,7 @@
 // force now, and its retirement. TEXT filters by provider, model or alias.
 import type { Reply } from '../src/reply/reply.js';
 import { formatRate } from '../src/money/units.js';
+import { ratesFor } from '../src/money/cost.js';
 import type { Services } from '../src/services.js';
 import { truncateForMessage } from '../src/time/period.js';
 import { defineCommand } from './types.js';
@@ -34,12 +35,15 @@ function runModels(args: ModelsArgs, services: Services): Reply {
     .map((key) => {
       const [provider, model] = key.split('\u0000') as [string, string];
       const price = catalog.priceAt(provider, model, now);
+      // The rates in force at this minute: a time window (e.g. peak hours) replaces the base.
+      const rates = price ? ratesFor(price, now, 0).rates : null;
       const retirement = catalog.retirementOf(provider, model);
       return {
         provider,
         model,
         aliases: aliasesOf.get(key) ?? [],
-        per_million: price ? { input: perMillionUsd(price.base.input), cached_input: perMillionUsd(price.base.cached_input), output: perMillionUsd(price.base.output) } : null,
+        per_million: rates ? { input: perMillionUsd(rates.input), cached_input: perMillionUsd(rates.cached_input), output: perMillionUsd(rates.output) } : null,
+        rates,
         price,
         retires_at: retirement?.at ?? null,
         replacement: retirement?.replacement ?? null,
@@ -48,7 +52,7 @@ function runModels(args: ModelsArgs, services: Services): Reply {
     .filter((m) => !needle || `${m.provider}/${m.model} ${m.aliases.join(' ')}`.toLowerCase().includes(needle))
     .sort((a, b) => a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
 
-  const data = { models: models.map(({ price: _price, ...m }) => m) };
+  const data = { models: models.map(({ price: _price, rates: _rates, ...m }) => m) };
   if (!models.length) {
     return { kind: 'result', title: 'Models', summary: `No model matches "${truncateForMessage(args.filter)}". Try /models with no text for the whole catalog.`, data };
   }
@@ -64,9 +68,9 @@ function runModels(args: ModelsArgs, services: Services): Reply {
         return [
           `${m.provider}/${m.model}`,
           m.aliases.join(', '),
-          m.price ? formatRate(m.price.base.input) + extras : 'not priced',
-          m.price ? formatRate(m.price.base.cached_input) : '',
-          m.price ? formatRate(m.price.base.output) : '',
+          m.rates ? formatRate(m.rates.input) + extras : 'not priced',
+          m.rates ? formatRate(m.rates.cached_input) : '',
+          m.rates ? formatRate(m.rates.output) : '',
           retired,
         ];
       }),

@@ -55,17 +55,22 @@ interface Group {
   key: string;
   total: number;
   requests: number;
+  /** Rows with no price (not in the amounts). */
+  unpriced: number;
   byDay: Map<DayString, number>;
+  unpricedByDay: Map<DayString, number>;
 }
 
-function collectGroups(rows: Array<{ day: string; key: string; cost_nusd: number; requests: number }>): Group[] {
+function collectGroups(rows: Array<{ day: string; key: string; cost_nusd: number; requests: number; unpriced: number }>): Group[] {
   const groups = new Map<string, Group>();
   for (const r of rows) {
     let g = groups.get(r.key);
-    if (!g) groups.set(r.key, (g = { key: r.key, total: 0, requests: 0, byDay: new Map() }));
+    if (!g) groups.set(r.key, (g = { key: r.key, total: 0, requests: 0, unpriced: 0, byDay: new Map(), unpricedByDay: new Map() }));
     g.total += r.cost_nusd;
     g.requests += r.requests;
+    g.unpriced += r.unpriced;
     g.byDay.set(r.day, (g.byDay.get(r.day) ?? 0) + r.cost_nusd);
+    if (r.unpriced) g.unpricedByDay.set(r.day, (g.unpricedByDay.get(r.day) ?? 0) + r.unpriced);
   }
   return [...groups.values()].sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
 }
@@ -104,23 +109,34 @@ function projectMonth(totalSoFar: number, period: Period): number {
   return Number((BigInt(totalSoFar) * BigInt(monthDays) + BigInt(elapsed) / 2n) / BigInt(elapsed));
 }
 
+/** An amount, marked where rows without a price stand behind it: never a bare $0.00 for them. */
+function money(nusd: number, unpriced: number): string {
+  if (!unpriced) return formatUsd(nusd);
+  return nusd === 0 ? 'not priced' : `${formatUsd(nusd)}*`;
+}
+
 function buildTable(groups: Group[], period: Period): ReplyTable {
   const spanDays = daysBetweenInclusive(period.from, period.to);
   const shown = groups.length > MAX_GROUP_COLUMNS + 1 ? groups.slice(0, MAX_GROUP_COLUMNS) : groups;
   const hidden = groups.slice(shown.length);
-  const buckets = new Map<string, { perGroup: number[]; other: number; total: number }>();
+  type Cell = { nusd: number; unpriced: number };
+  const cell = (): Cell => ({ nusd: 0, unpriced: 0 });
+  const buckets = new Map<string, { perGroup: Cell[]; other: Cell; total: Cell }>();
   for (const day of daysOf(period)) {
     const b = bucketOf(day, spanDays);
-    if (!buckets.has(b)) buckets.set(b, { perGroup: shown.map(() => 0), other: 0, total: 0 });
+    if (!buckets.has(b)) buckets.set(b, { perGroup: shown.map(cell), other: cell(), total: cell() });
   }
-  const add = (day: DayString, amount: number, col: number | 'other') => {
+  const add = (g: Group, day: DayString, col: number | 'other') => {
     const b = buckets.get(bucketOf(day, spanDays))!;
-    if (col === 'other') b.other += amount;
-    else b.perGroup[col]! += amount;
-    b.total += amount;
+    const amount = g.byDay.get(day) ?? 0;
+    const unpriced = g.unpricedByDay.get(day) ?? 0;
+    for (const c of [col === 'other' ? b.other : b.perGroup[col]!, b.total]) {
+      c.nusd += amount;
+      c.unpriced += unpriced;
+    }
   };
-  shown.forEach((g, i) => g.byDay.forEach((v, day) => add(day, v, i)));
-  hidden.forEach((g) => g.byDay.forEach((v, day) => add(day, v, 'other')));
+  shown.forEach((g, i) => g.byDay.forEach((_v, day) => add(g, day, i)));
+  hidden.forEach((g) => g.byDay.forEach((_v, day) => add(g, day, 'other')));
 
   const columns: ReplyTable['columns'] = [{ header: spanDays <= 62 ? 'Day' : spanDays <= 26 * 7 ? 'Week' : 'Month' }];
   shown.forEach((g) => columns.push({ header: g.key, align: 'right' }));
@@ -128,15 +144,18 @@ function buildTable(groups: Group[], period: Period): ReplyTable {
   columns.push({ header: 'Total', align: 'right' });
   const rows = [...buckets.entries()].map(([label, b]) => [
     label,
-    ...b.perGroup.map((v) => formatUsd(v)),
-    ...(hidden.length ? [formatUsd(b.other)] : []),
-    formatUsd(b.total),
+    ...b.perGroup.map((c) => money(c.nusd, c.unpriced)),
+    ...(hidden.length ? [money(b.other.nusd, b.other.unpriced)] : []),
+    money(b.total.nusd, b.total.unpriced),
   ]);
   const overall = groups.reduce((s, g) => s + g.total, 0);
+  const overallUnpriced = groups.reduce((s, g) => s + g.unpriced, 0);
   const hiddenTotal = hidden.reduce((s, g) => s + g.total, 0);
+  const hiddenUnpriced = hidden.reduce((s, g) => s + g.unpriced, 0);
+  const share = (g: { total: number; unpriced: number }) => (g.total === 0 && g.unpriced ? '—' : percent(g.total, overall));
   const footerRows = [
-    ['Total', ...shown.map((g) => formatUsd(g.total)), ...(hidden.length ? [formatUsd(hiddenTotal)] : []), formatUsd(overall)],
-    ['Share', ...shown.map((g) => percent(g.total, overall)), ...(hidden.length ? [percent(hiddenTotal, overall)] : []), overall ? '100%' : '—'],
+    ['Total', ...shown.map((g) => money(g.total, g.unpriced)), ...(hidden.length ? [money(hiddenTotal, hiddenUnpriced)] : []), money(overall, overallUnpriced)],
+    ['Share', ...shown.map(share), ...(hidden.length ? [share({ total: hiddenTotal, unpriced: hiddenUnpriced })] : []), overall ? '100%' : '—'],
   ];
   return { columns, rows, footerRows };
 }
@@ -187,7 +206,11 @@ async function runSpend(args: SpendArgs, services: Services): Promise<Reply> {
       total_usd: nusdToUsd(g.total),
       share: overall === 0 ? 0 : g.total / overall,
       requests: g.requests,
-      days: daysOf(period).map((date) => ({ date, usd: nusdToUsd(g.byDay.get(date) ?? 0) })),
+      unpriced_rows: g.unpriced,
+      days: daysOf(period).map((date) => {
+        const unpriced = g.unpricedByDay.get(date) ?? 0;
+        return { date, usd: nusdToUsd(g.byDay.get(date) ?? 0), ...(unpriced ? { unpriced_rows: unpriced } : {}) };
+      }),
     })),
   };
 
@@ -243,7 +266,7 @@ async function runSpend(args: SpendArgs, services: Services): Promise<Reply> {
     title,
     sections,
     table: buildTable(groups, period),
-    footer: `Amounts in USD from the daily ledger rollup; days are calendar days in ${config.timezone}.${totals.unpriced ? ' Rows without a known price are counted as not priced, never as $0.' : ''}`,
+    footer: `Amounts in USD from the daily ledger rollup; days are calendar days in ${config.timezone}.${totals.unpriced ? ' Rows without a known price are not in the amounts: "not priced" where a cell has only such rows, * where it has some.' : ''}`,
     data,
   };
   if (file) reply.file = file;

@@ -31,3 +31,10 @@ export interface Command<A = unknown> {
 
 /** Erases the argument type so commands of different shapes fit in one list. */
 export const defineCommand = <A>(command: Command<A>): Command<unknown> => command as Command<unknown>;
+
+/** Local adapters and commands without an access rule: everyone; else the listed Slack users (an empty list = everyone). */
+export function isAllowed(command: Command<unknown>, caller: Caller, access: Record<string, string[]>): boolean {
+  if (caller.local || !command.access) return true;
+  const allowed = access[command.access];
+  return !allowed || allowed.length === 0 || allowed.includes(caller.id);
+}

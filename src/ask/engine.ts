@@ -26,6 +26,8 @@ export interface AskInput {
   /** Earlier turns of the conversation (a Slack thread), oldest first. */
   history?: ChatMessage[];
   user: string;
+  /** The CLI and shell run as the local operator (access lists do not apply). */
+  local?: boolean;
   channel?: string;
   /** Offer the ops tools even if the question does not look like an ops question. */
   ops?: boolean;
@@ -127,8 +129,13 @@ export async function ask(services: Services, input: AskInput, progress?: AskPro
       hooks: {
         onAttempt: (a) => {
           const attemptRows = attemptToUsage(a, { source: 'ask', user: input.user, channel: input.channel, route: alias });
-          // Metered at once, so /spend sees /ask traffic immediately.
-          services.ledger.record(attemptRows, 'ask');
+          // Metered at once, so /spend sees /ask traffic immediately. If the database refuses
+          // (e.g. locked by a long import), the rows go to the log rather than failing the answer.
+          try {
+            services.ledger.record(attemptRows, 'ask');
+          } catch (err) {
+            services.log.error({ err, rows: attemptRows }, 'usage rows could not be recorded');
+          }
           for (const row of attemptRows) rows.push({ row, tsMs: a.startedAtMs });
           if (!a.ok) failures.push(a);
         },
@@ -149,16 +156,19 @@ export async function ask(services: Services, input: AskInput, progress?: AskPro
       break;
     }
     // The model asked for data: run the read-only tools and go again on the route that answered.
+    // What it said before asking stays shown; the next round's answer follows it.
+    if (shown.trim()) shown += '\n\n';
     messages.push({ role: 'assistant', content: result.content, tool_calls: result.toolCalls, ...(result.reasoning ? { reasoning_content: result.reasoning } : {}) });
     for (const call of result.toolCalls) {
-      messages.push({ role: 'tool', tool_call_id: call.id, content: await runOpsTool(call.name, call.arguments, services) });
+      messages.push({ role: 'tool', tool_call_id: call.id, content: await runOpsTool(call.name, call.arguments, services, { id: input.user, local: input.local === true }) });
     }
     const from = plan.routes.indexOf(route);
     plan = { ...plan, routes: plan.routes.slice(from) };
   }
   if (!final) return { ...fail('No answer: the model kept asking for tools.'), attempts: rows.length };
 
-  const text = final.result.content.trim() || (final.result.finishReason === 'length' ? '(The model used its whole budget thinking and gave no answer. Try a shorter question.)' : '(The model returned an empty answer.)');
+  // The streamed text is the answer (tool rounds' preambles included), as the user saw it.
+  const text = shown.trim() || final.result.content.trim() || (final.result.finishReason === 'length' ? '(The model used its whole budget thinking and gave no answer. Try a shorter question.)' : '(The model returned an empty answer.)');
   const costs = rows.map(({ row, tsMs }) => effectiveCost(services.catalog, row, tsMs));
   const cost = costs.every((c) => c === null) ? null : costs.reduce<number>((s, c) => s + (c ?? 0), 0);
   const u = rows.reduce(

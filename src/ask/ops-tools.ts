@@ -7,6 +7,7 @@ import type { Services } from '../services.js';
 import { spendCommand, SPEND_DIMENSIONS } from '../../commands/spend.js';
 import { modelsCommand } from '../../commands/models.js';
 import { PERIOD_HELP } from '../time/period.js';
+import { isAllowed, type Caller } from '../../commands/types.js';
 
 const LOCAL = { id: 'ask-tool', local: true };
 const MAX_RESULT_CHARS = 8000;
@@ -51,7 +52,8 @@ function cap(json: unknown): string {
   return text.length > MAX_RESULT_CHARS ? `${text.slice(0, MAX_RESULT_CHARS)}…(truncated)` : text;
 }
 
-export async function runOpsTool(name: string, rawArgs: string, services: Services): Promise<string> {
+/** Who asked: the tools answer with the asker's rights (get_spend follows access.spend). */
+export async function runOpsTool(name: string, rawArgs: string, services: Services, caller: Caller): Promise<string> {
   let input: unknown;
   try {
     input = rawArgs.trim() ? JSON.parse(rawArgs) : {};
@@ -60,6 +62,7 @@ export async function runOpsTool(name: string, rawArgs: string, services: Servic
   }
   switch (name) {
     case 'get_spend': {
+      if (!isAllowed(spendCommand, caller, services.config.access)) return cap({ error: 'not allowed: this user is not in access.spend, so spend figures are not available to them' });
       const args = spendArgs.safeParse(input);
       if (!args.success) return cap({ error: args.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
       const parsed = spendCommand.parse(`${args.data.period} by ${args.data.group_by}`);

@@ -1,17 +1,14 @@
 // One way to run a command for every adapter: find it, check access, parse, run. Failures
 // become Replies (a usage message, a refusal, one clear line) — never a stack trace.
 import { commands as allCommands, findCommand } from '../../commands/index.js';
-import type { Caller, Command, Progress } from '../../commands/types.js';
+import { isAllowed, type Caller, type Progress } from '../../commands/types.js';
+
+export { isAllowed };
 import { errorReply, refusalReply, usageReply, type Reply } from '../reply/reply.js';
 import type { Services } from '../services.js';
 import { truncateForMessage } from '../time/period.js';
 
 
-export function isAllowed(command: Command<unknown>, caller: Caller, access: Record<string, string[]>): boolean {
-  if (caller.local || !command.access) return true;
-  const allowed = access[command.access];
-  return !allowed || allowed.length === 0 || allowed.includes(caller.id);
-}
 
 export async function dispatch(name: string, text: string, services: Services, caller: Caller, progress?: Progress): Promise<Reply> {
   const command = findCommand(name);

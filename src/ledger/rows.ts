@@ -105,12 +105,23 @@ function toCount(v: unknown): number | undefined {
   return undefined;
 }
 
+/** Bounds that keep every cost within exact integer arithmetic; far beyond any real request. */
+export const MAX_TOKENS = 1_000_000_000;
+export const MAX_COST_USD = 1_000_000;
+
+function toTokenCount(v: unknown): number | undefined {
+  const n = toCount(v);
+  return n !== undefined && n <= MAX_TOKENS ? n : undefined;
+}
+
 const count = z
   .unknown()
   .optional()
   .transform((v, ctx): number => {
     if (absent(v)) return 0;
-    return toCount(v) ?? fail(ctx, v, `expected a non-negative integer, got ${show(v)}`);
+    const n = toCount(v);
+    if (n === undefined) return fail(ctx, v, `expected a non-negative integer, got ${show(v)}`);
+    return n <= MAX_TOKENS ? n : fail(ctx, v, `expected at most ${MAX_TOKENS.toLocaleString('en-US')} tokens, got ${show(v)}`);
   });
 
 const optionalCount = z
@@ -215,9 +226,9 @@ const costUsd = z
   .optional()
   .transform((v, ctx): string | number | undefined => {
     if (absent(v)) return undefined;
-    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-    if (typeof v === 'string' && DECIMAL.test(v.trim())) return v.trim();
-    return fail(ctx, v, `expected a non-negative amount of US dollars like 0.0125, got ${show(v)}`);
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_COST_USD) return v;
+    if (typeof v === 'string' && DECIMAL.test(v.trim()) && Number(v) <= MAX_COST_USD) return v.trim();
+    return fail(ctx, v, `expected an amount of US dollars from 0 to ${MAX_COST_USD.toLocaleString('en-US')}, like 0.0125, got ${show(v)}`);
   });
 
 export const usageRowSchema = z
@@ -284,7 +295,7 @@ const isAbsent = (v: unknown): boolean => v === undefined || v === null || (type
 /** A count field: the number, or -1 if zod would refuse the value. */
 function fastCount(v: unknown): number {
   if (isAbsent(v)) return 0;
-  return toCount(v) ?? -1;
+  return toTokenCount(v) ?? -1;
 }
 
 function fastRow(r: Record<string, unknown>): UsageInput | null {
@@ -316,8 +327,8 @@ function fastRow(r: Record<string, unknown>): UsageInput | null {
 
   const cost = r['cost_usd'];
   if (!isAbsent(cost)) {
-    if (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0) row.cost_usd = cost;
-    else if (typeof cost === 'string' && DECIMAL.test(cost.trim())) row.cost_usd = cost.trim();
+    if (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 && cost <= MAX_COST_USD) row.cost_usd = cost;
+    else if (typeof cost === 'string' && DECIMAL.test(cost.trim()) && Number(cost) <= MAX_COST_USD) row.cost_usd = cost.trim();
     else return null;
   } else if ('cost_usd' in r) row.cost_usd = undefined;
   for (const key of ['user', 'request_id', 'route'] as const) {

@@ -49,28 +49,30 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     const client = opts.clientFor(route.provider);
     const startedAtMs = opts.now();
     let produced = false;
+    let result: ChatResult | null = null;
+    let error: ProviderError | null = null;
     try {
       if (!client) throw new ProviderError({ kind: 'missing_key', provider: route.provider, message: `provider "${route.provider}" is not configured` });
       const req = opts.request(route);
-      const result = opts.stream
+      result = opts.stream
         ? await client.chatStream(req, (d) => {
             produced = true;
             opts.hooks.onDelta?.(d);
           })
         : await client.chat(req);
-      const attempt: AttemptRecord = { route, startedAtMs, endedAtMs: opts.now(), ok: true, result, error: null };
-      attempts.push(attempt);
-      opts.hooks.onAttempt(attempt);
-      return { ok: true, route, result, attempts };
     } catch (err) {
-      const error = err instanceof ProviderError ? err : new ProviderError({ kind: 'server', provider: route.provider, message: (err as Error).message ?? 'unknown error' });
-      const attempt: AttemptRecord = { route, startedAtMs, endedAtMs: opts.now(), ok: false, result: error.partial ?? null, error };
-      attempts.push(attempt);
-      opts.hooks.onAttempt(attempt);
-      lastError = error;
-      if (!shouldFallBack(error.kind)) break;
-      if (produced) opts.hooks.onReset?.();
+      error = err instanceof ProviderError ? err : new ProviderError({ kind: 'server', provider: route.provider, message: (err as Error).message ?? 'unknown error' });
     }
+    // Reported once per attempt, outside the call's try: a failing hook is not a failed route.
+    const attempt: AttemptRecord = error
+      ? { route, startedAtMs, endedAtMs: opts.now(), ok: false, result: error.partial ?? null, error }
+      : { route, startedAtMs, endedAtMs: opts.now(), ok: true, result, error: null };
+    attempts.push(attempt);
+    opts.hooks.onAttempt(attempt);
+    if (!error) return { ok: true, route, result: result!, attempts };
+    lastError = error;
+    if (!shouldFallBack(error.kind)) break;
+    if (produced) opts.hooks.onReset?.();
   }
   return { ok: false, attempts, error: lastError! };
 }

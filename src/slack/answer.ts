@@ -119,6 +119,24 @@ export async function startUpdatingMessage(client: WebClient, target: UpdatingTa
   };
 }
 
+/** chat.appendStream / stopStream take at most 12,000 characters of markdown_text a call. */
+const STREAM_CALL_MAX = 11_000;
+
+/** Escaped pieces of text, each small enough for one streaming call; nothing dropped at the cuts. */
+function streamPieces(text: string): string[] {
+  const escaped = escapeMrkdwn(text);
+  const out: string[] = [];
+  for (let i = 0; i < escaped.length; ) {
+    let end = Math.min(escaped.length, i + STREAM_CALL_MAX);
+    // Never cut inside an escape such as &amp;
+    const amp = escaped.lastIndexOf('&', end - 1);
+    if (end < escaped.length && amp >= end - 5 && amp > i) end = amp;
+    out.push(escaped.slice(i, end));
+    i = end;
+  }
+  return out;
+}
+
 export interface StreamTarget {
   channel: string;
   threadTs: string;
@@ -151,7 +169,11 @@ export function startStreamingReply(client: WebClient, target: StreamTarget, log
 
   const useFallback = (err: unknown) => {
     log.warn({ err: (err as Error).message }, 'chat streaming refused; posting and updating instead');
-    fallback ??= startUpdatingMessage(client, { channel: target.channel, threadTs: target.threadTs }, log, budget);
+    if (!fallback) {
+      fallback = startUpdatingMessage(client, { channel: target.channel, threadTs: target.threadTs }, log, budget);
+      // Observed here so a failed post never becomes an unhandled rejection; finish() still sees it.
+      fallback.catch((e: unknown) => log.error({ err: (e as Error).message }, 'answer could not be posted'));
+    }
     return fallback;
   };
 
@@ -161,9 +183,11 @@ export function startStreamingReply(client: WebClient, target: StreamTarget, log
     unsent = '';
     appending = true;
     chain = chain
-      .then(() => streamer.append({ markdown_text: escapeMrkdwn(piece) }))
+      .then(async () => {
+        for (const part of streamPieces(piece)) await streamer.append({ markdown_text: part });
+      })
       .catch((err: unknown) => {
-        if (!streamer.ts) void useFallback(err).then((f) => f.progress.update(latest));
+        if (!streamer.ts) useFallback(err).then((f) => f.progress.update(latest), () => {});
         else log.warn({ err: (err as Error).message }, 'stream append failed');
       })
       .finally(() => {
@@ -180,7 +204,7 @@ export function startStreamingReply(client: WebClient, target: StreamTarget, log
       update(text) {
         latest = text;
         if (fallback) {
-          void fallback.then((f) => f.progress.update(text));
+          fallback.then((f) => f.progress.update(text), () => {});
           return;
         }
         let delta: string;
@@ -205,7 +229,10 @@ export function startStreamingReply(client: WebClient, target: StreamTarget, log
       unsent = '';
       const footer: KnownBlock[] = reply.footer ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_MAX) }] }] : [];
       try {
-        await streamer.stop({ ...(rest ? { markdown_text: escapeMrkdwn(rest) } : {}), ...(footer.length ? { blocks: footer } : {}) });
+        const pieces = streamPieces(rest);
+        const last = pieces.pop();
+        for (const part of pieces) await streamer.append({ markdown_text: part });
+        await streamer.stop({ ...(last ? { markdown_text: last } : {}), ...(footer.length ? { blocks: footer } : {}) });
       } catch (err) {
         if (streamer.ts) throw err;
         const f = await useFallback(err);

@@ -31,7 +31,8 @@ interface Conversation {
   text: string;
   user: string;
   channel: string;
-  history: ChatMessage[];
+  /** Earlier turns, or how to fetch them (fetched inside the answer so a failure is reported). */
+  history: ChatMessage[] | (() => Promise<ChatMessage[]>);
   sink: AnswerSink;
 }
 
@@ -41,22 +42,29 @@ interface Conversation {
  * stream, so a burst of 200 is not answered 24 at a time.
  */
 async function answer(deps: AskListenerDeps, c: Conversation, threadTs: string | undefined, release: () => void): Promise<void> {
-  const parsed = parseAskArgs(c.text);
-  if (!parsed.ok) {
-    await c.sink.finish({ kind: 'usage', title: '', summary: `${parsed.error}. Ask a question, optionally with --model ALIAS.` });
-    return;
+  try {
+    const parsed = parseAskArgs(c.text);
+    if (!parsed.ok) {
+      await c.sink.finish({ kind: 'usage', title: '', summary: `${parsed.error}. Ask a question, optionally with --model ALIAS.` });
+      return;
+    }
+    const { alias, ops, question } = parsed.args;
+    const history = typeof c.history === 'function' ? await c.history() : c.history;
+    const progress = {
+      update: (text: string) => {
+        release();
+        c.sink.progress.update(text);
+      },
+    };
+    const outcome = await ask(deps.services, { alias, ops, question, history, user: c.user, channel: c.channel }, progress);
+    await c.sink.finish(outcomeToReply(outcome));
+    const ts = threadTs ?? c.sink.ts;
+    if (ts) deps.store.rememberThread(c.channel, ts, deps.services.clock().toISOString());
+  } catch (err) {
+    // One clear line for the user, never a placeholder left "Thinking…"; the details are logged.
+    deps.log.error({ err }, 'answer failed');
+    await c.sink.finish({ kind: 'error', title: '', summary: 'Something went wrong on our side while answering; it is logged. Please try again.' }).catch(() => {});
   }
-  const { alias, ops, question } = parsed.args;
-  const progress = {
-    update: (text: string) => {
-      release();
-      c.sink.progress.update(text);
-    },
-  };
-  const outcome = await ask(deps.services, { alias, ops, question, history: c.history, user: c.user, channel: c.channel }, progress);
-  await c.sink.finish(outcomeToReply(outcome));
-  const ts = threadTs ?? c.sink.ts;
-  if (ts) deps.store.rememberThread(c.channel, ts, deps.services.clock().toISOString());
 }
 
 function botOf(context: { botUserId?: string; botId?: string }): BotIdentity {
@@ -114,7 +122,7 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
     await deps.track(
       deps.gate
         .run(async (release) => {
-          const history = event.thread_ts ? await fetchThreadHistory(client, event.channel, event.thread_ts, bot, event.ts) : [];
+          const history = () => (event.thread_ts ? fetchThreadHistory(client, event.channel, event.thread_ts, bot, event.ts) : Promise.resolve([]));
           const sink = startStreamingReply(client, { channel: event.channel, threadTs, teamId: event.team ?? context.teamId, userId: user }, deps.log, deps.updates);
           await answer(deps, { client, text: plainText(event.text, bot), user, channel: event.channel, history, sink }, threadTs, release);
         })
@@ -131,12 +139,13 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
     const isDm = message.channel_type === 'im';
     const inBotThread = !isDm && threadTs !== undefined && threadTs !== message.ts && deps.store.isBotThread(message.channel, threadTs);
     // Mentions are answered by the app_mention listener.
-    if (!(isDm || inBotThread) || mentionsBot(text, bot)) return;
+    // Mentions in channels are answered by the app_mention listener; Slack sends none for DMs.
+    if (!(isDm || inBotThread) || (!isDm && mentionsBot(text, bot))) return;
     const user = message.user;
     await deps.track(
       deps.gate
         .run(async (release) => {
-          const history = threadTs && threadTs !== message.ts ? await fetchThreadHistory(client, message.channel, threadTs, bot, message.ts) : [];
+          const history = () => (threadTs && threadTs !== message.ts ? fetchThreadHistory(client, message.channel, threadTs, bot, message.ts) : Promise.resolve([]));
           const sink = isDm
             ? await startUpdatingMessage(client, { channel: message.channel, ...(threadTs ? { threadTs } : {}) }, deps.log, deps.updates)
             : startStreamingReply(client, { channel: message.channel, threadTs: threadTs!, teamId: context.teamId, userId: user }, deps.log, deps.updates);

@@ -143,3 +143,15 @@ test('ask streams an answer from a routed model and meters it', async () => {
     await sim.close();
   }
 });
+
+test('a group with only unpriced rows says "not priced", never $0.00', async () => {
+  const file = join(dir, 'unpriced.jsonl');
+  writeFileSync(file, '{"ts":"2026-11-21T10:00:00Z","provider":"openrouter","model":"mystery/model","input_tokens":100,"output_tokens":100,"request_id":"u1"}\n');
+  assert.equal((await run('ledger', 'import', file)).code, 0);
+  const text = await run('spend', '2026-11-21..2026-11-21');
+  assert.match(text.stdout, /2026-11-21\s+not priced\s+not priced/);
+  const json = JSON.parse((await run('spend', '2026-11-21..2026-11-21', '--json')).stdout) as { groups: Array<{ key: string; unpriced_rows: number; days: Array<{ unpriced_rows?: number }> }> };
+  const g = json.groups.find((x) => x.key === 'openrouter')!;
+  assert.equal(g.unpriced_rows, 1);
+  assert.equal(g.days[0]!.unpriced_rows, 1);
+});

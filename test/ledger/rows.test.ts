@@ -197,6 +197,19 @@ test('cost_usd: decimals accepted, other text rejected', () => {
   const line = (v: string) => `{"ts":"2026-03-01T00:00:00Z","provider":"p","model":"m","cost_usd":${v}}`;
   assert.equal(rowsOf(parseUsageJsonl(line('"0.25"')))[0]!.cost_usd, '0.25');
   assert.equal(rowsOf(parseUsageJsonl(line('null')))[0]!.cost_usd, undefined);
-  assert.match(errorsOf(parseUsageJsonl(line('"$1"')))[0]!, /cost_usd: expected a non-negative amount of US dollars like 0\.0125, got "\$1"/);
+  assert.match(errorsOf(parseUsageJsonl(line('"$1"')))[0]!, /cost_usd: expected an amount of US dollars from 0 to 1,000,000, like 0\.0125, got "\$1"/);
   assert.match(errorsOf(parseUsageJsonl(line('-1')))[0]!, /cost_usd: .*got -1/);
+});
+
+test('absurd token counts and costs are bad lines, not overflows later', () => {
+  const lines = [
+    '{"ts":"2026-05-01T00:00:00Z","provider":"deepseek","model":"m","input_tokens":1e15}',
+    '{"ts":"2026-05-01T00:00:00Z","provider":"deepseek","model":"m","cost_usd":1e20}',
+  ].join('\n');
+  const r = parseUsageJsonl(lines);
+  assert.equal(r.ok, false);
+  if (!r.ok) {
+    assert.match(r.errors[0]!.message, /^line 1: input_tokens: expected at most 1,000,000,000 tokens/);
+    assert.match(r.errors[1]!.message, /^line 2: cost_usd: expected an amount of US dollars from 0 to 1,000,000/);
+  }
 });

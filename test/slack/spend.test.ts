@@ -89,7 +89,9 @@ test('/spend week renders a Block Kit table with totals, shares and budgets', as
   assert.equal(cells.length, 1 + 7 + 2, 'header, seven days, total and share rows');
   assert.deepEqual(cells.find((r) => r[0] === '2026-11-20'), ['2026-11-20', '$0.88', '$0.00', '$0.00', '$0.88']);
   assert.deepEqual(cells.find((r) => r[0] === '2026-11-21'), ['2026-11-21', '$0.44', '$0.00', '$0.00', '$0.44']);
-  assert.deepEqual(cells.find((r) => r[0] === 'Total'), ['Total', '$1.32', '$1.24', '$0.25', '$2.81']);
+  // OpenRouter's day and total also hold a row with no price: marked, never folded in as $0.
+  assert.deepEqual(cells.find((r) => r[0] === '2026-11-23'), ['2026-11-23', '$0.00', '$0.00', '$0.25*', '$0.25*']);
+  assert.deepEqual(cells.find((r) => r[0] === 'Total'), ['Total', '$1.32', '$1.24', '$0.25*', '$2.81*']);
   assert.deepEqual(cells.find((r) => r[0] === 'Share'), ['Share', '47.0%', '44.1%', '8.9%', '100%']);
   const text = allText(call);
   assert.match(text, /Not priced\*\\n1 rows/);
