@@ -81,3 +81,18 @@ test('scheduled route checks post only regressions and recoveries', async () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a daily budget crossed just before midnight is still announced by the first run after it', async () => {
+  const env = alertEnv({ slack: { alerts_channel: ALERTS_CHANNEL }, budgets: { daily: 10 } }, '2026-07-16T23:45:00Z');
+  try {
+    assert.deepEqual((await runAt(env.services, ['--now', '2026-07-16T23:45:00Z'])).doc.alerts.filter((a) => a.kind === 'budget'), []);
+    env.services.ledger.record([row('2026-07-16T23:50:00Z', 'openrouter', 'mystery/model', { cost_usd: '9' })], 'ingest');
+    env.clock.now = new Date('2026-07-17T00:00:00Z');
+    const after = (await runAt(env.services, ['--now', '2026-07-17T00:00:00Z'])).doc.alerts.filter((a) => a.kind === 'budget');
+    assert.deepEqual(after.map((a) => a.key), ['budget:daily:2026-07-16:80']);
+    // And only once.
+    assert.deepEqual((await runAt(env.services, ['--now', '2026-07-17T00:15:00Z'])).doc.alerts.filter((a) => a.kind === 'budget'), []);
+  } finally {
+    env.cleanup();
+  }
+});

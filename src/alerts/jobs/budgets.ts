@@ -82,10 +82,10 @@ function budgetAlert(s: BudgetStatus, threshold: BudgetThreshold, channel: strin
   };
 }
 
-export function budgetAlerts(services: Services, today: DayString, channel: string): Alert[] {
+export function budgetAlerts(services: Services, today: DayString, channel: string, include: (s: BudgetStatus) => boolean = () => true): Alert[] {
   const out: Alert[] = [];
   for (const s of allBudgetStatuses(services, today)) {
-    if (s.limit_nusd <= 0) continue;
+    if (s.limit_nusd <= 0 || !include(s)) continue;
     const threshold = crossedThreshold(percentUsed(s));
     if (threshold === null) continue;
     const higherOrSame = BUDGET_THRESHOLDS.filter((t) => t >= threshold);
@@ -136,6 +136,10 @@ export const budgetsJob: AlertJob = {
     if (!('channel' in target)) return Promise.resolve([]);
     const today = services.zone.dayOf(now.getTime());
     const alerts = budgetAlerts(services, today, target.channel);
+    // Periods that ended since the last run (a day at midnight, a month on the 1st, or while the
+    // bot was down) get their last word too: a crossing at 23:50 is still announced.
+    const current = new Set(allBudgetStatuses(services, today).map((s) => `${s.id}@${s.periodStart}`));
+    alerts.push(...budgetAlerts(services, addDays(today, -1), target.channel, (s) => !current.has(`${s.id}@${s.periodStart}`)));
     const anomaly = anomalyAlert(services, today, target.channel);
     if (anomaly) alerts.push(anomaly);
     return Promise.resolve(alerts);
