@@ -3,28 +3,12 @@
 // validated rows or line-numbered errors out. Nothing here touches the database, so a file
 // is validated completely before any of it is written.
 import { z } from 'zod';
+import type { CostedRow } from '../money/cost.js';
 
-/** One validated usage record, ready for Ledger.record. */
-export interface UsageInput {
+/** One validated usage record, ready for Ledger.record: the priced fields plus who, where and how. */
+export interface UsageInput extends CostedRow {
   /** ISO-8601 instant with a zone; the parser normalises it to UTC (`…Z`). */
   ts: string;
-  provider: string;
-  model: string;
-  /** All prompt tokens, cached ones included. */
-  input_tokens: number;
-  /** The cached part of input_tokens (<= input_tokens). */
-  cached_input_tokens: number;
-  /** All completion tokens, reasoning included. */
-  output_tokens: number;
-  /** The reasoning part of output_tokens (<= output_tokens). */
-  reasoning_tokens: number;
-  /** Thinking mode was on (some providers price it differently). Default false. */
-  thinking?: boolean;
-  /**
-   * Cost the provider reported, US dollars, as given: a decimal string (CSV, or a JSON string)
-   * or a JSON number. The ledger converts it once with its injected usdToNusd.
-   */
-  cost_usd?: string | number;
   user?: string;
   request_id?: string;
   route?: string;

@@ -102,15 +102,24 @@ export function priceUsage(
   return { cost_nusd: costOf(usage, version).nusd, price_version: version.id };
 }
 
-/** The usage fields of a ledger row (structural, so money does not depend on the ledger). */
+/** The priced fields of a usage row; the ledger's UsageInput extends it (money stays independent). */
 export interface CostedRow {
   provider: string;
   model: string;
+  /** All prompt tokens, cached ones included. */
   input_tokens: number;
+  /** The cached part of input_tokens (<= input_tokens). */
   cached_input_tokens: number;
+  /** All completion tokens, reasoning included. */
   output_tokens: number;
+  /** The reasoning part of output_tokens (<= output_tokens). */
   reasoning_tokens: number;
+  /** Thinking mode was on (some providers price it differently). Default false. */
   thinking?: boolean;
+  /**
+   * Cost the provider reported, US dollars, as given: a decimal string (CSV, or a JSON string)
+   * or a JSON number. Converted once, exactly, to nano-USD.
+   */
   cost_usd?: string | number;
 }
 
