@@ -16,6 +16,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/open.js';
 import { makeZone, type DayString, type Zone } from '../time/zone.js';
+import { RequestKeyCache } from './request-keys.js';
 import { detectFormat, parseIsoInstant, parseUsageText, UsageStreamParser, type RowError, type UsageFormat, type UsageInput } from './rows.js';
 
 export type { UsageInput, RowError, UsageFormat } from './rows.js';
@@ -263,11 +264,10 @@ const ROLLUP_FLUSH = 50_000;
 const ROLLBACK = Symbol('rollback');
 
 /**
- * The stored hash of a request_id (column request_hash, indexed): 48 bits, as a signed integer
- * SQLite keeps in 6 bytes, from two 32-bit multiplicative hashes of the UTF-16 code units. The
- * index on it is less than half the size of one on the ids themselves; equal hashes of different ids
- * are expected now and then and are told apart by comparing request_id. Stored in the ledger:
- * changing this function needs a migration that recomputes the column.
+ * A 31-bit hash of a request_id, from two 32-bit multiplicative hashes of the UTF-16 code units.
+ * Equal hashes of different ids are expected now and then and are told apart by comparing
+ * request_id. Part of the stored request_key: changing it needs a migration that recomputes the
+ * column (migrations/006_request_key.sql relies on it being the low 31 bits of the former hash).
  */
 export function requestHash(id: string): number {
   let a = 0x811c9dc5 ^ id.length;
@@ -278,10 +278,23 @@ export function requestHash(id: string): number {
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  a = fmix32(a ^ (b >>> 16));
-  b = fmix32(b + a);
-  // High 16 bits signed, low 32 unsigned: -2^47 .. 2^47 - 1.
-  return (b >> 16) * 0x1_0000_0000 + (a >>> 0);
+  return fmix32(a ^ (b >>> 16)) & 0x7fff_ffff;
+}
+
+const DAY_MS = 86_400_000;
+/** request_key = UTC day number * KEY_DAY + requestHash: safe integers for any year 0000-9999. */
+const KEY_DAY = 2 ** 31;
+
+/** Days since 1970-01-01 UTC, truncated toward zero as SQLite's integer division does. */
+const keyDay = (tsMs: number): number => (tsMs - (tsMs % DAY_MS)) / DAY_MS;
+
+/**
+ * The stored key a request_id is found by (column request_key, indexed): the UTC day of the
+ * row's time, then the id's hash. Keys of rows near in time are near in the index, so inserts
+ * arriving in time order touch a few cached pages (migrations/006_request_key.sql).
+ */
+export function requestKey(id: string, tsMs: number): number {
+  return keyDay(tsMs) * KEY_DAY + requestHash(id);
 }
 
 /** MurmurHash3's 32-bit finaliser. */
@@ -322,6 +335,11 @@ export class Ledger {
   private lastSlotDay: DayString = '';
 
   private readonly findRequest: BetterSqlite3.Statement;
+  /** Which request hashes each day holds, for this connection (see request-keys.ts). */
+  private readonly requestKeys: RequestKeyCache;
+  /** [data_version, total_changes()] after this ledger's last write: anything else wrote if they differ. */
+  private readonly writeMark: BetterSqlite3.Statement;
+  private lastMark: [number, number] = [-1, -1];
   private readonly insertUsage: BetterSqlite3.Statement;
   private readonly upsertDaily: BetterSqlite3.Statement;
   private readonly getMeta: BetterSqlite3.Statement;
@@ -338,16 +356,24 @@ export class Ledger {
     this.price = deps.price;
     this.usdToNusd = deps.usdToNusd;
     const db = this.db;
-    // A request_id already stored is skipped: looked up by its hash (usage_request_hash), then
-    // compared, so a different id with the same hash is still recorded. Writers are serialised
+    // A request_id already stored is skipped: looked up by its key (usage_request_key) under the
+    // row's UTC day and the days either side, then compared, so a different id with the same
+    // key is still recorded. Writers are serialised
     // (IMMEDIATE transactions), so the check and the insert cannot interleave with another's.
     // (Two statements: an INSERT … SELECT … WHERE NOT EXISTS on the same table costs more, as
     // SQLite stages its row in a temporary table first.)
-    this.findRequest = db.prepare('SELECT 1 FROM usage WHERE request_hash = ? AND request_id = ?').pluck();
+    this.findRequest = db.prepare('SELECT 1 FROM usage WHERE request_key = ? AND request_id = ?').pluck();
+    const readDay = db.prepare('SELECT request_key - ? FROM usage WHERE request_key BETWEEN ? AND ? LIMIT ?').pluck();
+    this.requestKeys = new RequestKeyCache((day, limit) => {
+      const lo = day * KEY_DAY;
+      const hashes = readDay.all(lo, lo, lo + KEY_DAY - 1, limit + 1) as number[];
+      return hashes.length > limit ? null : hashes;
+    });
+    this.writeMark = db.prepare('SELECT data_version, total_changes() FROM pragma_data_version()').raw();
     this.insertUsage = db.prepare(
       `INSERT INTO usage (ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens,
          reasoning_tokens, thinking, cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source,
-         request_id, request_hash, status, error, latency_ms, ttft_ms)
+         request_id, request_key, status, error, latency_ms, ttft_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.upsertDaily = db.prepare(
@@ -417,6 +443,9 @@ export class Ledger {
   private recordRows(rows: readonly UsageInput[], source: UsageSource, into?: BatchRollup): RecordResult {
     this.checkZone();
     const rollup = into ?? new BatchRollup();
+    // Another connection committed, or this one wrote outside this ledger: the held days may lack ids.
+    const mark = this.writeMark.get() as [number, number];
+    if (mark[0] !== this.lastMark[0] || mark[1] !== this.lastMark[1]) this.requestKeys.clear();
 
     let inserted = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -433,12 +462,17 @@ export class Ledger {
       if (!isCount(row.input_tokens) || !isCount(row.cached_input_tokens) || !isCount(row.output_tokens) || !isCount(row.reasoning_tokens)) {
         throw new LedgerError(`row ${i + 1}: token counts must be non-negative integers`);
       }
-      // Already in the ledger (or earlier in this batch): skipped before any pricing work.
+      // Already in the ledger within a day of this row's time (or earlier in this batch): skipped
+      // before any pricing work. The row's own day first: a file imported again hits there.
       const requestId = row.request_id ?? null;
-      let hash: number | null = null;
+      let key: number | null = null;
+      let keyDayOf = 0;
+      let hash = 0;
       if (requestId !== null) {
+        keyDayOf = keyDay(tsMs);
         hash = requestHash(requestId);
-        if (this.findRequest.get(hash, requestId) !== undefined) continue;
+        key = keyDayOf * KEY_DAY + hash;
+        if (this.isRecorded(requestId, keyDayOf, hash)) continue;
       }
       // A fixed-shape literal: much cheaper per row than spreading the input.
       const priced = this.price({
@@ -488,13 +522,14 @@ export class Ledger {
         row.route ?? null,
         source,
         requestId,
-        hash,
+        key,
         row.status ?? 'ok',
         row.error ?? null,
         row.latency_ms ?? null,
         row.ttft_ms ?? null,
       );
       inserted++;
+      if (key !== null) this.requestKeys.add(keyDayOf, hash);
       const effective = priced.cost_nusd ?? providerCost;
       rollup.add(
         day,
@@ -512,7 +547,20 @@ export class Ledger {
       );
     }
     if (into === undefined) this.flushRollup(rollup);
+    this.lastMark = this.writeMark.get() as [number, number];
     return { inserted, skipped: rows.length - inserted };
+  }
+
+  /** Whether a row with this request_id is stored under `day` or a day either side. */
+  private isRecorded(requestId: string, day: number, hash: number): boolean {
+    const keys = this.requestKeys;
+    const find = this.findRequest;
+    const key = day * KEY_DAY + hash;
+    return (
+      (keys.mayHold(day, hash) && find.get(key, requestId) !== undefined) ||
+      (keys.mayHold(day - 1, hash) && find.get(key - KEY_DAY, requestId) !== undefined) ||
+      (keys.mayHold(day + 1, hash) && find.get(key + KEY_DAY, requestId) !== undefined)
+    );
   }
 
   /** Adds a rollup's sums to spend_daily (inside the transaction that recorded the rows). */
@@ -520,6 +568,7 @@ export class Ledger {
     for (const a of rollup.aggregates()) {
       this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.cost, a.providerCost, a.input, a.cached, a.output, a.reasoning);
     }
+    this.lastMark = this.writeMark.get() as [number, number];
   }
 
   /**

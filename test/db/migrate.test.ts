@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open.js';
 import { appliedMigrations, findMigrationsDir, listMigrationFiles, migrate, MigrationError } from '../../src/db/migrate.js';
-import { tempDir } from '../helpers/ledger-fixtures.js';
+import { requestKey } from '../../src/ledger/ledger.js';
+import { makeLedger, tempDir } from '../helpers/ledger-fixtures.js';
 
 const tableNames = (db: ReturnType<typeof openDatabase>) =>
   (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[]);
@@ -144,4 +145,63 @@ test('a migration with its own BEGIN/COMMIT is reported, not half-applied', (t) 
   assert.throws(() => migrate(db, { dir }), /001_tx\.sql/);
   assert.deepEqual(appliedMigrations(db), []);
   assert.ok(!tableNames(db).includes('t'));
+});
+
+/** The request_hash that migrations 001-005 stored (48 bits), as the ledger computed it then. */
+function formerRequestHash(id: string): number {
+  const fmix32 = (h: number) => {
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    return h ^ (h >>> 16);
+  };
+  let a = 0x811c9dc5 ^ id.length;
+  let b = 0x9747b28c;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  a = fmix32(a ^ (b >>> 16));
+  b = fmix32(b + a);
+  return (b >> 16) * 0x1_0000_0000 + (a >>> 0);
+}
+
+test('006_request_key turns stored request hashes into day keys the ledger finds again', (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const all = listMigrationFiles(findMigrationsDir());
+  const old = join(tmp.dir, 'old-migrations');
+  mkdirSync(old);
+  for (const f of all.filter((m) => m.version < 6)) writeFileSync(join(old, f.file), readFileSync(f.path));
+  const db = openDatabase(join(tmp.dir, 'r.db'));
+  t.after(() => db.close());
+  migrate(db, { dir: old });
+  const insert = db.prepare(
+    `INSERT INTO usage (ts_ms, day, provider, model, source, request_id, request_hash) VALUES (?, substr(?, 1, 10), 'deepseek', 'deepseek-chat', 'import', ?, ?)`,
+  );
+  const rows: Array<[string, string | null]> = [
+    ['1969-12-31T23:00:00.000Z', 'before-epoch'],
+    ['2026-03-01T10:00:00.000Z', 'req-1'],
+    ['2026-03-01T23:59:59.999Z', '日本🚀'],
+    ['9999-12-31T23:59:59.999Z', 'x'.repeat(300)],
+    ['2026-03-02T00:00:00.000Z', null],
+  ];
+  for (const [ts, id] of rows) insert.run(Date.parse(ts), ts, id, id === null ? null : formerRequestHash(id));
+
+  migrate(db);
+  const stored = db.prepare('SELECT ts_ms, request_id, request_key FROM usage ORDER BY id').all() as Array<{ ts_ms: number; request_id: string | null; request_key: number | null }>;
+  assert.deepEqual(
+    stored.map((r) => r.request_key),
+    rows.map(([ts, id]) => (id === null ? null : requestKey(id, Date.parse(ts)))),
+  );
+  const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage'`).pluck().all();
+  assert.deepEqual(indexes, ['usage_request_key']);
+  // The ledger skips the migrated ids.
+  const ledger = makeLedger(db);
+  ledger.ensureTimezone();
+  const again = rows.flatMap(([ts, id]) => (id === null ? [] : [{ ts, provider: 'deepseek', model: 'deepseek-chat', input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, request_id: id }]));
+  assert.deepEqual(ledger.record(again, 'import'), { inserted: 0, skipped: 4 });
 });

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requestHash } from '../../src/ledger/ledger.js';
+import { openDatabase } from '../../src/db/open.js';
+import { requestHash, requestKey } from '../../src/ledger/ledger.js';
 import { parseUsageCsv, parseUsageJsonl, usageRowSchema, UsageStreamParser, validateUsageRecord } from '../../src/ledger/rows.js';
 import { makeLedger, prng, randomRows, tempDb } from '../helpers/ledger-fixtures.js';
 
@@ -149,7 +150,7 @@ test('a request_id repeated in a later chunk is skipped; rows without one are al
   assert.deepEqual(ledger.totals('2026-03-01', '2026-03-01').requests, 503);
 });
 
-test('request ids are deduplicated by hash and then compared: a hash collision is still recorded', (t) => {
+test('request ids are found by a key of their day and hash, then compared: a key collision is still recorded', (t) => {
   const { db, cleanup } = tempDb();
   t.after(cleanup);
   const ledger = makeLedger(db);
@@ -158,18 +159,47 @@ test('request ids are deduplicated by hash and then compared: a hash collision i
   assert.notEqual(requestHash('abc'), requestHash('abd'));
   for (const id of ['', 'a', 'req-1', 'x'.repeat(300), '日本🚀']) {
     const h = requestHash(id);
-    assert.ok(Number.isSafeInteger(h) && h >= -(2 ** 47) && h < 2 ** 47, id);
+    assert.ok(Number.isInteger(h) && h >= 0 && h < 2 ** 31, id);
   }
+  // Keys are safe integers for any time an import accepts, and ordered by day first.
+  for (const ts of ['0000-01-01T00:00:00Z', '1969-12-31T23:59:59.999Z', '1970-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z']) {
+    assert.ok(Number.isSafeInteger(requestKey('x'.repeat(40), Date.parse(ts))), ts);
+  }
+  const day = Date.parse('2026-03-01T00:00:00Z');
+  assert.ok(requestKey('zzz', day - 1) < requestKey('aaa', day) && requestKey('aaa', day + 86_399_999) < requestKey('aaa', day + 86_400_000));
   assert.deepEqual(ledger.record([row('a')], 'ingest'), { inserted: 1, skipped: 0 });
-  assert.equal(db.prepare(`SELECT request_hash FROM usage WHERE request_id = 'a'`).pluck().get(), requestHash('a'));
-  // Make 'a' collide with 'b' (as if their hashes were equal): 'b' is a different request.
-  db.prepare(`UPDATE usage SET request_hash = ? WHERE request_id = 'a'`).run(requestHash('b'));
+  assert.equal(db.prepare(`SELECT request_key FROM usage WHERE request_id = 'a'`).pluck().get(), requestKey('a', Date.parse(base.ts)));
+  // Make 'a' collide with 'b' (as if their keys were equal): 'b' is a different request.
+  db.prepare(`UPDATE usage SET request_key = ? WHERE request_id = 'a'`).run(requestKey('b', Date.parse(base.ts)));
   assert.deepEqual(ledger.record([row('b'), row('b')], 'ingest'), { inserted: 1, skipped: 1 });
   assert.deepEqual(ledger.record([row('b')], 'ingest'), { inserted: 0, skipped: 1 });
-  assert.equal(db.prepare('SELECT COUNT(*) FROM usage WHERE request_hash = ?').pluck().get(requestHash('b')), 2);
+  assert.equal(db.prepare('SELECT COUNT(*) FROM usage WHERE request_key = ?').pluck().get(requestKey('b', Date.parse(base.ts))), 2);
   // The lookup uses the index.
-  const plan = db.prepare('EXPLAIN QUERY PLAN SELECT 1 FROM usage WHERE request_hash = ? AND request_id = ?').all(1, 'x') as Array<{ detail: string }>;
-  assert.match(plan.map((p) => p.detail).join('\n'), /USING INDEX usage_request_hash/);
+  const plan = db.prepare('EXPLAIN QUERY PLAN SELECT 1 FROM usage WHERE request_key = ? AND request_id = ?').all(1, 'x') as Array<{ detail: string }>;
+  assert.match(plan.map((p) => p.detail).join('\n'), /USING INDEX usage_request_key/);
+});
+
+test('an id recorded again within a day of its first time is skipped, across midnight and across files; days apart it is another request', (t) => {
+  const { db, dir, cleanup } = tempDb();
+  t.after(cleanup);
+  const ledger = makeLedger(db);
+  const at = (ts: string, request_id: string, input_tokens = 1) => ({ ...base, ts, input_tokens, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, request_id });
+  // An /ask row just before midnight UTC, then the provider's export of the same call just after.
+  assert.deepEqual(ledger.record([at('2026-03-01T23:59:58Z', 'call-1')], 'ask'), { inserted: 1, skipped: 0 });
+  assert.deepEqual(ledger.record([at('2026-03-02T00:00:03Z', 'call-1', 7)], 'import'), { inserted: 0, skipped: 1 });
+  // The same the other way round, and with the id's earlier time in another zone's notation.
+  assert.deepEqual(ledger.record([at('2026-03-05T00:00:01Z', 'call-2')], 'import'), { inserted: 1, skipped: 0 });
+  assert.deepEqual(ledger.record([at('2026-03-04T23:59:59-01:00', 'call-2')], 'import'), { inserted: 0, skipped: 1 });
+  assert.deepEqual(ledger.record([at('2026-03-04T12:00:00Z', 'call-2')], 'import'), { inserted: 0, skipped: 1 });
+  // A file imported twice adds nothing the second time, whatever the days it spans.
+  const file = join(dir, 'span.jsonl');
+  writeFileSync(file, jsonl(Array.from({ length: 60 }, (_, i) => at(new Date(Date.parse('2026-01-01T00:00:00Z') + i * 6 * 86_400_000).toISOString(), `span-${i}`))));
+  assert.deepEqual(ledger.importFile(file), { ok: true, format: 'jsonl', rows: 60, inserted: 60, skipped: 0 });
+  assert.deepEqual(ledger.importFile(file), { ok: true, format: 'jsonl', rows: 60, inserted: 0, skipped: 60 });
+  // Days apart, the same id is not the same call: recorded.
+  assert.deepEqual(ledger.record([at('2026-03-09T12:00:00Z', 'call-1')], 'import'), { inserted: 1, skipped: 0 });
+  assert.equal(db.prepare(`SELECT COUNT(*) FROM usage WHERE request_id = 'call-1'`).pluck().get(), 2);
+  assert.deepEqual(db.prepare(`SELECT input_tokens FROM usage WHERE request_id = 'call-1' ORDER BY ts_ms`).pluck().all(), [1, 1]);
 });
 
 test('UsageStreamParser: pieces cut anywhere give the whole-text result', () => {
@@ -243,4 +273,28 @@ test('validateUsageRecord: the hand-written fast path gives exactly what the zod
     }
   }
   assert.ok(agreed > 2000, `${agreed} valid records compared`);
+});
+
+test('ids written meanwhile by another connection, or around the ledger on its own, are still found', (t) => {
+  const { db, path, cleanup } = tempDb();
+  t.after(cleanup);
+  const ledger = makeLedger(db);
+  const at = (request_id: string, ts = '2026-03-01T10:00:00Z') => ({ ...base, ts, input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, request_id });
+  // Enough ids on the day (and the days either side are asked about with them) for the ledger to hold them in memory.
+  assert.deepEqual(ledger.record(Array.from({ length: 50 }, (_, i) => at(`warm-${i}`)), 'ingest').inserted, 50);
+  assert.deepEqual(ledger.record([at('warm-3')], 'ingest'), { inserted: 0, skipped: 1 });
+
+  // Another process records an id on that day, and on the next day.
+  const other = openDatabase(path);
+  t.after(() => other.close());
+  const otherLedger = makeLedger(other);
+  assert.deepEqual(otherLedger.record([at('from-cli'), at('from-cli-2', '2026-03-02T01:00:00Z')], 'import'), { inserted: 2, skipped: 0 });
+  assert.deepEqual(ledger.record([at('from-cli'), at('from-cli-2', '2026-03-01T23:00:00Z')], 'ingest'), { inserted: 0, skipped: 2 });
+
+  // A row inserted on this connection without the ledger (as a repair script might).
+  db.prepare(
+    `INSERT INTO usage (ts_ms, day, provider, model, source, request_id, request_key) VALUES (?, '2026-03-01', 'deepseek', 'deepseek-chat', 'import', 'by-hand', ?)`,
+  ).run(Date.parse('2026-03-01T10:00:00Z'), requestKey('by-hand', Date.parse('2026-03-01T10:00:00Z')));
+  assert.deepEqual(ledger.record([at('by-hand')], 'ingest'), { inserted: 0, skipped: 1 });
+  assert.deepEqual(ledger.record([at('new-one'), at('new-one')], 'ingest'), { inserted: 1, skipped: 1 });
 });
