@@ -3,16 +3,18 @@
 // from wherever it arrives, error kinds, a request id from body/chunk when there is no
 // x-request-id header, and timeouts that also cover the response body (the SDK's `timeout`
 // stops at the response headers, so a stream that goes quiet would otherwise wait forever).
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import type { ProviderConfig } from '../config/schema.js';
 import { StreamAssembler } from './assemble.js';
 import { dialectOf, shapeRequest, type Dialect } from './dialect.js';
-import { ProviderError, SilenceTimeoutError, classifyError, parseRetryAfter } from './errors.js';
+import { ProviderError, SilenceTimeoutError, StreamCutError, classifyError, parseRetryAfter } from './errors.js';
+import { SseDecoder, type SseEvent } from './sse.js';
+import { createNodeFetch, rawBodyOf } from '../http/node-fetch.js';
 import type { ChatRequest, ChatResult, ProviderClient, StreamDelta, ToolCall } from './types.js';
 import { normalizeUsage } from './usage.js';
 
 export interface ProviderClientOptions {
-  /** fetch to use (tests, proxies). Default: global fetch. */
+  /** fetch to use (tests, proxies). Default: routeops' node:http transport (src/http/node-fetch.ts), one per client. */
   fetch?: typeof fetch;
   /** Used when the provider config has no timeout_ms. Default 60 000. */
   defaultTimeoutMs?: number;
@@ -230,6 +232,71 @@ class SilenceWatch {
   }
 }
 
+/**
+ * Reads a streamed response's SSE events, handing each arriving batch to `onEvents` (which may
+ * throw to stop). Resolves at the end of the body; rejects when it is cut, errored or aborted.
+ */
+function readEvents(response: Response, onEvents: (events: SseEvent[]) => void): Promise<void> {
+  const decoder = new SseDecoder();
+  const batch: SseEvent[] = [];
+  const take = (text: string) => {
+    decoder.push(text, batch);
+    if (batch.length === 0) return;
+    try {
+      onEvents(batch);
+    } finally {
+      batch.length = 0;
+    }
+  };
+  const raw = rawBodyOf(response);
+  if (raw) {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        raw.destroy();
+        reject(err);
+      };
+      raw.setEncoding('utf8');
+      raw.on('data', (text: string) => {
+        if (settled) return;
+        try {
+          take(text);
+        } catch (err) {
+          fail(err);
+        }
+      });
+      raw.once('end', () => {
+        if (settled) return;
+        settled = true;
+        decoder.end();
+        resolve();
+      });
+      // Destroyed by an abort (its reason), or the connection dropped mid-body.
+      raw.once('error', (err) => fail(err instanceof SilenceTimeoutError || (err as { name?: string }).name === 'AbortError' ? err : new StreamCutError(err)));
+      raw.once('close', () => fail(new StreamCutError()));
+    });
+  }
+  return (async () => {
+    if (!response.body) throw new StreamCutError();
+    const reader = response.body.getReader();
+    const text = new TextDecoder();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        take(text.decode(value, { stream: true }));
+      }
+      take(text.decode());
+      decoder.end();
+    } catch (err) {
+      await reader.cancel().catch(() => {});
+      throw err;
+    }
+  })();
+}
+
 function toolCallsOf(message: Record<string, unknown>): ToolCall[] {
   const raw = Array.isArray(message['tool_calls']) ? message['tool_calls'] : [];
   return raw.filter(isObj).map((t) => {
@@ -256,7 +323,7 @@ export function createProviderClient(
   const totalMs = opts.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const now = opts.now ?? Date.now;
-  const baseFetch = opts.fetch ?? globalThis.fetch;
+  const baseFetch = opts.fetch ?? createNodeFetch();
   const secrets = hasKey ? [apiKey] : [];
 
   const missingKey = () =>
@@ -341,21 +408,36 @@ export function createProviderClient(
       try {
         // DOMAIN §1: usage only with include_usage on Qwen; others ignore or accept it.
         const params = { ...body, stream: true, stream_options: { include_usage: true } } as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming;
-        const { data: stream, response } = await sdk.chat.completions.create(params, options).withResponse();
+        // The SDK sends the request (auth, retries, error statuses); the SSE body is read here
+        // (readEvents), from node:http's own stream when our transport made the response.
+        const response = await sdk.chat.completions.create(params, options).asResponse();
         requestId = response.headers.get('x-request-id') || null;
         // From the headers on, the body must keep sending data (the SDK's timeout stops at the headers).
         silence = new SilenceWatch(call, timeoutMs);
+        const watch = silence;
         let gotToken = firstToken === null;
-        for await (const chunk of stream) {
-          silence.touch();
-          const deltas = asm.push(chunk, now());
-          if (!gotToken && deltas.length) {
-            gotToken = true;
-            call.clear(firstToken);
+        let done = false;
+        await readEvents(response, (events) => {
+          // As the SDK's Stream does: [DONE] ends it, an `error` member is an APIError, anything
+          // not JSON is a SyntaxError (a malformed response).
+          for (const ev of events) {
+            if (done) return;
+            if (ev.data.startsWith('[DONE]')) {
+              done = true;
+              return;
+            }
+            if (ev.event !== null && ev.event.startsWith('thread.')) continue;
+            const chunk = JSON.parse(ev.data) as unknown;
+            if (isObj(chunk) && chunk['error']) throw new APIError(undefined, chunk['error'] as object, undefined, response.headers);
+            watch.touch();
+            const deltas = asm.push(chunk, now());
+            if (!gotToken && deltas.length) {
+              gotToken = true;
+              call.clear(firstToken);
+            }
+            for (const d of deltas) onDelta(d);
           }
-          for (const d of deltas) onDelta(d);
-        }
-        // The SDK ends the iteration quietly when the request is aborted.
+        });
         if (call.controller.signal.aborted) throw call.timedOut ?? new DOMException('aborted', 'AbortError');
         return partial();
       } catch (err) {

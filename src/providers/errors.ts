@@ -47,6 +47,14 @@ export class SilenceTimeoutError extends Error {
   }
 }
 
+/** A response body that ended before it was complete (the connection dropped mid-stream). */
+export class StreamCutError extends Error {
+  constructor(cause?: unknown) {
+    super('stream cut before it finished', cause === undefined ? undefined : { cause });
+    this.name = 'StreamCutError';
+  }
+}
+
 export interface ClassifyContext {
   /** The whole error response body (the SDK keeps only its `error` member; Qwen's `request_id` is top-level). */
   body?: unknown;
@@ -177,6 +185,7 @@ export function classifyError(err: unknown, provider: string, ctx: ClassifyConte
     });
   }
   if (err instanceof APIConnectionTimeoutError) return make('timeout', 'no response headers in time');
+  if (err instanceof StreamCutError) return make('connection', err.message);
   if (chain.some((e) => e instanceof SyntaxError)) return make('malformed', 'a response line was not JSON');
   if (err instanceof APIUserAbortError || chain.some((e) => isObj(e) && e['name'] === 'AbortError')) return make('connection', 'request aborted');
   if (err instanceof APIConnectionError) {

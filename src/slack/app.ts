@@ -5,6 +5,7 @@ import bolt from '@slack/bolt';
 import type { App as BoltApp, Logger as BoltLogger, RespondFn, SlashCommand, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { dispatch } from '../commands/dispatch.js';
+import { createNodeFetch } from '../http/node-fetch.js';
 import type { Reply } from '../reply/reply.js';
 import type { Services } from '../services.js';
 import { escapeMrkdwn } from './escape.js';
@@ -70,7 +71,8 @@ export async function postReply(reply: Reply, respond: RespondFn, client: webApi
 
 export function createSlackAdapter(settings: SlackSettings, services: Services): SlackAdapter {
   const log = services.log.child({ component: 'slack' });
-  const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
+  // Web API calls over node:http (src/http/node-fetch.ts): global fetch costs more CPU per call.
+  const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), fetch: createNodeFetch() };
   const logger = boltLogger(services.log);
   let app: BoltApp;
   let httpListener: SlackAdapter['httpListener'];

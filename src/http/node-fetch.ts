@@ -1,0 +1,128 @@
+// The HTTP transport under the openai SDK and Slack's WebClient: a `fetch` over node:http/https
+// with keep-alive agents. Node 20's global fetch (undici) costs about as much CPU per streamed
+// answer as everything else routeops does for it (llhttp in WebAssembly, WHATWG streams per
+// chunk); node:http parses in C and hands over Buffers. The SDK and the WebClient still build
+// every request, add auth, retry and raise their errors; only the bytes travel here.
+//
+// A successful response keeps its node:http body on the side (rawBodyOf): a streamed chat reads
+// the SSE bytes from it directly (src/providers/sse.ts) instead of through a WHATWG stream. The
+// Response's own body is a lazy WHATWG stream over the same bytes, for everything else (the SDK
+// reading JSON or an error body): whichever reads first takes the bytes.
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+
+const RAW = Symbol('routeops.rawBody');
+
+type WithRaw = Response & { [RAW]?: IncomingMessage };
+
+/** The node:http body behind a Response made by nodeFetch (undefined for any other Response). */
+export function rawBodyOf(res: Response): IncomingMessage | undefined {
+  return (res as WithRaw)[RAW];
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/** The request body as bytes or text; null for bodies this transport leaves to global fetch (forms, streams, blobs). */
+function bodyOf(init: RequestInit | undefined): string | Uint8Array | undefined | null {
+  const b = init?.body;
+  if (b === undefined || b === null) return undefined;
+  if (typeof b === 'string' || b instanceof Uint8Array) return b;
+  if (b instanceof ArrayBuffer) return new Uint8Array(b);
+  if (b instanceof URLSearchParams) return b.toString();
+  return null;
+}
+
+/** A WHATWG stream over a node:http body that starts reading only when pulled. */
+function lazyBody(res: IncomingMessage): ReadableStream<Uint8Array> {
+  let it: AsyncIterator<Buffer> | null = null;
+  return new ReadableStream<Uint8Array>({
+    async pull(ctrl) {
+      it ??= res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      const { value, done } = await it.next();
+      if (done) ctrl.close();
+      else ctrl.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    },
+    cancel() {
+      res.destroy();
+    },
+    // No read-ahead: pulled only when read, so a body nobody reads through here stays untouched.
+  }, { highWaterMark: 0 });
+}
+
+export interface NodeFetchOptions {
+  /** Idle keep-alive sockets kept per host. Default 256. */
+  maxFreeSockets?: number;
+}
+
+/**
+ * A fetch over node:http/https (see the top of this file) for the openai SDK and Slack's
+ * WebClient: requests with a string, byte or URLSearchParams body (or none) to an http(s) URL.
+ * Anything else (multipart forms, streamed bodies, Request objects) goes to global fetch.
+ */
+export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
+  const agentOpts = { keepAlive: true, maxFreeSockets: opts.maxFreeSockets ?? 256, scheduling: 'lifo' as const };
+  const agents = { 'http:': new http.Agent(agentOpts), 'https:': new https.Agent(agentOpts) };
+
+  return (input, init) => {
+    const body = bodyOf(init);
+    // Multipart uploads (Slack files) and the like: rare, and global fetch encodes them.
+    if (body === null || (typeof input !== 'string' && !(input instanceof URL))) return globalThis.fetch(input, init);
+    return new Promise<Response>((resolve, reject) => {
+      const url = new URL(input);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        reject(new TypeError(`routeops transport: unsupported protocol ${url.protocol}`));
+        return;
+      }
+      const signal = init?.signal ?? null;
+      if (signal?.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const headers: Record<string, string> = {};
+      new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
+      if (typeof init?.body === 'object' && init.body instanceof URLSearchParams) headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
+      if (body !== undefined) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+      const lib = url.protocol === 'https:' ? https : http;
+      let response: IncomingMessage | null = null;
+      const onAbort = () => {
+        const reason = abortError(signal!);
+        if (response) response.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+        req.destroy();
+        reject(reason);
+      };
+      const req = lib.request(
+        url,
+        { method: init?.method ?? 'GET', headers, agent: agents[url.protocol] },
+        (res) => {
+          response = res;
+          // The abort listener stays until the body is done: a timeout after the headers must end the read.
+          res.once('close', () => signal?.removeEventListener('abort', onAbort));
+          const h = new Headers();
+          const raw = res.rawHeaders;
+          for (let i = 0; i + 1 < raw.length; i += 2) h.append(raw[i]!, raw[i + 1]!);
+          const status = res.statusCode ?? 0;
+          if (init?.redirect === 'error' && status >= 300 && status < 400 && res.headers.location) {
+            res.destroy();
+            reject(new TypeError('fetch failed', { cause: new Error(`unexpected redirect to ${res.headers.location}`) }));
+            return;
+          }
+          // The Response constructor refuses a body for these statuses.
+          const noBody = status === 204 || status === 205 || status === 304 || init?.method === 'HEAD';
+          const out = new Response(noBody ? null : lazyBody(res), { status, statusText: res.statusMessage ?? '', headers: h }) as WithRaw;
+          out[RAW] = res;
+          resolve(out);
+        },
+      );
+      req.on('error', (err) => {
+        signal?.removeEventListener('abort', onAbort);
+        // As undici does: a network failure is a TypeError with the cause attached (the SDK retries it).
+        if (!response) reject(new TypeError('fetch failed', { cause: err }));
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.end(body);
+    });
+  };
+}
