@@ -1,7 +1,8 @@
 // /ask load benchmark: N (default 200) /ask slash commands at once against routeops in HTTP
 // mode, answered by the provider simulator, while the answers stream into the fake Slack.
 //
-//   npm run build --silent && node --expose-gc dist/bench/ask.js
+//   npm run bench:ask   (node --expose-gc --max-semi-space-size=32: routeops runs in this process
+//                        with the V8 flag `npm start` gives it)
 //
 // This process runs routeops only (startRouteops, HTTP mode, real SQLite in a temp dir). The
 // simulator (behind a pacing proxy that makes answers stream like a real provider), the fake
@@ -13,7 +14,8 @@
 //
 // Environment:
 //   ASK_BENCH_N          concurrent /ask commands (default 200)
-//   ASK_BENCH_WARMUP     /ask commands sent at once before measuring, not counted (default 10; 0: none)
+//   ASK_BENCH_WARMUP     /ask commands sent at once before measuring, not counted (default: ASK_BENCH_N, so
+//                        the measured round meets a warmed-up server, as a running bot is; 0: none)
 //   ASK_BENCH_TTFT_MS    simulator delay to the first token (default 300)
 //   ASK_BENCH_STREAM_MS  time over which each answer streams after the first token (default 1500)
 //   ASK_BENCH_REPEAT     answer length: the simulator's sentence repeated this many times (default 8, ~300 tokens)
@@ -35,7 +37,7 @@ import { BENCH_MODEL, BENCH_SIGNING_SECRET, type AskResult, type BaselineResult,
 
 
 const N = Math.max(1, intEnv('ASK_BENCH_N', 200));
-const WARMUP = intEnv('ASK_BENCH_WARMUP', 10);
+const WARMUP = intEnv('ASK_BENCH_WARMUP', N);
 const TIMEOUT_S = intEnv('ASK_BENCH_TIMEOUT_S', 120);
 const LOG_LEVEL = process.env.ASK_BENCH_LOG_LEVEL || 'silent';
 const CPU_PROF = process.env.ASK_BENCH_CPU_PROF || '';
@@ -190,7 +192,7 @@ function report(m: Measured): void {
   const s = m.settings;
   console.log(
     `\n/ask load: ${N} /ask at once, ${BENCH_MODEL} on the simulator (first token after ${s.ttftMs} ms, then streamed over ${s.streamMs} ms, ` +
-      `~${answerTokens} tokens in ${f0(ask.eventsPerStream)} SSE events per answer); Node ${process.version}, ${cpus().length} CPUs; warm-up ${WARMUP} /ask.`,
+      `~${answerTokens} tokens in ${f0(ask.eventsPerStream)} SSE events per answer); Node ${process.version} ${process.execArgv.filter((a) => a !== '--expose-gc').join(' ') || '(no V8 flags)'}, ${cpus().length} CPUs; warm-up ${WARMUP} /ask.`,
   );
   console.log(
     table([

@@ -35,6 +35,16 @@ function bodyOf(init: RequestInit | undefined): string | Uint8Array | undefined 
   return null;
 }
 
+/** Request headers as node:http takes them, without copying a Headers into another first. */
+function headersOf(h: RequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (h === undefined) return out;
+  if (h instanceof Headers) h.forEach((v, k) => (out[k] = v));
+  else if (Array.isArray(h)) for (const [k, v] of h) out[k!.toLowerCase()] = v!;
+  else for (const k of Object.keys(h)) out[k.toLowerCase()] = String((h as Record<string, string>)[k]);
+  return out;
+}
+
 /** A WHATWG stream over a node:http body that starts reading only when pulled. */
 function lazyBody(res: IncomingMessage): ReadableStream<Uint8Array> {
   let it: AsyncIterator<Buffer> | null = null;
@@ -81,8 +91,7 @@ export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
         reject(abortError(signal));
         return;
       }
-      const headers: Record<string, string> = {};
-      new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
+      const headers = headersOf(init?.headers);
       if (typeof init?.body === 'object' && init.body instanceof URLSearchParams) headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
       if (body !== undefined) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
       const lib = url.protocol === 'https:' ? https : http;

@@ -274,8 +274,12 @@ function readEvents(response: Response, onEvents: (events: SseEvent[]) => void):
         resolve();
       });
       // Destroyed by an abort (its reason), or the connection dropped mid-body.
-      raw.once('error', (err) => fail(err instanceof SilenceTimeoutError || (err as { name?: string }).name === 'AbortError' ? err : new StreamCutError(err)));
-      raw.once('close', () => fail(new StreamCutError()));
+      raw.once('error', (err) => {
+        if (!settled) fail(err instanceof SilenceTimeoutError || (err as { name?: string }).name === 'AbortError' ? err : new StreamCutError(err));
+      });
+      raw.once('close', () => {
+        if (!settled) fail(new StreamCutError());
+      });
     });
   }
   return (async () => {
