@@ -33,7 +33,7 @@ function withServices<T>(io: CliIO, fn: (s: Services) => Promise<T>): Promise<T>
   const config = loadConfig(env);
   // Logs go to stderr so --json output on stdout stays one clean document.
   const services = createServices({ config, dbPath: env.ROUTEOPS_DB, log: createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL), clock: io.clock, secrets: io.env });
-  return fn(services).finally(() => services.db.close());
+  return fn(services).finally(() => services.close());
 }
 
 async function ledgerImport(args: string[], io: CliIO): Promise<number> {

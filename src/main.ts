@@ -76,7 +76,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
           await slack?.stop();
           await slack?.drain();
           await closed;
-          services.db.close();
+          services.close();
           log.info('routeops stopped');
         })()),
     };

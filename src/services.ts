@@ -8,6 +8,7 @@ import { BUILTIN_CATALOG } from './catalog/builtin.js';
 import { openDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { Ledger } from './ledger/ledger.js';
+import { createUsageMeter, type UsageMeter } from './ledger/meter.js';
 import { priceUsage, usageForCost } from './money/cost.js';
 import { usdToNusd } from './money/units.js';
 import { makeZone, type Zone } from './time/zone.js';
@@ -22,6 +23,8 @@ export interface Services {
   db: Database;
   catalog: Catalog;
   ledger: Ledger;
+  /** Where upstream calls made while running record their usage (survives a locked database). */
+  usage: UsageMeter;
   zone: Zone;
   clock: Clock;
   log: Logger;
@@ -29,6 +32,8 @@ export interface Services {
   providers: Map<string, ProviderClient>;
   /** Runs /routecheck (one run per target at a time, so it lives as long as the services). */
   routecheck: RouteChecker;
+  /** Writes usage rows still waiting, then closes the database. */
+  close(): void;
 }
 
 /** The built-in catalog plus the config's pricing; its problems are config problems (exit 2). */
@@ -65,7 +70,25 @@ export function createServices(opts: ServiceOptions): Services {
     });
     if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
     const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
-    const services: Omit<Services, 'routecheck'> & { routecheck?: RouteChecker } = { config: opts.config, db, catalog, ledger, zone, clock: opts.clock ?? (() => new Date()), log: opts.log, providers };
+    const usage = createUsageMeter({ db, ledger, log: opts.log });
+    const close = () => {
+      if (!db.open) return;
+      usage.flush();
+      usage.stop();
+      db.close();
+    };
+    const services: Omit<Services, 'routecheck'> & { routecheck?: RouteChecker } = {
+      config: opts.config,
+      db,
+      catalog,
+      ledger,
+      usage,
+      zone,
+      clock: opts.clock ?? (() => new Date()),
+      log: opts.log,
+      providers,
+      close,
+    };
     services.routecheck = new RouteChecker(services as Services);
     return services as Services;
   } catch (err) {

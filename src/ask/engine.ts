@@ -129,13 +129,9 @@ export async function ask(services: Services, input: AskInput, progress?: AskPro
       hooks: {
         onAttempt: (a) => {
           const attemptRows = attemptToUsage(a, { source: 'ask', user: input.user, channel: input.channel, route: alias });
-          // Metered at once, so /spend sees /ask traffic immediately. If the database refuses
-          // (e.g. locked by a long import), the rows go to the log rather than failing the answer.
-          try {
-            services.ledger.record(attemptRows, 'ask');
-          } catch (err) {
-            services.log.error({ err, rows: attemptRows }, 'usage rows could not be recorded');
-          }
+          // Metered at once, so /spend sees /ask traffic immediately (or as soon as a long
+          // import elsewhere lets go of the database: the meter keeps the rows meanwhile).
+          services.usage.record(attemptRows, 'ask');
           for (const row of attemptRows) rows.push({ row, tsMs: a.startedAtMs });
           if (!a.ok) failures.push(a);
         },

@@ -154,7 +154,7 @@ export class RouteChecker {
     const meter = (model: string, startedAtMs: number, result: ChatResult | null, error: ProviderError | null) => {
       const attempt: AttemptRecord = { route: { provider: route.provider, model }, startedAtMs, endedAtMs: now(), ok: !error, result, error };
       const rows = attemptToUsage(attempt, { source: 'routecheck', route: `routecheck:${opts.target}`, ...(opts.user ? { user: opts.user } : {}) });
-      services.ledger.record(rows, 'routecheck');
+      services.usage.record(rows, 'routecheck');
       for (const row of rows) {
         const c = effectiveCost(services.catalog, row, startedAtMs);
         if (c !== null) cost = (cost ?? 0) + c;
