@@ -13,9 +13,11 @@ import { renderBlocks } from './blocks.js';
 import { registerAskListeners, runSlashAsk } from './ask-listeners.js';
 import { createSlackStore } from './threads.js';
 import { createAskGate, DEFAULT_MAX_ASKS } from './ask-gate.js';
+import { createAckBarrier } from './ack-barrier.js';
+import { EarlyAckReceiver } from './receiver.js';
 import { createUpdateBudget } from './update-budget.js';
 
-const { App, HTTPReceiver, LogLevel } = bolt;
+const { App, LogLevel } = bolt;
 
 export interface SlackSettings {
   botToken: string;
@@ -76,6 +78,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   const logger = boltLogger(services.log);
   let app: BoltApp;
   let httpListener: SlackAdapter['httpListener'];
+  const acks = createAckBarrier();
   let mode: SlackAdapter['mode'];
   // No conversation store: nothing here uses context.conversation, and Bolt's in-memory store
   // builds (and throws away) an Error with a stack trace for every request it has no entry for.
@@ -85,9 +88,18 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
     app = new App({ token: settings.botToken, appToken: settings.appToken, socketMode: true, logger, clientOptions, installerOptions: { clientOptions }, deferInitialization: true, convoStore: false });
   } else if (settings.signingSecret) {
     mode = 'http';
-    const receiver = new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: '/slack/events', logger });
+    // /ask and Events API callbacks ack with nothing: acked once verified, processed after (receiver.ts).
+    const receiver = new EarlyAckReceiver({
+      signingSecret: settings.signingSecret,
+      logger,
+      ackAtOnce: (body) => body['command'] === '/ask' || body['type'] === 'event_callback',
+    });
     app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true, convoStore: false });
-    httpListener = receiver.requestListener;
+    // Each request counts as waiting for its ack until its response is done (see ack-barrier.ts).
+    httpListener = (req, res) => {
+      res.once('close', acks.begin());
+      receiver.requestListener(req, res);
+    };
   } else {
     throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) beside SLACK_BOT_TOKEN');
   }
@@ -102,7 +114,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   const store = createSlackStore(services.db);
   // Answers share the workspace's Slack rate limits and this process's event loop: a bounded
   // number run at once (the rest wait after their ack), and interim updates draw on one budget.
-  const askDeps = { services, store, log, track, gate: createAskGate(DEFAULT_MAX_ASKS), updates: createUpdateBudget() };
+  const askDeps = { services, store, log, track, gate: createAskGate(DEFAULT_MAX_ASKS, acks), updates: createUpdateBudget() };
 
   // Slack retries an event it thinks was not acked: each event id is handled once.
   app.use(async ({ body, next }) => {

@@ -2,6 +2,7 @@
 // handler that acked it has returned, so acks of commands already received go first), and at
 // most `max` run at once; the rest wait their turn in arrival order. Work waiting here is still
 // the caller's promise, so whatever tracks it for shutdown waits for it too.
+import type { AckBarrier } from './ack-barrier.js';
 
 export interface AskGate {
   /**
@@ -17,13 +18,18 @@ export interface AskGate {
 /** Default cap on answer pipelines running at once, per Slack adapter. */
 export const DEFAULT_MAX_ASKS = 24;
 
-export function createAskGate(max = DEFAULT_MAX_ASKS): AskGate {
+/**
+ * `acks`, when given, holds pipelines back while Slack requests still wait for their acks
+ * (ack-barrier.ts), so a burst of commands is acked before the answers start.
+ */
+export function createAskGate(max = DEFAULT_MAX_ASKS, acks?: AckBarrier): AskGate {
   const limit = Math.max(1, Math.floor(max));
   let running = 0;
   const queue: Array<() => void> = [];
 
-  const acquire = (): Promise<void> =>
-    new Promise((resolve) => {
+  const acquire = async (): Promise<void> => {
+    await acks?.idle();
+    return new Promise((resolve) => {
       // Always yield to the event loop first: the ack of this command, and of any received
       // alongside it, is written before this pipeline does any work.
       setImmediate(() => {
@@ -35,6 +41,7 @@ export function createAskGate(max = DEFAULT_MAX_ASKS): AskGate {
         }
       });
     });
+  };
 
   const releaseSlot = () => {
     const next = queue.shift();

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, SIGNING_SECRET } from '../helpers/app.js';
+import { slackSignature, slashCommandBody, postSigned } from '../helpers/slack-request.js';
+import { createAckBarrier } from '../../src/slack/ack-barrier.js';
+
+async function postJson(url: string, body: string, opts: { sign?: boolean } = {}): Promise<Response> {
+  const ts = Math.floor(Date.now() / 1000);
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': opts.sign === false ? 'v0=00' : slackSignature(SIGNING_SECRET, ts, body),
+    },
+    body,
+  });
+}
+
+test('receiver: URL verification, SSL check, malformed bodies, wrong paths and unsigned requests', async (t) => {
+  const ta = await startTestApp();
+  t.after(() => ta.close());
+  const events = `${ta.url}/slack/events`;
+
+  const challenge = await postJson(events, JSON.stringify({ type: 'url_verification', challenge: 'abc123', token: 't' }));
+  assert.equal(challenge.status, 200);
+  assert.deepEqual(await challenge.json(), { challenge: 'abc123' });
+
+  const ssl = await postSigned(events, SIGNING_SECRET, 'ssl_check=1&token=t');
+  assert.equal(ssl.status, 200);
+
+  assert.equal((await postJson(events, '{"type": "event_callback", ')).status, 400);
+  assert.equal((await postJson(events, JSON.stringify({ type: 'url_verification', challenge: 'x' }), { sign: false })).status, 401);
+  assert.equal((await fetch(events)).status, 404);
+  assert.equal((await postSigned(`${ta.url}/slack/other`, SIGNING_SECRET, 'ssl_check=1')).status, 404);
+  assert.deepEqual(ta.slack.calls.map((c) => c.method).filter((m) => m !== 'auth.test'), [], 'nothing but the start-up auth.test reached the Web API');
+});
+
+test('receiver: /ask is acked (empty 200) before any of its work, which then still happens', async (t) => {
+  const ta = await startTestApp();
+  t.after(() => ta.close());
+  // The answer's first Slack call is held: the ack must not wait for it.
+  const release = ta.slack.holdNext('chat.postMessage');
+  const res = await postSigned(`${ta.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command: '/ask', text: 'what is routing?', response_url: `${ta.slack.baseUrl}/respond/1` }));
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), '');
+  const posted = await ta.slack.waitFor('chat.postMessage');
+  assert.equal(posted.body['channel'], 'C0FINANCE');
+  release();
+});
+
+test('ack barrier: idle waits for every request in flight to be answered; done is idempotent', async () => {
+  const acks = createAckBarrier(60_000);
+  await acks.idle(); // nothing in flight: at once
+  const a = acks.begin();
+  const b = acks.begin();
+  let idle = false;
+  const waiting = acks.idle().then(() => (idle = true));
+  a();
+  a();
+  await Promise.resolve();
+  assert.equal(idle, false);
+  assert.equal(acks.pending, 1);
+  b();
+  await waiting;
+  assert.equal(idle, true);
+  assert.equal(acks.pending, 0);
+});
+
+test('ack barrier: under load that never empties, a waiter goes after maxWaitMs', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const acks = createAckBarrier(200);
+  acks.begin();
+  let idle = false;
+  const waiting = acks.idle().then(() => (idle = true));
+  t.mock.timers.tick(199);
+  await Promise.resolve();
+  assert.equal(idle, false);
+  t.mock.timers.tick(1);
+  await waiting;
+  assert.equal(idle, true);
+});
