@@ -15,6 +15,7 @@ import { makeZone, type Zone } from './time/zone.js';
 import { createProviderClients } from './providers/client.js';
 import type { ProviderClient } from './providers/types.js';
 import { RouteChecker } from './routecheck/runner.js';
+import { UserTurns } from './ask/user-turns.js';
 
 export type Clock = () => Date;
 
@@ -30,6 +31,8 @@ export interface Services {
   log: Logger;
   /** One OpenAI-compatible client per configured provider. */
   providers: Map<string, ProviderClient>;
+  /** Each user's /ask questions in turn when a per-user budget is set (src/ask/user-turns.ts). */
+  userTurns: UserTurns;
   /** Runs /routecheck (one run per target at a time, so it lives as long as the services). */
   routecheck: RouteChecker;
   /** Writes usage rows still waiting, then closes the database. */
@@ -87,6 +90,7 @@ export function createServices(opts: ServiceOptions): Services {
       clock: opts.clock ?? (() => new Date()),
       log: opts.log,
       providers,
+      userTurns: new UserTurns(),
       close,
     };
     services.routecheck = new RouteChecker(services as Services);

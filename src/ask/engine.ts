@@ -88,6 +88,13 @@ function userSpentToday(services: Services, user: string): number {
 }
 
 export async function ask(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
+  // With a per-user budget, a user's questions take turns (user-turns.ts): each is checked
+  // against what the ones before it cost.
+  if (services.config.budgets.per_user_daily !== undefined) return services.userTurns.run(input.user, () => askNow(services, input, progress));
+  return askNow(services, input, progress);
+}
+
+async function askNow(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
   const alias = input.alias ?? services.config.default_model;
   const fail = (text: string): AskOutcome => ({ ok: false, text, footer: '', alias, route: null, attempts: 0, cost_nusd: null });
 

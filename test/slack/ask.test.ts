@@ -3,6 +3,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { ask as askEngine } from '../../src/ask/engine.js';
 import { startTestApp, SIGNING_SECRET, type TestApp } from '../helpers/app.js';
 import { postSigned, slashCommandBody, eventBody, postEvent } from '../helpers/slack-request.js';
 import { startSimulator, type Simulator } from '../../src/sim/server.js';
@@ -214,6 +215,14 @@ test('the per-user daily budget refuses politely once spent', async () => {
     const refused = await ask('second question');
     assert.match(refused, /You have used your daily \/ask budget/);
     assert.doesNotMatch(refused, /Simulated/);
+    // Two questions at once from a user with budget left (both start in the same turn of the event
+    // loop, before either is metered): they take turns, so the second is checked against what the
+    // first cost and refused.
+    const services = t2.app.services;
+    const both = await Promise.all(['third question', 'fourth question'].map((question) => askEngine(services, { question, user: 'U0THRIFTY', channel: 'C0ENG' })));
+    assert.deepEqual(both.map((o) => o.ok), [true, false]);
+    assert.match(both[1]!.text, /You have used your daily \/ask budget/);
+    assert.equal(services.userTurns.users, 0);
   } finally {
     await t2.close();
   }
