@@ -1,5 +1,5 @@
 // The HTTP surface of ARCHITECTURE 3.3: /healthz, the usage ingest endpoint, and (in HTTP
-// mode) Slack's events delegated to Bolt's request listener. One server on PORT in both modes.
+// mode) Slack's events delegated to routeops' Slack receiver (src/slack/receiver.ts). One server on PORT in both modes.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Logger } from 'pino';

@@ -39,7 +39,7 @@ interface Conversation {
 /**
  * Runs one answer into its sink. `release` hands the gate's slot back at the first answer text:
  * the gate bounds how many answers start at once (the costly part of a burst), not how many
- * stream, so a burst of 200 is not answered 24 at a time.
+ * stream, so a burst larger than the cap is not answered a cap's worth at a time.
  */
 async function answer(deps: AskListenerDeps, c: Conversation, threadTs: string | undefined, release: () => void): Promise<void> {
   try {
