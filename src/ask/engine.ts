@@ -35,6 +35,8 @@ export interface AskInput {
 
 export interface AskProgress {
   update(text: string): void;
+  /** The question waits for the same user's earlier one (per-user budget): it is not starting yet. */
+  waiting?(): void;
 }
 
 export interface AskOutcome {
@@ -82,16 +84,23 @@ function describeFailure(a: AttemptRecord): string {
   return `${a.route.provider}/${a.route.model} ${what[e.kind] ?? e.kind}${e.status ? ` (${e.status})` : ''}`;
 }
 
+/** What the user's questions cost today: in the ledger, plus rows still waiting for the database (meter.ts). */
 function userSpentToday(services: Services, user: string): number {
   const today = services.zone.dayOf(services.clock().getTime());
-  return services.ledger.spendRollup('user', today, today).find((r) => r.key === user)?.cost_nusd ?? 0;
+  let spent = services.ledger.spendRollup('user', today, today).find((r) => r.key === user)?.cost_nusd ?? 0;
+  for (const row of services.usage.waitingRows()) {
+    const tsMs = Date.parse(row.ts);
+    if (row.user === user && services.zone.dayOf(tsMs) === today) spent += effectiveCost(services.catalog, row, tsMs) ?? 0;
+  }
+  return spent;
 }
 
 export async function ask(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
   // With a per-user budget, a user's questions take turns (user-turns.ts): each is checked
   // against what the ones before it cost.
-  if (services.config.budgets.per_user_daily !== undefined) return services.userTurns.run(input.user, () => askNow(services, input, progress));
-  return askNow(services, input, progress);
+  if (services.config.budgets.per_user_daily === undefined) return askNow(services, input, progress);
+  if (services.userTurns.busy(input.user)) progress?.waiting?.();
+  return services.userTurns.run(input.user, () => askNow(services, input, progress));
 }
 
 async function askNow(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {

@@ -18,6 +18,11 @@ export class UserTurns {
     });
   }
 
+  /** Whether `user` has a question under way (a new one would wait). */
+  busy(user: string): boolean {
+    return this.tails.has(user);
+  }
+
   /** Users with a question under way or waiting (tests). */
   get users(): number {
     return this.tails.size;

@@ -63,6 +63,8 @@ function lazyBody(res: IncomingMessage): ReadableStream<Uint8Array> {
 }
 
 export interface NodeFetchOptions {
+  /** A response body nobody starts reading within this long is dropped. Default 30 s. */
+  unreadBodyMs?: number;
   /** Idle keep-alive sockets kept per host. Default 256. */
   maxFreeSockets?: number;
 }
@@ -71,8 +73,11 @@ export interface NodeFetchOptions {
  * A fetch over node:http/https (see the top of this file) for the openai SDK and Slack's
  * WebClient: requests with a string, byte or URLSearchParams body (or none) to an http(s) URL.
  * Anything else (multipart forms, streamed bodies, Request objects) goes to global fetch.
+ * Redirects are not followed (a 3xx is returned as is, or refused under redirect: 'error'):
+ * provider base URLs and Slack's API answer directly. Timeouts are the caller's, through `signal`.
  */
 export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
+  const unreadBodyMs = opts.unreadBodyMs ?? 30_000;
   const agentOpts = { keepAlive: true, maxFreeSockets: opts.maxFreeSockets ?? 256, scheduling: 'lifo' as const };
   const agents = { 'http:': new http.Agent(agentOpts), 'https:': new https.Agent(agentOpts) };
 
@@ -118,10 +123,24 @@ export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
             reject(new TypeError('fetch failed', { cause: new Error(`unexpected redirect to ${res.headers.location}`) }));
             return;
           }
-          // The Response constructor refuses a body for these statuses.
+          // The Response constructor refuses a body for these statuses: drain it, the socket goes back to the pool.
           const noBody = status === 204 || status === 205 || status === 304 || init?.method === 'HEAD';
-          const out = new Response(noBody ? null : lazyBody(res), { status, statusText: res.statusMessage ?? '', headers: h }) as WithRaw;
+          if (noBody) res.resume();
+          let out: WithRaw;
+          try {
+            out = new Response(noBody ? null : lazyBody(res), { status, statusText: res.statusMessage ?? '', headers: h }) as WithRaw;
+          } catch (err) {
+            // A status fetch cannot represent (e.g. 999 from a broken proxy).
+            res.destroy();
+            reject(new TypeError('fetch failed', { cause: err }));
+            return;
+          }
           out[RAW] = res;
+          // A body nobody starts reading (a caller that looked only at the status) would hold its
+          // socket until the server closes it: after a while it is let go.
+          setTimeout(() => {
+            if (!res.readableDidRead && res.readableFlowing === null) res.destroy();
+          }, unreadBodyMs).unref();
           resolve(out);
         },
       );

@@ -14,6 +14,8 @@ export interface UsageMeter {
   record(rows: readonly UsageInput[], source: UsageSource): void;
   /** Rows waiting for the database. */
   readonly pending: number;
+  /** The rows waiting for the database, oldest first (a budget check counts them as spent). */
+  waitingRows(): UsageInput[];
   /** Tries to write what waits (with the normal busy timeout); true when nothing is left. */
   flush(): boolean;
   /** Stops the retry timer (call flush first to write what waits). */
@@ -71,15 +73,30 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
     }
   };
 
+  /**
+   * Writes what waits, waiting briefly for the lock; false while the database stays locked. Any
+   * other failure (a closed database, a broken file) will not pass: the rows are logged and dropped.
+   */
+  const attempt = (): boolean => {
+    try {
+      withBusyWait(busyWaitMs, drain);
+      return true;
+    } catch (err) {
+      if (isBusy(err)) return false;
+      log.error({ err, rows: waiting.flatMap((w) => w.rows) }, 'usage rows could not be recorded');
+      waiting.length = 0;
+      return true;
+    }
+  };
+
   const schedule = () => {
     if (timer) return;
     timer = setTimeout(() => {
       timer = null;
-      try {
-        withBusyWait(busyWaitMs, drain);
+      if (attempt()) {
         log.info({ delayMs: delay }, 'usage rows waiting for the database are recorded');
         delay = firstRetry;
-      } catch {
+      } else {
         delay = Math.min(maxRetry, delay * 2);
         schedule();
       }
@@ -93,12 +110,13 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
       waiting.push({ rows, source });
       // Behind rows already waiting: keep the order, and don't stall on a lock still held.
       if (waiting.length > 1) return;
-      try {
-        withBusyWait(busyWaitMs, drain);
-      } catch (err) {
-        log.warn({ err: { code: (err as { code?: string }).code }, pending: waiting.length }, 'database busy: usage rows wait in memory and are retried');
+      if (!attempt()) {
+        log.warn({ pending: waiting.length }, 'database busy: usage rows wait in memory and are retried');
         schedule();
       }
+    },
+    waitingRows() {
+      return waiting.flatMap((w) => w.rows);
     },
     get pending() {
       return waiting.reduce((n, w) => n + w.rows.length, 0);

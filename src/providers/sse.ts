@@ -45,7 +45,8 @@ export class SseDecoder {
 
   private line(line: string, out: SseEvent[]): void {
     if (line.length === 0) {
-      if (this.event === null && this.data.length === 0) return;
+      // As the SDK: an empty `event:` alone dispatches nothing either.
+      if (!this.event && this.data.length === 0) return;
       out.push({ event: this.event, data: this.data.length === 1 ? this.data[0]! : this.data.join('\n') });
       this.event = null;
       this.data = [];

@@ -13,7 +13,6 @@ import { renderBlocks } from './blocks.js';
 import { registerAskListeners, runSlashAsk } from './ask-listeners.js';
 import { createSlackStore } from './threads.js';
 import { createAskGate, DEFAULT_MAX_ASKS } from './ask-gate.js';
-import { createAckBarrier } from './ack-barrier.js';
 import { EarlyAckReceiver } from './receiver.js';
 import { createUpdateBudget } from './update-budget.js';
 
@@ -74,11 +73,21 @@ export async function postReply(reply: Reply, respond: RespondFn, client: webApi
 export function createSlackAdapter(settings: SlackSettings, services: Services): SlackAdapter {
   const log = services.log.child({ component: 'slack' });
   // Web API calls over node:http (src/http/node-fetch.ts): global fetch costs more CPU per call.
-  const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), fetch: createNodeFetch() };
+  // node:http has no timeout of its own: a call that gets no answer in 30 s is aborted.
+  const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), fetch: createNodeFetch(), timeout: 30_000 };
   const logger = boltLogger(services.log);
+
+  // Work in flight, for a graceful stop: listeners' answers, and events acked by the receiver
+  // that Bolt has not processed yet.
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    return p;
+  };
+
   let app: BoltApp;
   let httpListener: SlackAdapter['httpListener'];
-  const acks = createAckBarrier();
   let mode: SlackAdapter['mode'];
   // No conversation store: nothing here uses context.conversation, and Bolt's in-memory store
   // builds (and throws away) an Error with a stack trace for every request it has no entry for.
@@ -93,28 +102,18 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
       signingSecret: settings.signingSecret,
       logger,
       ackAtOnce: (body) => body['command'] === '/ask' || body['type'] === 'event_callback',
+      track: (work) => void track(work),
     });
     app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true, convoStore: false });
-    // Each request counts as waiting for its ack until its response is done (see ack-barrier.ts).
-    httpListener = (req, res) => {
-      res.once('close', acks.begin());
-      receiver.requestListener(req, res);
-    };
+    httpListener = receiver.requestListener;
   } else {
     throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) beside SLACK_BOT_TOKEN');
   }
 
-  const inFlight = new Set<Promise<unknown>>();
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-    return p;
-  };
-
   const store = createSlackStore(services.db);
   // Answers share the workspace's Slack rate limits and this process's event loop: a bounded
   // number run at once (the rest wait after their ack), and interim updates draw on one budget.
-  const askDeps = { services, store, log, track, gate: createAskGate(DEFAULT_MAX_ASKS, acks), updates: createUpdateBudget() };
+  const askDeps = { services, store, log, track, gate: createAskGate(DEFAULT_MAX_ASKS), updates: createUpdateBudget() };
 
   // Slack retries an event it thinks was not acked: each event id is handled once.
   app.use(async ({ body, next }) => {

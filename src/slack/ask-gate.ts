@@ -2,7 +2,6 @@
 // handler that acked it has returned, so acks of commands already received go first), and at
 // most `max` run at once; the rest wait their turn in arrival order. Work waiting here is still
 // the caller's promise, so whatever tracks it for shutdown waits for it too.
-import type { AckBarrier } from './ack-barrier.js';
 
 export interface AskGate {
   /**
@@ -22,18 +21,13 @@ export interface AskGate {
  */
 export const DEFAULT_MAX_ASKS = 256;
 
-/**
- * `acks`, when given, holds pipelines back while Slack requests still wait for their acks
- * (ack-barrier.ts), so a burst of commands is acked before the answers start.
- */
-export function createAskGate(max = DEFAULT_MAX_ASKS, acks?: AckBarrier): AskGate {
+export function createAskGate(max = DEFAULT_MAX_ASKS): AskGate {
   const limit = Math.max(1, Math.floor(max));
   let running = 0;
   const queue: Array<() => void> = [];
 
-  const acquire = async (): Promise<void> => {
-    await acks?.idle();
-    return new Promise((resolve) => {
+  const acquire = (): Promise<void> =>
+    new Promise((resolve) => {
       // Always yield to the event loop first: the ack of this command, and of any received
       // alongside it, is written before this pipeline does any work.
       setImmediate(() => {
@@ -45,7 +39,6 @@ export function createAskGate(max = DEFAULT_MAX_ASKS, acks?: AckBarrier): AskGat
         }
       });
     });
-  };
 
   const releaseSlot = () => {
     const next = queue.shift();

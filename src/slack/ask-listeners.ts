@@ -55,6 +55,8 @@ async function answer(deps: AskListenerDeps, c: Conversation, threadTs: string |
         release();
         c.sink.progress.update(text);
       },
+      // Queued behind the same user's question: no start-up slot held meanwhile.
+      waiting: release,
     };
     const outcome = await ask(deps.services, { alias, ops, question, history, user: c.user, channel: c.channel }, progress);
     await c.sink.finish(outcomeToReply(outcome));

@@ -19,6 +19,8 @@ export interface EarlyAckReceiverOptions {
   path?: string;
   /** Which parsed bodies are acked (empty 200) at once. */
   ackAtOnce: (body: Record<string, unknown>) => boolean;
+  /** Registers the processing of an event acked at once, so a graceful stop waits for it. */
+  track?: (work: Promise<unknown>) => void;
 }
 
 export class EarlyAckReceiver implements Receiver {
@@ -93,9 +95,15 @@ export class EarlyAckReceiver implements Receiver {
 
     if (this.opts.ackAtOnce(body)) {
       http.buildContentResponse(res, undefined);
-      setImmediate(() => {
-        app.processEvent({ ...event, ack: () => Promise.resolve() }).catch((err: unknown) => log.error(`Slack event failed after its ack: ${(err as Error).message}`));
+      const processed = new Promise<void>((resolve) => {
+        setImmediate(() => {
+          app
+            .processEvent({ ...event, ack: () => Promise.resolve() })
+            .catch((err: unknown) => log.error(`Slack event failed after its ack: ${(err as Error).message}`))
+            .finally(resolve);
+        });
       });
+      this.opts.track?.(processed);
       return;
     }
 

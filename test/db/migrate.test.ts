@@ -10,7 +10,7 @@ import { makeLedger, tempDir } from '../helpers/ledger-fixtures.js';
 const tableNames = (db: ReturnType<typeof openDatabase>) =>
   (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[]);
 
-test('openDatabase creates the folder and sets WAL, busy_timeout, synchronous, foreign_keys', (t) => {
+test('openDatabase creates the folder and sets WAL, busy_timeout, synchronous, wal_autocheckpoint, foreign_keys', (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const path = join(tmp.dir, 'nested', 'deeper', 'x.db');
@@ -20,6 +20,7 @@ test('openDatabase creates the folder and sets WAL, busy_timeout, synchronous, f
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
   assert.equal(db.pragma('synchronous', { simple: true }), 1); // NORMAL
+  assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 16384);
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
 });
 

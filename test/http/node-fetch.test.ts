@@ -107,3 +107,23 @@ test('node fetch: a refused connection is a TypeError with its cause (as undici 
   const plain = await f(`${srv.url}/r`);
   assert.equal(plain.status, 302);
 });
+
+test('node fetch: a status fetch cannot represent is a failed fetch, not a crash; a body nobody reads is let go', async (t) => {
+  const srv = await serve((req, res) => {
+    if (req.url === '/odd') {
+      res.writeHead(999);
+      res.end('?');
+      return;
+    }
+    res.writeHead(429, { 'retry-after': '1' });
+    res.write('slow down');
+  });
+  t.after(srv.close);
+  const f = createNodeFetch({ unreadBodyMs: 20 });
+  await assert.rejects(f(`${srv.url}/odd`), (err: unknown) => err instanceof TypeError && /fetch failed/.test((err as Error).message));
+  const res = await f(`${srv.url}/limited`);
+  assert.equal(res.status, 429);
+  // The caller looked at the status only: the body (and its socket) is dropped after a while.
+  await new Promise<void>((resolve) => rawBodyOf(res)!.once('close', resolve));
+  assert.equal(rawBodyOf(res)!.destroyed, true);
+});

@@ -88,3 +88,18 @@ test('usage meter: rows the ledger refuses for another reason are logged with th
   assert.equal(meter.flush(), true);
   assert.equal(ledger.count(), 2);
 });
+
+test('usage meter: a database that is gone is not "busy": the rows are logged and dropped, nothing is left waiting', (t) => {
+  const { db, cleanup } = tempDb();
+  t.after(cleanup);
+  const { log, lines } = memoryLog();
+  const meter = createUsageMeter({ db, ledger: makeLedger(db), log, busyWaitMs: 1 });
+  t.after(() => meter.stop());
+  db.close();
+  meter.record([row('after-close')], 'ask');
+  assert.equal(meter.pending, 0);
+  assert.deepEqual(meter.waitingRows(), []);
+  const logged = lines.find((l) => /could not be recorded/.test(l.msg)) as { rows?: Array<{ request_id: string }> } | undefined;
+  assert.equal(logged?.rows?.[0]?.request_id, 'after-close');
+  assert.equal(meter.flush(), true);
+});

@@ -49,6 +49,6 @@ test('SSE: the same events however the text is cut into pieces (CR and LF of one
 });
 
 test('SSE: a blank line with nothing pending dispatches nothing; "data" alone is an empty data line', () => {
-  assert.deepEqual(decodeAll(['\n\n\n']), []);
+  assert.deepEqual(decodeAll(['\n\n\n', 'event:\n\n', 'event: \n\n']), [], 'an empty event name alone is nothing (as in the SDK)');
   assert.deepEqual(decodeAll(['data\n\n', 'data:\ndata:\n\n']), [{ event: null, data: '' }, { event: null, data: '\n' }]);
 });

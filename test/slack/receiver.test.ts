@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, SIGNING_SECRET } from '../helpers/app.js';
 import { slackSignature, slashCommandBody, postSigned } from '../helpers/slack-request.js';
-import { createAckBarrier } from '../../src/slack/ack-barrier.js';
 
 async function postJson(url: string, body: string, opts: { sign?: boolean } = {}): Promise<Response> {
   const ts = Math.floor(Date.now() / 1000);
@@ -47,36 +46,4 @@ test('receiver: /ask is acked (empty 200) before any of its work, which then sti
   const posted = await ta.slack.waitFor('chat.postMessage');
   assert.equal(posted.body['channel'], 'C0FINANCE');
   release();
-});
-
-test('ack barrier: idle waits for every request in flight to be answered; done is idempotent', async () => {
-  const acks = createAckBarrier(60_000);
-  await acks.idle(); // nothing in flight: at once
-  const a = acks.begin();
-  const b = acks.begin();
-  let idle = false;
-  const waiting = acks.idle().then(() => (idle = true));
-  a();
-  a();
-  await Promise.resolve();
-  assert.equal(idle, false);
-  assert.equal(acks.pending, 1);
-  b();
-  await waiting;
-  assert.equal(idle, true);
-  assert.equal(acks.pending, 0);
-});
-
-test('ack barrier: under load that never empties, a waiter goes after maxWaitMs', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  const acks = createAckBarrier(200);
-  acks.begin();
-  let idle = false;
-  const waiting = acks.idle().then(() => (idle = true));
-  t.mock.timers.tick(199);
-  await Promise.resolve();
-  assert.equal(idle, false);
-  t.mock.timers.tick(1);
-  await waiting;
-  assert.equal(idle, true);
 });
