@@ -9,6 +9,7 @@ import type { Reply } from '../reply/reply.js';
 import { clip, escapeMrkdwn } from './escape.js';
 import { splitText } from './blocks.js';
 import { UNLIMITED_UPDATES, type UpdateBudget } from './update-budget.js';
+import type { ChatApi } from './chat-api.js';
 
 type KnownBlock = types.KnownBlock;
 type WebClient = webApi.WebClient;
@@ -66,8 +67,8 @@ export interface UpdatingTarget {
  * when the workspace-wide `budget` has an interim update to spare), then finishes. The final
  * update is always sent and does not use the budget.
  */
-export async function startUpdatingMessage(client: WebClient, target: UpdatingTarget, log: Logger, budget: UpdateBudget = UNLIMITED_UPDATES): Promise<AnswerSink> {
-  const posted = await client.chat.postMessage({
+export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget, log: Logger, budget: UpdateBudget = UNLIMITED_UPDATES): Promise<AnswerSink> {
+  const posted = await chat.postMessage({
     channel: target.channel,
     ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
     text: 'Thinking…',
@@ -93,7 +94,7 @@ export async function startUpdatingMessage(client: WebClient, target: UpdatingTa
     pending = null;
     lastUpdate = Date.now();
     chain = chain
-      .then(() => client.chat.update({ channel: target.channel, ts, text: clip(body, FALLBACK_TEXT_MAX) || 'Thinking…', blocks: progressBlocks(body, target.heading) }))
+      .then(() => chat.update({ channel: target.channel, ts, text: clip(body, FALLBACK_TEXT_MAX) || 'Thinking…', blocks: progressBlocks(body, target.heading) }))
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress update failed'));
   };
 
@@ -113,8 +114,8 @@ export async function startUpdatingMessage(client: WebClient, target: UpdatingTa
       if (timer) clearTimeout(timer);
       await chain;
       const [first, ...rest] = answerMessages(reply, target.heading);
-      await client.chat.update({ channel: target.channel, ts, text: first!.text, blocks: first!.blocks });
-      for (const m of rest) await client.chat.postMessage({ channel: target.channel, thread_ts: target.threadTs ?? ts, text: m.text, blocks: m.blocks });
+      await chat.update({ channel: target.channel, ts, text: first!.text, blocks: first!.blocks });
+      for (const m of rest) await chat.postMessage({ channel: target.channel, thread_ts: target.threadTs ?? ts, text: m.text, blocks: m.blocks });
     },
   };
 }
@@ -150,7 +151,7 @@ export interface StreamTarget {
  * arrives while an append is in flight is handed over in one piece when it completes (the
  * streamer buffers too; this keeps the per-delta cost to a string concatenation).
  */
-export function startStreamingReply(client: WebClient, target: StreamTarget, log: Logger, budget: UpdateBudget = UNLIMITED_UPDATES): AnswerSink {
+export function startStreamingReply(client: WebClient, chat: ChatApi, target: StreamTarget, log: Logger, budget: UpdateBudget = UNLIMITED_UPDATES): AnswerSink {
   const streamer = client.chatStream({
     channel: target.channel,
     thread_ts: target.threadTs,
@@ -170,7 +171,7 @@ export function startStreamingReply(client: WebClient, target: StreamTarget, log
   const useFallback = (err: unknown) => {
     log.warn({ err: (err as Error).message }, 'chat streaming refused; posting and updating instead');
     if (!fallback) {
-      fallback = startUpdatingMessage(client, { channel: target.channel, threadTs: target.threadTs }, log, budget);
+      fallback = startUpdatingMessage(chat, { channel: target.channel, threadTs: target.threadTs }, log, budget);
       // Observed here so a failed post never becomes an unhandled rejection; finish() still sees it.
       fallback.catch((e: unknown) => log.error({ err: (e as Error).message }, 'answer could not be posted'));
     }

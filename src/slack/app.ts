@@ -14,6 +14,7 @@ import { registerAskListeners, runSlashAsk } from './ask-listeners.js';
 import { createSlackStore } from './threads.js';
 import { createAskGate, DEFAULT_MAX_ASKS } from './ask-gate.js';
 import { EarlyAckReceiver } from './receiver.js';
+import { createChatApi } from './chat-api.js';
 import { createUpdateBudget } from './update-budget.js';
 
 const { App, LogLevel } = bolt;
@@ -74,7 +75,10 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   const log = services.log.child({ component: 'slack' });
   // Web API calls over node:http (src/http/node-fetch.ts): global fetch costs more CPU per call.
   // node:http has no timeout of its own: a call that gets no answer in 30 s is aborted.
-  const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), fetch: createNodeFetch(), timeout: 30_000 };
+  const nodeFetch = createNodeFetch();
+  const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), fetch: nodeFetch, timeout: 30_000 };
+  // The two calls every answer makes skip the WebClient's per-call machinery (chat-api.ts).
+  const chat = createChatApi({ token: settings.botToken, apiUrl: settings.apiUrl ?? 'https://slack.com/api/', fetch: nodeFetch });
   const logger = boltLogger(services.log);
 
   // Work in flight, for a graceful stop: listeners' answers, and events acked by the receiver
@@ -113,7 +117,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   const store = createSlackStore(services.db);
   // Answers share the workspace's Slack rate limits and this process's event loop: a bounded
   // number run at once (the rest wait after their ack), and interim updates draw on one budget.
-  const askDeps = { services, store, log, track, gate: createAskGate(DEFAULT_MAX_ASKS), updates: createUpdateBudget() };
+  const askDeps = { services, store, log, track, gate: createAskGate(DEFAULT_MAX_ASKS), updates: createUpdateBudget(), chat };
 
   // Slack retries an event it thinks was not acked: each event id is handled once.
   app.use(async ({ body, next }) => {

@@ -13,6 +13,7 @@ import { fetchThreadHistory, mentionsBot, plainText, type BotIdentity } from './
 import type { SlackStore } from './threads.js';
 import type { AskGate } from './ask-gate.js';
 import type { UpdateBudget } from './update-budget.js';
+import type { ChatApi } from './chat-api.js';
 
 export interface AskListenerDeps {
   services: Services;
@@ -24,6 +25,8 @@ export interface AskListenerDeps {
   gate: AskGate;
   /** The workspace-wide budget of interim progress updates. */
   updates: UpdateBudget;
+  /** chat.postMessage / chat.update for answers (chat-api.ts). */
+  chat: ChatApi;
 }
 
 interface Conversation {
@@ -103,7 +106,7 @@ async function slashAsk(
   let sink: AnswerSink;
   try {
     sink = await startUpdatingMessage(
-      client,
+      deps.chat,
       { channel: command.channel_id, heading, metadata: { event_type: 'routeops_ask', event_payload: { question: parsed.args.question.slice(0, 4000) } } },
       deps.log,
       deps.updates,
@@ -125,7 +128,7 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
       deps.gate
         .run(async (release) => {
           const history = () => (event.thread_ts ? fetchThreadHistory(client, event.channel, event.thread_ts, bot, event.ts) : Promise.resolve([]));
-          const sink = startStreamingReply(client, { channel: event.channel, threadTs, teamId: event.team ?? context.teamId, userId: user }, deps.log, deps.updates);
+          const sink = startStreamingReply(client, deps.chat, { channel: event.channel, threadTs, teamId: event.team ?? context.teamId, userId: user }, deps.log, deps.updates);
           await answer(deps, { client, text: plainText(event.text, bot), user, channel: event.channel, history, sink }, threadTs, release);
         })
         .catch((err: unknown) => deps.log.error({ err }, 'mention answer failed')),
@@ -149,8 +152,8 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
         .run(async (release) => {
           const history = () => (threadTs && threadTs !== message.ts ? fetchThreadHistory(client, message.channel, threadTs, bot, message.ts) : Promise.resolve([]));
           const sink = isDm
-            ? await startUpdatingMessage(client, { channel: message.channel, ...(threadTs ? { threadTs } : {}) }, deps.log, deps.updates)
-            : startStreamingReply(client, { channel: message.channel, threadTs: threadTs!, teamId: context.teamId, userId: user }, deps.log, deps.updates);
+            ? await startUpdatingMessage(deps.chat, { channel: message.channel, ...(threadTs ? { threadTs } : {}) }, deps.log, deps.updates)
+            : startStreamingReply(client, deps.chat, { channel: message.channel, threadTs: threadTs!, teamId: context.teamId, userId: user }, deps.log, deps.updates);
           await answer(deps, { client, text: plainText(text, bot), user, channel: message.channel, history, sink }, threadTs, release);
         })
         .catch((err: unknown) => deps.log.error({ err }, 'message answer failed')),
