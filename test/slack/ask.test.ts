@@ -3,6 +3,8 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/open.js';
 import { ask as askEngine } from '../../src/ask/engine.js';
 import { startTestApp, SIGNING_SECRET, type TestApp } from '../helpers/app.js';
 import { postSigned, slashCommandBody, eventBody, postEvent } from '../helpers/slack-request.js';
@@ -223,6 +225,22 @@ test('the per-user daily budget refuses politely once spent', async () => {
     assert.deepEqual(both.map((o) => o.ok), [true, false]);
     assert.match(both[1]!.text, /You have used your daily \/ask budget/);
     assert.equal(services.userTurns.users, 0);
+    // While a long import elsewhere holds the database, the rows of a user's answer wait in
+    // memory (meter.ts): the budget still counts them.
+    const importer = openDatabase(join(t2.dir, 'routeops.db'));
+    try {
+      importer.prepare('BEGIN IMMEDIATE').run();
+      const first = await askEngine(services, { question: 'during the import', user: 'U0PATIENT', channel: 'C0ENG' });
+      assert.equal(first.ok, true);
+      assert.ok(services.usage.pending > 0, 'the rows wait for the database');
+      const second = await askEngine(services, { question: 'again during the import', user: 'U0PATIENT', channel: 'C0ENG' });
+      assert.equal(second.ok, false);
+      assert.match(second.text, /You have used your daily \/ask budget/);
+      importer.prepare('COMMIT').run();
+      assert.equal(services.usage.flush(), true);
+    } finally {
+      importer.close();
+    }
   } finally {
     await t2.close();
   }
