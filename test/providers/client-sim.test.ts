@@ -254,6 +254,23 @@ for (const P of SIM_PROFILES) {
 }
 
 describe('provider-specific rules', () => {
+  test('with another fetch (global fetch here) streams read through the WHATWG body the same way', async () => {
+    const viaFetch = (profile: 'deepseek' | 'openrouter') => simClient(sim, profile, { opts: { fetch: globalThis.fetch } });
+    const deltas: StreamDelta[] = [];
+    const r = await viaFetch('deepseek').chatStream({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'hi' }] }, (d) => deltas.push(d));
+    assert.equal(r.content, 'Simulated deepseek answer to: hi');
+    assert.ok(r.usage && r.usage.output_tokens > 0);
+    assert.equal(deltas.filter((d) => d.type === 'content').map((d) => (d as { text: string }).text).join(''), r.content);
+    sim.setFaults('deepseek', { cutAfterChunks: 3 });
+    const cut = await expectError(viaFetch('deepseek').chatStream({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'cut' }] }, () => {}));
+    assert.equal(cut.kind, 'connection');
+    assert.equal(cut.partial?.chunks, 3);
+    sim.setFaults('openrouter', { midStreamError: true });
+    const mid = await expectError(viaFetch('openrouter').chatStream({ model: 'qwen/qwen-plus', messages: [{ role: 'user', content: 'hi' }] }, () => {}));
+    assert.equal(mid.kind, 'server');
+    assert.match(mid.message, /Provider disconnected/);
+  });
+
   test('OpenRouter mid-stream error event on HTTP 200', async () => {
     sim.setFaults('openrouter', { midStreamError: true });
     const e = await expectError(simClient(sim, 'openrouter').chatStream({ model: 'qwen/qwen-plus', messages: [{ role: 'user', content: 'hi' }] }, () => {}));
