@@ -4,10 +4,10 @@
 // chunk); node:http parses in C and hands over Buffers. The SDK and the WebClient still build
 // every request, add auth, retry and raise their errors; only the bytes travel here.
 //
-// A successful response keeps its node:http body on the side (rawBodyOf): a streamed chat reads
-// the SSE bytes from it directly (src/providers/sse.ts) instead of through a WHATWG stream. The
-// Response's own body is a lazy WHATWG stream over the same bytes, for everything else (the SDK
-// reading JSON or an error body): whichever reads first takes the bytes.
+// A response keeps its node:http body on the side (rawBodyOf): a streamed chat reads the SSE
+// bytes from it directly (src/providers/sse.ts). The Response's text()/json() read the same
+// bytes into one Buffer, and its `.body` is a WHATWG stream over them made on demand
+// (bodyFromNode): whichever reads first takes the bytes.
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -33,6 +33,37 @@ function bodyOf(init: RequestInit | undefined): string | Uint8Array | undefined 
   if (b instanceof ArrayBuffer) return new Uint8Array(b);
   if (b instanceof URLSearchParams) return b.toString();
   return null;
+}
+
+/**
+ * The Response's body comes from node:http: text(), json() and arrayBuffer() read it straight
+ * into one Buffer (the WHATWG body mixin costs more than the JSON of a Slack reply or an error
+ * body), and `.body` is a WHATWG stream over it made only if someone asks for one (a streamed
+ * answer is read from rawBodyOf instead).
+ */
+function bodyFromNode(out: Response, res: IncomingMessage): void {
+  const whole = (): Promise<Buffer> =>
+    new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+      res.once('error', reject);
+      res.once('close', () => {
+        if (!res.complete) reject(new TypeError('terminated'));
+      });
+    });
+  let stream: ReadableStream<Uint8Array> | undefined;
+  Object.defineProperties(out, {
+    body: { get: () => (stream ??= lazyBody(res)) },
+    text: { value: async () => (await whole()).toString('utf8') },
+    json: { value: async (): Promise<unknown> => JSON.parse((await whole()).toString('utf8')) },
+    arrayBuffer: {
+      value: async () => {
+        const b = await whole();
+        return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+      },
+    },
+  });
 }
 
 /** Request headers as node:http takes them, without copying a Headers into another first. */
@@ -128,7 +159,7 @@ export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
           if (noBody) res.resume();
           let out: WithRaw;
           try {
-            out = new Response(noBody ? null : lazyBody(res), { status, statusText: res.statusMessage ?? '', headers: h }) as WithRaw;
+            out = new Response(null, { status, statusText: res.statusMessage ?? '', headers: h }) as WithRaw;
           } catch (err) {
             // A status fetch cannot represent (e.g. 999 from a broken proxy).
             res.destroy();
@@ -136,6 +167,7 @@ export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
             return;
           }
           out[RAW] = res;
+          if (!noBody) bodyFromNode(out, res);
           // A body nobody starts reading (a caller that looked only at the status) would hold its
           // socket until the server closes it: after a while it is let go.
           setTimeout(() => {

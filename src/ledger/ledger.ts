@@ -546,8 +546,9 @@ export class Ledger {
         row.reasoning_tokens,
       );
     }
+    // (flushRollup takes the mark after its own writes.)
     if (into === undefined) this.flushRollup(rollup);
-    this.lastMark = this.writeMark.get() as [number, number];
+    else this.lastMark = this.writeMark.get() as [number, number];
     return { inserted, skipped: rows.length - inserted };
   }
 

@@ -63,13 +63,17 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
     }
   };
 
-  const withBusyWait = <T>(ms: number, fn: () => T): T => {
-    const before = db.pragma('busy_timeout', { simple: true }) as number;
-    db.pragma(`busy_timeout = ${ms}`);
+  // The connection's own busy timeout, restored after each short wait (prepared once: db.pragma()
+  // prepares a statement every call).
+  const normalBusy = db.pragma('busy_timeout', { simple: true }) as number;
+  const shortWait = db.prepare(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(busyWaitMs))}`);
+  const normalWait = db.prepare(`PRAGMA busy_timeout = ${normalBusy}`);
+  const withShortBusyWait = <T>(fn: () => T): T => {
+    shortWait.get();
     try {
       return fn();
     } finally {
-      db.pragma(`busy_timeout = ${before}`);
+      normalWait.get();
     }
   };
 
@@ -79,7 +83,7 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
    */
   const attempt = (): boolean => {
     try {
-      withBusyWait(busyWaitMs, drain);
+      withShortBusyWait(drain);
       return true;
     } catch (err) {
       if (isBusy(err)) return false;
