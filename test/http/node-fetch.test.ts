@@ -62,6 +62,14 @@ test('node fetch: a streamed body is readable straight from node:http, untouched
   for await (const piece of raw) text += piece as string;
   assert.equal(text, 'data: 1\n\ndata: 2\n\n');
   assert.equal(rawBodyOf(new Response('x')), undefined);
+
+  // The same bytes through a WHATWG stream, made when `.body` is asked for.
+  const viaStream = await createNodeFetch()(`${srv.url}/s`);
+  const reader = viaStream.body!.getReader();
+  let streamed = '';
+  const decoder = new TextDecoder();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) streamed += decoder.decode(r.value, { stream: true });
+  assert.equal(streamed, 'data: 1\n\ndata: 2\n\n');
 });
 
 test('node fetch: abort before the headers rejects with the reason; after them it ends the body', async (t) => {
