@@ -98,6 +98,12 @@ export interface NodeFetchOptions {
   unreadBodyMs?: number;
   /** Idle keep-alive sockets kept per host. Default 256. */
   maxFreeSockets?: number;
+  /**
+   * Fail a request whose connection goes this long without any traffic (connecting, waiting for
+   * the response, or between body chunks). Default off: callers time out through `signal`. A
+   * timer on the socket costs less than an AbortSignal per call.
+   */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -176,6 +182,10 @@ export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
           resolve(out);
         },
       );
+      if (opts.idleTimeoutMs) {
+        const ms = opts.idleTimeoutMs;
+        req.setTimeout(ms, () => req.destroy(new Error(`no traffic for ${ms} ms`)));
+      }
       req.on('error', (err) => {
         signal?.removeEventListener('abort', onAbort);
         // As undici does: a network failure is a TypeError with the cause attached (the SDK retries it).

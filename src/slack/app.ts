@@ -74,8 +74,8 @@ export async function postReply(reply: Reply, respond: RespondFn, client: webApi
 export function createSlackAdapter(settings: SlackSettings, services: Services): SlackAdapter {
   const log = services.log.child({ component: 'slack' });
   // Web API calls over node:http (src/http/node-fetch.ts): global fetch costs more CPU per call.
-  // node:http has no timeout of its own: a call that gets no answer in 30 s is aborted.
-  const nodeFetch = createNodeFetch();
+  // node:http has no timeout of its own: a Slack call with no traffic for 30 s fails.
+  const nodeFetch = createNodeFetch({ idleTimeoutMs: 30_000 });
   const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), fetch: nodeFetch, timeout: 30_000 };
   // The two calls every answer makes skip the WebClient's per-call machinery (chat-api.ts).
   const chat = createChatApi({ token: settings.botToken, apiUrl: settings.apiUrl ?? 'https://slack.com/api/', fetch: nodeFetch });

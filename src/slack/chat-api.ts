@@ -23,9 +23,8 @@ export interface ChatApiOptions {
   token: string;
   /** Web API base, ending in / (e.g. https://slack.com/api/). */
   apiUrl: string;
+  /** A fetch that times out requests itself (createNodeFetch with idleTimeoutMs): no signal is passed. */
   fetch: typeof fetch;
-  /** Per call, retries included. Default 30 s. */
-  timeoutMs?: number;
 }
 
 const RATE_LIMIT_RETRIES = 2;
@@ -42,14 +41,12 @@ export class SlackCallError extends Error {
 }
 
 export function createChatApi(opts: ChatApiOptions): ChatApi {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
   const headers = { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json; charset=utf-8' };
 
   async function call(method: string, args: ChatMessageArgs): Promise<Record<string, unknown>> {
-    const signal = AbortSignal.timeout(timeoutMs);
     const body = JSON.stringify(args);
     for (let attempt = 0; ; attempt++) {
-      const res = await opts.fetch(`${opts.apiUrl}${method}`, { method: 'POST', headers, body, signal });
+      const res = await opts.fetch(`${opts.apiUrl}${method}`, { method: 'POST', headers, body });
       if (res.status === 429 && attempt < RATE_LIMIT_RETRIES) {
         const header = res.headers.get('retry-after');
         const seconds = header === null ? NaN : Number(header);

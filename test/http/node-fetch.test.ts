@@ -135,3 +135,18 @@ test('node fetch: a status fetch cannot represent is a failed fetch, not a crash
   await new Promise<void>((resolve) => rawBodyOf(res)!.once('close', resolve));
   assert.equal(rawBodyOf(res)!.destroyed, true);
 });
+
+test('node fetch: with idleTimeoutMs, a server that goes silent fails the request, before or after the headers', async (t) => {
+  const srv = await serve((req, res) => {
+    if (req.url === '/headers-then-silence') {
+      res.writeHead(200);
+      res.write('{"ok":');
+    }
+    // otherwise: never answers
+  });
+  t.after(srv.close);
+  const f = createNodeFetch({ idleTimeoutMs: 30 });
+  await assert.rejects(f(`${srv.url}/silent`), (err: unknown) => err instanceof TypeError && /no traffic for 30 ms/.test(String((err as { cause?: Error }).cause?.message)));
+  const res = await f(`${srv.url}/headers-then-silence`);
+  await assert.rejects(res.json(), /no traffic|terminated|aborted/);
+});
