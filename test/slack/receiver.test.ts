@@ -1,35 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, SIGNING_SECRET } from '../helpers/app.js';
-import { slackSignature, slashCommandBody, postSigned } from '../helpers/slack-request.js';
-
-async function postJson(url: string, body: string, opts: { sign?: boolean } = {}): Promise<Response> {
-  const ts = Math.floor(Date.now() / 1000);
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': opts.sign === false ? 'v0=00' : slackSignature(SIGNING_SECRET, ts, body),
-    },
-    body,
-  });
-}
+import { slashCommandBody, postSigned, postEvent } from '../helpers/slack-request.js';
 
 test('receiver: URL verification, SSL check, malformed bodies, wrong paths and unsigned requests', async (t) => {
   const ta = await startTestApp();
   t.after(() => ta.close());
   const events = `${ta.url}/slack/events`;
 
-  const challenge = await postJson(events, JSON.stringify({ type: 'url_verification', challenge: 'abc123', token: 't' }));
+  const challenge = await postEvent(events, SIGNING_SECRET, JSON.stringify({ type: 'url_verification', challenge: 'abc123', token: 't' }));
   assert.equal(challenge.status, 200);
   assert.deepEqual(await challenge.json(), { challenge: 'abc123' });
 
   const ssl = await postSigned(events, SIGNING_SECRET, 'ssl_check=1&token=t');
   assert.equal(ssl.status, 200);
 
-  assert.equal((await postJson(events, '{"type": "event_callback", ')).status, 400);
-  assert.equal((await postJson(events, JSON.stringify({ type: 'url_verification', challenge: 'x' }), { sign: false })).status, 401);
+  assert.equal((await postEvent(events, SIGNING_SECRET, '{"type": "event_callback", ')).status, 400);
+  assert.equal((await postEvent(events, 'not-the-signing-secret', JSON.stringify({ type: 'url_verification', challenge: 'x' }))).status, 401);
   assert.equal((await fetch(events)).status, 404);
   assert.equal((await postSigned(`${ta.url}/slack/other`, SIGNING_SECRET, 'ssl_check=1')).status, 404);
   assert.deepEqual(ta.slack.calls.map((c) => c.method).filter((m) => m !== 'auth.test'), [], 'nothing but the start-up auth.test reached the Web API');
