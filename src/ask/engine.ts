@@ -95,6 +95,13 @@ function userSpentToday(services: Services, user: string): number {
   return spent;
 }
 
+/** Why `user` may not ask now (the per-user daily budget is spent), or null. */
+export function budgetRefusal(services: Services, user: string): string | null {
+  const perUser = services.config.budgets.per_user_daily;
+  if (perUser === undefined || userSpentToday(services, user) < usdToNusd(perUser)) return null;
+  return `You have used your daily /ask budget of ${formatUsd(usdToNusd(perUser))}. It resets at midnight (${services.config.timezone}).`;
+}
+
 export async function ask(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
   // With a per-user budget, a user's questions take turns (user-turns.ts): each is checked
   // against what the ones before it cost.
@@ -107,10 +114,8 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
   const alias = input.alias ?? services.config.default_model;
   const fail = (text: string): AskOutcome => ({ ok: false, text, footer: '', alias, route: null, attempts: 0, cost_nusd: null });
 
-  const perUser = services.config.budgets.per_user_daily;
-  if (perUser !== undefined && userSpentToday(services, input.user) >= usdToNusd(perUser)) {
-    return fail(`You have used your daily /ask budget of ${formatUsd(usdToNusd(perUser))}. It resets at midnight (${services.config.timezone}).`);
-  }
+  const refusal = budgetRefusal(services, input.user);
+  if (refusal) return fail(refusal);
   if (input.question.length > MAX_QUESTION_CHARS) {
     return fail(`The question is ${input.question.length} characters long; /ask takes up to ${MAX_QUESTION_CHARS}.`);
   }

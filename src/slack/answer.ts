@@ -6,7 +6,7 @@ import type { webApi, types } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Progress } from '../../commands/types.js';
 import type { Reply } from '../reply/reply.js';
-import { clip, escapeMrkdwn } from './escape.js';
+import { clip, escapeMarkdown, escapeMrkdwn } from './escape.js';
 import { splitText } from './blocks.js';
 import { UNLIMITED_UPDATES, type UpdateBudget } from './update-budget.js';
 import type { ChatApi } from './chat-api.js';
@@ -15,6 +15,8 @@ type KnownBlock = types.KnownBlock;
 type WebClient = webApi.WebClient;
 
 const UPDATE_INTERVAL_MS = 1000;
+/** The text of an answer's message until its first words arrive (thread history skips it). */
+export const PLACEHOLDER_TEXT = 'Thinking…';
 const SECTION_MAX = 3000;
 /** Block text per message kept well under Slack's ~13k practical limit. */
 const MESSAGE_TEXT_MAX = 12_000;
@@ -30,20 +32,34 @@ export interface AnswerSink {
 }
 
 /** The final message(s) of an answer: the first holds the heading, the last the footer. */
-export function answerMessages(reply: Reply, heading?: KnownBlock): Array<{ text: string; blocks: KnownBlock[] }> {
+export function answerMessages(reply: Reply, heading?: KnownBlock): Array<{ text: string; blocks: KnownBlock[]; metadata?: typeof CONTINUATION }> {
   const answer = reply.body ?? reply.summary ?? '';
   const escaped = escapeMrkdwn(answer);
-  const pieces = splitText(escaped, MESSAGE_TEXT_MAX);
+  const footer = reply.footer ? clip(escapeMrkdwn(reply.footer), SECTION_MAX) : '';
+  // The heading and the footer share a message's block text with the answer.
+  const pieces = splitText(escaped, MESSAGE_TEXT_MAX - blockTextLength(heading) - footer.length);
   if (!pieces.length) pieces.push('');
   return pieces.map((piece, i) => {
     const blocks: KnownBlock[] = [];
     if (i === 0 && heading) blocks.push(heading);
     for (const section of splitText(piece, SECTION_MAX)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: section } });
-    if (i === pieces.length - 1 && reply.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_MAX) }] });
+    if (i === pieces.length - 1 && footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: footer }] });
     // The first message's text carries the whole answer: Slack uses it for notifications and
-    // it is what conversations.replies gives back as thread history.
-    return { text: i === 0 ? clip(escaped, FALLBACK_TEXT_MAX) : piece, blocks };
+    // it is what conversations.replies gives back as thread history (continuations are marked
+    // so that history does not count them twice).
+    return i === 0 ? { text: clip(escaped, FALLBACK_TEXT_MAX), blocks } : { text: piece, blocks, metadata: CONTINUATION };
   });
+}
+
+/** Message metadata of an answer's second and later messages (conversation.ts skips them). */
+export const CONTINUATION_EVENT = 'routeops_continuation';
+const CONTINUATION = { event_type: CONTINUATION_EVENT, event_payload: {} };
+
+function blockTextLength(block: KnownBlock | undefined): number {
+  if (!block) return 0;
+  if (block.type === 'context') return block.elements.reduce((n, e) => n + ('text' in e ? e.text.length : 0), 0);
+  if (block.type === 'section') return block.text?.text.length ?? 0;
+  return 0;
 }
 
 /** Blocks of an interim rendering; `body` is already escaped. */
@@ -71,7 +87,7 @@ export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget
   const posted = await chat.postMessage({
     channel: target.channel,
     ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
-    text: 'Thinking…',
+    text: PLACEHOLDER_TEXT,
     blocks: progressBlocks('', target.heading),
     ...(target.metadata ? { metadata: target.metadata } : {}),
   });
@@ -81,10 +97,13 @@ export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   let finished = false;
+  let updating = false;
 
   const flush = () => {
     timer = undefined;
-    if (pending === null || finished) return;
+    // One update in flight at a time: a slow or rate-limited Slack gets the latest text when it
+    // is done, not a backlog that holds the final answer back.
+    if (pending === null || finished || updating) return;
     // No interim update to spare in the workspace: keep the text pending, try at the next tick.
     if (!budget.take()) {
       timer = setTimeout(flush, UPDATE_INTERVAL_MS);
@@ -93,9 +112,14 @@ export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget
     const body = escapeMrkdwn(pending);
     pending = null;
     lastUpdate = Date.now();
-    chain = chain
-      .then(() => chat.update({ channel: target.channel, ts, text: clip(body, FALLBACK_TEXT_MAX) || 'Thinking…', blocks: progressBlocks(body, target.heading) }))
-      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress update failed'));
+    updating = true;
+    chain = chat
+      .update({ channel: target.channel, ts, text: clip(body, FALLBACK_TEXT_MAX) || PLACEHOLDER_TEXT, blocks: progressBlocks(body, target.heading) })
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress update failed'))
+      .finally(() => {
+        updating = false;
+        if (pending !== null && !finished && !timer) timer = setTimeout(flush, Math.max(0, UPDATE_INTERVAL_MS - (Date.now() - lastUpdate)));
+      });
   };
 
   return {
@@ -115,7 +139,7 @@ export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget
       await chain;
       const [first, ...rest] = answerMessages(reply, target.heading);
       await chat.update({ channel: target.channel, ts, text: first!.text, blocks: first!.blocks });
-      for (const m of rest) await chat.postMessage({ channel: target.channel, thread_ts: target.threadTs ?? ts, text: m.text, blocks: m.blocks });
+      for (const m of rest) await chat.postMessage({ channel: target.channel, thread_ts: target.threadTs ?? ts, text: m.text, blocks: m.blocks, metadata: m.metadata });
     },
   };
 }
@@ -125,7 +149,8 @@ const STREAM_CALL_MAX = 11_000;
 
 /** Escaped pieces of text, each small enough for one streaming call; nothing dropped at the cuts. */
 function streamPieces(text: string): string[] {
-  const escaped = escapeMrkdwn(text);
+  // Streaming calls take Markdown: link syntax is escaped as well as Slack's own markup.
+  const escaped = escapeMarkdown(text);
   const out: string[] = [];
   for (let i = 0; i < escaped.length; ) {
     let end = Math.min(escaped.length, i + STREAM_CALL_MAX);
@@ -180,8 +205,14 @@ export function startStreamingReply(client: WebClient, chat: ChatApi, target: St
 
   const pump = () => {
     if (appending || finished || fallback || !unsent) return;
-    const piece = unsent;
+    let piece = unsent;
     unsent = '';
+    // A `]` at the end waits for what follows: `](` across two appends would still make a link.
+    if (piece.endsWith(']')) {
+      unsent = ']';
+      piece = piece.slice(0, -1);
+      if (!piece) return;
+    }
     appending = true;
     chain = chain
       .then(async () => {
@@ -226,7 +257,9 @@ export function startStreamingReply(client: WebClient, chat: ChatApi, target: St
       while (appending) await chain;
       if (fallback) return (await fallback).finish(reply);
       const final = reply.body ?? reply.summary ?? '';
-      const rest = unsent + (final.startsWith(sent) ? final.slice(sent.length) : `\n\n${final}`);
+      // The final text is the streamed one trimmed: what was sent is never sent again.
+      const streamed = sent.trim();
+      const rest = unsent + (final.startsWith(streamed) ? final.slice(streamed.length) : `\n\n${final}`);
       unsent = '';
       const footer: KnownBlock[] = reply.footer ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_MAX) }] }] : [];
       try {

@@ -114,7 +114,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
     throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) beside SLACK_BOT_TOKEN');
   }
 
-  const store = createSlackStore(services.db);
+  const store = createSlackStore(services.db, log);
   // Answers share the workspace's Slack rate limits and this process's event loop: a bounded
   // number run at once (the rest wait after their ack), and interim updates draw on one budget.
   const askDeps = { services, store, log, track, gate: createAskGate(DEFAULT_MAX_ASKS), updates: createUpdateBudget(), chat };
@@ -172,6 +172,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
     },
     async drain() {
       while (inFlight.size) await Promise.allSettled([...inFlight]);
+      store.close();
     },
   };
 }

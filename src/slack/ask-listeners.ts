@@ -4,7 +4,7 @@
 import type { App, webApi, types } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseAskArgs, outcomeToReply } from '../../commands/ask.js';
-import { ask } from '../ask/engine.js';
+import { ask, budgetRefusal } from '../ask/engine.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { Services } from '../services.js';
 import { escapeMrkdwn, clip } from './escape.js';
@@ -63,13 +63,14 @@ async function answer(deps: AskListenerDeps, c: Conversation, threadTs: string |
     };
     const outcome = await ask(deps.services, { alias, ops, question, history, user: c.user, channel: c.channel }, progress);
     await c.sink.finish(outcomeToReply(outcome));
-    const ts = threadTs ?? c.sink.ts;
-    if (ts) deps.store.rememberThread(c.channel, ts, deps.services.clock().toISOString());
   } catch (err) {
     // One clear line for the user, never a placeholder left "Thinking…"; the details are logged.
     deps.log.error({ err }, 'answer failed');
     await c.sink.finish({ kind: 'error', title: '', summary: 'Something went wrong on our side while answering; it is logged. Please try again.' }).catch(() => {});
   }
+  // Replies in this thread continue the conversation (never throws: store writes wait out a lock).
+  const ts = threadTs ?? c.sink.ts;
+  if (ts) deps.store.rememberThread(c.channel, ts, deps.services.clock().toISOString());
 }
 
 function botOf(context: { botUserId?: string; botId?: string }): BotIdentity {
@@ -96,8 +97,13 @@ async function slashAsk(
   respondEphemeral: (text: string) => Promise<unknown>,
   release: () => void,
 ): Promise<void> {
-  const parsed = parseAskArgs(command.text);
+  // Slash command text comes with &, < and > escaped, as message text does.
+  const text = plainText(command.text, {});
+  const parsed = parseAskArgs(text);
   if (!parsed.ok) return void (await respondEphemeral(`${parsed.error}.\nUsage: /ask [--model ALIAS] [--ops] QUESTION`));
+  // A spent budget is said to the asker alone, before anything is posted in the channel.
+  const refusal = budgetRefusal(deps.services, command.user_id);
+  if (refusal) return void (await respondEphemeral(refusal));
   const heading: types.KnownBlock = {
     type: 'context',
     // The mention is the bot's own markup; the question itself is escaped.
@@ -116,7 +122,7 @@ async function slashAsk(
     const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' Invite me to this channel first (/invite @routeops), or ask me in a DM.' : '';
     return void (await respondEphemeral(`I could not post in this channel (${code ?? 'Slack error'}).${hint}`));
   }
-  await answer(deps, { client, text: command.text, user: command.user_id, channel: command.channel_id, history: [], sink }, undefined, release);
+  await answer(deps, { client, text, user: command.user_id, channel: command.channel_id, history: [], sink }, undefined, release);
 }
 
 export function registerAskListeners(app: App, deps: AskListenerDeps): void {
@@ -127,7 +133,7 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
     await deps.track(
       deps.gate
         .run(async (release) => {
-          const history = () => (event.thread_ts ? fetchThreadHistory(client, event.channel, event.thread_ts, bot, event.ts) : Promise.resolve([]));
+          const history = () => (event.thread_ts ? fetchThreadHistory(client, event.channel, event.thread_ts, bot, [event.ts]) : Promise.resolve([]));
           const sink = startStreamingReply(client, deps.chat, { channel: event.channel, threadTs, teamId: event.team ?? context.teamId, userId: user }, deps.log, deps.updates);
           await answer(deps, { client, text: plainText(event.text, bot), user, channel: event.channel, history, sink }, threadTs, release);
         })
@@ -136,24 +142,27 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
   });
 
   app.message(async ({ message, client, context }) => {
-    // Only plain user messages: no edits, joins, or bot posts (ours included).
-    if (message.subtype !== undefined || !('user' in message) || !message.user || ('bot_id' in message && message.bot_id)) return;
+    // Only what users write (plain messages, thread replies also sent to the channel): no edits,
+    // joins, or bot posts (ours included).
+    if ((message.subtype !== undefined && message.subtype !== 'thread_broadcast') || !('user' in message) || !message.user || ('bot_id' in message && message.bot_id)) return;
     const bot = botOf(context);
     const text = message.text ?? '';
     const threadTs = 'thread_ts' in message ? message.thread_ts : undefined;
     const isDm = message.channel_type === 'im';
     const inBotThread = !isDm && threadTs !== undefined && threadTs !== message.ts && deps.store.isBotThread(message.channel, threadTs);
-    // Mentions are answered by the app_mention listener.
     // Mentions in channels are answered by the app_mention listener; Slack sends none for DMs.
     if (!(isDm || inBotThread) || (!isDm && mentionsBot(text, bot))) return;
     const user = message.user;
     await deps.track(
       deps.gate
         .run(async (release) => {
-          const history = () => (threadTs && threadTs !== message.ts ? fetchThreadHistory(client, message.channel, threadTs, bot, message.ts) : Promise.resolve([]));
+          const team = ('team' in message && typeof message.team === 'string' ? message.team : undefined) ?? context.teamId;
           const sink = isDm
             ? await startUpdatingMessage(deps.chat, { channel: message.channel, ...(threadTs ? { threadTs } : {}) }, deps.log, deps.updates)
-            : startStreamingReply(client, deps.chat, { channel: message.channel, threadTs: threadTs!, teamId: context.teamId, userId: user }, deps.log, deps.updates);
+            : startStreamingReply(client, deps.chat, { channel: message.channel, threadTs: threadTs!, teamId: team, userId: user }, deps.log, deps.updates);
+          // The question and this answer's own placeholder are not history.
+          const history = () =>
+            threadTs && threadTs !== message.ts ? fetchThreadHistory(client, message.channel, threadTs, bot, sink.ts ? [message.ts, sink.ts] : [message.ts]) : Promise.resolve([]);
           await answer(deps, { client, text: plainText(text, bot), user, channel: message.channel, history, sink }, threadTs, release);
         })
         .catch((err: unknown) => deps.log.error({ err }, 'message answer failed')),

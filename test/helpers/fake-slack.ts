@@ -172,7 +172,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         const { channel, ts } = call.body;
         const thread = messages.filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts));
         if (!thread.length) return reply(200, { ok: false, error: 'thread_not_found' });
-        return reply(200, { ok: true, messages: thread.map(({ updates: _u, streaming: _s, channel: _c, ...m }) => m), has_more: false });
+        // Pages oldest first, `limit` at a time (Slack caps it at 1000), with an opaque cursor.
+        const limit = Math.min(1000, Math.max(1, Number(call.body.limit ?? 1000)));
+        const from = call.body.cursor ? Number(Buffer.from(String(call.body.cursor), 'base64').toString('utf8').replace('offset:', '')) : 0;
+        const page = thread.slice(from, from + limit);
+        const more = from + limit < thread.length;
+        return reply(200, {
+          ok: true,
+          messages: page.map(({ updates: _u, streaming: _s, channel: _c, ...m }) => m),
+          has_more: more,
+          ...(more ? { response_metadata: { next_cursor: Buffer.from(`offset:${from + limit}`).toString('base64') } } : {}),
+        });
       }
       case 'files.getUploadURLExternal': {
         const id = `F0FILE${++fileCounter}`;
