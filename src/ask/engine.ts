@@ -3,7 +3,7 @@
 // row per upstream attempt -> the answer with its footer.
 import type { ChatMessage, ChatResult, StreamDelta } from '../providers/types.js';
 import type { Services } from '../services.js';
-import { planRoutes, estimateTokens, type PlannedRoute, type RoutePlan } from '../routing/plan.js';
+import { planRoutes, estimateTokens, smallestWindow, type PlannedRoute, type RoutePlan } from '../routing/plan.js';
 import { executePlan, attemptToUsage, type AttemptRecord } from '../routing/execute.js';
 import { effectiveCost } from '../money/cost.js';
 import { formatUsd, formatUsdExact, usdToNusd } from '../money/units.js';
@@ -15,6 +15,8 @@ const ANSWER_MAX_TOKENS = 4096;
 /** History is trimmed to this many estimated tokens (newest kept), whatever the model's window. */
 const HISTORY_BUDGET_TOKENS = 24_000;
 const MAX_TOOL_ROUNDS = 3;
+/** What the ops tools' schemas add to a prompt. */
+const toolsTokens = estimateTokens(JSON.stringify(OPS_TOOLS));
 
 const SYSTEM_PROMPT =
   'You are routeops, an assistant in a team Slack workspace. Answer concisely and accurately. ' +
@@ -80,6 +82,8 @@ function describeFailure(a: AttemptRecord): string {
     server: 'had a server error',
     missing_key: 'has no API key set',
     malformed: 'sent a malformed reply',
+    context_length: 'could not fit the conversation in its context window',
+    aborted: 'was stopped',
   };
   return `${a.route.provider}/${a.route.model} ${what[e.kind] ?? e.kind}${e.status ? ` (${e.status})` : ''}`;
 }
@@ -120,13 +124,19 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
     return fail(`The question is ${input.question.length} characters long; /ask takes up to ${MAX_QUESTION_CHARS}.`);
   }
 
-  const history = trimHistory(input.history ?? [], HISTORY_BUDGET_TOKENS);
-  const messages: ChatMessage[] = [{ role: 'system', content: SYSTEM_PROMPT }, ...history, { role: 'user', content: input.question }];
-  const promptTokens = messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
+  const tools = input.ops || looksLikeOpsQuestion(input.question) ? OPS_TOOLS : undefined;
+  const fixed: ChatMessage[] = [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: input.question }];
+  const fixedTokens = fixed.reduce((n, m) => n + estimateTokens(m.content) + 4, 0) + (tools ? toolsTokens : 0);
+  // The thread's history is trimmed (newest kept) to fit every route's window with the answer,
+  // so no route is skipped for the sake of old turns.
+  const smallest = smallestWindow(services.config, alias);
+  const historyBudget = Math.min(HISTORY_BUDGET_TOKENS, smallest === undefined ? Infinity : smallest - ANSWER_MAX_TOKENS - fixedTokens);
+  const history = trimHistory(input.history ?? [], Math.max(0, historyBudget));
+  const messages: ChatMessage[] = [fixed[0]!, ...history, fixed[1]!];
+  const promptTokens = fixedTokens + history.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
   const planned = planRoutes(services.config, services.catalog, alias, services.clock().getTime(), promptTokens, ANSWER_MAX_TOKENS);
   if (!planned.ok) return fail(planned.error);
   let plan: RoutePlan = planned.plan;
-  const tools = input.ops || looksLikeOpsQuestion(input.question) ? OPS_TOOLS : undefined;
 
   const started = Date.now();
   const rows: Array<{ row: UsageInput; tsMs: number }> = [];
@@ -146,7 +156,13 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
       stream: true,
       now: () => services.clock().getTime(),
       clientFor: (p) => services.providers.get(p),
-      request: (route) => ({ model: route.model, messages, maxTokens: ANSWER_MAX_TOKENS, ...(offerTools ? { tools: offerTools, toolChoice: 'auto' as const } : {}) }),
+      request: (route) => ({
+        model: route.model,
+        messages,
+        maxTokens: ANSWER_MAX_TOKENS,
+        ...(route.thinking !== undefined ? { thinking: route.thinking } : {}),
+        ...(offerTools ? { tools: offerTools, toolChoice: 'auto' as const } : {}),
+      }),
       hooks: {
         onAttempt: (a) => {
           const attemptRows = attemptToUsage(a, { source: 'ask', user: input.user, channel: input.channel, route: alias });

@@ -105,8 +105,9 @@ const DEEPSEEK_RETIRE = 'DeepSeek docs: retired after 2026-07-24 15:59 UTC, no g
 const MOONSHOT_EOL = 'Moonshot: moonshot-v1 end of life 2026-08-31';
 
 export const BUILTIN_RETIREMENTS: readonly RetirementInput[] = [
-  { provider: 'deepseek', model: 'deepseek-chat', at: '2026-07-24T15:59:00.000Z', replacement: 'deepseek-v4-flash', source: DEEPSEEK_RETIRE },
-  { provider: 'deepseek', model: 'deepseek-reasoner', at: '2026-07-24T15:59:00.000Z', replacement: 'deepseek-v4-flash', source: DEEPSEEK_RETIRE },
+  // DOMAIN §3: the two were v4-flash's non-thinking and thinking modes; the replacement keeps the mode.
+  { provider: 'deepseek', model: 'deepseek-chat', at: '2026-07-24T15:59:00.000Z', replacement: 'deepseek-v4-flash', replacement_thinking: false, source: DEEPSEEK_RETIRE },
+  { provider: 'deepseek', model: 'deepseek-reasoner', at: '2026-07-24T15:59:00.000Z', replacement: 'deepseek-v4-flash', replacement_thinking: true, source: DEEPSEEK_RETIRE },
   // No replacement is named by Moonshot; we do not guess one.
   { provider: 'moonshot', model: 'moonshot-v1-8k', at: '2026-08-31T00:00:00.000Z', source: MOONSHOT_EOL },
   { provider: 'moonshot', model: 'moonshot-v1-32k', at: '2026-08-31T00:00:00.000Z', source: MOONSHOT_EOL },

@@ -118,7 +118,7 @@ export function normalizeRetirement(r: RetirementInput, defaultSource: string, p
     problems.push(`${path}.at: not a valid time ("${r.at}")`);
     return null;
   }
-  return { provider: r.provider, model: r.model, at: when.iso, atMs: when.ms, replacement: r.replacement ?? null, source: r.source ?? defaultSource };
+  return { provider: r.provider, model: r.model, at: when.iso, atMs: when.ms, replacement: r.replacement ?? null, replacementThinking: r.replacement_thinking ?? null, source: r.source ?? defaultSource };
 }
 
 function deepFreeze<T>(o: T): T {

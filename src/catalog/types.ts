@@ -56,5 +56,7 @@ export interface Retirement {
   atMs: number;
   /** Model id (same provider) to move to, if one is named. */
   replacement: string | null;
+  /** Thinking on/off when the replacement answers (deepseek-chat was v4-flash without it); null = its default. */
+  replacementThinking: boolean | null;
   source: string;
 }

@@ -59,6 +59,8 @@ export const retirementSchema = z.strictObject({
   model: z.string().min(1),
   at: isoInstant,
   replacement: z.string().min(1).optional(),
+  /** Thinking on/off for calls moved to the replacement (a retired mode alias of it). */
+  replacement_thinking: z.boolean().optional(),
   source: z.string().optional(),
 });
 

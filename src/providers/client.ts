@@ -7,7 +7,7 @@ import OpenAI, { APIError } from 'openai';
 import type { ProviderConfig } from '../config/schema.js';
 import { StreamAssembler } from './assemble.js';
 import { dialectOf, shapeRequest, type Dialect } from './dialect.js';
-import { ProviderError, SilenceTimeoutError, StreamCutError, classifyError, parseRetryAfter } from './errors.js';
+import { ProviderError, SilenceTimeoutError, StreamCutError, classifyError, kindOf, parseRetryAfter } from './errors.js';
 import { SseDecoder, type SseEvent } from './sse.js';
 import { createNodeFetch, rawBodyOf } from '../http/node-fetch.js';
 import type { ChatRequest, ChatResult, ProviderClient, StreamDelta, ToolCall } from './types.js';
@@ -37,6 +37,8 @@ export const DEFAULT_TOTAL_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+/** How long a body that stays open after [DONE] is still read before its connection is dropped. */
+const DONE_LINGER_MS = 5000;
 const RETRYABLE = (s: number) => s === 408 || s === 409 || s === 429 || s >= 500;
 
 /** True when a chunk of SSE/JSON bytes carries something other than comment lines and blank lines. */
@@ -183,8 +185,10 @@ function makeFetch(base: typeof fetch, silenceMs: number, maxAttempts: number, m
       const headers = new Headers(res.headers);
       if (RETRYABLE(res.status)) {
         const wait = parseRetryAfter(headers, call.now);
-        // No retry storm: a Retry-After beyond our cap or the call's deadline ends the retries now.
-        if (wait !== null && (wait > maxRetryAfterMs || Date.now() + wait > call.deadline)) headers.set('x-should-retry', 'false');
+        // No retry storm: a Retry-After beyond our cap or the call's deadline ends the retries now,
+        // and so does an empty account that answers 429 (GLM code 1113): waiting will not fill it.
+        const inner = call.errorBody && typeof call.errorBody === 'object' ? (call.errorBody as { error?: unknown }).error : undefined;
+        if ((wait !== null && (wait > maxRetryAfterMs || Date.now() + wait > call.deadline)) || kindOf(res.status, inner) === 'balance') headers.set('x-should-retry', 'false');
       }
       return new Response(text, { status: res.status, statusText: res.statusText, headers });
     }
@@ -234,16 +238,18 @@ class SilenceWatch {
 
 /**
  * Reads a streamed response's SSE events, handing each arriving batch to `onEvents` (which may
- * throw to stop). Resolves at the end of the body; rejects when it is cut, errored or aborted.
+ * throw to stop, or return true once the stream is complete: `[DONE]`). Resolves at the end of
+ * the body or once complete; rejects when it is cut, errored or aborted before.
  */
-function readEvents(response: Response, onEvents: (events: SseEvent[]) => void): Promise<void> {
+function readEvents(response: Response, onEvents: (events: SseEvent[]) => boolean): Promise<void> {
   const decoder = new SseDecoder();
   const batch: SseEvent[] = [];
-  const take = (text: string) => {
+  /** True once the stream said it is complete. */
+  const take = (text: string): boolean => {
     decoder.push(text, batch);
-    if (batch.length === 0) return;
+    if (batch.length === 0) return false;
     try {
-      onEvents(batch);
+      return onEvents(batch);
     } finally {
       batch.length = 0;
     }
@@ -262,10 +268,15 @@ function readEvents(response: Response, onEvents: (events: SseEvent[]) => void):
       raw.on('data', (text: string) => {
         if (settled) return;
         try {
-          take(text);
+          if (!take(text)) return;
         } catch (err) {
-          fail(err);
+          return fail(err);
         }
+        // Complete: the answer is whole even if the server keeps the body open after [DONE]. The
+        // rest is read and dropped (the connection stays reusable), for a while.
+        settled = true;
+        resolve();
+        if (!raw.readableEnded) setTimeout(() => raw.readableEnded || raw.destroy(), DONE_LINGER_MS).unref();
       });
       raw.once('end', () => {
         if (settled) return;
@@ -290,7 +301,10 @@ function readEvents(response: Response, onEvents: (events: SseEvent[]) => void):
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        take(text.decode(value, { stream: true }));
+        if (take(text.decode(value, { stream: true }))) {
+          await reader.cancel().catch(() => {});
+          return;
+        }
       }
       take(text.decode());
       decoder.end();
@@ -425,10 +439,10 @@ export function createProviderClient(
           // As the SDK's Stream does: [DONE] ends it, an `error` member is an APIError, anything
           // not JSON is a SyntaxError (a malformed response).
           for (const ev of events) {
-            if (done) return;
+            if (done) return true;
             if (ev.data.startsWith('[DONE]')) {
               done = true;
-              return;
+              return true;
             }
             if (ev.event !== null && ev.event.startsWith('thread.')) continue;
             const chunk = JSON.parse(ev.data) as unknown;
@@ -441,6 +455,7 @@ export function createProviderClient(
             }
             for (const d of deltas) onDelta(d);
           }
+          return false;
         });
         if (call.controller.signal.aborted) throw call.timedOut ?? new DOMException('aborted', 'AbortError');
         return partial();

@@ -105,6 +105,8 @@ export function parseRetryAfter(headers: Headers | undefined | null, now: () => 
 }
 
 const BALANCE = /insufficient (balance|credits|quota)|arrear|exceeded_current_quota|account is suspended/i;
+/** Providers' words for a prompt over the context window (400 on every provider). */
+const CONTEXT = /context.{0,20}(length|window)|maximum context|too many tokens|prompt is too long|input (is )?too long|range of input length|exceed(s|ed)? (the )?(model'?s? )?(max|maximum|context|token limit)/i;
 const MODEL = /model not exist|model_not_found|not a valid model|unknown model|no endpoints found|model .{0,80}(does not exist|not found)|not found the model/i;
 
 /** Kind of an upstream error from its HTTP status and error body (DOMAIN §1 table). */
@@ -131,6 +133,7 @@ export function kindOf(status: number | null, inner: unknown): ErrorKind {
   if (model && status >= 400 && status < 500 && status !== 429) return 'model_not_found';
   if (status === 429) return 'rate_limited';
   if (status === 408) return 'timeout';
+  if ((status === 400 || status === 413) && CONTEXT.test(text)) return 'context_length';
   if (status === 503 || status === 529) return 'overloaded';
   if (status >= 500) return 'server';
   return 'bad_request';
@@ -148,6 +151,8 @@ const LABEL: Record<ErrorKind, string> = {
   server: 'server error',
   missing_key: 'missing API key',
   malformed: 'malformed response',
+  context_length: 'prompt over the context window',
+  aborted: 'stopped',
 };
 
 /** Turns anything thrown while calling a provider into a ProviderError. */
@@ -187,7 +192,8 @@ export function classifyError(err: unknown, provider: string, ctx: ClassifyConte
   if (err instanceof APIConnectionTimeoutError) return make('timeout', 'no response headers in time');
   if (err instanceof StreamCutError) return make('connection', err.message);
   if (chain.some((e) => e instanceof SyntaxError)) return make('malformed', 'a response line was not JSON');
-  if (err instanceof APIUserAbortError || chain.some((e) => isObj(e) && e['name'] === 'AbortError')) return make('connection', 'request aborted');
+  // Our own timers abort with a SilenceTimeoutError (above); any other abort is the caller's.
+  if (err instanceof APIUserAbortError || chain.some((e) => isObj(e) && e['name'] === 'AbortError')) return make('aborted', 'the call was stopped');
   if (err instanceof APIConnectionError) {
     const cause = chain.slice(1).map((e) => (e instanceof Error ? e.message : '')).find(Boolean);
     return make('connection', cause ?? err.message);

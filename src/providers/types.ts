@@ -90,6 +90,10 @@ export const ERROR_KINDS = [
   'server',
   'missing_key',
   'malformed',
+  /** The prompt is longer than the model's context window (a route with a larger one may take it). */
+  'context_length',
+  /** The caller stopped the call (e.g. shutting down): no other route is tried. */
+  'aborted',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 

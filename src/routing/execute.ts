@@ -2,14 +2,21 @@
 // are not the user's fault. Every attempt, failed or not, is reported to `onAttempt` so the
 // caller can meter it (one ledger row per upstream call).
 import { randomUUID } from 'node:crypto';
-import type { ChatRequest, ChatResult, ErrorKind, ProviderClient, StreamDelta } from '../providers/types.js';
+import type { ChatRequest, ChatResult, ProviderClient, StreamDelta } from '../providers/types.js';
 import { ProviderError } from '../providers/errors.js';
 import type { UsageInput } from '../ledger/rows.js';
 import type { PlannedRoute, RoutePlan } from './plan.js';
 
-/** A bad request caused by the user's input would fail the same way on every route. */
-export function shouldFallBack(kind: ErrorKind): boolean {
-  return kind !== 'bad_request';
+/**
+ * A bad request caused by the user's input would fail the same way on every route, and a call
+ * the caller stopped is not to be made again. Everything else may work elsewhere, including a
+ * 404 that names no model (a route's base_url is wrong: config, not input) and a prompt over
+ * one model's context window.
+ */
+export function shouldFallBack(error: Pick<ProviderError, 'kind' | 'status'>): boolean {
+  if (error.kind === 'aborted') return false;
+  if (error.kind === 'bad_request') return error.status === 404;
+  return true;
 }
 
 export interface AttemptRecord {
@@ -71,7 +78,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     opts.hooks.onAttempt(attempt);
     if (!error) return { ok: true, route, result: result!, attempts };
     lastError = error;
-    if (!shouldFallBack(error.kind)) break;
+    if (!shouldFallBack(error)) break;
     if (produced) opts.hooks.onReset?.();
   }
   return { ok: false, attempts, error: lastError! };
@@ -93,8 +100,9 @@ export interface MeterContext {
 export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput[] {
   const row = attemptRow(a, ctx);
   const upstreamCalls = a.result?.attempts ?? a.error?.attempts ?? 1;
-  // Retried calls carry no usage or cost of their own.
-  const { cost_usd: _cost, ttft_ms: _ttft, ...base } = row;
+  // Retried calls carry no usage or cost of their own, and their latency is not known (the row's
+  // latency is the whole call's).
+  const { cost_usd: _cost, ttft_ms: _ttft, latency_ms: _latency, ...base } = row;
   const retries: UsageInput[] = [];
   for (let i = 1; i < upstreamCalls; i++) {
     retries.push({
@@ -122,7 +130,9 @@ function attemptRow(a: AttemptRecord, ctx: MeterContext): UsageInput {
     cached_input_tokens: usage?.cached_input_tokens ?? 0,
     output_tokens: usage?.output_tokens ?? 0,
     reasoning_tokens: usage?.reasoning_tokens ?? 0,
-    thinking: ctx.thinking ?? (usage ? usage.reasoning_tokens > 0 : false),
+    // Thinking-mode prices apply when the call thought: asked for, or reasoning came back (Qwen
+    // and GLM report no reasoning token count, but stream reasoning_content).
+    thinking: ctx.thinking ?? a.route.thinking ?? ((usage ? usage.reasoning_tokens > 0 : false) || (a.result?.reasoning?.length ?? 0) > 0),
     route: ctx.route,
     // Our own id when the provider gave none, so every attempt is its own row.
     request_id: requestId ? `${a.route.provider}:${requestId}` : `routeops:${randomUUID()}`,

@@ -8,6 +8,8 @@ export interface PlannedRoute {
   model: string;
   /** Set when the configured model is retired and its replacement is called instead. */
   replaces?: { model: string; retiredAt: string };
+  /** Thinking on/off for this route (the retired model's mode); absent = the model's default. */
+  thinking?: boolean;
 }
 
 export interface SkippedRoute {
@@ -24,9 +26,26 @@ export interface RoutePlan {
 
 export type PlanResult = { ok: true; plan: RoutePlan } | { ok: false; error: string };
 
-/** A rough token estimate for fitting prompts into context windows (about 4 characters a token). */
+/**
+ * A rough token estimate for fitting prompts into context windows: about 4 characters a token
+ * for ASCII, 2 for other alphabets, and 1 for CJK and beyond (U+2E80 on), where BPE vocabularies
+ * give about one token per character or more. Errs high rather than low.
+ */
 export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+  let other = 0;
+  let wide = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x2e80) wide++;
+    else if (c >= 0x80) other++;
+  }
+  return Math.ceil((text.length - other - wide) / 4 + other / 2) + wide;
+}
+
+/** The smallest context window among an alias's routes (undefined when none is configured). */
+export function smallestWindow(config: Config, alias: string): number | undefined {
+  const windows = (config.models[alias]?.routes ?? []).map((r) => r.context_window).filter((w): w is number => w !== undefined);
+  return windows.length ? Math.min(...windows) : undefined;
 }
 
 export function planRoutes(config: Config, catalog: Catalog, alias: string, nowMs: number, promptTokens: number, answerTokens: number): PlanResult {
@@ -38,23 +57,28 @@ export function planRoutes(config: Config, catalog: Catalog, alias: string, nowM
   for (const r of def.routes) {
     let model = r.model;
     let replaces: PlannedRoute['replaces'];
-    const retirement = catalog.retirementOf(r.provider, r.model);
-    if (retirement && retirement.atMs <= nowMs) {
-      if (!retirement.replacement) {
-        skipped.push({ provider: r.provider, model: r.model, reason: `retired on ${retirement.at.slice(0, 16).replace('T', ' ')} UTC with no replacement` });
-        continue;
-      }
-      replaces = { model: r.model, retiredAt: retirement.at };
+    let thinking: boolean | undefined;
+    // A replacement may itself have retired since: follow the chain (a few hops, no cycles).
+    let retirement = catalog.retirementOf(r.provider, model);
+    let hops = 0;
+    while (retirement && retirement.atMs <= nowMs && retirement.replacement && hops++ < 5) {
+      replaces ??= { model: r.model, retiredAt: retirement.at };
+      if (retirement.replacementThinking !== null) thinking ??= retirement.replacementThinking;
       model = retirement.replacement;
+      retirement = catalog.retirementOf(r.provider, model);
+    }
+    if (retirement && retirement.atMs <= nowMs) {
+      skipped.push({ provider: r.provider, model, reason: `retired on ${retirement.at.slice(0, 16).replace('T', ' ')} UTC with no ${hops ? 'further ' : ''}replacement` });
+      continue;
     }
     if (r.context_window !== undefined && promptTokens + answerTokens > r.context_window) {
       skipped.push({ provider: r.provider, model, reason: `the prompt (~${promptTokens} tokens) does not fit its ${r.context_window}-token window` });
       continue;
     }
-    const key = `${r.provider}/${model}`;
+    const key = `${r.provider}/${model}/${thinking ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    routes.push({ provider: r.provider, model, ...(replaces ? { replaces } : {}) });
+    routes.push({ provider: r.provider, model, ...(replaces ? { replaces } : {}), ...(thinking !== undefined ? { thinking } : {}) });
   }
   if (!routes.length) {
     return { ok: false, error: `no route of "${alias}" can take this request: ${skipped.map((s) => `${s.provider}/${s.model} ${s.reason}`).join('; ')}` };

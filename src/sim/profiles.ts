@@ -36,7 +36,9 @@ export interface Profile {
   error(cat: ErrorCategory, ctx: { model?: string; message?: string; requestId: string; status?: number }): { status: number; body: unknown };
 }
 
-let counter = 0;
+// Ids differ between runs (a random start), as real ones do: a ledger kept across simulator
+// restarts must not take new calls for ones it already holds.
+let counter = Math.floor(Math.random() * 2 ** 32);
 const hex = (n: number) => Array.from({ length: n }, (_, i) => ((counter * 7 + i * 13) % 16).toString(16)).join('');
 const nextSeq = () => ++counter;
 const uuidish = () => {

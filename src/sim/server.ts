@@ -3,6 +3,7 @@
 // tested with the real openai SDK, and so a user can point routeops at it (`routeops sim`).
 // Deterministic: answers, token counts and cache hits are derived from the request text.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { z } from 'zod';
 import type { Socket } from 'node:net';
 import { PROFILES, PROFILE_NAMES, SIM_PRICE, isKimiThinkingModel, isProfileName, type ErrorCategory, type Profile, type ProfileName, type SimUsage } from './profiles.js';
 
@@ -38,6 +39,28 @@ export interface Faults {
   /** The provider's out-of-balance error. */
   balanceExhausted?: boolean;
 }
+
+/** Where a simulator run by hand takes its faults (see control()). */
+export const CONTROL_PREFIX = '/_sim';
+
+const status = z.number().int().min(400).max(599);
+const ms = z.number().int().min(0).max(600_000);
+const faultsSchema = z.strictObject({
+  status: status.optional(),
+  retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
+  times: z.number().int().min(1).optional(),
+  slowFirstTokenMs: ms.optional(),
+  cutAfterChunks: z.number().int().min(0).optional(),
+  malformedChunk: z.boolean().optional(),
+  hang: z.boolean().optional(),
+  midStreamError: z.boolean().optional(),
+  omitUsage: z.boolean().optional(),
+  neverEnd: z.boolean().optional(),
+  toolArgsNotJson: z.boolean().optional(),
+  jsonModeProse: z.boolean().optional(),
+  unknownModelStatus: status.optional(),
+  balanceExhausted: z.boolean().optional(),
+}) satisfies z.ZodType<Faults>;
 
 export interface Script {
   /** When tools are offered and no tool result is in the messages yet, call this tool. */
@@ -130,7 +153,8 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
-  let reqSeq = 0;
+  // A random start, so request ids do not repeat across restarts (see profiles.ts).
+  let reqSeq = Math.floor(Math.random() * 2 ** 32);
 
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -165,6 +189,31 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
+
+  /**
+   * Faults on demand for a simulator run by hand (`routeops sim`): POST /_sim/faults/PROFILE with
+   * a JSON Faults object sets them, DELETE /_sim/faults/PROFILE (or /_sim/faults) clears them.
+   */
+  function control(res: ServerResponse, method: string, rest: string, body: unknown) {
+    const [what, name, ...extra] = rest.split('/');
+    if (what !== 'faults' || extra.length || (name !== undefined && name !== '' && !isProfileName(name))) {
+      return sendJson(res, 404, { error: `unknown control path; use POST or DELETE ${CONTROL_PREFIX}/faults/{${PROFILE_NAMES.join('|')}}` });
+    }
+    const profiles = name ? [name as ProfileName] : [...PROFILE_NAMES];
+    if (method === 'DELETE') {
+      for (const p of profiles) state.get(p)!.faults = null;
+      return sendJson(res, 200, { ok: true, cleared: profiles });
+    }
+    if (method !== 'POST' || !name) return sendJson(res, 405, { error: `POST ${CONTROL_PREFIX}/faults/PROFILE with a JSON body, or DELETE` });
+    const parsed = faultsSchema.safeParse(body);
+    if (!parsed.success) {
+      return sendJson(res, 400, { error: `bad faults: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`, accepted: Object.keys(faultsSchema.shape) });
+    }
+    const st = state.get(name as ProfileName)!;
+    st.faults = parsed.data as Faults;
+    st.faultUses = 0;
+    return sendJson(res, 200, { ok: true, profile: name, faults: parsed.data });
+  }
 
   function takeFaults(p: ProfileName): Faults | null {
     const st = state.get(p)!;
@@ -224,6 +273,7 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     const auth = req.headers.authorization ?? '';
     const bearer = /^Bearer\s+(.*)$/i.exec(auth)?.[1]?.trim() ?? '';
     requests.push({ method, path, profile: profileName, body: rawBody ? body : null, headers, hasBearer: bearer !== '' });
+    if (path.startsWith(`${CONTROL_PREFIX}/`)) return control(res, method, path.slice(CONTROL_PREFIX.length + 1), body);
 
     // Route: {base}/chat/completions and {base}/models; anything else (e.g. D§1 GLM "a `/v1` base gives 404") is a 404.
     const profile = profileName ? PROFILES[profileName] : null;
@@ -243,8 +293,10 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     const faults = takeFaults(profile.name);
     if (faults?.status !== undefined || faults?.balanceExhausted) {
       const extra: Record<string, string> = {};
-      // D§1: "some send `Retry-After` (OpenRouter on 429/503)" — on demand here for any profile.
-      if (faults.retryAfterSeconds !== undefined) extra['retry-after'] = String(faults.retryAfterSeconds);
+      // D§1: "some send `Retry-After` (OpenRouter on 429/503)": OpenRouter always (1 s unless
+      // the fault names a wait; the value is ours), any profile on demand.
+      const retryAfter = faults.retryAfterSeconds ?? (profile.name === 'openrouter' && (faults.status === 429 || faults.status === 503) ? 1 : undefined);
+      if (retryAfter !== undefined) extra['retry-after'] = String(retryAfter);
       const cat: ErrorCategory = faults.balanceExhausted ? 'balance' : statusCategory(faults.status!);
       return sendError(res, profile, cat, faults.balanceExhausted ? {} : { status: faults.status! }, reqId, extra);
     }

@@ -168,7 +168,7 @@ test('a retirement date from a catalog source is alerted like a built-in one', a
   try {
     const job = makeDeprecationsJob({
       sourceRetirements: () => [
-        { provider: 'openrouter', model: 'qwen/qwen-old', at: '2026-09-08T00:00:00.000Z', atMs: Date.parse('2026-09-08T00:00:00Z'), replacement: null, source: 'OpenRouter expiration_date' },
+        { provider: 'openrouter', model: 'qwen/qwen-old', at: '2026-09-08T00:00:00.000Z', atMs: Date.parse('2026-09-08T00:00:00Z'), replacement: null, replacementThinking: null, source: 'OpenRouter expiration_date' },
       ],
     });
     const alerts = await runAt(env, '2026-09-01T09:00:00Z', sink, [job]);

@@ -127,9 +127,12 @@ void test('retirements: built-in list, config adds and replaces', () => {
     at: '2026-07-24T15:59:00.000Z',
     atMs: Date.UTC(2026, 6, 24, 15, 59),
     replacement: 'deepseek-v4-flash',
+    // deepseek-chat was v4-flash without thinking (DOMAIN §3): its callers keep that mode.
+    replacementThinking: false,
     source: 'DeepSeek docs: retired after 2026-07-24 15:59 UTC, no grace period',
   });
   assert.equal(builtin.retirementOf('deepseek', 'deepseek-reasoner')?.replacement, 'deepseek-v4-flash');
+  assert.equal(builtin.retirementOf('deepseek', 'deepseek-reasoner')?.replacementThinking, true);
   assert.equal(builtin.retirementOf('moonshot', 'moonshot-v1-8k')?.replacement, null);
   assert.equal(builtin.retirementOf('moonshot', 'moonshot-v1-128k')?.at, '2026-08-31T00:00:00.000Z');
   assert.equal(builtin.retirementOf('deepseek', 'deepseek-v4-flash'), null);
@@ -148,6 +151,7 @@ void test('retirements: built-in list, config adds and replaces', () => {
     at: '2026-07-25T00:00:00.000Z',
     atMs: Date.UTC(2026, 6, 25),
     replacement: null,
+    replacementThinking: null,
     source: 'config file',
   });
   assert.equal(cat.retirementOf('zai', 'glm-4.7')?.replacement, 'glm-5');

@@ -384,13 +384,13 @@ describe('provider-specific rules', () => {
     assert.match(e.message, /first token/);
   });
 
-  test('a caller abort ends the call', async () => {
+  test('a caller abort ends the call, as its own kind that no fallback follows', async () => {
     sim.setFaults('kimi', { hang: true });
     const ac = new AbortController();
     const p = simClient(sim, 'kimi').chatStream({ model: 'kimi-k2.5', messages: [{ role: 'user', content: 'x' }], signal: ac.signal }, () => {});
     setImmediate(() => ac.abort());
     const e = await expectError(p);
-    assert.equal(e.kind, 'connection');
+    assert.equal(e.kind, 'aborted');
   });
 
   test('/v1 on GLM is a 404 that names base_url, not a missing model', async () => {

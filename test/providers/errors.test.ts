@@ -73,7 +73,7 @@ test('mid-stream error event (status undefined): by its code', () => {
 test('connection, timeout, abort, malformed', () => {
   assert.equal(classifyError(new APIConnectionTimeoutError(), 'p').kind, 'timeout');
   assert.equal(classifyError(new APIConnectionError({ cause: new Error('ECONNREFUSED') }), 'p').kind, 'connection');
-  assert.equal(classifyError(new APIUserAbortError(), 'p').kind, 'connection');
+  assert.equal(classifyError(new APIUserAbortError(), 'p').kind, 'aborted');
   assert.equal(classifyError(new SyntaxError('Unexpected token'), 'p').kind, 'malformed');
   assert.equal(classifyError(new SilenceTimeoutError(100, 'silence'), 'p').kind, 'timeout');
   assert.equal(classifyError(new TypeError('terminated', { cause: new Error('other side closed') }), 'p').kind, 'connection');
