@@ -51,11 +51,11 @@ export function createRetryQueue<T>(deps: RetryQueueDeps<T>): RetryQueue<T> {
   let timer: NodeJS.Timeout | null = null;
   let delay = firstRetry;
 
-  // The connection's own busy timeout, restored after each short wait (prepared once: db.pragma()
-  // prepares a statement every call).
+  // The connection's own busy timeout, restored after each short wait. Set by db.pragma() each
+  // time: SQLite applies `PRAGMA busy_timeout = N` while preparing the statement, so a prepared
+  // one run again would change nothing.
   const normalBusy = db.pragma('busy_timeout', { simple: true }) as number;
-  const shortWait = db.prepare(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(deps.busyWaitMs ?? 100))}`);
-  const normalWait = db.prepare(`PRAGMA busy_timeout = ${normalBusy}`);
+  const shortBusy = Math.max(0, Math.trunc(deps.busyWaitMs ?? 100));
 
   /** Applies what waits, oldest first; throws at the first item the database refuses for a lock. */
   const drain = (): void => {
@@ -74,11 +74,11 @@ export function createRetryQueue<T>(deps: RetryQueueDeps<T>): RetryQueue<T> {
   /** False while the database stays locked. Any other failure (a closed database) will not pass: dropped. */
   const attempt = (): boolean => {
     try {
-      shortWait.get();
+      db.pragma(`busy_timeout = ${shortBusy}`);
       try {
         drain();
       } finally {
-        normalWait.get();
+        db.pragma(`busy_timeout = ${normalBusy}`);
       }
       return true;
     } catch (err) {

@@ -9,7 +9,7 @@ import type { ChatMessage } from '../providers/types.js';
 import type { Services } from '../services.js';
 import { escapeMrkdwn, clip } from './escape.js';
 import { startStreamingReply, startUpdatingMessage, type AnswerSink } from './answer.js';
-import { fetchThreadHistory, mentionsBot, plainText, type BotIdentity } from './conversation.js';
+import { fetchThreadHistory, mentionsBot, plainText, questionMetadata, type BotIdentity } from './conversation.js';
 import type { SlackStore } from './threads.js';
 import type { AskGate } from './ask-gate.js';
 import type { UpdateBudget } from './update-budget.js';
@@ -113,7 +113,7 @@ async function slashAsk(
   try {
     sink = await startUpdatingMessage(
       deps.chat,
-      { channel: command.channel_id, heading, metadata: { event_type: 'routeops_ask', event_payload: { question: parsed.args.question.slice(0, 4000) } } },
+      { channel: command.channel_id, heading, metadata: questionMetadata(parsed.args.question) },
       deps.log,
       deps.updates,
     );
@@ -157,8 +157,11 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
       deps.gate
         .run(async (release) => {
           const team = ('team' in message && typeof message.team === 'string' ? message.team : undefined) ?? context.teamId;
+          // A DM answered at the top level carries its question, as /ask answers do: a reply in the
+          // thread under the answer then has the question in its history (the thread starts there).
+          const dmTarget = threadTs ? { channel: message.channel, threadTs } : { channel: message.channel, metadata: questionMetadata(plainText(text, bot)) };
           const sink = isDm
-            ? await startUpdatingMessage(deps.chat, { channel: message.channel, ...(threadTs ? { threadTs } : {}) }, deps.log, deps.updates)
+            ? await startUpdatingMessage(deps.chat, dmTarget, deps.log, deps.updates)
             : startStreamingReply(client, deps.chat, { channel: message.channel, threadTs: threadTs!, teamId: team, userId: user }, deps.log, deps.updates);
           // The question and this answer's own placeholder are not history.
           const history = () =>

@@ -24,6 +24,12 @@ export function plainText(text: string, bot: BotIdentity): string {
   return t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
 }
 
+/** Slack message metadata of an answer posted where its question is not (a channel, a DM): history reads it back. */
+const QUESTION_EVENT = 'routeops_ask';
+export function questionMetadata(question: string): { event_type: string; event_payload: Record<string, string> } {
+  return { event_type: QUESTION_EVENT, event_payload: { question: question.slice(0, 4000) } };
+}
+
 export function mentionsBot(text: string, bot: BotIdentity): boolean {
   return !!bot.userId && text.includes(`<@${bot.userId}>`);
 }
@@ -40,7 +46,7 @@ export function threadToHistory(messages: SlackMessageLike[], bot: BotIdentity, 
     const fromBot = (bot.botId && m.bot_id === bot.botId) || (bot.userId && m.user === bot.userId);
     if (fromBot) {
       if (m.text === PLACEHOLDER_TEXT || m.metadata?.event_type === CONTINUATION_EVENT) continue;
-      const question = m.metadata?.event_type === 'routeops_ask' ? m.metadata.event_payload?.question : undefined;
+      const question = m.metadata?.event_type === QUESTION_EVENT ? m.metadata.event_payload?.question : undefined;
       if (typeof question === 'string') history.push({ role: 'user', content: question });
       history.push({ role: 'assistant', content: plainText(m.text, bot) });
     } else {

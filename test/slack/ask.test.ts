@@ -182,6 +182,19 @@ test('a duplicate event delivery (Slack retry) is answered once', async () => {
   assert.equal(ledgerRows().filter((r) => r.channel === channel).length, 1);
 });
 
+test('two deliveries of one event arriving at once are answered once, and the id is kept in SQLite', async () => {
+  const channel = 'C0DUP2';
+  const ts = t.slack.addUserMessage({ channel, user: 'U0ENG2', text: '<@U0BOT> just once' });
+  const body = eventBody({ type: 'app_mention', user: 'U0ENG2', text: '<@U0BOT> just once', ts, channel, team: 'T0TEST' }, 'Ev0CONCURRENT');
+  const statuses = await Promise.all([postEvent(`${t.url}/slack/events`, SIGNING_SECRET, body), postEvent(`${t.url}/slack/events`, SIGNING_SECRET, body, 1)]);
+  assert.deepEqual(statuses.map((r) => r.status), [200, 200]);
+  await t.slack.waitFor('chat.stopStream', (c) => c.body.channel === channel);
+  await t.app.slack!.drain();
+  assert.equal(t.slack.calls.filter((c) => c.method === 'chat.startStream' && c.body.channel === channel).length, 1);
+  // The id is in SQLite: a late retry meets it whatever the process remembers.
+  assert.equal(t.app.services.db.prepare('SELECT COUNT(*) FROM slack_events WHERE event_id = ?').pluck().get('Ev0CONCURRENT'), 1);
+});
+
 test('a DM is answered in the DM', async () => {
   const channel = 'D0DM';
   const ts = t.slack.addUserMessage({ channel, user: 'U0ENG3', text: 'hello from a DM' });
