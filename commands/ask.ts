@@ -1,7 +1,7 @@
 // /ask: answer with a routed model. The pipeline lives in src/ask/engine.ts; this file parses
 // the command text and turns the outcome into a Reply.
-import { ask, MAX_QUESTION_CHARS, type AskOutcome } from '../src/ask/engine.js';
-import type { Reply } from '../src/reply/reply.js';
+import { ask, unknownAlias, MAX_QUESTION_CHARS, type AskOutcome } from '../src/ask/engine.js';
+import { usageReply, type Reply } from '../src/reply/reply.js';
 import { defineCommand, type ParseResult } from './types.js';
 
 export interface AskArgs {
@@ -52,6 +52,9 @@ export const askCommand = defineCommand<AskArgs>({
   usage: USAGE,
   parse: parseAskArgs,
   async run(args, services, caller, progress) {
+    // An alias that does not exist is bad usage (CLI exit 2), not a failed answer.
+    const badAlias = unknownAlias(services, args.alias);
+    if (badAlias) return usageReply('ask', badAlias, USAGE);
     const outcome = await ask(services, { alias: args.alias, question: args.question, user: caller.id, local: caller.local, channel: caller.channel, ops: args.ops }, progress);
     return outcomeToReply(outcome);
   },

@@ -99,6 +99,13 @@ function userSpentToday(services: Services, user: string): number {
   return spent;
 }
 
+/** Why `alias` cannot be asked (it is no configured alias), or null; no alias means default_model. */
+export function unknownAlias(services: Services, alias: string | undefined): string | null {
+  const name = alias ?? services.config.default_model;
+  if (services.config.models[name]) return null;
+  return `unknown model alias "${name}"; known: ${Object.keys(services.config.models).join(', ')} (see /models)`;
+}
+
 /** Why `user` may not ask now (the per-user daily budget is spent), or null. */
 export function budgetRefusal(services: Services, user: string): string | null {
   const perUser = services.config.budgets.per_user_daily;

@@ -4,7 +4,7 @@
 import type { App, webApi, types } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseAskArgs, outcomeToReply } from '../../commands/ask.js';
-import { ask, budgetRefusal } from '../ask/engine.js';
+import { ask, budgetRefusal, unknownAlias } from '../ask/engine.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { Services } from '../services.js';
 import { escapeMrkdwn, clip } from './escape.js';
@@ -101,8 +101,8 @@ async function slashAsk(
   const text = plainText(command.text, {});
   const parsed = parseAskArgs(text);
   if (!parsed.ok) return void (await respondEphemeral(`${parsed.error}.\nUsage: /ask [--model ALIAS] [--ops] QUESTION`));
-  // A spent budget is said to the asker alone, before anything is posted in the channel.
-  const refusal = budgetRefusal(deps.services, command.user_id);
+  // A wrong alias or a spent budget is said to the asker alone, before anything is posted in the channel.
+  const refusal = unknownAlias(deps.services, parsed.args.alias) ?? budgetRefusal(deps.services, command.user_id);
   if (refusal) return void (await respondEphemeral(refusal));
   const heading: types.KnownBlock = {
     type: 'context',

@@ -132,9 +132,13 @@ test('ask streams an answer from a routed model and meters it', async () => {
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /Simulated glm answer to: why is the sky blue\?/);
     assert.match(out.stdout, /glm-4\.7 · zai\/glm-4\.7 · tokens in \d+/);
-    const json = JSON.parse((await run('ask', '--model', 'nope', 'hi', '--json')).stdout) as { ok: boolean; error: string };
-    assert.equal(json.ok, false);
-    assert.match(json.error, /unknown model alias "nope"/);
+    // An alias that does not exist is bad usage: exit 2, what is known on stderr, no upstream call.
+    const calls = sim.requests.length;
+    const bad = await run('ask', '--model', 'nope', 'hi', '--json');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown model alias "nope"; known: deepseek-v4-flash/);
+    assert.equal(bad.stdout, '');
+    assert.equal(sim.requests.length, calls);
     const spend = JSON.parse((await run('spend', 'today', 'by', 'route', '--json')).stdout) as { requests: number; groups: Array<{ key: string }> };
     assert.equal(spend.requests, 1, 'the CLI answer is in the ledger');
     assert.equal(spend.groups[0]?.key, 'glm-4.7');

@@ -195,6 +195,18 @@ test('two deliveries of one event arriving at once are answered once, and the id
   assert.equal(t.app.services.db.prepare('SELECT COUNT(*) FROM slack_events WHERE event_id = ?').pluck().get('Ev0CONCURRENT'), 1);
 });
 
+test('/ask --model with an alias that does not exist is told to the asker alone, with the known aliases', async () => {
+  const posted = t.slack.messages.length;
+  const calls = sim.requests.length;
+  const respondPath = `/respond/${randomUUID()}`;
+  await postSigned(`${t.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command: '/ask', text: '--model gpt-9 hello', user_id: 'U0ENG1', channel_id: 'C0ENG', response_url: `${t.slack.baseUrl}${respondPath}` }));
+  const reply = await t.slack.waitFor('response_url', (c) => c.path === respondPath);
+  assert.equal(reply.body.response_type, 'ephemeral');
+  assert.match(String(reply.body.text), /unknown model alias "gpt-9"; known: deepseek-v4-flash, .*qwen-plus/);
+  assert.equal(t.slack.messages.length, posted, 'nothing posted in the channel');
+  assert.equal(sim.requests.length, calls, 'no provider called');
+});
+
 test('a DM is answered in the DM', async () => {
   const channel = 'D0DM';
   const ts = t.slack.addUserMessage({ channel, user: 'U0ENG3', text: 'hello from a DM' });
