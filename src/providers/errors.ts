@@ -106,7 +106,7 @@ export function parseRetryAfter(headers: Headers | undefined | null, now: () => 
 
 const BALANCE = /insufficient (balance|credits|quota)|arrear|exceeded_current_quota|account is suspended/i;
 /** Providers' words for a prompt over the context window (400 on every provider). */
-const CONTEXT = /context.{0,20}(length|window)|maximum context|too many tokens|prompt is too long|input (is )?too long|range of input length|exceed(s|ed)? (the )?(model'?s? )?(max|maximum|context|token limit)/i;
+const CONTEXT = /context.{0,20}(length|window)|maximum context|too many tokens|prompt is too long|input (is )?too long|range of input length|exceed(s|ed)? (the )?(model'?s? )?(max(imum)? )?(context|token|input|prompt|length)/i;
 const MODEL = /model not exist|model_not_found|not a valid model|unknown model|no endpoints found|model .{0,80}(does not exist|not found)|not found the model/i;
 
 /** Kind of an upstream error from its HTTP status and error body (DOMAIN §1 table). */

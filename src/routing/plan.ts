@@ -10,6 +10,8 @@ export interface PlannedRoute {
   replaces?: { model: string; retiredAt: string };
   /** Thinking on/off for this route (the retired model's mode); absent = the model's default. */
   thinking?: boolean;
+  /** The route's configured context window, when it has one. */
+  contextWindow?: number;
 }
 
 export interface SkippedRoute {
@@ -42,14 +44,13 @@ export function estimateTokens(text: string): number {
   return Math.ceil((text.length - other - wide) / 4 + other / 2) + wide;
 }
 
-/** The smallest context window among an alias's routes (undefined when none is configured). */
-export function smallestWindow(config: Config, alias: string): number | undefined {
-  const windows = (config.models[alias]?.routes ?? []).map((r) => r.context_window).filter((w): w is number => w !== undefined);
+/** The smallest context window among planned routes (undefined when none has one configured). */
+export function smallestWindow(routes: readonly PlannedRoute[]): number | undefined {
+  const windows = routes.map((r) => r.contextWindow).filter((w): w is number => w !== undefined);
   return windows.length ? Math.min(...windows) : undefined;
 }
-
 export function planRoutes(config: Config, catalog: Catalog, alias: string, nowMs: number, promptTokens: number, answerTokens: number): PlanResult {
-  const def = config.models[alias];
+  const def = Object.hasOwn(config.models, alias) ? config.models[alias] : undefined;
   if (!def) return { ok: false, error: `unknown model alias "${alias}" (known: ${Object.keys(config.models).join(', ')})` };
   const routes: PlannedRoute[] = [];
   const skipped: SkippedRoute[] = [];
@@ -58,17 +59,19 @@ export function planRoutes(config: Config, catalog: Catalog, alias: string, nowM
     let model = r.model;
     let replaces: PlannedRoute['replaces'];
     let thinking: boolean | undefined;
-    // A replacement may itself have retired since: follow the chain (a few hops, no cycles).
+    // A replacement may itself have retired since: follow the chain.
     let retirement = catalog.retirementOf(r.provider, model);
-    let hops = 0;
-    while (retirement && retirement.atMs <= nowMs && retirement.replacement && hops++ < 5) {
+    const visited = new Set([model]);
+    while (retirement && retirement.atMs <= nowMs && retirement.replacement && !visited.has(retirement.replacement)) {
       replaces ??= { model: r.model, retiredAt: retirement.at };
       if (retirement.replacementThinking !== null) thinking ??= retirement.replacementThinking;
       model = retirement.replacement;
+      visited.add(model);
       retirement = catalog.retirementOf(r.provider, model);
     }
     if (retirement && retirement.atMs <= nowMs) {
-      skipped.push({ provider: r.provider, model, reason: `retired on ${retirement.at.slice(0, 16).replace('T', ' ')} UTC with no ${hops ? 'further ' : ''}replacement` });
+      const why = retirement.replacement ? `its replacements loop back to ${retirement.replacement}` : `no ${visited.size > 1 ? 'further ' : ''}replacement`;
+      skipped.push({ provider: r.provider, model, reason: `retired on ${retirement.at.slice(0, 16).replace('T', ' ')} UTC with ${why}` });
       continue;
     }
     if (r.context_window !== undefined && promptTokens + answerTokens > r.context_window) {
@@ -78,7 +81,7 @@ export function planRoutes(config: Config, catalog: Catalog, alias: string, nowM
     const key = `${r.provider}/${model}/${thinking ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    routes.push({ provider: r.provider, model, ...(replaces ? { replaces } : {}), ...(thinking !== undefined ? { thinking } : {}) });
+    routes.push({ provider: r.provider, model, ...(replaces ? { replaces } : {}), ...(thinking !== undefined ? { thinking } : {}), ...(r.context_window !== undefined ? { contextWindow: r.context_window } : {}) });
   }
   if (!routes.length) {
     return { ok: false, error: `no route of "${alias}" can take this request: ${skipped.map((s) => `${s.provider}/${s.model} ${s.reason}`).join('; ')}` };

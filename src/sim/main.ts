@@ -1,6 +1,6 @@
 // `routeops sim [--port N] [--host H]`: runs the provider simulator until SIGINT/SIGTERM and
 // prints how to point routeops at it.
-import { CONTROL_PREFIX, PROFILE_NAMES, startSimulator, type ProfileName, type Simulator } from './server.js';
+import { CONTROL_PREFIX, FAULT_NAMES, PROFILE_NAMES, startSimulator, type ProfileName, type Simulator } from './server.js';
 
 /** Which routeops provider (config/defaults.ts) each simulator profile stands for. */
 export const SIM_PROVIDER_FOR: Record<ProfileName, { provider: string; apiKeyEnv: string }> = {
@@ -57,8 +57,7 @@ export function describeSim(sim: Simulator): string {
     '',
     `and e.g. ${PROFILE_NAMES.map((p) => `${SIM_PROVIDER_FOR[p].apiKeyEnv}=sim`).join(' ')}`,
     '',
-    'Faults on demand (status, retryAfterSeconds, times, slowFirstTokenMs, cutAfterChunks, malformedChunk, hang,',
-    'midStreamError, omitUsage, neverEnd, toolArgsNotJson, jsonModeProse, unknownModelStatus, balanceExhausted):',
+    `Faults on demand (${FAULT_NAMES.join(', ')}):`,
     `  curl -X POST ${sim.url}${CONTROL_PREFIX}/faults/deepseek -d '{"status":429,"times":1}'`,
     `  curl -X DELETE ${sim.url}${CONTROL_PREFIX}/faults`,
     '',

@@ -61,6 +61,10 @@ const faultsSchema = z.strictObject({
   unknownModelStatus: status.optional(),
   balanceExhausted: z.boolean().optional(),
 }) satisfies z.ZodType<Faults>;
+// Every fault can be set over HTTP: a field added to Faults but not here fails to compile.
+const FAULT_FIELDS: Record<keyof Faults, unknown> = faultsSchema.shape;
+/** The faults a simulator run by hand takes over HTTP. */
+export const FAULT_NAMES = Object.keys(FAULT_FIELDS);
 
 export interface Script {
   /** When tools are offered and no tool result is in the messages yet, call this tool. */
@@ -207,7 +211,7 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     if (method !== 'POST' || !name) return sendJson(res, 405, { error: `POST ${CONTROL_PREFIX}/faults/PROFILE with a JSON body, or DELETE` });
     const parsed = faultsSchema.safeParse(body);
     if (!parsed.success) {
-      return sendJson(res, 400, { error: `bad faults: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`, accepted: Object.keys(faultsSchema.shape) });
+      return sendJson(res, 400, { error: `bad faults: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`, accepted: FAULT_NAMES });
     }
     const st = state.get(name as ProfileName)!;
     st.faults = parsed.data as Faults;

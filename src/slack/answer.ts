@@ -6,7 +6,7 @@ import type { webApi, types } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Progress } from '../../commands/types.js';
 import type { Reply } from '../reply/reply.js';
-import { clip, escapeMarkdown, escapeMrkdwn } from './escape.js';
+import { clip, createMarkdownEscaper, escapeMrkdwn } from './escape.js';
 import { splitText } from './blocks.js';
 import { UNLIMITED_UPDATES, type UpdateBudget } from './update-budget.js';
 import type { ChatApi } from './chat-api.js';
@@ -147,10 +147,8 @@ export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget
 /** chat.appendStream / stopStream take at most 12,000 characters of markdown_text a call. */
 const STREAM_CALL_MAX = 11_000;
 
-/** Escaped pieces of text, each small enough for one streaming call; nothing dropped at the cuts. */
-function streamPieces(text: string): string[] {
-  // Streaming calls take Markdown: link syntax is escaped as well as Slack's own markup.
-  const escaped = escapeMarkdown(text);
+/** Escaped text cut into pieces, each small enough for one streaming call; nothing dropped at the cuts. */
+function streamPieces(escaped: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < escaped.length; ) {
     let end = Math.min(escaped.length, i + STREAM_CALL_MAX);
@@ -192,6 +190,7 @@ export function startStreamingReply(client: WebClient, chat: ChatApi, target: St
   let chain: Promise<unknown> = Promise.resolve();
   let fallback: Promise<AnswerSink> | undefined;
   let latest = '';
+  const markdown = createMarkdownEscaper();
 
   const useFallback = (err: unknown) => {
     log.warn({ err: (err as Error).message }, 'chat streaming refused; posting and updating instead');
@@ -205,14 +204,11 @@ export function startStreamingReply(client: WebClient, chat: ChatApi, target: St
 
   const pump = () => {
     if (appending || finished || fallback || !unsent) return;
-    let piece = unsent;
+    // Streaming calls take Markdown: link syntax is escaped as well as Slack's own markup (the
+    // escaper may keep a last character back until it knows what follows).
+    const piece = markdown.push(unsent);
     unsent = '';
-    // A `]` at the end waits for what follows: `](` across two appends would still make a link.
-    if (piece.endsWith(']')) {
-      unsent = ']';
-      piece = piece.slice(0, -1);
-      if (!piece) return;
-    }
+    if (!piece) return;
     appending = true;
     chain = chain
       .then(async () => {
@@ -258,12 +254,13 @@ export function startStreamingReply(client: WebClient, chat: ChatApi, target: St
       if (fallback) return (await fallback).finish(reply);
       const final = reply.body ?? reply.summary ?? '';
       // The final text is the streamed one trimmed: what was sent is never sent again.
-      const streamed = sent.trim();
+      const lead = sent.trimStart();
+      const streamed = final.startsWith(lead) ? lead : sent.trim();
       const rest = unsent + (final.startsWith(streamed) ? final.slice(streamed.length) : `\n\n${final}`);
       unsent = '';
       const footer: KnownBlock[] = reply.footer ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_MAX) }] }] : [];
       try {
-        const pieces = streamPieces(rest);
+        const pieces = streamPieces(markdown.push(rest) + markdown.end());
         const last = pieces.pop();
         for (const part of pieces) await streamer.append({ markdown_text: part });
         await streamer.stop({ ...(last ? { markdown_text: last } : {}), ...(footer.length ? { blocks: footer } : {}) });

@@ -159,7 +159,8 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
           const team = ('team' in message && typeof message.team === 'string' ? message.team : undefined) ?? context.teamId;
           // A DM answered at the top level carries its question, as /ask answers do: a reply in the
           // thread under the answer then has the question in its history (the thread starts there).
-          const dmTarget = threadTs ? { channel: message.channel, threadTs } : { channel: message.channel, metadata: questionMetadata(plainText(text, bot)) };
+          const asked = parseAskArgs(plainText(text, bot));
+          const dmTarget = threadTs || !asked.ok ? { channel: message.channel, ...(threadTs ? { threadTs } : {}) } : { channel: message.channel, metadata: questionMetadata(asked.args.question) };
           const sink = isDm
             ? await startUpdatingMessage(deps.chat, dmTarget, deps.log, deps.updates)
             : startStreamingReply(client, deps.chat, { channel: message.channel, threadTs: threadTs!, teamId: team, userId: user }, deps.log, deps.updates);

@@ -25,7 +25,12 @@ before(async () => {
   cleanup = t.cleanup;
   // simConfig's models block ends the file: an indented alias continues it.
   const config = parseConfigText(
-    simConfig(sim, '  small:\n    routes:\n      - { provider: deepseek, model: deepseek-v4-flash, context_window: 8192 }\naccess:\n  spend: [U0CFO]\n'),
+    simConfig(
+      sim,
+      '  small:\n    routes:\n      - { provider: deepseek, model: deepseek-v4-flash, context_window: 8192 }\n' +
+        '  mixed:\n    routes:\n      - { provider: deepseek, model: deepseek-v4-flash, context_window: 8192 }\n      - { provider: openrouter, model: deepseek/deepseek-v4-flash, context_window: 131072 }\n' +
+        'access:\n  spend: [U0CFO]\n',
+    ),
     'test config',
   );
   services = createServices({ config, dbPath: join(t.dir, 'routeops.db'), log: pino({ level: 'silent' }), clock: () => NOW, secrets: SIM_KEYS });
@@ -100,4 +105,19 @@ test('thread history is trimmed to fit the smallest window of the alias (newest 
   assert.ok(!texts.some((t) => t.startsWith('turn 0 ')), 'the oldest turns are dropped');
   assert.equal(sent.messages.at(-1)!.content, 'and now?');
   assert.equal(sent.messages[1]!.role, 'user', 'history never starts with an assistant turn');
+});
+
+test('a question too long for the small route leaves the history to the routes that can take it', async () => {
+  const history: ChatMessage[] = [
+    { role: 'user', content: 'what did we decide about the fallback?' },
+    { role: 'assistant', content: 'to keep openrouter as the second route' },
+  ];
+  const question = `${'问'.repeat(5000)} and?`; // ~5,000 tokens: with the 4,096-token answer, over 8,192
+  const from = sim.requests.length;
+  const out = await ask(services, { alias: 'mixed', question, history, user: 'U0ENG' });
+  assert.equal(out.ok, true, out.text);
+  const sent = sim.requests.slice(from).find((r) => r.path.endsWith('/chat/completions'))!;
+  assert.equal(sent.profile, 'openrouter', 'the small route is skipped');
+  const texts = (sent.body as { messages: ChatMessage[] }).messages.map((m) => m.content);
+  assert.ok(texts.includes('to keep openrouter as the second route'), 'the history is kept for the large route');
 });

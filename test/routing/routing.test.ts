@@ -48,6 +48,7 @@ test('a prompt over the context window is its own kind, from each provider\'s wo
   for (const [status, inner] of cases) assert.equal(kindOf(status, inner), 'context_length', String(inner['message']));
   // Other bad requests stay bad requests (no fallback).
   assert.equal(kindOf(400, { message: 'temperature must be 0.6 for this model', type: 'invalid_request_error' }), 'bad_request');
+  assert.equal(kindOf(400, { message: 'The number of tools exceeds the maximum of 128', type: 'invalid_request_error' }), 'bad_request');
 });
 
 test('token estimate: ~4 ASCII characters a token, one a CJK character', () => {
@@ -76,8 +77,13 @@ models:
   chained:
     routes:
       - { provider: deepseek, model: deepseek-old }
+  looping:
+    routes:
+      - { provider: deepseek, model: loop-a }
 retirements:
   - { provider: deepseek, model: deepseek-old, at: 2026-01-01T00:00:00Z, replacement: deepseek-chat }
+  - { provider: deepseek, model: loop-a, at: 2026-01-01T00:00:00Z, replacement: loop-b }
+  - { provider: deepseek, model: loop-b, at: 2026-01-01T00:00:00Z, replacement: loop-a }
 `,
   'test config',
 );
@@ -90,8 +96,17 @@ test('plan: a route whose window the prompt does not fit is skipped, with the re
   assert.match(r.plan.skipped[0]!.reason, /does not fit its 8192-token window/);
   const none = planRoutes(config, catalog, 'small', AFTER_RETIREMENT, 200_000, 4096);
   assert.equal(none.ok, false);
-  assert.equal(smallestWindow(config, 'small'), 8192);
-  assert.equal(smallestWindow(config, 'both-modes'), undefined);
+  const all = planRoutes(config, catalog, 'small', AFTER_RETIREMENT, 10, 10);
+  assert.ok(all.ok);
+  assert.equal(smallestWindow(all.plan.routes), 8192);
+  // Only routes that can take the request count: a question too long for the small one leaves 131072.
+  assert.equal(smallestWindow(r.plan.routes), 131072);
+  const modes = planRoutes(config, catalog, 'both-modes', AFTER_RETIREMENT, 10, 10);
+  assert.ok(modes.ok);
+  assert.equal(smallestWindow(modes.plan.routes), undefined);
+  // Inherited object keys are no aliases.
+  assert.equal(planRoutes(config, catalog, 'constructor', AFTER_RETIREMENT, 10, 10).ok, false);
+  assert.equal(planRoutes(config, catalog, '__proto__', AFTER_RETIREMENT, 10, 10).ok, false);
 });
 
 test('plan: retired deepseek-chat / -reasoner are answered by v4-flash in their own thinking mode; a retired replacement is followed', () => {
@@ -110,6 +125,9 @@ test('plan: retired deepseek-chat / -reasoner are answered by v4-flash in their 
   const chained = planRoutes(config, catalog, 'chained', AFTER_RETIREMENT, 10, 10);
   assert.ok(chained.ok);
   assert.deepEqual(chained.plan.routes, [{ provider: 'deepseek', model: 'deepseek-v4-flash', replaces: { model: 'deepseek-old', retiredAt: '2026-01-01T00:00:00.000Z' }, thinking: false }]);
+  const looping = planRoutes(config, catalog, 'looping', AFTER_RETIREMENT, 10, 10);
+  assert.equal(looping.ok, false);
+  assert.match(looping.ok ? '' : looping.error, /replacements loop back to loop-a/);
 });
 
 test('the replacement of deepseek-chat is called with thinking disabled on the wire', async () => {

@@ -12,7 +12,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { createSlackStore } from '../../src/slack/threads.js';
 import { answerMessages, CONTINUATION_EVENT, PLACEHOLDER_TEXT, startStreamingReply, startUpdatingMessage } from '../../src/slack/answer.js';
 import { createChatApi } from '../../src/slack/chat-api.js';
-import { escapeMarkdown } from '../../src/slack/escape.js';
+import { createMarkdownEscaper, escapeMarkdown } from '../../src/slack/escape.js';
 import { fetchThreadHistory, threadToHistory } from '../../src/slack/conversation.js';
 import { createNodeFetch } from '../../src/http/node-fetch.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
@@ -167,6 +167,23 @@ test('escapeMarkdown makes links inert and leaves code brackets alone', () => {
   assert.equal(escapeMarkdown('[r]: https://evil.example'), '[r]\\: https://evil.example');
   assert.equal(escapeMarkdown('use a[0] and `xs[i]`'), 'use a[0] and `xs[i]`');
   assert.equal(escapeMarkdown('<!here> & <@U1>'), '&lt;!here&gt; &amp; &lt;@U1&gt;');
+  // Inside code spans and fences links are not parsed: no backslash is added that would show.
+  assert.equal(escapeMarkdown('call `handlers[name](event)` then [x](y)'), 'call `handlers[name](event)` then [x]\\(y)');
+  assert.equal(escapeMarkdown('```py\nif a[0]:\n    f[1](2)\n```\n[x](y)'), '```py\nif a[0]:\n    f[1](2)\n```\n[x]\\(y)');
+  assert.equal(escapeMarkdown('``a ` [b](c)`` [d](e)'), '``a ` [b](c)`` [d]\\(e)');
+});
+
+test('markdown escaper, fed piece by piece: the same text as escaping it whole, however it is cut', () => {
+  const text = 'See [docs](https://x.example) and `m[k](v)`:\n```\nxs[0](1)\n```\n[ref]: https://evil.example & <!here>';
+  const whole = escapeMarkdown(text);
+  for (let size = 1; size <= 7; size++) {
+    const e = createMarkdownEscaper();
+    let out = '';
+    for (let i = 0; i < text.length; i += size) out += e.push(text.slice(i, i + size));
+    out += e.end();
+    assert.equal(out, whole, `pieces of ${size}`);
+  }
+  assert.doesNotMatch(whole.replace(/`[^`]*`|```[\s\S]*?```/g, ''), /\]\(|\]:/);
 });
 
 test('updating message: one chat.update in flight; the latest text follows it, then the final one', async (t) => {
