@@ -134,19 +134,16 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
   const tools = input.ops || looksLikeOpsQuestion(input.question) ? OPS_TOOLS : undefined;
   const fixed: ChatMessage[] = [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: input.question }];
   const fixedTokens = fixed.reduce((n, m) => n + estimateTokens(m.content) + 4, 0) + (tools ? toolsTokens : 0);
-  // The thread's history is trimmed (newest kept) to fit the window of every route that can take
-  // the question at all, with the answer: no route is skipped for the sake of old turns.
-  const nowMs = services.clock().getTime();
-  const able = planRoutes(services.config, services.catalog, alias, nowMs, fixedTokens, ANSWER_MAX_TOKENS);
-  if (!able.ok) return fail(able.error);
-  const smallest = smallestWindow(able.plan.routes);
+  // The routes that can take the question and its answer; the thread's history is then trimmed
+  // (newest kept) to fit the smallest of their windows, so every one of them still takes it and
+  // none is skipped for the sake of old turns.
+  const planned = planRoutes(services.config, services.catalog, alias, services.clock().getTime(), fixedTokens, ANSWER_MAX_TOKENS);
+  if (!planned.ok) return fail(planned.error);
+  let plan: RoutePlan = planned.plan;
+  const smallest = smallestWindow(plan.routes);
   const historyBudget = Math.min(HISTORY_BUDGET_TOKENS, smallest === undefined ? Infinity : smallest - ANSWER_MAX_TOKENS - fixedTokens);
   const history = trimHistory(input.history ?? [], Math.max(0, historyBudget));
   const messages: ChatMessage[] = [fixed[0]!, ...history, fixed[1]!];
-  const promptTokens = fixedTokens + history.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
-  const planned = planRoutes(services.config, services.catalog, alias, nowMs, promptTokens, ANSWER_MAX_TOKENS);
-  if (!planned.ok) return fail(planned.error);
-  let plan: RoutePlan = planned.plan;
 
   const started = Date.now();
   const rows: Array<{ row: UsageInput; tsMs: number }> = [];

@@ -132,7 +132,7 @@ function attemptRow(a: AttemptRecord, ctx: MeterContext): UsageInput {
     reasoning_tokens: usage?.reasoning_tokens ?? 0,
     // Thinking-mode prices apply when the call thought: asked for, or reasoning came back (Qwen
     // and GLM report no reasoning token count, but stream reasoning_content).
-    thinking: ctx.thinking ?? a.route.thinking ?? ((usage ? usage.reasoning_tokens > 0 : false) || (a.result?.reasoning?.length ?? 0) > 0),
+    thinking: ctx.thinking ?? a.route.thinking ?? ((usage ? usage.reasoning_tokens > 0 : false) || (a.result?.reasoning.length ?? 0) > 0),
     route: ctx.route,
     // Our own id when the provider gave none, so every attempt is its own row.
     request_id: requestId ? `${a.route.provider}:${requestId}` : `routeops:${randomUUID()}`,
