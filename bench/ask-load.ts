@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
-import { startSimulator } from '../src/sim/server.js';
-import { PROFILE_NAMES } from '../src/sim/profiles.js';
-import { startFakeSlack, type RecordedCall } from '../test/helpers/fake-slack.js';
-import { slackSignature, slashCommandBody } from '../test/helpers/slack-request.js';
+import { startSimulator } from '../tools/sim/server.js';
+import { PROFILE_NAMES } from '../tools/sim/profiles.js';
+import { startFakeSlack, type RecordedCall } from '../test/support/fake-slack.js';
+import { slackSignature, slashCommandBody } from '../test/support/slack-request.js';
 import { startPaceProxy } from './ask-pace.js';
 import { BENCH_MODEL, BENCH_SIGNING_SECRET, benchQuestion, type AskResult, type BaselineResult, type FromChild, type LoadSettings, type ToChild } from './ask-ipc.js';
 

@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
-import { startRouteops, type RunningApp } from '../src/main.js';
+import { startRouteops, type RunningApp } from '../src/app/main.js';
 import { intEnv, percentile } from './stats.js';
 import { BENCH_MODEL, BENCH_SIGNING_SECRET, type AskResult, type BaselineResult, type FromChild, type LoadSettings, type ToChild } from './ask-ipc.js';
 

@@ -1,6 +1,6 @@
 // Synthetic usage rows for the ledger benchmark: a seeded PRNG (never Math.random), rows in
 // time order over one year, generated batch by batch so 10M rows are never held in memory.
-import type { UsageInput } from '../src/ledger/ledger.js';
+import type { UsageInput } from '../src/store/ledger.js';
 
 /** sfc32: a small seeded PRNG with 128 bits of state, floats in [0, 1). */
 export function sfc32(seed: number): () => number {

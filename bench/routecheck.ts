@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parseConfigText } from '../src/config/load.js';
-import { createServices } from '../src/services.js';
-import { startSimulator } from '../src/sim/server.js';
-import { CHECK_NAMES } from '../src/routecheck/checks.js';
+import { createServices } from '../src/app/services.js';
+import { startSimulator } from '../tools/sim/server.js';
+import { CHECK_NAMES } from '../src/features/routecheck/checks.js';
 
 const LATENCY_MS: Record<string, number> = { deepseek: 400, qwen: 700, openrouter: 1000 };
 

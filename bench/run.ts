@@ -19,11 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { resolveConfig } from '../src/config/load.js';
-import { createServices, type Services } from '../src/services.js';
-import { dispatch } from '../src/commands/dispatch.js';
-import { parsePeriod, previousPeriod } from '../src/time/period.js';
-import { UsageStreamParser } from '../src/ledger/rows.js';
-import type { Ledger, SpendDim, SpendTotals } from '../src/ledger/ledger.js';
+import { createServices, type Services } from '../src/app/services.js';
+import { dispatch } from '../commands/dispatch.js';
+import { parsePeriod, previousPeriod } from '../src/domain/time/period.js';
+import { UsageStreamParser } from '../src/domain/usage-rows/rows.js';
+import type { Ledger, SpendDim, SpendTotals } from '../src/store/ledger.js';
 import { toJsonl, UsageGenerator, MODELS, PROVIDERS, USER_COUNT } from './gen.js';
 import { fmtInt, fmtMs, intEnv, RssMonitor, summarize, toMb, type Timing } from './stats.js';
 

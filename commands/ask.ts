@@ -1,7 +1,7 @@
 // /ask: answer with a routed model. The pipeline lives in src/ask/engine.ts; this file parses
 // the command text and turns the outcome into a Reply.
-import { ask, unknownAlias, MAX_QUESTION_CHARS, type AskOutcome } from '../src/ask/engine.js';
-import { usageReply, type Reply } from '../src/reply/reply.js';
+import { ask, unknownAlias, MAX_QUESTION_CHARS, type AskOutcome } from '../src/features/ask/engine.js';
+import { usageReply, type Reply } from '../src/domain/reply.js';
 import { defineCommand, type ParseResult } from './types.js';
 
 export interface AskArgs {

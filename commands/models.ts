@@ -1,10 +1,10 @@
 // /models: the catalog as users see it — each (provider, model) with its aliases, the price in
 // force now, and its retirement. TEXT filters by provider, model or alias.
-import type { Reply } from '../src/reply/reply.js';
-import { formatRate } from '../src/money/units.js';
-import { ratesFor } from '../src/money/cost.js';
-import type { Services } from '../src/services.js';
-import { truncateForMessage } from '../src/time/period.js';
+import type { Reply } from '../src/domain/reply.js';
+import { formatRate } from '../src/domain/money/units.js';
+import { ratesFor } from '../src/domain/money/cost.js';
+import type { Services } from '../src/features/services.js';
+import { truncateForMessage } from '../src/domain/time/period.js';
 import { defineCommand } from './types.js';
 
 interface ModelsArgs {

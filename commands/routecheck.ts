@@ -1,10 +1,10 @@
 // /routecheck TARGET [--long]: smoke-tests every route of TARGET and reports, per route, which
 // features really work, with latency, TTFT, tokens/s and cost, what differs between the routes,
 // and what changed since the last run.
-import type { Reply } from '../src/reply/reply.js';
-import { formatUsdExact, nusdToUsd } from '../src/money/units.js';
-import { CHECK_NAMES, type CheckOutcome } from '../src/routecheck/checks.js';
-import type { RouteCheckReport, RouteResult } from '../src/routecheck/runner.js';
+import type { Reply } from '../src/domain/reply.js';
+import { formatUsdExact, nusdToUsd } from '../src/domain/money/units.js';
+import { CHECK_NAMES, type CheckOutcome } from '../src/features/routecheck/checks.js';
+import type { RouteCheckReport, RouteResult } from '../src/features/routecheck/runner.js';
 import { defineCommand, type ParseResult } from './types.js';
 
 export interface RoutecheckArgs {

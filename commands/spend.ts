@@ -1,12 +1,12 @@
 // /spend: spend per day × group from the ledger's daily rollup, with totals, shares, change
 // against the previous period, month-end projection, budget status and unpriced rows.
-import type { Reply, ReplyTable } from '../src/reply/reply.js';
-import { usageReply } from '../src/reply/reply.js';
-import { parsePeriod, previousPeriod, PERIOD_HELP, truncateForMessage, type Period } from '../src/time/period.js';
-import { addDays, daysBetweenInclusive, type DayString } from '../src/time/zone.js';
-import { formatUsd, nusdToUsd, formatUsdExact } from '../src/money/units.js';
-import { budgetStatuses, percentUsed } from '../src/budgets/status.js';
-import type { Services } from '../src/services.js';
+import type { Reply, ReplyTable } from '../src/domain/reply.js';
+import { usageReply } from '../src/domain/reply.js';
+import { parsePeriod, previousPeriod, PERIOD_HELP, truncateForMessage, type Period } from '../src/domain/time/period.js';
+import { addDays, daysBetweenInclusive, type DayString } from '../src/domain/time/zone.js';
+import { formatUsd, nusdToUsd, formatUsdExact } from '../src/domain/money/units.js';
+import { budgetStatuses, percentUsed } from '../src/features/budgets/status.js';
+import type { Services } from '../src/features/services.js';
 import { defineCommand, type ParseResult } from './types.js';
 
 export const SPEND_DIMENSIONS = ['provider', 'model', 'user', 'route'] as const;

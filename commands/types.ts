@@ -1,7 +1,7 @@
 // The command layer: commands know nothing of Slack or the terminal. An adapter parses the
 // caller's text with `parse`, checks `access`, then calls `run` with the services in ctx.
-import type { Reply } from '../src/reply/reply.js';
-import type { Services } from '../src/services.js';
+import type { Reply } from '../src/domain/reply.js';
+import type { Services } from '../src/features/services.js';
 
 export interface Caller {
   /** Slack user id, or a local name ("cli", "shell") for terminal adapters. */

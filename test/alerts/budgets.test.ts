@@ -1,10 +1,10 @@
 // Budget thresholds (50/80/100%, once per period) and spend anomalies.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AlertOutbox } from '../../src/alerts/delivery.js';
-import { runJobs } from '../../src/alerts/run.js';
-import { budgetsJob, crossedThreshold } from '../../src/alerts/jobs/budgets.js';
-import { alertEnv, ALERTS_CHANNEL, fakePost, row, type AlertTestEnv } from '../helpers/alerts.js';
+import { AlertOutbox } from '../../src/features/alerts/delivery.js';
+import { runJobs } from '../../src/features/alerts/run.js';
+import { budgetsJob, crossedThreshold } from '../../src/features/alerts/jobs/budgets.js';
+import { alertEnv, ALERTS_CHANNEL, fakePost, row, type AlertTestEnv } from '../support/alerts.js';
 
 /** OpenRouter is unpriced in the catalog, so a row costs exactly the cost_usd it reports. */
 function spend(env: AlertTestEnv, ts: string, usd: string, user = 'U0ENG1'): void {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import cron from 'node-cron';
-import { compileCron, matchesMinute, missedRun, nextFire, previousFire } from '../../src/alerts/cron-time.js';
+import { compileCron, matchesMinute, missedRun, nextFire, previousFire } from '../../src/domain/time/cron.js';
 
 const d = (iso: string) => new Date(iso);
 const iso = (x: Date | null) => x?.toISOString() ?? null;

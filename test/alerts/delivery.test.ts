@@ -2,13 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { webApi } from '@slack/bolt';
-import { AlertOutbox, backoffMs, describePostError, retryAfterMs } from '../../src/alerts/delivery.js';
-import { runJobs } from '../../src/alerts/run.js';
-import { slackPoster } from '../../src/alerts/post.js';
-import { budgetsJob, deprecationsJob } from '../../src/alerts/jobs/index.js';
-import type { Alert } from '../../src/alerts/types.js';
-import { startFakeSlack } from '../helpers/fake-slack.js';
-import { alertEnv, ALERTS_CHANNEL, fakePost, platformError, rateLimitedError, row } from '../helpers/alerts.js';
+import { AlertOutbox, backoffMs, describePostError, retryAfterMs } from '../../src/features/alerts/delivery.js';
+import { runJobs } from '../../src/features/alerts/run.js';
+import { slackPoster } from '../../src/features/alerts/post.js';
+import { budgetsJob, deprecationsJob } from '../../src/features/alerts/jobs/index.js';
+import type { Alert } from '../../src/features/alerts/types.js';
+import { startFakeSlack } from '../support/fake-slack.js';
+import { alertEnv, ALERTS_CHANNEL, fakePost, platformError, rateLimitedError, row } from '../support/alerts.js';
 
 const config = {
   timezone: 'UTC',

@@ -1,11 +1,11 @@
 // The deepseek-chat retirement (2026-07-24 15:59 UTC, DOMAIN §3) as a timeline of alert runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AlertOutbox } from '../../src/alerts/delivery.js';
-import { runJobs, type JobOutcome } from '../../src/alerts/run.js';
-import { deprecationsJob, makeDeprecationsJob, preRetirementStage } from '../../src/alerts/jobs/deprecations.js';
-import { alertEnv, ALERTS_CHANNEL, fakePost, REPORTS_CHANNEL, row, type AlertTestEnv } from '../helpers/alerts.js';
-import type { AlertJob } from '../../src/alerts/types.js';
+import { AlertOutbox } from '../../src/features/alerts/delivery.js';
+import { runJobs, type JobOutcome } from '../../src/features/alerts/run.js';
+import { deprecationsJob, makeDeprecationsJob, preRetirementStage } from '../../src/features/alerts/jobs/deprecations.js';
+import { alertEnv, ALERTS_CHANNEL, fakePost, REPORTS_CHANNEL, row, type AlertTestEnv } from '../support/alerts.js';
+import type { AlertJob } from '../../src/features/alerts/types.js';
 
 const AT = '2026-07-24T15:59:00.000Z';
 const key = (stage: string, model = 'deepseek-chat') => `retirement:deepseek/${model}@${AT}:${stage}`;

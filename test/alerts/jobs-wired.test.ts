@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parseConfigText } from '../../src/config/load.js';
-import { createServices } from '../../src/services.js';
-import { runAlertsCommand } from '../../src/alerts/index.js';
-import { startSimulator } from '../../src/sim/server.js';
-import { simConfig, SIM_KEYS } from '../helpers/sim-config.js';
-import { alertEnv, row, ALERTS_CHANNEL } from '../helpers/alerts.js';
+import { createServices } from '../../src/app/services.js';
+import { runAlertsCommand } from '../../src/features/alerts/index.js';
+import { startSimulator } from '../../tools/sim/server.js';
+import { simConfig, SIM_KEYS } from '../support/sim-config.js';
+import { alertEnv, row, ALERTS_CHANNEL } from '../support/alerts.js';
 
 function openrouterListing(promptPerToken: string): string {
   return JSON.stringify({ data: [{ id: 'qwen/qwen-plus', context_length: 131072, pricing: { prompt: promptPerToken, completion: '0.0000012' } }] });

@@ -1,11 +1,11 @@
 // `routeops alerts run [--now ISO] [--dry-run] [--json]` (ARCHITECTURE 3.1) and the spend report.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runAlertsCommand } from '../../src/alerts/run.js';
-import { AlertOutbox } from '../../src/alerts/delivery.js';
-import { alertJobs } from '../../src/alerts/jobs/index.js';
-import type { AlertJob } from '../../src/alerts/types.js';
-import { alertEnv, ALERTS_CHANNEL, fakePost, REPORTS_CHANNEL, row, type AlertTestEnv } from '../helpers/alerts.js';
+import { runAlertsCommand } from '../../src/features/alerts/run.js';
+import { AlertOutbox } from '../../src/features/alerts/delivery.js';
+import { alertJobs } from '../../src/features/alerts/jobs/index.js';
+import type { AlertJob } from '../../src/features/alerts/types.js';
+import { alertEnv, ALERTS_CHANNEL, fakePost, REPORTS_CHANNEL, row, type AlertTestEnv } from '../support/alerts.js';
 
 const config = {
   timezone: 'UTC',

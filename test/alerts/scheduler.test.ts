@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import cron from 'node-cron';
-import { lastJobRun, recordJobRun, startAlerts, startupDecision } from '../../src/alerts/scheduler.js';
-import type { AlertJob, JobName } from '../../src/alerts/types.js';
-import { alertEnv, ALERTS_CHANNEL, fakePost, REPORTS_CHANNEL } from '../helpers/alerts.js';
+import { lastJobRun, recordJobRun, startAlerts, startupDecision } from '../../src/features/alerts/scheduler.js';
+import type { AlertJob, JobName } from '../../src/features/alerts/types.js';
+import { alertEnv, ALERTS_CHANNEL, fakePost, REPORTS_CHANNEL } from '../support/alerts.js';
 
 const config = {
   timezone: 'UTC',

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserTurns } from '../../src/ask/user-turns.js';
+import { UserTurns } from '../../src/features/ask/user-turns.js';
 
 test('user turns: one question at a time per user, in arrival order; other users do not wait; a failure passes the turn on', async () => {
   const turns = new UserTurns();

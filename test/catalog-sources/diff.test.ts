@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { catalogDiffCommand, diffSnapshots, pctChange, renderDiffText, summarize } from '../../src/catalog/diff.js';
-import type { SourceEntry } from '../../src/catalog/sources/types.js';
+import { catalogDiffCommand, diffSnapshots, pctChange, renderDiffText, summarize } from '../../src/features/catalog/diff.js';
+import type { SourceEntry } from '../../src/features/catalog/sources/types.js';
 import { LITELLM_DIR, OPENROUTER_DIR, OPENROUTER_FULL, tempDir } from './helpers.js';
 
 function entry(model: string, over: Partial<SourceEntry> & { in?: number | null; out?: number | null; cached?: number | null } = {}): SourceEntry {

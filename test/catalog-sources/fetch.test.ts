@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { fetchCatalogSnapshots, readSourceJson, type ModelLister } from '../../src/catalog/sources/fetch.js';
-import { CatalogSourceError } from '../../src/catalog/sources/types.js';
+import { fetchCatalogSnapshots, readSourceJson, type ModelLister } from '../../src/features/catalog/sources/fetch.js';
+import { CatalogSourceError } from '../../src/features/catalog/sources/types.js';
 import { OPENROUTER_DIR, LITELLM_DIR, tempDir } from './helpers.js';
 
 const OR_FILE = join(OPENROUTER_DIR, '2025-12-29T12-34Z.json.gz');

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { openDatabase, type Db } from '../../src/db/open.js';
-import { migrate } from '../../src/db/migrate.js';
-import { normalizeLiteLLM, normalizeOpenRouter } from '../../src/catalog/sources/normalize.js';
-import type { Snapshot } from '../../src/catalog/sources/types.js';
+import { openDatabase, type Db } from '../../src/store/open.js';
+import { migrate } from '../../src/store/migrate.js';
+import { normalizeLiteLLM, normalizeOpenRouter } from '../../src/features/catalog/sources/normalize.js';
+import type { Snapshot } from '../../src/features/catalog/sources/types.js';
 
 /**
  * Repository root: the first folder above this module (test/catalog-sources/ or its compiled

@@ -7,8 +7,8 @@ import {
   normalizeProviderModels,
   parseExpiry,
   parseTokenPrice,
-} from '../../src/catalog/sources/normalize.js';
-import { CatalogSourceError } from '../../src/catalog/sources/types.js';
+} from '../../src/features/catalog/sources/normalize.js';
+import { CatalogSourceError } from '../../src/features/catalog/sources/types.js';
 import { OPENROUTER_FULL, readGzJson } from './helpers.js';
 
 void test('parseTokenPrice: USD-per-token strings and numbers -> exact integer rates; unusable -> null', () => {

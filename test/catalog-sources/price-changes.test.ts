@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { costNusd, detectPriceChanges, type DetectionState, type ModelChange } from '../../src/catalog/price-changes.js';
-import { runPriceCheck, volumeLookupFromRollup } from '../../src/catalog/price-check.js';
-import { listFetches, loadDetectionState, loadSnapshot } from '../../src/catalog/snapshots.js';
-import { parseTokenPrice } from '../../src/catalog/sources/normalize.js';
-import type { SourceEntry, Snapshot } from '../../src/catalog/sources/types.js';
+import { costNusd, detectPriceChanges, type DetectionState, type ModelChange } from '../../src/features/catalog/price-changes.js';
+import { runPriceCheck, volumeLookupFromRollup } from '../../src/features/catalog/price-check.js';
+import { listFetches, loadDetectionState, loadSnapshot } from '../../src/features/catalog/snapshots.js';
+import { parseTokenPrice } from '../../src/features/catalog/sources/normalize.js';
+import type { SourceEntry, Snapshot } from '../../src/features/catalog/sources/types.js';
 import { fetchTimeOf, liteLLMSnapshots, listFixtures, openRouterSnapshots, OPENROUTER_DIR, readGzJson, tempDb } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Catalog, CatalogError } from '../../src/catalog/catalog.js';
-import { BUILTIN_CATALOG } from '../../src/catalog/builtin.js';
+import { Catalog, CatalogError } from '../../src/domain/catalog/catalog.js';
+import { BUILTIN_CATALOG } from '../../src/domain/catalog/builtin.js';
 import type { PricingEntry } from '../../src/config/schema.js';
 
 const at = (iso: string) => Date.parse(iso);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cli } from '../../src/cli.js';
+import { cli } from '../../src/app/cli.js';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -91,7 +91,7 @@ test('a broken config file stops start-up with exit 2 and names the bad key', ()
   writeFileSync(cfg, 'models:\n  qwen-plus:\n    routes:\n      - { provider: qwen, model: qwen-plus }\n');
   // Without NODE_TEST_CONTEXT, which would make the child report to this test runner.
   const { NODE_TEST_CONTEXT: _ignored, ...parentEnv } = process.env;
-  const child = spawnSync(process.execPath, [join(root, 'dist/src/main.js')], {
+  const child = spawnSync(process.execPath, [join(root, 'dist/src/app/main.js')], {
     env: { ...parentEnv, ROUTEOPS_CONFIG: cfg, ROUTEOPS_DB: join(dir, 'never.db'), SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '' },
     encoding: 'utf8',
     timeout: 20_000,
@@ -120,8 +120,8 @@ test('models --json lists prices in force, aliases and retirements', async () =>
 });
 
 test('ask streams an answer from a routed model and meters it', async () => {
-  const { startSimulator } = await import('../../src/sim/server.js');
-  const { simConfig, SIM_KEYS } = await import('../helpers/sim-config.js');
+  const { startSimulator } = await import('../../tools/sim/server.js');
+  const { simConfig, SIM_KEYS } = await import('../support/sim-config.js');
   const sim = await startSimulator();
   const savedEnv = env;
   try {

@@ -106,7 +106,7 @@ test('environment: defaults, and bad values named', () => {
 });
 
 test('a pricing problem found by the catalog is reported as a config problem with its path', async () => {
-  const { buildCatalog } = await import('../../src/services.js');
+  const { buildCatalog } = await import('../../src/app/services.js');
   const config = resolveConfig(
     { pricing: [{ provider: 'deepseek', model: 'x', versions: [{ effective: '2026-01-01T00:00:00Z', per_million: { input: 1, output: 2 }, tiers: [{ above: 10, input: 1, output: 1 }, { above: 10, input: 2, output: 2 }] }] }] },
     'routeops.yml',

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/db/open.js';
-import { appliedMigrations, findMigrationsDir, listMigrationFiles, migrate, MigrationError } from '../../src/db/migrate.js';
-import { requestKey } from '../../src/ledger/ledger.js';
-import { makeLedger, tempDir } from '../helpers/ledger-fixtures.js';
+import { openDatabase } from '../../src/store/open.js';
+import { appliedMigrations, findMigrationsDir, listMigrationFiles, migrate, MigrationError } from '../../src/store/migrate.js';
+import { requestKey } from '../../src/store/ledger.js';
+import { makeLedger, tempDir } from '../support/ledger-fixtures.js';
 
 const tableNames = (db: ReturnType<typeof openDatabase>) =>
   (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[]);

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { createRetryQueue } from '../../src/db/retry-queue.js';
-import { tempDb } from '../helpers/ledger-fixtures.js';
+import { createRetryQueue } from '../../src/store/retry-queue.js';
+import { tempDb } from '../support/ledger-fixtures.js';
 
 test('retry queue: an item is written under the short busy timeout, and the connection gets its own back', (t) => {
   const { db, cleanup } = tempDb();

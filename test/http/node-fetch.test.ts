@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createNodeFetch, rawBodyOf } from '../../src/http/node-fetch.js';
+import { createNodeFetch, rawBodyOf } from '../../src/upstream/http/node-fetch.js';
 
 /** A local server; `handle` answers each request. */
 async function serve(handle: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {

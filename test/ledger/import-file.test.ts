@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/db/open.js';
-import { requestHash, requestKey } from '../../src/ledger/ledger.js';
-import { parseUsageCsv, parseUsageJsonl, usageRowSchema, UsageStreamParser, validateUsageRecord } from '../../src/ledger/rows.js';
-import { makeLedger, prng, randomRows, tempDb } from '../helpers/ledger-fixtures.js';
+import { openDatabase } from '../../src/store/open.js';
+import { requestHash, requestKey } from '../../src/store/ledger.js';
+import { parseUsageCsv, parseUsageJsonl, usageRowSchema, UsageStreamParser, validateUsageRecord } from '../../src/domain/usage-rows/rows.js';
+import { makeLedger, prng, randomRows, tempDb } from '../support/ledger-fixtures.js';
 
 const base = { ts: '2026-03-01T10:00:00Z', provider: 'deepseek', model: 'deepseek-chat' };
 const jsonl = (rows: object[], eol = '\n') => rows.map((r) => JSON.stringify(r)).join(eol) + eol;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LedgerError, SPEND_DIMS, type UsageInput } from '../../src/ledger/ledger.js';
-import { openDatabase } from '../../src/db/open.js';
-import { makeZone } from '../../src/time/zone.js';
-import { fakePrice, makeLedger, randomRows, tempDb, usdToNusd } from '../helpers/ledger-fixtures.js';
+import { LedgerError, SPEND_DIMS, type UsageInput } from '../../src/store/ledger.js';
+import { openDatabase } from '../../src/store/open.js';
+import { makeZone } from '../../src/domain/time/zone.js';
+import { fakePrice, makeLedger, randomRows, tempDb, usdToNusd } from '../support/ledger-fixtures.js';
 
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const base = { ts: '2026-03-01T10:00:00Z', provider: 'deepseek', model: 'deepseek-chat' };

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { openDatabase } from '../../src/db/open.js';
-import { createUsageMeter } from '../../src/ledger/meter.js';
-import { makeLedger, tempDb } from '../helpers/ledger-fixtures.js';
+import { openDatabase } from '../../src/store/open.js';
+import { createUsageMeter } from '../../src/store/usage-meter.js';
+import { makeLedger, tempDb } from '../support/ledger-fixtures.js';
 
 function memoryLog() {
   const lines: Array<{ msg: string; level: number; pending?: number }> = [];

@@ -11,7 +11,7 @@ import {
   parseUsageJsonl,
   type ParseResult,
   type UsageInput,
-} from '../../src/ledger/rows.js';
+} from '../../src/domain/usage-rows/rows.js';
 
 function rowsOf(r: ParseResult): UsageInput[] {
   if (!r.ok) assert.fail(`expected rows, got errors:\n${r.errors.map((e) => e.message).join('\n')}`);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Catalog } from '../../src/catalog/catalog.js';
-import { BUILTIN_CATALOG } from '../../src/catalog/builtin.js';
-import type { PriceVersion, Rates } from '../../src/catalog/types.js';
-import { costOf, priceUsage, utcMinuteOfDay, type UsageForCost } from '../../src/money/cost.js';
+import { Catalog } from '../../src/domain/catalog/catalog.js';
+import { BUILTIN_CATALOG } from '../../src/domain/catalog/builtin.js';
+import type { PriceVersion, Rates } from '../../src/domain/catalog/types.js';
+import { costOf, priceUsage, utcMinuteOfDay, type UsageForCost } from '../../src/domain/money/cost.js';
 
 const builtin = new Catalog(BUILTIN_CATALOG);
 const at = (iso: string) => Date.parse(iso);

@@ -8,7 +8,7 @@ import {
   usdPerMillionToRate,
   usdPerTokenToRate,
   usdToNusd,
-} from '../../src/money/units.js';
+} from '../../src/domain/money/units.js';
 
 void test('usdPerMillionToRate converts decimals exactly (rate = USD/M x 1e6)', () => {
   assert.equal(usdPerMillionToRate(0.0028), 2800); // 0.0028 * 1e6 in floats is 2799.9999999999995

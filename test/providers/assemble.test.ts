@@ -1,8 +1,8 @@
 // StreamAssembler over captured-style chunks of each provider (DOMAIN §1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamAssembler } from '../../src/providers/assemble.js';
-import type { StreamDelta } from '../../src/providers/types.js';
+import { StreamAssembler } from '../../src/upstream/providers/assemble.js';
+import type { StreamDelta } from '../../src/upstream/providers/types.js';
 
 function run(lines: string[], clock = [10, 20, 30, 40, 50, 60, 70, 80]) {
   const a = new StreamAssembler();

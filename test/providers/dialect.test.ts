@@ -1,7 +1,7 @@
 // dialectOf and request shaping per provider (DOMAIN §1 "Other wire quirks").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialectOf, shapeRequest, thinksByDefault } from '../../src/providers/dialect.js';
+import { dialectOf, shapeRequest, thinksByDefault } from '../../src/upstream/providers/dialect.js';
 import { DEFAULT_PROVIDERS } from '../../src/config/defaults.js';
 
 test('dialectOf: real base URLs', () => {

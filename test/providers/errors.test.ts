@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { ProviderError, SilenceTimeoutError, classifyError, parseRetryAfter, scrub } from '../../src/providers/errors.js';
+import { ProviderError, SilenceTimeoutError, classifyError, parseRetryAfter, scrub } from '../../src/upstream/providers/errors.js';
 
 const apiError = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   APIError.generate(status, body, undefined, new Headers(headers));

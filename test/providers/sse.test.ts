@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SseDecoder, type SseEvent } from '../../src/providers/sse.js';
-import { prng } from '../helpers/ledger-fixtures.js';
+import { SseDecoder, type SseEvent } from '../../src/upstream/providers/sse.js';
+import { prng } from '../support/ledger-fixtures.js';
 
 function decodeAll(pieces: string[]): SseEvent[] {
   const d = new SseDecoder();

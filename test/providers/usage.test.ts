@@ -1,7 +1,7 @@
 // normalizeUsage over every usage shape in DOMAIN §1 (captured-style JSON).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeUsage, toDecimalString } from '../../src/providers/usage.js';
+import { normalizeUsage, toDecimalString } from '../../src/upstream/providers/usage.js';
 
 test('DeepSeek: top-level hit/miss plus prompt_tokens_details, reasoning detail', () => {
   const raw = JSON.parse(

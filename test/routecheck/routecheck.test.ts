@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parseConfigText } from '../../src/config/load.js';
-import { createServices, type Services } from '../../src/services.js';
-import { startSimulator, type Simulator } from '../../src/sim/server.js';
-import { simConfig, SIM_KEYS } from '../helpers/sim-config.js';
-import { dispatch } from '../../src/commands/dispatch.js';
-import type { RouteCheckReport } from '../../src/routecheck/runner.js';
+import { createServices, type Services } from '../../src/app/services.js';
+import { startSimulator, type Simulator } from '../../tools/sim/server.js';
+import { simConfig, SIM_KEYS } from '../support/sim-config.js';
+import { dispatch } from '../../commands/dispatch.js';
+import type { RouteCheckReport } from '../../src/features/routecheck/runner.js';
 
 let sim: Simulator;
 let dir: string;

@@ -5,16 +5,16 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSimulator, type Simulator } from '../../src/sim/server.js';
-import { ProviderError, kindOf } from '../../src/providers/errors.js';
-import { createProviderClient } from '../../src/providers/client.js';
-import { executePlan, shouldFallBack, attemptToUsage, type AttemptRecord } from '../../src/routing/execute.js';
-import { planRoutes, estimateTokens, smallestWindow } from '../../src/routing/plan.js';
+import { startSimulator, type Simulator } from '../../tools/sim/server.js';
+import { ProviderError, kindOf } from '../../src/upstream/providers/errors.js';
+import { createProviderClient } from '../../src/upstream/providers/client.js';
+import { executePlan, shouldFallBack, attemptToUsage, type AttemptRecord } from '../../src/features/routing/execute.js';
+import { planRoutes, estimateTokens, smallestWindow } from '../../src/features/routing/plan.js';
 import { parseConfigText } from '../../src/config/load.js';
-import { Catalog } from '../../src/catalog/catalog.js';
-import { BUILTIN_CATALOG } from '../../src/catalog/builtin.js';
-import { ERROR_KINDS, type ChatResult } from '../../src/providers/types.js';
-import { chatRequests, simClient, simProviderConfig } from '../helpers/sim.js';
+import { Catalog } from '../../src/domain/catalog/catalog.js';
+import { BUILTIN_CATALOG } from '../../src/domain/catalog/builtin.js';
+import { ERROR_KINDS, type ChatResult } from '../../src/upstream/providers/types.js';
+import { chatRequests, simClient, simProviderConfig } from '../support/sim.js';
 
 let sim: Simulator;
 before(async () => {

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { resolveConfig } from '../../src/config/load.js';
-import { createServices } from '../../src/services.js';
-import { startShell } from '../../src/shell/repl.js';
+import { createServices } from '../../src/app/services.js';
+import { startShell } from '../../src/adapters/shell/repl.js';
 
 test('the shell answers /spend, explains bad input and quits on exit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'routeops-shell-'));

@@ -2,8 +2,8 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startSimulator, PROFILE_NAMES, type ProfileName, type Simulator } from '../../src/sim/server.js';
-import { describeSim, parseSimArgs } from '../../src/sim/main.js';
+import { startSimulator, PROFILE_NAMES, type ProfileName, type Simulator } from '../../tools/sim/server.js';
+import { describeSim, parseSimArgs } from '../../tools/sim/main.js';
 
 let sim: Simulator;
 before(async () => {

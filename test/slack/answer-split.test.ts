@@ -1,7 +1,7 @@
 // Long answers are split within Slack's limits, escaped, with the footer on the last message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerMessages } from '../../src/slack/answer.js';
+import { answerMessages } from '../../src/adapters/slack/answer.js';
 
 test('a 30,000-character answer becomes several messages within Slack limits', () => {
   const paragraph = 'Routes fall back in order when a provider fails. <!channel> & friends. '.repeat(40);

@@ -4,12 +4,12 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/db/open.js';
-import { startTestApp, SIGNING_SECRET, type TestApp } from '../helpers/app.js';
-import { postSigned, slashCommandBody, eventBody, postEvent } from '../helpers/slack-request.js';
-import { startSimulator, type Simulator, type RecordedRequest } from '../../src/sim/server.js';
-import { simConfig, SIM_KEYS } from '../helpers/sim-config.js';
-import type { RecordedCall, StoredMessage } from '../helpers/fake-slack.js';
+import { openDatabase } from '../../src/store/open.js';
+import { startTestApp, SIGNING_SECRET, type TestApp } from '../support/app.js';
+import { postSigned, slashCommandBody, eventBody, postEvent } from '../support/slack-request.js';
+import { startSimulator, type Simulator, type RecordedRequest } from '../../tools/sim/server.js';
+import { simConfig, SIM_KEYS } from '../support/sim-config.js';
+import type { RecordedCall, StoredMessage } from '../support/fake-slack.js';
 
 let sim: Simulator;
 let t: TestApp;

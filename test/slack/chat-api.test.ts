@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createChatApi, SlackCallError } from '../../src/slack/chat-api.js';
-import { createNodeFetch } from '../../src/http/node-fetch.js';
+import { createChatApi, SlackCallError } from '../../src/adapters/slack/chat-api.js';
+import { createNodeFetch } from '../../src/upstream/http/node-fetch.js';
 
 test('chat api: JSON posts with the bot token; ok:false and rate limits come back in the WebClient error shape', async (t) => {
   const seen: Array<{ path: string; auth: string | undefined; type: string | undefined; body: Record<string, unknown> }> = [];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, SIGNING_SECRET } from '../helpers/app.js';
-import { slashCommandBody, postSigned, postEvent } from '../helpers/slack-request.js';
+import { startTestApp, SIGNING_SECRET } from '../support/app.js';
+import { slashCommandBody, postSigned, postEvent } from '../support/slack-request.js';
 
 test('receiver: URL verification, SSL check, malformed bodies, wrong paths and unsigned requests', async (t) => {
   const ta = await startTestApp();

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { startTestApp, SIGNING_SECRET } from '../helpers/app.js';
-import { startFakeSlack } from '../helpers/fake-slack.js';
-import { postSigned, slashCommandBody } from '../helpers/slack-request.js';
+import { startTestApp, SIGNING_SECRET } from '../support/app.js';
+import { startFakeSlack } from '../support/fake-slack.js';
+import { postSigned, slashCommandBody } from '../support/slack-request.js';
 
 test('stop() lets a command in flight finish before the database closes, and takes no new work', async () => {
   const t = await startTestApp();
@@ -41,7 +41,7 @@ test('SIGTERM stops the real process cleanly with exit code 0', async () => {
   const slack = await startFakeSlack();
   writeFileSync(join(dir, 'routeops.yml'), 'timezone: UTC\n');
   const { NODE_TEST_CONTEXT: _ignored, ...parentEnv } = process.env;
-  const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [join(root, 'dist/src/app/main.js')], {
     env: {
       ...parentEnv,
       ROUTEOPS_CONFIG: join(dir, 'routeops.yml'),

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isValidSlackRequest } from '@slack/bolt';
-import { slackSignature } from '../helpers/slack-request.js';
+import { slackSignature } from '../support/slack-request.js';
 
 // Slack's published example (DOMAIN §5).
 const secret = '8f742231b10e8888abcd99yyyzzz85a5';

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { startRouteops } from '../../src/main.js';
-import { startFakeSlack } from '../helpers/fake-slack.js';
-import { startFakeSocketMode } from '../helpers/fake-socket-mode.js';
+import { startRouteops } from '../../src/app/main.js';
+import { startFakeSlack } from '../support/fake-slack.js';
+import { startFakeSocketMode } from '../support/fake-socket-mode.js';
 
 test('a slash command over Socket Mode is acked and answered', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'routeops-socket-'));

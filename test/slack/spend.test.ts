@@ -2,9 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startTestApp, SIGNING_SECRET, INGEST_TOKEN, type TestApp } from '../helpers/app.js';
-import { postSigned, slashCommandBody } from '../helpers/slack-request.js';
-import type { RecordedCall } from '../helpers/fake-slack.js';
+import { startTestApp, SIGNING_SECRET, INGEST_TOKEN, type TestApp } from '../support/app.js';
+import { postSigned, slashCommandBody } from '../support/slack-request.js';
+import type { RecordedCall } from '../support/fake-slack.js';
 
 let t: TestApp;
 

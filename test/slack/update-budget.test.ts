@@ -2,7 +2,7 @@
 // injected clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createUpdateBudget } from '../../src/slack/update-budget.js';
+import { createUpdateBudget } from '../../src/adapters/slack/update-budget.js';
 
 test('update budget: a burst, then about one interim update a second, never more than the burst after a quiet spell', () => {
   let now = 0;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePeriod, previousPeriod } from '../../src/time/period.js';
-import { makeZone } from '../../src/time/zone.js';
+import { parsePeriod, previousPeriod } from '../../src/domain/time/period.js';
+import { makeZone } from '../../src/domain/time/zone.js';
 
 // 2026-11-23 is a Monday.
 const today = '2026-11-23';

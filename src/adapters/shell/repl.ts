@@ -1,0 +1,43 @@
+// The shell adapter: a REPL that speaks the same commands as Slack, so routeops can be tried
+// with nothing but a terminal (like Hubot's shell). Runs as the local operator.
+import readline from 'node:readline';
+import { dispatch } from '../../../commands/dispatch.js';
+import { renderAfterProgress, terminalProgress } from './text.js';
+import type { Services } from '../../features/services.js';
+
+export interface ShellIO {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+}
+
+/** Runs one line typed at the prompt; returns the text to print, or null to quit. */
+export async function runShellLine(line: string, services: Services, write: (s: string) => void = () => {}): Promise<string | null> {
+  const trimmed = line.trim();
+  if (!trimmed) return '';
+  if (/^\/?(exit|quit)$/i.test(trimmed)) return null;
+  const [word = '', ...rest] = trimmed.split(/\s+/);
+  const live = terminalProgress(write);
+  const reply = await dispatch(word, rest.join(' '), services, { id: 'shell', local: true }, live);
+  let out = renderAfterProgress(reply, live);
+  if (reply.file) out += `\n--- ${reply.file.filename} ---\n${reply.file.content}`;
+  return out;
+}
+
+export function startShell(services: Services, io: ShellIO = { input: process.stdin, output: process.stdout }): Promise<void> {
+  const rl = readline.createInterface({ input: io.input, output: io.output, prompt: 'routeops> ', terminal: (io.output as NodeJS.WriteStream).isTTY === true });
+  io.output.write('routeops shell: type /help, /spend week, or exit. (No Slack tokens set, so Slack is off.)\n');
+  rl.prompt();
+  return new Promise((resolve) => {
+    // Lines are handled one at a time, in order, even when pasted together.
+    let queue = Promise.resolve();
+    rl.on('line', (line) => {
+      queue = queue.then(async () => {
+        const out = await runShellLine(line, services, (s) => io.output.write(s));
+        if (out === null) return rl.close();
+        io.output.write(out.endsWith('\n') || out === '' ? out : `${out}\n`);
+        rl.prompt();
+      });
+    });
+    rl.on('close', () => void queue.then(() => resolve()));
+  });
+}

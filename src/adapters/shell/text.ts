@@ -1,0 +1,57 @@
+// Reply -> plain text for the terminal (CLI and shell).
+import type { Reply, ReplyTable } from '../../domain/reply.js';
+
+function renderTable(t: ReplyTable): string {
+  const all = [t.columns.map((c) => c.header), ...t.rows, ...(t.footerRows ?? [])];
+  const widths = t.columns.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r
+      .map((cell, i) => (t.columns[i]?.align === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  const out = [line(all[0]!), rule, ...t.rows.map(line)];
+  if (t.footerRows?.length) out.push(rule, ...t.footerRows.map(line));
+  return out.join('\n');
+}
+
+export function renderText(reply: Reply): string {
+  const parts: string[] = [];
+  if (reply.title) parts.push(reply.title);
+  if (reply.summary) parts.push(reply.summary);
+  if (reply.body) parts.push(reply.body);
+  for (const s of reply.sections ?? []) {
+    const lines: string[] = [];
+    if (s.heading) lines.push(`${s.heading}:`);
+    if (s.text) lines.push(s.heading ? s.text.replace(/^/gm, '  ') : s.text);
+    const labelWidth = Math.max(0, ...(s.fields ?? []).map((f) => f.label.length));
+    for (const f of s.fields ?? []) lines.push(`${f.label.padEnd(labelWidth)}  ${f.value}`);
+    parts.push(lines.join('\n'));
+  }
+  if (reply.table) parts.push(renderTable(reply.table));
+  if (reply.footer) parts.push(reply.footer);
+  return parts.join('\n\n') + '\n';
+}
+
+/** Prints a streamed answer as it arrives; a restart after a fallback is marked, not hidden. */
+export function terminalProgress(write: (s: string) => void) {
+  let printed = '';
+  let any = false;
+  return {
+    update(text: string) {
+      if (text.startsWith(printed)) write(text.slice(printed.length));
+      else write(`\n[that route failed; answer from the fallback]\n${text}`);
+      printed = text;
+      any = true;
+    },
+    shown: () => any,
+    text: () => printed,
+  };
+}
+
+/** What is left to print once a streamed answer has been shown: the rest of it and the footer. */
+export function renderAfterProgress(reply: Reply, live: ReturnType<typeof terminalProgress>): string {
+  if (!live.shown()) return renderText(reply);
+  if (reply.body?.startsWith(live.text())) return `${reply.body.slice(live.text().length)}\n\n${reply.footer ?? ''}\n`;
+  return `\n\n${renderText(reply)}`;
+}

@@ -1,0 +1,178 @@
+// The Slack adapter: Bolt 5 in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (SLACK_SIGNING_SECRET).
+// It only translates: a slash command is acked at once, dispatched to the command layer, and
+// the Reply is rendered as Block Kit. Commands know nothing of Slack.
+import bolt from '@slack/bolt';
+import type { App as BoltApp, Logger as BoltLogger, RespondFn, SlashCommand, webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { dispatch } from '../../../commands/dispatch.js';
+import { createNodeFetch } from '../../upstream/http/node-fetch.js';
+import type { Reply } from '../../domain/reply.js';
+import type { Services } from '../../features/services.js';
+import { escapeMrkdwn } from './escape.js';
+import { renderBlocks } from './blocks.js';
+import { registerAskListeners, runSlashAsk } from './ask-listeners.js';
+import { createSlackStore } from './threads.js';
+import { createAskGate, DEFAULT_MAX_ASKS } from './ask-gate.js';
+import { EarlyAckReceiver } from './receiver.js';
+import { createChatApi } from './chat-api.js';
+import { createUpdateBudget } from './update-budget.js';
+
+const { App, LogLevel } = bolt;
+
+export interface SlackSettings {
+  botToken: string;
+  appToken?: string;
+  signingSecret?: string;
+  apiUrl?: string;
+}
+
+export interface SlackAdapter {
+  app: BoltApp;
+  mode: 'socket' | 'http';
+  /** Bolt's request listener for /slack/events (HTTP mode only). */
+  httpListener?: import('node:http').RequestListener;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Resolves when every command being handled has finished (for graceful shutdown). */
+  drain(): Promise<void>;
+}
+
+/** Bolt logs through pino at warn and above so its debug output never carries tokens. */
+function boltLogger(log: Logger): BoltLogger {
+  const child = log.child({ component: 'bolt' });
+  return {
+    debug: () => {},
+    info: () => {},
+    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+    setLevel: () => {},
+    getLevel: () => LogLevel.WARN,
+    setName: () => {},
+  };
+}
+
+/** Posts a Reply: results in the channel for all, usage messages and refusals only to the caller. */
+export async function postReply(reply: Reply, respond: RespondFn, client: webApi.WebClient, command: Pick<SlashCommand, 'channel_id' | 'user_id'>, log: Logger): Promise<void> {
+  const msg = renderBlocks(reply);
+  await respond({ response_type: reply.kind === 'result' ? 'in_channel' : 'ephemeral', text: msg.text, blocks: msg.blocks });
+  if (!reply.file) return;
+  try {
+    await client.files.uploadV2({
+      channel_id: command.channel_id,
+      filename: reply.file.filename,
+      title: reply.file.title,
+      content: reply.file.content,
+    });
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    log.warn({ code }, 'file upload failed');
+    const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' Invite the bot to this channel (/invite @routeops) and try again.' : '';
+    await respond({ response_type: 'ephemeral', text: `The CSV file could not be uploaded (${code ?? 'Slack error'}).${hint}` });
+  }
+}
+
+export function createSlackAdapter(settings: SlackSettings, services: Services): SlackAdapter {
+  const log = services.log.child({ component: 'slack' });
+  // Web API calls over node:http (src/http/node-fetch.ts): global fetch costs more CPU per call.
+  // node:http has no timeout of its own: a Slack call with no traffic for 30 s fails.
+  const nodeFetch = createNodeFetch({ idleTimeoutMs: 30_000 });
+  const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), fetch: nodeFetch, timeout: 30_000 };
+  // The two calls every answer makes skip the WebClient's per-call machinery (chat-api.ts).
+  const chat = createChatApi({ token: settings.botToken, apiUrl: settings.apiUrl ?? 'https://slack.com/api/', fetch: nodeFetch });
+  const logger = boltLogger(services.log);
+
+  // Work in flight, for a graceful stop: listeners' answers, and events acked by the receiver
+  // that Bolt has not processed yet.
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    return p;
+  };
+
+  let app: BoltApp;
+  let httpListener: SlackAdapter['httpListener'];
+  let mode: SlackAdapter['mode'];
+  // No conversation store: nothing here uses context.conversation, and Bolt's in-memory store
+  // builds (and throws away) an Error with a stack trace for every request it has no entry for.
+  if (settings.appToken) {
+    mode = 'socket';
+    // The Socket Mode client opens its connection with its own Web API client: point it too.
+    app = new App({ token: settings.botToken, appToken: settings.appToken, socketMode: true, logger, clientOptions, installerOptions: { clientOptions }, deferInitialization: true, convoStore: false });
+  } else if (settings.signingSecret) {
+    mode = 'http';
+    // /ask and Events API callbacks ack with nothing: acked once verified, processed after (receiver.ts).
+    const receiver = new EarlyAckReceiver({
+      signingSecret: settings.signingSecret,
+      logger,
+      ackAtOnce: (body) => body['command'] === '/ask' || body['type'] === 'event_callback',
+      track: (work) => void track(work),
+    });
+    app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true, convoStore: false });
+    httpListener = receiver.requestListener;
+  } else {
+    throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) beside SLACK_BOT_TOKEN');
+  }
+
+  const store = createSlackStore(services.db, log);
+  // Answers share the workspace's Slack rate limits and this process's event loop: a bounded
+  // number run at once (the rest wait after their ack), and interim updates draw on one budget.
+  const askDeps = { services, store, log, track, gate: createAskGate(DEFAULT_MAX_ASKS), updates: createUpdateBudget(), chat };
+
+  // Slack retries an event it thinks was not acked: each event id is handled once.
+  app.use(async ({ body, next }) => {
+    const eventId = (body as { event_id?: unknown }).event_id;
+    if (typeof eventId === 'string' && !store.claimEvent(eventId, services.clock().toISOString())) {
+      log.info({ eventId }, 'duplicate event delivery ignored');
+      return;
+    }
+    await next();
+  });
+
+  app.command(/^\/[\w-]+$/, async ({ command, ack, respond, client }) => {
+    // Ack first: Slack wants it within 3 s, the work happens after.
+    await ack();
+    const caller = { id: command.user_id, local: false, channel: command.channel_id };
+    await track(
+      (async () => {
+        if (command.command === '/ask') {
+          await runSlashAsk(askDeps, client, command, (text) => respond({ response_type: 'ephemeral', text: escapeMrkdwn(text) }));
+          return;
+        }
+        // Interim notices of slow commands (e.g. the cost of a long route check) go to the
+        // caller; response_url takes only 5 messages, so at most two are sent.
+        let notices = 0;
+        const progress = {
+          update: (text: string) => {
+            if (notices++ < 2) void respond({ response_type: 'ephemeral', text: escapeMrkdwn(text) }).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'notice failed'));
+          },
+        };
+        const reply = await dispatch(command.command, command.text, services, caller, progress);
+        await postReply(reply, respond, client, command, log);
+      })().catch((err: unknown) => log.error({ err, command: command.command }, 'slash command reply failed')),
+    );
+  });
+
+  registerAskListeners(app, askDeps);
+
+  app.error(async (err) => {
+    log.error({ err: { name: err.name, code: err.code, message: err.message } }, 'bolt error');
+  });
+
+  return {
+    app,
+    mode,
+    httpListener,
+    async start() {
+      await app.init();
+      if (mode === 'socket') await app.start();
+    },
+    async stop() {
+      if (mode === 'socket') await app.stop();
+    },
+    async drain() {
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// Durable Slack bookkeeping: which threads the bot answered, which events it already handled.
+// Writes never stall the event loop on a database locked by a long import elsewhere: what cannot
+// be written now waits in memory (db/retry-queue.ts) and is answered from there meanwhile.
+import type { Logger } from 'pino';
+import type { Db } from '../../store/open.js';
+import { createRetryQueue } from '../../store/retry-queue.js';
+
+export interface SlackStore {
+  /** True the first time an event id is seen; false for Slack's retries of it. */
+  claimEvent(eventId: string, nowIso: string): boolean;
+  rememberThread(channel: string, threadTs: string, nowIso: string): void;
+  isBotThread(channel: string, threadTs: string): boolean;
+  /** Writes what waits for the database (at shutdown) and stops retrying. */
+  close(): void;
+}
+
+const EVENT_TTL_MS = 24 * 3600 * 1000;
+
+type Write =
+  | { kind: 'event'; id: string; at: string; claimed?: boolean }
+  | { kind: 'thread'; key: string; channel: string; ts: string; at: string }
+  | { kind: 'prune'; before: string };
+
+export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: number; retryMs?: number } = {}): SlackStore {
+  const claim = db.prepare('INSERT INTO slack_events (event_id, received_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING');
+  const prune = db.prepare('DELETE FROM slack_events WHERE received_at < ?');
+  const remember = db.prepare('INSERT INTO ask_threads (channel, thread_ts, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+  const lookup = db.prepare('SELECT 1 FROM ask_threads WHERE channel = ? AND thread_ts = ?').pluck();
+  /** Writes waiting for the lock, by event id or channel/thread: they count as done meanwhile. */
+  const waitingEvents = new Set<string>();
+  const waitingThreads = new Set<string>();
+  const queue = createRetryQueue<Write>({
+    db,
+    log,
+    what: 'Slack bookkeeping writes',
+    busyWaitMs: opts.busyWaitMs,
+    retryMs: opts.retryMs,
+    apply(w) {
+      if (w.kind === 'prune') {
+        prune.run(w.before);
+      } else if (w.kind === 'event') {
+        w.claimed = claim.run(w.id, w.at).changes === 1;
+        waitingEvents.delete(w.id);
+      } else {
+        remember.run(w.channel, w.ts, w.at);
+        waitingThreads.delete(w.key);
+      }
+    },
+    dropped(writes, err) {
+      log.error({ err: (err as Error).message, writes: writes.length }, 'Slack bookkeeping could not be written');
+      for (const w of writes) {
+        if (w.kind === 'event') waitingEvents.delete(w.id);
+        else if (w.kind === 'thread') waitingThreads.delete(w.key);
+      }
+    },
+  });
+  let claims = 0;
+  return {
+    claimEvent(eventId, nowIso) {
+      if (waitingEvents.has(eventId)) return false;
+      // Slack stops retrying within hours: old ids are pruned now and then.
+      if (++claims % 500 === 0) queue.push({ kind: 'prune', before: new Date(Date.parse(nowIso) - EVENT_TTL_MS).toISOString() });
+      const w: Write = { kind: 'event', id: eventId, at: nowIso };
+      waitingEvents.add(eventId);
+      if (queue.push(w)) return w.claimed !== false;
+      // Not written yet: a retry of it meets waitingEvents. A delivery seen before a restart that
+      // arrives while the database is locked is answered again: better than dropping a first one.
+      return true;
+    },
+    rememberThread(channel, threadTs, nowIso) {
+      const key = `${channel}\u0000${threadTs}`;
+      waitingThreads.add(key);
+      queue.push({ kind: 'thread', key, channel, ts: threadTs, at: nowIso });
+    },
+    isBotThread(channel, threadTs) {
+      return waitingThreads.has(`${channel}\u0000${threadTs}`) || lookup.get(channel, threadTs) !== undefined;
+    },
+    close() {
+      if (db.open) queue.flush();
+      queue.stop();
+    },
+  };
+}

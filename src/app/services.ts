@@ -1,0 +1,84 @@
+// Composition root for the services (src/features/services.ts): opens the store, builds the
+// catalog, clients and meter, and hands each feature what it needs.
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { ConfigError, type Config } from '../config/load.js';
+import { Catalog, CatalogError } from '../domain/catalog/catalog.js';
+import { BUILTIN_CATALOG } from '../domain/catalog/builtin.js';
+import { openDatabase } from '../store/open.js';
+import { migrate } from '../store/migrate.js';
+import { Ledger } from '../store/ledger.js';
+import { createUsageMeter } from '../store/usage-meter.js';
+import { priceUsage, usageForCost } from '../domain/money/cost.js';
+import { usdToNusd } from '../domain/money/units.js';
+import { makeZone } from '../domain/time/zone.js';
+import type { Clock } from '../domain/time/clock.js';
+import type { Services } from '../features/services.js';
+
+export type { Services, Clock };
+import { RouteCheckStore } from '../features/routecheck/store.js';
+import { createProviderClients } from '../upstream/providers/client.js';
+import { RouteChecker } from '../features/routecheck/runner.js';
+import { UserTurns } from '../features/ask/user-turns.js';
+
+/** The built-in catalog plus the config's pricing; its problems are config problems (exit 2). */
+export function buildCatalog(config: Config): Catalog {
+  try {
+    return new Catalog(BUILTIN_CATALOG, config.pricing, config.retirements);
+  } catch (err) {
+    if (err instanceof CatalogError) throw new ConfigError(err.problems, config.source);
+    throw err;
+  }
+}
+
+export interface ServiceOptions {
+  config: Config;
+  dbPath: string;
+  log: Logger;
+  clock?: Clock;
+  /** The raw environment, where provider API keys are read (by each provider's api_key_env). */
+  secrets?: NodeJS.ProcessEnv;
+}
+
+/** Opens and migrates the database and wires the services around it. */
+export function createServices(opts: ServiceOptions): Services {
+  const db = openDatabase(opts.dbPath);
+  try {
+    migrate(db);
+    const zone = makeZone(opts.config.timezone);
+    const catalog = buildCatalog(opts.config);
+    const ledger = new Ledger({
+      db,
+      zone,
+      price: (row) => priceUsage(catalog, row.provider, row.model, usageForCost(row, row.tsMs)),
+      usdToNusd,
+    });
+    if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
+    const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
+    const usage = createUsageMeter({ db, ledger, log: opts.log });
+    const close = () => {
+      if (!db.open) return;
+      usage.flush();
+      usage.stop();
+      db.close();
+    };
+    const services: Omit<Services, 'routecheck'> & { routecheck?: RouteChecker } = {
+      config: opts.config,
+      db,
+      catalog,
+      ledger,
+      usage,
+      zone,
+      clock: opts.clock ?? (() => new Date()),
+      log: opts.log,
+      providers,
+      userTurns: new UserTurns(),
+      close,
+    };
+    services.routecheck = new RouteChecker({ ...services, history: new RouteCheckStore(db) });
+    return services as Services;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,245 @@
+// The price and retirement catalog: built-in facts merged with the config file, converted once
+// to integer rates. Looked up per ledger row (priceAt), so lookups are a Map get plus a short
+// scan from the newest version back.
+import type { PerMillion, PriceVersionInput, PricingEntry, RetirementInput } from '../../config/schema.js';
+import { usdPerMillionToRate } from '../money/units.js';
+import type { PriceTier, PriceVersion, PriceWindow, Rates, Retirement } from './types.js';
+
+export interface CatalogSource {
+  pricing: readonly PricingEntry[];
+  retirements: readonly RetirementInput[];
+}
+
+/** Catalog data that cannot be used (overlapping windows, duplicate versions, ...); each problem names its path. */
+export class CatalogError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid pricing/retirements:\n  ${problems.join('\n  ')}`);
+    this.name = 'CatalogError';
+  }
+}
+
+// NUL cannot occur in a provider or model name, so the key is unambiguous.
+const keyOf = (provider: string, model: string): string => `${provider}\u0000${model}`;
+
+/** USD-per-million prices -> integer rates; a missing cache price means cache hits cost full input. */
+export function ratesFrom(pm: PerMillion): Rates {
+  const input = usdPerMillionToRate(pm.input);
+  return {
+    input,
+    cached_input: pm.cached_input === undefined ? input : usdPerMillionToRate(pm.cached_input),
+    output: usdPerMillionToRate(pm.output),
+    reasoning_output: pm.reasoning_output === undefined ? null : usdPerMillionToRate(pm.reasoning_output),
+    thinking_output: pm.thinking_output === undefined ? null : usdPerMillionToRate(pm.thinking_output),
+  };
+}
+
+/** "HH:MM-HH:MM" -> UTC minutes [from, to). Windows do not wrap past midnight (split one in two instead). */
+export function parseWindowSpec(spec: string): { fromMinute: number; toMinute: number } | string {
+  const m = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/.exec(spec);
+  if (!m) return `expected "HH:MM-HH:MM" in UTC, like "01:00-04:00" (got "${spec}")`;
+  const fromMinute = Number(m[1]) * 60 + Number(m[2]);
+  const toMinute = Number(m[3]) * 60 + Number(m[4]);
+  if (Number(m[2]) > 59 || Number(m[4]) > 59 || fromMinute >= 1440 || toMinute > 1440) return `not a time of day: "${spec}" (end at most 24:00)`;
+  if (fromMinute >= toMinute) return `start must be before end ("${spec}"); split a window that crosses midnight in two`;
+  return { fromMinute, toMinute };
+}
+
+function isoOf(value: string): { iso: string; ms: number } | null {
+  const ms = new Date(value).getTime();
+  return Number.isNaN(ms) ? null : { iso: new Date(ms).toISOString(), ms };
+}
+
+/**
+ * One input version (config/built-in shape) -> PriceVersion. Problems are appended to
+ * `problems` (prefixed with `path`) and null returned, so a caller can report them all at once.
+ */
+export function normalizeVersion(
+  provider: string,
+  model: string,
+  v: PriceVersionInput,
+  defaultSource: string,
+  path: string,
+  problems: string[],
+): PriceVersion | null {
+  const before = problems.length;
+  const when = isoOf(v.effective);
+  if (!when) problems.push(`${path}.effective: not a valid time ("${v.effective}")`);
+
+  const conv = (p: string, f: () => Rates): Rates | null => {
+    try {
+      return f();
+    } catch (err) {
+      problems.push(`${p}: ${(err as Error).message}`);
+      return null;
+    }
+  };
+  const base = conv(`${path}.per_million`, () => ratesFrom(v.per_million));
+
+  const tiers: PriceTier[] = [];
+  (v.tiers ?? []).forEach((t, i) => {
+    const rates = conv(`${path}.tiers[${i}]`, () => ratesFrom(t));
+    if (tiers.some((x) => x.above === t.above)) problems.push(`${path}.tiers[${i}].above: two tiers above ${t.above}`);
+    if (rates) tiers.push({ above: t.above, rates });
+  });
+  tiers.sort((a, b) => a.above - b.above);
+
+  const windows: PriceWindow[] = [];
+  (v.windows ?? []).forEach((w, i) => {
+    const span = parseWindowSpec(w.utc);
+    const rates = conv(`${path}.windows[${i}].per_million`, () => ratesFrom(w.per_million));
+    if (typeof span === 'string') problems.push(`${path}.windows[${i}].utc: ${span}`);
+    else if (rates) windows.push({ spec: w.utc, ...span, rates });
+  });
+  windows.sort((a, b) => a.fromMinute - b.fromMinute);
+  // Overlapping windows would make the price depend on declaration order: reject.
+  for (let i = 1; i < windows.length; i++) {
+    const prev = windows[i - 1]!;
+    const cur = windows[i]!;
+    if (cur.fromMinute < prev.toMinute) problems.push(`${path}.windows: "${prev.spec}" and "${cur.spec}" overlap`);
+  }
+
+  if (problems.length > before || !when || !base) return null;
+  return {
+    id: `${provider}/${model}@${when.iso}`,
+    provider,
+    model,
+    effective: when.iso,
+    effectiveMs: when.ms,
+    base,
+    tiers,
+    windows,
+    source: v.source ?? defaultSource,
+  };
+}
+
+export function normalizeRetirement(r: RetirementInput, defaultSource: string, path: string, problems: string[]): Retirement | null {
+  const when = isoOf(r.at);
+  if (!when) {
+    problems.push(`${path}.at: not a valid time ("${r.at}")`);
+    return null;
+  }
+  return { provider: r.provider, model: r.model, at: when.iso, atMs: when.ms, replacement: r.replacement ?? null, replacementThinking: r.replacement_thinking ?? null, source: r.source ?? defaultSource };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+export interface CatalogEntry {
+  provider: string;
+  model: string;
+  /** Ascending by effectiveMs. */
+  versions: readonly PriceVersion[];
+}
+
+export class Catalog {
+  /** provider\0model -> versions ascending by effectiveMs. */
+  private readonly prices = new Map<string, PriceVersion[]>();
+  private readonly retired = new Map<string, Retirement>();
+
+  /**
+   * Config adds to the built-in data. Price versions merge per (provider, model); a config
+   * version with the same effective instant as a built-in one replaces it. A config retirement
+   * of a (provider, model) replaces the built-in one. Throws CatalogError listing every problem.
+   */
+  constructor(builtin: CatalogSource, configPricing: readonly PricingEntry[] = [], configRetirements: readonly RetirementInput[] = []) {
+    const problems: string[] = [];
+
+    // Versions keyed by (provider, model) then effectiveMs; the same instant twice within one
+    // source is ambiguous (which price is right?), so it is an error rather than last-wins.
+    const collect = (entries: readonly PricingEntry[], label: string, defaultSource: string) => {
+      const out = new Map<string, Map<number, PriceVersion>>();
+      entries.forEach((entry, i) => {
+        const key = keyOf(entry.provider, entry.model);
+        let byTime = out.get(key);
+        if (!byTime) out.set(key, (byTime = new Map()));
+        entry.versions.forEach((v, j) => {
+          const path = `${label}[${i}].versions[${j}]`;
+          const pv = normalizeVersion(entry.provider, entry.model, v, defaultSource, path, problems);
+          if (!pv) return;
+          if (byTime.has(pv.effectiveMs)) problems.push(`${path}.effective: ${entry.provider}/${entry.model} already has a version at ${pv.effective}`);
+          else byTime.set(pv.effectiveMs, pv);
+        });
+      });
+      return out;
+    };
+    const fromBuiltin = collect(builtin.pricing, 'builtin.pricing', 'built-in catalog');
+    const fromConfig = collect(configPricing, 'pricing', 'config file');
+
+    for (const [key, byTime] of fromBuiltin) this.prices.set(key, [...byTime.values()]);
+    for (const [key, byTime] of fromConfig) {
+      const merged = new Map<number, PriceVersion>();
+      for (const v of this.prices.get(key) ?? []) merged.set(v.effectiveMs, v);
+      for (const [ms, v] of byTime) merged.set(ms, v);
+      this.prices.set(key, [...merged.values()]);
+    }
+    for (const [key, versions] of this.prices) {
+      if (versions.length === 0) this.prices.delete(key);
+      else versions.sort((a, b) => a.effectiveMs - b.effectiveMs);
+    }
+
+    const collectRetirements = (list: readonly RetirementInput[], label: string, defaultSource: string) => {
+      const out = new Map<string, Retirement>();
+      list.forEach((r, i) => {
+        const path = `${label}[${i}]`;
+        const ret = normalizeRetirement(r, defaultSource, path, problems);
+        if (!ret) return;
+        const key = keyOf(r.provider, r.model);
+        if (out.has(key)) problems.push(`${path}: ${r.provider}/${r.model} is listed twice`);
+        else out.set(key, ret);
+      });
+      return out;
+    };
+    for (const [key, r] of collectRetirements(builtin.retirements, 'builtin.retirements', 'built-in catalog')) this.retired.set(key, r);
+    for (const [key, r] of collectRetirements(configRetirements, 'retirements', 'config file')) this.retired.set(key, r);
+
+    if (problems.length) throw new CatalogError(problems);
+    // Shared with every caller: freeze so nobody can change a price in place.
+    for (const versions of this.prices.values()) deepFreeze(versions);
+    for (const r of this.retired.values()) deepFreeze(r);
+  }
+
+  /** The version in force at `atMs` (latest with effectiveMs <= atMs), or null if none: not priced. */
+  priceAt(provider: string, model: string, atMs: number): PriceVersion | null {
+    const versions = this.prices.get(keyOf(provider, model));
+    if (!versions) return null;
+    // A handful of versions per model, and rows are mostly recent: scan from the newest.
+    for (let i = versions.length - 1; i >= 0; i--) {
+      const v = versions[i]!;
+      if (v.effectiveMs <= atMs) return v;
+    }
+    return null;
+  }
+
+  /** All versions of (provider, model), ascending by effective; empty if unpriced. */
+  versions(provider: string, model: string): readonly PriceVersion[] {
+    return this.prices.get(keyOf(provider, model)) ?? [];
+  }
+
+  /** Every priced (provider, model), sorted by provider then model. */
+  entries(): CatalogEntry[] {
+    const out: CatalogEntry[] = [];
+    for (const versions of this.prices.values()) {
+      const first = versions[0]!;
+      out.push({ provider: first.provider, model: first.model, versions });
+    }
+    return out.sort((a, b) => cmp(a.provider, b.provider) || cmp(a.model, b.model));
+  }
+
+  /** Every retirement, sorted by time then provider and model. */
+  retirements(): Retirement[] {
+    return [...this.retired.values()].sort((a, b) => a.atMs - b.atMs || cmp(a.provider, b.provider) || cmp(a.model, b.model));
+  }
+
+  retirementOf(provider: string, model: string): Retirement | null {
+    return this.retired.get(keyOf(provider, model)) ?? null;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

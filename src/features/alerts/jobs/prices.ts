@@ -1,0 +1,42 @@
+// Price changes: fetch the configured catalog sources, keep their snapshots, and announce the
+// changes that held across two fetches and touch configured routes or models used in the
+// last 30 days — one message per run, with each change's monthly impact from ledger volume.
+import { fetchCatalogSnapshots } from '../../catalog/sources/fetch.js';
+import { runPriceCheck, volumeLookupFromRollup } from '../../catalog/price-check.js';
+import { addDays } from '../../../domain/time/zone.js';
+import { channelFor, type AlertJob } from '../types.js';
+
+export const pricesJob: AlertJob = {
+  name: 'prices',
+  channel: 'alerts',
+  async run(services, now, opts) {
+    const target = channelFor(services, 'alerts');
+    if ('missing' in target) return [];
+    const { config, ledger, zone, log } = services;
+    if (!config.catalog.openrouter && !config.catalog.litellm && !config.catalog.provider_models) {
+      log.info('no catalog source configured (catalog.openrouter, catalog.litellm, catalog.provider_models): nothing to watch');
+      return [];
+    }
+    const { snapshots, errors } = await fetchCatalogSnapshots({ catalog: config.catalog, providers: services.providers, now });
+    for (const e of errors) log.warn({ source: e.source }, `catalog source failed: ${e.message}`);
+    const today = zone.dayOf(now.getTime());
+    const usage = ledger.spendRollup('model', addDays(today, -29), today);
+    const watched = new Set(usage.map((r) => r.key));
+    for (const def of Object.values(config.models)) for (const r of def.routes) watched.add(`${r.provider}/${r.model}`);
+    const result = runPriceCheck(services.db, snapshots, {
+      watched: (provider, model) => watched.has(`${provider}/${model}`),
+      volume: volumeLookupFromRollup(usage),
+      dryRun: opts?.dryRun === true,
+    });
+    if (!result.alert) return [];
+    return [
+      {
+        key: result.alert.key,
+        kind: 'price',
+        channel: target.channel,
+        text: result.alert.text,
+        reply: { kind: 'result', title: 'Price changes', body: result.alert.text },
+      },
+    ];
+  },
+};

@@ -1,0 +1,200 @@
+// The alert jobs on cron (node-cron 4), in config.timezone, per config.schedules (null = off).
+//
+// - A job never overlaps itself: node-cron's noOverlap, plus our own guard (a catch-up run and
+//   a tick, or a manual run, share it).
+// - A failing job is logged and recorded; the other jobs and later ticks go on.
+// - The last run of each job is recorded in SQLite (alert_job_runs). At start, a run missed
+//   while the bot was down (a scheduled time after the recorded last run, up to now) is caught
+//   up once. A job never run before gets a baseline record instead (a fresh install does not
+//   post at once).
+// - A tick whose fire time (the latest one at or before the services' clock) is not after the
+//   recorded last run is skipped: no double run after a catch-up.
+// - The outbox is flushed at start and every `flushIntervalMs` while running.
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Services } from '../services.js';
+import { AlertOutbox, type OutboxOptions } from './delivery.js';
+import { missedRun, nextFire, previousFire } from '../../domain/time/cron.js';
+import { alertJobs } from './jobs/index.js';
+import { jobsNotImplemented, runJob, type JobOutcome } from './run.js';
+import type { AlertJob, AlertPost, JobName } from './types.js';
+
+export interface StartAlertsOptions {
+  /** Default alertJobs(): deprecations, budgets, spend_report (add the price job here). */
+  jobs?: readonly AlertJob[];
+  /** Outbox retry timer. Default 30 s; 0 = no timer. */
+  flushIntervalMs?: number;
+  outbox?: OutboxOptions;
+  /** Catch up runs missed while down. Default true. */
+  catchUp?: boolean;
+}
+
+export interface ScheduledJobInfo {
+  job: JobName;
+  expression: string;
+  next: Date | null;
+}
+
+export interface AlertsHandle {
+  /** Resolves when the start-up catch-up runs and the first outbox flush are done (never rejects). */
+  ready: Promise<void>;
+  /** The jobs on a schedule, with their next fire time after the clock's now. */
+  scheduled(): ScheduledJobInfo[];
+  /** Runs one job now under the same no-overlap guard; null if it is running already or stopped. */
+  runNow(name: JobName): Promise<JobOutcome | null>;
+  /** Flushes the outbox now (what the timer does). */
+  flush(): Promise<void>;
+  /** Stops the cron tasks and the timer, then waits for running jobs and flushes. */
+  stop(): Promise<void>;
+}
+
+export interface JobRunRecord {
+  job: string;
+  last_run_at: string;
+  last_run_ms: number;
+  status: string;
+  error: string | null;
+}
+
+export function lastJobRun(services: Pick<Services, 'db'>, job: string): JobRunRecord | null {
+  return (services.db.prepare('SELECT job, last_run_at, last_run_ms, status, error FROM alert_job_runs WHERE job = ?').get(job) as JobRunRecord | undefined) ?? null;
+}
+
+/** Records a run; the recorded time never moves backwards. */
+export function recordJobRun(services: Pick<Services, 'db'>, job: string, at: Date, status: string, error: string | null = null): void {
+  services.db
+    .prepare(
+      `INSERT INTO alert_job_runs (job, last_run_at, last_run_ms, status, error) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (job) DO UPDATE SET
+         last_run_at = CASE WHEN excluded.last_run_ms >= last_run_ms THEN excluded.last_run_at ELSE last_run_at END,
+         last_run_ms = MAX(last_run_ms, excluded.last_run_ms),
+         status = excluded.status, error = excluded.error`,
+    )
+    .run(job, at.toISOString(), at.getTime(), status, error);
+}
+
+/**
+ * The start-up decision for one job (pure over the recorded last run): 'baseline' when it never
+ * ran, 'catch-up' with the missed scheduled time when one passed since its last run, else 'none'.
+ */
+export function startupDecision(expression: string, timeZone: string, lastRunMs: number | null, now: Date): { action: 'baseline' } | { action: 'catch-up'; missed: Date } | { action: 'none' } {
+  if (lastRunMs === null) return { action: 'baseline' };
+  const missed = missedRun(expression, timeZone, lastRunMs, now);
+  return missed ? { action: 'catch-up', missed } : { action: 'none' };
+}
+
+export function startAlerts(services: Services, post: AlertPost | null, opts: StartAlertsOptions = {}): AlertsHandle {
+  const { config, log: baseLog } = services;
+  const log = baseLog.child({ component: 'alerts' });
+  const jobs = opts.jobs ?? alertJobs();
+  const outbox = new AlertOutbox(services.db, log, opts.outbox);
+  const running = new Map<JobName, Promise<JobOutcome | null>>();
+  const tasks: Array<{ job: AlertJob; expression: string; task: ScheduledTask }> = [];
+  let stopped = false;
+
+  const flush = async (): Promise<void> => {
+    if (!post) return;
+    try {
+      await outbox.flush(post, services.clock());
+    } catch (err) {
+      log.error({ err }, 'outbox flush failed');
+    }
+  };
+
+  /** `expression` is given for cron ticks: the tick is skipped when its scheduled time already had its run. */
+  function runGuarded(job: AlertJob, reason: 'scheduled' | 'catch-up' | 'manual', expression?: string): Promise<JobOutcome | null> {
+    if (stopped) return Promise.resolve(null);
+    if (running.has(job.name)) {
+      log.warn({ job: job.name, reason }, 'alert job still running; this run is skipped');
+      return Promise.resolve(null);
+    }
+    const now = services.clock();
+    if (expression !== undefined) {
+      // The fire time this tick stands for, by the services' clock (the same one catch-up uses).
+      const due = previousFire(expression, config.timezone, now);
+      const last = lastJobRun(services, job.name);
+      if (last && due && last.last_run_ms >= due.getTime()) {
+        log.info({ job: job.name, scheduled: due.toISOString() }, 'alert job already ran for this time; skipped');
+        return Promise.resolve(null);
+      }
+    }
+    const p = (async (): Promise<JobOutcome | null> => {
+      try {
+        log.info({ job: job.name, reason, now: now.toISOString() }, 'alert job started');
+        const outcome = await runJob(services, job, now, { outbox, post });
+        recordJobRun(services, job.name, now, outcome.status, outcome.status === 'failed' ? (outcome.reason ?? null) : null);
+        log.info({ job: job.name, status: outcome.status, alerts: outcome.alerts.length }, 'alert job finished');
+        return outcome;
+      } catch (err) {
+        // runJob catches job errors; this is the bookkeeping itself failing (e.g. the database).
+        log.error({ err, job: job.name }, 'alert job failed');
+        return null;
+      } finally {
+        running.delete(job.name);
+      }
+    })();
+    running.set(job.name, p);
+    return p;
+  }
+
+  for (const name of jobsNotImplemented(jobs)) {
+    if (config.schedules[name] !== null) log.info({ job: name }, `schedules.${name} is set but no ${name} job is registered yet; nothing runs for it`);
+  }
+  for (const job of jobs) {
+    const expression = config.schedules[job.name];
+    if (expression === null) {
+      log.info({ job: job.name }, `schedules.${job.name} is null: off`);
+      continue;
+    }
+    const task = cron.schedule(
+      expression,
+      async () => {
+        await runGuarded(job, 'scheduled', expression);
+      },
+      { timezone: config.timezone, name: `routeops-alerts-${job.name}`, noOverlap: true },
+    );
+    tasks.push({ job, expression, task });
+  }
+
+  const ready = (async () => {
+    const now = services.clock();
+    for (const { job, expression } of tasks) {
+      try {
+        const last = lastJobRun(services, job.name);
+        const d = startupDecision(expression, config.timezone, last?.last_run_ms ?? null, now);
+        if (d.action === 'baseline') recordJobRun(services, job.name, now, 'baseline');
+        else if (d.action === 'catch-up' && (opts.catchUp ?? true)) {
+          log.info({ job: job.name, missed: d.missed.toISOString(), last_run: last?.last_run_at }, 'catching up a run missed while down');
+          await runGuarded(job, 'catch-up');
+        }
+      } catch (err) {
+        log.error({ err, job: job.name }, 'alert catch-up failed');
+      }
+    }
+    await flush();
+  })();
+
+  const timer = opts.flushIntervalMs === 0 ? null : setInterval(() => void flush(), opts.flushIntervalMs ?? 30_000);
+  timer?.unref();
+
+  return {
+    ready,
+    scheduled: () => tasks.map(({ job, expression }) => ({ job: job.name, expression, next: nextFire(expression, config.timezone, services.clock()) })),
+    runNow(name) {
+      const job = jobs.find((j) => j.name === name);
+      return job ? runGuarded(job, 'manual') : Promise.resolve(null);
+    },
+    flush,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearInterval(timer);
+      for (const { task } of tasks) {
+        await task.stop();
+        await task.destroy();
+      }
+      await ready;
+      await Promise.allSettled([...running.values()]);
+      await flush();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The alert model shared by the jobs, the outbox and the scheduler.
+import type { Reply } from '../../domain/reply.js';
+import type { Services } from '../services.js';
+import type { SlackMessage } from '../../adapters/slack/blocks.js';
+
+export const ALERT_KINDS = ['price', 'retirement', 'budget', 'anomaly', 'spend_report', 'routecheck'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** Job names are the keys of config.schedules (ARCHITECTURE 3.4). */
+export const JOB_NAMES = ['deprecations', 'prices', 'budgets', 'spend_report', 'routecheck'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export interface Alert {
+  /**
+   * Once-only identity: an alert whose key was recorded before is never posted again
+   * (e.g. "budget:daily:2026-07-17:80", "spend_report:2026-07-06..2026-07-12").
+   */
+  key: string;
+  kind: AlertKind;
+  /** Slack channel id. */
+  channel: string;
+  /** Plain-text one-paragraph summary: `alerts run` output and Slack's notification text. */
+  text: string;
+  /** What Slack shows (rendered with renderBlocks). */
+  reply: Reply;
+}
+
+/** Which configured channel a job posts to: slack.alerts_channel or slack.reports_channel. */
+export type ChannelRole = 'alerts' | 'reports';
+
+export interface JobRunOptions {
+  /** `alerts run --dry-run`: a job with state of its own (price snapshots, check history) must not change it. */
+  dryRun?: boolean;
+}
+
+export interface AlertJob {
+  name: JobName;
+  channel: ChannelRole;
+  /**
+   * The alerts due at `now`. Pure over the services (reads config, catalog, ledger and the
+   * sent_alerts table); time comes only from `now`, never from a clock. May return alerts
+   * already recorded: the runner drops those.
+   */
+  run(services: Services, now: Date, opts?: JobRunOptions): Promise<Alert[]>;
+}
+
+/** Posts one message to a channel; throws (like @slack/web-api) when Slack did not accept it. */
+export type AlertPost = (channel: string, message: SlackMessage) => Promise<unknown>;
+
+/** The configured channel for a role, or undefined with the config key that is missing. */
+export function channelFor(services: Pick<Services, 'config'>, role: ChannelRole): { channel: string } | { missing: string } {
+  const channel = role === 'alerts' ? services.config.slack.alerts_channel : services.config.slack.reports_channel;
+  return channel ? { channel } : { missing: role === 'alerts' ? 'slack.alerts_channel' : 'slack.reports_channel' };
+}

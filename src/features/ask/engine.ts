@@ -1,0 +1,231 @@
+// The /ask pipeline, transport-neutral: budget check -> route plan -> streamed call with
+// fallbacks (and read-only ops tools when the question is about our operation) -> one ledger
+// row per upstream attempt -> the answer with its footer.
+import type { ChatMessage, ChatResult, StreamDelta } from '../../upstream/providers/types.js';
+import type { Services } from '../services.js';
+import { planRoutes, estimateTokens, smallestWindow, type PlannedRoute, type RoutePlan } from '../routing/plan.js';
+import { executePlan, attemptToUsage, type AttemptRecord } from '../routing/execute.js';
+import { effectiveCost } from '../../domain/money/cost.js';
+import { formatUsd, formatUsdExact, usdToNusd } from '../../domain/money/units.js';
+import { OPS_TOOLS, looksLikeOpsQuestion, runOpsTool } from './ops-tools.js';
+import type { UsageInput } from '../../domain/usage-rows/rows.js';
+
+export const MAX_QUESTION_CHARS = 8000;
+const ANSWER_MAX_TOKENS = 4096;
+/** History is trimmed to this many estimated tokens (newest kept), whatever the model's window. */
+const HISTORY_BUDGET_TOKENS = 24_000;
+const MAX_TOOL_ROUNDS = 3;
+/** What the ops tools' schemas add to a prompt. */
+const toolsTokens = estimateTokens(JSON.stringify(OPS_TOOLS));
+
+const SYSTEM_PROMPT =
+  'You are routeops, an assistant in a team Slack workspace. Answer concisely and accurately. ' +
+  'When tools are offered, use them for any question about the team\'s LLM spend, routes, prices or model retirements, and answer from their results only.';
+
+export interface AskInput {
+  alias?: string;
+  question: string;
+  /** Earlier turns of the conversation (a Slack thread), oldest first. */
+  history?: ChatMessage[];
+  user: string;
+  /** The CLI and shell run as the local operator (access lists do not apply). */
+  local?: boolean;
+  channel?: string;
+  /** Offer the ops tools even if the question does not look like an ops question. */
+  ops?: boolean;
+}
+
+export interface AskProgress {
+  update(text: string): void;
+  /** The question waits for the same user's earlier one (per-user budget): it is not starting yet. */
+  waiting?(): void;
+}
+
+export interface AskOutcome {
+  ok: boolean;
+  /** The answer, or one clear line saying why there is none. */
+  text: string;
+  footer: string;
+  alias: string;
+  route: PlannedRoute | null;
+  attempts: number;
+  cost_nusd: number | null;
+}
+
+/** Keeps the newest turns that fit the budget, so the question always fits. */
+export function trimHistory(history: ChatMessage[], budgetTokens: number): ChatMessage[] {
+  const kept: ChatMessage[] = [];
+  let used = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const m = history[i]!;
+    const t = estimateTokens(m.content) + 4;
+    if (used + t > budgetTokens) break;
+    kept.unshift(m);
+    used += t;
+  }
+  // A conversation must not start with an assistant turn.
+  while (kept[0]?.role === 'assistant') kept.shift();
+  return kept;
+}
+
+function describeFailure(a: AttemptRecord): string {
+  const e = a.error!;
+  const what: Record<string, string> = {
+    auth: 'rejected the API key',
+    balance: 'is out of balance',
+    model_not_found: 'does not know the model',
+    rate_limited: 'was rate limited',
+    overloaded: 'was overloaded',
+    timeout: 'timed out',
+    connection: 'dropped the connection',
+    bad_request: 'rejected the request',
+    server: 'had a server error',
+    missing_key: 'has no API key set',
+    malformed: 'sent a malformed reply',
+    context_length: 'could not fit the conversation in its context window',
+    aborted: 'was stopped',
+  };
+  return `${a.route.provider}/${a.route.model} ${what[e.kind] ?? e.kind}${e.status ? ` (${e.status})` : ''}`;
+}
+
+/** What the user's questions cost today: in the ledger, plus rows still waiting for the database (meter.ts). */
+function userSpentToday(services: Services, user: string): number {
+  const today = services.zone.dayOf(services.clock().getTime());
+  let spent = services.ledger.spendRollup('user', today, today).find((r) => r.key === user)?.cost_nusd ?? 0;
+  for (const row of services.usage.waitingRows()) {
+    const tsMs = Date.parse(row.ts);
+    if (row.user === user && services.zone.dayOf(tsMs) === today) spent += effectiveCost(services.catalog, row, tsMs) ?? 0;
+  }
+  return spent;
+}
+
+/** Why `alias` cannot be asked (it is no configured alias), or null; no alias means default_model. */
+export function unknownAlias(services: Services, alias: string | undefined): string | null {
+  const name = alias ?? services.config.default_model;
+  if (Object.hasOwn(services.config.models, name)) return null;
+  return `unknown model alias "${name}"; known: ${Object.keys(services.config.models).join(', ')} (see /models)`;
+}
+
+/** Why `user` may not ask now (the per-user daily budget is spent), or null. */
+export function budgetRefusal(services: Services, user: string): string | null {
+  const perUser = services.config.budgets.per_user_daily;
+  if (perUser === undefined || userSpentToday(services, user) < usdToNusd(perUser)) return null;
+  return `You have used your daily /ask budget of ${formatUsd(usdToNusd(perUser))}. It resets at midnight (${services.config.timezone}).`;
+}
+
+export async function ask(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
+  // With a per-user budget, a user's questions take turns (user-turns.ts): each is checked
+  // against what the ones before it cost.
+  if (services.config.budgets.per_user_daily === undefined) return askNow(services, input, progress);
+  if (services.userTurns.busy(input.user)) progress?.waiting?.();
+  return services.userTurns.run(input.user, () => askNow(services, input, progress));
+}
+
+async function askNow(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
+  const alias = input.alias ?? services.config.default_model;
+  const fail = (text: string): AskOutcome => ({ ok: false, text, footer: '', alias, route: null, attempts: 0, cost_nusd: null });
+
+  const refusal = budgetRefusal(services, input.user);
+  if (refusal) return fail(refusal);
+  if (input.question.length > MAX_QUESTION_CHARS) {
+    return fail(`The question is ${input.question.length} characters long; /ask takes up to ${MAX_QUESTION_CHARS}.`);
+  }
+
+  const tools = input.ops || looksLikeOpsQuestion(input.question) ? OPS_TOOLS : undefined;
+  const fixed: ChatMessage[] = [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: input.question }];
+  const fixedTokens = fixed.reduce((n, m) => n + estimateTokens(m.content) + 4, 0) + (tools ? toolsTokens : 0);
+  // The routes that can take the question and its answer; the thread's history is then trimmed
+  // (newest kept) to fit the smallest of their windows, so every one of them still takes it and
+  // none is skipped for the sake of old turns.
+  const planned = planRoutes(services.config, services.catalog, alias, services.clock().getTime(), fixedTokens, ANSWER_MAX_TOKENS);
+  if (!planned.ok) return fail(planned.error);
+  let plan: RoutePlan = planned.plan;
+  const smallest = smallestWindow(plan.routes);
+  const historyBudget = Math.min(HISTORY_BUDGET_TOKENS, smallest === undefined ? Infinity : smallest - ANSWER_MAX_TOKENS - fixedTokens);
+  const history = trimHistory(input.history ?? [], Math.max(0, historyBudget));
+  const messages: ChatMessage[] = [fixed[0]!, ...history, fixed[1]!];
+
+  const started = Date.now();
+  const rows: Array<{ row: UsageInput; tsMs: number }> = [];
+  const failures: AttemptRecord[] = [];
+  let shown = '';
+  const onDelta = (d: StreamDelta) => {
+    if (d.type !== 'content') return;
+    shown += d.text;
+    progress?.update(shown);
+  };
+
+  let final: { route: PlannedRoute; result: ChatResult } | null = null;
+  for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
+    const offerTools = tools && round < MAX_TOOL_ROUNDS ? tools : undefined;
+    const outcome = await executePlan({
+      plan,
+      stream: true,
+      now: () => services.clock().getTime(),
+      clientFor: (p) => services.providers.get(p),
+      request: (route) => ({
+        model: route.model,
+        messages,
+        maxTokens: ANSWER_MAX_TOKENS,
+        ...(route.thinking !== undefined ? { thinking: route.thinking } : {}),
+        ...(offerTools ? { tools: offerTools, toolChoice: 'auto' as const } : {}),
+      }),
+      hooks: {
+        onAttempt: (a) => {
+          const attemptRows = attemptToUsage(a, { source: 'ask', user: input.user, channel: input.channel, route: alias });
+          // Metered at once, so /spend sees /ask traffic immediately (or as soon as a long
+          // import elsewhere lets go of the database: the meter keeps the rows meanwhile).
+          services.usage.record(attemptRows, 'ask');
+          for (const row of attemptRows) rows.push({ row, tsMs: a.startedAtMs });
+          if (!a.ok) failures.push(a);
+        },
+        onDelta,
+        onReset: () => {
+          shown = '';
+          progress?.update('');
+        },
+      },
+    });
+    if (!outcome.ok) {
+      const why = failures.map(describeFailure).join('; ');
+      return { ...fail(`No answer from ${alias}: ${why}.`), attempts: rows.length };
+    }
+    const { result, route } = outcome;
+    if (!offerTools || result.toolCalls.length === 0) {
+      final = { route, result };
+      break;
+    }
+    // The model asked for data: run the read-only tools and go again on the route that answered.
+    // What it said before asking stays shown; the next round's answer follows it.
+    if (shown.trim()) shown += '\n\n';
+    messages.push({ role: 'assistant', content: result.content, tool_calls: result.toolCalls, ...(result.reasoning ? { reasoning_content: result.reasoning } : {}) });
+    for (const call of result.toolCalls) {
+      messages.push({ role: 'tool', tool_call_id: call.id, content: await runOpsTool(call.name, call.arguments, services, { id: input.user, local: input.local === true }) });
+    }
+    const from = plan.routes.indexOf(route);
+    plan = { ...plan, routes: plan.routes.slice(from) };
+  }
+  if (!final) return { ...fail('No answer: the model kept asking for tools.'), attempts: rows.length };
+
+  // The streamed text is the answer (tool rounds' preambles included), as the user saw it.
+  const text = shown.trim() || final.result.content.trim() || (final.result.finishReason === 'length' ? '(The model used its whole budget thinking and gave no answer. Try a shorter question.)' : '(The model returned an empty answer.)');
+  const costs = rows.map(({ row, tsMs }) => effectiveCost(services.catalog, row, tsMs));
+  const cost = costs.every((c) => c === null) ? null : costs.reduce<number>((s, c) => s + (c ?? 0), 0);
+  const u = rows.reduce(
+    (t, { row }) => ({ in: t.in + row.input_tokens, cached: t.cached + row.cached_input_tokens, out: t.out + row.output_tokens, reasoning: t.reasoning + row.reasoning_tokens }),
+    { in: 0, cached: 0, out: 0, reasoning: 0 },
+  );
+  const notes: string[] = [];
+  if (final.route.replaces) notes.push(`${final.route.replaces.model} retired ${final.route.replaces.retiredAt.slice(0, 10)}, answered by ${final.route.model}`);
+  if (failures.length) notes.push(`fallback after ${failures.map(describeFailure).join('; ')}`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const footer = [
+    alias,
+    `${final.route.provider}/${final.route.model}`,
+    `tokens in ${u.in} / cached ${u.cached} / out ${u.out} / reasoning ${u.reasoning}`,
+    cost === null ? 'not priced' : formatUsdExact(cost),
+    `${seconds} s`,
+    ...notes,
+  ].join(' · ');
+  return { ok: true, text, footer, alias, route: final.route, attempts: rows.length, cost_nusd: cost };
+}

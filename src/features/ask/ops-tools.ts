@@ -1,0 +1,119 @@
+// Read-only tools the model may call to answer questions about our own operation ("what did we
+// spend on qwen yesterday?", "which routes serve kimi?", "what retires this month?"). They read
+// the ledger, config and catalog through the same code as /spend and /models.
+import { z } from 'zod';
+import type { ToolDefinition } from '../../upstream/providers/types.js';
+import type { Services } from '../services.js';
+import { spendCommand, SPEND_DIMENSIONS } from '../../../commands/spend.js';
+import { modelsCommand } from '../../../commands/models.js';
+import { PERIOD_HELP } from '../../domain/time/period.js';
+import { isAllowed, type Caller } from '../../../commands/types.js';
+
+const LOCAL = { id: 'ask-tool', local: true };
+const MAX_RESULT_CHARS = 8000;
+
+const spendArgs = z.object({ period: z.string().default('week'), group_by: z.enum(SPEND_DIMENSIONS).default('provider') });
+const routesArgs = z.object({ query: z.string().default('') });
+const retirementsArgs = z.object({ within_days: z.number().int().min(1).max(3650).default(31) });
+const pricesArgs = z.object({ query: z.string().default('') });
+
+export const OPS_TOOLS: ToolDefinition[] = [
+  {
+    name: 'get_spend',
+    description: `Spend from the routeops ledger (USD, exact) for a period, grouped by provider, model, user or route. Periods: ${PERIOD_HELP}.`,
+    parameters: { type: 'object', properties: { period: { type: 'string' }, group_by: { type: 'string', enum: [...SPEND_DIMENSIONS] } }, required: ['period'] },
+  },
+  {
+    name: 'list_routes',
+    description: 'Model aliases and the provider routes that serve them, in fallback order. Optional query filters by alias, provider or model.',
+    parameters: { type: 'object', properties: { query: { type: 'string' } } },
+  },
+  {
+    name: 'list_retirements',
+    description: 'Model retirements in the catalog from 30 days ago up to within_days from now, with replacements and the aliases still pointing at them.',
+    parameters: { type: 'object', properties: { within_days: { type: 'integer' } } },
+  },
+  {
+    name: 'get_model_prices',
+    description: 'Prices in force now (USD per million tokens) for catalog models matching the query.',
+    parameters: { type: 'object', properties: { query: { type: 'string' } } },
+  },
+];
+
+const OPS_WORDS = /\b(spen[dt]|spending|cost|costs|bill|budget|price|prices|pricing|route|routes|routing|retire|retires|retired|retirement|deprecat\w*|ledger|usage)\b/i;
+
+/** Questions about our own operation get the tools; others are answered without them. */
+export function looksLikeOpsQuestion(text: string): boolean {
+  return OPS_WORDS.test(text);
+}
+
+function cap(json: unknown): string {
+  const text = JSON.stringify(json);
+  return text.length > MAX_RESULT_CHARS ? `${text.slice(0, MAX_RESULT_CHARS)}…(truncated)` : text;
+}
+
+/** Who asked: the tools answer with the asker's rights (get_spend follows access.spend). */
+export async function runOpsTool(name: string, rawArgs: string, services: Services, caller: Caller): Promise<string> {
+  let input: unknown;
+  try {
+    input = rawArgs.trim() ? JSON.parse(rawArgs) : {};
+  } catch {
+    return cap({ error: 'arguments are not valid JSON' });
+  }
+  switch (name) {
+    case 'get_spend': {
+      if (!isAllowed(spendCommand, caller, services.config.access)) return cap({ error: 'not allowed: this user is not in access.spend, so spend figures are not available to them' });
+      const args = spendArgs.safeParse(input);
+      if (!args.success) return cap({ error: args.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      const parsed = spendCommand.parse(`${args.data.period} by ${args.data.group_by}`);
+      if (!parsed.ok) return cap({ error: parsed.error });
+      const reply = await spendCommand.run(parsed.args, services, LOCAL);
+      const data = reply.data as { groups?: Array<{ days: Array<{ usd: number }> }> } | undefined;
+      // Days with no spend only cost tokens.
+      for (const g of data?.groups ?? []) g.days = g.days.filter((d) => d.usd !== 0);
+      return cap(data ?? { error: reply.summary });
+    }
+    case 'list_routes': {
+      const args = routesArgs.safeParse(input);
+      const q = (args.success ? args.data.query : '').toLowerCase();
+      const now = services.clock().getTime();
+      const aliases = Object.entries(services.config.models)
+        .map(([alias, def]) => ({
+          alias,
+          default: alias === services.config.default_model,
+          routes: def.routes.map((r) => {
+            const ret = services.catalog.retirementOf(r.provider, r.model);
+            return { provider: r.provider, model: r.model, retired: ret ? ret.atMs <= now : false, retires_at: ret?.at ?? null, replacement: ret?.replacement ?? null };
+          }),
+        }))
+        .filter((a) => !q || `${a.alias} ${a.routes.map((r) => `${r.provider}/${r.model}`).join(' ')}`.toLowerCase().includes(q));
+      return cap({ aliases });
+    }
+    case 'list_retirements': {
+      const args = retirementsArgs.safeParse(input);
+      const days = args.success ? args.data.within_days : 31;
+      const now = services.clock().getTime();
+      const retirements = services.catalog
+        .retirements()
+        .filter((r) => r.atMs >= now - 30 * 86_400_000 && r.atMs <= now + days * 86_400_000)
+        .map((r) => ({
+          provider: r.provider,
+          model: r.model,
+          at: r.at,
+          already_retired: r.atMs <= now,
+          replacement: r.replacement,
+          aliases_still_pointing: Object.entries(services.config.models)
+            .filter(([, def]) => def.routes.some((x) => x.provider === r.provider && x.model === r.model))
+            .map(([alias]) => alias),
+        }));
+      return cap({ now: new Date(now).toISOString(), retirements });
+    }
+    case 'get_model_prices': {
+      const args = pricesArgs.safeParse(input);
+      const reply = await modelsCommand.run({ filter: args.success ? args.data.query : '' }, services, LOCAL);
+      return cap(reply.data);
+    }
+    default:
+      return cap({ error: `unknown tool "${name}"` });
+  }
+}

@@ -1,0 +1,148 @@
+// Runs a route plan: calls each route in order until one answers, falling back on failures that
+// are not the user's fault. Every attempt, failed or not, is reported to `onAttempt` so the
+// caller can meter it (one ledger row per upstream call).
+import { randomUUID } from 'node:crypto';
+import type { ChatRequest, ChatResult, ProviderClient, StreamDelta } from '../../upstream/providers/types.js';
+import { ProviderError } from '../../upstream/providers/errors.js';
+import type { UsageInput } from '../../domain/usage-rows/rows.js';
+import type { PlannedRoute, RoutePlan } from './plan.js';
+
+/**
+ * A bad request caused by the user's input would fail the same way on every route, and a call
+ * the caller stopped is not to be made again. Everything else may work elsewhere, including a
+ * 404 that names no model (a route's base_url is wrong: config, not input) and a prompt over
+ * one model's context window.
+ */
+export function shouldFallBack(error: Pick<ProviderError, 'kind' | 'status'>): boolean {
+  if (error.kind === 'aborted') return false;
+  if (error.kind === 'bad_request') return error.status === 404;
+  return true;
+}
+
+export interface AttemptRecord {
+  route: PlannedRoute;
+  startedAtMs: number;
+  endedAtMs: number;
+  ok: boolean;
+  result: ChatResult | null;
+  error: ProviderError | null;
+}
+
+export interface ExecuteHooks {
+  onAttempt(attempt: AttemptRecord): void;
+  /** Streamed output of the current attempt. */
+  onDelta?(delta: StreamDelta): void;
+  /** A route failed after output was shown: what was shown is void. */
+  onReset?(): void;
+}
+
+export type ExecuteResult =
+  | { ok: true; route: PlannedRoute; result: ChatResult; attempts: AttemptRecord[] }
+  | { ok: false; attempts: AttemptRecord[]; error: ProviderError };
+
+export interface ExecuteOptions {
+  plan: RoutePlan;
+  clientFor(provider: string): ProviderClient | undefined;
+  request(route: PlannedRoute): ChatRequest;
+  stream: boolean;
+  now(): number;
+  hooks: ExecuteHooks;
+}
+
+export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> {
+  const attempts: AttemptRecord[] = [];
+  let lastError: ProviderError | null = null;
+  for (const route of opts.plan.routes) {
+    const client = opts.clientFor(route.provider);
+    const startedAtMs = opts.now();
+    let produced = false;
+    let result: ChatResult | null = null;
+    let error: ProviderError | null = null;
+    try {
+      if (!client) throw new ProviderError({ kind: 'missing_key', provider: route.provider, message: `provider "${route.provider}" is not configured` });
+      const req = opts.request(route);
+      result = opts.stream
+        ? await client.chatStream(req, (d) => {
+            produced = true;
+            opts.hooks.onDelta?.(d);
+          })
+        : await client.chat(req);
+    } catch (err) {
+      error = err instanceof ProviderError ? err : new ProviderError({ kind: 'server', provider: route.provider, message: (err as Error).message ?? 'unknown error' });
+    }
+    // Reported once per attempt, outside the call's try: a failing hook is not a failed route.
+    const attempt: AttemptRecord = error
+      ? { route, startedAtMs, endedAtMs: opts.now(), ok: false, result: error.partial ?? null, error }
+      : { route, startedAtMs, endedAtMs: opts.now(), ok: true, result, error: null };
+    attempts.push(attempt);
+    opts.hooks.onAttempt(attempt);
+    if (!error) return { ok: true, route, result: result!, attempts };
+    lastError = error;
+    if (!shouldFallBack(error)) break;
+    if (produced) opts.hooks.onReset?.();
+  }
+  return { ok: false, attempts, error: lastError! };
+}
+
+export interface MeterContext {
+  source: 'ask' | 'routecheck';
+  user?: string;
+  channel?: string;
+  /** Alias or target the call served. */
+  route: string;
+  thinking?: boolean;
+}
+
+/**
+ * Ledger rows for one attempt: the call itself (failures keep whatever usage arrived) plus one
+ * row per retry the client made inside it, so every upstream HTTP call is a row.
+ */
+export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput[] {
+  const row = attemptRow(a, ctx);
+  const upstreamCalls = a.result?.attempts ?? a.error?.attempts ?? 1;
+  // Retried calls carry no usage or cost of their own, and their latency is not known (the row's
+  // latency is the whole call's).
+  const { cost_usd: _cost, ttft_ms: _ttft, latency_ms: _latency, ...base } = row;
+  const retries: UsageInput[] = [];
+  for (let i = 1; i < upstreamCalls; i++) {
+    retries.push({
+      ...base,
+      input_tokens: 0,
+      cached_input_tokens: 0,
+      output_tokens: 0,
+      reasoning_tokens: 0,
+      request_id: `routeops:${randomUUID()}`,
+      status: 'retried',
+      error: 'failed and retried by the client before the final attempt',
+    });
+  }
+  return [...retries, row];
+}
+
+function attemptRow(a: AttemptRecord, ctx: MeterContext): UsageInput {
+  const usage = a.result?.usage;
+  const requestId = a.result?.requestId ?? a.error?.requestId ?? null;
+  const row: UsageInput = {
+    ts: new Date(a.startedAtMs).toISOString(),
+    provider: a.route.provider,
+    model: a.route.model,
+    input_tokens: usage?.input_tokens ?? 0,
+    cached_input_tokens: usage?.cached_input_tokens ?? 0,
+    output_tokens: usage?.output_tokens ?? 0,
+    reasoning_tokens: usage?.reasoning_tokens ?? 0,
+    // Thinking-mode prices apply when the call thought: asked for, or reasoning came back (Qwen
+    // and GLM report no reasoning token count, but stream reasoning_content).
+    thinking: ctx.thinking ?? a.route.thinking ?? ((usage ? usage.reasoning_tokens > 0 : false) || (a.result?.reasoning.length ?? 0) > 0),
+    route: ctx.route,
+    // Our own id when the provider gave none, so every attempt is its own row.
+    request_id: requestId ? `${a.route.provider}:${requestId}` : `routeops:${randomUUID()}`,
+    status: a.ok ? 'ok' : a.error!.kind,
+  };
+  if (usage?.provider_cost_usd != null) row.cost_usd = usage.provider_cost_usd;
+  if (ctx.user) row.user = ctx.user;
+  if (ctx.channel) row.channel = ctx.channel;
+  if (a.error) row.error = a.error.message.slice(0, 500);
+  row.latency_ms = a.result ? a.result.latencyMs : Math.max(0, a.endedAtMs - a.startedAtMs);
+  if (a.result?.ttftMs != null) row.ttft_ms = a.result.ttftMs;
+  return row;
+}

@@ -1,0 +1,90 @@
+// Shared setup for the alert tests: real services over a temp SQLite file with a settable
+// clock, usage rows, and a post function that fails like @slack/web-api until told otherwise.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { resolveConfig } from '../../src/config/load.js';
+import { createServices, type Services } from '../../src/app/services.js';
+import type { UsageInput } from '../../src/store/ledger.js';
+import type { AlertPost } from '../../src/features/alerts/types.js';
+import type { SlackMessage } from '../../src/adapters/slack/blocks.js';
+
+export const ALERTS_CHANNEL = 'C0ALERTS';
+export const REPORTS_CHANNEL = 'C0FINANCE';
+
+export interface AlertTestEnv {
+  services: Services;
+  dbPath: string;
+  /** The clock the services read; set it to move time. */
+  clock: { now: Date };
+  /** Closes the database and opens new services on the same file (a restart). */
+  restart(): Services;
+  cleanup(): void;
+}
+
+export function alertEnv(rawConfig: Record<string, unknown>, now: string): AlertTestEnv {
+  const dir = mkdtempSync(join(tmpdir(), 'routeops-alerts-'));
+  const dbPath = join(dir, 'routeops.db');
+  const config = resolveConfig(rawConfig, 'test');
+  const clock = { now: new Date(now) };
+  const make = () => createServices({ config, dbPath, log: pino({ level: 'silent' }), clock: () => clock.now });
+  const env: AlertTestEnv = {
+    services: make(),
+    dbPath,
+    clock,
+    restart() {
+      env.services.db.close();
+      env.services = make();
+      return env.services;
+    },
+    cleanup() {
+      if (env.services.db.open) env.services.db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return env;
+}
+
+let seq = 0;
+/** One usage row; cost_usd makes an unpriced model cost exactly that. */
+export function row(ts: string, provider: string, model: string, extra: Partial<UsageInput> = {}): UsageInput {
+  return {
+    ts,
+    provider,
+    model,
+    input_tokens: 1000,
+    cached_input_tokens: 0,
+    output_tokens: 1000,
+    reasoning_tokens: 0,
+    request_id: `t${++seq}`,
+    ...extra,
+  };
+}
+
+/** An error shaped like @slack/web-api's WebAPIPlatformError. */
+export function platformError(error: string): Error {
+  return Object.assign(new Error(`An API error occurred: ${error}`), { code: 'slack_webapi_platform_error', data: { ok: false, error } });
+}
+
+/** An error shaped like @slack/web-api's WebAPIRateLimitedError (retryAfter in seconds). */
+export function rateLimitedError(retryAfter: number): Error {
+  return Object.assign(new Error(`A rate-limit has been reached, you may retry this request in ${retryAfter} seconds`), { code: 'slack_webapi_rate_limited_error', retryAfter });
+}
+
+/** A post function that records deliveries and throws `failWith` while it is set. */
+export function fakePost(): { post: AlertPost; delivered: Array<{ channel: string; message: SlackMessage }>; attempts: number; failWith: Error | null } {
+  const state = {
+    delivered: [] as Array<{ channel: string; message: SlackMessage }>,
+    attempts: 0,
+    failWith: null as Error | null,
+    post: (async () => undefined) as AlertPost,
+  };
+  state.post = (channel, message) => {
+    state.attempts++;
+    if (state.failWith) return Promise.reject(state.failWith);
+    state.delivered.push({ channel, message });
+    return Promise.resolve({ ok: true });
+  };
+  return state;
+}
