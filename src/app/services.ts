@@ -1,6 +1,5 @@
 // Composition root for the services (src/features/services.ts): opens the store, builds the
 // catalog, clients and meter, and hands each feature what it needs.
-import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from '../config/load.js';
 import { Catalog, CatalogError } from '../domain/catalog/catalog.js';
