@@ -1,7 +1,15 @@
 // Once, and never lost: the outbox against a real @slack/web-api client and the fake Slack.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
+import pino from 'pino';
+import { resolveConfig } from '../../src/config/load.js';
+import { createServices } from '../../src/app/services.js';
+import { openDatabase } from '../../src/store/open.js';
+import { findMigrationsDir, listMigrationFiles, migrate } from '../../src/store/migrate.js';
 import { AlertOutbox, backoffMs, describePostError, retryAfterMs } from '../../src/features/alerts/delivery.js';
 import { runJobs } from '../../src/features/alerts/run.js';
 import { slackPoster } from '../../src/adapters/slack/alert-poster.js';
@@ -169,5 +177,39 @@ test('restart between runs: nothing is resent; a pending alert is delivered afte
     assert.equal(sink.delivered.length, 2);
   } finally {
     env.cleanup();
+  }
+});
+
+test('an alert recorded before the outbox kept replies (its Block Kit message) is still posted, as it was rendered', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'routeops-outbox-upgrade-'));
+  try {
+    // A database as the previous version left it: migrations up to 006, one alert pending.
+    const before = join(dir, 'migrations');
+    mkdirSync(before);
+    for (const f of listMigrationFiles(findMigrationsDir()).filter((m) => m.version <= 6)) copyFileSync(f.path, join(before, f.file));
+    const dbPath = join(dir, 'routeops.db');
+    const old = openDatabase(dbPath);
+    migrate(old, { dir: before });
+    const message = { text: 'Budget 80%: Daily budget', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'Budget 80%: Daily budget' } }] };
+    old
+      .prepare('INSERT INTO sent_alerts (key, kind, channel, text, message, created_at, created_ms, next_attempt_at, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('budget:daily:2026-07-17:80', 'budget', ALERTS_CHANNEL, 'Daily budget at 80%', JSON.stringify(message), '2026-07-17T08:00:00.000Z', Date.parse('2026-07-17T08:00:00Z'), '2026-07-17T08:00:30.000Z', Date.parse('2026-07-17T08:00:30Z'));
+    old.close();
+
+    // The upgrade opens the same file (migration 007) and flushes the outbox.
+    const services = createServices({ config: resolveConfig(config, 'test'), dbPath, log: pino({ level: 'silent' }) });
+    try {
+      const outbox = new AlertOutbox(services.store.alerts, services.log);
+      assert.deepEqual((await outbox.pending()).map((p) => p.key), ['budget:daily:2026-07-17:80']);
+      const sink = fakePost();
+      const result = await outbox.flush(sink.post, new Date('2026-07-17T09:00:00Z'));
+      assert.deepEqual(result.sent, ['budget:daily:2026-07-17:80']);
+      assert.deepEqual(sink.delivered, [{ channel: ALERTS_CHANNEL, message }]);
+      assert.equal((await outbox.pending()).length, 0);
+    } finally {
+      services.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,4 +1,4 @@
-// Alerts (ARCHITECTURE 3.1 `alerts run`, 3.4 slack/budgets/schedules): price, retirement,
+// Alerts (docs/CONTRACTS.md §3.1 `alerts run`, §3.4 slack/budgets/schedules): price, retirement,
 // budget and spend-report alerts on cron, once, never lost. Jobs produce Replies; the outbox
 // keeps them; a poster from an adapter sends them. What main.ts and cli.ts wire:
 //   startAlerts(services, post|null, opts?)            -> { ready, scheduled, runNow, flush, stop }

@@ -1,4 +1,4 @@
-// Budget and anomaly alerts (issue part 4).
+// Budget and anomaly alerts.
 //
 // Budgets: the daily, monthly and per-provider budgets (budgetStatuses, the same numbers /spend
 // shows) plus a per-user daily budget for every user with spend today. Each alerts at 50, 80

@@ -1,4 +1,4 @@
-// Retirement alerts (issue part 3). For every retirement (built-in, config, or a source's date)
+// Retirement alerts (docs/PROVIDERS.md §3). For every retirement (built-in, config, or a source's date)
 // that touches a configured route or had ledger traffic in the last 30 days:
 //
 //   stage     when (calendar days in config.timezone)                         key suffix
