@@ -24,6 +24,7 @@ import { dispatch } from '../commands/dispatch.js';
 import { parsePeriod, previousPeriod } from '../src/domain/time/period.js';
 import { UsageStreamParser } from '../src/domain/usage-rows/rows.js';
 import type { Ledger, SpendDim, SpendTotals } from '../src/store/ledger.js';
+import { openDatabase, type Db } from '../src/store/open.js';
 import { toJsonl, UsageGenerator, MODELS, PROVIDERS, USER_COUNT } from './gen.js';
 import { fmtInt, fmtMs, intEnv, RssMonitor, summarize, toMb, type Timing } from './stats.js';
 
@@ -73,8 +74,8 @@ interface QueryResult {
 }
 
 /** Totals straight from the usage table (what ledger.totals reads from spend_daily). */
-function rawTotalsOf(services: Services): (from: string, to: string) => SpendTotals {
-  const stmt = services.db.prepare(
+function rawTotalsOf(db: Db): (from: string, to: string) => SpendTotals {
+  const stmt = db.prepare(
     `SELECT COUNT(*) AS requests,
        COALESCE(SUM(cost_nusd IS NULL AND provider_cost_nusd IS NULL), 0) AS unpriced,
        COALESCE(SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)), 0) AS cost_nusd
@@ -125,17 +126,21 @@ async function main(): Promise<void> {
     clock: () => NOW,
   });
   const { ledger } = services;
+  // A second connection for what the bench reads around the repositories (pragmas, raw SQL):
+  // opened like the services' own (store/open.ts), so the per-connection settings match.
+  const db = openDatabase(DB_PATH);
   // Ctrl-C: leave no multi-GB file behind.
   process.once('SIGINT', () => {
-    if (services.db.open) services.db.close();
+    if (db.open) db.close();
+    services.close();
     if (!KEEP) for (const f of dbFiles()) rmSync(f, { force: true });
     process.exit(130);
   });
   const pragmas = {
-    cache_size: services.db.pragma('cache_size', { simple: true }),
-    mmap_size: services.db.pragma('mmap_size', { simple: true }),
-    journal_mode: services.db.pragma('journal_mode', { simple: true }),
-    synchronous: services.db.pragma('synchronous', { simple: true }),
+    cache_size: db.pragma('cache_size', { simple: true }),
+    mmap_size: db.pragma('mmap_size', { simple: true }),
+    journal_mode: db.pragma('journal_mode', { simple: true }),
+    synchronous: db.pragma('synchronous', { simple: true }),
   };
 
   try {
@@ -249,7 +254,7 @@ async function main(): Promise<void> {
     // ---- 3. /spend through the real command path vs the same reads over raw rows --------------
     gc?.();
     rss.phase('queries');
-    const rawTotals = rawTotalsOf(services);
+    const rawTotals = rawTotalsOf(db);
     const rawServices: Services = { ...services, ledger: rawLedger(ledger, rawTotals) };
     const today = services.zone.dayOf(NOW.getTime());
     const caller = { id: 'bench', local: true };
@@ -349,7 +354,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     rss.stop();
-    if (services.db.open) services.db.close();
+    if (db.open) db.close();
+    services.close();
     if (!KEEP) {
       for (const f of dbFiles()) rmSync(f, { force: true });
       const left = dbFiles().filter((f) => existsSync(f));

@@ -82,7 +82,8 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
       return await runSim(rest);
     }
     if (name === 'alerts') {
-      const { runAlertsCommand, alertPoster } = await import('../features/alerts/index.js');
+      const { runAlertsCommand } = await import('../features/alerts/index.js');
+      const { alertPoster } = await import('../adapters/slack/alert-poster.js');
       const env = parseEnv(io.env);
       // The raw arguments after "alerts": its own parser reads --json.
       const alertArgs = argv.slice(argv.indexOf('alerts') + 1);

@@ -9,7 +9,8 @@ import { createServices, type Clock, type Services } from './services.js';
 import { createHttpServer } from '../adapters/http/server.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/app.js';
 import { startShell } from '../adapters/shell/repl.js';
-import { startAlerts, alertPoster, type AlertsHandle } from '../features/alerts/index.js';
+import { alertPoster } from '../adapters/slack/alert-poster.js';
+import { startAlerts, type AlertsHandle } from '../features/alerts/index.js';
 
 export interface RunningApp {
   services: Services;
@@ -83,7 +84,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
     if (!slack && opts.shell !== false) app.shellDone = startShell(services);
     return app;
   } catch (err) {
-    services.db.close();
+    services.close();
     throw err;
   }
 }

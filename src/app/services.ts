@@ -15,7 +15,7 @@ import type { Clock } from '../domain/time/clock.js';
 import type { Services } from '../features/services.js';
 
 export type { Services, Clock };
-import { RouteCheckStore } from '../features/routecheck/store.js';
+import { createSqliteRepositories } from '../store/repositories.js';
 import { createProviderClients } from '../upstream/providers/client.js';
 import { RouteChecker } from '../features/routecheck/runner.js';
 import { UserTurns } from '../features/ask/user-turns.js';
@@ -55,15 +55,17 @@ export function createServices(opts: ServiceOptions): Services {
     if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
     const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
     const usage = createUsageMeter({ db, ledger, log: opts.log });
+    const store = createSqliteRepositories(db, opts.log);
     const close = () => {
       if (!db.open) return;
       usage.flush();
       usage.stop();
+      store.slack.close();
       db.close();
     };
     const services: Omit<Services, 'routecheck'> & { routecheck?: RouteChecker } = {
       config: opts.config,
-      db,
+      store,
       catalog,
       ledger,
       usage,
@@ -73,8 +75,9 @@ export function createServices(opts: ServiceOptions): Services {
       providers,
       userTurns: new UserTurns(),
       close,
+      isOpen: () => db.open,
     };
-    services.routecheck = new RouteChecker({ ...services, history: new RouteCheckStore(db) });
+    services.routecheck = new RouteChecker({ ...services, history: store.routecheck });
     return services as Services;
   } catch (err) {
     db.close();

@@ -1,6 +1,5 @@
 // The services every command and job receives: passed in, never imported as singletons, so
 // tests build them around a temp database and a fixed clock. Built in src/app/services.ts.
-import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { Catalog } from '../domain/catalog/catalog.js';
@@ -8,6 +7,7 @@ import type { Clock } from '../domain/time/clock.js';
 import type { Zone } from '../domain/time/zone.js';
 import type { Ledger } from '../store/ledger.js';
 import type { UsageMeter } from '../store/usage-meter.js';
+import type { Repositories } from '../store/repositories.js';
 import type { ProviderClient } from '../upstream/providers/types.js';
 import type { RouteChecker } from './routecheck/runner.js';
 import type { UserTurns } from './ask/user-turns.js';
@@ -16,7 +16,6 @@ export type { Clock };
 
 export interface Services {
   config: Config;
-  db: Database;
   catalog: Catalog;
   ledger: Ledger;
   /** Where upstream calls made while running record their usage (survives a locked database). */
@@ -28,8 +27,12 @@ export interface Services {
   providers: Map<string, ProviderClient>;
   /** Each user's /ask questions in turn when a per-user budget is set (src/ask/user-turns.ts). */
   userTurns: UserTurns;
+  /** Where features keep their other state: alerts and outbox, job runs, catalog history, route check history, Slack bookkeeping. */
+  store: Repositories;
   /** Runs /routecheck (one run per target at a time, so it lives as long as the services). */
   routecheck: RouteChecker;
   /** Writes usage rows still waiting, then closes the database. */
   close(): void;
+  /** False once close() ran. */
+  isOpen(): boolean;
 }

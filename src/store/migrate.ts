@@ -52,7 +52,7 @@ function walkUp(start: string): string | undefined {
 }
 
 /**
- * The package's migrations folder: walks up from this module (src/db/ or dist/src/db/) to the
+ * The package's migrations folder: walks up from this module (src/store/ or dist/src/store/) to the
  * directory holding routeops' package.json; falls back to walking up from the working
  * directory (code compiled to a folder outside the package, e.g. in tests).
  */

@@ -13,7 +13,7 @@ function spend(env: AlertTestEnv, ts: string, usd: string, user = 'U0ENG1'): voi
 
 async function run(env: AlertTestEnv, iso: string, sink = fakePost()): Promise<Array<{ key: string; kind: string; text: string }>> {
   env.clock.now = new Date(iso);
-  const [outcome] = await runJobs(env.services, [budgetsJob], env.clock.now, { outbox: new AlertOutbox(env.services.db, env.services.log), post: sink.post });
+  const [outcome] = await runJobs(env.services, [budgetsJob], env.clock.now, { outbox: new AlertOutbox(env.services.store.alerts, env.services.log), post: sink.post });
   assert.equal(outcome?.status, 'ok', outcome?.reason);
   return outcome.alerts;
 }

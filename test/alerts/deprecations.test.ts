@@ -25,7 +25,7 @@ const config = {
 
 async function runAt(env: AlertTestEnv, iso: string, sink: ReturnType<typeof fakePost>, jobs: AlertJob[] = [deprecationsJob]): Promise<JobOutcome['alerts']> {
   env.clock.now = new Date(iso);
-  const outbox = new AlertOutbox(env.services.db, env.services.log);
+  const outbox = new AlertOutbox(env.services.store.alerts, env.services.log);
   const [outcome] = await runJobs(env.services, jobs, env.clock.now, { outbox, post: sink.post });
   assert.equal(outcome?.status, 'ok', outcome?.reason);
   return outcome.alerts;
@@ -113,7 +113,7 @@ test('deepseek-chat timeline: 30 days, 7 days, 1 day, retired, then daily while 
     assert.match(first.text, /retires in 30 days/);
     assert.ok(!sink.delivered.some((d) => /deepseek-reasoner|moonshot/.test(d.message.text)), 'untouched retirements stay quiet');
 
-    assert.equal(new AlertOutbox(env.services.db, env.services.log).pending().length, 0, 'nothing left in the outbox');
+    assert.equal((await new AlertOutbox(env.services.store.alerts, env.services.log).pending()).length, 0, 'nothing left in the outbox');
   } finally {
     env.cleanup();
   }

@@ -76,7 +76,7 @@ test('scheduled route checks post only regressions and recoveries', async () => 
     assert.equal(fixed.length, 1);
     assert.match(fixed[0]!.text, /0 regressions, 1 recovery/);
   } finally {
-    services.db.close();
+    services.close();
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { runAlertsCommand } from '../../src/features/alerts/run.js';
 import { AlertOutbox } from '../../src/features/alerts/delivery.js';
 import { alertJobs } from '../../src/features/alerts/jobs/index.js';
+import { peekDb } from '../support/db.js';
 import type { AlertJob } from '../../src/features/alerts/types.js';
 import { alertEnv, ALERTS_CHANNEL, fakePost, REPORTS_CHANNEL, row, type AlertTestEnv } from '../support/alerts.js';
 
@@ -94,8 +95,8 @@ test('--dry-run prints what would be posted and records nothing', async () => {
     assert.match(out.stdout, /routecheck: skipped: schedules\.routecheck is null/);
     assert.match(out.stdout, /Dry run: nothing was recorded or posted\./);
     assert.equal(sink.attempts, 0);
-    assert.equal(new AlertOutbox(env.services.db, env.services.log).pending().length, 0);
-    assert.equal(env.services.db.prepare('SELECT COUNT(*) FROM sent_alerts').pluck().get(), 0);
+    assert.equal((await new AlertOutbox(env.services.store.alerts, env.services.log).pending()).length, 0);
+    assert.equal(peekDb(env.dbPath, (db) => db.prepare('SELECT COUNT(*) FROM sent_alerts').pluck().get()), 0);
   } finally {
     env.cleanup();
   }
@@ -109,7 +110,7 @@ test('--now runs as of that time; without Slack the alerts wait in the outbox', 
     assert.equal(await runAlertsCommand(['run', '--now', '2026-06-24T09:00:00Z'], env.services, null, cio), 0, out.stderr);
     assert.match(out.stdout, /\[retirement\] to C0ALERTS, queued in the outbox: retirement:deepseek\/deepseek-chat@2026-07-24T15:59:00\.000Z:d30/);
     assert.match(out.stdout, /recorded in the outbox: Slack is not configured here, so the running bot will post/);
-    const pending = new AlertOutbox(env.services.db, env.services.log).pending();
+    const pending = await new AlertOutbox(env.services.store.alerts, env.services.log).pending();
     assert.deepEqual(pending.map((p) => p.key), ['retirement:deepseek/deepseek-chat@2026-07-24T15:59:00.000Z:d30', 'spend_report:2026-06-15..2026-06-21']);
 
     // The next run that can post delivers them.

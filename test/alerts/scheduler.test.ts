@@ -49,8 +49,8 @@ test('a run missed while down is caught up once at start; a restart does not run
   const env = alertEnv(config, '2026-07-17T10:00:00Z');
   const sink = fakePost();
   try {
-    recordJobRun(env.services, 'deprecations', new Date('2026-07-16T08:00:00Z'), 'ok');
-    recordJobRun(env.services, 'budgets', new Date('2026-07-17T10:00:00Z'), 'ok');
+    await recordJobRun(env.services, 'deprecations', new Date('2026-07-16T08:00:00Z'), 'ok');
+    await recordJobRun(env.services, 'budgets', new Date('2026-07-17T10:00:00Z'), 'ok');
     const deprecations = countingJob('deprecations');
     const budgets = countingJob('budgets');
     const report = countingJob('spend_report');
@@ -60,8 +60,8 @@ test('a run missed while down is caught up once at start; a restart does not run
     assert.deepEqual(deprecations.runs.map((d) => d.toISOString()), ['2026-07-17T10:00:00.000Z'], 'one catch-up run');
     assert.equal(budgets.runs.length, 0, 'budgets ran at 10:00 before the restart: nothing missed');
     assert.equal(report.runs.length, 0, 'never ran before: a baseline, not a run');
-    assert.equal(lastJobRun(env.services, 'spend_report')?.status, 'baseline');
-    assert.equal(lastJobRun(env.services, 'deprecations')?.last_run_at, '2026-07-17T10:00:00.000Z');
+    assert.equal((await lastJobRun(env.services, 'spend_report'))?.status, 'baseline');
+    assert.equal((await lastJobRun(env.services, 'deprecations'))?.last_run_at, '2026-07-17T10:00:00.000Z');
     assert.deepEqual(
       handle.scheduled().map((s) => [s.job, s.next?.toISOString()]),
       [
@@ -130,7 +130,7 @@ test('a job never overlaps itself; a failing job does not stop the others', asyn
     const failed = await handle.runNow('budgets');
     assert.equal(failed?.status, 'failed');
     assert.equal(failed.reason, 'budgets broke');
-    assert.equal(lastJobRun(env.services, 'budgets')?.status, 'failed');
+    assert.equal((await lastJobRun(env.services, 'budgets'))?.status, 'failed');
     assert.equal((await handle.runNow('spend_report'))?.status, 'ok', 'the others still run');
     assert.equal((await handle.runNow('budgets'))?.status, 'failed', 'and the failing one runs again next time');
     await handle.stop();

@@ -4,9 +4,14 @@ import { join } from 'node:path';
 import { costNusd, detectPriceChanges, type DetectionState, type ModelChange } from '../../src/features/catalog/price-changes.js';
 import { runPriceCheck, volumeLookupFromRollup } from '../../src/features/catalog/price-check.js';
 import { listFetches, loadDetectionState, loadSnapshot } from '../../src/features/catalog/snapshots.js';
+import { createCatalogSnapshotStore } from '../../src/store/catalog-snapshots.js';
+import type { Db } from '../../src/store/open.js';
 import { parseTokenPrice } from '../../src/features/catalog/sources/normalize.js';
 import type { SourceEntry, Snapshot } from '../../src/features/catalog/sources/types.js';
 import { fetchTimeOf, liteLLMSnapshots, listFixtures, openRouterSnapshots, OPENROUTER_DIR, readGzJson, tempDb } from './helpers.js';
+
+/** The catalog repository over a test's SQLite connection. */
+const storeOf = (db: Db) => createCatalogSnapshotStore(db);
 
 // ---------------------------------------------------------------------------------------------
 // Replay of the 55 OpenRouter snapshots through SQLite, restarting (closing and reopening the
@@ -62,7 +67,7 @@ function oracle(model: string): { at: string; from: Raw | null; to: Raw | null }
   return out;
 }
 
-void test('replay 55 OpenRouter snapshots: held changes announced once, flips never, adds/removes counted, state survives restarts', () => {
+void test('replay 55 OpenRouter snapshots: held changes announced once, flips never, adds/removes counted, state survives restarts', async () => {
   const snaps = openRouterSnapshots();
   assert.equal(snaps.length, 55);
   const t = tempDb();
@@ -72,7 +77,7 @@ void test('replay 55 OpenRouter snapshots: held changes announced once, flips ne
     const others = { added: 0, removed: 0, changed: 0, suspect: 0 };
     for (const [i, snap] of snaps.entries()) {
       const db = t.reopen(); // a restart before every run
-      const r = runPriceCheck(db, [snap], { watched, volume });
+      const r = await runPriceCheck(storeOf(db), [snap], { watched, volume });
       if (i === 0) assert.deepEqual(r.baseline, ['openrouter']);
       for (const k of Object.keys(others) as (keyof typeof others)[]) others[k] += r.others[k];
       if (r.alert) {
@@ -183,28 +188,28 @@ void test('replay 55 OpenRouter snapshots: held changes announced once, flips ne
     assert.ok(others.changed > 20);
 
     // The same fetch again (a retried run) is skipped and says nothing.
-    const again = runPriceCheck(t.db(), [snaps.at(-1)!], { watched, volume });
+    const again = await runPriceCheck(storeOf(t.db()), [snaps.at(-1)!], { watched, volume });
     assert.equal(again.alert, null);
     assert.equal(again.skipped.length, 1);
 
     // History: only changes stored; any fetch can be rebuilt.
     const db = t.db();
-    const fetches = listFetches(db, 'openrouter');
+    const fetches = await listFetches(storeOf(db), 'openrouter');
     assert.equal(fetches.length, 55);
     const rows = db.prepare('SELECT COUNT(*) FROM catalog_entries').pluck().get() as number;
     assert.ok(rows < 353 + 200, `only changed entries are stored (${rows} rows)`);
     for (const i of [0, 6, 33, 54]) {
-      const rebuilt = loadSnapshot(db, 'openrouter', fetches[i]!.id);
+      const rebuilt = await loadSnapshot(storeOf(db), 'openrouter', fetches[i]!.id);
       assert.deepEqual(rebuilt?.entries, snaps[i]!.entries, `fetch ${i}`);
       assert.equal(rebuilt?.fetched_at, snaps[i]!.fetched_at);
     }
-    assert.deepEqual(loadSnapshot(db, 'openrouter')?.entries, snaps[54]!.entries);
+    assert.deepEqual((await loadSnapshot(storeOf(db), 'openrouter'))?.entries, snaps[54]!.entries);
   } finally {
     t.cleanup();
   }
 });
 
-void test('replay the 5 LiteLLM maps: one message with the held changes; the 01-06 06:04 detour is never announced', () => {
+void test('replay the 5 LiteLLM maps: one message with the held changes; the 01-06 06:04 detour is never announced', async () => {
   const ours = new Set(['deepseek', 'qwen-intl', 'moonshot', 'zai']);
   const extra = new Set([
     'fireworks_ai/accounts/fireworks/models/deepseek-v3p2', // 1.20 -> 0.56 at 01-06 00:10, back at 06:04, 0.56 again from 12:04
@@ -216,7 +221,8 @@ void test('replay the 5 LiteLLM maps: one message with the held changes; the 01-
   assert.equal(snaps.length, 5);
   const t = tempDb();
   try {
-    const results = snaps.map((s) => runPriceCheck(t.reopen(), [s], { watched: w }));
+    const results = [];
+    for (const s of snaps) results.push(await runPriceCheck(storeOf(t.reopen()), [s], { watched: w }));
     assert.deepEqual(
       results.map((r) => r.alert === null),
       [true, true, true, true, false],
@@ -344,23 +350,23 @@ void test('costNusd: integer nano-USD, no float overflow on large volumes; not p
   assert.equal(costNusd({ input: null, cached_input: null, output: 1, reasoning_output: null }, false, { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1 }), null);
 });
 
-void test('state in SQLite: pending survives a restart; dry-run writes nothing', () => {
+void test('state in SQLite: pending survives a restart; dry-run writes nothing', async () => {
   const t = tempDb();
   try {
     const s0 = snap(e('m', 100));
     const s1 = snap(e('m', 200));
     const s2 = snap(e('m', 200));
-    runPriceCheck(t.db(), [s0], { watched: everyone });
-    assert.equal(runPriceCheck(t.reopen(), [s1], { watched: everyone }).alert, null);
-    const dry = runPriceCheck(t.reopen(), [s2], { watched: everyone, dryRun: true });
+    await runPriceCheck(storeOf(t.db()), [s0], { watched: everyone });
+    assert.equal((await runPriceCheck(storeOf(t.reopen()), [s1], { watched: everyone })).alert, null);
+    const dry = await runPriceCheck(storeOf(t.reopen()), [s2], { watched: everyone, dryRun: true });
     assert.ok(dry.alert, 'dry run shows what would be announced');
-    const st = loadDetectionState(t.db());
+    const st = await loadDetectionState(storeOf(t.db()));
     assert.equal(st.get('openrouter')?.pending.get('openrouter\u0000m')?.seen, 1, 'dry run did not advance the count');
-    assert.equal(listFetches(t.db(), 'openrouter').length, 2);
-    const real = runPriceCheck(t.reopen(), [s2], { watched: everyone });
+    assert.equal((await listFetches(storeOf(t.db()), 'openrouter')).length, 2);
+    const real = await runPriceCheck(storeOf(t.reopen()), [s2], { watched: everyone });
     assert.equal(real.alert?.key, dry.alert.key);
-    assert.equal(runPriceCheck(t.reopen(), [snap(e('m', 200))], { watched: everyone }).alert, null, 'accepted: not announced again');
-    assert.equal(loadDetectionState(t.db()).get('openrouter')?.accepted.get('openrouter\u0000m')?.rates.input, 200);
+    assert.equal((await runPriceCheck(storeOf(t.reopen()), [snap(e('m', 200))], { watched: everyone })).alert, null, 'accepted: not announced again');
+    assert.equal((await loadDetectionState(storeOf(t.db()))).get('openrouter')?.accepted.get('openrouter\u0000m')?.rates.input, 200);
   } finally {
     t.cleanup();
   }

@@ -25,7 +25,7 @@ before(async () => {
   services = createServices({ config, dbPath: join(dir, 'rc.db'), log: pino({ level: 'silent' }), clock: () => new Date(), secrets: SIM_KEYS });
 });
 after(async () => {
-  services.db.close();
+  services.close();
   await sim.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -40,7 +40,7 @@ test('the shell answers /spend, explains bad input and quits on exit', async () 
     assert.match(printed, /"fortnight" is not a period/);
     assert.match(printed, /"\/nope" is not a routeops command/);
   } finally {
-    services.db.close();
+    services.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

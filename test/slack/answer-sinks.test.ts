@@ -9,7 +9,7 @@ import { webApi, type types } from '@slack/bolt';
 import pino from 'pino';
 import { openDatabase } from '../../src/store/open.js';
 import { migrate } from '../../src/store/migrate.js';
-import { createSlackStore } from '../../src/adapters/slack/threads.js';
+import { createSlackStore } from '../../src/store/slack-threads.js';
 import { answerMessages, CONTINUATION_EVENT, PLACEHOLDER_TEXT, startStreamingReply, startUpdatingMessage } from '../../src/adapters/slack/answer.js';
 import { createChatApi } from '../../src/adapters/slack/chat-api.js';
 import { createMarkdownEscaper, escapeMarkdown } from '../../src/adapters/slack/escape.js';
@@ -32,7 +32,7 @@ function tempDb(t: { after(fn: () => void): void }) {
   return { db, path };
 }
 
-test('slack store: while another connection holds the write lock, claims and threads are answered from memory, then written', (t) => {
+test('slack store: while another connection holds the write lock, claims and threads are answered from memory, then written', async (t) => {
   const { db, path } = tempDb(t);
   const importer = openDatabase(path);
   importer.prepare('BEGIN IMMEDIATE').run();
@@ -43,15 +43,15 @@ test('slack store: while another connection holds the write lock, claims and thr
   });
 
   // A store waiting the connection's normal 5 s on the lock would still claim; the 1 ms wait
-  // and the queue are what keep this synchronous call from stalling (nothing is timed here).
+  // and the queue are what keep this call (synchronous inside) from stalling (nothing is timed here).
   const store = createSlackStore(db, log, { busyWaitMs: 1 });
-  assert.equal(store.claimEvent('Ev0LOCKED1', NOW), true, 'a new event is claimed while the database is locked');
-  assert.equal(store.claimEvent('Ev0LOCKED1', NOW), false, "Slack's retry of it is refused from memory");
-  assert.equal(store.claimEvent('Ev0LOCKED2', NOW), true, 'another new event is still claimed');
-  assert.equal(store.isBotThread('C0LOCK', '1700000000.000100'), false);
+  assert.equal(await store.claimEvent('Ev0LOCKED1', NOW), true, 'a new event is claimed while the database is locked');
+  assert.equal(await store.claimEvent('Ev0LOCKED1', NOW), false, "Slack's retry of it is refused from memory");
+  assert.equal(await store.claimEvent('Ev0LOCKED2', NOW), true, 'another new event is still claimed');
+  assert.equal(await store.isBotThread('C0LOCK', '1700000000.000100'), false);
   store.rememberThread('C0LOCK', '1700000000.000100', NOW);
-  assert.equal(store.isBotThread('C0LOCK', '1700000000.000100'), true, 'a thread remembered while locked counts at once');
-  assert.equal(store.isBotThread('C0LOCK', '1700000000.000200'), false);
+  assert.equal(await store.isBotThread('C0LOCK', '1700000000.000100'), true, 'a thread remembered while locked counts at once');
+  assert.equal(await store.isBotThread('C0LOCK', '1700000000.000200'), false);
 
   // Nothing went in yet: the importer still holds the lock.
   const events = () => (db.prepare('SELECT event_id FROM slack_events ORDER BY event_id').pluck().all() as string[]);
@@ -64,10 +64,10 @@ test('slack store: while another connection holds the write lock, claims and thr
   assert.deepEqual(db.prepare('SELECT channel, thread_ts, created_at FROM ask_threads').all(), [{ channel: 'C0LOCK', thread_ts: '1700000000.000100', created_at: NOW }]);
 });
 
-test('slack store: a claimed event and a remembered thread survive a restart', (t) => {
+test('slack store: a claimed event and a remembered thread survive a restart', async (t) => {
   const { db, path } = tempDb(t);
   const first = createSlackStore(db, log, { busyWaitMs: 1 });
-  assert.equal(first.claimEvent('Ev0DURABLE', NOW), true);
+  assert.equal(await first.claimEvent('Ev0DURABLE', NOW), true);
   first.rememberThread('C0DUR', '1700000001.000100', NOW);
   first.close();
   db.close();
@@ -75,9 +75,9 @@ test('slack store: a claimed event and a remembered thread survive a restart', (
   const reopened = openDatabase(path);
   t.after(() => reopened.close());
   const second = createSlackStore(reopened, log, { busyWaitMs: 1 });
-  assert.equal(second.claimEvent('Ev0DURABLE', NOW), false, 'an event handled before the restart is a retry');
-  assert.equal(second.claimEvent('Ev0FRESH', NOW), true);
-  assert.equal(second.isBotThread('C0DUR', '1700000001.000100'), true);
+  assert.equal(await second.claimEvent('Ev0DURABLE', NOW), false, 'an event handled before the restart is a retry');
+  assert.equal(await second.claimEvent('Ev0FRESH', NOW), true);
+  assert.equal(await second.isBotThread('C0DUR', '1700000001.000100'), true);
   second.close();
 });
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/open.js';
+import { peekDb } from '../support/db.js';
 import { startTestApp, SIGNING_SECRET, type TestApp } from '../support/app.js';
 import { postSigned, slashCommandBody, eventBody, postEvent } from '../support/slack-request.js';
 import { startSimulator, type Simulator, type RecordedRequest } from '../../tools/sim/server.js';
@@ -83,8 +84,7 @@ test('a mention is answered while another process holds the database write lock'
   assert.equal(t.app.services.usage.flush(), true, 'written once the lock is released');
   // The Slack bookkeeping that waited is written too (drain flushes the store).
   await t.app.slack!.drain();
-  const db = t.app.services.db;
-  assert.equal(db.prepare("SELECT count(*) FROM ask_threads WHERE channel = 'C0LOCKED'").pluck().get(), 1, 'the answered thread is remembered');
+  assert.equal(peekDb(join(t.dir, 'routeops.db'), (db) => db.prepare("SELECT count(*) FROM ask_threads WHERE channel = 'C0LOCKED'").pluck().get()), 1, 'the answered thread is remembered');
 });
 
 /** Sends a DM (optionally in a thread) and resolves with the bot message answering it, once final. */

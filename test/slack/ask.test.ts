@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/open.js';
+import { peekDb } from '../support/db.js';
 import { ask as askEngine } from '../../src/features/ask/engine.js';
 import { startTestApp, SIGNING_SECRET, type TestApp } from '../support/app.js';
 import { postSigned, slashCommandBody, eventBody, postEvent } from '../support/slack-request.js';
@@ -192,7 +193,7 @@ test('two deliveries of one event arriving at once are answered once, and the id
   await t.app.slack!.drain();
   assert.equal(t.slack.calls.filter((c) => c.method === 'chat.startStream' && c.body.channel === channel).length, 1);
   // The id is in SQLite: a late retry meets it whatever the process remembers.
-  assert.equal(t.app.services.db.prepare('SELECT COUNT(*) FROM slack_events WHERE event_id = ?').pluck().get('Ev0CONCURRENT'), 1);
+  assert.equal(peekDb(join(t.dir, 'routeops.db'), (db) => db.prepare('SELECT COUNT(*) FROM slack_events WHERE event_id = ?').pluck().get('Ev0CONCURRENT')), 1);
 });
 
 test('/ask --model with an alias that does not exist is told to the asker alone, with the known aliases', async () => {

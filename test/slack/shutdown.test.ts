@@ -25,10 +25,10 @@ test('stop() lets a command in flight finish before the database closes, and tak
     const stopping = t.app.stop().then(() => (stopped = true));
     await assert.rejects(fetch(`${t.url}/healthz`), 'the server no longer accepts connections');
     assert.equal(stopped, false, 'stop waits for the reply that is still being delivered');
-    assert.equal(t.app.services.db.open, true);
+    assert.equal(t.app.services.isOpen(), true);
     release();
     await stopping;
-    assert.equal(t.app.services.db.open, false);
+    assert.equal(t.app.services.isOpen(), false);
   } finally {
     await t.slack.close();
     rmSync(t.dir, { recursive: true, force: true });

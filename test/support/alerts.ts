@@ -9,6 +9,7 @@ import { createServices, type Services } from '../../src/app/services.js';
 import type { UsageInput } from '../../src/store/ledger.js';
 import type { AlertPost } from '../../src/features/alerts/types.js';
 import type { SlackMessage } from '../../src/adapters/slack/blocks.js';
+import { slackPoster } from '../../src/adapters/slack/alert-poster.js';
 
 export const ALERTS_CHANNEL = 'C0ALERTS';
 export const REPORTS_CHANNEL = 'C0FINANCE';
@@ -34,12 +35,12 @@ export function alertEnv(rawConfig: Record<string, unknown>, now: string): Alert
     dbPath,
     clock,
     restart() {
-      env.services.db.close();
+      env.services.close();
       env.services = make();
       return env.services;
     },
     cleanup() {
-      if (env.services.db.open) env.services.db.close();
+      env.services.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -72,7 +73,10 @@ export function rateLimitedError(retryAfter: number): Error {
   return Object.assign(new Error(`A rate-limit has been reached, you may retry this request in ${retryAfter} seconds`), { code: 'slack_webapi_rate_limited_error', retryAfter });
 }
 
-/** A post function that records deliveries and throws `failWith` while it is set. */
+/**
+ * A post function that records deliveries and throws `failWith` while it is set: the Slack
+ * poster over a fake chat client, so what is recorded is the rendered Slack message.
+ */
 export function fakePost(): { post: AlertPost; delivered: Array<{ channel: string; message: SlackMessage }>; attempts: number; failWith: Error | null } {
   const state = {
     delivered: [] as Array<{ channel: string; message: SlackMessage }>,
@@ -80,11 +84,15 @@ export function fakePost(): { post: AlertPost; delivered: Array<{ channel: strin
     failWith: null as Error | null,
     post: (async () => undefined) as AlertPost,
   };
-  state.post = (channel, message) => {
-    state.attempts++;
-    if (state.failWith) return Promise.reject(state.failWith);
-    state.delivered.push({ channel, message });
-    return Promise.resolve({ ok: true });
-  };
+  state.post = slackPoster({
+    chat: {
+      postMessage({ channel, text, blocks }) {
+        state.attempts++;
+        if (state.failWith) return Promise.reject(state.failWith);
+        state.delivered.push({ channel, message: { text, blocks } });
+        return Promise.resolve({ ok: true });
+      },
+    },
+  });
   return state;
 }

@@ -11,7 +11,6 @@ import type { Services } from '../../features/services.js';
 import { escapeMrkdwn } from './escape.js';
 import { renderBlocks } from './blocks.js';
 import { registerAskListeners, runSlashAsk } from './ask-listeners.js';
-import { createSlackStore } from './threads.js';
 import { createAskGate, DEFAULT_MAX_ASKS } from './ask-gate.js';
 import { EarlyAckReceiver } from './receiver.js';
 import { createChatApi } from './chat-api.js';
@@ -114,7 +113,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
     throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) beside SLACK_BOT_TOKEN');
   }
 
-  const store = createSlackStore(services.db, log);
+  const store = services.store.slack;
   // Answers share the workspace's Slack rate limits and this process's event loop: a bounded
   // number run at once (the rest wait after their ack), and interim updates draw on one budget.
   const askDeps = { services, store, log, track, gate: createAskGate(DEFAULT_MAX_ASKS), updates: createUpdateBudget(), chat };
@@ -122,7 +121,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   // Slack retries an event it thinks was not acked: each event id is handled once.
   app.use(async ({ body, next }) => {
     const eventId = (body as { event_id?: unknown }).event_id;
-    if (typeof eventId === 'string' && !store.claimEvent(eventId, services.clock().toISOString())) {
+    if (typeof eventId === 'string' && !(await store.claimEvent(eventId, services.clock().toISOString()))) {
       log.info({ eventId }, 'duplicate event delivery ignored');
       return;
     }

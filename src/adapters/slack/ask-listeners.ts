@@ -10,7 +10,7 @@ import type { Services } from '../../features/services.js';
 import { escapeMrkdwn, clip } from './escape.js';
 import { startStreamingReply, startUpdatingMessage, type AnswerSink } from './answer.js';
 import { fetchThreadHistory, mentionsBot, plainText, questionMetadata, type BotIdentity } from './conversation.js';
-import type { SlackStore } from './threads.js';
+import type { SlackStore } from '../../store/slack-threads.js';
 import type { AskGate } from './ask-gate.js';
 import type { UpdateBudget } from './update-budget.js';
 import type { ChatApi } from './chat-api.js';
@@ -149,7 +149,7 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
     const text = message.text ?? '';
     const threadTs = 'thread_ts' in message ? message.thread_ts : undefined;
     const isDm = message.channel_type === 'im';
-    const inBotThread = !isDm && threadTs !== undefined && threadTs !== message.ts && deps.store.isBotThread(message.channel, threadTs);
+    const inBotThread = !isDm && threadTs !== undefined && threadTs !== message.ts && (await deps.store.isBotThread(message.channel, threadTs));
     // Mentions in channels are answered by the app_mention listener; Slack sends none for DMs.
     if (!(isDm || inBotThread) || (!isDm && mentionsBot(text, bot))) return;
     const user = message.user;

@@ -1,4 +1,4 @@
-// Reply -> Block Kit. Limits from DOMAIN §5: 50 blocks, 3000 chars per section text, one
+// Reply -> Block Kit. Limits from docs/PROVIDERS.md §5: 50 blocks, 3000 chars per section text, one
 // table (≤100 rows × ≤20 cells), header text ≤150 chars.
 import type { types } from '@slack/bolt';
 

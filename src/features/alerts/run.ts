@@ -51,14 +51,15 @@ export async function runJob(services: Services, job: AlertJob, now: Date, opts:
   }
   // Drop what was recorded before, and duplicates within the run.
   const seen = new Set<string>();
-  const fresh = candidates.filter((a) => {
-    if (seen.has(a.key) || opts.outbox.isRecorded(a.key)) return false;
+  const fresh: Alert[] = [];
+  for (const a of candidates) {
+    if (seen.has(a.key) || (await opts.outbox.isRecorded(a.key))) continue;
     seen.add(a.key);
-    return true;
-  });
+    fresh.push(a);
+  }
   if (opts.dryRun) return { job: job.name, status: 'ok', alerts: fresh.map((a) => ({ ...a, status: 'dry-run' as const })) };
 
-  const recorded = opts.outbox.enqueue(fresh, now);
+  const recorded = await opts.outbox.enqueue(fresh, now);
   if (recorded.length) log.info({ alerts: recorded.map((a) => a.key) }, 'alerts recorded');
   const failed = new Map<string, string>();
   const sent = new Set<string>();
@@ -165,7 +166,7 @@ export async function runAlertsCommand(argv: string[], services: Services, post:
     now = n;
   }
   const jobs = opts.jobs ?? alertJobs();
-  const outbox = new AlertOutbox(services.db, services.log);
+  const outbox = new AlertOutbox(services.store.alerts, services.log);
   const outcomes = await runJobs(services, jobs, now, { outbox, post, dryRun: parsed.dryRun });
   // Older alerts still in the outbox (a post that failed before) get their retry too.
   const retried = post && !parsed.dryRun ? (await outbox.flush(post, now)).sent : [];

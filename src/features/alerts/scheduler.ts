@@ -3,7 +3,7 @@
 // - A job never overlaps itself: node-cron's noOverlap, plus our own guard (a catch-up run and
 //   a tick, or a manual run, share it).
 // - A failing job is logged and recorded; the other jobs and later ticks go on.
-// - The last run of each job is recorded in SQLite (alert_job_runs). At start, a run missed
+// - The last run of each job is recorded in the store (src/store/job-runs.ts). At start, a run missed
 //   while the bot was down (a scheduled time after the recorded last run, up to now) is caught
 //   up once. A job never run before gets a baseline record instead (a fresh install does not
 //   post at once).
@@ -17,6 +17,7 @@ import { missedRun, nextFire, previousFire } from '../../domain/time/cron.js';
 import { alertJobs } from './jobs/index.js';
 import { jobsNotImplemented, runJob, type JobOutcome } from './run.js';
 import type { AlertJob, AlertPost, JobName } from './types.js';
+import type { JobRunRecord } from '../../store/job-runs.js';
 
 export interface StartAlertsOptions {
   /** Default alertJobs(): deprecations, budgets, spend_report (add the price job here). */
@@ -47,29 +48,15 @@ export interface AlertsHandle {
   stop(): Promise<void>;
 }
 
-export interface JobRunRecord {
-  job: string;
-  last_run_at: string;
-  last_run_ms: number;
-  status: string;
-  error: string | null;
-}
+export type { JobRunRecord };
 
-export function lastJobRun(services: Pick<Services, 'db'>, job: string): JobRunRecord | null {
-  return (services.db.prepare('SELECT job, last_run_at, last_run_ms, status, error FROM alert_job_runs WHERE job = ?').get(job) as JobRunRecord | undefined) ?? null;
+export function lastJobRun(services: Pick<Services, 'store'>, job: string): Promise<JobRunRecord | null> {
+  return services.store.jobRuns.last(job);
 }
 
 /** Records a run; the recorded time never moves backwards. */
-export function recordJobRun(services: Pick<Services, 'db'>, job: string, at: Date, status: string, error: string | null = null): void {
-  services.db
-    .prepare(
-      `INSERT INTO alert_job_runs (job, last_run_at, last_run_ms, status, error) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (job) DO UPDATE SET
-         last_run_at = CASE WHEN excluded.last_run_ms >= last_run_ms THEN excluded.last_run_at ELSE last_run_at END,
-         last_run_ms = MAX(last_run_ms, excluded.last_run_ms),
-         status = excluded.status, error = excluded.error`,
-    )
-    .run(job, at.toISOString(), at.getTime(), status, error);
+export function recordJobRun(services: Pick<Services, 'store'>, job: string, at: Date, status: string, error: string | null = null): Promise<void> {
+  return services.store.jobRuns.record(job, at, status, error);
 }
 
 /**
@@ -86,7 +73,7 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
   const { config, log: baseLog } = services;
   const log = baseLog.child({ component: 'alerts' });
   const jobs = opts.jobs ?? alertJobs();
-  const outbox = new AlertOutbox(services.db, log, opts.outbox);
+  const outbox = new AlertOutbox(services.store.alerts, log, opts.outbox);
   const running = new Map<JobName, Promise<JobOutcome | null>>();
   const tasks: Array<{ job: AlertJob; expression: string; task: ScheduledTask }> = [];
   let stopped = false;
@@ -108,20 +95,20 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
       return Promise.resolve(null);
     }
     const now = services.clock();
-    if (expression !== undefined) {
-      // The fire time this tick stands for, by the services' clock (the same one catch-up uses).
-      const due = previousFire(expression, config.timezone, now);
-      const last = lastJobRun(services, job.name);
-      if (last && due && last.last_run_ms >= due.getTime()) {
-        log.info({ job: job.name, scheduled: due.toISOString() }, 'alert job already ran for this time; skipped');
-        return Promise.resolve(null);
-      }
-    }
     const p = (async (): Promise<JobOutcome | null> => {
       try {
+        if (expression !== undefined) {
+          // The fire time this tick stands for, by the services' clock (the same one catch-up uses).
+          const due = previousFire(expression, config.timezone, now);
+          const last = await lastJobRun(services, job.name);
+          if (last && due && last.last_run_ms >= due.getTime()) {
+            log.info({ job: job.name, scheduled: due.toISOString() }, 'alert job already ran for this time; skipped');
+            return null;
+          }
+        }
         log.info({ job: job.name, reason, now: now.toISOString() }, 'alert job started');
         const outcome = await runJob(services, job, now, { outbox, post });
-        recordJobRun(services, job.name, now, outcome.status, outcome.status === 'failed' ? (outcome.reason ?? null) : null);
+        await recordJobRun(services, job.name, now, outcome.status, outcome.status === 'failed' ? (outcome.reason ?? null) : null);
         log.info({ job: job.name, status: outcome.status, alerts: outcome.alerts.length }, 'alert job finished');
         return outcome;
       } catch (err) {
@@ -159,9 +146,9 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
     const now = services.clock();
     for (const { job, expression } of tasks) {
       try {
-        const last = lastJobRun(services, job.name);
+        const last = await lastJobRun(services, job.name);
         const d = startupDecision(expression, config.timezone, last?.last_run_ms ?? null, now);
-        if (d.action === 'baseline') recordJobRun(services, job.name, now, 'baseline');
+        if (d.action === 'baseline') await recordJobRun(services, job.name, now, 'baseline');
         else if (d.action === 'catch-up' && (opts.catchUp ?? true)) {
           log.info({ job: job.name, missed: d.missed.toISOString(), last_run: last?.last_run_at }, 'catching up a run missed while down');
           await runGuarded(job, 'catch-up');

@@ -1,12 +1,11 @@
 // The alert model shared by the jobs, the outbox and the scheduler.
 import type { Reply } from '../../domain/reply.js';
 import type { Services } from '../services.js';
-import type { SlackMessage } from '../../adapters/slack/blocks.js';
 
 export const ALERT_KINDS = ['price', 'retirement', 'budget', 'anomaly', 'spend_report', 'routecheck'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
-/** Job names are the keys of config.schedules (ARCHITECTURE 3.4). */
+/** Job names are the keys of config.schedules (docs/CONTRACTS.md §3.4). */
 export const JOB_NAMES = ['deprecations', 'prices', 'budgets', 'spend_report', 'routecheck'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
@@ -21,7 +20,7 @@ export interface Alert {
   channel: string;
   /** Plain-text one-paragraph summary: `alerts run` output and Slack's notification text. */
   text: string;
-  /** What Slack shows (rendered with renderBlocks). */
+  /** What the alert shows (the poster renders it for its medium). */
   reply: Reply;
 }
 
@@ -38,14 +37,24 @@ export interface AlertJob {
   channel: ChannelRole;
   /**
    * The alerts due at `now`. Pure over the services (reads config, catalog, ledger and the
-   * sent_alerts table); time comes only from `now`, never from a clock. May return alerts
+   * alert keys recorded); time comes only from `now`, never from a clock. May return alerts
    * already recorded: the runner drops those.
    */
   run(services: Services, now: Date, opts?: JobRunOptions): Promise<Alert[]>;
 }
 
-/** Posts one message to a channel; throws (like @slack/web-api) when Slack did not accept it. */
-export type AlertPost = (channel: string, message: SlackMessage) => Promise<unknown>;
+/**
+ * One alert as the outbox hands it to a poster: its channel, its plain-text summary and its
+ * Reply; or, for an alert recorded before the outbox kept replies, the message rendered for
+ * Slack then (`prerendered`, posted as it is).
+ */
+export type OutgoingAlert = { channel: string; text: string } & ({ reply: Reply } | { prerendered: unknown });
+
+/**
+ * Posts one alert; throws when the chat service did not accept it (the outbox retries it). The
+ * Slack adapter implements it (src/adapters/slack/alert-poster.ts).
+ */
+export type AlertPost = (alert: OutgoingAlert) => Promise<unknown>;
 
 /** The configured channel for a role, or undefined with the config key that is missing. */
 export function channelFor(services: Pick<Services, 'config'>, role: ChannelRole): { channel: string } | { missing: string } {

@@ -1,10 +1,10 @@
-// The price alert run against SQLite: record the fetched snapshots (changes only), load the
-// detection state, detect, save the state, all in one IMMEDIATE transaction so a second process
+// The price alert run against the store: load the detection state, detect, record the fetched
+// snapshots (changes only) and save the state, all as one write transaction so a second process
 // waits, and a crash leaves either the whole run or none of it. After a restart the pending
 // changes are still there (counted toward their hold) and nothing accepted is announced again.
-import type { Db } from '../../store/open.js';
+import type { CatalogSnapshotStore, RecordedFetch } from '../../store/catalog-snapshots.js';
 import { detectPriceChanges, type DetectOptions, type DetectionResult, type Volume, type VolumeLookup } from './price-changes.js';
-import { loadDetectionState, recordSnapshot, saveDetectionState, type RecordedFetch } from './snapshots.js';
+import { detectionWrites, fetchToRecord, toDetectionState } from './snapshots.js';
 import type { Snapshot } from './sources/types.js';
 
 export interface PriceCheckOptions extends DetectOptions {
@@ -18,23 +18,18 @@ export interface PriceCheckResult extends DetectionResult {
   recorded: RecordedFetch[];
 }
 
-export function runPriceCheck(db: Db, snapshots: readonly Snapshot[], opts: PriceCheckOptions): PriceCheckResult {
+export async function runPriceCheck(store: CatalogSnapshotStore, snapshots: readonly Snapshot[], opts: PriceCheckOptions): Promise<PriceCheckResult> {
   const sources = [...new Set(snapshots.map((s) => s.source))];
-  const run = db.transaction((): PriceCheckResult => {
-    const before = loadDetectionState(db, sources);
-    const result = detectPriceChanges(before, snapshots, opts);
-    const recorded: RecordedFetch[] = [];
-    if (!opts.dryRun) {
-      if (opts.recordHistory !== false) {
-        const skipped = new Set(result.skipped.map((s) => `${s.source}\u0000${s.fetched_at}`));
-        const ordered = [...snapshots].sort((a, b) => Date.parse(a.fetched_at) - Date.parse(b.fetched_at));
-        for (const s of ordered) if (!skipped.has(`${s.source}\u0000${s.fetched_at}`)) recorded.push(recordSnapshot(db, s));
-      }
-      saveDetectionState(db, before, result.state);
-    }
-    return { ...result, recorded };
+  const { result, recorded } = await store.updateDetection(sources, (rows) => {
+    const before = toDetectionState(rows);
+    const detected = detectPriceChanges(before, snapshots, opts);
+    if (opts.dryRun) return { result: detected, record: [], writes: [] };
+    const skipped = new Set(detected.skipped.map((s) => `${s.source}\u0000${s.fetched_at}`));
+    const ordered = [...snapshots].sort((a, b) => Date.parse(a.fetched_at) - Date.parse(b.fetched_at));
+    const record = opts.recordHistory === false ? [] : ordered.filter((s) => !skipped.has(`${s.source}\u0000${s.fetched_at}`)).map(fetchToRecord);
+    return { result: detected, record, writes: detectionWrites(before, detected.state) };
   });
-  return run.immediate();
+  return { ...result, recorded };
 }
 
 /**

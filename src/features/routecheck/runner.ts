@@ -26,7 +26,8 @@ import {
   type CheckName,
   type CheckOutcome,
 } from './checks.js';
-import { RouteCheckStore, statusChanges, type StatusChange } from './store.js';
+import type { RouteCheckHistory } from '../../store/routecheck-history.js';
+import { statusChanges, type StatusChange } from './changes.js';
 
 export const DEFAULT_LONG_TOKENS = 32_000;
 /** Calls in flight per provider: enough for one route's checks at once, bounded for `all`. */
@@ -89,16 +90,16 @@ export interface RouteCheckDeps {
   clock: Clock;
   providers: Map<string, ProviderClient>;
   usage: UsageMeter;
-  history: RouteCheckStore;
+  history: RouteCheckHistory;
 }
 
 export class RouteChecker {
   private readonly running = new Map<string, string>();
-  private readonly store: RouteCheckStore;
+  private readonly history: RouteCheckHistory;
   private readonly limits = new Map<string, Semaphore>();
 
   constructor(private readonly services: RouteCheckDeps) {
-    this.store = services.history;
+    this.history = services.history;
   }
 
   private limit(provider: string): Semaphore {
@@ -150,9 +151,11 @@ export class RouteChecker {
     const costs = results.map((r) => r.cost_nusd);
     const cost = costs.every((c) => c === null) ? null : costs.reduce<number>((s, c) => s + (c ?? 0), 0);
     const flat = results.flatMap((r) => CHECK_NAMES.map((check) => ({ provider: r.route.provider, model: r.route.model, check, outcome: r.checks[check] })));
-    const previous = this.store.lastRun(opts.target);
-    const changes = previous ? statusChanges(previous.results, flat.map((f) => ({ provider: f.provider, model: f.model, check: f.check, status: f.outcome.status, reason: f.outcome.reason }))) : [];
-    const runId = opts.record === false ? null : this.store.save({ target: opts.target, startedAt, finishedAt, ok, costNusd: cost, scheduled: opts.scheduled ?? false, results: flat });
+    const current = flat.map((f) => ({ provider: f.provider, model: f.model, check: f.check, status: f.outcome.status, reason: f.outcome.reason }));
+    const previous = await this.history.lastRun(opts.target);
+    const changes = previous ? statusChanges(previous.results, current) : [];
+    const stored = current.map((c, i) => ({ ...c, latency_ms: flat[i]!.outcome.latency_ms }));
+    const runId = opts.record === false ? null : await this.history.save({ target: opts.target, startedAt, finishedAt, ok, costNusd: cost, scheduled: opts.scheduled ?? false, results: stored });
     return { runId, target: opts.target, ok, startedAt, finishedAt, routes: results, cost_nusd: cost, changes, previousAt: previous?.finishedAt ?? null };
   }
 

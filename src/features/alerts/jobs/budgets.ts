@@ -1,4 +1,4 @@
-// Budget and anomaly alerts (issue part 4).
+// Budget and anomaly alerts.
 //
 // Budgets: the daily, monthly and per-provider budgets (budgetStatuses, the same numbers /spend
 // shows) plus a per-user daily budget for every user with spend today. Each alerts at 50, 80
@@ -18,7 +18,6 @@ import { budgetStatuses, percentUsed, type BudgetStatus } from '../../budgets/st
 import { NO_USER } from '../../../store/ledger.js';
 import { formatUsd, usdToNusd } from '../../../domain/money/units.js';
 import { addDays, type DayString } from '../../../domain/time/zone.js';
-import { recordedAtMs } from '../delivery.js';
 import { channelFor, type Alert, type AlertJob } from '../types.js';
 
 export const BUDGET_THRESHOLDS = [50, 80, 100] as const;
@@ -82,14 +81,18 @@ function budgetAlert(s: BudgetStatus, threshold: BudgetThreshold, channel: strin
   };
 }
 
-export function budgetAlerts(services: Services, today: DayString, channel: string, include: (s: BudgetStatus) => boolean = () => true): Alert[] {
+export async function budgetAlerts(services: Services, today: DayString, channel: string, include: (s: BudgetStatus) => boolean = () => true): Promise<Alert[]> {
   const out: Alert[] = [];
+  const recorded = async (keys: string[]) => {
+    for (const k of keys) if ((await services.store.alerts.recordedAtMs(k)) !== null) return true;
+    return false;
+  };
   for (const s of allBudgetStatuses(services, today)) {
     if (s.limit_nusd <= 0 || !include(s)) continue;
     const threshold = crossedThreshold(percentUsed(s));
     if (threshold === null) continue;
     const higherOrSame = BUDGET_THRESHOLDS.filter((t) => t >= threshold);
-    if (higherOrSame.some((t) => recordedAtMs(services.db, budgetKey(s, t)) !== null)) continue;
+    if (await recorded(higherOrSame.map((t) => budgetKey(s, t)))) continue;
     out.push(budgetAlert(s, threshold, channel));
   }
   return out;
@@ -131,17 +134,17 @@ export function anomalyAlert(services: Services, today: DayString, channel: stri
 export const budgetsJob: AlertJob = {
   name: 'budgets',
   channel: 'alerts',
-  run(services, now) {
+  async run(services, now) {
     const target = channelFor(services, 'alerts');
-    if (!('channel' in target)) return Promise.resolve([]);
+    if (!('channel' in target)) return [];
     const today = services.zone.dayOf(now.getTime());
-    const alerts = budgetAlerts(services, today, target.channel);
+    const alerts = await budgetAlerts(services, today, target.channel);
     // Periods that ended since the last run (a day at midnight, a month on the 1st, or while the
     // bot was down) get their last word too: a crossing at 23:50 is still announced.
     const current = new Set(allBudgetStatuses(services, today).map((s) => `${s.id}@${s.periodStart}`));
-    alerts.push(...budgetAlerts(services, addDays(today, -1), target.channel, (s) => !current.has(`${s.id}@${s.periodStart}`)));
+    alerts.push(...(await budgetAlerts(services, addDays(today, -1), target.channel, (s) => !current.has(`${s.id}@${s.periodStart}`))));
     const anomaly = anomalyAlert(services, today, target.channel);
     if (anomaly) alerts.push(anomaly);
-    return Promise.resolve(alerts);
+    return alerts;
   },
 };

@@ -1,4 +1,4 @@
-// Retirement alerts (issue part 3). For every retirement (built-in, config, or a source's date)
+// Retirement alerts (docs/PROVIDERS.md §3). For every retirement (built-in, config, or a source's date)
 // that touches a configured route or had ledger traffic in the last 30 days:
 //
 //   stage     when (calendar days in config.timezone)                         key suffix
@@ -23,7 +23,6 @@ import type { Services } from '../../services.js';
 import { addDays, daysBetweenInclusive, type DayString } from '../../../domain/time/zone.js';
 import { formatUsd } from '../../../domain/money/units.js';
 import type { Reply } from '../../../domain/reply.js';
-import { recordedAtMs } from '../delivery.js';
 import { percentText, plural, utcMinute } from '../format.js';
 import { channelFor, type Alert, type AlertJob } from '../types.js';
 
@@ -154,7 +153,7 @@ export function makeDeprecationsJob(opts: DeprecationsJobOptions = {}): AlertJob
           headline =
             pre.daysLeft === 0 ? `${id} retires today at ${utcMinute(r.at)}` : pre.daysLeft === 1 ? `${id} retires tomorrow, ${utcMinute(r.at)}` : `${id} retires in ${pre.daysLeft} days, on ${utcMinute(r.at)}`;
         } else {
-          const retiredAt = recordedAtMs(services.db, retirementKey(r, 'retired'));
+          const retiredAt = await services.store.alerts.recordedAtMs(retirementKey(r, 'retired'));
           if (retiredAt === null) {
             stage = 'retired';
             key = retirementKey(r, stage);

@@ -23,7 +23,7 @@ export const pricesJob: AlertJob = {
     const usage = ledger.spendRollup('model', addDays(today, -29), today);
     const watched = new Set(usage.map((r) => r.key));
     for (const def of Object.values(config.models)) for (const r of def.routes) watched.add(`${r.provider}/${r.model}`);
-    const result = runPriceCheck(services.db, snapshots, {
+    const result = await runPriceCheck(services.store.catalog, snapshots, {
       watched: (provider, model) => watched.has(`${provider}/${model}`),
       volume: volumeLookupFromRollup(usage),
       dryRun: opts?.dryRun === true,

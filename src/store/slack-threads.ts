@@ -1,15 +1,19 @@
-// Durable Slack bookkeeping: which threads the bot answered, which events it already handled.
-// Writes never stall the event loop on a database locked by a long import elsewhere: what cannot
-// be written now waits in memory (db/retry-queue.ts) and is answered from there meanwhile.
+// Durable Slack bookkeeping (migrations/002_slack.sql): which threads the bot answered, which
+// events it already handled. Writes never stall the event loop on a database locked by a long
+// import elsewhere: what cannot be written now waits in memory (retry-queue.ts) and is answered
+// from there meanwhile. The reads are async so a networked database can answer them; the SQLite
+// work inside is synchronous, so a claim is made the moment it is asked for (two deliveries of
+// one event arriving together are told apart in call order).
 import type { Logger } from 'pino';
-import type { Db } from '../../store/open.js';
-import { createRetryQueue } from '../../store/retry-queue.js';
+import type { Db } from './open.js';
+import { createRetryQueue } from './retry-queue.js';
 
 export interface SlackStore {
   /** True the first time an event id is seen; false for Slack's retries of it. */
-  claimEvent(eventId: string, nowIso: string): boolean;
+  claimEvent(eventId: string, nowIso: string): Promise<boolean>;
+  /** Never throws: a write the database cannot take now waits in memory and counts at once. */
   rememberThread(channel: string, threadTs: string, nowIso: string): void;
-  isBotThread(channel: string, threadTs: string): boolean;
+  isBotThread(channel: string, threadTs: string): Promise<boolean>;
   /** Writes what waits for the database (at shutdown) and stops retrying. */
   close(): void;
 }
@@ -55,17 +59,20 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
     },
   });
   let claims = 0;
+  const claimNow = (eventId: string, nowIso: string): boolean => {
+    if (waitingEvents.has(eventId)) return false;
+    // Slack stops retrying within hours: old ids are pruned now and then.
+    if (++claims % 500 === 0) queue.push({ kind: 'prune', before: new Date(Date.parse(nowIso) - EVENT_TTL_MS).toISOString() });
+    const w: Write = { kind: 'event', id: eventId, at: nowIso };
+    waitingEvents.add(eventId);
+    if (queue.push(w)) return w.claimed !== false;
+    // Not written yet: a retry of it meets waitingEvents. A delivery seen before a restart that
+    // arrives while the database is locked is answered again: better than dropping a first one.
+    return true;
+  };
   return {
     claimEvent(eventId, nowIso) {
-      if (waitingEvents.has(eventId)) return false;
-      // Slack stops retrying within hours: old ids are pruned now and then.
-      if (++claims % 500 === 0) queue.push({ kind: 'prune', before: new Date(Date.parse(nowIso) - EVENT_TTL_MS).toISOString() });
-      const w: Write = { kind: 'event', id: eventId, at: nowIso };
-      waitingEvents.add(eventId);
-      if (queue.push(w)) return w.claimed !== false;
-      // Not written yet: a retry of it meets waitingEvents. A delivery seen before a restart that
-      // arrives while the database is locked is answered again: better than dropping a first one.
-      return true;
+      return Promise.resolve(claimNow(eventId, nowIso));
     },
     rememberThread(channel, threadTs, nowIso) {
       const key = `${channel}\u0000${threadTs}`;
@@ -73,7 +80,7 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
       queue.push({ kind: 'thread', key, channel, ts: threadTs, at: nowIso });
     },
     isBotThread(channel, threadTs) {
-      return waitingThreads.has(`${channel}\u0000${threadTs}`) || lookup.get(channel, threadTs) !== undefined;
+      return Promise.resolve(waitingThreads.has(`${channel}\u0000${threadTs}`) || lookup.get(channel, threadTs) !== undefined);
     },
     close() {
       if (db.open) queue.flush();

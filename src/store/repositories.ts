@@ -1,0 +1,36 @@
+// The repositories the features keep their state in, besides the ledger (ledger.ts, usage-meter.ts):
+// one per table group. Features depend on these interfaces only; this file builds the SQLite
+// implementations over one open, migrated connection. A second implementation (a networked
+// database) implements the same interfaces: their methods are async for that reason.
+import type { Logger } from 'pino';
+import type { Db } from './open.js';
+import { createAlertStore, type AlertStore } from './alert-outbox.js';
+import { createCatalogSnapshotStore, type CatalogSnapshotStore } from './catalog-snapshots.js';
+import { createJobRunStore, type JobRunStore } from './job-runs.js';
+import { createRouteCheckHistory, type RouteCheckHistory } from './routecheck-history.js';
+import { createSlackStore, type SlackStore } from './slack-threads.js';
+
+export type { AlertStore, CatalogSnapshotStore, JobRunStore, RouteCheckHistory, SlackStore };
+
+export interface Repositories {
+  /** Alert keys recorded and the outbox of alerts to post. */
+  alerts: AlertStore;
+  /** The last run of each scheduled alert job. */
+  jobRuns: JobRunStore;
+  /** Catalog sources' fetch history and price-change detection state. */
+  catalog: CatalogSnapshotStore;
+  /** Route check runs and results. */
+  routecheck: RouteCheckHistory;
+  /** Slack events handled and threads answered (writes wait out a locked database in memory). */
+  slack: SlackStore;
+}
+
+export function createSqliteRepositories(db: Db, log: Logger): Repositories {
+  return {
+    alerts: createAlertStore(db),
+    jobRuns: createJobRunStore(db),
+    catalog: createCatalogSnapshotStore(db),
+    routecheck: createRouteCheckHistory(db),
+    slack: createSlackStore(db, log),
+  };
+}
