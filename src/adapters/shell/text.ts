@@ -30,7 +30,15 @@ export function renderText(reply: Reply): string {
   }
   if (reply.table) parts.push(renderTable(reply.table));
   if (reply.footer) parts.push(reply.footer);
-  return parts.join('\n\n') + '\n';
+  return parts.length ? parts.join('\n\n') + '\n' : '';
+}
+
+/** A usage reply as a command line tool prints it: the problem, then "Usage: routeops …". */
+export function renderUsage(reply: Reply): string {
+  const lines: string[] = [];
+  if (reply.summary) lines.push(reply.summary);
+  for (const s of reply.sections ?? []) if (s.text) lines.push(s.heading ? `${s.heading}: ${s.text}` : s.text);
+  return lines.length ? `${lines.join('\n')}\n` : renderText(reply);
 }
 
 /** Prints a streamed answer as it arrives; a restart after a fallback is marked, not hidden. */
@@ -52,6 +60,6 @@ export function terminalProgress(write: (s: string) => void) {
 /** What is left to print once a streamed answer has been shown: the rest of it and the footer. */
 export function renderAfterProgress(reply: Reply, live: ReturnType<typeof terminalProgress>): string {
   if (!live.shown()) return renderText(reply);
-  if (reply.body?.startsWith(live.text())) return `${reply.body.slice(live.text().length)}\n\n${reply.footer ?? ''}\n`;
+  if (reply.body?.startsWith(live.text())) return `${reply.body.slice(live.text().length)}\n${reply.footer !== undefined ? `\n${reply.footer}\n` : ''}`;
   return `\n\n${renderText(reply)}`;
 }
