@@ -26,8 +26,8 @@ export const simCommand = defineCommand<SimArgs>({
     let banner = '';
     try {
       await serveSimulator(args, (text) => {
-        banner = text;
-        progress?.update(text);
+        banner = `${text}\n`;
+        progress?.update(banner);
       });
     } catch (err) {
       return { kind: 'error', title: '', summary: `cannot start the simulator on ${args.host}:${args.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };

@@ -87,7 +87,12 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
   if (!first) throw new CommandLineError('no command given');
   const two = second && findCommand(`${first.value} ${second.value}`, 'cli');
   const command = two || findCommand(first.value, 'cli');
-  if (!command) throw new CommandLineError(`Unknown command "${first.value}".`);
+  if (!command) {
+    // "ledger", "catalog": the first word of a two-word command, without (or with a wrong) second.
+    const group = commandsFor('cli').filter((c) => c.name.startsWith(`${first.value} `));
+    if (group.length === 1) throw new CommandLineError(second ? `unknown ${first.value} subcommand "${second.value.slice(0, 40)}"` : `${first.value} needs a subcommand`, group[0]);
+    throw new CommandLineError(`Unknown command "${first.value}".`);
+  }
   skip.add(first.index);
   if (two) skip.add(second.index);
   const rest = argv.filter((_, i) => !skip.has(i));

@@ -60,6 +60,11 @@ export function terminalProgress(write: (s: string) => void) {
 /** What is left to print once a streamed answer has been shown: the rest of it and the footer. */
 export function renderAfterProgress(reply: Reply, live: ReturnType<typeof terminalProgress>): string {
   if (!live.shown()) return renderText(reply);
-  if (reply.body?.startsWith(live.text())) return `${reply.body.slice(live.text().length)}\n${reply.footer !== undefined ? `\n${reply.footer}\n` : ''}`;
+  if (reply.body?.startsWith(live.text())) {
+    const rest = reply.body.slice(live.text().length);
+    // An answer ends with a blank line and its footer; a text shown whole already (the simulator's banner) needs nothing more.
+    if (reply.footer === undefined) return rest && `${rest}\n`;
+    return `${rest}\n\n${reply.footer}\n`;
+  }
   return `\n\n${renderText(reply)}`;
 }
