@@ -8,8 +8,6 @@ import { UsageError } from '../src/domain/errors.js';
 import { truncateForMessage } from '../src/domain/text.js';
 import type { Services } from '../src/features/services.js';
 
-export { isAllowed };
-
 /** What only some adapters give: which adapter it is (default Slack) and the CLI's hooks. */
 export type DispatchOptions = Partial<Pick<CommandContext, 'adapter' | 'startBot' | 'alertPost' | 'alertJobs'>>;
 
