@@ -1,14 +1,37 @@
-// The list of commands every adapter serves.
-import type { Command } from './types.js';
-import { spendCommand } from './spend.js';
-import { makeHelpCommand } from './help.js';
-import { modelsCommand } from './models.js';
+// Every command, and which adapters offer it. Slack and the shell offer the chat commands; the
+// CLI offers those and the terminal-only ones.
+import type { Adapter, Command } from './types.js';
 import { askCommand } from './ask.js';
+import { spendCommand } from './spend.js';
 import { routecheckCommand } from './routecheck.js';
+import { modelsCommand } from './models.js';
+import { makeHelpCommand } from './help.js';
+import { ledgerImportCommand } from './ledger-import.js';
+import { alertsRunCommand } from './alerts-run.js';
+import { catalogDiffCommand } from './catalog-diff.js';
+import { simCommand } from './sim.js';
+import { startCommand } from './start.js';
 
-export const commands: ReadonlyArray<Command<unknown>> = [askCommand, spendCommand, routecheckCommand, modelsCommand, makeHelpCommand(() => commands)];
+export const commands: ReadonlyArray<Command<unknown>> = [
+  askCommand,
+  spendCommand,
+  routecheckCommand,
+  modelsCommand,
+  makeHelpCommand(commandsFor),
+  ledgerImportCommand,
+  alertsRunCommand,
+  catalogDiffCommand,
+  simCommand,
+  startCommand,
+];
 
-export function findCommand(name: string): Command<unknown> | undefined {
-  const bare = name.replace(/^\//, '').toLowerCase();
-  return commands.find((c) => c.name === bare);
+/** The commands an adapter offers, in registry order. */
+export function commandsFor(adapter: Adapter): Array<Command<unknown>> {
+  return commands.filter((c) => c.adapters.includes(adapter));
+}
+
+/** The command `name` names ("/spend", "Spend", "ledger import", an alias), if `adapter` offers it. */
+export function findCommand(name: string, adapter: Adapter): Command<unknown> | undefined {
+  const bare = name.replace(/^\//, '').trim().toLowerCase().replace(/\s+/g, ' ');
+  return commandsFor(adapter).find((c) => c.name === bare || c.aliases?.includes(bare));
 }

@@ -5,7 +5,8 @@ import type { Reply } from '../src/domain/reply.js';
 import { formatUsdExact, nusdToUsd } from '../src/domain/money/units.js';
 import { CHECK_NAMES, type CheckOutcome } from '../src/features/routecheck/checks.js';
 import type { RouteCheckReport, RouteResult } from '../src/features/routecheck/runner.js';
-import { defineCommand, type ParseResult } from './types.js';
+import { UsageError } from '../src/domain/errors.js';
+import { defineCommand, EVERYWHERE } from './types.js';
 
 export interface RoutecheckArgs {
   target: string;
@@ -14,14 +15,15 @@ export interface RoutecheckArgs {
 
 const USAGE = 'routecheck TARGET [--long]\nTARGET: a model alias (qwen-plus), a route (provider/model), or all. --long adds a ~32K-token long-context check (its cost is shown first).';
 
-export function parseRoutecheckArgs(text: string): ParseResult<RoutecheckArgs> {
+/** Reads `TARGET [--long]`; throws UsageError when it cannot. */
+export function readRoutecheckArgs(text: string): RoutecheckArgs {
   const words = text.trim().split(/\s+/).filter(Boolean);
   const long = words.includes('--long');
   const rest = words.filter((w) => w !== '--long');
   const unknownFlag = rest.find((w) => w.startsWith('--'));
-  if (unknownFlag) return { ok: false, error: `unknown option "${unknownFlag.slice(0, 30)}" (only --long)` };
-  if (rest.length !== 1) return { ok: false, error: rest.length ? 'give one target' : 'which target? An alias, provider/model, or all' };
-  return { ok: true, args: { target: rest[0]!, long } };
+  if (unknownFlag) throw new UsageError(`unknown option "${unknownFlag.slice(0, 30)}" (only --long)`);
+  if (rest.length !== 1) throw new UsageError(rest.length ? 'give one target' : 'which target? An alias, provider/model, or all');
+  return { target: rest[0]!, long };
 }
 
 const SYMBOL: Record<CheckOutcome['status'], string> = { pass: 'pass', fail: 'FAIL', 'n/a': 'n/a' };
@@ -105,11 +107,15 @@ export const routecheckCommand = defineCommand<RoutecheckArgs>({
   name: 'routecheck',
   summary: 'Smoke-test every route of a model: chat, streaming, tools, JSON, long context, errors',
   usage: USAGE,
+  adapters: EVERYWHERE,
   access: 'routecheck',
-  parse: parseRoutecheckArgs,
-  async run(args, services, caller, progress) {
-    const run = await services.routecheck.run({ target: args.target, long: args.long, user: caller.id, onNotice: (text) => progress?.update(text) });
-    if (!run.ok) return run.busy ? { kind: 'refusal', title: 'Already running', summary: run.error } : { kind: 'usage', title: '/routecheck', summary: run.error, sections: [{ heading: 'Usage', text: `/${USAGE}` }] };
+  parse: (input) => readRoutecheckArgs(input.text),
+  async run(args, { services, caller, progress }) {
+    const run = await services().routecheck.run({ target: args.target, long: args.long, user: caller.id, onNotice: (text) => progress?.update(text) });
+    if (!run.ok) {
+      if (run.busy) return { kind: 'refusal', title: 'Already running', summary: run.error };
+      throw new UsageError(run.error);
+    }
     return renderRoutecheck(run.report);
   },
 });

@@ -1,32 +1,77 @@
-// The command layer: commands know nothing of Slack or the terminal. An adapter parses the
-// caller's text with `parse`, checks `access`, then calls `run` with the services in ctx.
+// The command layer: commands know nothing of Slack or the terminal. An adapter hands the
+// dispatcher (dispatch.ts) a name and the caller's input; the command parses it (throwing
+// UsageError when it is wrong) and runs, returning a Reply each adapter renders its own way.
 import type { Reply } from '../src/domain/reply.js';
 import type { Services } from '../src/features/services.js';
+import type { AlertJob, AlertPost } from '../src/features/alerts/types.js';
+import { mayUse, type Caller } from '../src/features/access.js';
 
-export interface Caller {
-  /** Slack user id, or a local name ("cli", "shell") for terminal adapters. */
-  id: string;
-  /** Local adapters (CLI, shell) run as the machine's operator and skip access lists. */
-  local: boolean;
-  channel?: string;
-}
+export type { Caller };
+
+/** Where a command can be called from. */
+export type Adapter = 'slack' | 'shell' | 'cli';
+/** The commands Slack, the shell and the CLI all offer. */
+export const EVERYWHERE: readonly Adapter[] = ['slack', 'shell', 'cli'];
+/** Commands only the terminal can run (they read files, post alerts or start servers). */
+export const CLI_ONLY: readonly Adapter[] = ['cli'];
 
 /** Live progress of a long-running command (an answer being streamed): the text so far. */
 export interface Progress {
   update(text: string): void;
 }
 
-export type ParseResult<A> = { ok: true; args: A } | { ok: false; error: string };
+/** An option of a CLI command, as node's util.parseArgs declares it. */
+export interface CliOption {
+  type: 'string' | 'boolean';
+  short?: string;
+}
+
+/** What the caller gave after the command's name. */
+export interface CommandInput {
+  /** The text as typed (Slack, shell; the CLI passes its words joined by spaces). */
+  text: string;
+  /** CLI commands with declared `options`: their values and the positional words, from util.parseArgs. */
+  options: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** Input from one line of text (Slack, shell): no options parsed. */
+export const textInput = (text: string): CommandInput => ({ text, options: {}, positionals: [] });
+
+export interface CommandContext {
+  adapter: Adapter;
+  caller: Caller;
+  /** Opened on first use: the CLI opens the config and database only for commands that need them. */
+  services(): Services;
+  progress?: Progress;
+  /** CLI: starts the bot (src/app/main.ts), passed in so commands need not import the app. */
+  startBot?: () => Promise<void>;
+  /** CLI: where `alerts run` posts (null: record in the outbox only, the running bot posts). */
+  alertPost?: () => Promise<AlertPost | null>;
+  /** The jobs `alerts run` runs; default the built-in ones (tests swap one for a failing job). */
+  alertJobs?: readonly AlertJob[];
+}
 
 export interface Command<A = unknown> {
+  /** One or two words: "spend", "ledger import". */
   name: string;
+  /** Other names it answers to ("alerts" for "alerts run"). */
+  aliases?: readonly string[];
   summary: string;
-  /** Usage lines without the leading slash, e.g. "spend [PERIOD] [by provider|model|user|route] [csv]". */
+  /** Usage lines without the leading "/" or "routeops ", e.g. "spend [PERIOD] [by provider|model|user|route] [csv]". */
   usage: string;
+  /** The adapters that offer it; others answer "not a routeops command". */
+  adapters: readonly Adapter[];
   /** Key of config.access that limits who may run it; absent = everyone. */
   access?: string;
-  parse(text: string): ParseResult<A>;
-  run(args: A, services: Services, caller: Caller, progress?: Progress): Promise<Reply>;
+  /**
+   * CLI options, parsed by the CLI's util.parseArgs (strict). Absent: the command reads its
+   * `text`, in the grammar Slack users type (`ask --model x question`).
+   */
+  options?: Record<string, CliOption>;
+  /** Reads the input; throws UsageError when it is wrong. */
+  parse(input: CommandInput): A;
+  run(args: A, ctx: CommandContext): Promise<Reply>;
 }
 
 /** Erases the argument type so commands of different shapes fit in one list. */
@@ -34,7 +79,8 @@ export const defineCommand = <A>(command: Command<A>): Command<unknown> => comma
 
 /** Local adapters and commands without an access rule: everyone; else the listed Slack users (an empty list = everyone). */
 export function isAllowed(command: Command<unknown>, caller: Caller, access: Record<string, string[]>): boolean {
-  if (caller.local || !command.access) return true;
-  const allowed = access[command.access];
-  return !allowed || allowed.length === 0 || allowed.includes(caller.id);
+  return mayUse(command.access, caller, access);
 }
+
+/** How an adapter writes a command for its users: "/spend" in Slack and the shell, "routeops spend" in the terminal. */
+export const commandPrefix = (adapter: Adapter): string => (adapter === 'cli' ? 'routeops ' : '/');

@@ -1,12 +1,17 @@
-// The `routeops` command line: the same commands as Slack, rendered as text, JSON or CSV.
+// The `routeops` command line: a thin adapter over the command layer. One argument parser
+// (node's util.parseArgs) finds the command and reads its declared options; the command runs
+// through the same dispatch as Slack and the shell, and its Reply is printed as text, JSON or CSV.
 // Exit codes: 0 success, 1 the command failed, 2 bad usage or bad config.
-import { closeSync, openSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, parseEnv } from '../config/load.js';
+import { UsageError } from '../domain/errors.js';
+import type { Reply } from '../domain/reply.js';
 import { createLogger } from './log.js';
 import { createServices, type Clock, type Services } from './services.js';
-import { dispatch } from '../../commands/dispatch.js';
-import { commands } from '../../commands/registry.js';
-import { renderText, terminalProgress, renderAfterProgress } from '../adapters/shell/text.js';
+import { commandUsageReply, dispatch } from '../../commands/dispatch.js';
+import { commandsFor, findCommand } from '../../commands/registry.js';
+import type { Command, CommandContext, CommandInput } from '../../commands/types.js';
+import { renderAfterProgress, renderText, renderUsage, terminalProgress } from '../adapters/shell/text.js';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -15,117 +20,131 @@ export interface CliIO {
   clock?: Clock;
 }
 
-const USAGE = `Usage: routeops <command> [args] [--json|--csv]
+/** What the CLI gives commands besides their input: services opened on first use, and the terminal's hooks. */
+export type CliContext = Pick<CommandContext, 'services' | 'startBot' | 'alertPost' | 'alertJobs'>;
+
+/** A command line read: the command, its input, and the global output flags. */
+export interface CommandLine {
+  command: Command<unknown>;
+  input: CommandInput;
+  json: boolean;
+  csv: boolean;
+}
+
+/** Bad usage found while reading the command line; `command` when it is known (its usage is shown). */
+export class CommandLineError extends UsageError {
+  constructor(
+    message: string,
+    readonly command?: Command<unknown>,
+  ) {
+    super(message);
+  }
+}
+
+const GLOBAL_FLAGS = new Set(['--json', '--csv']);
+
+function usageText(): string {
+  const lines = commandsFor('cli').map((c) => `  routeops ${c.usage.split('\n')[0]}\n      ${c.summary}`);
+  return `Usage: routeops <command> [args] [--json|--csv]
 
 Commands:
-${commands.map((c) => `  routeops ${c.usage.split('\n')[0]}`).join('\n')}
-  routeops ledger import FILE      import usage rows (JSONL or CSV)
-  routeops alerts run [--now ISO] [--dry-run] [--json]   run every alert check once
-  routeops catalog diff OLD NEW [--json]                 price/model changes between two snapshots
-  routeops sim [--port N]          run the local provider simulator (DeepSeek, Qwen, Kimi, GLM, OpenRouter)
-  routeops start                   start the bot (same as npm start)
+${lines.join('\n')}
 
 Environment: ROUTEOPS_CONFIG (YAML config), ROUTEOPS_DB (SQLite file), LOG_LEVEL.
 `;
-
-function withServices<T>(io: CliIO, fn: (s: Services) => Promise<T>): Promise<T> {
-  const env = parseEnv(io.env);
-  const config = loadConfig(env);
-  // Logs go to stderr so --json output on stdout stays one clean document.
-  const services = createServices({ config, dbPath: env.ROUTEOPS_DB, log: createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL), clock: io.clock, secrets: io.env });
-  return fn(services).finally(() => services.close());
 }
 
-async function ledgerImport(args: string[], io: CliIO): Promise<number> {
-  const file = args[0];
-  if (!file || args.length > 1) {
-    io.stderr('Usage: routeops ledger import FILE   (JSONL or CSV with a header)\n');
-    return 2;
+/** util.parseArgs' errors in our words. */
+function argError(err: unknown, command: Command<unknown>): CommandLineError {
+  const e = err as { code?: string; message?: string };
+  const flag = /'(-[^' ]+)/.exec(e.message ?? '')?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new CommandLineError(`unknown argument "${flag.slice(0, 40)}"`, command);
+  if (/argument missing/.test(e.message ?? '')) return new CommandLineError(`${flag} needs a value`, command);
+  return new CommandLineError((e.message ?? 'bad arguments').split('. ')[0]!, command);
+}
+
+/**
+ * argv -> the command and its input. The command's name is its first one or two words; a
+ * command with declared options gets them from a strict parse, one without (the chat
+ * commands) gets the rest of the words as its text, in the grammar Slack users type.
+ * Throws CommandLineError for an unknown command or bad arguments.
+ */
+export function readCommandLine(argv: readonly string[]): CommandLine {
+  // A loose first pass finds the global flags and the name words wherever they are.
+  const { tokens } = parseArgs({ args: [...argv], strict: false, allowPositionals: true, tokens: true });
+  const skip = new Set<number>();
+  let json = false;
+  let csv = false;
+  for (const t of tokens) {
+    if (t.kind === 'option' && GLOBAL_FLAGS.has(t.rawName) && t.inlineValue === undefined) {
+      skip.add(t.index);
+      if (t.name === 'json') json = true;
+      else csv = true;
+    }
   }
-  // Check the file before opening the ledger; the import itself streams it (any size).
+  const words = tokens.filter((t) => t.kind === 'positional');
+  const [first, second] = words;
+  if (!first) throw new CommandLineError('no command given');
+  const two = second && findCommand(`${first.value} ${second.value}`, 'cli');
+  const command = two || findCommand(first.value, 'cli');
+  if (!command) {
+    // "ledger", "catalog": the first word of a two-word command, without (or with a wrong) second.
+    const group = commandsFor('cli').filter((c) => c.name.startsWith(`${first.value} `));
+    if (group.length === 1) throw new CommandLineError(second ? `unknown ${first.value} subcommand "${second.value.slice(0, 40)}"` : `${first.value} needs a subcommand`, group[0]);
+    throw new CommandLineError(`Unknown command "${first.value}".`);
+  }
+  skip.add(first.index);
+  if (two) skip.add(second.index);
+  const rest = argv.filter((_, i) => !skip.has(i));
+
+  if (!command.options) {
+    // The chat commands read text; --csv is their "csv" word.
+    return { command, json, csv, input: { text: [...rest, ...(csv ? ['csv'] : [])].join(' '), options: {}, positionals: [] } };
+  }
   try {
-    closeSync(openSync(file, 'r'));
-    if (statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: true });
+    return { command, json, csv, input: { text: rest.join(' '), options: values as CommandInput['options'], positionals } };
   } catch (err) {
-    io.stderr(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}\n`);
-    return 2;
+    throw argError(err, command);
   }
-  return withServices(io, async ({ ledger }) => {
-    const result = ledger.importFile(file, 'import');
-    if (!result.ok) {
-      const more = result.errorCount > result.errors.length ? `\n  … and ${result.errorCount - result.errors.length} more bad line(s)` : '';
-      io.stderr(`${file}: nothing was imported, fix these lines and run it again:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}${more}\n`);
-      return 1;
-    }
-    io.stdout(`${file}: ${result.inserted} rows imported, ${result.skipped} already in the ledger (skipped).\n`);
-    return 0;
-  });
 }
 
-export async function cli(argv: string[], io: CliIO): Promise<number> {
-  const json = argv.includes('--json');
-  const csv = argv.includes('--csv');
-  const words = argv.filter((a) => a !== '--json' && a !== '--csv');
-  const [name, ...rest] = words;
+/** Prints a Reply; returns the exit code. */
+function print(reply: Reply, line: CommandLine, io: Pick<CliIO, 'stdout' | 'stderr'>, live?: ReturnType<typeof terminalProgress>): number {
+  if (reply.kind === 'usage') {
+    io.stderr(renderUsage(reply));
+    return 2;
+  }
+  const ok = reply.kind === 'result' && !reply.failed;
+  if (line.json) io.stdout(`${JSON.stringify(reply.data ?? { title: reply.title, summary: reply.summary }, null, 2)}\n`);
+  else if (line.csv && reply.file) io.stdout(reply.file.content);
+  else (reply.kind === 'result' ? io.stdout : io.stderr)(live ? renderAfterProgress(reply, live) : renderText(reply));
+  return ok ? 0 : 1;
+}
+
+/** Runs one command line with the given services and hooks; returns the exit code. */
+export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 'stdout' | 'stderr'>, ctx: CliContext): Promise<number> {
+  const bare = argv.filter((a) => !GLOBAL_FLAGS.has(a));
+  if (!bare.length || bare[0] === '--help' || bare[0] === '-h') {
+    io.stdout(usageText());
+    return bare.length ? 0 : 2;
+  }
   try {
-    if (!name || name === '--help' || name === '-h') {
-      io.stdout(USAGE);
-      return name ? 0 : 2;
-    }
-    if (name === 'start') {
-      const { main } = await import('./main.js');
-      await main();
-      return 0;
-    }
-    if (name === 'sim') {
-      const { runSim } = await import('../../tools/sim/main.js');
-      return await runSim(rest);
-    }
-    if (name === 'alerts') {
-      const { runAlertsCommand } = await import('../features/alerts/index.js');
-      const { alertPoster } = await import('../adapters/slack/alert-poster.js');
-      const env = parseEnv(io.env);
-      // The raw arguments after "alerts": its own parser reads --json.
-      const alertArgs = argv.slice(argv.indexOf('alerts') + 1);
-      return await withServices(io, (services) => runAlertsCommand(alertArgs, services, env.SLACK_BOT_TOKEN ? alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL) : null, io));
-    }
-    if (name === 'catalog') {
-      if (rest[0] !== 'diff' || rest.length !== 3) {
-        io.stderr('Usage: routeops catalog diff OLD NEW [--json]   (saved OpenRouter /models or LiteLLM price map responses; .gz ok)\n');
-        return 2;
-      }
-      const { catalogDiffCommand } = await import('../features/catalog/diff.js');
-      const result = await catalogDiffCommand(rest[1]!, rest[2]!, { json });
-      io.stdout(result.stdout);
-      if (result.stderr) io.stderr(result.stderr);
-      return result.exitCode;
-    }
-    if (name === 'ledger') {
-      if (rest[0] === 'import') return await ledgerImport(rest.slice(1), io);
-      io.stderr('Usage: routeops ledger import FILE\n');
+    let line: CommandLine;
+    try {
+      line = readCommandLine(argv);
+    } catch (err) {
+      if (!(err instanceof CommandLineError)) throw err;
+      io.stderr(err.command ? renderUsage(commandUsageReply(err.command, 'cli', err.message)) : `${err.message}\n\n${usageText()}`);
       return 2;
     }
-    if (!commands.some((c) => c.name === name)) {
-      io.stderr(`Unknown command "${name}".\n\n${USAGE}`);
-      return 2;
-    }
-    if (json && csv) {
+    if (line.json && line.csv) {
       io.stderr('Choose one of --json and --csv.\n');
       return 2;
     }
-    const text = [...rest, ...(csv ? ['csv'] : [])].join(' ');
-    return await withServices(io, async (services) => {
-      const live = json ? undefined : terminalProgress(io.stdout);
-      const reply = await dispatch(name, text, services, { id: 'cli', local: true }, live);
-      if (reply.kind === 'usage') {
-        io.stderr(renderText(reply));
-        return 2;
-      }
-      if (json) io.stdout(`${JSON.stringify(reply.data ?? { title: reply.title, summary: reply.summary }, null, 2)}\n`);
-      else if (csv && reply.file) io.stdout(reply.file.content);
-      else io.stdout(live ? renderAfterProgress(reply, live) : renderText(reply));
-      return reply.kind === 'result' && !reply.failed ? 0 : 1;
-    });
+    const live = line.json ? undefined : terminalProgress(io.stdout);
+    const reply = await dispatch(line.command.name, line.input, ctx.services, { id: 'cli', local: true }, live, { ...ctx, adapter: 'cli' });
+    return print(reply, line, io, live);
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`${err.message}\n`);
@@ -133,6 +152,37 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
     }
     io.stderr(`routeops: ${(err as Error).message}\n`);
     return 1;
+  }
+}
+
+/** The CLI over the environment: config and database from ROUTEOPS_CONFIG / ROUTEOPS_DB, opened only if the command needs them. */
+export async function cli(argv: string[], io: CliIO): Promise<number> {
+  let opened: Services | undefined;
+  const services = () => {
+    if (opened) return opened;
+    const env = parseEnv(io.env);
+    const config = loadConfig(env);
+    // Logs go to stderr so --json output on stdout stays one clean document.
+    opened = createServices({ config, dbPath: env.ROUTEOPS_DB, log: createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL), clock: io.clock, secrets: io.env });
+    return opened;
+  };
+  try {
+    return await runCommandLine(argv, io, {
+      services,
+      startBot: async () => {
+        const { main } = await import('./main.js');
+        await main();
+      },
+      // Alerts run from the terminal post when Slack is configured here; else they wait in the outbox.
+      alertPost: async () => {
+        const env = parseEnv(io.env);
+        if (!env.SLACK_BOT_TOKEN) return null;
+        const { alertPoster } = await import('../adapters/slack/alert-poster.js');
+        return alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL);
+      },
+    });
+  } finally {
+    opened?.close();
   }
 }
 

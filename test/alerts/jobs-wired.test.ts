@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { parseConfigText } from '../../src/config/load.js';
 import { createServices } from '../../src/app/services.js';
-import { runAlertsCommand } from '../../src/features/alerts/index.js';
+import { runCommandLine } from '../../src/app/cli.js';
+import type { Services } from '../../src/features/services.js';
 import { startSimulator } from '../../tools/sim/server.js';
 import { simConfig, SIM_KEYS } from '../support/sim-config.js';
 import { alertEnv, row, ALERTS_CHANNEL } from '../support/alerts.js';
@@ -17,9 +18,9 @@ function openrouterListing(promptPerToken: string): string {
   return JSON.stringify({ data: [{ id: 'qwen/qwen-plus', context_length: 131072, pricing: { prompt: promptPerToken, completion: '0.0000012' } }] });
 }
 
-async function runAt(services: Parameters<typeof runAlertsCommand>[1], argv: string[]) {
+async function runAt(services: Services, argv: string[]) {
   let stdout = '';
-  const code = await runAlertsCommand(['run', '--json', ...argv], services, null, { stdout: (s) => (stdout += s), stderr: () => {} });
+  const code = await runCommandLine(['alerts', 'run', '--json', ...argv], { stdout: (s) => (stdout += s), stderr: () => {} }, { services: () => services, alertPost: () => Promise.resolve(null) });
   return { code, doc: JSON.parse(stdout) as { alerts: Array<{ key: string; kind: string; channel: string; text: string }> } };
 }
 

@@ -1,11 +1,12 @@
-// `routeops alerts run [--now ISO] [--dry-run] [--json]` (ARCHITECTURE 3.1) and the spend report.
+// `routeops alerts run [--now ISO] [--dry-run] [--json]` (docs/CONTRACTS.md §3.1) and the spend report.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runAlertsCommand } from '../../src/features/alerts/run.js';
+import { runCommandLine } from '../../src/app/cli.js';
+import type { Services } from '../../src/features/services.js';
 import { AlertOutbox } from '../../src/features/alerts/delivery.js';
 import { alertJobs } from '../../src/features/alerts/jobs/index.js';
 import { peekDb } from '../support/db.js';
-import type { AlertJob } from '../../src/features/alerts/types.js';
+import type { AlertJob, AlertPost } from '../../src/features/alerts/types.js';
 import { alertEnv, ALERTS_CHANNEL, fakePost, REPORTS_CHANNEL, row, type AlertTestEnv } from '../support/alerts.js';
 
 const config = {
@@ -14,6 +15,11 @@ const config = {
   budgets: { daily: 10 },
   models: { chat: { routes: [{ provider: 'deepseek', model: 'deepseek-chat' }] } },
 };
+
+/** `routeops alerts …` through the CLI adapter, over these services and this post function. */
+function runAlertsCommand(argv: string[], services: Services, post: AlertPost | null, cio: { stdout: (s: string) => void; stderr: (s: string) => void }, opts: { jobs?: readonly AlertJob[] } = {}): Promise<number> {
+  return runCommandLine(['alerts', ...argv], cio, { services: () => services, alertPost: () => Promise.resolve(post), alertJobs: opts.jobs });
+}
 
 function io() {
   const out = { stdout: '', stderr: '' };

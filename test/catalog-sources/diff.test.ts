@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { catalogDiffCommand, diffSnapshots, pctChange, renderDiffText, summarize } from '../../src/features/catalog/diff.js';
+import { diffSnapshots, pctChange, renderDiffText, summarize } from '../../src/features/catalog/diff.js';
+import { cli } from '../../src/app/cli.js';
 import type { SourceEntry } from '../../src/features/catalog/sources/types.js';
 import { LITELLM_DIR, OPENROUTER_DIR, OPENROUTER_FULL, tempDir } from './helpers.js';
 
@@ -62,6 +63,14 @@ void test('diffSnapshots: price per component, added, removed, context, expiry',
   assert.match(text, /^ {2}expires 2026-02-01$/m);
   assert.match(text, /^3 price, 1 added, 1 removed, 1 context, 1 expiry change\(s\)$/m);
 });
+
+/** `routeops catalog diff OLD NEW [--json]` through the CLI, with no config and no database. */
+async function catalogDiffCommand(oldPath: string, newPath: string, opts: { json: boolean }): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const exitCode = await cli(['catalog', 'diff', oldPath, newPath, ...(opts.json ? ['--json'] : [])], { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: {} });
+  return { exitCode, stdout, stderr };
+}
 
 const OLD = join(OPENROUTER_DIR, '2025-12-31T00-11Z.json.gz');
 const NEW = join(OPENROUTER_DIR, '2025-12-31T06-04Z.json.gz');

@@ -3,7 +3,8 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startSimulator, PROFILE_NAMES, type ProfileName, type Simulator } from '../../tools/sim/server.js';
-import { describeSim, parseSimArgs } from '../../tools/sim/main.js';
+import { describeSim } from '../../tools/sim/main.js';
+import { readCommandLine } from '../../src/app/cli.js';
 
 let sim: Simulator;
 before(async () => {
@@ -181,6 +182,12 @@ test('close() ends hanging streams and returns', async () => {
   await s2.close();
   assert.equal(await got, 'closed');
 });
+
+/** `routeops sim ARGS` as the CLI reads it: the sim command's arguments, or a thrown usage error. */
+function parseSimArgs(argv: string[]): unknown {
+  const line = readCommandLine(['sim', ...argv]);
+  return line.command.parse(line.input);
+}
 
 test('runSim arguments and banner', () => {
   assert.deepEqual(parseSimArgs([]), { port: 4010, host: '127.0.0.1' });

@@ -1,5 +1,5 @@
-// `routeops sim [--port N] [--host H]`: runs the provider simulator until SIGINT/SIGTERM and
-// prints how to point routeops at it.
+// Serving the provider simulator from a terminal (`routeops sim`, commands/sim.ts) until
+// SIGINT/SIGTERM, with a banner on how to point routeops at it.
 import { CONTROL_PREFIX, FAULT_NAMES, PROFILE_NAMES, startSimulator, type ProfileName, type Simulator } from './server.js';
 
 /** Which routeops provider (config/defaults.ts) each simulator profile stands for. */
@@ -16,27 +16,7 @@ export interface SimArgs {
   host: string;
 }
 
-/** Parses `[--port N] [--host H]`; throws an Error with a usage message on bad input. */
-export function parseSimArgs(argv: string[]): SimArgs {
-  const out: SimArgs = { port: 4010, host: '127.0.0.1' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.includes('=') ? (a.split(/=(.*)/s, 2) as [string, string]) : [a, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value. Usage: routeops sim [--port N] [--host H]`);
-      return v;
-    };
-    if (flag === '--port') {
-      const v = value();
-      const n = Number(v);
-      if (!/^\d+$/.test(v) || n > 65535) throw new Error(`--port: expected a port number 0-65535, got "${v}"`);
-      out.port = n;
-    } else if (flag === '--host') out.host = value();
-    else throw new Error(`unknown argument "${a}". Usage: routeops sim [--port N] [--host H]`);
-  }
-  return out;
-}
+export const SIM_DEFAULTS: SimArgs = { port: 4010, host: '127.0.0.1' };
 
 /** The text printed at start: each profile's base URL and a config snippet using them. */
 export function describeSim(sim: Simulator): string {
@@ -66,25 +46,13 @@ export function describeSim(sim: Simulator): string {
   return lines.join('\n');
 }
 
-/** Starts the simulator and resolves when it has been stopped by SIGINT/SIGTERM. Returns the exit code. */
-export async function runSim(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
-  const out = io.out ?? ((s: string) => process.stdout.write(s + '\n'));
-  const err = io.err ?? ((s: string) => process.stderr.write(s + '\n'));
-  let args: SimArgs;
-  try {
-    args = parseSimArgs(argv);
-  } catch (e) {
-    err((e as Error).message);
-    return 2;
-  }
-  let sim: Simulator;
-  try {
-    sim = await startSimulator({ port: args.port, host: args.host });
-  } catch (e) {
-    err(`cannot start the simulator on ${args.host}:${args.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    return 1;
-  }
-  out(describeSim(sim));
+/**
+ * Starts the simulator, shows its banner, and resolves once SIGINT or SIGTERM has stopped it.
+ * Rejects when it cannot listen (the port is taken, the host is not ours).
+ */
+export async function serveSimulator(args: SimArgs, show: (banner: string) => void): Promise<void> {
+  const sim = await startSimulator({ port: args.port, host: args.host });
+  show(describeSim(sim));
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -95,5 +63,4 @@ export async function runSim(argv: string[], io: { out?: (s: string) => void; er
     process.on('SIGTERM', stop);
   });
   await sim.close();
-  return 0;
 }

@@ -17,7 +17,7 @@ export async function runShellLine(line: string, services: Services, write: (s: 
   if (/^\/?(exit|quit)$/i.test(trimmed)) return null;
   const [word = '', ...rest] = trimmed.split(/\s+/);
   const live = terminalProgress(write);
-  const reply = await dispatch(word, rest.join(' '), services, { id: 'shell', local: true }, live);
+  const reply = await dispatch(word, rest.join(' '), services, { id: 'shell', local: true }, live, { adapter: 'shell' });
   let out = renderAfterProgress(reply, live);
   if (reply.file) out += `\n--- ${reply.file.filename} ---\n${reply.file.content}`;
   return out;

@@ -30,7 +30,15 @@ export function renderText(reply: Reply): string {
   }
   if (reply.table) parts.push(renderTable(reply.table));
   if (reply.footer) parts.push(reply.footer);
-  return parts.join('\n\n') + '\n';
+  return parts.length ? parts.join('\n\n') + '\n' : '';
+}
+
+/** A usage reply as a command line tool prints it: the problem, then "Usage: routeops …". */
+export function renderUsage(reply: Reply): string {
+  const lines: string[] = [];
+  if (reply.summary) lines.push(reply.summary);
+  for (const s of reply.sections ?? []) if (s.text) lines.push(s.heading ? `${s.heading}: ${s.text}` : s.text);
+  return lines.length ? `${lines.join('\n')}\n` : renderText(reply);
 }
 
 /** Prints a streamed answer as it arrives; a restart after a fallback is marked, not hidden. */
@@ -52,6 +60,11 @@ export function terminalProgress(write: (s: string) => void) {
 /** What is left to print once a streamed answer has been shown: the rest of it and the footer. */
 export function renderAfterProgress(reply: Reply, live: ReturnType<typeof terminalProgress>): string {
   if (!live.shown()) return renderText(reply);
-  if (reply.body?.startsWith(live.text())) return `${reply.body.slice(live.text().length)}\n\n${reply.footer ?? ''}\n`;
+  if (reply.body?.startsWith(live.text())) {
+    const rest = reply.body.slice(live.text().length);
+    // An answer ends with a blank line and its footer; a text shown whole already (the simulator's banner) needs nothing more.
+    if (reply.footer === undefined) return rest && `${rest}\n`;
+    return `${rest}\n\n${reply.footer}\n`;
+  }
   return `\n\n${renderText(reply)}`;
 }

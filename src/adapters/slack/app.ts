@@ -146,7 +146,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
             if (notices++ < 2) void respond({ response_type: 'ephemeral', text: escapeMrkdwn(text) }).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'notice failed'));
           },
         };
-        const reply = await dispatch(command.command, command.text, services, caller, progress);
+        const reply = await dispatch(command.command, command.text, services, caller, progress, { adapter: 'slack' });
         await postReply(reply, respond, client, command, log);
       })().catch((err: unknown) => log.error({ err, command: command.command }, 'slash command reply failed')),
     );

@@ -1,6 +1,7 @@
 // PERIOD words of ARCHITECTURE 3.1 -> an inclusive range of local calendar days. Pure: "today"
 // is passed in, so every period can be tested against a fixed date.
 import { addDays, daysBetweenInclusive, isValidDay, type DayString } from './zone.js';
+import { truncateForMessage } from '../text.js';
 
 export interface Period {
   from: DayString;
@@ -74,9 +75,4 @@ export function parsePeriod(word: string, today: DayString): PeriodResult {
 export function previousPeriod(p: Period): { from: DayString; to: DayString } {
   const len = daysBetweenInclusive(p.from, p.to);
   return { from: addDays(p.from, -len), to: addDays(p.from, -1) };
-}
-
-/** Keeps echoed user input short in error messages. */
-export function truncateForMessage(s: string, max = 40): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
 }

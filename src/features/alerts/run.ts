@@ -1,5 +1,5 @@
 // Running alert jobs once: shared by the scheduler (cron ticks, catch-up) and by
-// `routeops alerts run [--now ISO] [--dry-run] [--json]` (ARCHITECTURE 3.1).
+// `routeops alerts run` (commands/alerts-run.ts reads its options and renders the outcome).
 //
 // A run: a job whose channel is not configured is skipped (and says why); otherwise its alerts
 // are computed at `now`, those already recorded are dropped, the new ones are recorded in the
@@ -90,121 +90,32 @@ export function jobsNotImplemented(jobs: readonly AlertJob[]): JobName[] {
   return JOB_NAMES.filter((n) => !jobs.some((j) => j.name === n));
 }
 
-export interface AlertsCommandIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
-
-export interface AlertsCommandOptions {
+export interface AlertChecksOptions {
+  now: Date;
+  /** null: record only (the running bot posts from the outbox). */
+  post: AlertPost | null;
+  dryRun: boolean;
   /** Default alertJobs(): the built-in jobs. */
   jobs?: readonly AlertJob[];
 }
 
-export const ALERTS_USAGE = 'Usage: routeops alerts run [--now ISO] [--dry-run] [--json]\n' +
-  '  --now ISO   run as if it were this time (2026-07-17T09:00:00Z, or a day: 2026-07-17 = its start in the configured timezone)\n' +
-  '  --dry-run   print what would be posted; record and post nothing\n' +
-  '  --json      one JSON document: {"alerts":[{"key","kind","channel","text",…}],"jobs":[…]}\n';
-
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-type Parsed = { ok: true; now: string | null; dryRun: boolean; json: boolean } | { ok: false; error: string };
-
-function parseArgs(argv: readonly string[]): Parsed {
-  const args = [...argv];
-  if (args[0] === 'run') args.shift();
-  else if (args[0] !== undefined && !args[0].startsWith('--')) return { ok: false, error: `unknown alerts subcommand "${args[0].slice(0, 40)}"` };
-  let now: string | null = null;
-  let dryRun = false;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--dry-run') dryRun = true;
-    else if (a === '--json') json = true;
-    else if (a === '--now' || a.startsWith('--now=')) {
-      const v = a === '--now' ? args[++i] : a.slice('--now='.length);
-      if (v === undefined || v === '') return { ok: false, error: '--now needs a time, like 2026-07-17T09:00:00Z' };
-      now = v;
-    } else return { ok: false, error: `unexpected "${a.slice(0, 40)}"` };
-  }
-  return { ok: true, now, dryRun, json };
-}
-
-/** --now value -> Date: an ISO instant with a zone, or a day (its start in the configured timezone). */
-export function parseNow(value: string, services: Pick<Services, 'zone'>): Date | string {
-  if (ISO_DAY.test(value)) {
-    const d = new Date(`${value}T00:00:00Z`);
-    if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) return `--now: "${value}" is not a date`;
-    return new Date(services.zone.startOfDay(value));
-  }
-  if (!ISO_INSTANT.test(value)) return `--now: expected an ISO-8601 time with a zone, like 2026-07-17T09:00:00Z (got "${value.slice(0, 40)}")`;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return `--now: "${value.slice(0, 40)}" is not a valid time`;
-  return d;
+export interface AlertChecksResult {
+  outcomes: JobOutcome[];
+  /** Keys of older alerts from the outbox posted on this run's retry. */
+  retried: string[];
+  /** Schedules with no job registered yet. */
+  missing: JobName[];
 }
 
 /**
- * `routeops alerts run [--now ISO] [--dry-run] [--json]`. `argv` is what follows `alerts`
- * (["run", "--now", "…", "--json"]; a leading "run" may be left out). Runs every job once at
- * `now` (default services.clock()). Without --dry-run new alerts are recorded and, when `post`
- * is given, posted; with `post` null they stay pending in the outbox (the running bot posts
- * them). Exit code: 0 ok, 1 a job failed, 2 bad usage.
+ * Every job once at `now` (what `routeops alerts run` does). Without dryRun new alerts are
+ * recorded and, when `post` is given, posted, and older ones still in the outbox get their retry.
  */
-export async function runAlertsCommand(argv: string[], services: Services, post: AlertPost | null, io: AlertsCommandIO, opts: AlertsCommandOptions = {}): Promise<number> {
-  const parsed = parseArgs(argv);
-  if (!parsed.ok) {
-    io.stderr(`${parsed.error}\n${ALERTS_USAGE}`);
-    return 2;
-  }
-  let now = services.clock();
-  if (parsed.now !== null) {
-    const n = parseNow(parsed.now, services);
-    if (typeof n === 'string') {
-      io.stderr(`${n}\n${ALERTS_USAGE}`);
-      return 2;
-    }
-    now = n;
-  }
+export async function runAlertChecks(services: Services, opts: AlertChecksOptions): Promise<AlertChecksResult> {
   const jobs = opts.jobs ?? alertJobs();
   const outbox = new AlertOutbox(services.store.alerts, services.log);
-  const outcomes = await runJobs(services, jobs, now, { outbox, post, dryRun: parsed.dryRun });
+  const outcomes = await runJobs(services, jobs, opts.now, { outbox, post: opts.post, dryRun: opts.dryRun });
   // Older alerts still in the outbox (a post that failed before) get their retry too.
-  const retried = post && !parsed.dryRun ? (await outbox.flush(post, now)).sent : [];
-  const missing = jobsNotImplemented(jobs);
-  const alerts = outcomes.flatMap((o) => o.alerts.map((a) => ({ ...a, job: o.job })));
-  const failed = outcomes.some((o) => o.status === 'failed');
-
-  if (parsed.json) {
-    const doc = {
-      now: now.toISOString(),
-      dry_run: parsed.dryRun,
-      alerts: alerts.map((a) => ({ key: a.key, kind: a.kind, channel: a.channel, text: a.text, job: a.job, status: a.status, ...(a.error ? { error: a.error } : {}) })),
-      outbox_retried: retried,
-      jobs: [
-        ...outcomes.map((o) => ({ name: o.job, status: o.status, alerts: o.alerts.length, ...(o.reason ? { reason: o.reason } : {}) })),
-        ...missing.map((name) => ({ name, status: 'not_implemented', alerts: 0, reason: `no ${name} job is registered yet` })),
-      ],
-    };
-    io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-    return failed ? 1 : 0;
-  }
-
-  const lines: string[] = [`Alert checks at ${now.toISOString()} (timezone ${services.config.timezone})${parsed.dryRun ? ', dry run' : ''}:`];
-  for (const o of outcomes) {
-    if (o.status === 'skipped') lines.push(`${o.job}: skipped: ${o.reason}`);
-    else if (o.status === 'failed') lines.push(`${o.job}: FAILED: ${o.reason}`);
-    else lines.push(`${o.job}: ${o.alerts.length === 0 ? 'nothing new' : `${o.alerts.length} alert${o.alerts.length === 1 ? '' : 's'}`}`);
-    for (const a of o.alerts) {
-      const state = a.status === 'dry-run' ? 'would post' : a.status === 'sent' ? 'posted' : post ? `queued for retry (${a.error ?? 'not posted'})` : 'queued in the outbox';
-      lines.push(`  [${a.kind}] to ${a.channel}, ${state}: ${a.key}`, `    ${a.text}`);
-    }
-  }
-  for (const name of missing) lines.push(`${name}: no job registered yet (nothing checked)`);
-  if (retried.length) lines.push(`Outbox: ${retried.length} earlier alert${retried.length === 1 ? '' : 's'} posted on retry (${retried.join(', ')}).`);
-  const pending = alerts.filter((a) => a.status === 'pending').length;
-  if (parsed.dryRun) lines.push('Dry run: nothing was recorded or posted.');
-  else if (pending && !post) lines.push(`${pending} alert${pending === 1 ? '' : 's'} recorded in the outbox: Slack is not configured here, so the running bot will post ${pending === 1 ? 'it' : 'them'}.`);
-  else if (pending) lines.push(`${pending} alert${pending === 1 ? '' : 's'} could not be posted now and will be retried from the outbox.`);
-  io.stdout(`${lines.join('\n')}\n`);
-  return failed ? 1 : 0;
+  const retried = opts.post && !opts.dryRun ? (await outbox.flush(opts.post, opts.now)).sent : [];
+  return { outcomes, retried, missing: jobsNotImplemented(jobs) };
 }

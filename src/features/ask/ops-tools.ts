@@ -1,15 +1,14 @@
 // Read-only tools the model may call to answer questions about our own operation ("what did we
 // spend on qwen yesterday?", "which routes serve kimi?", "what retires this month?"). They read
-// the ledger, config and catalog through the same code as /spend and /models.
+// the ledger, config and catalog through the same reports as /spend and /models.
 import { z } from 'zod';
 import type { ToolDefinition } from '../../upstream/providers/types.js';
 import type { Services } from '../services.js';
-import { spendCommand, SPEND_DIMENSIONS } from '../../../commands/spend.js';
-import { modelsCommand } from '../../../commands/models.js';
-import { PERIOD_HELP } from '../../domain/time/period.js';
-import { isAllowed, type Caller } from '../../../commands/types.js';
-
-const LOCAL = { id: 'ask-tool', local: true };
+import { parsePeriod, PERIOD_HELP } from '../../domain/time/period.js';
+import { SPEND_DIMENSIONS, spendReport } from '../reports/spend.js';
+import { spendJson } from '../reports/spend-json.js';
+import { listModels, modelsJson } from '../catalog/listing.js';
+import { mayUse, type Caller } from '../access.js';
 const MAX_RESULT_CHARS = 8000;
 
 const spendArgs = z.object({ period: z.string().default('week'), group_by: z.enum(SPEND_DIMENSIONS).default('provider') });
@@ -62,16 +61,17 @@ export async function runOpsTool(name: string, rawArgs: string, services: Servic
   }
   switch (name) {
     case 'get_spend': {
-      if (!isAllowed(spendCommand, caller, services.config.access)) return cap({ error: 'not allowed: this user is not in access.spend, so spend figures are not available to them' });
+      // The same rule as /spend (access.spend).
+      if (!mayUse('spend', caller, services.config.access)) return cap({ error: 'not allowed: this user is not in access.spend, so spend figures are not available to them' });
       const args = spendArgs.safeParse(input);
       if (!args.success) return cap({ error: args.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-      const parsed = spendCommand.parse(`${args.data.period} by ${args.data.group_by}`);
-      if (!parsed.ok) return cap({ error: parsed.error });
-      const reply = await spendCommand.run(parsed.args, services, LOCAL);
-      const data = reply.data as { groups?: Array<{ days: Array<{ usd: number }> }> } | undefined;
+      const today = services.zone.dayOf(services.clock().getTime());
+      const period = parsePeriod(args.data.period, today);
+      if (!period.ok) return cap({ error: `${period.error}. Periods: ${PERIOD_HELP}` });
+      const report = spendReport(services.ledger, services.config.budgets, { period: period.period, groupBy: args.data.group_by, today });
+      const data = spendJson(report, services.config.timezone);
       // Days with no spend only cost tokens.
-      for (const g of data?.groups ?? []) g.days = g.days.filter((d) => d.usd !== 0);
-      return cap(data ?? { error: reply.summary });
+      return cap({ ...data, groups: data.groups.map((g) => ({ ...g, days: g.days.filter((d) => d.usd !== 0) })) });
     }
     case 'list_routes': {
       const args = routesArgs.safeParse(input);
@@ -110,8 +110,7 @@ export async function runOpsTool(name: string, rawArgs: string, services: Servic
     }
     case 'get_model_prices': {
       const args = pricesArgs.safeParse(input);
-      const reply = await modelsCommand.run({ filter: args.success ? args.data.query : '' }, services, LOCAL);
-      return cap(reply.data);
+      return cap(modelsJson(listModels(services.catalog, services.config.models, services.clock().getTime(), args.success ? args.data.query : '')));
     }
     default:
       return cap({ error: `unknown tool "${name}"` });

@@ -1,5 +1,5 @@
-// Pure diff between two normalised snapshots, and the core of `routeops catalog diff OLD NEW
-// [--json]`.
+// Pure diff between two normalised snapshots, and what `routeops catalog diff OLD NEW [--json]`
+// (commands/catalog-diff.ts) shows of it.
 //
 // JSON output of `catalog diff --json` (stable; fields may be added, these stay):
 //   {
@@ -21,7 +21,7 @@
 //       {"kind": "expiry", "provider", "model", "old": "ISO"|null, "new": "ISO"|null}
 //     ]
 //   }
-// Errors (unreadable file, unknown format): exit code 2, message on stderr, nothing on stdout.
+// Errors (unreadable file, unknown format): CatalogSourceError; the command makes them exit code 2.
 import { formatRate } from '../../domain/money/units.js';
 import { detectFormat, normalizeDocument, type DocFormat } from './sources/normalize.js';
 import { readSourceJson, displayLocation } from './sources/fetch.js';
@@ -204,7 +204,7 @@ export function renderDiffText(changes: readonly CatalogChange[]): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CLI core
+// Saved documents
 
 export interface LoadedDocument {
   path: string;
@@ -227,41 +227,35 @@ export async function loadSavedDocument(path: string, opts: { timeoutMs?: number
   }
 }
 
-export interface CommandOutput {
-  /** 0 success (changes or not), 2 bad usage / unreadable or unknown file. */
-  exitCode: number;
-  stdout: string;
-  /** Error message for the user (no stack); empty on success. */
-  stderr: string;
+export interface SavedDiff {
+  old: LoadedDocument;
+  new: LoadedDocument;
+  /** The formats differ (OpenRouter vs LiteLLM): only models present in both were compared. */
+  commonOnly: boolean;
+  changes: CatalogChange[];
 }
 
-/**
- * `routeops catalog diff OLD NEW [--json]`. Never throws for bad input: an unreadable or
- * unrecognised file gives exit code 2 and a one-line message on stderr. When the two files are of
- * different formats (OpenRouter vs LiteLLM) only models present in both are compared.
- */
-export async function catalogDiffCommand(oldPath: string, newPath: string, opts: { json: boolean }): Promise<CommandOutput> {
-  let a: LoadedDocument;
-  let b: LoadedDocument;
-  try {
-    [a, b] = await Promise.all([loadSavedDocument(oldPath), loadSavedDocument(newPath)]);
-  } catch (err) {
-    const msg = err instanceof CatalogSourceError ? err.message : `cannot read the files (${err instanceof Error ? err.message.split('\n')[0] : 'error'})`;
-    return { exitCode: 2, stdout: '', stderr: `catalog diff: ${msg}\nusage: routeops catalog diff OLD NEW [--json]   (saved OpenRouter /models or LiteLLM JSON, .gz ok)\n` };
-  }
+/** Loads two saved documents (throws CatalogSourceError for an unreadable or unknown one) and diffs them. */
+export async function diffSavedDocuments(oldPath: string, newPath: string): Promise<SavedDiff> {
+  const [a, b] = await Promise.all([loadSavedDocument(oldPath), loadSavedDocument(newPath)]);
   const commonOnly = a.format !== b.format;
-  const changes = diffSnapshots(a.entries, b.entries, { commonOnly });
-  if (opts.json) {
-    const doc = {
-      old: { path: a.path, format: a.format, entries: a.entries.length },
-      new: { path: b.path, format: b.format, entries: b.entries.length },
-      common_only: commonOnly,
-      summary: summarize(changes),
-      changes: changes.map(changeToJson),
-    };
-    return { exitCode: 0, stdout: `${JSON.stringify(doc)}\n`, stderr: '' };
-  }
-  const head = [`old: ${a.path} (${a.format}, ${a.entries.length} models)`, `new: ${b.path} (${b.format}, ${b.entries.length} models)`];
-  if (commonOnly) head.push('formats differ: comparing only the models present in both');
-  return { exitCode: 0, stdout: `${head.join('\n')}\n${renderDiffText(changes)}\n`, stderr: '' };
+  return { old: a, new: b, commonOnly, changes: diffSnapshots(a.entries, b.entries, { commonOnly }) };
+}
+
+/** The stable JSON document of `catalog diff --json` (described at the top of this file). */
+export function savedDiffJson(d: SavedDiff) {
+  return {
+    old: { path: d.old.path, format: d.old.format, entries: d.old.entries.length },
+    new: { path: d.new.path, format: d.new.format, entries: d.new.entries.length },
+    common_only: d.commonOnly,
+    summary: summarize(d.changes),
+    changes: d.changes.map(changeToJson),
+  };
+}
+
+/** The text of `catalog diff`: which files, then one block per (provider, model) and a summary line. */
+export function savedDiffText(d: SavedDiff): string {
+  const head = [`old: ${d.old.path} (${d.old.format}, ${d.old.entries.length} models)`, `new: ${d.new.path} (${d.new.format}, ${d.new.entries.length} models)`];
+  if (d.commonOnly) head.push('formats differ: comparing only the models present in both');
+  return `${head.join('\n')}\n${renderDiffText(d.changes)}`;
 }

@@ -1,0 +1,36 @@
+// The spend report as the machine-readable document of `/spend --json` and of the /ask
+// `get_spend` tool: USD amounts, shares, every day of the period per group.
+import { nusdToUsd } from '../../domain/money/units.js';
+import { percentUsed } from '../budgets/status.js';
+import { shareOf, type SpendReport } from './spend.js';
+
+export function spendJson(report: SpendReport, timezone: string) {
+  const { period, totals, previous } = report;
+  const overall = totals.cost_nusd;
+  return {
+    from: period.from,
+    to: period.to,
+    group_by: report.groupBy,
+    timezone,
+    total_usd: nusdToUsd(overall),
+    requests: totals.requests,
+    unpriced_rows: totals.unpriced,
+    previous: { from: previous.from, to: previous.to, total_usd: nusdToUsd(previous.totals.cost_nusd) },
+    projection_usd: report.projection_nusd === null ? null : nusdToUsd(report.projection_nusd),
+    // A period without usage reports no budget lines (the reply then only says it is empty).
+    budgets: totals.requests === 0 ? [] : report.budgets.map((s) => ({ id: s.id, spent_usd: nusdToUsd(s.spent_nusd), limit_usd: nusdToUsd(s.limit_nusd), percent: percentUsed(s) })),
+    groups: report.groups.map((g) => ({
+      key: g.key,
+      total_usd: nusdToUsd(g.total),
+      share: shareOf(g.total, overall),
+      requests: g.requests,
+      unpriced_rows: g.unpriced,
+      days: report.days.map((date) => {
+        const unpriced = g.unpricedByDay.get(date) ?? 0;
+        return { date, usd: nusdToUsd(g.byDay.get(date) ?? 0), ...(unpriced ? { unpriced_rows: unpriced } : {}) };
+      }),
+    })),
+  };
+}
+
+export type SpendJson = ReturnType<typeof spendJson>;

@@ -1,0 +1,150 @@
+// The spend report as a Reply: headline figures, budget lines, a day × group table and the JSON
+// document (and the CSV file when asked). Shared by /spend and the weekly report job, so the
+// report posted on Monday looks like the one anyone can ask for.
+import type { Reply, ReplyTable } from '../../domain/reply.js';
+import { formatUsd, formatUsdExact } from '../../domain/money/units.js';
+import { addDays, daysBetweenInclusive, type DayString } from '../../domain/time/zone.js';
+import { percentUsed } from '../budgets/status.js';
+import type { SpendGroup, SpendReport } from './spend.js';
+import { spendJson } from './spend-json.js';
+import { spendCsvFile } from './spend-csv.js';
+
+/** Slack tables allow 20 cells a row: the day column, up to 17 groups, "other" and the total. */
+const MAX_GROUP_COLUMNS = 17;
+
+/** Display buckets: days up to ~2 months, then ISO weeks, then months (Slack tables hold 100 rows). */
+function bucketOf(day: DayString, spanDays: number): string {
+  if (spanDays <= 62) return day;
+  if (spanDays <= 26 * 7) {
+    const wd = new Date(`${day}T00:00:00Z`).getUTCDay() || 7;
+    return `week of ${addDays(day, 1 - wd)}`;
+  }
+  return day.slice(0, 7);
+}
+
+function percent(part: number, whole: number, digits = 1): string {
+  if (whole === 0) return '—';
+  return `${((part / whole) * 100).toFixed(digits)}%`;
+}
+
+function changeText(current: number, previous: number): string {
+  if (previous === 0) return current === 0 ? 'no change' : 'new (nothing the period before)';
+  const pct = ((current - previous) / previous) * 100;
+  const sign = pct > 0 ? '+' : pct < 0 ? '−' : '±';
+  return `${sign}${Math.abs(pct).toFixed(1)}%`;
+}
+
+/** An amount, marked where rows without a price stand behind it: never a bare $0.00 for them. */
+function money(nusd: number, unpriced: number): string {
+  if (!unpriced) return formatUsd(nusd);
+  return nusd === 0 ? 'not priced' : `${formatUsd(nusd)}*`;
+}
+
+function buildTable(groups: SpendGroup[], report: SpendReport): ReplyTable {
+  const { period } = report;
+  const spanDays = daysBetweenInclusive(period.from, period.to);
+  const shown = groups.length > MAX_GROUP_COLUMNS + 1 ? groups.slice(0, MAX_GROUP_COLUMNS) : groups;
+  const hidden = groups.slice(shown.length);
+  type Cell = { nusd: number; unpriced: number };
+  const cell = (): Cell => ({ nusd: 0, unpriced: 0 });
+  const buckets = new Map<string, { perGroup: Cell[]; other: Cell; total: Cell }>();
+  for (const day of report.days) {
+    const b = bucketOf(day, spanDays);
+    if (!buckets.has(b)) buckets.set(b, { perGroup: shown.map(cell), other: cell(), total: cell() });
+  }
+  const add = (g: SpendGroup, day: DayString, col: number | 'other') => {
+    const b = buckets.get(bucketOf(day, spanDays))!;
+    const amount = g.byDay.get(day) ?? 0;
+    const unpriced = g.unpricedByDay.get(day) ?? 0;
+    for (const c of [col === 'other' ? b.other : b.perGroup[col]!, b.total]) {
+      c.nusd += amount;
+      c.unpriced += unpriced;
+    }
+  };
+  shown.forEach((g, i) => g.byDay.forEach((_v, day) => add(g, day, i)));
+  hidden.forEach((g) => g.byDay.forEach((_v, day) => add(g, day, 'other')));
+
+  const columns: ReplyTable['columns'] = [{ header: spanDays <= 62 ? 'Day' : spanDays <= 26 * 7 ? 'Week' : 'Month' }];
+  shown.forEach((g) => columns.push({ header: g.key, align: 'right' }));
+  if (hidden.length) columns.push({ header: `${hidden.length} others`, align: 'right' });
+  columns.push({ header: 'Total', align: 'right' });
+  const rows = [...buckets.entries()].map(([label, b]) => [
+    label,
+    ...b.perGroup.map((c) => money(c.nusd, c.unpriced)),
+    ...(hidden.length ? [money(b.other.nusd, b.other.unpriced)] : []),
+    money(b.total.nusd, b.total.unpriced),
+  ]);
+  const overall = groups.reduce((s, g) => s + g.total, 0);
+  const overallUnpriced = groups.reduce((s, g) => s + g.unpriced, 0);
+  const hiddenTotal = hidden.reduce((s, g) => s + g.total, 0);
+  const hiddenUnpriced = hidden.reduce((s, g) => s + g.unpriced, 0);
+  const share = (g: { total: number; unpriced: number }) => (g.total === 0 && g.unpriced ? '—' : percent(g.total, overall));
+  const footerRows = [
+    ['Total', ...shown.map((g) => money(g.total, g.unpriced)), ...(hidden.length ? [money(hiddenTotal, hiddenUnpriced)] : []), money(overall, overallUnpriced)],
+    ['Share', ...shown.map(share), ...(hidden.length ? [share({ total: hiddenTotal, unpriced: hiddenUnpriced })] : []), overall ? '100%' : '—'],
+  ];
+  return { columns, rows, footerRows };
+}
+
+export interface SpendReplyOptions {
+  /** Days are calendar days here (config.timezone). */
+  timezone: string;
+  /** Attach the CSV file. */
+  csv: boolean;
+}
+
+export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply {
+  const { period, totals, previous } = report;
+  const overall = totals.cost_nusd;
+  const spanDays = daysBetweenInclusive(period.from, period.to);
+  const range = period.from === period.to ? period.from : `${period.from} → ${period.to}`;
+  const title = `Spend ${period.label} by ${report.groupBy} (${range}, ${opts.timezone})`;
+  const data = spendJson(report, opts.timezone);
+  const file = opts.csv ? spendCsvFile(report) : undefined;
+
+  if (totals.requests === 0) {
+    return {
+      file,
+      kind: 'result',
+      title,
+      summary: report.ledgerEmpty
+        ? 'The ledger is empty: nothing has been recorded yet. Usage arrives from /ask, from `routeops ledger import FILE` (JSONL or CSV), or from POST /v1/usage.'
+        : `No usage recorded between ${period.from} and ${period.to}. The previous ${spanDays} days cost ${formatUsd(previous.totals.cost_nusd)}.`,
+      data,
+    };
+  }
+
+  const fields: Array<{ label: string; value: string }> = [
+    // Under a cent the rounded figure says little: show the exact amount beside it.
+    { label: 'Total', value: overall > 0 && overall < 10_000_000 ? `${formatUsd(overall)} (${formatUsdExact(overall)})` : formatUsd(overall) },
+    { label: `vs previous ${spanDays} day${spanDays === 1 ? '' : 's'}`, value: `${changeText(overall, previous.totals.cost_nusd)} (${formatUsd(previous.totals.cost_nusd)})` },
+    { label: 'Requests', value: totals.requests.toLocaleString('en-US') },
+    { label: 'Not priced', value: totals.unpriced === 0 ? 'none' : `${totals.unpriced.toLocaleString('en-US')} rows (not in the total)` },
+  ];
+  if (report.projection_nusd !== null) fields.push({ label: 'Month-end projection', value: formatUsd(report.projection_nusd) });
+
+  const sections: Reply['sections'] = [{ fields }];
+  if (report.budgets.length) {
+    sections.push({
+      heading: 'Budgets',
+      text: report.budgets
+        .map((s) => {
+          const pct = percentUsed(s);
+          const mark = pct >= 100 ? 'OVER' : pct >= 80 ? 'warning' : 'ok';
+          return `${s.label}: ${formatUsd(s.spent_nusd)} of ${formatUsd(s.limit_nusd)} (${pct}%, ${mark})`;
+        })
+        .join('\n'),
+    });
+  }
+
+  const reply: Reply = {
+    kind: 'result',
+    title,
+    sections,
+    table: buildTable(report.groups, report),
+    footer: `Amounts in USD from the daily ledger rollup; days are calendar days in ${opts.timezone}.${totals.unpriced ? ' Rows without a known price are not in the amounts: "not priced" where a cell has only such rows, * where it has some.' : ''}`,
+    data,
+  };
+  if (file) reply.file = file;
+  return reply;
+}

@@ -1,0 +1,107 @@
+// The spend report: spend per day × group from the ledger's daily rollup, with totals, shares,
+// the previous period of the same length, the month-end projection and budget status. Pure:
+// the ledger queries, the period, the grouping and "today" come in, so /spend, the /ask ops
+// tools and the weekly report job all read the same numbers.
+import type { Config } from '../../config/load.js';
+import type { Ledger } from '../../store/ledger.js';
+import { previousPeriod, type Period } from '../../domain/time/period.js';
+import { addDays, daysBetweenInclusive, type DayString } from '../../domain/time/zone.js';
+import { budgetStatuses, type BudgetStatus } from '../budgets/status.js';
+
+export const SPEND_DIMENSIONS = ['provider', 'model', 'user', 'route'] as const;
+export type SpendDimension = (typeof SPEND_DIMENSIONS)[number];
+
+/** What the report reads from the ledger. */
+export type SpendLedger = Pick<Ledger, 'spendRollup' | 'totals' | 'count'>;
+
+export interface SpendTotals {
+  cost_nusd: number;
+  requests: number;
+  /** Rows with no price (not in the amounts). */
+  unpriced: number;
+}
+
+export interface SpendGroup {
+  key: string;
+  /** Nano-USD. */
+  total: number;
+  requests: number;
+  /** Rows with no price (not in the amounts). */
+  unpriced: number;
+  byDay: Map<DayString, number>;
+  unpricedByDay: Map<DayString, number>;
+}
+
+export interface SpendQuery {
+  period: Period;
+  groupBy: SpendDimension;
+  /** Today in the configured timezone (budgets are measured up to it). */
+  today: DayString;
+}
+
+export interface SpendReport {
+  period: Period;
+  groupBy: SpendDimension;
+  /** Every day of the period, in order. */
+  days: DayString[];
+  /** Biggest spender first (ties by key). */
+  groups: SpendGroup[];
+  totals: SpendTotals;
+  previous: { from: DayString; to: DayString; totals: SpendTotals };
+  /** Month-to-date periods only: the total projected to the month's end (nano-USD). */
+  projection_nusd: number | null;
+  /** Only looked up when the period has no usage: true when the ledger has no row at all. */
+  ledgerEmpty: boolean;
+  budgets: BudgetStatus[];
+}
+
+type RollupRow = { day: string; key: string; cost_nusd: number; requests: number; unpriced: number };
+
+function collectGroups(rows: readonly RollupRow[]): SpendGroup[] {
+  const groups = new Map<string, SpendGroup>();
+  for (const r of rows) {
+    let g = groups.get(r.key);
+    if (!g) groups.set(r.key, (g = { key: r.key, total: 0, requests: 0, unpriced: 0, byDay: new Map(), unpricedByDay: new Map() }));
+    g.total += r.cost_nusd;
+    g.requests += r.requests;
+    g.unpriced += r.unpriced;
+    g.byDay.set(r.day, (g.byDay.get(r.day) ?? 0) + r.cost_nusd);
+    if (r.unpriced) g.unpricedByDay.set(r.day, (g.unpricedByDay.get(r.day) ?? 0) + r.unpriced);
+  }
+  return [...groups.values()].sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
+}
+
+export function daysOf(p: { from: DayString; to: DayString }): DayString[] {
+  const out: DayString[] = [];
+  for (let d = p.from; d <= p.to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+/** The month-to-date total scaled to the whole month, rounded half up (exact integer arithmetic). */
+export function projectMonth(totalSoFar: number, period: Period): number {
+  const monthDays = Number(new Date(Date.UTC(Number(period.to.slice(0, 4)), Number(period.to.slice(5, 7)), 0)).getUTCDate());
+  const elapsed = daysBetweenInclusive(period.from, period.to);
+  return Number((BigInt(totalSoFar) * BigInt(monthDays) + BigInt(elapsed) / 2n) / BigInt(elapsed));
+}
+
+/** A group's share of the whole, 0 when there is no whole. */
+export function shareOf(part: number, whole: number): number {
+  return whole === 0 ? 0 : part / whole;
+}
+
+export function spendReport(ledger: SpendLedger, budgets: Config['budgets'], q: SpendQuery): SpendReport {
+  const { period, groupBy, today } = q;
+  const prev = previousPeriod(period);
+  const totals = ledger.totals(period.from, period.to);
+  return {
+    period,
+    groupBy,
+    days: daysOf(period),
+    groups: collectGroups(ledger.spendRollup(groupBy, period.from, period.to)),
+    totals,
+    previous: { ...prev, totals: ledger.totals(prev.from, prev.to) },
+    projection_nusd: period.monthToDate ? projectMonth(totals.cost_nusd, period) : null,
+    ledgerEmpty: totals.requests === 0 && ledger.count() === 0,
+    budgets: budgetStatuses(budgets, ledger, today),
+  };
+}

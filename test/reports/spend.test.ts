@@ -1,0 +1,49 @@
+// The spend report is a pure function of the ledger's answers, the period, the grouping and
+// today: no clock, no command, no Slack.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePeriod } from '../../src/domain/time/period.js';
+import { spendReport, type SpendLedger } from '../../src/features/reports/spend.js';
+import { spendCsv } from '../../src/features/reports/spend-csv.js';
+import { spendJson } from '../../src/features/reports/spend-json.js';
+
+const USD = 1_000_000_000; // nano-USD per dollar
+
+function fakeLedger(rows: Array<{ day: string; key: string; usd: number; unpriced?: number }>): SpendLedger {
+  const within = (from: string, to: string) => rows.filter((r) => r.day >= from && r.day <= to);
+  return {
+    spendRollup: (_dim, from, to) => within(from, to).map((r) => ({ day: r.day, key: r.key, cost_nusd: r.usd * USD, requests: 1, unpriced: r.unpriced ?? 0, provider_cost_nusd: 0, input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 })),
+    totals: (from, to) => {
+      const rs = within(from, to);
+      return { cost_nusd: rs.reduce((s, r) => s + r.usd * USD, 0), requests: rs.length, unpriced: rs.reduce((s, r) => s + (r.unpriced ?? 0), 0) };
+    },
+    count: () => rows.length,
+  };
+}
+
+test('groups biggest first with shares, the previous period and the month-end projection', () => {
+  const ledger = fakeLedger([
+    { day: '2026-11-02', key: 'zai', usd: 1 },
+    { day: '2026-11-09', key: 'deepseek', usd: 3 },
+    { day: '2026-11-10', key: 'zai', usd: 1 },
+    { day: '2026-10-20', key: 'zai', usd: 4 },
+  ]);
+  const period = parsePeriod('month', '2026-11-10');
+  assert.ok(period.ok);
+  const report = spendReport(ledger, { daily: 10 }, { period: period.period, groupBy: 'provider', today: '2026-11-10' });
+  assert.deepEqual(report.groups.map((g) => [g.key, g.total / USD]), [['deepseek', 3], ['zai', 2]]);
+  assert.equal(report.days.length, 10);
+  assert.deepEqual([report.previous.from, report.previous.to, report.previous.totals.cost_nusd / USD], ['2026-10-22', '2026-10-31', 0]);
+  assert.equal(report.projection_nusd, 15 * USD, '$5 in 10 of 30 days');
+  assert.deepEqual(report.budgets.map((b) => [b.id, b.spent_nusd / USD]), [['daily', 1]]);
+  const json = spendJson(report, 'UTC');
+  assert.deepEqual(json.groups.map((g) => g.share), [0.6, 0.4]);
+  assert.equal(json.projection_usd, 15);
+});
+
+test('CSV: one line per day and group with spend; formula-looking keys are defused', () => {
+  const period = parsePeriod('2026-11-01..2026-11-02', '2026-11-10');
+  assert.ok(period.ok);
+  const report = spendReport(fakeLedger([{ day: '2026-11-02', key: '=SUM(A1),x', usd: 0.5 }]), {}, { period: period.period, groupBy: 'user', today: '2026-11-10' });
+  assert.equal(spendCsv(report), `date,user,usd\n2026-11-02,"'=SUM(A1),x",0.50\n`);
+});
