@@ -86,6 +86,11 @@ export function usdToNusd(value: number | string): number {
   return toSafeNumber(scaleDecimal(value, 9), 'amount');
 }
 
+/** pico-USD (tokens x rate) -> nano-USD, rounded half-up (costs are never negative). */
+export function picoToNusd(pico: bigint): bigint {
+  return (pico + 500n) / 1000n;
+}
+
 /**
  * nano-USD -> USD as a JS number, for JSON output. A single division is correctly rounded, so
  * the result is the double nearest to the exact decimal, and JSON.stringify prints that decimal

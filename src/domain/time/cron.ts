@@ -8,6 +8,12 @@
 // The search walks wall-clock time backwards (or forwards) in the zone: a whole day at a time
 // while the day does not match, an hour while the hour does not, then minute by minute, bounded
 // to `maxDays` days. Across a DST change it falls back to smaller steps, never skipping a minute.
+//
+// Why not a library (cron-parser 5, compared with node-cron's matcher over many expressions and
+// instants): it ORs the two day fields when both are set; it rejects tokens node-cron accepts
+// (nW, LW, L-n, wrapping ranges such as 22-2 or fri-mon, @midnight); and at a DST change it
+// fires at the landing hour of a skipped time and once in a repeated hour, where node-cron
+// matches never and twice. The catch-up must agree with the scheduler, which is node-cron.
 import cron from 'node-cron';
 import { wallClockAt, type WallClock } from './zone.js';
 
