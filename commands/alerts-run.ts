@@ -4,6 +4,7 @@
 import type { Reply } from '../src/domain/reply.js';
 import { UsageError } from '../src/domain/errors.js';
 import type { Zone } from '../src/domain/time/zone.js';
+import { isDayForm, isValidDay, parseIsoInstant } from '../src/domain/time/iso.js';
 import { runAlertChecks, type AlertChecksResult } from '../src/features/alerts/run.js';
 import { CLI_ONLY, defineCommand } from './types.js';
 
@@ -18,20 +19,16 @@ const USAGE =
   '  --dry-run   print what would be posted; record and post nothing\n' +
   '  --json      one JSON document: {"alerts":[{"key","kind","channel","text",…}],"jobs":[…]}';
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** --now value -> Date: an ISO instant with a zone, or a day (its start in the configured timezone). */
 export function parseNow(value: string, zone: Pick<Zone, 'startOfDay'>): Date {
-  if (ISO_DAY.test(value)) {
-    const d = new Date(`${value}T00:00:00Z`);
-    if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) throw new UsageError(`--now: "${value}" is not a date`);
+  if (isDayForm(value)) {
+    if (!isValidDay(value)) throw new UsageError(`--now: "${value}" is not a date`);
     return new Date(zone.startOfDay(value));
   }
-  if (!ISO_INSTANT.test(value)) throw new UsageError(`--now: expected an ISO-8601 time with a zone, like 2026-07-17T09:00:00Z (got "${value.slice(0, 40)}")`);
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--now: "${value.slice(0, 40)}" is not a valid time`);
-  return d;
+  const ms = parseIsoInstant(value);
+  if (Number.isNaN(ms)) throw new UsageError(`--now: expected an ISO-8601 time with a zone, like 2026-07-17T09:00:00Z (got "${value.slice(0, 40)}")`);
+  return new Date(ms);
 }
 
 function renderJson(result: AlertChecksResult, now: Date, dryRun: boolean) {

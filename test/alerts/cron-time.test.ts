@@ -87,3 +87,60 @@ test('agrees with node-cron minute by minute, across DST changes', () => {
     }
   }
 });
+
+/** Expressions in node-cron's own grammar: names, steps, lists, wrapping ranges and its day tokens. */
+function generatedExpressions(count: number): string[] {
+  let seed = 20260717;
+  const rnd = (n: number) => {
+    // mulberry32: a fixed sequence, so every run checks the same expressions.
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
+  };
+  const pick = <T>(a: readonly T[]): T => a[rnd(a.length)]!;
+  const MINUTES = ['0', '15', '30', '45', '*/15', '0,30', '15-45/15', '45,0'];
+  const HOURS = ['*', '9', '*/6', '8-10', '22-2', '0,12', '1-3', '23'];
+  const DOMS = ['*', '?', '1', '15', '1-7', 'L', 'L-3', '15W', '1W', 'LW', '1,L', '28-3', '*/10'];
+  const MONTHS = ['*', '*', 'jan,jul', '3-10', 'nov-feb', '*/2'];
+  const DOWS = ['*', '?', 'mon', 'mon-fri', 'fri-mon', '7', '0,6', '5#2', '1#1', '3#5', '5L', '0L', 'sat,sun', '1-5/2'];
+  const out = ['@daily', '@weekly', '@monthly', '@midnight', '@hourly'];
+  while (out.length < count) {
+    const expr = `${pick(MINUTES)} ${pick(HOURS)} ${pick(DOMS)} ${pick(MONTHS)} ${pick(DOWS)}`;
+    if (cron.validate(expr) && !out.includes(expr)) out.push(expr);
+  }
+  return out;
+}
+
+test('agrees with node-cron on generated expressions: day tokens, wrapping ranges, both day fields', () => {
+  // Every zone here has whole-hour offsets, and every generated minute is a quarter hour, so
+  // node-cron's matcher checked at each UTC quarter hour finds every fire time.
+  const QUARTER = 15 * 60_000;
+  const SPAN = 45 * 96;
+  const windows: Array<[string, string]> = [
+    ['UTC', '2026-01-20T00:00:00Z'],
+    ['Europe/Berlin', '2026-02-15T00:00:00Z'], // spring forward 2026-03-29
+    ['America/New_York', '2026-10-01T00:00:00Z'], // fall back 2026-11-01
+  ];
+  for (const expr of generatedExpressions(22)) {
+    for (const [zone, startIso] of windows) {
+      const task = cron.createTask(expr, () => undefined, { timezone: zone });
+      try {
+        const m = compileCron(expr, zone);
+        const start = Date.parse(startIso);
+        const fires: number[] = [];
+        for (let i = 0; i < SPAN; i++) if (task.match(new Date(start + i * QUARTER))) fires.push(start + i * QUARTER);
+        // Query points spread over the window, off the quarter hours.
+        for (let q = start + 3 * 86_400_000 + 7_013; q < start + SPAN * QUARTER; q += 2 * 86_400_000 + 3_600_000 * 5 + 60_000 * 7) {
+          const prev = fires.filter((f) => f <= q).at(-1);
+          const next = fires.find((f) => f > q);
+          // Only what the window can tell: a previous fire after its first day, a next one before its end.
+          if (prev !== undefined) assert.equal(previousFire(m, zone, new Date(q))?.getTime(), prev, `previous of ${new Date(q).toISOString()} for ${expr} in ${zone}`);
+          if (next !== undefined) assert.equal(nextFire(m, zone, new Date(q))?.getTime(), next, `next of ${new Date(q).toISOString()} for ${expr} in ${zone}`);
+        }
+      } finally {
+        void task.destroy();
+      }
+    }
+  }
+});

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { costNusd, detectPriceChanges, type DetectionState, type ModelChange } from '../../src/features/catalog/price-changes.js';
+import { detectPriceChanges, type DetectionState, type ModelChange } from '../../src/features/catalog/price-changes.js';
+import { costNusd } from '../../src/features/catalog/price-impact.js';
 import { runPriceCheck, volumeLookupFromRollup } from '../../src/features/catalog/price-check.js';
 import { listFetches, loadDetectionState, loadSnapshot } from '../../src/features/catalog/snapshots.js';
 import { createCatalogSnapshotStore } from '../../src/store/catalog-snapshots.js';

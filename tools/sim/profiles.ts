@@ -1,62 +1,13 @@
-// Wire profiles of the provider simulator. Every behaviour here imitates a fact in
-// /work/shared/DOMAIN.md §1 ("D§1: …" comments quote the line it comes from). Where DOMAIN is
+// Wire profiles of the provider simulator, one per provider. Every behaviour here imitates a fact
+// in docs/PROVIDERS.md §1 (the comments quote the line it comes from). Where those facts are
 // silent and a choice had to be made (error type strings, some error codes), the comment says
 // "(assumed)" so nobody mistakes it for a captured fact.
+import { hex, isKimiThinkingModel, nextSeq, thinkingSwitch, uuidish, type Profile, type ProfileName } from './profile.js';
 
-export const PROFILE_NAMES = ['deepseek', 'qwen', 'kimi', 'glm', 'openrouter'] as const;
-export type ProfileName = (typeof PROFILE_NAMES)[number];
+// The names, for code that lists the profiles without serving them (bench/ask-load.ts).
+export { PROFILE_NAMES, type ProfileName } from './profile.js';
 
-export function isProfileName(s: string): s is ProfileName {
-  return (PROFILE_NAMES as readonly string[]).includes(s);
-}
-
-/** What a request's usage looked like, before it is dressed in a profile's shape. */
-export interface SimUsage {
-  prompt: number;
-  cached: number;
-  completion: number;
-  reasoning: number;
-}
-
-export type ErrorCategory = 'auth' | 'forbidden' | 'balance' | 'model_not_found' | 'rate_limited' | 'server' | 'bad_gateway' | 'overloaded' | 'bad_request' | 'payment';
-
-export interface Profile {
-  name: ProfileName;
-  /** Path prefixes served, longest first. The first is the one baseUrl() returns. */
-  bases: string[];
-  models: string[];
-  /** Thinking on for this request? (D§1 "Thinking on by default for …") */
-  thinks(model: string, body: Record<string, unknown>): boolean;
-  /** Sends an x-request-id header (assumed per profile; DOMAIN only says the SDK reads it). */
-  requestIdHeader: boolean;
-  newId(): string;
-  /** Dresses a usage in this provider's fields. */
-  usage(u: SimUsage, cost: number): Record<string, unknown>;
-  /** HTTP status and JSON body of an error. */
-  error(cat: ErrorCategory, ctx: { model?: string; message?: string; requestId: string; status?: number }): { status: number; body: unknown };
-}
-
-// Ids differ between runs (a random start), as real ones do: a ledger kept across simulator
-// restarts must not take new calls for ones it already holds.
-let counter = Math.floor(Math.random() * 2 ** 32);
-const hex = (n: number) => Array.from({ length: n }, (_, i) => ((counter * 7 + i * 13) % 16).toString(16)).join('');
-const nextSeq = () => ++counter;
-const uuidish = () => {
-  const s = nextSeq().toString(16).padStart(12, '0');
-  return `5e1a0000-0000-4000-8000-${s}`;
-};
-
-function thinkingSwitch(body: Record<string, unknown>): boolean | undefined {
-  const t = body['thinking'];
-  if (t && typeof t === 'object' && 'type' in t) {
-    const type = (t as { type: unknown }).type;
-    if (type === 'disabled') return false;
-    if (type === 'enabled') return true;
-  }
-  return undefined;
-}
-
-// D§1 error body shapes:
+// docs/PROVIDERS.md §1 error body shapes:
 //  DeepSeek `{"error":{"message","type","param":null,"code"}}`
 //  Qwen "OpenAI shape plus top-level `request_id`"
 //  Kimi `{"error":{"message","type"}}` (no code)
@@ -65,20 +16,20 @@ function thinkingSwitch(body: Record<string, unknown>): boolean | undefined {
 
 const deepseek: Profile = {
   name: 'deepseek',
-  // D§1: base `https://api.deepseek.com` (also `/v1`)
+  // docs/PROVIDERS.md §1: base `https://api.deepseek.com` (also `/v1`)
   bases: ['/deepseek', '/deepseek/v1'],
   models: ['deepseek-v4-flash', 'deepseek-v4-pro', 'deepseek-chat', 'deepseek-reasoner'],
   thinks(model, body) {
-    // D§3: deepseek-chat / deepseek-reasoner = v4-flash non-thinking / thinking.
+    // docs/PROVIDERS.md §3: deepseek-chat / deepseek-reasoner = v4-flash non-thinking / thinking.
     if (model === 'deepseek-chat') return false;
     if (model === 'deepseek-reasoner') return true;
-    // D§1: "Thinking on by default for DeepSeek V4 (`thinking:{type:"enabled"|"disabled"}`)"
+    // docs/PROVIDERS.md §1: "Thinking on by default for DeepSeek V4 (`thinking:{type:"enabled"|"disabled"}`)"
     return thinkingSwitch(body) ?? true;
   },
   requestIdHeader: true,
   newId: uuidish,
   usage(u) {
-    // D§1: "`usage.prompt_cache_hit_tokens` and `usage.prompt_cache_miss_tokens` at the top level
+    // docs/PROVIDERS.md §1: "`usage.prompt_cache_hit_tokens` and `usage.prompt_cache_miss_tokens` at the top level
     // (2026 responses also carry `prompt_tokens_details.cached_tokens`); `completion_tokens_details.reasoning_tokens`"
     const out: Record<string, unknown> = {
       prompt_tokens: u.prompt,
@@ -99,12 +50,12 @@ const deepseek: Profile = {
     switch (cat) {
       case 'auth': return e(401, 'Authentication Fails, Your api key is invalid', 'authentication_error', 'invalid_request_error');
       case 'forbidden': return e(403, 'Permission denied', 'permission_error', 'invalid_request_error'); // (assumed)
-      // D§1: out of balance 402 "Insufficient Balance"
+      // docs/PROVIDERS.md §1: out of balance 402 "Insufficient Balance"
       case 'balance': return e(402, 'Insufficient Balance', 'unknown_error', 'invalid_request_error');
       case 'payment': return e(402, 'Insufficient Balance', 'unknown_error', 'invalid_request_error');
-      // D§1: model-not-found 400 "Model Not Exist"
+      // docs/PROVIDERS.md §1: model-not-found 400 "Model Not Exist"
       case 'model_not_found': return e(ctx.status ?? 400, 'Model Not Exist', 'invalid_request_error', 'invalid_request_error');
-      // D§1: "DeepSeek: 429 when an account exceeds its concurrency …, 500 server error, 503 overloaded"
+      // docs/PROVIDERS.md §1: "DeepSeek: 429 when an account exceeds its concurrency …, 500 server error, 503 overloaded"
       case 'rate_limited': return e(429, 'Rate Limit Reached', 'rate_limit_error', 'rate_limit_reached');
       case 'server': return e(500, 'Server Error', 'server_error', 'internal_error');
       case 'bad_gateway': return e(502, 'Bad Gateway', 'server_error', 'bad_gateway');
@@ -116,11 +67,11 @@ const deepseek: Profile = {
 
 const qwen: Profile = {
   name: 'qwen',
-  // D§1: region bases `…/compatible-mode/v1`
+  // docs/PROVIDERS.md §1: region bases `…/compatible-mode/v1`
   bases: ['/qwen/compatible-mode/v1'],
   models: ['qwen-plus', 'qwen-flash', 'qwen3.5-plus'],
   thinks(model, body) {
-    // D§1: "Qwen3.5+/3.6 (`enable_thinking`); off by default for qwen-plus/flash"
+    // docs/PROVIDERS.md §1: "Qwen3.5+/3.6 (`enable_thinking`); off by default for qwen-plus/flash"
     const sw = body['enable_thinking'];
     const explicit = typeof sw === 'boolean' ? sw : undefined;
     if (model === 'qwen-plus' || model === 'qwen-flash') return explicit ?? false;
@@ -129,7 +80,7 @@ const qwen: Profile = {
   requestIdHeader: true,
   newId: () => `chatcmpl-${uuidish()}`,
   usage(u) {
-    // D§1 Qwen: `prompt_tokens_details.cached_tokens` (no reasoning detail documented: none sent)
+    // docs/PROVIDERS.md §1 Qwen: `prompt_tokens_details.cached_tokens` (no reasoning detail documented: none sent)
     return {
       prompt_tokens: u.prompt,
       completion_tokens: u.completion,
@@ -138,7 +89,7 @@ const qwen: Profile = {
     };
   },
   error(cat, ctx) {
-    // D§1: "OpenAI shape plus top-level `request_id`"
+    // docs/PROVIDERS.md §1: "OpenAI shape plus top-level `request_id`"
     const e = (status: number, message: string, type: string, code: string) => ({
       status,
       body: { error: { message, type, param: null, code }, request_id: ctx.requestId },
@@ -146,10 +97,10 @@ const qwen: Profile = {
     switch (cat) {
       case 'auth': return e(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
       case 'forbidden': return e(403, 'Access denied.', 'AccessDenied', 'AccessDenied'); // (assumed)
-      // D§1: out of balance 400 `Arrearage`
+      // docs/PROVIDERS.md §1: out of balance 400 `Arrearage`
       case 'balance': return e(400, 'Access denied, please make sure your account is in good standing.', 'Arrearage', 'Arrearage');
       case 'payment': return e(402, 'Payment required.', 'invalid_request_error', 'payment_required'); // (assumed)
-      // D§1: model-not-found 404 `model_not_found`
+      // docs/PROVIDERS.md §1: model-not-found 404 `model_not_found`
       case 'model_not_found':
         return e(ctx.status ?? 404, `The model \`${ctx.model ?? ''}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
       case 'rate_limited': return e(429, 'Requests rate limit exceeded, please try again later.', 'limit_requests', 'limit_requests');
@@ -163,18 +114,18 @@ const qwen: Profile = {
 
 const kimi: Profile = {
   name: 'kimi',
-  // D§1: `https://api.moonshot.ai/v1`
+  // docs/PROVIDERS.md §1: `https://api.moonshot.ai/v1`
   bases: ['/kimi/v1'],
   models: ['kimi-k2.5', 'kimi-k2.6', 'moonshot-v1-8k'],
   thinks(model, body) {
-    // D§1: "Thinking on by default for … Kimi k2.5+ … (`thinking:{type:...}`)"
+    // docs/PROVIDERS.md §1: "Thinking on by default for … Kimi k2.5+ … (`thinking:{type:...}`)"
     if (!isKimiThinkingModel(model)) return false;
     return thinkingSwitch(body) ?? true;
   },
   requestIdHeader: true,
   newId: () => `chatcmpl-${hex(24)}${nextSeq()}`,
   usage(u) {
-    // D§1 Kimi: "cached tokens as top-level `usage.cached_tokens`"
+    // docs/PROVIDERS.md §1 Kimi: "cached tokens as top-level `usage.cached_tokens`"
     return {
       prompt_tokens: u.prompt,
       completion_tokens: u.completion,
@@ -183,15 +134,15 @@ const kimi: Profile = {
     };
   },
   error(cat, ctx) {
-    // D§1: `{"error":{"message","type"}}` (no code)
+    // docs/PROVIDERS.md §1: `{"error":{"message","type"}}` (no code)
     const e = (status: number, message: string, type: string) => ({ status, body: { error: { message, type } } });
     switch (cat) {
       case 'auth': return e(401, 'Invalid Authentication', 'invalid_authentication_error');
       case 'forbidden': return e(403, 'The API key does not have permission', 'permission_denied_error'); // (assumed)
-      // D§1: out of balance 403 `exceeded_current_quota_error`
+      // docs/PROVIDERS.md §1: out of balance 403 `exceeded_current_quota_error`
       case 'balance': return e(403, 'Your account is suspended, please check your plan and billing details', 'exceeded_current_quota_error');
       case 'payment': return e(402, 'Payment required', 'exceeded_current_quota_error'); // (assumed)
-      // D§1: model-not-found 404 `resource_not_found_error`
+      // docs/PROVIDERS.md §1: model-not-found 404 `resource_not_found_error`
       case 'model_not_found': return e(ctx.status ?? 404, `Not found the model ${ctx.model ?? ''} or Permission denied`, 'resource_not_found_error');
       case 'rate_limited': return e(429, 'Your account reached max request rate limit', 'rate_limit_reached_error');
       case 'server': return e(500, 'Internal server error', 'server_error');
@@ -202,34 +153,25 @@ const kimi: Profile = {
   },
 };
 
-export function isKimiThinkingModel(model: string): boolean {
-  // D§1: "Kimi k2.5+"
-  const m = /^kimi-k(\d+)\.(\d+)/.exec(model);
-  if (!m) return false;
-  const major = Number(m[1]);
-  const minor = Number(m[2]);
-  return major > 2 || (major === 2 && minor >= 5);
-}
-
 const glm: Profile = {
   name: 'glm',
-  // D§1: `https://api.z.ai/api/paas/v4` (global); "a `/v1` base gives 404"
+  // docs/PROVIDERS.md §1: `https://api.z.ai/api/paas/v4` (global); "a `/v1` base gives 404"
   bases: ['/glm/api/paas/v4'],
   models: ['glm-4.7', 'glm-5'],
   thinks(_model, body) {
-    // D§1: "Thinking on by default for … GLM 4.7/5 (`thinking:{type:...}`)"
+    // docs/PROVIDERS.md §1: "Thinking on by default for … GLM 4.7/5 (`thinking:{type:...}`)"
     return thinkingSwitch(body) ?? true;
   },
   requestIdHeader: false,
-  // D§1: ids look like "202510181239034578873d49744455" (14-digit time + 16 hex)
+  // docs/PROVIDERS.md §1: ids look like "202510181239034578873d49744455" (14-digit time + 16 hex)
   newId: () => {
     const d = new Date();
     const ts = d.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
     return `${ts}${nextSeq().toString(16).padStart(16, '0')}`;
   },
   usage(u) {
-    // D§1 GLM: "reasoning is counted inside `completion_tokens`" (no reasoning detail).
-    // Cached tokens: DOMAIN is silent; the OpenAI `prompt_tokens_details` field is used (assumed).
+    // docs/PROVIDERS.md §1 GLM: "reasoning is counted inside `completion_tokens`" (no reasoning detail).
+    // Cached tokens: docs/PROVIDERS.md is silent; the OpenAI `prompt_tokens_details` field is used (assumed).
     return {
       prompt_tokens: u.prompt,
       completion_tokens: u.completion,
@@ -238,15 +180,15 @@ const glm: Profile = {
     };
   },
   error(cat, ctx) {
-    // D§1: `{"error":{"code":"<string>","message"}}`
+    // docs/PROVIDERS.md §1: `{"error":{"code":"<string>","message"}}`
     const e = (status: number, code: string, message: string) => ({ status, body: { error: { code, message } } });
     switch (cat) {
       case 'auth': return e(401, '1000', 'Authentication failed'); // code (assumed)
       case 'forbidden': return e(403, '1220', 'You do not have permission to access this resource'); // (assumed)
-      // D§1: out of balance 429 code `1113`
+      // docs/PROVIDERS.md §1: out of balance 429 code `1113`
       case 'balance': return e(429, '1113', 'Your account is in arrears, please recharge and try again');
       case 'payment': return e(402, '1113', 'Your account is in arrears, please recharge and try again'); // (assumed)
-      // D§1: model-not-found 400 code `1211`
+      // docs/PROVIDERS.md §1: model-not-found 400 code `1211`
       case 'model_not_found': return e(ctx.status ?? 400, '1211', 'Unknown Model, please check the model code.');
       case 'rate_limited': return e(429, '1302', 'Rate limit reached for requests'); // code (assumed)
       case 'server': return e(500, '500', 'Internal Error');
@@ -259,12 +201,12 @@ const glm: Profile = {
 
 const openrouter: Profile = {
   name: 'openrouter',
-  // D§1: `https://openrouter.ai/api/v1`
+  // docs/PROVIDERS.md §1: `https://openrouter.ai/api/v1`
   bases: ['/openrouter/api/v1'],
   models: ['deepseek/deepseek-v4-flash', 'deepseek/deepseek-v4-pro', 'qwen/qwen-plus', 'moonshotai/kimi-k2.5', 'z-ai/glm-4.7'],
   thinks(model, body) {
-    // The upstream model's default (D§1 thinking defaults); OpenRouter's switch is
-    // `reasoning:{enabled}` (OpenRouter docs; DOMAIN is silent — assumed).
+    // The upstream model's default (docs/PROVIDERS.md §1 thinking defaults); OpenRouter's switch is
+    // `reasoning:{enabled}` (OpenRouter docs; docs/PROVIDERS.md is silent — assumed).
     const r = body['reasoning'];
     if (r && typeof r === 'object' && 'enabled' in r && typeof (r as { enabled: unknown }).enabled === 'boolean') {
       return (r as { enabled: boolean }).enabled;
@@ -274,7 +216,7 @@ const openrouter: Profile = {
   requestIdHeader: false,
   newId: () => `gen-${Math.floor(Date.now() / 1000)}-${hex(20)}${nextSeq()}`,
   usage(u, cost) {
-    // D§1 OpenRouter: "usage always sent (includes `cost`, `prompt_tokens_details.cached_tokens`,
+    // docs/PROVIDERS.md §1 OpenRouter: "usage always sent (includes `cost`, `prompt_tokens_details.cached_tokens`,
     // `cache_write_tokens`, `reasoning_tokens`)"
     return {
       prompt_tokens: u.prompt,
@@ -287,7 +229,7 @@ const openrouter: Profile = {
     };
   },
   error(cat, ctx) {
-    // D§1: `{"error":{"code":<number>,"message","metadata"}}`
+    // docs/PROVIDERS.md §1: `{"error":{"code":<number>,"message","metadata"}}`
     const e = (status: number, message: string, metadata?: Record<string, unknown>) => ({
       status,
       body: { error: { code: status, message, ...(metadata ? { metadata } : {}) } },
@@ -295,10 +237,10 @@ const openrouter: Profile = {
     switch (cat) {
       case 'auth': return e(401, 'No auth credentials found');
       case 'forbidden': return e(403, 'Key is disabled or input was flagged', { reasons: [] });
-      // D§1: out of balance 402
+      // docs/PROVIDERS.md §1: out of balance 402
       case 'balance':
       case 'payment': return e(402, 'Insufficient credits. Add more using https://openrouter.ai/settings/credits');
-      // D§1: model-not-found 400/404
+      // docs/PROVIDERS.md §1: model-not-found 400/404
       case 'model_not_found': return e(ctx.status ?? 400, `${ctx.model ?? ''} is not a valid model ID`);
       case 'rate_limited': return e(429, 'Rate limit exceeded', { provider_name: null });
       case 'server': return e(500, 'Internal Server Error');
@@ -311,5 +253,5 @@ const openrouter: Profile = {
 
 export const PROFILES: Record<ProfileName, Profile> = { deepseek, qwen, kimi, glm, openrouter };
 
-/** USD per token used for OpenRouter's reported `cost` (deepseek-v4-flash list price, D§2). */
+/** USD per token used for OpenRouter's reported `cost` (deepseek-v4-flash list price, docs/PROVIDERS.md §2). */
 export const SIM_PRICE = { input: 0.14e-6, cachedInput: 0.0028e-6, output: 0.28e-6 };

@@ -1,6 +1,6 @@
 // cost = f(usage, price version, time), in integers only: tokens x rate (pico-USD) summed as
 // BigInt, rounded once to nano-USD. The same row always costs the same, on any machine.
-import { usdToNusd } from './units.js';
+import { picoToNusd, usdToNusd } from './units.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { PriceVersion, Rates } from '../catalog/types.js';
 
@@ -80,8 +80,7 @@ export function costOf(usage: UsageForCost, version: PriceVersion): CostOf {
   } else {
     pico += BigInt(output) * BigInt(rates.output);
   }
-  // pico -> nano, half-up (costs are never negative).
-  const nano = (pico + 500n) / 1000n;
+  const nano = picoToNusd(pico);
   if (nano > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`cost out of range: ${nano} nano-USD`);
   return { nusd: Number(nano), tier, window };
 }

@@ -1,4 +1,4 @@
-// Integer money units (ARCHITECTURE §4). Decimal prices are converted once, by parsing their
+// Integer money units (docs/CONTRACTS.md §4). Decimal prices are converted once, by parsing their
 // decimal digits, never by multiplying floats (0.0028 * 1e6 is 2799.9999999999995).
 //
 //   rate: pico-USD per token  (= micro-USD per million tokens; 1 USD/M = 1,000,000)
@@ -84,6 +84,11 @@ export function usdPerTokenToRate(value: number | string): number {
  */
 export function usdToNusd(value: number | string): number {
   return toSafeNumber(scaleDecimal(value, 9), 'amount');
+}
+
+/** pico-USD (tokens x rate) -> nano-USD, rounded half-up (costs are never negative). */
+export function picoToNusd(pico: bigint): bigint {
+  return (pico + 500n) / 1000n;
 }
 
 /**

@@ -8,61 +8,19 @@
 // The search walks wall-clock time backwards (or forwards) in the zone: a whole day at a time
 // while the day does not match, an hour while the hour does not, then minute by minute, bounded
 // to `maxDays` days. Across a DST change it falls back to smaller steps, never skipping a minute.
+//
+// Why not a library (cron-parser 5, compared with node-cron's matcher over many expressions and
+// instants): it ORs the two day fields when both are set; it rejects tokens node-cron accepts
+// (nW, LW, L-n, wrapping ranges such as 22-2 or fri-mon, @midnight); and at a DST change it
+// fires at the landing hour of a skipped time and once in a repeated hour, where node-cron
+// matches never and twice. The catch-up must agree with the scheduler, which is node-cron.
 import cron from 'node-cron';
+import { wallClockAt, type WallClock } from './zone.js';
 
 type DayToken = number | string;
 
-/** Wall-clock fields of an instant in the zone (weekday 0 = Sunday). */
-export interface CronParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  weekday: number;
-}
-
-const SLOT_MS = 15 * 60 * 1000;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsetCaches = new Map<string, Map<number, number>>();
-
-/** Offset (local - UTC, ms) of a zone at an instant, cached per 15-minute slot (offsets change only on those). */
-function offsetAt(timeZone: string, ms: number): number {
-  let fmt = formatters.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-    formatters.set(timeZone, fmt);
-  }
-  let cache = offsetCaches.get(timeZone);
-  if (!cache) offsetCaches.set(timeZone, (cache = new Map()));
-  const slot = Math.floor(ms / SLOT_MS);
-  let off = cache.get(slot);
-  if (off === undefined) {
-    const p: Record<string, number> = {};
-    for (const part of fmt.formatToParts(new Date(slot * SLOT_MS))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-    off = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - slot * SLOT_MS;
-    if (cache.size > 100_000) cache.clear();
-    cache.set(slot, off);
-  }
-  return off;
-}
-
-function partsAt(timeZone: string, ms: number): CronParts {
-  const d = new Date(ms + offsetAt(timeZone, ms));
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-    weekday: d.getUTCDay(),
-  };
-}
 
 const lastDayOfMonth = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
@@ -75,7 +33,7 @@ function nearestWeekday(year: number, month: number, target: number): number {
   return target;
 }
 
-function dayOfMonthMatches(field: readonly DayToken[], p: CronParts): boolean {
+function dayOfMonthMatches(field: readonly DayToken[], p: WallClock): boolean {
   const last = lastDayOfMonth(p.year, p.month);
   for (const v of field) {
     if (v === p.day) return true;
@@ -90,7 +48,7 @@ function dayOfMonthMatches(field: readonly DayToken[], p: CronParts): boolean {
   return false;
 }
 
-function dayOfWeekMatches(field: readonly DayToken[], p: CronParts): boolean {
+function dayOfWeekMatches(field: readonly DayToken[], p: WallClock): boolean {
   for (const v of field) {
     if (v === p.weekday || v === p.weekday + 7) return true;
     if (typeof v !== 'string') continue;
@@ -111,9 +69,9 @@ export interface CronMatcher {
   /** Seconds allowed (always [0] for a 5-field expression), ascending. */
   readonly seconds: readonly number[];
   /** Whether the day of month, month and day of week of these wall-clock fields match. */
-  day(p: CronParts): boolean;
-  hour(p: CronParts): boolean;
-  minute(p: CronParts): boolean;
+  day(p: WallClock): boolean;
+  hour(p: WallClock): boolean;
+  minute(p: WallClock): boolean;
 }
 
 /** Compiles an expression (5 or 6 fields, as node-cron accepts them); throws on an invalid one. */
@@ -135,7 +93,7 @@ export function compileCron(expression: string, timeZone: string): CronMatcher {
 
 /** Whether the wall-clock minute of `ms` in the zone matches (seconds ignored). */
 export function matchesMinute(m: CronMatcher, ms: number): boolean {
-  const p = partsAt(m.timeZone, ms);
+  const p = wallClockAt(m.timeZone, ms);
   return m.day(p) && m.hour(p) && m.minute(p);
 }
 
@@ -148,7 +106,7 @@ export function previousFire(expression: string | CronMatcher, timeZone: string,
   const limit = atMs - maxDays * DAY;
   let cursor = Math.floor(atMs / MINUTE) * MINUTE;
   while (cursor >= limit) {
-    const p = partsAt(m.timeZone, cursor);
+    const p = wallClockAt(m.timeZone, cursor);
     const dayOk = m.day(p);
     if (!dayOk || !m.hour(p)) {
       // Skip back to the last minute before this wall-clock day (or hour) began. If a zone
@@ -156,8 +114,8 @@ export function previousFire(expression: string | CronMatcher, timeZone: string,
       // then go by hour, or minute, so that no existing minute is skipped.
       const dayStart = cursor - (p.hour * 60 + p.minute) * MINUTE;
       const hourStart = cursor - p.minute * MINUTE;
-      const d = dayOk ? null : partsAt(m.timeZone, dayStart);
-      const h = partsAt(m.timeZone, hourStart);
+      const d = dayOk ? null : wallClockAt(m.timeZone, dayStart);
+      const h = wallClockAt(m.timeZone, hourStart);
       if (d && d.hour === 0 && d.minute === 0 && d.day === p.day) cursor = dayStart - MINUTE;
       else if (h.minute === 0 && h.hour === p.hour && h.day === p.day) cursor = hourStart - MINUTE;
       else cursor -= MINUTE;
@@ -181,16 +139,16 @@ export function nextFire(expression: string | CronMatcher, timeZone: string, aft
   const limit = afterMs + maxDays * DAY;
   let cursor = Math.floor(afterMs / MINUTE) * MINUTE;
   while (cursor <= limit) {
-    const p = partsAt(m.timeZone, cursor);
+    const p = wallClockAt(m.timeZone, cursor);
     const dayOk = m.day(p);
     if (!dayOk || !m.hour(p)) {
       // Skip to the first minute of the next wall-clock day (or hour); across a zone transition
       // (the landing point is not 00:00 of the next day, or :00), go by hour, or minute.
       const nextDay = cursor + ((23 - p.hour) * 60 + (60 - p.minute)) * MINUTE;
       const nextHour = cursor + (60 - p.minute) * MINUTE;
-      const d = dayOk ? null : partsAt(m.timeZone, nextDay);
+      const d = dayOk ? null : wallClockAt(m.timeZone, nextDay);
       if (d && d.hour === 0 && d.minute === 0 && d.day !== p.day) cursor = nextDay;
-      else cursor = partsAt(m.timeZone, nextHour).minute === 0 ? nextHour : cursor + MINUTE;
+      else cursor = wallClockAt(m.timeZone, nextHour).minute === 0 ? nextHour : cursor + MINUTE;
       continue;
     }
     if (m.minute(p)) {

@@ -1,6 +1,7 @@
-// PERIOD words of ARCHITECTURE 3.1 -> an inclusive range of local calendar days. Pure: "today"
+// PERIOD words of docs/CONTRACTS.md §3.1 -> an inclusive range of local calendar days. Pure: "today"
 // is passed in, so every period can be tested against a fixed date.
-import { addDays, daysBetweenInclusive, isValidDay, type DayString } from './zone.js';
+import { isValidDay } from './iso.js';
+import { addDays, daysBetweenInclusive, type DayString } from './zone.js';
 import { truncateForMessage } from '../text.js';
 
 export interface Period {

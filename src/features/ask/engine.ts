@@ -2,6 +2,7 @@
 // fallbacks (and read-only ops tools when the question is about our operation) -> one ledger
 // row per upstream attempt -> the answer with its footer.
 import type { ChatMessage, ChatResult, StreamDelta } from '../../upstream/providers/types.js';
+import { ERROR_WORDING } from '../../upstream/providers/error-wording.js';
 import type { Services } from '../services.js';
 import { planRoutes, estimateTokens, smallestWindow, type PlannedRoute, type RoutePlan } from '../routing/plan.js';
 import { executePlan, attemptToUsage, type AttemptRecord } from '../routing/execute.js';
@@ -70,22 +71,7 @@ export function trimHistory(history: ChatMessage[], budgetTokens: number): ChatM
 
 function describeFailure(a: AttemptRecord): string {
   const e = a.error!;
-  const what: Record<string, string> = {
-    auth: 'rejected the API key',
-    balance: 'is out of balance',
-    model_not_found: 'does not know the model',
-    rate_limited: 'was rate limited',
-    overloaded: 'was overloaded',
-    timeout: 'timed out',
-    connection: 'dropped the connection',
-    bad_request: 'rejected the request',
-    server: 'had a server error',
-    missing_key: 'has no API key set',
-    malformed: 'sent a malformed reply',
-    context_length: 'could not fit the conversation in its context window',
-    aborted: 'was stopped',
-  };
-  return `${a.route.provider}/${a.route.model} ${what[e.kind] ?? e.kind}${e.status ? ` (${e.status})` : ''}`;
+  return `${a.route.provider}/${a.route.model} ${ERROR_WORDING[e.kind].route}${e.status ? ` (${e.status})` : ''}`;
 }
 
 /** What the user's questions cost today: in the ledger, plus rows still waiting for the database (meter.ts). */

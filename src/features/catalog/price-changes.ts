@@ -1,5 +1,5 @@
 // Price-change detection over successive fetches of the catalog sources (the "prices" alert).
-// Pure: state in, state out; the SQLite side is in catalog-state.ts / price-check.ts.
+// Pure: state in, state out (price-check.ts loads and saves the state).
 //
 // Rules
 // - Per source (Snapshot.source) and (provider, model) we keep the ACCEPTED entry (what was last
@@ -19,19 +19,17 @@
 // - A failed fetch is simply not given: the pending counts of that source wait for the next one.
 //   A snapshot with fewer than half the accepted models (sources of 20+ models), or an empty one,
 //   is ignored as incomplete.
-import { createHash } from 'node:crypto';
-import { formatUsd } from '../../domain/money/units.js';
-import { changeLine, diffPair, type CatalogChange } from './diff.js';
-import { PRICE_COMPONENTS, entryKey, type SourceEntry, type SourceRates, type Snapshot } from './sources/types.js';
+//
+// The monthly impact of a change is in price-impact.ts, the message in price-alert.ts.
+import { diffPair, type CatalogChange } from './diff.js';
+import { buildAlert, type ModelChange, type OtherCounts, type PriceAlert } from './price-alert.js';
+import { monthlyImpact, type VolumeLookup } from './price-impact.js';
+import { PRICE_COMPONENTS, entryKey, type SourceEntry, type Snapshot } from './sources/types.js';
 
-/** Tokens used by a (provider, model) over the last 30 days (ledger: spendRollup('model', …) sums). */
-export interface Volume {
-  input_tokens: number;
-  /** Part of input_tokens. */
-  cached_input_tokens: number;
-  output_tokens: number;
-}
-export type VolumeLookup = (provider: string, model: string) => Volume | null;
+// What callers of detectPriceChanges pass and get back, from the modules that define them.
+export type { Volume, VolumeLookup } from './price-impact.js';
+export type { ModelChange, OtherCounts, PriceAlert } from './price-alert.js';
+
 export type WatchedPredicate = (provider: string, model: string) => boolean;
 
 export interface PendingChange {
@@ -74,48 +72,6 @@ export interface DetectOptions {
   suspectRatio?: number;
 }
 
-export interface MonthlyImpact {
-  volume: Volume;
-  /** nano-USD at the old / new price; null = not priced on that side. */
-  old_nusd: number | null;
-  new_nusd: number | null;
-  delta_nusd: number | null;
-}
-
-export interface ModelChange {
-  /** Stable per-change keys, e.g. "price:openrouter/qwen/qwen-plus:input:400000->300000". */
-  keys: string[];
-  source: string;
-  provider: string;
-  model: string;
-  /** confirmed: announced and accepted; suspect_held: over 10x, said once, still pending. */
-  status: 'confirmed' | 'suspect_held';
-  suspect: boolean;
-  /** Largest factor between old and new of a price component (Infinity for 0 <-> non-zero); 1 when no price moved. */
-  ratio: number;
-  changes: CatalogChange[];
-  impact: MonthlyImpact | null;
-  first_seen: string;
-  /** Fetch time of the snapshot that confirmed it (or noted it as suspect). */
-  at: string;
-  watched: boolean;
-}
-
-export interface PriceAlert {
-  key: string;
-  kind: 'price';
-  text: string;
-  /** The watched models' changes in the message. */
-  changes: ModelChange[];
-}
-
-export interface OtherCounts {
-  added: number;
-  removed: number;
-  changed: number;
-  suspect: number;
-}
-
 export interface DetectionResult {
   state: DetectionState;
   alert: PriceAlert | null;
@@ -130,8 +86,6 @@ export interface DetectionResult {
   /** Pending changes left after the run (all sources in state). */
   pending: number;
 }
-
-// ---------------------------------------------------------------------------------------------
 
 /** Canonical text of what is tracked in an entry (rates, context, expiry, tiers). */
 export function fingerprintOf(e: SourceEntry | null | undefined): string {
@@ -162,24 +116,6 @@ export function priceRatio(a: SourceEntry | null | undefined, b: SourceEntry | n
     worst = Math.max(worst, lo === 0 ? Infinity : hi / lo);
   }
   return worst;
-}
-
-/** Cost in nano-USD of `v` at rates `r` (cache hits at the cache price, else input); null if not priced. */
-export function costNusd(r: SourceRates, priced: boolean, v: Volume): number | null {
-  if (!priced || r.input === null || r.output === null) return null;
-  const input = Math.max(0, Math.trunc(v.input_tokens));
-  const cached = Math.min(input, Math.max(0, Math.trunc(v.cached_input_tokens)));
-  const output = Math.max(0, Math.trunc(v.output_tokens));
-  const pico = BigInt(input - cached) * BigInt(r.input) + BigInt(cached) * BigInt(r.cached_input ?? r.input) + BigInt(output) * BigInt(r.output);
-  return Number((pico + 500n) / 1000n); // pico -> nano, half up
-}
-
-/** Monthly (= last 30 days' volume) cost at the old and the new price. */
-export function monthlyImpact(oldEntry: SourceEntry | null, newEntry: SourceEntry | null, volume: Volume | null): MonthlyImpact | null {
-  if (!volume || volume.input_tokens + volume.output_tokens <= 0) return null;
-  const o = oldEntry ? costNusd(oldEntry.rates, oldEntry.priced, volume) : null;
-  const n = newEntry ? costNusd(newEntry.rates, newEntry.priced, volume) : null;
-  return { volume, old_nusd: o, new_nusd: n, delta_nusd: o !== null && n !== null ? n - o : null };
 }
 
 export function changeKey(c: CatalogChange): string {
@@ -324,45 +260,3 @@ export function detectPriceChanges(state: DetectionState, snapshots: readonly Sn
   return { state: next, alert: watched.length ? buildAlert(watched, others, suspectHold, suspectRatio) : null, all, others, baseline, skipped, pending };
 }
 
-// ---------------------------------------------------------------------------------------------
-// The message
-
-/** Model ids come from outside sources: keep them to a plain character set in message text. */
-export function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9._:/@+\- ]/g, '?').slice(0, 160);
-}
-
-function impactLine(i: MonthlyImpact): string {
-  const money = (n: number | null) => (n === null ? 'not priced' : formatUsd(n));
-  const delta = i.delta_nusd === null ? '' : ` (${i.delta_nusd >= 0 ? '+' : '-'}${formatUsd(Math.abs(i.delta_nusd))})`;
-  return `  monthly at last 30 days' use: ${money(i.old_nusd)} -> ${money(i.new_nusd)}${delta}`;
-}
-
-function alertKey(changes: readonly ModelChange[]): string {
-  const parts = changes.flatMap((m) => (m.status === 'suspect_held' ? m.keys.map((k) => `suspect:${k}`) : m.keys).map((k) => `${k}@${m.at}`)).sort();
-  if (parts.length === 1) return parts[0]!;
-  return `price:batch:${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16)}`;
-}
-
-export function buildAlert(watched: readonly ModelChange[], others: OtherCounts, suspectHold = 4, suspectRatio = 10): PriceAlert {
-  const sorted = [...watched].sort((a, b) => (a.status === b.status ? 0 : a.status === 'confirmed' ? -1 : 1));
-  const confirmed = sorted.filter((m) => m.status === 'confirmed').length;
-  const lines: string[] = [];
-  lines.push(confirmed > 0 ? `Catalog changes for ${confirmed} model(s) you use` : 'Catalog: suspect price changes held');
-  for (const m of sorted) {
-    const tag = m.source === m.provider ? '' : ` (${m.source})`;
-    let head = `${safeName(m.provider)}/${safeName(m.model)}${tag}`;
-    if (m.status === 'suspect_held') head += `: SUSPECT (over ${suspectRatio}x), held until seen in ${suspectHold} fetches`;
-    else if (m.suspect) head += `: confirmed after being held as suspect (over ${suspectRatio}x)`;
-    lines.push(head);
-    for (const c of m.changes) lines.push(`  ${changeLine(c)}`);
-    if (m.impact) lines.push(impactLine(m.impact));
-  }
-  const o = others;
-  if (o.added + o.removed + o.changed + o.suspect > 0) {
-    const bits = [`${o.added} added`, `${o.removed} removed`, `${o.changed} changed`];
-    if (o.suspect) bits.push(`${o.suspect} suspect held`);
-    lines.push(`Other models: ${bits.join(', ')}`);
-  }
-  return { key: alertKey(sorted), kind: 'price', text: lines.join('\n'), changes: sorted };
-}

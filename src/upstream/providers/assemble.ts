@@ -1,11 +1,11 @@
 // Assembles streamed chat-completion chunks into one ChatResult, whatever the provider's quirks
-// (DOMAIN §1): usage on the finish chunk (DeepSeek, GLM), in choices[0].usage (Kimi), in a
+// (docs/PROVIDERS.md §1): usage on the finish chunk (DeepSeek, GLM), in choices[0].usage (Kimi), in a
 // separate `choices:[]` chunk (Qwen, OpenRouter); tool-call continuation deltas with id/name
 // omitted (DeepSeek) or "" (Qwen, GLM); reasoning as `reasoning_content` (or `reasoning`).
 import type { ChatResult, StreamDelta, ToolCall } from './types.js';
 import { normalizeUsage } from './usage.js';
+import { isJsonObject } from '../../domain/json.js';
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 export class StreamAssembler {
   content = '';
@@ -23,17 +23,17 @@ export class StreamAssembler {
   push(chunk: unknown, at: number): StreamDelta[] {
     this.chunks++;
     const out: StreamDelta[] = [];
-    if (!isObj(chunk)) return out;
+    if (!isJsonObject(chunk)) return out;
     if (typeof chunk['id'] === 'string' && chunk['id']) this.lastChunkId = chunk['id'];
     if (typeof chunk['model'] === 'string' && chunk['model']) this.model = chunk['model'];
-    if (isObj(chunk['usage'])) this.rawUsage = chunk['usage'];
+    if (isJsonObject(chunk['usage'])) this.rawUsage = chunk['usage'];
     const choices = Array.isArray(chunk['choices']) ? chunk['choices'] : [];
     for (const choice of choices) {
-      if (!isObj(choice)) continue;
+      if (!isJsonObject(choice)) continue;
       if ((choice['index'] ?? 0) !== 0) continue;
-      if (isObj(choice['usage'])) this.rawUsage = choice['usage'];
+      if (isJsonObject(choice['usage'])) this.rawUsage = choice['usage'];
       if (typeof choice['finish_reason'] === 'string' && choice['finish_reason']) this.finishReason = choice['finish_reason'];
-      const delta = isObj(choice['delta']) ? choice['delta'] : isObj(choice['message']) ? choice['message'] : null;
+      const delta = isJsonObject(choice['delta']) ? choice['delta'] : isJsonObject(choice['message']) ? choice['message'] : null;
       if (!delta) continue;
       const reasoning = typeof delta['reasoning_content'] === 'string' ? delta['reasoning_content'] : typeof delta['reasoning'] === 'string' ? delta['reasoning'] : '';
       if (reasoning) {
@@ -48,9 +48,9 @@ export class StreamAssembler {
       }
       if (Array.isArray(delta['tool_calls'])) {
         for (const tc of delta['tool_calls']) {
-          if (!isObj(tc)) continue;
+          if (!isJsonObject(tc)) continue;
           const index = typeof tc['index'] === 'number' ? tc['index'] : 0;
-          const fn = isObj(tc['function']) ? tc['function'] : {};
+          const fn = isJsonObject(tc['function']) ? tc['function'] : {};
           let call = this.tools.get(index);
           if (!call) {
             call = { id: '', name: '', arguments: '' };

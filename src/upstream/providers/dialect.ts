@@ -1,4 +1,4 @@
-// Which provider's wire rules apply (DOMAIN §1 "Other wire quirks"), and how a ChatRequest is
+// Which provider's wire rules apply (docs/PROVIDERS.md §1 "Other wire quirks"), and how a ChatRequest is
 // shaped into an OpenAI-compatible request body for it. Pure functions.
 import type { ChatMessage, ChatRequest } from './types.js';
 
@@ -42,7 +42,7 @@ export function dialectOf(name: string, baseUrl: string): Dialect {
   return (path && match(path)) || match(name) || 'generic';
 }
 
-/** Models that think by default (DOMAIN §1 "Thinking on by default for …"). */
+/** Models that think by default (docs/PROVIDERS.md §1 "Thinking on by default for …"). */
 export function thinksByDefault(dialect: Dialect, model: string): boolean {
   const m = model.toLowerCase();
   switch (dialect) {
@@ -80,7 +80,7 @@ function shapeMessage(dialect: Dialect, m: ChatMessage): Record<string, unknown>
   const out: Record<string, unknown> = { role: m.role, content: m.content };
   if (m.role === 'assistant' && m.tool_calls?.length) {
     out['tool_calls'] = m.tool_calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } }));
-    // DOMAIN §1: "DeepSeek and Kimi require `reasoning_content` to be sent back on assistant
+    // docs/PROVIDERS.md §1: "DeepSeek and Kimi require `reasoning_content` to be sent back on assistant
     // turns that made tool calls, else 400." An empty string when the caller has none.
     if (dialect === 'deepseek' || dialect === 'kimi') out['reasoning_content'] = m.reasoning_content ?? '';
   }
@@ -108,7 +108,7 @@ export function shapeRequest(dialect: Dialect, req: ChatRequest): ShapedRequest 
         body['enable_thinking'] = req.thinking;
         break;
       case 'openrouter':
-        // OpenRouter's own switch (its docs; DOMAIN §1 is silent on gateways).
+        // OpenRouter's own switch (its docs; docs/PROVIDERS.md §1 is silent on gateways).
         body['reasoning'] = { enabled: req.thinking };
         break;
       case 'generic':
@@ -117,7 +117,7 @@ export function shapeRequest(dialect: Dialect, req: ChatRequest): ShapedRequest 
     }
   }
 
-  // Temperature. DOMAIN §1: "Kimi fixes `temperature` (1.0 with thinking, 0.6 without); other values give 400."
+  // Temperature. docs/PROVIDERS.md §1: "Kimi fixes `temperature` (1.0 with thinking, 0.6 without); other values give 400."
   if (req.temperature !== undefined) {
     if (dialect === 'kimi' && isKimiThinking(req.model.toLowerCase())) {
       const thinking = req.thinking ?? true;
@@ -127,7 +127,7 @@ export function shapeRequest(dialect: Dialect, req: ChatRequest): ShapedRequest 
     } else body['temperature'] = req.temperature;
   }
 
-  // Tools. DOMAIN §1: "GLM accepts only `tool_choice:"auto"`."
+  // Tools. docs/PROVIDERS.md §1: "GLM accepts only `tool_choice:"auto"`."
   const toolChoice = req.toolChoice ?? 'auto';
   if (req.tools?.length) {
     const tools = req.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
@@ -145,7 +145,7 @@ export function shapeRequest(dialect: Dialect, req: ChatRequest): ShapedRequest 
     }
   }
 
-  // JSON mode. DOMAIN §1: needs the word "json" in the prompt (DeepSeek, Qwen; Qwen returns 400
+  // JSON mode. docs/PROVIDERS.md §1: needs the word "json" in the prompt (DeepSeek, Qwen; Qwen returns 400
   // otherwise; DeepSeek may return whitespace-only content). Not rewritten: noted.
   if (req.responseFormat === 'json_object') {
     body['response_format'] = { type: 'json_object' };

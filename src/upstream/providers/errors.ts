@@ -1,8 +1,10 @@
 // Error taxonomy: whatever went wrong upstream becomes a ProviderError with one ErrorKind
-// (DOMAIN §1 table: each provider's not-found / out-of-balance status and body). Messages are
+// (docs/PROVIDERS.md §1 table: each provider's not-found / out-of-balance status and body). Messages are
 // short and never carry an API key or an Authorization header.
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { ERROR_WORDING } from './error-wording.js';
 import type { ChatResult, ErrorKind } from './types.js';
+import { isJsonObject } from '../../domain/json.js';
 
 export interface ProviderErrorInit {
   kind: ErrorKind;
@@ -70,7 +72,6 @@ export interface ClassifyContext {
   now?: () => number;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
 function causes(err: unknown): unknown[] {
@@ -78,7 +79,7 @@ function causes(err: unknown): unknown[] {
   let e: unknown = err;
   for (let i = 0; i < 6 && e; i++) {
     out.push(e);
-    e = isObj(e) || e instanceof Error ? (e as { cause?: unknown }).cause : undefined;
+    e = isJsonObject(e) || e instanceof Error ? (e as { cause?: unknown }).cause : undefined;
   }
   return out;
 }
@@ -109,9 +110,9 @@ const BALANCE = /insufficient (balance|credits|quota)|arrear|exceeded_current_qu
 const CONTEXT = /context.{0,20}(length|window)|maximum context|too many tokens|prompt is too long|input (is )?too long|range of input length|exceed(s|ed)? (the )?(model'?s? )?(max(imum)? )?(context|token|input|prompt|length)/i;
 const MODEL = /model not exist|model_not_found|not a valid model|unknown model|no endpoints found|model .{0,80}(does not exist|not found)|not found the model/i;
 
-/** Kind of an upstream error from its HTTP status and error body (DOMAIN §1 table). */
+/** Kind of an upstream error from its HTTP status and error body (docs/PROVIDERS.md §1 table). */
 export function kindOf(status: number | null, inner: unknown): ErrorKind {
-  const e = isObj(inner) ? inner : {};
+  const e = isJsonObject(inner) ? inner : {};
   const code = str(e['code']);
   const type = str(e['type']);
   const text = `${code} ${type} ${str(e['message'])}`;
@@ -139,22 +140,6 @@ export function kindOf(status: number | null, inner: unknown): ErrorKind {
   return 'bad_request';
 }
 
-const LABEL: Record<ErrorKind, string> = {
-  auth: 'authentication failed',
-  balance: 'out of balance',
-  model_not_found: 'model not found',
-  rate_limited: 'rate limited',
-  overloaded: 'overloaded',
-  timeout: 'timed out',
-  connection: 'connection failed',
-  bad_request: 'bad request',
-  server: 'server error',
-  missing_key: 'missing API key',
-  malformed: 'malformed response',
-  context_length: 'prompt over the context window',
-  aborted: 'stopped',
-};
-
 /** Turns anything thrown while calling a provider into a ProviderError. */
 export function classifyError(err: unknown, provider: string, ctx: ClassifyContext = {}): ProviderError {
   if (err instanceof ProviderError) return err;
@@ -164,7 +149,7 @@ export function classifyError(err: unknown, provider: string, ctx: ClassifyConte
     new ProviderError({
       ...base,
       kind,
-      message: scrub(`${provider}: ${LABEL[kind]}${extra.status ? ` (HTTP ${extra.status})` : ''}${detail ? `: ${detail}` : ''}`, ctx.secrets),
+      message: scrub(`${provider}: ${ERROR_WORDING[kind].label}${extra.status ? ` (HTTP ${extra.status})` : ''}${detail ? `: ${detail}` : ''}`, ctx.secrets),
       requestId: ctx.lastChunkId ?? null,
       ...extra,
     });
@@ -174,15 +159,15 @@ export function classifyError(err: unknown, provider: string, ctx: ClassifyConte
 
   if (err instanceof APIError && !(err instanceof APIConnectionError) && !(err instanceof APIUserAbortError)) {
     const status = typeof err.status === 'number' ? err.status : null;
-    const top = isObj(ctx.body) ? ctx.body : {};
+    const top = isJsonObject(ctx.body) ? ctx.body : {};
     const inner = err.error ?? top['error'];
-    const innerObj = isObj(inner) ? inner : {};
+    const innerObj = isJsonObject(inner) ? inner : {};
     const requestId = err.headers?.get('x-request-id') || str(top['request_id']) || str(innerObj['request_id']) || ctx.lastChunkId || null;
     let kind = kindOf(status, inner);
     let detail = str(innerObj['message']) || (typeof inner === 'string' ? inner : '') || err.message;
     if (status === 404 && kind === 'bad_request') detail = `not found (check base_url)${detail && detail !== err.message ? `: ${detail}` : ''}`;
     if (status === null) detail = `error event in stream: ${detail}`;
-    if (status === null && !isObj(inner)) kind = 'malformed';
+    if (status === null && !isJsonObject(inner)) kind = 'malformed';
     return make(kind, detail, {
       status,
       requestId,
@@ -193,14 +178,14 @@ export function classifyError(err: unknown, provider: string, ctx: ClassifyConte
   if (err instanceof StreamCutError) return make('connection', err.message);
   if (chain.some((e) => e instanceof SyntaxError)) return make('malformed', 'a response line was not JSON');
   // Our own timers abort with a SilenceTimeoutError (above); any other abort is the caller's.
-  if (err instanceof APIUserAbortError || chain.some((e) => isObj(e) && e['name'] === 'AbortError')) return make('aborted', 'the call was stopped');
+  if (err instanceof APIUserAbortError || chain.some((e) => isJsonObject(e) && e['name'] === 'AbortError')) return make('aborted', 'the call was stopped');
   if (err instanceof APIConnectionError) {
     const cause = chain.slice(1).map((e) => (e instanceof Error ? e.message : '')).find(Boolean);
     return make('connection', cause ?? err.message);
   }
   const msg = err instanceof Error ? err.message : String(err);
   // Transport failures after the headers (socket closed mid-body: undici "terminated", ECONNRESET, …).
-  if (chain.some((e) => isObj(e) && /terminated|ECONNRESET|EPIPE|socket|other side closed|premature|aborted|fetch failed|UND_ERR/i.test(`${str(e['message'])} ${str(e['code'])}`))) {
+  if (chain.some((e) => isJsonObject(e) && /terminated|ECONNRESET|EPIPE|socket|other side closed|premature|aborted|fetch failed|UND_ERR/i.test(`${str(e['message'])} ${str(e['code'])}`))) {
     return make('connection', msg === 'terminated' ? 'stream cut before it finished' : msg);
   }
   return make('server', msg);

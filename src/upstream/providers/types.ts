@@ -1,5 +1,5 @@
 // What the rest of routeops sees of a provider: one OpenAI-compatible chat API, with usage
-// normalised from each provider's shape (DOMAIN §1) and errors classified into kinds.
+// normalised from each provider's shape (docs/PROVIDERS.md §1) and errors classified into kinds.
 
 export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
 

@@ -1,8 +1,8 @@
-// Usage normalisation: every shape listed in DOMAIN §1 "Where usage arrives" into one
+// Usage normalisation: every shape listed in docs/PROVIDERS.md §1 "Where usage arrives" into one
 // NormalizedUsage. Pure; unknown extra fields are ignored.
 import type { NormalizedUsage } from './types.js';
+import { isJsonObject } from '../../domain/json.js';
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 function count(v: unknown): number | null {
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.round(v);
@@ -40,9 +40,9 @@ export function toDecimalString(v: unknown): string | null {
  * Returns null when there are no token counts at all.
  */
 export function normalizeUsage(raw: unknown): NormalizedUsage | null {
-  if (!isObj(raw)) return null;
-  const ptd = isObj(raw['prompt_tokens_details']) ? raw['prompt_tokens_details'] : {};
-  const ctd = isObj(raw['completion_tokens_details']) ? raw['completion_tokens_details'] : {};
+  if (!isJsonObject(raw)) return null;
+  const ptd = isJsonObject(raw['prompt_tokens_details']) ? raw['prompt_tokens_details'] : {};
+  const ctd = isJsonObject(raw['completion_tokens_details']) ? raw['completion_tokens_details'] : {};
   const hit = count(raw['prompt_cache_hit_tokens']);
   const miss = count(raw['prompt_cache_miss_tokens']);
   let input = count(raw['prompt_tokens']) ?? count(raw['input_tokens']);

@@ -1,4 +1,6 @@
 // Pure normalisers: a parsed source document -> SourceEntry[]. No I/O.
+import { isJsonObject } from '../../../domain/json.js';
+import { isDayForm } from '../../../domain/time/iso.js';
 import { usdPerTokenToRate } from '../../../domain/money/units.js';
 import {
   CatalogSourceError,
@@ -26,17 +28,19 @@ export function parseTokenPrice(value: unknown): number | null {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function positiveInt(v: unknown): number | null {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : null;
 }
 
-/** "2026-01-15" / ISO text -> ISO-8601 UTC; a bare date is the start of that day UTC. */
+/**
+ * "2026-01-15" / ISO text -> ISO-8601 UTC; a bare date is the start of that day UTC. Other text
+ * is read by Date.parse (lenient: a source's date is taken where it can be read); unreadable
+ * text is no expiry, not a rejected document.
+ */
 export function parseExpiry(v: unknown): string | null {
   if (typeof v !== 'string' || v.trim() === '') return null;
   const text = v.trim();
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00.000Z`) : Date.parse(text);
+  const ms = isDayForm(text) ? Date.parse(`${text}T00:00:00.000Z`) : Date.parse(text);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
@@ -53,11 +57,11 @@ const isPriced = (r: SourceRates): boolean => r.input !== null && r.output !== n
  * not to free reasoning; only a non-zero value is kept.
  */
 export function normalizeOpenRouter(doc: unknown): SourceEntry[] {
-  if (!isObject(doc) || !Array.isArray(doc.data)) throw new CatalogSourceError('not an OpenRouter /models response: no "data" array');
+  if (!isJsonObject(doc) || !Array.isArray(doc.data)) throw new CatalogSourceError('not an OpenRouter /models response: no "data" array');
   const byKey = new Map<string, SourceEntry>();
   for (const item of doc.data) {
-    if (!isObject(item) || typeof item.id !== 'string' || item.id === '') continue;
-    const pricing = isObject(item.pricing) ? item.pricing : {};
+    if (!isJsonObject(item) || typeof item.id !== 'string' || item.id === '') continue;
+    const pricing = isJsonObject(item.pricing) ? item.pricing : {};
     const reasoning = parseTokenPrice(pricing.internal_reasoning);
     const rates: SourceRates = {
       input: parseTokenPrice(pricing.prompt),
@@ -65,7 +69,7 @@ export function normalizeOpenRouter(doc: unknown): SourceEntry[] {
       output: parseTokenPrice(pricing.completion),
       reasoning_output: reasoning === 0 ? null : reasoning,
     };
-    const top = isObject(item.top_provider) ? item.top_provider : {};
+    const top = isJsonObject(item.top_provider) ? item.top_provider : {};
     byKey.set(entryKey('openrouter', item.id), {
       source: 'openrouter',
       provider: 'openrouter',
@@ -104,7 +108,7 @@ function litellmTiers(v: Record<string, unknown>): { tiers: SourceTier[]; first:
   // `tiered_pricing: [{input_cost_per_token, output_cost_per_token, cache_read_input_token_cost?, range:[lo, hi]}]`
   if (Array.isArray(v.tiered_pricing)) {
     for (const t of v.tiered_pricing) {
-      if (!isObject(t) || !Array.isArray(t.range)) continue;
+      if (!isJsonObject(t) || !Array.isArray(t.range)) continue;
       const lo = t.range[0];
       if (typeof lo !== 'number' || !Number.isSafeInteger(lo) || lo < 0) continue;
       const x = tier(lo);
@@ -139,10 +143,10 @@ function litellmTiers(v: Record<string, unknown>): { tiers: SourceTier[]; first:
  * `sample_spec` is skipped. Entries without token prices (images, audio) are kept, not priced.
  */
 export function normalizeLiteLLM(doc: unknown): SourceEntry[] {
-  if (!isObject(doc)) throw new CatalogSourceError('not a LiteLLM price map: expected a JSON object of models');
+  if (!isJsonObject(doc)) throw new CatalogSourceError('not a LiteLLM price map: expected a JSON object of models');
   const byKey = new Map<string, { entry: SourceEntry; prefixed: boolean }>();
   for (const [key, v] of Object.entries(doc)) {
-    if (key === 'sample_spec' || !isObject(v)) continue;
+    if (key === 'sample_spec' || !isJsonObject(v)) continue;
     const slash = key.indexOf('/');
     const raw = typeof v.litellm_provider === 'string' && v.litellm_provider !== '' ? v.litellm_provider : slash > 0 ? key.slice(0, slash) : 'unknown';
     const prefixed = key.startsWith(`${raw}/`);
@@ -194,11 +198,11 @@ export type DocFormat = 'openrouter' | 'litellm';
 
 /** OpenRouter when the document has a `data` array; LiteLLM when it is an object of model objects. */
 export function detectFormat(doc: unknown): DocFormat | null {
-  if (!isObject(doc)) return null;
+  if (!isJsonObject(doc)) return null;
   if (Array.isArray(doc.data)) return 'openrouter';
   const values = Object.entries(doc).filter(([k]) => k !== 'sample_spec');
   if (values.length === 0) return null;
-  const modelLike = values.filter(([, v]) => isObject(v) && ('litellm_provider' in v || 'input_cost_per_token' in v || 'max_input_tokens' in v || 'mode' in v));
+  const modelLike = values.filter(([, v]) => isJsonObject(v) && ('litellm_provider' in v || 'input_cost_per_token' in v || 'max_input_tokens' in v || 'mode' in v));
   return modelLike.length * 2 >= values.length ? 'litellm' : null;
 }
 

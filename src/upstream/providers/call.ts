@@ -1,0 +1,100 @@
+// The state of one provider call while it runs: its attempts and error body (filled in by the
+// fetch wrapper, sdk-fetch.ts), its abort controller and its timers: the whole-call deadline,
+// and the silence watch of a streamed body. Every timer dies with the call (done()).
+import { SilenceTimeoutError } from './errors.js';
+
+/** Per-call state shared by the fetch wrapper and the call. */
+export class Call {
+  attempts = 0;
+  errorBody: unknown = undefined;
+  timedOut: SilenceTimeoutError | null = null;
+  /** Streamed calls time silence in their chunk loop; others get their body watched in fetch. */
+  streamed = false;
+  readonly controller = new AbortController();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly unlink: (() => void) | null = null;
+  readonly deadline: number;
+
+  constructor(
+    readonly now: () => number,
+    totalMs: number,
+    signal: AbortSignal | undefined,
+  ) {
+    this.deadline = Date.now() + totalMs;
+    this.timer(totalMs, () => this.timeout(new SilenceTimeoutError(totalMs, 'total')));
+    if (signal) {
+      const onAbort = () => this.controller.abort(signal.reason);
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.unlink = () => signal.removeEventListener('abort', onAbort);
+      }
+    }
+  }
+
+  timeout(err: SilenceTimeoutError) {
+    if (this.controller.signal.aborted) return;
+    this.timedOut = err;
+    this.controller.abort(err);
+  }
+
+  timer(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+    return t;
+  }
+
+  clear(t: NodeJS.Timeout | null) {
+    if (!t) return;
+    clearTimeout(t);
+    this.timers.delete(t);
+  }
+
+  done() {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.unlink?.();
+  }
+}
+
+/**
+ * Silence timeout for a streamed call, driven from the chunk loop: one timer per call that,
+ * when it fires, re-arms for the rest of the window if a chunk came meanwhile (no timer churn
+ * per chunk). Keep-alive comments never become chunks, so they do not count as data.
+ */
+export class SilenceWatch {
+  private last = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly call: Call,
+    private readonly ms: number,
+  ) {
+    this.arm(ms);
+  }
+
+  private arm(wait: number) {
+    this.timer = this.call.timer(wait, () => {
+      this.timer = null;
+      if (this.stopped) return;
+      const quiet = Date.now() - this.last;
+      if (quiet >= this.ms) this.call.timeout(new SilenceTimeoutError(this.ms, 'silence'));
+      else this.arm(this.ms - quiet);
+    });
+  }
+
+  /** A chunk arrived. */
+  touch() {
+    this.last = Date.now();
+  }
+
+  stop() {
+    this.stopped = true;
+    this.call.clear(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,68 @@
+// What the simulator remembers between requests, per profile: the faults set and how often they
+// were used, the script, and the message-list prefixes seen (for cached tokens). Also the
+// sequence that numbers request and tool-call ids.
+import { PROFILE_NAMES, isProfileName, type ProfileName } from './profile.js';
+import type { Faults } from './faults.js';
+
+export interface Script {
+  /** When tools are offered and no tool result is in the messages yet, call this tool. */
+  toolCall?: { name: string; arguments: string };
+}
+
+export interface ProfileState {
+  faults: Faults | null;
+  faultUses: number;
+  script: Script | null;
+  /** Message-list prefixes seen (for cached tokens). */
+  seenPrefixes: Set<string>;
+}
+
+/** A profile name; plain strings are accepted (and checked at run time). */
+export type ProfileArg = ProfileName | (string & {});
+
+export function profileOf(p: string): ProfileName {
+  if (!isProfileName(p)) throw new Error(`unknown simulator profile "${p}" (known: ${PROFILE_NAMES.join(', ')})`);
+  return p;
+}
+
+export class SimState {
+  private readonly profiles = new Map<ProfileName, ProfileState>(
+    PROFILE_NAMES.map((p) => [p, { faults: null, faultUses: 0, script: null, seenPrefixes: new Set<string>() }]),
+  );
+  // A random start, so request ids do not repeat across restarts (see profiles.ts).
+  private seq = Math.floor(Math.random() * 2 ** 32);
+
+  of(p: ProfileName): ProfileState {
+    return this.profiles.get(p)!;
+  }
+
+  /** The next number for a request or tool-call id. */
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  setFaults(p: ProfileName, faults: Faults | null): void {
+    const st = this.of(p);
+    st.faults = faults;
+    st.faultUses = 0;
+  }
+
+  /** The faults that apply to this request (and counts the use), or null. */
+  takeFaults(p: ProfileName): Faults | null {
+    const st = this.of(p);
+    const f = st.faults;
+    if (!f) return null;
+    if (f.times !== undefined && st.faultUses >= f.times) return null;
+    st.faultUses++;
+    return f;
+  }
+
+  /** Clears every profile's faults and script. */
+  reset(): void {
+    for (const st of this.profiles.values()) {
+      st.faults = null;
+      st.faultUses = 0;
+      st.script = null;
+    }
+  }
+}
