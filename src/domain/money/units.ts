@@ -110,15 +110,22 @@ function groupThousands(intDigits: string): string {
   return intDigits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** Render |units| / 10^decimals with thousands separators, trailing zeros trimmed to minDecimals. */
-function renderScaled(mag: bigint, decimals: number, minDecimals: number): string {
+/** |units| / 10^decimals as a plain decimal (no grouping), trailing zeros trimmed to minDecimals. */
+function plainScaled(mag: bigint, decimals: number, minDecimals: number): string {
   const unit = 10n ** BigInt(decimals);
   const intDigits = (mag / unit).toString();
   let frac = (mag % unit).toString().padStart(decimals, '0');
   let end = frac.length;
   while (end > minDecimals && frac[end - 1] === '0') end--;
   frac = frac.slice(0, end);
-  return groupThousands(intDigits) + (frac ? `.${frac}` : '');
+  return intDigits + (frac ? `.${frac}` : '');
+}
+
+/** Render |units| / 10^decimals with thousands separators, trailing zeros trimmed to minDecimals. */
+function renderScaled(mag: bigint, decimals: number, minDecimals: number): string {
+  const plain = plainScaled(mag, decimals, minDecimals);
+  const dot = plain.indexOf('.');
+  return dot < 0 ? groupThousands(plain) : groupThousands(plain.slice(0, dot)) + plain.slice(dot);
 }
 
 /**
@@ -143,6 +150,17 @@ export function formatUsdExact(nusd: number): string {
   const n = checkNusd(nusd);
   const neg = n < 0n;
   return `${neg ? '-' : ''}$${renderScaled(neg ? -n : n, 9, 2)}`;
+}
+
+/**
+ * Nano-USD as a machine-readable decimal of US dollars, exact to 1e-9: a dot, no grouping, no
+ * currency sign, at least cents ("2000.00", "-0.000001234", "8999999.999999991"). For CSV and
+ * other files read by programs, where "2,000.00" would split a cell.
+ */
+export function formatUsdDecimal(nusd: number): string {
+  const n = checkNusd(nusd);
+  const neg = n < 0n;
+  return `${neg ? '-' : ''}${plainScaled(neg ? -n : n, 9, 2)}`;
 }
 
 /** Render an integer rate as USD per 1M tokens, exact: 2800 -> "$0.0028", 1200000 -> "$1.20". */

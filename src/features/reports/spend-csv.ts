@@ -1,7 +1,10 @@
 // The spend report as CSV (date, group, usd: one line per day and group with spend): the file
-// Slack uploads for `/spend … csv` and the CLI prints for `--csv`.
+// Slack uploads for `/spend … csv` and the CLI prints for `--csv`. RFC 4180: a header row,
+// fields with a comma, quote or newline quoted ("\n" line ends, read as CRLF by CSV readers).
+// `usd` is an exact decimal of nano-dollars (formatUsdDecimal: "2000.00", never "2,000.00"),
+// so the column sums to the JSON report's total_usd exactly.
 import type { ReplyFile } from '../../domain/reply.js';
-import { formatUsdExact } from '../../domain/money/units.js';
+import { formatUsdDecimal } from '../../domain/money/units.js';
 import type { SpendReport } from './spend.js';
 
 const quote = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -13,7 +16,7 @@ export function spendCsv(report: SpendReport): string {
   for (const day of report.days) {
     for (const g of report.groups) {
       const v = g.byDay.get(day);
-      if (v !== undefined) lines.push(`${day},${cell(g.key)},${formatUsdExact(v).replace('$', '')}`);
+      if (v !== undefined) lines.push(`${day},${cell(g.key)},${formatUsdDecimal(v)}`);
     }
   }
   return lines.join('\n') + '\n';
