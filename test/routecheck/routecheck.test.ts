@@ -2,32 +2,26 @@
 // so that each check fails for the right reason.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { parseConfigText } from '../../src/config/load.js';
-import { createServices, type Services } from '../../src/app/services.js';
-import { startSimulator, type Simulator } from '../../tools/sim/server.js';
-import { simConfig, SIM_KEYS } from '../support/sim-config.js';
+import type { Services } from '../../src/app/services.js';
+import { startSim, type Simulator } from '../support/sim.js';
+import { simConfig, simProviders, SIM_KEYS } from '../support/sim-config.js';
+import { makeServices } from '../support/services.js';
 import { dispatch } from '../../commands/dispatch.js';
 import type { RouteCheckReport } from '../../src/features/routecheck/runner.js';
 
 let sim: Simulator;
-let dir: string;
 let services: Services;
+let cleanup: () => void;
 
 before(async () => {
-  sim = await startSimulator();
-  dir = mkdtempSync(join(tmpdir(), 'routeops-rc-'));
+  sim = await startSim();
   // Short timeouts: the never-ending stream must fail fast.
-  const config = parseConfigText(simConfig(sim).replace(/timeout_ms: 3000/g, 'timeout_ms: 1500'), 'test');
-  services = createServices({ config, dbPath: join(dir, 'rc.db'), log: pino({ level: 'silent' }), clock: () => new Date(), secrets: SIM_KEYS });
+  const config = simConfig(sim, { providers: simProviders(sim, { timeout_ms: 1500 }) });
+  ({ services, cleanup } = makeServices(config, { clock: () => new Date(), secrets: SIM_KEYS }));
 });
 after(async () => {
-  services.db.close();
+  cleanup();
   await sim.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(() => sim.reset());
 

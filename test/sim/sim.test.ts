@@ -2,12 +2,13 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startSimulator, PROFILE_NAMES, type ProfileName, type Simulator } from '../../tools/sim/server.js';
+import { PROFILE_NAMES, type ProfileName } from '../../tools/sim/server.js';
+import { startSim, type Simulator } from '../support/sim.js';
 import { describeSim, parseSimArgs } from '../../tools/sim/main.js';
 
 let sim: Simulator;
 before(async () => {
-  sim = await startSimulator();
+  sim = await startSim();
 });
 after(async () => {
   await sim.close();
@@ -166,7 +167,7 @@ test('answers are deterministic and keep the user text verbatim', async () => {
 });
 
 test('close() ends hanging streams and returns', async () => {
-  const s2 = await startSimulator();
+  const s2 = await startSim();
   s2.setFaults('deepseek', { hang: true });
   const got = new Promise<string>((resolve) => {
     const req = http.request(`${s2.baseUrl('deepseek')}/chat/completions`, { method: 'POST', headers: AUTH }, (res) => {
