@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { runAlertsCommand } from '../../src/features/alerts/index.js';
 import { startSim } from '../support/sim.js';
-import { simConfig, SIM_KEYS } from '../support/sim-config.js';
+import { simConfig, simProviders, SIM_KEYS } from '../support/sim-config.js';
 import { makeServices } from '../support/services.js';
 import { tempDir } from '../support/temp.js';
 import { alertEnv, row, ALERTS_CHANNEL } from '../support/alerts.js';
@@ -53,6 +53,9 @@ test('a price change on a watched route is announced once, after it held for two
 test('scheduled route checks post only regressions and recoveries', async () => {
   const sim = await startSim();
   const config = simConfig(sim, {
+    // Every built-in alias is checked too; no fault here hangs, so a generous timeout only keeps
+    // a slow answer on a loaded machine from counting as a failed (then recovered) route.
+    providers: simProviders(sim, { timeout_ms: 20_000 }),
     default_model: 'qwen-plus',
     models: { 'qwen-plus': { routes: [{ provider: 'qwen-intl', model: 'qwen-plus' }] } },
     slack: { alerts_channel: ALERTS_CHANNEL },
