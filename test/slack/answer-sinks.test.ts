@@ -18,7 +18,6 @@ import type { CleanupOwner } from '../support/temp.js';
 const log = pino({ level: 'silent' });
 const NOW = '2026-11-23T12:00:00.000Z';
 
-
 test('slack store: while another connection holds the write lock, claims and threads are answered from memory, then written', (t) => {
   const { db, path } = tempDb(t);
   const importer = openDatabase(path);

@@ -14,6 +14,8 @@ export interface TestApp {
   app: RunningApp;
   slack: FakeSlack;
   dir: string;
+  /** The app's SQLite file (ROUTEOPS_DB). */
+  dbPath: string;
   url: string;
   close(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     app,
     slack,
     dir: tmp.dir,
+    dbPath: tmp.dbPath,
     url: `http://127.0.0.1:${app.port}`,
     async close() {
       if (closed) return;
