@@ -2,16 +2,13 @@
 // between runs, and the provider simulator behind the real openai SDK.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { parseConfigText } from '../../src/config/load.js';
-import { createServices } from '../../src/app/services.js';
+import { writeFileSync } from 'node:fs';
 import { runCommandLine } from '../../src/app/cli.js';
 import type { Services } from '../../src/features/services.js';
-import { startSimulator } from '../../tools/sim/server.js';
-import { simConfig, SIM_KEYS } from '../support/sim-config.js';
+import { startSim } from '../support/sim.js';
+import { simConfig, simProviders, SIM_KEYS } from '../support/sim-config.js';
+import { makeServices } from '../support/services.js';
+import { tempDir } from '../support/temp.js';
 import { alertEnv, row, ALERTS_CHANNEL } from '../support/alerts.js';
 
 function openrouterListing(promptPerToken: string): string {
@@ -24,9 +21,8 @@ async function runAt(services: Services, argv: string[]) {
   return { code, doc: JSON.parse(stdout) as { alerts: Array<{ key: string; kind: string; channel: string; text: string }> } };
 }
 
-test('a price change on a watched route is announced once, after it held for two fetches', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'routeops-prices-'));
-  const listing = join(dir, 'openrouter.json');
+test('a price change on a watched route is announced once, after it held for two fetches', async (t) => {
+  const listing = tempDir('routeops-prices-', t).file('openrouter.json');
   const env = alertEnv({ slack: { alerts_channel: ALERTS_CHANNEL }, catalog: { openrouter: listing } }, '2026-11-20T00:00:00Z');
   try {
     // 10M input tokens on the route in the last 30 days: the impact of 0.40 -> 0.50 per M is +$1.00.
@@ -52,19 +48,21 @@ test('a price change on a watched route is announced once, after it held for two
     assert.match(alerts[0]!.text, /\+25(\.0)?%/);
   } finally {
     env.cleanup();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('scheduled route checks post only regressions and recoveries', async () => {
-  const sim = await startSimulator();
-  const dir = mkdtempSync(join(tmpdir(), 'routeops-rc-job-'));
-  const config = parseConfigText(
-    `${simConfig(sim)
-      .replace(/models:\n[\s\S]*$/, 'models:\n  qwen-plus:\n    routes:\n      - { provider: qwen-intl, model: qwen-plus }\n')}slack: { alerts_channel: ${ALERTS_CHANNEL} }\nschedules: { routecheck: "0 * * * *" }\ndefault_model: qwen-plus\n`.replace('default_model: deepseek-v4-flash\n', ''),
-    'test',
-  );
-  const services = createServices({ config, dbPath: join(dir, 'rc.db'), log: pino({ level: 'silent' }), clock: () => new Date('2026-11-23T12:00:00Z'), secrets: SIM_KEYS });
+  const sim = await startSim();
+  const config = simConfig(sim, {
+    // Every built-in alias is checked too; no fault here hangs, so a generous timeout only keeps
+    // a slow answer on a loaded machine from counting as a failed (then recovered) route.
+    providers: simProviders(sim, { timeout_ms: 20_000 }),
+    default_model: 'qwen-plus',
+    models: { 'qwen-plus': { routes: [{ provider: 'qwen-intl', model: 'qwen-plus' }] } },
+    slack: { alerts_channel: ALERTS_CHANNEL },
+    schedules: { routecheck: '0 * * * *' },
+  });
+  const { services, cleanup } = makeServices(config, { now: '2026-11-23T12:00:00Z', secrets: SIM_KEYS });
   try {
     assert.deepEqual((await runAt(services, [])).doc.alerts.filter((a) => a.kind === 'routecheck'), [], 'the first run is the baseline');
     sim.setFaults('qwen', { jsonModeProse: true });
@@ -77,9 +75,8 @@ test('scheduled route checks post only regressions and recoveries', async () => 
     assert.equal(fixed.length, 1);
     assert.match(fixed[0]!.text, /0 regressions, 1 recovery/);
   } finally {
-    services.close();
+    cleanup();
     await sim.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -3,15 +3,12 @@
 // and thread history is trimmed to fit the alias's smallest context window.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import pino from 'pino';
-import { createServices, type Services } from '../../src/app/services.js';
-import { parseConfigText } from '../../src/config/load.js';
+import type { Services } from '../../src/app/services.js';
 import { runOpsTool } from '../../src/features/ask/ops-tools.js';
 import { ask } from '../../src/features/ask/engine.js';
-import { startSimulator, type Simulator } from '../../tools/sim/server.js';
-import { simConfig, SIM_KEYS } from '../support/sim-config.js';
-import { tempDir } from '../support/ledger-fixtures.js';
+import { startSim, type Simulator } from '../support/sim.js';
+import { simConfig, SIM_KEYS, SIM_MODELS } from '../support/sim-config.js';
+import { makeServices } from '../support/services.js';
 import type { ChatMessage } from '../../src/upstream/providers/types.js';
 
 const NOW = new Date('2026-07-20T12:00:00Z');
@@ -20,20 +17,21 @@ let services: Services;
 let cleanup: () => void;
 
 before(async () => {
-  sim = await startSimulator();
-  const t = tempDir('routeops-ops-');
-  cleanup = t.cleanup;
-  // simConfig's models block ends the file: an indented alias continues it.
-  const config = parseConfigText(
-    simConfig(
-      sim,
-      '  small:\n    routes:\n      - { provider: deepseek, model: deepseek-v4-flash, context_window: 8192 }\n' +
-        '  mixed:\n    routes:\n      - { provider: deepseek, model: deepseek-v4-flash, context_window: 8192 }\n      - { provider: openrouter, model: deepseek/deepseek-v4-flash, context_window: 131072 }\n' +
-        'access:\n  spend: [U0CFO]\n',
-    ),
-    'test config',
-  );
-  services = createServices({ config, dbPath: join(t.dir, 'routeops.db'), log: pino({ level: 'silent' }), clock: () => NOW, secrets: SIM_KEYS });
+  sim = await startSim();
+  const config = simConfig(sim, {
+    models: {
+      ...SIM_MODELS,
+      small: { routes: [{ provider: 'deepseek', model: 'deepseek-v4-flash', context_window: 8192 }] },
+      mixed: {
+        routes: [
+          { provider: 'deepseek', model: 'deepseek-v4-flash', context_window: 8192 },
+          { provider: 'openrouter', model: 'deepseek/deepseek-v4-flash', context_window: 131072 },
+        ],
+      },
+    },
+    access: { spend: ['U0CFO'] },
+  });
+  ({ services, cleanup } = makeServices(config, { now: NOW, secrets: SIM_KEYS }));
   services.ledger.record(
     [
       { ts: '2026-07-19T10:00:00Z', provider: 'qwen-intl', model: 'qwen-plus', input_tokens: 1_000_000, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, request_id: 'q-1', user: 'U0ENG' },
@@ -43,7 +41,6 @@ before(async () => {
   );
 });
 after(async () => {
-  services.close();
   cleanup();
   await sim.close();
 });

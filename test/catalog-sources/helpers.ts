@@ -1,14 +1,15 @@
 // Fixture access for the catalog-source tests and bench: the repo copy in test/fixtures/catalog/
 // (gzip JSON, file names are the UTC fetch times, e.g. 2025-12-29T12-34Z.json.gz).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { openDatabase, type Db } from '../../src/store/open.js';
-import { migrate } from '../../src/store/migrate.js';
+import type { Db } from '../../src/store/open.js';
 import { normalizeLiteLLM, normalizeOpenRouter } from '../../src/features/catalog/sources/normalize.js';
 import type { Snapshot } from '../../src/features/catalog/sources/types.js';
+import { tempDb as storeDb } from '../support/store.js';
+
+export { tempDir } from '../support/temp.js';
 
 /**
  * Repository root: the first folder above this module (test/catalog-sources/ or its compiled
@@ -60,29 +61,8 @@ export function liteLLMSnapshots(): Snapshot[] {
   }));
 }
 
-export function tempDir(prefix = 'routeops-catalog-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** A migrated SQLite file in a temp folder; reopen() closes and opens it again (a restart). */
+/** A migrated SQLite file in a temp folder (test/support/store.ts); reopen() is a restart. */
 export function tempDb(): { db: () => Db; path: string; reopen: () => Db; cleanup: () => void } {
-  const t = tempDir();
-  const path = join(t.dir, 'routeops.db');
-  let db = openDatabase(path);
-  migrate(db);
-  return {
-    db: () => db,
-    path,
-    reopen: () => {
-      db.close();
-      db = openDatabase(path);
-      migrate(db);
-      return db;
-    },
-    cleanup: () => {
-      if (db.open) db.close();
-      t.cleanup();
-    },
-  };
+  const t = storeDb();
+  return { db: () => t.db, path: t.path, reopen: () => t.reopen(), cleanup: () => t.cleanup() };
 }

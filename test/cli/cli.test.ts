@@ -1,12 +1,15 @@
 // The CLI over a real SQLite file: import, then spend as text, JSON and CSV; exit codes.
-import { test, before, after } from 'node:test';
+import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../../src/app/cli.js';
+import { writeConfig } from '../support/config.js';
+import { startSim } from '../support/sim.js';
+import { simConfig, SIM_KEYS } from '../support/sim-config.js';
+import { tempDir, type TempDir } from '../support/temp.js';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -19,12 +22,14 @@ async function run(...argv: string[]) {
   return { code, stdout, stderr };
 }
 
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'routeops-cli-'));
-  writeFileSync(join(dir, 'routeops.yml'), 'timezone: UTC\n');
-  env = { ROUTEOPS_CONFIG: join(dir, 'routeops.yml'), ROUTEOPS_DB: join(dir, 'ledger.db'), LOG_LEVEL: 'silent' };
+// Each test has its own folder, config and ledger: none sees another's imports.
+let tmp: TempDir;
+beforeEach(() => {
+  tmp = tempDir('routeops-cli-');
+  dir = tmp.dir;
+  env = { ROUTEOPS_CONFIG: writeConfig(join(dir, 'routeops.yml'), { timezone: 'UTC' }), ROUTEOPS_DB: join(dir, 'ledger.db'), LOG_LEVEL: 'silent' };
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => tmp.cleanup());
 
 const csv = [
   'ts,provider,model,input_tokens,cached_input_tokens,output_tokens,reasoning_tokens,user,request_id,route',
@@ -33,6 +38,14 @@ const csv = [
   '2026-11-22T12:00:00Z,deepseek,deepseek-v4-pro,1000000,500000,100000,0,"U0ENG,1",c1,deepseek-v4-pro',
   '2026-11-23T12:00:00Z,zai,glm-4.7,1000000,0,1000000,0,U0ENG2,c2,glm-4.7',
 ].join('\n');
+
+/** Set-up: `csv` in this test's ledger, as `routeops ledger import` puts it there. */
+async function importUsage(): Promise<void> {
+  const file = join(dir, 'usage.csv');
+  writeFileSync(file, csv);
+  const imported = await run('ledger', 'import', file);
+  if (imported.code !== 0) throw new Error(`set-up import failed: ${imported.stderr}`);
+}
 
 test('ledger import then spend as text, JSON and CSV', async () => {
   const file = join(dir, 'usage.csv');
@@ -68,6 +81,7 @@ test('ledger import then spend as text, JSON and CSV', async () => {
 });
 
 test('bad usage exits 2 with a message; a bad import line exits 1 and writes nothing', async () => {
+  await importUsage(); // the earlier, good import
   const bad = await run('spend', 'fortnight');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /"fortnight" is not a period/);
@@ -120,13 +134,11 @@ test('models --json lists prices in force, aliases and retirements', async () =>
 });
 
 test('ask streams an answer from a routed model and meters it', async () => {
-  const { startSimulator } = await import('../../tools/sim/server.js');
-  const { simConfig, SIM_KEYS } = await import('../support/sim-config.js');
-  const sim = await startSimulator();
+  const sim = await startSim();
   const savedEnv = env;
   try {
     const cfg = join(dir, 'sim.yml');
-    writeFileSync(cfg, simConfig(sim));
+    writeConfig(cfg, simConfig(sim));
     env = { ...env, ...SIM_KEYS, ROUTEOPS_CONFIG: cfg, ROUTEOPS_DB: join(dir, 'ask.db') };
     const out = await run('ask', '--model', 'glm-4.7', 'why', 'is', 'the', 'sky', 'blue?');
     assert.equal(out.code, 0, out.stderr);

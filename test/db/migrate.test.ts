@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/store/open.js';
 import { appliedMigrations, findMigrationsDir, listMigrationFiles, migrate, MigrationError } from '../../src/store/migrate.js';
 import { requestKey } from '../../src/store/ledger.js';
-import { makeLedger, tempDir } from '../support/ledger-fixtures.js';
+import { makeLedger } from '../support/ledger-fixtures.js';
+import { tempDir } from '../support/temp.js';
 
 const tableNames = (db: ReturnType<typeof openDatabase>) =>
   (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[]);

@@ -2,15 +2,14 @@
 // each of the five wire profiles (DOMAIN §1). No sleeps, no timing assertions.
 import { test, before, after, beforeEach, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimulator, type Simulator } from '../../tools/sim/server.js';
 import { ProviderError } from '../../src/upstream/providers/errors.js';
 import { createProviderClients } from '../../src/upstream/providers/client.js';
 import type { ChatMessage, ChatRequest, StreamDelta, ToolDefinition } from '../../src/upstream/providers/types.js';
-import { SIM_PROFILES, SIM_TEST_KEY, chatRequests, simClient, simProviderConfig } from '../support/sim.js';
+import { SIM_PROFILES, SIM_TEST_KEY, chatRequests, simClient, simProviderConfig, startSim, type Simulator } from '../support/sim.js';
 
 let sim: Simulator;
 before(async () => {
-  sim = await startSimulator();
+  sim = await startSim();
 });
 after(async () => {
   await sim.close();

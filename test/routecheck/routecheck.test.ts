@@ -2,32 +2,26 @@
 // so that each check fails for the right reason.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { parseConfigText } from '../../src/config/load.js';
-import { createServices, type Services } from '../../src/app/services.js';
-import { startSimulator, type Simulator } from '../../tools/sim/server.js';
-import { simConfig, SIM_KEYS } from '../support/sim-config.js';
+import type { Services } from '../../src/app/services.js';
+import { startSim, type Simulator } from '../support/sim.js';
+import { simConfig, simProviders, SIM_KEYS } from '../support/sim-config.js';
+import { makeServices } from '../support/services.js';
 import { dispatch } from '../../commands/dispatch.js';
 import type { RouteCheckReport } from '../../src/features/routecheck/runner.js';
 
 let sim: Simulator;
-let dir: string;
 let services: Services;
+let cleanup: () => void;
 
 before(async () => {
-  sim = await startSimulator();
-  dir = mkdtempSync(join(tmpdir(), 'routeops-rc-'));
+  sim = await startSim();
   // Short timeouts: the never-ending stream must fail fast.
-  const config = parseConfigText(simConfig(sim).replace(/timeout_ms: 3000/g, 'timeout_ms: 1500'), 'test');
-  services = createServices({ config, dbPath: join(dir, 'rc.db'), log: pino({ level: 'silent' }), clock: () => new Date(), secrets: SIM_KEYS });
+  const config = simConfig(sim, { providers: simProviders(sim, { timeout_ms: 1500 }) });
+  ({ services, cleanup } = makeServices(config, { clock: () => new Date(), secrets: SIM_KEYS }));
 });
 after(async () => {
-  services.close();
+  cleanup();
   await sim.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(() => sim.reset());
 
@@ -107,7 +101,9 @@ test('--long hides a fact in a long prompt, finds it, and shows the estimated co
   assert.match(notices[0] ?? '', /long-context check \(~4K tokens per route\) on 1 route: estimated \$0\.\d+/);
 });
 
-test('every check call is a ledger row with source routecheck', () => {
+test('every check call is a ledger row with source routecheck', async () => {
+  // Set-up: checks of its own to meter, whichever tests ran before.
+  for (const target of ['deepseek-v4-flash', 'qwen-plus', 'kimi-k2.5', 'glm-4.7']) await services.routecheck.run({ target });
   const rows = services.ledger.recentRows(5000).filter((r) => r.source === 'routecheck');
   assert.ok(rows.length > 20);
   assert.ok(rows.every((r) => r.route?.startsWith('routecheck:')));

@@ -5,20 +5,19 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSimulator, type Simulator } from '../../tools/sim/server.js';
 import { ProviderError, kindOf } from '../../src/upstream/providers/errors.js';
 import { createProviderClient } from '../../src/upstream/providers/client.js';
 import { executePlan, shouldFallBack, attemptToUsage, type AttemptRecord } from '../../src/features/routing/execute.js';
 import { planRoutes, estimateTokens, smallestWindow } from '../../src/features/routing/plan.js';
-import { parseConfigText } from '../../src/config/load.js';
 import { Catalog } from '../../src/domain/catalog/catalog.js';
 import { BUILTIN_CATALOG } from '../../src/domain/catalog/builtin.js';
 import { ERROR_KINDS, type ChatResult } from '../../src/upstream/providers/types.js';
-import { chatRequests, simClient, simProviderConfig } from '../support/sim.js';
+import { chatRequests, simClient, simProviderConfig, startSim, type Simulator } from '../support/sim.js';
+import { testConfig } from '../support/config.js';
 
 let sim: Simulator;
 before(async () => {
-  sim = await startSimulator();
+  sim = await startSim();
 });
 after(async () => {
   await sim.close();
@@ -59,34 +58,35 @@ test('token estimate: ~4 ASCII characters a token, one a CJK character', () => {
   assert.ok(estimateTokens('测'.repeat(96_000)) >= 96_000);
 });
 
-const config = parseConfigText(
-  `timezone: UTC
-default_model: small
-providers:
-  deepseek: { base_url: "http://127.0.0.1:9/", api_key_env: DEEPSEEK_API_KEY }
-  openrouter: { base_url: "http://127.0.0.1:9/", api_key_env: OPENROUTER_API_KEY, gateway: true }
-models:
-  small:
-    routes:
-      - { provider: deepseek, model: deepseek-v4-flash, context_window: 8192 }
-      - { provider: openrouter, model: deepseek/deepseek-v4-flash, context_window: 131072 }
-  both-modes:
-    routes:
-      - { provider: deepseek, model: deepseek-chat }
-      - { provider: deepseek, model: deepseek-reasoner }
-  chained:
-    routes:
-      - { provider: deepseek, model: deepseek-old }
-  looping:
-    routes:
-      - { provider: deepseek, model: loop-a }
-retirements:
-  - { provider: deepseek, model: deepseek-old, at: 2026-01-01T00:00:00Z, replacement: deepseek-chat }
-  - { provider: deepseek, model: loop-a, at: 2026-01-01T00:00:00Z, replacement: loop-b }
-  - { provider: deepseek, model: loop-b, at: 2026-01-01T00:00:00Z, replacement: loop-a }
-`,
-  'test config',
-);
+const config = testConfig({
+  timezone: 'UTC',
+  default_model: 'small',
+  providers: {
+    deepseek: { base_url: 'http://127.0.0.1:9/', api_key_env: 'DEEPSEEK_API_KEY' },
+    openrouter: { base_url: 'http://127.0.0.1:9/', api_key_env: 'OPENROUTER_API_KEY', gateway: true },
+  },
+  models: {
+    small: {
+      routes: [
+        { provider: 'deepseek', model: 'deepseek-v4-flash', context_window: 8192 },
+        { provider: 'openrouter', model: 'deepseek/deepseek-v4-flash', context_window: 131072 },
+      ],
+    },
+    'both-modes': {
+      routes: [
+        { provider: 'deepseek', model: 'deepseek-chat' },
+        { provider: 'deepseek', model: 'deepseek-reasoner' },
+      ],
+    },
+    chained: { routes: [{ provider: 'deepseek', model: 'deepseek-old' }] },
+    looping: { routes: [{ provider: 'deepseek', model: 'loop-a' }] },
+  },
+  retirements: [
+    { provider: 'deepseek', model: 'deepseek-old', at: '2026-01-01T00:00:00Z', replacement: 'deepseek-chat' },
+    { provider: 'deepseek', model: 'loop-a', at: '2026-01-01T00:00:00Z', replacement: 'loop-b' },
+    { provider: 'deepseek', model: 'loop-b', at: '2026-01-01T00:00:00Z', replacement: 'loop-a' },
+  ],
+});
 const catalog = new Catalog(BUILTIN_CATALOG, config.pricing, config.retirements);
 
 test('plan: a route whose window the prompt does not fit is skipped, with the reason', () => {
@@ -302,7 +302,7 @@ test('simulator: faults on demand over HTTP for a simulator run by hand; bad fau
 });
 
 test('simulator: request ids differ between runs, so a kept ledger does not skip new calls as repeats', async () => {
-  const other = await startSimulator();
+  const other = await startSim();
   try {
     const a = await simClient(sim, 'deepseek').chat({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'same' }] });
     const b = await simClient(other, 'deepseek').chat({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'same' }] });

@@ -2,22 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { resolveConfig } from '../../src/config/load.js';
-import { createServices } from '../../src/app/services.js';
 import { startShell } from '../../src/adapters/shell/repl.js';
+import { makeServices } from '../support/services.js';
 
 test('the shell answers /spend, explains bad input and quits on exit', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'routeops-shell-'));
-  const services = createServices({
-    config: resolveConfig({ access: { spend: ['U0CFO'] } }, 'test'),
-    dbPath: join(dir, 'shell.db'),
-    log: pino({ level: 'silent' }),
-    clock: () => new Date('2026-11-23T12:00:00Z'),
-  });
+  const { services, cleanup } = makeServices({ access: { spend: ['U0CFO'] } }, { now: '2026-11-23T12:00:00Z' });
   try {
     services.ledger.record(
       [{ ts: '2026-11-23T10:00:00Z', provider: 'zai', model: 'glm-4.7', input_tokens: 1_000_000, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, request_id: 's1' }],
@@ -40,7 +29,6 @@ test('the shell answers /spend, explains bad input and quits on exit', async () 
     assert.match(printed, /"fortnight" is not a period/);
     assert.match(printed, /"\/nope" is not a routeops command/);
   } finally {
-    services.close();
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 });

@@ -2,13 +2,14 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startSimulator, PROFILE_NAMES, type ProfileName, type Simulator } from '../../tools/sim/server.js';
+import { PROFILE_NAMES, type ProfileName } from '../../tools/sim/server.js';
+import { startSim, type Simulator } from '../support/sim.js';
 import { describeSim } from '../../tools/sim/main.js';
 import { readCommandLine } from '../../src/app/cli.js';
 
 let sim: Simulator;
 before(async () => {
-  sim = await startSimulator();
+  sim = await startSim();
 });
 after(async () => {
   await sim.close();
@@ -167,7 +168,7 @@ test('answers are deterministic and keep the user text verbatim', async () => {
 });
 
 test('close() ends hanging streams and returns', async () => {
-  const s2 = await startSimulator();
+  const s2 = await startSim();
   s2.setFaults('deepseek', { hang: true });
   const got = new Promise<string>((resolve) => {
     const req = http.request(`${s2.baseUrl('deepseek')}/chat/completions`, { method: 'POST', headers: AUTH }, (res) => {

@@ -2,13 +2,9 @@
 // the chat API over HTTP against the fake Slack Web API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { webApi, type types } from '@slack/bolt';
 import pino from 'pino';
 import { openDatabase } from '../../src/store/open.js';
-import { migrate } from '../../src/store/migrate.js';
 import { createSlackStore } from '../../src/store/slack-threads.js';
 import { answerMessages, CONTINUATION_EVENT, PLACEHOLDER_TEXT } from '../../src/adapters/slack/answer.js';
 import { startStreamingReply } from '../../src/adapters/slack/answer-streaming.js';
@@ -18,21 +14,11 @@ import { createMarkdownEscaper, escapeMarkdown } from '../../src/adapters/slack/
 import { fetchThreadHistory, threadToHistory } from '../../src/adapters/slack/conversation.js';
 import { createNodeFetch } from '../../src/upstream/http/node-fetch.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { tempDb } from '../support/store.js';
+import type { CleanupOwner } from '../support/temp.js';
 
 const log = pino({ level: 'silent' });
 const NOW = '2026-11-23T12:00:00.000Z';
-
-function tempDb(t: { after(fn: () => void): void }) {
-  const dir = mkdtempSync(join(tmpdir(), 'routeops-store-'));
-  const path = join(dir, 'routeops.db');
-  const db = openDatabase(path);
-  migrate(db);
-  t.after(() => {
-    if (db.open) db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { db, path };
-}
 
 test('slack store: while another connection holds the write lock, claims and threads are answered from memory, then written', async (t) => {
   const { db, path } = tempDb(t);
@@ -89,9 +75,8 @@ interface Clients {
   chat: ReturnType<typeof createChatApi>;
 }
 
-async function clients(t: { after(fn: () => Promise<void>): void }): Promise<Clients> {
-  const fake = await startFakeSlack();
-  t.after(() => fake.close());
+async function clients(t: CleanupOwner): Promise<Clients> {
+  const fake = await startFakeSlack(t);
   const fetch = createNodeFetch();
   return {
     fake,

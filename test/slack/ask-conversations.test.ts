@@ -8,7 +8,8 @@ import { openDatabase } from '../../src/store/open.js';
 import { peekDb } from '../support/db.js';
 import { startTestApp, SIGNING_SECRET, type TestApp } from '../support/app.js';
 import { postSigned, slashCommandBody, eventBody, postEvent } from '../support/slack-request.js';
-import { startSimulator, type Simulator, type RecordedRequest } from '../../tools/sim/server.js';
+import { startSim, type Simulator } from '../support/sim.js';
+import type { RecordedRequest } from '../../tools/sim/server.js';
 import { simConfig, SIM_KEYS } from '../support/sim-config.js';
 import type { RecordedCall, StoredMessage } from '../support/fake-slack.js';
 
@@ -16,8 +17,8 @@ let sim: Simulator;
 let t: TestApp;
 
 before(async () => {
-  sim = await startSimulator();
-  t = await startTestApp({ config: simConfig(sim, 'budgets: { per_user_daily: 5 }\n'), env: SIM_KEYS });
+  sim = await startSim();
+  t = await startTestApp({ config: simConfig(sim, { budgets: { per_user_daily: 5 } }), env: SIM_KEYS });
 });
 after(async () => {
   await t.close();

@@ -9,7 +9,7 @@ import { peekDb } from '../support/db.js';
 import { ask as askEngine } from '../../src/features/ask/engine.js';
 import { startTestApp, SIGNING_SECRET, type TestApp } from '../support/app.js';
 import { postSigned, slashCommandBody, eventBody, postEvent } from '../support/slack-request.js';
-import { startSimulator, type Simulator } from '../../tools/sim/server.js';
+import { startSim, type Simulator } from '../support/sim.js';
 import { simConfig, SIM_KEYS } from '../support/sim-config.js';
 import type { StoredMessage } from '../support/fake-slack.js';
 
@@ -17,8 +17,8 @@ let sim: Simulator;
 let t: TestApp;
 
 before(async () => {
-  sim = await startSimulator();
-  t = await startTestApp({ config: simConfig(sim, 'budgets: { per_user_daily: 5 }\n'), env: SIM_KEYS });
+  sim = await startSim();
+  t = await startTestApp({ config: simConfig(sim, { budgets: { per_user_daily: 5 } }), env: SIM_KEYS });
 });
 after(async () => {
   await t.close();
@@ -233,7 +233,7 @@ test('ops questions are answered from real ledger data through tool calls', asyn
 });
 
 test('the per-user daily budget refuses politely once spent', async () => {
-  const t2 = await startTestApp({ config: simConfig(sim, 'budgets: { per_user_daily: 0.000001 }\n'), env: SIM_KEYS });
+  const t2 = await startTestApp({ config: simConfig(sim, { budgets: { per_user_daily: 0.000001 } }), env: SIM_KEYS });
   try {
     const before = t2.slack.messages.length;
     await postSigned(`${t2.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command: '/ask', text: 'first question', user_id: 'U0SPENDY', channel_id: 'C0ENG', response_url: `${t2.slack.baseUrl}/respond/${randomUUID()}` }));

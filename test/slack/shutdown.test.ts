@@ -3,13 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, SIGNING_SECRET } from '../support/app.js';
+import { writeConfig } from '../support/config.js';
 import { startFakeSlack } from '../support/fake-slack.js';
+import { tempDir } from '../support/temp.js';
 import { postSigned, slashCommandBody } from '../support/slack-request.js';
 
 test('stop() lets a command in flight finish before the database closes, and takes no new work', async () => {
@@ -37,15 +38,14 @@ test('stop() lets a command in flight finish before the database closes, and tak
 
 test('SIGTERM stops the real process cleanly with exit code 0', async () => {
   const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const dir = mkdtempSync(join(tmpdir(), 'routeops-sigterm-'));
+  const tmp = tempDir('routeops-sigterm-');
   const slack = await startFakeSlack();
-  writeFileSync(join(dir, 'routeops.yml'), 'timezone: UTC\n');
   const { NODE_TEST_CONTEXT: _ignored, ...parentEnv } = process.env;
   const child = spawn(process.execPath, [join(root, 'dist/src/app/main.js')], {
     env: {
       ...parentEnv,
-      ROUTEOPS_CONFIG: join(dir, 'routeops.yml'),
-      ROUTEOPS_DB: join(dir, 'routeops.db'),
+      ROUTEOPS_CONFIG: writeConfig(tmp.file('routeops.yml'), { timezone: 'UTC' }),
+      ROUTEOPS_DB: tmp.dbPath,
       PORT: '0',
       LOG_LEVEL: 'info',
       SLACK_BOT_TOKEN: 'xoxb-test-token',
@@ -74,6 +74,6 @@ test('SIGTERM stops the real process cleanly with exit code 0', async () => {
   } finally {
     child.kill('SIGKILL');
     await slack.close();
-    rmSync(dir, { recursive: true, force: true });
+    tmp.cleanup();
   }
 });

@@ -2,24 +2,22 @@
 // acks a slash command envelope and answers through the fake Slack Web API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { startRouteops } from '../../src/app/main.js';
+import { writeConfig } from '../support/config.js';
 import { startFakeSlack } from '../support/fake-slack.js';
 import { startFakeSocketMode } from '../support/fake-socket-mode.js';
+import { tempDir } from '../support/temp.js';
 
 test('a slash command over Socket Mode is acked and answered', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'routeops-socket-'));
+  const tmp = tempDir('routeops-socket-');
   const slack = await startFakeSlack();
   const socket = await startFakeSocketMode();
   slack.setSocketUrl(socket.url);
-  writeFileSync(join(dir, 'routeops.yml'), 'timezone: UTC\n');
   const app = await startRouteops({
     env: {
-      ROUTEOPS_CONFIG: join(dir, 'routeops.yml'),
-      ROUTEOPS_DB: join(dir, 'routeops.db'),
+      ROUTEOPS_CONFIG: writeConfig(tmp.file('routeops.yml'), { timezone: 'UTC' }),
+      ROUTEOPS_DB: tmp.dbPath,
       PORT: '0',
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_APP_TOKEN: 'xapp-test-token',
@@ -48,6 +46,6 @@ test('a slash command over Socket Mode is acked and answered', async () => {
     await app.stop();
     await socket.close();
     await slack.close();
-    rmSync(dir, { recursive: true, force: true });
+    tmp.cleanup();
   }
 });

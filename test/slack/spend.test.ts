@@ -3,23 +3,37 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, SIGNING_SECRET, INGEST_TOKEN, type TestApp } from '../support/app.js';
+import type { CleanupOwner } from '../support/temp.js';
 import { postSigned, slashCommandBody } from '../support/slack-request.js';
 import type { RecordedCall } from '../support/fake-slack.js';
 
+const CONFIG = { timezone: 'UTC', access: { spend: ['U0CFO'] }, budgets: { daily: 50, monthly: 1000 } };
+
+/** The app on an empty ledger of its own, stopped when the test `owner` ends. */
+const startSpendApp = (owner?: CleanupOwner) => startTestApp({ config: CONFIG, owner });
+
+// The app whose ledger holds `rows` (ingested once, below), shared by the tests that only read
+// it; the tests that need an empty ledger or write to it start their own.
 let t: TestApp;
 
 before(async () => {
-  t = await startTestApp({ config: 'timezone: UTC\naccess: { spend: [U0CFO] }\nbudgets: { daily: 50, monthly: 1000 }\n' });
+  t = await startSpendApp();
+  const res = await fetch(`${t.url}/v1/usage`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${INGEST_TOKEN}` }, body: jsonl });
+  if (res.status !== 200) throw new Error(`set-up ingest failed: ${res.status} ${await res.text()}`);
 });
 after(() => t.close());
 
-/** Sends a signed /spend and returns what Slack received on the response_url. */
-async function slash(command: string, text: string, user = 'U0CFO'): Promise<RecordedCall> {
-  const id = randomUUID();
-  const res = await postSigned(`${t.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command, text, user_id: user, response_url: `${t.slack.baseUrl}/respond/${id}` }));
-  assert.equal(res.status, 200, 'the command is acked');
-  return t.slack.waitFor('response_url', (c) => c.path === `/respond/${id}`);
-}
+/** Sends a signed /spend to `app` and returns what Slack received on the response_url. */
+const slashTo =
+  (app: TestApp) =>
+  async (command: string, text: string, user = 'U0CFO'): Promise<RecordedCall> => {
+    const id = randomUUID();
+    const res = await postSigned(`${app.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command, text, user_id: user, response_url: `${app.slack.baseUrl}/respond/${id}` }));
+    assert.equal(res.status, 200, 'the command is acked');
+    return app.slack.waitFor('response_url', (c) => c.path === `/respond/${id}`);
+  };
+/** The same, to the shared app. */
+const slash = (command: string, text: string, user?: string) => slashTo(t)(command, text, user);
 
 type Block = { type: string; text?: { text: string }; rows?: Array<Array<{ text: string }>>; fields?: Array<{ text: string }>; elements?: Array<{ text: string }> };
 const blocksOf = (c: RecordedCall) => c.body.blocks as Block[];
@@ -45,14 +59,16 @@ test('healthz answers once started', async () => {
   assert.deepEqual(await res.json(), { ok: true });
 });
 
-test('an empty ledger gives a helpful report, not an error', async () => {
+test('an empty ledger gives a helpful report, not an error', async (ctx) => {
+  const slash = slashTo(await startSpendApp(ctx));
   const call = await slash('/spend', 'week');
   assert.equal(call.body.response_type, 'in_channel');
   assert.match(allText(call), /ledger is empty/);
   assert.match(allText(call), /routeops ledger import FILE/);
 });
 
-test('ingest needs the bearer token, rejects bad lines whole, and is idempotent', async () => {
+test('ingest needs the bearer token, rejects bad lines whole, and is idempotent', async (ctx) => {
+  const t = await startSpendApp(ctx);
   const post = (body: string, token?: string) =>
     fetch(`${t.url}/v1/usage`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
   assert.equal((await post(jsonl)).status, 401);

@@ -1,50 +1,21 @@
-// Shared setup for the alert tests: real services over a temp SQLite file with a settable
-// clock, usage rows, and a post function that fails like @slack/web-api until told otherwise.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { resolveConfig } from '../../src/config/load.js';
-import { createServices, type Services } from '../../src/app/services.js';
+// Shared setup for the alert tests: the services fixture (services.ts) with a settable clock,
+// usage rows, and a post function that fails like @slack/web-api until told otherwise.
 import type { UsageInput } from '../../src/store/ledger.js';
 import type { AlertPost } from '../../src/features/alerts/types.js';
 import type { SlackMessage } from '../../src/adapters/slack/blocks.js';
 import { slackPoster } from '../../src/adapters/slack/alert-poster.js';
+import type { ConfigObject } from './config.js';
+import { makeServices, type ServicesFixture } from './services.js';
 
 export const ALERTS_CHANNEL = 'C0ALERTS';
 export const REPORTS_CHANNEL = 'C0FINANCE';
 
-export interface AlertTestEnv {
-  services: Services;
-  dbPath: string;
-  /** The clock the services read; set it to move time. */
-  clock: { now: Date };
-  /** Closes the database and opens new services on the same file (a restart). */
-  restart(): Services;
-  cleanup(): void;
-}
+/** The services fixture as the alert tests use it: `clock.now` moves time, `restart()` reopens the file. */
+export type AlertTestEnv = ServicesFixture;
 
-export function alertEnv(rawConfig: Record<string, unknown>, now: string): AlertTestEnv {
-  const dir = mkdtempSync(join(tmpdir(), 'routeops-alerts-'));
-  const dbPath = join(dir, 'routeops.db');
-  const config = resolveConfig(rawConfig, 'test');
-  const clock = { now: new Date(now) };
-  const make = () => createServices({ config, dbPath, log: pino({ level: 'silent' }), clock: () => clock.now });
-  const env: AlertTestEnv = {
-    services: make(),
-    dbPath,
-    clock,
-    restart() {
-      env.services.close();
-      env.services = make();
-      return env.services;
-    },
-    cleanup() {
-      env.services.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return env;
+/** Services for `config` with the clock at `now`; the test calls `cleanup()`. */
+export function alertEnv(config: ConfigObject, now: string): AlertTestEnv {
+  return makeServices(config, { now });
 }
 
 let seq = 0;

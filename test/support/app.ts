@@ -1,11 +1,11 @@
 // Starts the real routeops (real SQLite file, real Bolt over HTTP on 127.0.0.1) against the
-// fake Slack Web API, with a fixed clock.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// fake Slack Web API, with a fixed clock and its config written as a YAML file.
 import pino from 'pino';
 import { startRouteops, type RunningApp } from '../../src/app/main.js';
+import { writeConfig, type ConfigObject } from './config.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
+import { tempDir, type CleanupOwner } from './temp.js';
+import { DEFAULT_NOW } from './services.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const INGEST_TOKEN = 'ingest-token-0123456789abcdef';
@@ -14,19 +14,30 @@ export interface TestApp {
   app: RunningApp;
   slack: FakeSlack;
   dir: string;
+  /** The app's SQLite file (ROUTEOPS_DB). */
+  dbPath: string;
   url: string;
   close(): Promise<void>;
 }
 
-export async function startTestApp(opts: { config?: string; now?: string; withSlack?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'routeops-test-'));
-  const configPath = join(dir, 'routeops.yml');
-  writeFileSync(configPath, opts.config ?? 'timezone: UTC\n');
+export interface TestAppOptions {
+  /** The config file's content as an object (default `{ timezone: 'UTC' }`). */
+  config?: ConfigObject;
+  now?: string;
+  withSlack?: boolean;
+  env?: Record<string, string>;
+  /** With a test context, the app stops when that test ends. */
+  owner?: CleanupOwner;
+}
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const tmp = tempDir('routeops-app-');
+  const configPath = writeConfig(tmp.file('routeops.yml'), opts.config ?? { timezone: 'UTC' });
   const slack = await startFakeSlack();
-  const now = new Date(opts.now ?? '2026-11-23T12:00:00Z');
+  const now = new Date(opts.now ?? DEFAULT_NOW);
   const env: NodeJS.ProcessEnv = {
     ROUTEOPS_CONFIG: configPath,
-    ROUTEOPS_DB: join(dir, 'routeops.db'),
+    ROUTEOPS_DB: tmp.dbPath,
     ROUTEOPS_INGEST_TOKEN: INGEST_TOKEN,
     PORT: '0',
     LOG_LEVEL: 'silent',
@@ -35,16 +46,29 @@ export async function startTestApp(opts: { config?: string; now?: string; withSl
   if (opts.withSlack !== false) {
     Object.assign(env, { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl });
   }
-  const app = await startRouteops({ env, clock: () => now, log: pino({ level: 'silent' }), shell: false });
-  return {
+  let app: RunningApp;
+  try {
+    app = await startRouteops({ env, clock: () => now, log: pino({ level: 'silent' }), shell: false });
+  } catch (err) {
+    await slack.close();
+    tmp.cleanup();
+    throw err;
+  }
+  let closed = false;
+  const testApp: TestApp = {
     app,
     slack,
-    dir,
+    dir: tmp.dir,
+    dbPath: tmp.dbPath,
     url: `http://127.0.0.1:${app.port}`,
     async close() {
+      if (closed) return;
+      closed = true;
       await app.stop();
       await slack.close();
-      rmSync(dir, { recursive: true, force: true });
+      tmp.cleanup();
     },
   };
+  opts.owner?.after(() => testApp.close());
+  return testApp;
 }

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
+import type { CleanupOwner } from './temp.js';
 
 export interface RecordedCall {
   /** Web API method ("chat.postMessage"), "response_url", or "upload". */
@@ -63,7 +64,8 @@ function parseBody(raw: string, type: string | undefined): Record<string, unknow
   return { content: raw };
 }
 
-export async function startFakeSlack(): Promise<FakeSlack> {
+/** Starts the fake on a free port; with `owner`, closed when the owner (a test) ends. */
+export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
   const calls: RecordedCall[] = [];
   const events = new EventEmitter();
   const failures = new Map<string, string>();
@@ -149,7 +151,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       case 'chat.startStream': {
         const b = call.body;
-        // Slack requires the recipient outside DMs (DOMAIN §5).
+        // Slack requires the recipient outside DMs (docs/PROVIDERS.md §5).
         if (!b.thread_ts) return reply(200, { ok: false, error: 'invalid_arguments' });
         if (!String(b.channel).startsWith('D') && (!b.recipient_user_id || !b.recipient_team_id)) return reply(200, { ok: false, error: 'missing_recipient' });
         const m: StoredMessage = { channel: String(b.channel), ts: nextTs(), thread_ts: String(b.thread_ts), user: 'U0BOT', bot_id: 'B0BOT', text: chunkText(b), streaming: true, updates: 0 };
@@ -200,7 +202,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const fake: FakeSlack = {
     messages,
     addUserMessage(m) {
       const ts = nextTs();
@@ -241,4 +243,6 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         server.close(() => resolve());
       }),
   };
+  owner?.after(() => fake.close());
+  return fake;
 }

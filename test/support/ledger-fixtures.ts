@@ -1,34 +1,10 @@
-// Shared fixtures for the db and ledger tests: a real SQLite file in a temp folder, a fake
+// Shared fixtures for the db and ledger tests: a real SQLite file in a temp folder (store.ts), a fake
 // pricer, exact decimal USD -> nano-USD, and a seeded PRNG (tests never use Math.random).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase, type Db } from '../../src/store/open.js';
-import { migrate } from '../../src/store/migrate.js';
+import type { Db } from '../../src/store/open.js';
 import { Ledger, type Pricer, type UsageInput } from '../../src/store/ledger.js';
 import { makeZone } from '../../src/domain/time/zone.js';
 
-export function tempDir(prefix = 'routeops-ledger-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** A migrated database in a fresh temp folder; cleanup closes it and removes the folder. */
-export function tempDb(): { db: Db; dir: string; path: string; cleanup: () => void } {
-  const t = tempDir();
-  const path = join(t.dir, 'data', 'routeops.db');
-  const db = openDatabase(path);
-  migrate(db);
-  return {
-    db,
-    dir: t.dir,
-    path,
-    cleanup: () => {
-      if (db.open) db.close();
-      t.cleanup();
-    },
-  };
-}
+export { tempDb } from './store.js';
 
 /** 1 nano-USD per token (input + output); models whose name starts with "free-" have no price. */
 export const fakePrice: Pricer = (row) =>

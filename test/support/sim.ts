@@ -1,10 +1,20 @@
-// Provider clients wired to the local provider simulator (src/sim), for provider tests.
+// The local provider simulator (tools/sim) as tests start it, and provider clients wired to it.
 import type { ProviderConfig } from '../../src/config/schema.js';
 import { createProviderClient, type ProviderClientOptions } from '../../src/upstream/providers/client.js';
 import type { ProviderClient } from '../../src/upstream/providers/types.js';
-import type { ProfileName, Simulator } from '../../tools/sim/server.js';
+import { startSimulator, type ProfileName, type Simulator } from '../../tools/sim/server.js';
+import type { CleanupOwner } from './temp.js';
 
-/** Each simulator profile with the routeops provider name it stands for and its facts (DOMAIN §1). */
+export type { Simulator };
+
+/** Starts a simulator on a free port; with `owner`, closed when the owner (a test) ends. */
+export async function startSim(owner?: CleanupOwner): Promise<Simulator> {
+  const sim = await startSimulator();
+  owner?.after(() => sim.close());
+  return sim;
+}
+
+/** Each simulator profile with the routeops provider name it stands for and its facts (docs/PROVIDERS.md §1). */
 export const SIM_PROFILES: ReadonlyArray<{
   profile: ProfileName;
   provider: string;

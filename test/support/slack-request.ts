@@ -1,4 +1,4 @@
-// Builds slash-command requests signed the way Slack signs them (DOMAIN §5).
+// Builds slash-command requests signed the way Slack signs them (docs/PROVIDERS.md §5).
 import { createHmac } from 'node:crypto';
 
 export function slackSignature(secret: string, timestamp: number | string, body: string): string {
