@@ -33,7 +33,7 @@ const settings: LoadSettings = {
 };
 /** A phase that runs past this reports what it has (the parent aborts the whole bench at ASK_BENCH_TIMEOUT_S). */
 const PHASE_TIMEOUT_MS = Math.max(5, numEnv('ASK_BENCH_TIMEOUT_S', 120) * 0.6) * 1000;
-/** Close to routeops' own system prompt (src/ask/engine.ts), so the baseline sends as much. */
+/** Close to routeops' own system prompt (src/features/ask/engine.ts), so the baseline sends as much. */
 const SYSTEM_PROMPT =
   'You are routeops, an assistant in a team Slack workspace. Answer concisely and accurately. ' +
   "When tools are offered, use them for any question about the team's LLM spend, routes, prices or model retirements, and answer from their results only.";

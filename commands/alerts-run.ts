@@ -1,6 +1,6 @@
 // routeops alerts run [--now ISO] [--dry-run] [--json]: every alert check once, at `now`
 // (default the clock). The checks run in src/features/alerts; this file reads the options and
-// renders the outcome as text or as the JSON document (docs/CONTRACTS.md §3.1).
+// renders the outcome as text or as the JSON document (docs/ARCHITECTURE.md §3.1).
 import type { Reply } from '../src/domain/reply.js';
 import { UsageError } from '../src/domain/errors.js';
 import type { Zone } from '../src/domain/time/zone.js';

@@ -1,4 +1,4 @@
--- The spend ledger (ARCHITECTURE 3.5): one row per upstream call or imported usage record.
+-- The spend ledger (docs/ARCHITECTURE.md §3.5): one row per upstream call or imported usage record.
 --
 -- Money is integer nano-USD (1 USD = 1e9). A row's EFFECTIVE cost is:
 --   cost_nusd            when we priced it (our catalog had a price for the model at ts);

@@ -2,7 +2,7 @@
 -- stored as changes only, and the state of the price-change alert.
 --
 -- `source` is the scope a listing is complete for: 'openrouter', 'litellm', 'models:<provider>'.
--- `data` columns hold one normalised entry as JSON (src/catalog/sources/types.ts SourceEntry):
+-- `data` columns hold one normalised entry as JSON (src/features/catalog/sources/types.ts SourceEntry):
 -- {"source","provider","model","context","rates":{"input","cached_input","output",
 -- "reasoning_output"},"priced","expires_at","tiers"}; rates are integer pico-USD per token.
 
@@ -35,7 +35,7 @@ CREATE TABLE catalog_entries (
 CREATE UNIQUE INDEX catalog_entries_current ON catalog_entries (source, provider, model) WHERE until_fetch IS NULL;
 CREATE INDEX catalog_entries_span ON catalog_entries (source, first_fetch);
 
--- Price-change alert state, per source (see src/catalog/price-changes.ts for the rules).
+-- Price-change alert state, per source (see src/features/catalog/price-changes.ts for the rules).
 CREATE TABLE catalog_sources (
   source         TEXT PRIMARY KEY,
   baseline_at    TEXT NOT NULL,                 -- first fetch: accepted without an announcement

@@ -1,4 +1,4 @@
-// Built-in providers and aliases (DOMAIN §1). A config file adds to or overrides these by name.
+// Built-in providers and aliases (docs/PROVIDERS.md §1). A config file adds to or overrides these by name.
 import type { ConfigFile } from './schema.js';
 
 export const DEFAULT_PROVIDERS: NonNullable<ConfigFile['providers']> = {

@@ -1,4 +1,4 @@
-// The YAML config file (ARCHITECTURE 3.4) as zod schemas. Unknown keys are rejected so a typo
+// The YAML config file (docs/ARCHITECTURE.md §3.4) as zod schemas. Unknown keys are rejected so a typo
 // is reported with its path instead of being silently ignored.
 import { z } from 'zod';
 

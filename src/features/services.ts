@@ -25,7 +25,7 @@ export interface Services {
   log: Logger;
   /** One OpenAI-compatible client per configured provider. */
   providers: Map<string, ProviderClient>;
-  /** Each user's /ask questions in turn when a per-user budget is set (src/ask/user-turns.ts). */
+  /** Each user's /ask questions in turn when a per-user budget is set (src/features/ask/user-turns.ts). */
   userTurns: UserTurns;
   /** Where features keep their other state: alerts and outbox, job runs, catalog history, route check history, Slack bookkeeping. */
   store: Repositories;

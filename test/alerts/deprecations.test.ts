@@ -1,4 +1,4 @@
-// The deepseek-chat retirement (2026-07-24 15:59 UTC, DOMAIN §3) as a timeline of alert runs.
+// The deepseek-chat retirement (2026-07-24 15:59 UTC, docs/PROVIDERS.md §3) as a timeline of alert runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlertOutbox } from '../../src/features/alerts/delivery.js';

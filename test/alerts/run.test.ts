@@ -1,4 +1,4 @@
-// `routeops alerts run [--now ISO] [--dry-run] [--json]` (docs/CONTRACTS.md §3.1) and the spend report.
+// `routeops alerts run [--now ISO] [--dry-run] [--json]` (docs/ARCHITECTURE.md §3.1) and the spend report.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCommandLine } from '../../src/app/cli.js';

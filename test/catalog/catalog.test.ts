@@ -127,7 +127,7 @@ void test('retirements: built-in list, config adds and replaces', () => {
     at: '2026-07-24T15:59:00.000Z',
     atMs: Date.UTC(2026, 6, 24, 15, 59),
     replacement: 'deepseek-v4-flash',
-    // deepseek-chat was v4-flash without thinking (DOMAIN §3): its callers keep that mode.
+    // deepseek-chat was v4-flash without thinking (docs/PROVIDERS.md §3): its callers keep that mode.
     replacementThinking: false,
     source: 'DeepSeek docs: retired after 2026-07-24 15:59 UTC, no grace period',
   });

@@ -12,7 +12,7 @@ function problemsOf(text: string): string[] {
   assert.fail('expected a ConfigError');
 }
 
-test('built-in defaults have the DOMAIN providers and a few aliases', () => {
+test('built-in defaults have the providers of docs/PROVIDERS.md §1 and a few aliases', () => {
   const c = resolveConfig({}, 'built-in defaults');
   assert.equal(c.timezone, 'UTC');
   assert.equal(c.default_model, 'deepseek-v4-flash');
@@ -23,7 +23,7 @@ test('built-in defaults have the DOMAIN providers and a few aliases', () => {
   assert.equal(c.schedules.routecheck, null);
 });
 
-test('the ARCHITECTURE example config parses', () => {
+test('the docs/ARCHITECTURE.md §3.4 example config parses', () => {
   const c = parseConfigText(
     `timezone: Europe/Berlin
 default_model: qwen-plus

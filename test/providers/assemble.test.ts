@@ -1,4 +1,4 @@
-// StreamAssembler over captured-style chunks of each provider (DOMAIN §1).
+// StreamAssembler over captured-style chunks of each provider (docs/PROVIDERS.md §1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamAssembler } from '../../src/upstream/providers/assemble.js';

@@ -1,5 +1,5 @@
 // The provider client on the real openai SDK against the provider simulator on 127.0.0.1, for
-// each of the five wire profiles (DOMAIN §1). No sleeps, no timing assertions.
+// each of the five wire profiles (docs/PROVIDERS.md §1). No sleeps, no timing assertions.
 import { test, before, after, beforeEach, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProviderError } from '../../src/upstream/providers/errors.js';
@@ -121,7 +121,7 @@ for (const P of SIM_PROFILES) {
       assert.match(second.content, /Based on the data: Paris: 21C, sunny <@U123>/);
       const sent = chatRequests(sim, P.profile).at(-1)!.body as { messages: Array<Record<string, unknown>> };
       const assistant = sent.messages.find((m) => m['role'] === 'assistant')!;
-      // DOMAIN §1: DeepSeek and Kimi need reasoning_content echoed on tool-call turns.
+      // docs/PROVIDERS.md §1: DeepSeek and Kimi need reasoning_content echoed on tool-call turns.
       assert.equal('reasoning_content' in assistant, P.profile === 'deepseek' || P.profile === 'kimi');
     });
 

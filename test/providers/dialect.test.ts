@@ -1,4 +1,4 @@
-// dialectOf and request shaping per provider (DOMAIN §1 "Other wire quirks").
+// dialectOf and request shaping per provider (docs/PROVIDERS.md §1 "Other wire quirks").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dialectOf, shapeRequest, thinksByDefault } from '../../src/upstream/providers/dialect.js';

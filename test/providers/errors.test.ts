@@ -1,4 +1,4 @@
-// classifyError over the SDK's error objects with each provider's error body (DOMAIN §1 table).
+// classifyError over the SDK's error objects with each provider's error body (docs/PROVIDERS.md §1 table).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';

@@ -1,4 +1,4 @@
-// normalizeUsage over every usage shape in DOMAIN §1 (captured-style JSON).
+// normalizeUsage over every usage shape in docs/PROVIDERS.md §1 (captured-style JSON).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalizeUsage, toDecimalString } from '../../src/upstream/providers/usage.js';

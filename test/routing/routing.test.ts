@@ -1,6 +1,6 @@
 // Routing and the provider edge: which failures fall back, route plans (context windows,
 // retirements and their thinking mode), the meter's rows, and provider behaviours checked
-// against the simulator (and, where DOMAIN documents no simulator behaviour, a bare local server).
+// against the simulator (and, where docs/PROVIDERS.md documents no simulator behaviour, a bare local server).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -182,7 +182,7 @@ test('GLM out of balance (429 code 1113) is not retried by the client: one upstr
   assert.equal(ok.attempts, 2);
 });
 
-/** A bare OpenAI-compatible server for behaviours DOMAIN documents for no simulated provider. */
+/** A bare OpenAI-compatible server for behaviours docs/PROVIDERS.md documents for no simulated provider. */
 async function bareServer(handler: http.RequestListener): Promise<{ base: string; close(): Promise<void> }> {
   const server = http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -269,7 +269,7 @@ test('an answer is complete at [DONE] even if the server keeps the body open aft
   }
 });
 
-test('simulator: OpenRouter sends Retry-After on 429 and 503 without being asked (DOMAIN §1)', async () => {
+test('simulator: OpenRouter sends Retry-After on 429 and 503 without being asked (docs/PROVIDERS.md §1)', async () => {
   for (const status of [429, 503]) {
     sim.setFaults('openrouter', { status, times: 1 });
     const res = await fetch(`${sim.baseUrl('openrouter')}/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer sk-x', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen/qwen-plus', messages: [{ role: 'user', content: 'hi' }] }) });

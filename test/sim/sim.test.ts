@@ -1,4 +1,4 @@
-// The simulator's wire shapes over plain HTTP (DOMAIN §1), independent of the client.
+// The simulator's wire shapes over plain HTTP (docs/PROVIDERS.md §1), independent of the client.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';

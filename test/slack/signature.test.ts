@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { isValidSlackRequest } from '@slack/bolt';
 import { slackSignature } from '../support/slack-request.js';
 
-// Slack's published example (DOMAIN §5).
+// Slack's published example (docs/PROVIDERS.md §5).
 const secret = '8f742231b10e8888abcd99yyyzzz85a5';
 const timestamp = 1531420618;
 const body =

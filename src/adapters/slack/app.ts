@@ -72,7 +72,7 @@ export async function postReply(reply: Reply, respond: RespondFn, client: webApi
 
 export function createSlackAdapter(settings: SlackSettings, services: Services): SlackAdapter {
   const log = services.log.child({ component: 'slack' });
-  // Web API calls over node:http (src/http/node-fetch.ts): global fetch costs more CPU per call.
+  // Web API calls over node:http (src/upstream/http/node-fetch.ts): global fetch costs more CPU per call.
   // node:http has no timeout of its own: a Slack call with no traffic for 30 s fails.
   const nodeFetch = createNodeFetch({ idleTimeoutMs: 30_000 });
   const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), fetch: nodeFetch, timeout: 30_000 };

@@ -35,7 +35,7 @@ export class EarlyAckReceiver implements Receiver {
     this.app = app;
   }
 
-  // The HTTP server is routeops' own (src/http/server.ts): nothing to start or stop here.
+  // The HTTP server is routeops' own (src/adapters/http/server.ts): nothing to start or stop here.
   start(): Promise<void> {
     return Promise.resolve();
   }

@@ -1,4 +1,4 @@
-// The built-in catalog: dated prices and retirements from DOMAIN §2-3, written in the same shape
+// The built-in catalog: dated prices and retirements from docs/PROVIDERS.md §2-3, written in the same shape
 // as the config file's `pricing` / `retirements` (USD per million tokens) so that one code path
 // (catalog.ts) converts and checks both. Config adds to or overrides these.
 //
@@ -13,7 +13,7 @@ const DEEPSEEK_LAUNCH = 'DeepSeek pricing page at the V4 launch, 2026-04-24';
 const DEEPSEEK_PEAK =
   'DeepSeek pricing page (2026-08-16 change): listed price is the peak price in 01:00-04:00 and 06:00-10:00 UTC; off-peak at half (unverified)';
 
-/** DeepSeek V4 Flash versions; deepseek-chat / deepseek-reasoner were aliases of it (DOMAIN §3). */
+/** DeepSeek V4 Flash versions; deepseek-chat / deepseek-reasoner were aliases of it (docs/PROVIDERS.md §3). */
 const flashLaunch = { input: 0.14, cached_input: 0.028, output: 0.28 };
 const flashApr26 = { input: 0.14, cached_input: 0.0028, output: 0.28 };
 
@@ -105,7 +105,7 @@ const DEEPSEEK_RETIRE = 'DeepSeek docs: retired after 2026-07-24 15:59 UTC, no g
 const MOONSHOT_EOL = 'Moonshot: moonshot-v1 end of life 2026-08-31';
 
 export const BUILTIN_RETIREMENTS: readonly RetirementInput[] = [
-  // DOMAIN §3: the two were v4-flash's non-thinking and thinking modes; the replacement keeps the mode.
+  // docs/PROVIDERS.md §3: the two were v4-flash's non-thinking and thinking modes; the replacement keeps the mode.
   { provider: 'deepseek', model: 'deepseek-chat', at: '2026-07-24T15:59:00.000Z', replacement: 'deepseek-v4-flash', replacement_thinking: false, source: DEEPSEEK_RETIRE },
   { provider: 'deepseek', model: 'deepseek-reasoner', at: '2026-07-24T15:59:00.000Z', replacement: 'deepseek-v4-flash', replacement_thinking: true, source: DEEPSEEK_RETIRE },
   // No replacement is named by Moonshot; we do not guess one.

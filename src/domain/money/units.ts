@@ -1,4 +1,4 @@
-// Integer money units (docs/CONTRACTS.md §4). Decimal prices are converted once, by parsing their
+// Integer money units (docs/ARCHITECTURE.md §4). Decimal prices are converted once, by parsing their
 // decimal digits, never by multiplying floats (0.0028 * 1e6 is 2799.9999999999995).
 //
 //   rate: pico-USD per token  (= micro-USD per million tokens; 1 USD/M = 1,000,000)

@@ -1,4 +1,4 @@
-// PERIOD words of docs/CONTRACTS.md §3.1 -> an inclusive range of local calendar days. Pure: "today"
+// PERIOD words of docs/ARCHITECTURE.md §3.1 -> an inclusive range of local calendar days. Pure: "today"
 // is passed in, so every period can be tested against a fixed date.
 import { isValidDay } from './iso.js';
 import { addDays, daysBetweenInclusive, type DayString } from './zone.js';

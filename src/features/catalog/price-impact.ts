@@ -1,5 +1,5 @@
 // What a price change costs: the last 30 days' token volume of a model priced at the old and at
-// the new rates, in nano-USD (docs/CONTRACTS.md §4: integer money).
+// the new rates, in nano-USD (docs/ARCHITECTURE.md §4: integer money).
 import { picoToNusd } from '../../domain/money/units.js';
 import type { SourceRates, SourceEntry } from './sources/types.js';
 

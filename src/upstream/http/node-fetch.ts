@@ -5,7 +5,7 @@
 // every request, add auth, retry and raise their errors; only the bytes travel here.
 //
 // A response keeps its node:http body on the side (rawBodyOf): a streamed chat reads the SSE
-// bytes from it directly (src/providers/sse.ts). The Response's text()/json() read the same
+// bytes from it directly (src/upstream/providers/sse.ts). The Response's text()/json() read the same
 // bytes into one Buffer, and its `.body` is a WHATWG stream over them made on demand
 // (bodyFromNode): whichever reads first takes the bytes.
 import http from 'node:http';

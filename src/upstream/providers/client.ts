@@ -20,7 +20,7 @@ import type { ChatRequest, ChatResult, ProviderClient, StreamDelta, ToolCall } f
 import { normalizeUsage } from './usage.js';
 
 export interface ProviderClientOptions {
-  /** fetch to use (tests, proxies). Default: routeops' node:http transport (src/http/node-fetch.ts), one per client. */
+  /** fetch to use (tests, proxies). Default: routeops' node:http transport (src/upstream/http/node-fetch.ts), one per client. */
   fetch?: typeof fetch;
   /** Used when the provider config has no timeout_ms. Default 60 000. */
   defaultTimeoutMs?: number;

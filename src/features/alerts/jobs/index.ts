@@ -13,7 +13,7 @@ export { spendReportJob } from './spend-report.js';
 export { pricesJob } from './prices.js';
 export { routecheckJob } from './routecheck.js';
 
-/** One job per schedule of docs/CONTRACTS.md §3.4. */
+/** One job per schedule of docs/ARCHITECTURE.md §3.4. */
 export const BUILTIN_ALERT_JOBS: readonly AlertJob[] = [deprecationsJob, pricesJob, budgetsJob, spendReportJob, routecheckJob];
 
 /**
