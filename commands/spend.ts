@@ -182,9 +182,9 @@ async function runSpend(args: SpendArgs, services: Services): Promise<Reply> {
   const period = parsed.period;
   const prev = previousPeriod(period);
 
-  const groups = collectGroups(ledger.spendRollup(args.groupBy, period.from, period.to));
-  const totals = ledger.totals(period.from, period.to);
-  const prevTotals = ledger.totals(prev.from, prev.to);
+  const groups = collectGroups(await ledger.spendRollup(args.groupBy, period.from, period.to));
+  const totals = await ledger.totals(period.from, period.to);
+  const prevTotals = await ledger.totals(prev.from, prev.to);
   const overall = totals.cost_nusd;
   const spanDays = daysBetweenInclusive(period.from, period.to);
   const range = period.from === period.to ? period.from : `${period.from} → ${period.to}`;
@@ -224,7 +224,7 @@ async function runSpend(args: SpendArgs, services: Services): Promise<Reply> {
     : undefined;
 
   if (totals.requests === 0) {
-    const empty = ledger.count() === 0;
+    const empty = (await ledger.count()) === 0;
     return {
       file,
       kind: 'result',
@@ -246,7 +246,7 @@ async function runSpend(args: SpendArgs, services: Services): Promise<Reply> {
   if (period.monthToDate) fields.push({ label: 'Month-end projection', value: formatUsd(projectMonth(overall, period)) });
 
   const sections: Reply['sections'] = [{ fields }];
-  const statuses = budgetStatuses(config.budgets, ledger, today);
+  const statuses = await budgetStatuses(config.budgets, ledger, today);
   if (statuses.length) {
     data.budgets = statuses.map((s) => ({ id: s.id, spent_usd: nusdToUsd(s.spent_nusd), limit_usd: nusdToUsd(s.limit_nusd), percent: percentUsed(s) }));
     sections.push({

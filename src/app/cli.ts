@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, parseEnv } from '../config/load.js';
 import { createLogger } from './log.js';
 import { createServices, type Clock, type Services } from './services.js';
 import { dispatch } from '../../commands/dispatch.js';
+import { importUsageFile } from '../features/ledger/import-usage.js';
 import { commands } from '../../commands/registry.js';
 import { renderText, terminalProgress, renderAfterProgress } from '../adapters/shell/text.js';
 
@@ -51,7 +52,7 @@ async function ledgerImport(args: string[], io: CliIO): Promise<number> {
     return 2;
   }
   return withServices(io, async ({ ledger }) => {
-    const result = ledger.importFile(file, 'import');
+    const result = await importUsageFile(ledger, file, 'import');
     if (!result.ok) {
       const more = result.errorCount > result.errors.length ? `\n  … and ${result.errorCount - result.errors.length} more bad line(s)` : '';
       io.stderr(`${file}: nothing was imported, fix these lines and run it again:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}${more}\n`);

@@ -107,8 +107,8 @@ test('--long hides a fact in a long prompt, finds it, and shows the estimated co
   assert.match(notices[0] ?? '', /long-context check \(~4K tokens per route\) on 1 route: estimated \$0\.\d+/);
 });
 
-test('every check call is a ledger row with source routecheck', () => {
-  const rows = services.ledger.recentRows(5000).filter((r) => r.source === 'routecheck');
+test('every check call is a ledger row with source routecheck', async () => {
+  const rows = (await services.ledger.recentRows(5000)).filter((r) => r.source === 'routecheck');
   assert.ok(rows.length > 20);
   assert.ok(rows.every((r) => r.route?.startsWith('routecheck:')));
   assert.ok(rows.some((r) => r.status === 'model_not_found'), 'the error check call is metered too');

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../src/store/open.js';
 import { migrate } from '../../src/store/migrate.js';
-import { Ledger, type Pricer, type UsageInput } from '../../src/store/ledger.js';
+import type { Pricer, UsageInput } from '../../src/store/ledger.js';
+import { SqliteLedger } from '../../src/store/ledger/sqlite-ledger.js';
 import { makeZone } from '../../src/domain/time/zone.js';
 
 export function tempDir(prefix = 'routeops-ledger-'): { dir: string; cleanup: () => void } {
@@ -47,8 +48,8 @@ export function usdToNusd(v: string | number): number {
   return Number(n);
 }
 
-export function makeLedger(db: Db, zoneName = 'UTC', price: Pricer = fakePrice): Ledger {
-  return new Ledger({ db, zone: makeZone(zoneName), price, usdToNusd });
+export function makeLedger(db: Db, zoneName = 'UTC', price: Pricer = fakePrice): SqliteLedger {
+  return new SqliteLedger({ db, zone: makeZone(zoneName), price, usdToNusd });
 }
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */

@@ -22,7 +22,7 @@ export const spendReportJob: AlertJob = {
     // The report's "today" must be this run's `now`, not the wall clock.
     const reply = await spendCommand.run(args.args, { ...services, clock: () => now }, { id: 'alerts', local: true });
     if (reply.kind !== 'result') throw new Error(`the spend report failed: ${reply.summary ?? reply.title}`);
-    const totals = services.ledger.totals(from, to);
+    const totals = await services.ledger.totals(from, to);
     const unpriced = totals.unpriced ? `, ${plural(totals.unpriced, 'row')} not priced` : '';
     return [
       {
