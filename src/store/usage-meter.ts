@@ -1,7 +1,9 @@
 // Records the usage rows of upstream calls made while routeops runs (/ask, /routecheck), so that
 // every call keeps its one ledger row even while another process holds the database's write
 // lock: rows that cannot be written now wait in memory, in order (retry-queue.ts). A row
-// whose request_id arrives twice is still recorded once (the ledger skips it).
+// whose request_id arrives twice is still recorded once (the ledger skips it). Features see the
+// UsageMeter interface: recording never blocks or throws, whatever store is behind it. This is
+// its SQLite implementation, over SqliteLedger's synchronous write.
 import type { Logger } from 'pino';
 import type { Db } from './open.js';
 import { createRetryQueue } from './retry-queue.js';

@@ -1,12 +1,12 @@
 // Usage rows as they arrive from files (`routeops ledger import`) and the ingest endpoint
 // (docs/CONTRACTS.md §3.5): JSONL, CSV with a header (RFC 4180), or a JSON array. This module
 // says what a row is (its fields and the parse results); schema.ts and validate.ts check one
-// record, parse.ts parses a whole text, stream.ts a text that arrives in pieces, csv.ts splits
-// CSV. Pure: nothing here touches the database, so a file is validated completely before any of
+// record (instant.ts its time), jsonl.ts and csv.ts parse a text of their format, parse.ts any
+// format, stream.ts a text that arrives in pieces. Pure: nothing here touches the database, so a file is validated completely before any of
 // it is written.
 import type { CostedRow } from '../money/cost.js';
 
-/** One validated usage record, ready for Ledger.record: the priced fields plus who, where and how. */
+/** One validated usage record, ready for LedgerStore.record: the priced fields plus who, where and how. */
 export interface UsageInput extends CostedRow {
   /** ISO-8601 instant with a zone; the parser normalises it to UTC (`…Z`). */
   ts: string;
