@@ -3,7 +3,7 @@
 // Synchronous: nothing else runs on the connection while a write is under way.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../open.js';
-import { parseIsoInstant } from '../../domain/usage-rows/instant.js';
+import { CANONICAL_TS, parseIsoInstant } from '../../domain/usage-rows/instant.js';
 import { LedgerError, USAGE_SOURCES, type Pricer, type RecordResult, type UsageInput, type UsageSource, type UsdToNusd } from '../ledger.js';
 import { BatchRollup } from './rollup.js';
 import { KEY_DAY, keyDay, requestHash, RequestIndex } from './request-keys.js';
@@ -13,9 +13,6 @@ import { SPEND_COLUMNS } from './sql.js';
 
 /** recordBatches writes its rollup to spend_daily when it holds this many aggregates (and at the end). */
 const ROLLUP_FLUSH = 50_000;
-
-/** The form toISOString() produces; parsed rows carry it, and such a time needs no rewriting. */
-const CANONICAL_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 const isNusd = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
