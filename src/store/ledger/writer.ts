@@ -109,7 +109,9 @@ export class LedgerWriter {
   private recordRows(rows: readonly UsageInput[], source: UsageSource, into?: BatchRollup): RecordResult {
     this.timezone.check();
     const rollup = into ?? new BatchRollup();
-    this.requests.beginWrite();
+    // Held in locals for the loop (it runs once a row).
+    const { requests, days, insertUsage } = this;
+    requests.beginWrite();
 
     let inserted = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -136,7 +138,7 @@ export class LedgerWriter {
         keyDayOf = keyDay(tsMs);
         hash = requestHash(requestId);
         key = keyDayOf * KEY_DAY + hash;
-        if (this.requests.isRecorded(requestId, keyDayOf, hash)) continue;
+        if (requests.isRecorded(requestId, keyDayOf, hash)) continue;
       }
       // A fixed-shape literal: much cheaper per row than spreading the input.
       const priced = this.price({
@@ -167,8 +169,8 @@ export class LedgerWriter {
         providerCost = this.usdToNusd(row.cost_usd);
         if (!isNusd(providerCost)) throw new LedgerError(`row ${i + 1}: cost_usd ${JSON.stringify(row.cost_usd)} did not convert to nano-USD`);
       }
-      const day = this.days.dayOf(tsMs);
-      this.insertUsage.run(
+      const day = days.dayOf(tsMs);
+      insertUsage.run(
         tsMs,
         day,
         row.provider,
@@ -193,7 +195,7 @@ export class LedgerWriter {
         row.ttft_ms ?? null,
       );
       inserted++;
-      if (key !== null) this.requests.added(keyDayOf, hash);
+      if (key !== null) requests.added(keyDayOf, hash);
       const effective = priced.cost_nusd ?? providerCost;
       rollup.add(
         day,
@@ -212,7 +214,7 @@ export class LedgerWriter {
     }
     // (flushRollup marks the end of the write after its own writes.)
     if (into === undefined) this.flushRollup(rollup);
-    else this.requests.endWrite();
+    else requests.endWrite();
     return { inserted, skipped: rows.length - inserted };
   }
 
