@@ -6,7 +6,7 @@
 // Environment:
 //   BENCH_ROWS        rows in the ledger (default 10,000,000; "1_000_000" and "1,000,000" work)
 //   BENCH_BATCH       rows per ledger.record() call (default 50,000)
-//   BENCH_JSONL_ROWS  rows in the JSONL file imported with ledger.importFile (default 200,000)
+//   BENCH_JSONL_ROWS  rows in the JSONL file imported with importUsageFile (default 200,000)
 //   BENCH_QUERY_RUNS  timed runs per /spend query (default 50, after 3 warm-ups)
 //   BENCH_RAW_RUNS    timed runs per raw baseline query (default 5; stops early past 60 s)
 //   BENCH_SEED        PRNG seed (default 42)
@@ -22,9 +22,10 @@ import { resolveConfig } from '../src/config/load.js';
 import { createServices, type Services } from '../src/app/services.js';
 import { dispatch } from '../commands/dispatch.js';
 import { parsePeriod, previousPeriod } from '../src/domain/time/period.js';
-import { UsageStreamParser } from '../src/domain/usage-rows/rows.js';
-import type { Ledger, SpendDim, SpendTotals } from '../src/store/ledger.js';
-import { openDatabase, type Db } from '../src/store/open.js';
+import { UsageStreamParser } from '../src/domain/usage-rows/stream.js';
+import { importUsageFile } from '../src/features/ledger/import-usage.js';
+import type { LedgerStore, SpendDim, SpendRow, SpendTotals } from '../src/store/ledger.js';
+import { openDatabase } from '../src/store/open.js';
 import { toJsonl, UsageGenerator, MODELS, PROVIDERS, USER_COUNT } from './gen.js';
 import { fmtInt, fmtMs, intEnv, RssMonitor, summarize, toMb, type Timing } from './stats.js';
 
@@ -73,25 +74,14 @@ interface QueryResult {
   kind: string;
 }
 
-/** Totals straight from the usage table (what ledger.totals reads from spend_daily). */
-function rawTotalsOf(db: Db): (from: string, to: string) => SpendTotals {
-  const stmt = db.prepare(
-    `SELECT COUNT(*) AS requests,
-       COALESCE(SUM(cost_nusd IS NULL AND provider_cost_nusd IS NULL), 0) AS unpriced,
-       COALESCE(SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)), 0) AS cost_nusd
-     FROM usage WHERE day BETWEEN ? AND ?`,
-  );
-  return (from, to) => stmt.get(from, to) as SpendTotals;
-}
-
 /**
  * The same ledger with the report reads answered from raw rows: spendRollup -> spendRaw and
- * totals -> a SUM over usage. Run through the real command, it is the no-rollup baseline.
+ * totals -> totalsRaw (a SUM over usage). Run through the real command, it is the no-rollup baseline.
  */
-function rawLedger(ledger: Ledger, rawTotals: (from: string, to: string) => SpendTotals): Ledger {
-  const raw = Object.create(ledger) as Ledger;
-  Object.defineProperty(raw, 'spendRollup', { value: (dim: SpendDim, from: string, to: string) => ledger.spendRaw(dim, from, to) });
-  Object.defineProperty(raw, 'totals', { value: rawTotals });
+function rawLedger(ledger: LedgerStore): LedgerStore {
+  const raw = Object.create(ledger) as LedgerStore;
+  Object.defineProperty(raw, 'spendRollup', { value: (dim: SpendDim, from: string, to: string): Promise<SpendRow[]> => ledger.spendRaw(dim, from, to) });
+  Object.defineProperty(raw, 'totals', { value: (from: string, to: string): Promise<SpendTotals> => ledger.totalsRaw(from, to) });
   return raw;
 }
 
@@ -166,7 +156,7 @@ async function main(): Promise<void> {
       genMs += g1 - g0;
       if (batch.length === 0) break;
       const c0 = process.cpuUsage();
-      const r = ledger.record(batch, 'import');
+      const r = await ledger.record(batch, 'import');
       const ms = performance.now() - g1;
       const c = process.cpuUsage(c0);
       recordCpuUs += c.user + c.system;
@@ -189,7 +179,7 @@ async function main(): Promise<void> {
     const importRate = (inserted / recordMs) * 1000;
     const importWallRate = (inserted / importWallMs) * 1000;
 
-    // ---- 2. Write a JSONL file, then import it with ledger.importFile (as `ledger import` does) --
+    // ---- 2. Write a JSONL file, then import it with importUsageFile (as `ledger import` does) ----
     gc?.();
     rss.phase('jsonl write');
     let jsonl = { rows: 0, parseRate: NaN, importRate: NaN, mb: 0, inserted: 0, cpuUs: 0 };
@@ -232,7 +222,7 @@ async function main(): Promise<void> {
       rss.phase('jsonl import');
       const i0 = performance.now();
       const ic0 = process.cpuUsage();
-      const res = ledger.importFile(JSONL_PATH, 'import');
+      const res = await importUsageFile(ledger, JSONL_PATH, 'import');
       const importMs = performance.now() - i0;
       const ic = process.cpuUsage(ic0);
       rss.sample();
@@ -254,8 +244,7 @@ async function main(): Promise<void> {
     // ---- 3. /spend through the real command path vs the same reads over raw rows --------------
     gc?.();
     rss.phase('queries');
-    const rawTotals = rawTotalsOf(db);
-    const rawServices: Services = { ...services, ledger: rawLedger(ledger, rawTotals) };
+    const rawServices: Services = { ...services, ledger: rawLedger(ledger) };
     const today = services.zone.dayOf(NOW.getTime());
     const caller = { id: 'bench', local: true };
     const results: QueryResult[] = [];
@@ -270,23 +259,23 @@ async function main(): Promise<void> {
       const { from, to } = period.period;
       const prev = previousPeriod(period.period);
       // The raw reads alone (SQL over usage), and the whole command with those reads.
-      const rawSqlFn = () => {
-        ledger.spendRaw(spec.dim, from, to);
-        rawTotals(from, to);
-        rawTotals(prev.from, prev.to);
+      const rawSqlFn = async () => {
+        await ledger.spendRaw(spec.dim, from, to);
+        await ledger.totalsRaw(from, to);
+        await ledger.totalsRaw(prev.from, prev.to);
       };
-      rawSqlFn(); // warm-up (page cache)
+      await rawSqlFn(); // warm-up (page cache)
       const rawSql = summarize(await timeRuns(RAW_RUNS, rawSqlFn, RAW_BUDGET_MS));
       const rawCommand = summarize(await timeRuns(RAW_RUNS, () => dispatch('spend', spec.text, rawServices, caller), RAW_BUDGET_MS));
       rss.sample();
 
       // Cross-check: the rollup must equal the aggregate of the raw rows.
-      const a = ledger.spendRollup(spec.dim, from, to);
-      const b = ledger.spendRaw(spec.dim, from, to);
+      const a = await ledger.spendRollup(spec.dim, from, to);
+      const b = await ledger.spendRaw(spec.dim, from, to);
       const match =
         JSON.stringify(a) === JSON.stringify(b) &&
-        JSON.stringify(ledger.totals(from, to)) === JSON.stringify(rawTotals(from, to)) &&
-        JSON.stringify(ledger.totals(prev.from, prev.to)) === JSON.stringify(rawTotals(prev.from, prev.to));
+        JSON.stringify(await ledger.totals(from, to)) === JSON.stringify(await ledger.totalsRaw(from, to)) &&
+        JSON.stringify(await ledger.totals(prev.from, prev.to)) === JSON.stringify(await ledger.totalsRaw(prev.from, prev.to));
       results.push({ spec, rollup, rawCommand, rawSql, rows: a.length, match, kind });
       log(`/spend ${spec.text}: p95 ${fmtMs(rollup.p95)} ms (raw p95 ${fmtMs(rawCommand.p95)} ms)`);
       await tick();
@@ -294,8 +283,8 @@ async function main(): Promise<void> {
 
     // ---- Report --------------------------------------------------------------------------------
     rss.phase('report');
-    const count = ledger.count();
-    const totalsAll = rawTotals('0000-01-01', '9999-12-31');
+    const count = await ledger.count();
+    const totalsAll = await ledger.totalsRaw('0000-01-01', '9999-12-31');
     const bytes = dbBytes();
     rss.stop();
     const totalSec = (performance.now() - started) / 1000;

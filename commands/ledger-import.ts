@@ -1,5 +1,6 @@
 // routeops ledger import FILE: usage rows from a JSONL or CSV file (with a header) into the
 // ledger. All or nothing: one bad line and nothing is imported, every bad line is named.
+import { importUsageFile } from '../src/features/ledger/import-usage.js';
 import { closeSync, openSync, statSync } from 'node:fs';
 import type { Reply } from '../src/domain/reply.js';
 import { UsageError } from '../src/domain/errors.js';
@@ -28,7 +29,7 @@ export const ledgerImportCommand = defineCommand<{ file: string }>({
   async run({ file }, ctx): Promise<Reply> {
     checkReadable(file);
     // The import streams the file, so any size fits.
-    const result = await ctx.services().ledger.importFile(file, 'import');
+    const result = await importUsageFile(ctx.services().ledger, file, 'import');
     if (!result.ok) {
       const more = result.errorCount > result.errors.length ? `\n  … and ${result.errorCount - result.errors.length} more bad line(s)` : '';
       return {

@@ -3,14 +3,15 @@
 import { parsePeriod, PERIOD_HELP } from '../src/domain/time/period.js';
 import { truncateForMessage } from '../src/domain/text.js';
 import { UsageError } from '../src/domain/errors.js';
-import { SPEND_DIMENSIONS, spendReport, type SpendDimension } from '../src/features/reports/spend.js';
+import { spendReport } from '../src/features/reports/spend.js';
+import { SPEND_DIMS, type SpendDim } from '../src/store/ledger.js';
 import { spendReply } from '../src/features/reports/spend-reply.js';
 import { defineCommand, EVERYWHERE } from './types.js';
 
 export interface SpendArgs {
   /** Period word as typed; resolved against "today" at run time. */
   period: string;
-  groupBy: SpendDimension;
+  groupBy: SpendDim;
   csv: boolean;
 }
 
@@ -25,8 +26,8 @@ export function readSpendArgs(text: string): SpendArgs {
     const w = words[i]!.toLowerCase();
     if (w === 'by') {
       const dim = words[i + 1]?.toLowerCase();
-      if (!dim || !(SPEND_DIMENSIONS as readonly string[]).includes(dim)) throw new UsageError(`"by" needs one of: ${SPEND_DIMENSIONS.join(', ')}`);
-      args.groupBy = dim as SpendDimension;
+      if (!dim || !(SPEND_DIMS as readonly string[]).includes(dim)) throw new UsageError(`"by" needs one of: ${SPEND_DIMS.join(', ')}`);
+      args.groupBy = dim as SpendDim;
       i++;
     } else if (w === 'csv') {
       args.csv = true;
@@ -55,7 +56,7 @@ export const spendCommand = defineCommand<SpendArgs>({
     const today = zone.dayOf(clock().getTime());
     const parsed = parsePeriod(args.period, today);
     if (!parsed.ok) throw new UsageError(parsed.error);
-    const report = spendReport(ledger, config.budgets, { period: parsed.period, groupBy: args.groupBy, today });
+    const report = await spendReport(ledger, config.budgets, { period: parsed.period, groupBy: args.groupBy, today });
     return spendReply(report, { timezone: config.timezone, csv: args.csv });
   },
 });

@@ -20,7 +20,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['domain', 'config'],
   upstream: ['domain', 'config'],
   domain: ['config'],
-  config: [],
+  // The config schema reads times with the domain's one ISO-8601 parser (a leaf module).
+  config: ['domain'],
   tools: [],
 };
 

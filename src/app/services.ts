@@ -6,7 +6,7 @@ import { Catalog, CatalogError } from '../domain/catalog/catalog.js';
 import { BUILTIN_CATALOG } from '../domain/catalog/builtin.js';
 import { openDatabase } from '../store/open.js';
 import { migrate } from '../store/migrate.js';
-import { Ledger } from '../store/ledger.js';
+import { SqliteLedger } from '../store/ledger/sqlite-ledger.js';
 import { createUsageMeter } from '../store/usage-meter.js';
 import { priceUsage, usageForCost } from '../domain/money/cost.js';
 import { usdToNusd } from '../domain/money/units.js';
@@ -46,7 +46,7 @@ export function createServices(opts: ServiceOptions): Services {
     migrate(db);
     const zone = makeZone(opts.config.timezone);
     const catalog = buildCatalog(opts.config);
-    const ledger = new Ledger({
+    const ledger = new SqliteLedger({
       db,
       zone,
       price: (row) => priceUsage(catalog, row.provider, row.model, usageForCost(row, row.tsMs)),

@@ -1,16 +1,17 @@
 // The YAML config file (docs/ARCHITECTURE.md §3.4) as zod schemas. Unknown keys are rejected so a typo
 // is reported with its path instead of being silently ignored.
 import { z } from 'zod';
+import { parseIsoInstant } from '../domain/time/iso.js';
 
 const isoInstant = z
   .union([z.string(), z.date()])
   .transform((v, ctx) => {
-    const d = v instanceof Date ? v : new Date(v);
-    if (Number.isNaN(d.getTime()) || (typeof v === 'string' && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(v))) {
+    const ms = v instanceof Date ? v.getTime() : parseIsoInstant(v);
+    if (Number.isNaN(ms)) {
       ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 time with a zone, like 2026-07-24T15:59:00Z` });
       return z.NEVER;
     }
-    return d.toISOString();
+    return new Date(ms).toISOString();
   });
 
 /** A price in USD per million tokens: a non-negative number (kept as given; converted exactly later). */

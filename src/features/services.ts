@@ -5,7 +5,7 @@ import type { Config } from '../config/load.js';
 import type { Catalog } from '../domain/catalog/catalog.js';
 import type { Clock } from '../domain/time/clock.js';
 import type { Zone } from '../domain/time/zone.js';
-import type { Ledger } from '../store/ledger.js';
+import type { LedgerStore } from '../store/ledger.js';
 import type { UsageMeter } from '../store/usage-meter.js';
 import type { Repositories } from '../store/repositories.js';
 import type { ProviderClient } from '../upstream/providers/types.js';
@@ -17,7 +17,7 @@ export type { Clock };
 export interface Services {
   config: Config;
   catalog: Catalog;
-  ledger: Ledger;
+  ledger: LedgerStore;
   /** Where upstream calls made while running record their usage (survives a locked database). */
   usage: UsageMeter;
   zone: Zone;

@@ -1,11 +1,14 @@
 // Records the usage rows of upstream calls made while routeops runs (/ask, /routecheck), so that
 // every call keeps its one ledger row even while another process holds the database's write
-// lock: rows that cannot be written now wait in memory, in order (db/retry-queue.ts). A row
-// whose request_id arrives twice is still recorded once (the ledger skips it).
+// lock: rows that cannot be written now wait in memory, in order (retry-queue.ts). A row
+// whose request_id arrives twice is still recorded once (the ledger skips it). Features see the
+// UsageMeter interface: recording never blocks or throws, whatever store is behind it. This is
+// its SQLite implementation, over SqliteLedger's synchronous write.
 import type { Logger } from 'pino';
 import type { Db } from './open.js';
 import { createRetryQueue } from './retry-queue.js';
-import type { Ledger, UsageInput, UsageSource } from './ledger.js';
+import type { UsageInput, UsageSource } from './ledger.js';
+import type { SyncUsageWriter } from './ledger/sqlite-ledger.js';
 
 export interface UsageMeter {
   /** Records the rows now, or as soon as the database takes them. Never throws. */
@@ -22,7 +25,8 @@ export interface UsageMeter {
 
 export interface UsageMeterDeps {
   db: Db;
-  ledger: Ledger;
+  /** The SQLite ledger: its synchronous write, which throws SQLITE_BUSY while the lock is held. */
+  ledger: SyncUsageWriter;
   log: Logger;
   /** How long a write from the event loop waits for the lock. Default 100 ms. */
   busyWaitMs?: number;
@@ -42,7 +46,7 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
     db: deps.db,
     log,
     what: 'usage rows',
-    apply: (b) => ledger.record(b.rows, b.source),
+    apply: (b) => ledger.recordNow(b.rows, b.source),
     // Not a lock: these rows will never go in (a bug or a broken database). Say so with the rows.
     dropped: (batches, err) => log.error({ err, rows: batches.flatMap((b) => b.rows) }, 'usage rows could not be recorded'),
     busyWaitMs: deps.busyWaitMs,

@@ -62,7 +62,7 @@ test('Slack down during an alert, then back: delivered exactly once', async () =
     const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
     const post = slackPoster(client);
     const outbox = new AlertOutbox(env.services.store.alerts, env.services.log);
-    env.services.ledger.record([row('2026-07-17T08:00:00Z', 'openrouter', 'mystery/model', { cost_usd: '6' })], 'ingest');
+    await env.services.ledger.record([row('2026-07-17T08:00:00Z', 'openrouter', 'mystery/model', { cost_usd: '6' })], 'ingest');
 
     slack.failMethod('chat.postMessage', 'service_unavailable');
     const now = new Date('2026-07-17T09:00:00Z');
@@ -153,13 +153,13 @@ test('restart between runs: nothing is resent; a pending alert is delivered afte
   const env = alertEnv(config, '2026-07-17T09:00:00Z');
   const sink = fakePost();
   try {
-    env.services.ledger.record([row('2026-07-16T08:00:00Z', 'deepseek', 'deepseek-chat')], 'ingest');
+    await env.services.ledger.record([row('2026-07-16T08:00:00Z', 'deepseek', 'deepseek-chat')], 'ingest');
     let outbox = new AlertOutbox(env.services.store.alerts, env.services.log);
     const first = await runJobs(env.services, [deprecationsJob, budgetsJob], new Date('2026-07-17T09:00:00Z'), { outbox, post: sink.post });
     assert.deepEqual(first.flatMap((o) => o.alerts.map((a) => a.key)), [`retirement:deepseek/deepseek-chat@2026-07-24T15:59:00.000Z:d7`]);
 
     // A budget alert that fails to post, then the bot restarts.
-    env.services.ledger.record([row('2026-07-17T09:10:00Z', 'openrouter', 'mystery/model', { cost_usd: '5' })], 'ingest');
+    await env.services.ledger.record([row('2026-07-17T09:10:00Z', 'openrouter', 'mystery/model', { cost_usd: '5' })], 'ingest');
     sink.failWith = platformError('internal_error');
     const second = await runJobs(env.services, [deprecationsJob, budgetsJob], new Date('2026-07-17T09:15:00Z'), { outbox, post: sink.post });
     assert.deepEqual(second.flatMap((o) => o.alerts.map((a) => `${a.key} ${a.status}`)), ['budget:daily:2026-07-17:50 pending']);

@@ -32,9 +32,9 @@ async function runAt(env: AlertTestEnv, iso: string, sink: ReturnType<typeof fak
 }
 
 /** 3 requests to deepseek-chat and 1 to its replacement, all alike, the day before `dayIso`. */
-function trafficBefore(env: AlertTestEnv, day: string): void {
+async function trafficBefore(env: AlertTestEnv, day: string): Promise<void> {
   const ts = `${day}T08:00:00Z`;
-  env.services.ledger.record(
+  await env.services.ledger.record(
     [
       row(ts, 'deepseek', 'deepseek-chat', { route: 'chat', user: 'U0ENG1' }),
       row(ts, 'deepseek', 'deepseek-chat', { route: 'chat', user: 'U0ENG1' }),
@@ -59,7 +59,7 @@ test('deepseek-chat timeline: 30 days, 7 days, 1 day, retired, then daily while 
   const env = alertEnv(config, '2026-06-24T09:00:00Z');
   const sink = fakePost();
   try {
-    trafficBefore(env, '2026-06-23');
+    await trafficBefore(env, '2026-06-23');
     const june24 = await runAt(env, '2026-06-24T09:00:00Z', sink);
     assert.deepEqual(june24.map((a) => a.key), [key('d30')]);
     const a = june24[0]!;
@@ -75,7 +75,7 @@ test('deepseek-chat timeline: 30 days, 7 days, 1 day, retired, then daily while 
     assert.deepEqual(await runAt(env, '2026-06-25T09:00:00Z', sink), []);
     assert.deepEqual(await runAt(env, '2026-07-16T09:00:00Z', sink), []);
 
-    trafficBefore(env, '2026-07-16');
+    await trafficBefore(env, '2026-07-16');
     const july17 = await runAt(env, '2026-07-17T09:00:00Z', sink);
     assert.deepEqual(july17.map((x) => x.key), [key('d7')]);
     assert.match(july17[0]!.text, /retires in 7 days/);
@@ -123,7 +123,7 @@ test('a run between stages sends only the stage in force', async () => {
   const env = alertEnv(config, '2026-07-23T09:00:00Z');
   const sink = fakePost();
   try {
-    trafficBefore(env, '2026-07-22');
+    await trafficBefore(env, '2026-07-22');
     const july23 = await runAt(env, '2026-07-23T09:00:00Z', sink);
     assert.deepEqual(july23.map((x) => x.key), [key('d1')], 'not the 30- or 7-day alert it missed');
     // Down over the retirement: the first run after it sends "retired", not a daily alert.
@@ -141,7 +141,7 @@ test('traffic alone makes a retirement relevant; daily alerts need use after the
   const sink = fakePost();
   try {
     assert.deepEqual(await runAt(env, '2026-07-23T09:00:00Z', sink), [], 'nothing configured or used');
-    env.services.ledger.record([row('2026-07-20T10:00:00Z', 'deepseek', 'deepseek-reasoner', { thinking: true })], 'ingest');
+    await env.services.ledger.record([row('2026-07-20T10:00:00Z', 'deepseek', 'deepseek-reasoner', { thinking: true })], 'ingest');
     const july23 = await runAt(env, '2026-07-23T09:00:00Z', sink);
     assert.deepEqual(july23.map((x) => x.key), [key('d1', 'deepseek-reasoner')]);
     assert.match(july23[0]!.text, /no configured alias routes to it/);
@@ -150,7 +150,7 @@ test('traffic alone makes a retirement relevant; daily alerts need use after the
     assert.deepEqual((await runAt(env, '2026-07-24T16:00:00Z', sink)).map((x) => x.key), [key('retired', 'deepseek-reasoner')]);
     assert.deepEqual(await runAt(env, '2026-07-26T09:00:00Z', sink), [], 'not configured and not used since the retirement');
 
-    env.services.ledger.record([row('2026-07-26T10:00:00Z', 'deepseek', 'deepseek-reasoner', { status: 'error', error: 'model_not_found' })], 'ingest');
+    await env.services.ledger.record([row('2026-07-26T10:00:00Z', 'deepseek', 'deepseek-reasoner', { status: 'error', error: 'model_not_found' })], 'ingest');
     const july27 = await runAt(env, '2026-07-27T09:00:00Z', sink);
     assert.deepEqual(july27.map((x) => x.key), [key('daily:2026-07-27', 'deepseek-reasoner')]);
     assert.match(july27[0]!.text, /is still used \(1 request since then\)/);

@@ -26,7 +26,7 @@ test('a price change on a watched route is announced once, after it held for two
   const env = alertEnv({ slack: { alerts_channel: ALERTS_CHANNEL }, catalog: { openrouter: listing } }, '2026-11-20T00:00:00Z');
   try {
     // 10M input tokens on the route in the last 30 days: the impact of 0.40 -> 0.50 per M is +$1.00.
-    env.services.ledger.record([row('2026-11-19T10:00:00Z', 'openrouter', 'qwen/qwen-plus', { input_tokens: 10_000_000, output_tokens: 0, cost_usd: '4' })], 'ingest');
+    await env.services.ledger.record([row('2026-11-19T10:00:00Z', 'openrouter', 'qwen/qwen-plus', { input_tokens: 10_000_000, output_tokens: 0, cost_usd: '4' })], 'ingest');
     const steps: Array<[string, string, number]> = [
       ['2026-11-20T00:00:00Z', '0.0000004', 0], // first fetch: the baseline
       ['2026-11-20T06:00:00Z', '0.0000005', 0], // seen once: pending
@@ -84,7 +84,7 @@ test('a daily budget crossed just before midnight is still announced by the firs
   const env = alertEnv({ slack: { alerts_channel: ALERTS_CHANNEL }, budgets: { daily: 10 } }, '2026-07-16T23:45:00Z');
   try {
     assert.deepEqual((await runAt(env.services, ['--now', '2026-07-16T23:45:00Z'])).doc.alerts.filter((a) => a.kind === 'budget'), []);
-    env.services.ledger.record([row('2026-07-16T23:50:00Z', 'openrouter', 'mystery/model', { cost_usd: '9' })], 'ingest');
+    await env.services.ledger.record([row('2026-07-16T23:50:00Z', 'openrouter', 'mystery/model', { cost_usd: '9' })], 'ingest');
     env.clock.now = new Date('2026-07-17T00:00:00Z');
     const after = (await runAt(env.services, ['--now', '2026-07-17T00:00:00Z'])).doc.alerts.filter((a) => a.kind === 'budget');
     assert.deepEqual(after.map((a) => a.key), ['budget:daily:2026-07-16:80']);

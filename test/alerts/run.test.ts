@@ -33,9 +33,9 @@ interface JsonDoc {
   jobs: Array<{ name: string; status: string; reason?: string }>;
 }
 
-function seed(env: AlertTestEnv): void {
+async function seed(env: AlertTestEnv): Promise<void> {
   // Monday 2026-07-13 .. Sunday 07-19 is last week for Monday 07-20.
-  env.services.ledger.record(
+  await env.services.ledger.record(
     [
       row('2026-07-14T10:00:00Z', 'deepseek', 'deepseek-chat', { user: 'U0ENG1' }),
       row('2026-07-15T10:00:00Z', 'openrouter', 'mystery/model', { cost_usd: '2.5', user: 'U0ENG2' }),
@@ -49,7 +49,7 @@ test('--json: every job once, exactly the documented fields, posted to the right
   const env = alertEnv(config, '2026-07-20T09:00:00Z');
   const sink = fakePost();
   try {
-    seed(env);
+    await seed(env);
     const { out, io: cio } = io();
     const code = await runAlertsCommand(['run', '--json'], env.services, sink.post, cio);
     assert.equal(code, 0, out.stderr);
@@ -92,7 +92,7 @@ test('--dry-run prints what would be posted and records nothing', async () => {
   const env = alertEnv(config, '2026-07-20T09:00:00Z');
   const sink = fakePost();
   try {
-    seed(env);
+    await seed(env);
     const { out, io: cio } = io();
     assert.equal(await runAlertsCommand(['run', '--dry-run'], env.services, sink.post, cio), 0);
     assert.match(out.stdout, /Alert checks at 2026-07-20T09:00:00\.000Z \(timezone UTC\), dry run:/);
@@ -111,7 +111,7 @@ test('--dry-run prints what would be posted and records nothing', async () => {
 test('--now runs as of that time; without Slack the alerts wait in the outbox', async () => {
   const env = alertEnv(config, '2030-01-01T00:00:00Z');
   try {
-    seed(env);
+    await seed(env);
     const { out, io: cio } = io();
     assert.equal(await runAlertsCommand(['run', '--now', '2026-06-24T09:00:00Z'], env.services, null, cio), 0, out.stderr);
     assert.match(out.stdout, /\[retirement\] to C0ALERTS, queued in the outbox: retirement:deepseek\/deepseek-chat@2026-07-24T15:59:00\.000Z:d30/);
@@ -154,7 +154,7 @@ test('bad usage exits 2', async () => {
 test('a channel that is not configured turns its alerts off, and says so', async () => {
   const env = alertEnv({ ...config, slack: { alerts_channel: ALERTS_CHANNEL } }, '2026-07-20T09:00:00Z');
   try {
-    seed(env);
+    await seed(env);
     const { out, io: cio } = io();
     assert.equal(await runAlertsCommand(['run', '--json'], env.services, null, cio), 0);
     const doc = JSON.parse(out.stdout) as JsonDoc;
@@ -174,7 +174,7 @@ test('a failing job exits 1 and does not stop the others', async () => {
   const env = alertEnv(config, '2026-07-20T09:00:00Z');
   const sink = fakePost();
   try {
-    seed(env);
+    await seed(env);
     const broken: AlertJob = { name: 'prices', channel: 'alerts', run: () => Promise.reject(new Error('OpenRouter /models answered 503')) };
     const { out, io: cio } = io();
     const code = await runAlertsCommand(['run'], env.services, sink.post, cio, { jobs: alertJobs([broken]) });

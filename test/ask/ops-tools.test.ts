@@ -32,7 +32,7 @@ before(async () => {
     access: { spend: ['U0CFO'] },
   });
   ({ services, cleanup } = makeServices(config, { now: NOW, secrets: SIM_KEYS }));
-  services.ledger.record(
+  await services.ledger.record(
     [
       { ts: '2026-07-19T10:00:00Z', provider: 'qwen-intl', model: 'qwen-plus', input_tokens: 1_000_000, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, request_id: 'q-1', user: 'U0ENG' },
       { ts: '2026-07-20T09:00:00Z', provider: 'deepseek', model: 'deepseek-chat', input_tokens: 2_000_000, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, request_id: 'd-1', user: 'U0ENG' },

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/open.js';
 import { appliedMigrations, findMigrationsDir, listMigrationFiles, migrate, MigrationError } from '../../src/store/migrate.js';
-import { requestKey } from '../../src/store/ledger.js';
+import { requestKey } from '../../src/store/ledger/request-keys.js';
 import { makeLedger } from '../support/ledger-fixtures.js';
 import { tempDir } from '../support/temp.js';
 
@@ -81,7 +81,7 @@ test('refuses to run when the applied list is not a prefix of the files', async 
   t.after(() => db.close());
   migrate(db, { dir });
 
-  await t.test('a renamed migration', () => {
+  await t.test('a renamed migration', async () => {
     renameSync(join(dir, '002_b.sql'), join(dir, '002_bee.sql'));
     assert.throws(() => migrate(db, { dir }), (err: unknown) => {
       assert.ok(err instanceof MigrationError);
@@ -92,19 +92,19 @@ test('refuses to run when the applied list is not a prefix of the files', async 
     renameSync(join(dir, '002_bee.sql'), join(dir, '002_b.sql'));
   });
 
-  await t.test('an applied migration missing on disk', () => {
+  await t.test('an applied migration missing on disk', async () => {
     rmSync(join(dir, '002_b.sql'));
     assert.throws(() => migrate(db, { dir }), (err: unknown) => err instanceof MigrationError && /002_b\.sql.*not in/.test(err.message));
     writeFileSync(join(dir, '002_b.sql'), 'CREATE TABLE b (x);');
   });
 
-  await t.test('a gap in the numbering', () => {
+  await t.test('a gap in the numbering', async () => {
     writeFileSync(join(dir, '004_d.sql'), 'CREATE TABLE d (x);');
     assert.throws(() => migrate(db, { dir }), (err: unknown) => err instanceof MigrationError && /expected version 3.*004_d\.sql/.test(err.message));
     rmSync(join(dir, '004_d.sql'));
   });
 
-  await t.test('a badly named file', () => {
+  await t.test('a badly named file', async () => {
     writeFileSync(join(dir, '3-c.sql'), 'CREATE TABLE c (x);');
     assert.throws(() => migrate(db, { dir }), (err: unknown) => err instanceof MigrationError && /3-c\.sql.*NNN_name\.sql/.test(err.message));
     rmSync(join(dir, '3-c.sql'));
@@ -171,7 +171,7 @@ function formerRequestHash(id: string): number {
   return (b >> 16) * 0x1_0000_0000 + (a >>> 0);
 }
 
-test('006_request_key turns stored request hashes into day keys the ledger finds again', (t) => {
+test('006_request_key turns stored request hashes into day keys the ledger finds again', async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const all = listMigrationFiles(findMigrationsDir());
@@ -205,5 +205,5 @@ test('006_request_key turns stored request hashes into day keys the ledger finds
   const ledger = makeLedger(db);
   ledger.ensureTimezone();
   const again = rows.flatMap(([ts, id]) => (id === null ? [] : [{ ts, provider: 'deepseek', model: 'deepseek-chat', input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, request_id: id }]));
-  assert.deepEqual(ledger.record(again, 'import'), { inserted: 0, skipped: 4 });
+  assert.deepEqual(await ledger.record(again, 'import'), { inserted: 0, skipped: 4 });
 });

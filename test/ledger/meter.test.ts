@@ -19,7 +19,7 @@ function memoryLog() {
 
 const row = (request_id: string, ts = '2026-03-01T10:00:00Z') => ({ ts, provider: 'deepseek', model: 'deepseek-chat', input_tokens: 10, cached_input_tokens: 0, output_tokens: 5, reasoning_tokens: 0, request_id });
 
-test('usage meter: rows written while another process holds the write lock wait in memory, in order, and go in once it lets go', (t) => {
+test('usage meter: rows written while another process holds the write lock wait in memory, in order, and go in once it lets go', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const { db, path, cleanup } = tempDb();
   t.after(cleanup);
@@ -29,7 +29,7 @@ test('usage meter: rows written while another process holds the write lock wait 
   t.after(() => meter.stop());
 
   meter.record([row('a')], 'ask');
-  assert.equal(ledger.count(), 1, 'written at once when the database is free');
+  assert.equal(await ledger.count(), 1, 'written at once when the database is free');
 
   // A long import elsewhere: another connection holds the write lock.
   const importer = openDatabase(path);
@@ -38,7 +38,7 @@ test('usage meter: rows written while another process holds the write lock wait 
   meter.record([row('b'), row('c')], 'ask');
   meter.record([row('c'), row('d')], 'routecheck');
   assert.equal(meter.pending, 4);
-  assert.equal(ledger.count(), 1);
+  assert.equal(await ledger.count(), 1);
   assert.ok(lines.some((l) => /database busy/.test(l.msg)));
   assert.equal(db.pragma('busy_timeout', { simple: true }), 5000, 'the connection keeps its own busy timeout');
 
@@ -64,7 +64,7 @@ test('usage meter: rows written while another process holds the write lock wait 
   assert.ok(lines.some((l) => /are recorded/.test(l.msg)));
 });
 
-test('usage meter: rows the ledger refuses for another reason are logged with their content and do not hold up later rows; flush writes what waits', (t) => {
+test('usage meter: rows the ledger refuses for another reason are logged with their content and do not hold up later rows; flush writes what waits', async (t) => {
   const { db, path, cleanup } = tempDb();
   t.after(cleanup);
   const ledger = makeLedger(db);
@@ -74,7 +74,7 @@ test('usage meter: rows the ledger refuses for another reason are logged with th
 
   meter.record([{ ...row('bad'), ts: 'yesterday' }], 'ask');
   meter.record([row('good')], 'ask');
-  assert.equal(ledger.count(), 1);
+  assert.equal(await ledger.count(), 1);
   const refused = lines.find((l) => /could not be recorded/.test(l.msg)) as { rows?: Array<{ request_id: string }> } | undefined;
   assert.equal(refused?.rows?.[0]?.request_id, 'bad');
 
@@ -86,7 +86,7 @@ test('usage meter: rows the ledger refuses for another reason are logged with th
   importer.prepare('COMMIT').run();
   importer.close();
   assert.equal(meter.flush(), true);
-  assert.equal(ledger.count(), 2);
+  assert.equal(await ledger.count(), 2);
 });
 
 test('usage meter: a database that is gone is not "busy": the rows are logged and dropped, nothing is left waiting', (t) => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RequestKeyCache } from '../../src/store/request-keys.js';
+import { RequestKeyCache } from '../../src/store/ledger/request-key-cache.js';
 
 /** A fake index: hashes per day, counting the reads and the ids each read went through. */
 function store(days: Record<number, number[]>) {

@@ -1,23 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  detectFormat,
-  MAX_ERRORS,
-  parseCsvRecords,
-  parseIsoInstant,
-  parseUsageCsv,
-  parseUsageFile,
-  parseUsageJsonArray,
-  parseUsageJsonl,
-  type ParseResult,
-  type UsageInput,
-} from '../../src/domain/usage-rows/rows.js';
+import { MAX_ERRORS, type UsageInput, type UsageParseResult } from '../../src/domain/usage-rows/rows.js';
+import { parseIsoInstant } from '../../src/domain/time/iso.js';
+import { parseCsvRecords, parseUsageCsv } from '../../src/domain/usage-rows/csv.js';
+import { parseUsageJsonArray, parseUsageJsonl } from '../../src/domain/usage-rows/jsonl.js';
+import { detectUsageFormat, parseUsageFile } from '../../src/domain/usage-rows/parse.js';
 
-function rowsOf(r: ParseResult): UsageInput[] {
+function rowsOf(r: UsageParseResult): UsageInput[] {
   if (!r.ok) assert.fail(`expected rows, got errors:\n${r.errors.map((e) => e.message).join('\n')}`);
   return r.rows;
 }
-function errorsOf(r: ParseResult): string[] {
+function errorsOf(r: UsageParseResult): string[] {
   if (r.ok) assert.fail('expected errors, got rows');
   return r.errors.map((e) => e.message);
 }
@@ -171,15 +164,15 @@ test('JSON array (ingest): rows, or errors numbered by item', () => {
   assert.match(errorsOf(parseUsageJsonArray('[{'))[0]!, /^line 1: not valid JSON/);
 });
 
-test('detectFormat: by extension, else by the first non-blank character', () => {
-  assert.equal(detectFormat('usage.csv', '{"ts":1}'), 'csv');
-  assert.equal(detectFormat('usage.JSONL', ''), 'jsonl');
-  assert.equal(detectFormat('usage.ndjson', ''), 'jsonl');
-  assert.equal(detectFormat('usage.json', '  [ {} ]'), 'json');
-  assert.equal(detectFormat('usage.json', '{"a":1}\n{"a":2}'), 'jsonl');
-  assert.equal(detectFormat('-', '\n\n  {"ts":"x"}'), 'jsonl');
-  assert.equal(detectFormat('body', '[]'), 'json');
-  assert.equal(detectFormat('export.txt', 'ts,provider,model'), 'csv');
+test('detectUsageFormat: by extension, else by the first non-blank character', () => {
+  assert.equal(detectUsageFormat('usage.csv', '{"ts":1}'), 'csv');
+  assert.equal(detectUsageFormat('usage.JSONL', ''), 'jsonl');
+  assert.equal(detectUsageFormat('usage.ndjson', ''), 'jsonl');
+  assert.equal(detectUsageFormat('usage.json', '  [ {} ]'), 'json');
+  assert.equal(detectUsageFormat('usage.json', '{"a":1}\n{"a":2}'), 'jsonl');
+  assert.equal(detectUsageFormat('-', '\n\n  {"ts":"x"}'), 'jsonl');
+  assert.equal(detectUsageFormat('body', '[]'), 'json');
+  assert.equal(detectUsageFormat('export.txt', 'ts,provider,model'), 'csv');
   assert.ok(parseUsageFile('x.txt', '[]').ok);
 });
 

@@ -12,16 +12,16 @@ const USD = 1_000_000_000; // nano-USD per dollar
 function fakeLedger(rows: Array<{ day: string; key: string; usd: number; unpriced?: number }>): SpendLedger {
   const within = (from: string, to: string) => rows.filter((r) => r.day >= from && r.day <= to);
   return {
-    spendRollup: (_dim, from, to) => within(from, to).map((r) => ({ day: r.day, key: r.key, cost_nusd: r.usd * USD, requests: 1, unpriced: r.unpriced ?? 0, provider_cost_nusd: 0, input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 })),
-    totals: (from, to) => {
+    spendRollup: async (_dim, from, to) => within(from, to).map((r) => ({ day: r.day, key: r.key, cost_nusd: r.usd * USD, requests: 1, unpriced: r.unpriced ?? 0, provider_cost_nusd: 0, input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 })),
+    totals: async (from, to) => {
       const rs = within(from, to);
       return { cost_nusd: rs.reduce((s, r) => s + r.usd * USD, 0), requests: rs.length, unpriced: rs.reduce((s, r) => s + (r.unpriced ?? 0), 0) };
     },
-    count: () => rows.length,
+    count: async () => rows.length,
   };
 }
 
-test('groups biggest first with shares, the previous period and the month-end projection', () => {
+test('groups biggest first with shares, the previous period and the month-end projection', async () => {
   const ledger = fakeLedger([
     { day: '2026-11-02', key: 'zai', usd: 1 },
     { day: '2026-11-09', key: 'deepseek', usd: 3 },
@@ -30,7 +30,7 @@ test('groups biggest first with shares, the previous period and the month-end pr
   ]);
   const period = parsePeriod('month', '2026-11-10');
   assert.ok(period.ok);
-  const report = spendReport(ledger, { daily: 10 }, { period: period.period, groupBy: 'provider', today: '2026-11-10' });
+  const report = await spendReport(ledger, { daily: 10 }, { period: period.period, groupBy: 'provider', today: '2026-11-10' });
   assert.deepEqual(report.groups.map((g) => [g.key, g.total / USD]), [['deepseek', 3], ['zai', 2]]);
   assert.equal(report.days.length, 10);
   assert.deepEqual([report.previous.from, report.previous.to, report.previous.totals.cost_nusd / USD], ['2026-10-22', '2026-10-31', 0]);
@@ -41,9 +41,9 @@ test('groups biggest first with shares, the previous period and the month-end pr
   assert.equal(json.projection_usd, 15);
 });
 
-test('CSV: one line per day and group with spend; formula-looking keys are defused', () => {
+test('CSV: one line per day and group with spend; formula-looking keys are defused', async () => {
   const period = parsePeriod('2026-11-01..2026-11-02', '2026-11-10');
   assert.ok(period.ok);
-  const report = spendReport(fakeLedger([{ day: '2026-11-02', key: '=SUM(A1),x', usd: 0.5 }]), {}, { period: period.period, groupBy: 'user', today: '2026-11-10' });
+  const report = await spendReport(fakeLedger([{ day: '2026-11-02', key: '=SUM(A1),x', usd: 0.5 }]), {}, { period: period.period, groupBy: 'user', today: '2026-11-10' });
   assert.equal(spendCsv(report), `date,user,usd\n2026-11-02,"'=SUM(A1),x",0.50\n`);
 });

@@ -104,7 +104,7 @@ test('--long hides a fact in a long prompt, finds it, and shows the estimated co
 test('every check call is a ledger row with source routecheck', async () => {
   // Set-up: checks of its own to meter, whichever tests ran before.
   for (const target of ['deepseek-v4-flash', 'qwen-plus', 'kimi-k2.5', 'glm-4.7']) await services.routecheck.run({ target });
-  const rows = services.ledger.recentRows(5000).filter((r) => r.source === 'routecheck');
+  const rows = (await services.ledger.recentRows(5000)).filter((r) => r.source === 'routecheck');
   assert.ok(rows.length > 20);
   assert.ok(rows.every((r) => r.route?.startsWith('routecheck:')));
   assert.ok(rows.some((r) => r.status === 'model_not_found'), 'the error check call is metered too');

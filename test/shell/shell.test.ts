@@ -8,7 +8,7 @@ import { makeServices } from '../support/services.js';
 test('the shell answers /spend, explains bad input and quits on exit', async () => {
   const { services, cleanup } = makeServices({ access: { spend: ['U0CFO'] } }, { now: '2026-11-23T12:00:00Z' });
   try {
-    services.ledger.record(
+    await services.ledger.record(
       [{ ts: '2026-11-23T10:00:00Z', provider: 'zai', model: 'glm-4.7', input_tokens: 1_000_000, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, request_id: 's1' }],
       'import',
     );

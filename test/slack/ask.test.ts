@@ -64,7 +64,7 @@ for (const p of profiles) {
     assert.match(text, /<@U0ENG1> asked: what is a route/, 'the question is shown above the answer');
     assert.match(text, new RegExp(`${p.alias} · ${p.provider}/`));
     assert.match(text, /tokens in \d+ \/ cached \d+ \/ out \d+ \/ reasoning \d+/);
-    const rows = ledgerRows().filter((r) => r.source === 'ask' && r.route === p.alias && r.provider === p.provider);
+    const rows = (await ledgerRows()).filter((r) => r.source === 'ask' && r.route === p.alias && r.provider === p.provider);
     assert.ok(rows.length >= 1, 'one ledger row per upstream call');
     const row = rows[0]!;
     assert.equal(row.status, 'ok');
@@ -91,7 +91,7 @@ for (const c of fallbackCases) {
     assert.match(text, /Simulated openrouter answer to: fallback on/);
     assert.match(text, /qwen-plus · openrouter\/qwen\/qwen-plus/);
     assert.match(text, /fallback after qwen-intl\/qwen-plus/);
-    const rows = ledgerRows().filter((r) => r.route === 'qwen-plus' && r.source === 'ask');
+    const rows = (await ledgerRows()).filter((r) => r.route === 'qwen-plus' && r.source === 'ask');
     const failed = rows.find((r) => r.provider === 'qwen-intl' && r.status === c.status);
     assert.ok(failed, `a ledger row for the failed attempt (${c.status})`);
     assert.ok(rows.some((r) => r.provider === 'openrouter' && r.status === 'ok'));
@@ -104,7 +104,7 @@ test('a retry made by the client is an upstream call too: it gets its own ledger
   const msg = await slashAsk('--model retrying retry me once');
   assert.match(blockText(msg), /Simulated deepseek answer to: retry me once/);
   assert.equal(sim.requests.slice(before).filter((r) => r.profile === 'deepseek').length, 2);
-  const rows = ledgerRows().filter((r) => r.route === 'retrying');
+  const rows = (await ledgerRows()).filter((r) => r.route === 'retrying');
   assert.deepEqual(rows.map((r) => r.status).sort(), ['ok', 'retried']);
 });
 
@@ -114,7 +114,7 @@ test('falls back when a route has no API key, without calling it', async () => {
   assert.match(blockText(msg), /Simulated openrouter answer to: hello without a key/);
   assert.match(blockText(msg), /qwen-nokey\/qwen-plus has no API key set/);
   assert.equal(sim.requests.slice(before).filter((r) => r.profile === 'qwen').length, 0);
-  assert.ok(ledgerRows().some((r) => r.provider === 'qwen-nokey' && r.status === 'missing_key'));
+  assert.ok((await ledgerRows()).some((r) => r.provider === 'qwen-nokey' && r.status === 'missing_key'));
 });
 
 test('does not fall back on a bad request caused by the input', async () => {
@@ -180,7 +180,7 @@ test('a duplicate event delivery (Slack retry) is answered once', async () => {
   await t.slack.waitFor('chat.stopStream', (c) => c.body.channel === channel);
   await t.app.slack!.drain();
   assert.equal(t.slack.calls.filter((c) => c.method === 'chat.startStream' && c.body.channel === channel).length, 1);
-  assert.equal(ledgerRows().filter((r) => r.channel === channel).length, 1);
+  assert.equal((await ledgerRows()).filter((r) => r.channel === channel).length, 1);
 });
 
 test('two deliveries of one event arriving at once are answered once, and the id is kept in SQLite', async () => {
@@ -219,7 +219,7 @@ test('a DM is answered in the DM', async () => {
 
 test('ops questions are answered from real ledger data through tool calls', async () => {
   // A row of its own, so the figure is this test's (not what earlier tests happened to meter).
-  t.app.services.ledger.record([{ ts: '2026-11-22T08:00:00Z', provider: 'ops-test-provider', model: 'm', input_tokens: 1, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, request_id: 'ops-test-1', cost_usd: 1.25 }], 'import');
+  await t.app.services.ledger.record([{ ts: '2026-11-22T08:00:00Z', provider: 'ops-test-provider', model: 'm', input_tokens: 1, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, request_id: 'ops-test-1', cost_usd: 1.25 }], 'import');
   sim.setScript('deepseek', { toolCall: { name: 'get_spend', arguments: '{"period":"week","group_by":"provider"}' } });
   const msg = await slashAsk('what did we spend this week?');
   const text = blockText(msg);

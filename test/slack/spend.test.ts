@@ -80,7 +80,7 @@ test('ingest needs the bearer token, rejects bad lines whole, and is idempotent'
   const badBody = (await badRes.json()) as { lines: Array<{ line: number; message: string }> };
   assert.equal(badBody.lines[0]?.line, 2);
   assert.match(badBody.lines[0]!.message, /input_tokens/);
-  assert.equal(t.app.services.ledger.count(), 0, 'nothing of a bad batch is written');
+  assert.equal(await t.app.services.ledger.count(), 0, 'nothing of a bad batch is written');
 
   const ok = await post(jsonl, INGEST_TOKEN);
   assert.equal(ok.status, 200);

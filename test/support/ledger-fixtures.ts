@@ -1,7 +1,8 @@
 // Shared fixtures for the db and ledger tests: a real SQLite file in a temp folder (store.ts), a fake
 // pricer, exact decimal USD -> nano-USD, and a seeded PRNG (tests never use Math.random).
 import type { Db } from '../../src/store/open.js';
-import { Ledger, type Pricer, type UsageInput } from '../../src/store/ledger.js';
+import type { Pricer, UsageInput } from '../../src/store/ledger.js';
+import { SqliteLedger } from '../../src/store/ledger/sqlite-ledger.js';
 import { makeZone } from '../../src/domain/time/zone.js';
 
 export { tempDb } from './store.js';
@@ -23,8 +24,8 @@ export function usdToNusd(v: string | number): number {
   return Number(n);
 }
 
-export function makeLedger(db: Db, zoneName = 'UTC', price: Pricer = fakePrice): Ledger {
-  return new Ledger({ db, zone: makeZone(zoneName), price, usdToNusd });
+export function makeLedger(db: Db, zoneName = 'UTC', price: Pricer = fakePrice): SqliteLedger {
+  return new SqliteLedger({ db, zone: makeZone(zoneName), price, usdToNusd });
 }
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */

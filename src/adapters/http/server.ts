@@ -1,12 +1,15 @@
-// The HTTP surface of ARCHITECTURE 3.3: /healthz, the usage ingest endpoint, and (in HTTP
-// mode) Slack's events delegated to routeops' Slack receiver (src/slack/receiver.ts). One server on PORT in both modes.
+// The HTTP surface of docs/CONTRACTS.md §3.3: /healthz, the usage ingest endpoint (rows parsed
+// and recorded by src/features/ledger/import-usage.ts), and (in HTTP mode) Slack's events
+// delegated to routeops' Slack receiver (src/adapters/slack/receiver.ts). One server on PORT in
+// both modes.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Ledger } from '../../store/ledger.js';
+import type { LedgerStore } from '../../store/ledger.js';
+import { importUsageText } from '../../features/ledger/import-usage.js';
 
 export interface HttpDeps {
-  ledger: Ledger;
+  ledger: LedgerStore;
   log: Logger;
   ingestToken?: string;
   /** Bolt's listener for /slack/events in HTTP mode. */
@@ -61,7 +64,7 @@ async function handleIngest(req: IncomingMessage, res: ServerResponse, deps: Htt
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
   // A JSON array or JSONL; the content type decides, else the first character does.
   const filename = type === 'application/json' || body.trimStart().startsWith('[') ? 'body.json' : 'body.jsonl';
-  const result = deps.ledger.importText(filename, body, 'ingest');
+  const result = await importUsageText(deps.ledger, filename, body, 'ingest');
   if (!result.ok) return sendJson(res, 400, { ok: false, error: 'bad rows: nothing was written', lines: result.errors });
   deps.log.info({ inserted: result.inserted, skipped: result.skipped }, 'usage ingested');
   return sendJson(res, 200, { ok: true, inserted: result.inserted, skipped: result.skipped });

@@ -104,7 +104,7 @@ async function slashAsk(
   const parsed = parseAskArgs(text);
   if (!parsed.ok) return void (await respondEphemeral(`${parsed.error}.\nUsage: /ask [--model ALIAS] [--ops] QUESTION`));
   // A wrong alias or a spent budget is said to the asker alone, before anything is posted in the channel.
-  const refusal = unknownAlias(deps.services, parsed.args.alias) ?? budgetRefusal(deps.services, command.user_id);
+  const refusal = unknownAlias(deps.services, parsed.args.alias) ?? (await budgetRefusal(deps.services, command.user_id));
   if (refusal) return void (await respondEphemeral(refusal));
   const heading: types.KnownBlock = {
     type: 'context',

@@ -75,9 +75,9 @@ function describeFailure(a: AttemptRecord): string {
 }
 
 /** What the user's questions cost today: in the ledger, plus rows still waiting for the database (meter.ts). */
-function userSpentToday(services: Services, user: string): number {
+async function userSpentToday(services: Services, user: string): Promise<number> {
   const today = services.zone.dayOf(services.clock().getTime());
-  let spent = services.ledger.spendRollup('user', today, today).find((r) => r.key === user)?.cost_nusd ?? 0;
+  let spent = (await services.ledger.spendRollup('user', today, today)).find((r) => r.key === user)?.cost_nusd ?? 0;
   for (const row of services.usage.waitingRows()) {
     const tsMs = Date.parse(row.ts);
     if (row.user === user && services.zone.dayOf(tsMs) === today) spent += effectiveCost(services.catalog, row, tsMs) ?? 0;
@@ -93,9 +93,9 @@ export function unknownAlias(services: Services, alias: string | undefined): str
 }
 
 /** Why `user` may not ask now (the per-user daily budget is spent), or null. */
-export function budgetRefusal(services: Services, user: string): string | null {
+export async function budgetRefusal(services: Services, user: string): Promise<string | null> {
   const perUser = services.config.budgets.per_user_daily;
-  if (perUser === undefined || userSpentToday(services, user) < usdToNusd(perUser)) return null;
+  if (perUser === undefined || (await userSpentToday(services, user)) < usdToNusd(perUser)) return null;
   return `You have used your daily /ask budget of ${formatUsd(usdToNusd(perUser))}. It resets at midnight (${services.config.timezone}).`;
 }
 
@@ -111,7 +111,7 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
   const alias = input.alias ?? services.config.default_model;
   const fail = (text: string): AskOutcome => ({ ok: false, text, footer: '', alias, route: null, attempts: 0, cost_nusd: null });
 
-  const refusal = budgetRefusal(services, input.user);
+  const refusal = await budgetRefusal(services, input.user);
   if (refusal) return fail(refusal);
   if (input.question.length > MAX_QUESTION_CHARS) {
     return fail(`The question is ${input.question.length} characters long; /ask takes up to ${MAX_QUESTION_CHARS}.`);

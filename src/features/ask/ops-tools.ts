@@ -5,13 +5,14 @@ import { z } from 'zod';
 import type { ToolDefinition } from '../../upstream/providers/types.js';
 import type { Services } from '../services.js';
 import { parsePeriod, PERIOD_HELP } from '../../domain/time/period.js';
-import { SPEND_DIMENSIONS, spendReport } from '../reports/spend.js';
+import { SPEND_DIMS } from '../../store/ledger.js';
+import { spendReport } from '../reports/spend.js';
 import { spendJson } from '../reports/spend-json.js';
 import { listModels, modelsJson } from '../catalog/listing.js';
 import { mayUse, type Caller } from '../access.js';
 const MAX_RESULT_CHARS = 8000;
 
-const spendArgs = z.object({ period: z.string().default('week'), group_by: z.enum(SPEND_DIMENSIONS).default('provider') });
+const spendArgs = z.object({ period: z.string().default('week'), group_by: z.enum(SPEND_DIMS).default('provider') });
 const routesArgs = z.object({ query: z.string().default('') });
 const retirementsArgs = z.object({ within_days: z.number().int().min(1).max(3650).default(31) });
 const pricesArgs = z.object({ query: z.string().default('') });
@@ -20,7 +21,7 @@ export const OPS_TOOLS: ToolDefinition[] = [
   {
     name: 'get_spend',
     description: `Spend from the routeops ledger (USD, exact) for a period, grouped by provider, model, user or route. Periods: ${PERIOD_HELP}.`,
-    parameters: { type: 'object', properties: { period: { type: 'string' }, group_by: { type: 'string', enum: [...SPEND_DIMENSIONS] } }, required: ['period'] },
+    parameters: { type: 'object', properties: { period: { type: 'string' }, group_by: { type: 'string', enum: [...SPEND_DIMS] } }, required: ['period'] },
   },
   {
     name: 'list_routes',
@@ -68,7 +69,7 @@ export async function runOpsTool(name: string, rawArgs: string, services: Servic
       const today = services.zone.dayOf(services.clock().getTime());
       const period = parsePeriod(args.data.period, today);
       if (!period.ok) return cap({ error: `${period.error}. Periods: ${PERIOD_HELP}` });
-      const report = spendReport(services.ledger, services.config.budgets, { period: period.period, groupBy: args.data.group_by, today });
+      const report = await spendReport(services.ledger, services.config.budgets, { period: period.period, groupBy: args.data.group_by, today });
       const data = spendJson(report, services.config.timezone);
       // Days with no spend only cost tokens.
       return cap({ ...data, groups: data.groups.map((g) => ({ ...g, days: g.days.filter((d) => d.usd !== 0) })) });

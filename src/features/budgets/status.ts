@@ -1,7 +1,7 @@
 // Where spend stands against each configured budget right now. Shared by /spend (status lines)
 // and the budget alerts, so both read the same numbers.
 import type { Config } from '../../config/load.js';
-import type { Ledger } from '../../store/ledger.js';
+import type { LedgerStore } from '../../store/ledger.js';
 import { usdToNusd } from '../../domain/money/units.js';
 import type { DayString } from '../../domain/time/zone.js';
 
@@ -16,27 +16,27 @@ export interface BudgetStatus {
   limit_nusd: number;
 }
 
-type Spend = Pick<Ledger, 'totals' | 'spendRollup'>;
+type Spend = Pick<LedgerStore, 'totals' | 'spendRollup'>;
 
 /** Statuses for the global and per-provider budgets (per-user ones are checked per user). */
-export function budgetStatuses(budgets: Config['budgets'], ledger: Spend, today: DayString): BudgetStatus[] {
+export async function budgetStatuses(budgets: Config['budgets'], ledger: Spend, today: DayString): Promise<BudgetStatus[]> {
   const monthStart = `${today.slice(0, 7)}-01`;
   const out: BudgetStatus[] = [];
   if (budgets.daily !== undefined) {
-    out.push({ id: 'daily', label: 'Daily budget', period: 'daily', periodStart: today, spent_nusd: ledger.totals(today, today).cost_nusd, limit_nusd: usdToNusd(budgets.daily) });
+    out.push({ id: 'daily', label: 'Daily budget', period: 'daily', periodStart: today, spent_nusd: (await ledger.totals(today, today)).cost_nusd, limit_nusd: usdToNusd(budgets.daily) });
   }
   if (budgets.monthly !== undefined) {
-    out.push({ id: 'monthly', label: 'Monthly budget', period: 'monthly', periodStart: monthStart, spent_nusd: ledger.totals(monthStart, today).cost_nusd, limit_nusd: usdToNusd(budgets.monthly) });
+    out.push({ id: 'monthly', label: 'Monthly budget', period: 'monthly', periodStart: monthStart, spent_nusd: (await ledger.totals(monthStart, today)).cost_nusd, limit_nusd: usdToNusd(budgets.monthly) });
   }
   const providerBudgets = Object.entries(budgets.providers ?? {});
   if (providerBudgets.length) {
-    const sumBy = (from: DayString) => {
+    const sumBy = async (from: DayString) => {
       const m = new Map<string, number>();
-      for (const r of ledger.spendRollup('provider', from, today)) m.set(r.key, (m.get(r.key) ?? 0) + r.cost_nusd);
+      for (const r of await ledger.spendRollup('provider', from, today)) m.set(r.key, (m.get(r.key) ?? 0) + r.cost_nusd);
       return m;
     };
-    const daySpend = sumBy(today);
-    const monthSpend = sumBy(monthStart);
+    const daySpend = await sumBy(today);
+    const monthSpend = await sumBy(monthStart);
     for (const [provider, b] of providerBudgets) {
       if (b.daily !== undefined) out.push({ id: `provider:${provider}:daily`, label: `${provider} daily budget`, period: 'daily', periodStart: today, spent_nusd: daySpend.get(provider) ?? 0, limit_nusd: usdToNusd(b.daily) });
       if (b.monthly !== undefined) out.push({ id: `provider:${provider}:monthly`, label: `${provider} monthly budget`, period: 'monthly', periodStart: monthStart, spent_nusd: monthSpend.get(provider) ?? 0, limit_nusd: usdToNusd(b.monthly) });

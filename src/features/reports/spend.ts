@@ -3,16 +3,14 @@
 // the ledger queries, the period, the grouping and "today" come in, so /spend, the /ask ops
 // tools and the weekly report job all read the same numbers.
 import type { Config } from '../../config/load.js';
-import type { Ledger } from '../../store/ledger.js';
+import type { LedgerStore, SpendDim } from '../../store/ledger.js';
 import { previousPeriod, type Period } from '../../domain/time/period.js';
 import { addDays, daysBetweenInclusive, type DayString } from '../../domain/time/zone.js';
 import { budgetStatuses, type BudgetStatus } from '../budgets/status.js';
 
-export const SPEND_DIMENSIONS = ['provider', 'model', 'user', 'route'] as const;
-export type SpendDimension = (typeof SPEND_DIMENSIONS)[number];
 
 /** What the report reads from the ledger. */
-export type SpendLedger = Pick<Ledger, 'spendRollup' | 'totals' | 'count'>;
+export type SpendLedger = Pick<LedgerStore, 'spendRollup' | 'totals' | 'count'>;
 
 export interface SpendTotals {
   cost_nusd: number;
@@ -34,14 +32,14 @@ export interface SpendGroup {
 
 export interface SpendQuery {
   period: Period;
-  groupBy: SpendDimension;
+  groupBy: SpendDim;
   /** Today in the configured timezone (budgets are measured up to it). */
   today: DayString;
 }
 
 export interface SpendReport {
   period: Period;
-  groupBy: SpendDimension;
+  groupBy: SpendDim;
   /** Every day of the period, in order. */
   days: DayString[];
   /** Biggest spender first (ties by key). */
@@ -89,19 +87,25 @@ export function shareOf(part: number, whole: number): number {
   return whole === 0 ? 0 : part / whole;
 }
 
-export function spendReport(ledger: SpendLedger, budgets: Config['budgets'], q: SpendQuery): SpendReport {
+export async function spendReport(ledger: SpendLedger, budgets: Config['budgets'], q: SpendQuery): Promise<SpendReport> {
   const { period, groupBy, today } = q;
   const prev = previousPeriod(period);
-  const totals = ledger.totals(period.from, period.to);
+  const [totals, rollup, previousTotals, rows, budgetList] = await Promise.all([
+    ledger.totals(period.from, period.to),
+    ledger.spendRollup(groupBy, period.from, period.to),
+    ledger.totals(prev.from, prev.to),
+    ledger.count(),
+    budgetStatuses(budgets, ledger, today),
+  ]);
   return {
     period,
     groupBy,
     days: daysOf(period),
-    groups: collectGroups(ledger.spendRollup(groupBy, period.from, period.to)),
+    groups: collectGroups(rollup),
     totals,
-    previous: { ...prev, totals: ledger.totals(prev.from, prev.to) },
+    previous: { ...prev, totals: previousTotals },
     projection_nusd: period.monthToDate ? projectMonth(totals.cost_nusd, period) : null,
-    ledgerEmpty: totals.requests === 0 && ledger.count() === 0,
-    budgets: budgetStatuses(budgets, ledger, today),
+    ledgerEmpty: totals.requests === 0 && rows === 0,
+    budgets: budgetList,
   };
 }

@@ -33,13 +33,13 @@ export function crossedThreshold(percent: number): BudgetThreshold | null {
 }
 
 /** Every budget with its spend today: global and per-provider ones, then one per user with spend. */
-export function allBudgetStatuses(services: Services, today: DayString): BudgetStatus[] {
+export async function allBudgetStatuses(services: Services, today: DayString): Promise<BudgetStatus[]> {
   const { budgets } = services.config;
-  const out = budgetStatuses(budgets, services.ledger, today);
+  const out = await budgetStatuses(budgets, services.ledger, today);
   if (budgets.per_user_daily !== undefined) {
     const limit = usdToNusd(budgets.per_user_daily);
     const byUser = new Map<string, number>();
-    for (const r of services.ledger.spendRollup('user', today, today)) {
+    for (const r of await services.ledger.spendRollup('user', today, today)) {
       if (r.key !== NO_USER) byUser.set(r.key, (byUser.get(r.key) ?? 0) + r.cost_nusd);
     }
     for (const [user, spent] of [...byUser].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -87,7 +87,7 @@ export async function budgetAlerts(services: Services, today: DayString, channel
     for (const k of keys) if ((await services.store.alerts.recordedAtMs(k)) !== null) return true;
     return false;
   };
-  for (const s of allBudgetStatuses(services, today)) {
+  for (const s of await allBudgetStatuses(services, today)) {
     if (s.limit_nusd <= 0 || !include(s)) continue;
     const threshold = crossedThreshold(percentUsed(s));
     if (threshold === null) continue;
@@ -98,20 +98,20 @@ export async function budgetAlerts(services: Services, today: DayString, channel
   return out;
 }
 
-export function anomalyAlert(services: Services, today: DayString, channel: string): Alert | null {
+export async function anomalyAlert(services: Services, today: DayString, channel: string): Promise<Alert | null> {
   const { ledger } = services;
   const day = addDays(today, -1);
   const from = addDays(day, -7);
   const to = addDays(day, -1);
-  const first = ledger.firstDay();
+  const first = await ledger.firstDay();
   if (first === null || first > from) return null;
-  const spent = ledger.totals(day, day).cost_nusd;
-  const trailing = ledger.totals(from, to).cost_nusd;
+  const spent = (await ledger.totals(day, day)).cost_nusd;
+  const trailing = (await ledger.totals(from, to)).cost_nusd;
   if (trailing <= 0 || BigInt(spent) * 7n <= BigInt(trailing) * 3n) return null;
   const avg = Number((BigInt(trailing) + 3n) / 7n);
   const times = (BigInt(spent) * 70n) / BigInt(trailing); // tenths of the multiple of the average
   const byProvider = new Map<string, number>();
-  for (const r of ledger.spendRollup('provider', day, day)) byProvider.set(r.key, (byProvider.get(r.key) ?? 0) + r.cost_nusd);
+  for (const r of await ledger.spendRollup('provider', day, day)) byProvider.set(r.key, (byProvider.get(r.key) ?? 0) + r.cost_nusd);
   const top = [...byProvider].sort((a, b) => b[1] - a[1]).slice(0, 3);
   const headline = `Spend anomaly on ${day}: ${formatUsd(spent)}, ${times / 10n}.${times % 10n}× the 7-day average before it (${formatUsd(avg)} a day, ${from}..${to})`;
   const topText = top.map(([k, v]) => `${k} ${formatUsd(v)}`).join(', ');
@@ -141,9 +141,9 @@ export const budgetsJob: AlertJob = {
     const alerts = await budgetAlerts(services, today, target.channel);
     // Periods that ended since the last run (a day at midnight, a month on the 1st, or while the
     // bot was down) get their last word too: a crossing at 23:50 is still announced.
-    const current = new Set(allBudgetStatuses(services, today).map((s) => `${s.id}@${s.periodStart}`));
+    const current = new Set((await allBudgetStatuses(services, today)).map((s) => `${s.id}@${s.periodStart}`));
     alerts.push(...(await budgetAlerts(services, addDays(today, -1), target.channel, (s) => !current.has(`${s.id}@${s.periodStart}`))));
-    const anomaly = anomalyAlert(services, today, target.channel);
+    const anomaly = await anomalyAlert(services, today, target.channel);
     if (anomaly) alerts.push(anomaly);
     return alerts;
   },

@@ -74,9 +74,9 @@ interface Traffic {
   cost: number;
 }
 
-function trafficByModel(services: Services, from: DayString, to: DayString): Map<string, Traffic> {
+async function trafficByModel(services: Services, from: DayString, to: DayString): Promise<Map<string, Traffic>> {
   const m = new Map<string, Traffic>();
-  for (const r of services.ledger.spendRollup('model', from, to)) {
+  for (const r of await services.ledger.spendRollup('model', from, to)) {
     const t = m.get(r.key) ?? { requests: 0, cost: 0 };
     t.requests += r.requests;
     t.cost += r.cost_nusd;
@@ -90,10 +90,9 @@ function trafficByModel(services: Services, from: DayString, to: DayString): Map
  * days, from the daily rollup (reports never scan raw rows). The retirement day itself is left
  * out: its rollup also holds the traffic from before the cut-off.
  */
-function requestsSince(services: Services, r: Retirement, fromDay: DayString, today: DayString): number {
+async function requestsSince(services: Services, r: Retirement, fromDay: DayString, today: DayString): Promise<number> {
   const key = `${r.provider}/${r.model}`;
-  return services.ledger
-    .spendRollup('model', fromDay, today)
+  return (await services.ledger.spendRollup('model', fromDay, today))
     .filter((row) => row.key === key)
     .reduce((n, row) => n + row.requests, 0);
 }
@@ -130,9 +129,9 @@ export function makeDeprecationsJob(opts: DeprecationsJobOptions = {}): AlertJob
       const retirements = mergeRetirements(services.catalog.retirements(), extra);
       if (retirements.length === 0) return [];
 
-      const month = trafficByModel(services, addDays(today, -29), today);
-      const week = trafficByModel(services, weekFrom, today);
-      const weekTotals = services.ledger.totals(weekFrom, today);
+      const month = await trafficByModel(services, addDays(today, -29), today);
+      const week = await trafficByModel(services, weekFrom, today);
+      const weekTotals = await services.ledger.totals(weekFrom, today);
       const alerts: Alert[] = [];
 
       for (const r of retirements) {
@@ -161,7 +160,7 @@ export function makeDeprecationsJob(opts: DeprecationsJobOptions = {}): AlertJob
           } else {
             if (today <= zone.dayOf(retiredAt)) continue;
             const dayAfter = addDays(retirementDay, 1);
-            const usedSince = requestsSince(services, r, weekFrom > dayAfter ? weekFrom : dayAfter, today);
+            const usedSince = await requestsSince(services, r, weekFrom > dayAfter ? weekFrom : dayAfter, today);
             if (pointers.length === 0 && usedSince === 0) continue;
             stage = 'daily';
             key = retirementKey(r, stage, today);

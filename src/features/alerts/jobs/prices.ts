@@ -20,7 +20,7 @@ export const pricesJob: AlertJob = {
     const { snapshots, errors } = await fetchCatalogSnapshots({ catalog: config.catalog, providers: services.providers, now });
     for (const e of errors) log.warn({ source: e.source }, `catalog source failed: ${e.message}`);
     const today = zone.dayOf(now.getTime());
-    const usage = ledger.spendRollup('model', addDays(today, -29), today);
+    const usage = await ledger.spendRollup('model', addDays(today, -29), today);
     const watched = new Set(usage.map((r) => r.key));
     for (const def of Object.values(config.models)) for (const r of def.routes) watched.add(`${r.provider}/${r.model}`);
     const result = await runPriceCheck(services.store.catalog, snapshots, {

@@ -19,7 +19,7 @@ export const spendReportJob: AlertJob = {
     const period = parsePeriod('last-week', today);
     if (!period.ok) throw new Error(period.error);
     const { from, to } = period.period;
-    const report = spendReport(services.ledger, services.config.budgets, { period: period.period, groupBy: 'provider', today });
+    const report = await spendReport(services.ledger, services.config.budgets, { period: period.period, groupBy: 'provider', today });
     const reply = spendReply(report, { timezone: services.config.timezone, csv: false });
     const { totals } = report;
     const unpriced = totals.unpriced ? `, ${plural(totals.unpriced, 'row')} not priced` : '';

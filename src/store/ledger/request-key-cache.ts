@@ -1,7 +1,7 @@
 // Which request ids the ledger already holds, by UTC day: the in-memory side of the duplicate
-// check. The ledger looks every id up under its row's day and the days either side; a point
-// lookup in SQLite costs ~2 µs through better-sqlite3, three of them more than the rest of an
-// insert. A day looked up often enough is read once from the usage_request_key index (its keys
+// check (request-keys.ts). The ledger looks every id up under its row's day and the days either
+// side; a point lookup in SQLite costs ~2 µs through better-sqlite3, three of them more than the
+// rest of an insert. A day looked up often enough is read once from the usage_request_key index (its keys
 // are contiguous, ~0.3 µs each) and answered from memory after that.
 //
 // Answers are exact in one direction only: a day held here that lacks a hash does not hold the

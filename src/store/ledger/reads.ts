@@ -1,0 +1,83 @@
+// The ledger's reads: spend by day and dimension, totals, and the newest rows. Reports read
+// spend_daily (one row per day, dimension and key); the raw reads aggregate `usage` itself, as a
+// baseline and a cross-check.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Db } from '../open.js';
+import type { DayString } from '../../domain/time/zone.js';
+import { LedgerError, SPEND_DIMS, type SpendDim, type SpendRow, type SpendTotals, type UsageRow } from '../ledger.js';
+import { aggregateSql, SPEND_COLUMNS } from './sql.js';
+
+function assertDim(dim: string): asserts dim is SpendDim {
+  if (!(SPEND_DIMS as readonly string[]).includes(dim)) throw new LedgerError(`unknown spend dimension "${dim}" (use one of ${SPEND_DIMS.join(', ')})`);
+}
+
+export class LedgerReads {
+  private readonly rollupQuery: BetterSqlite3.Statement;
+  private readonly totalsQuery: BetterSqlite3.Statement;
+  private readonly rawQueries: Record<SpendDim, BetterSqlite3.Statement>;
+  private readonly rawTotalsQuery: BetterSqlite3.Statement;
+
+  constructor(private readonly db: Db) {
+    this.rollupQuery = db.prepare(`SELECT ${SPEND_COLUMNS} FROM spend_daily WHERE dim = ? AND day BETWEEN ? AND ? ORDER BY day, key`);
+    this.totalsQuery = db.prepare(
+      `SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(unpriced), 0) AS unpriced, COALESCE(SUM(cost_nusd), 0) AS cost_nusd
+       FROM spend_daily WHERE dim = 'provider' AND day BETWEEN ? AND ?`,
+    );
+    this.rawQueries = Object.fromEntries(
+      SPEND_DIMS.map((dim) => [dim, db.prepare(`${aggregateSql(dim, 'WHERE day BETWEEN ? AND ?')} ORDER BY day, key`)]),
+    ) as Record<SpendDim, BetterSqlite3.Statement>;
+    this.rawTotalsQuery = db.prepare(
+      `SELECT COUNT(*) AS requests,
+         COALESCE(SUM(cost_nusd IS NULL AND provider_cost_nusd IS NULL), 0) AS unpriced,
+         COALESCE(SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)), 0) AS cost_nusd
+       FROM usage WHERE day BETWEEN ? AND ?`,
+    );
+  }
+
+  spendRollup(dim: SpendDim, fromDay: DayString, toDay: DayString): SpendRow[] {
+    assertDim(dim);
+    return this.rollupQuery.all(dim, fromDay, toDay) as SpendRow[];
+  }
+
+  /** usage has no index on day: this scans the whole table. */
+  spendRaw(dim: SpendDim, fromDay: DayString, toDay: DayString): SpendRow[] {
+    assertDim(dim);
+    return this.rawQueries[dim].all(fromDay, toDay) as SpendRow[];
+  }
+
+  totals(fromDay: DayString, toDay: DayString): SpendTotals {
+    return this.totalsQuery.get(fromDay, toDay) as SpendTotals;
+  }
+
+  totalsRaw(fromDay: DayString, toDay: DayString): SpendTotals {
+    return this.rawTotalsQuery.get(fromDay, toDay) as SpendTotals;
+  }
+
+  // firstDay, lastDay and count read the rollup: every usage row is in exactly one spend_daily
+  // row of dim 'provider', in the same transaction, so they equal MIN/MAX(day) and COUNT(*) over
+  // usage, which has no index on day (it would slow every insert) and would be scanned whole.
+
+  firstDay(): DayString | null {
+    return (this.db.prepare(`SELECT MIN(day) FROM spend_daily WHERE dim = 'provider'`).pluck().get() as string | null) ?? null;
+  }
+
+  lastDay(): DayString | null {
+    return (this.db.prepare(`SELECT MAX(day) FROM spend_daily WHERE dim = 'provider'`).pluck().get() as string | null) ?? null;
+  }
+
+  count(): number {
+    return this.db.prepare(`SELECT COALESCE(SUM(requests), 0) FROM spend_daily WHERE dim = 'provider'`).pluck().get() as number;
+  }
+
+  recentRows(limit = 20): UsageRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, thinking,
+           cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source, request_id, status, error, latency_ms, ttft_ms
+         FROM usage ORDER BY id DESC LIMIT ?`,
+      )
+      .all(Math.max(0, Math.trunc(limit))) as Array<Omit<UsageRow, 'ts'>>;
+    // The table keeps the instant once (ts_ms); its ISO text is derived here.
+    return rows.map((r) => ({ ...r, ts: new Date(r.ts_ms).toISOString() }));
+  }
+}

@@ -1,0 +1,122 @@
+// The rollup of one write, in memory: every inserted row adds to one aggregate per spend
+// dimension and local day, and the writer upserts the aggregates into spend_daily in the same
+// transaction (upserts add), so spend_daily always equals the aggregate of the usage rows.
+import { NO_USER, type SpendDim } from '../ledger.js';
+
+export interface Agg {
+  dim: SpendDim;
+  day: string;
+  key: string;
+  requests: number;
+  unpriced: number;
+  cost: number;
+  providerCost: number;
+  input: number;
+  cached: number;
+  output: number;
+  reasoning: number;
+}
+
+const newAgg = (dim: SpendDim, day: string, key: string): Agg => ({
+  dim, day, key, requests: 0, unpriced: 0, cost: 0, providerCost: 0, input: 0, cached: 0, output: 0, reasoning: 0,
+});
+
+/** One day's aggregates of a batch, one map per dim (nested where the key has two parts). */
+interface DaySums {
+  day: string;
+  provider: Map<string, Agg>;
+  /** provider -> model; key provider/model. */
+  model: Map<string, Map<string, Agg>>;
+  user: Map<string, Agg>;
+  route: Map<string, Agg>;
+  /** Rows without a route: provider -> model, key provider/model (dim 'route'). */
+  routeOfModel: Map<string, Map<string, Agg>>;
+}
+
+function bump(a: Agg, unpriced: number, cost: number, providerCost: number, input: number, cached: number, output: number, reasoning: number): void {
+  a.requests++;
+  a.unpriced += unpriced;
+  a.cost += cost;
+  a.providerCost += providerCost;
+  a.input += input;
+  a.cached += cached;
+  a.output += output;
+  a.reasoning += reasoning;
+}
+
+/**
+ * The rollup of one batch: every inserted row adds to one aggregate per dim (keys as in
+ * KEY_SQL in sql.ts). Rows are summed straight into the per-dim aggregates through maps keyed by the
+ * row's own strings (no per-row string building). Two aggregates may share a (dim, day, key)
+ * (a route named like a provider/model): both are upserted, and upserts add.
+ */
+export class BatchRollup {
+  private readonly days = new Map<string, DaySums>();
+  private last: DaySums | undefined;
+  /** Aggregates held (the spend_daily rows to upsert). */
+  size = 0;
+
+  private aggIn(map: Map<string, Agg>, dim: SpendDim, day: string, key: string): Agg {
+    let a = map.get(key);
+    if (a === undefined) {
+      map.set(key, (a = newAgg(dim, day, key)));
+      this.size++;
+    }
+    return a;
+  }
+
+  private modelAggIn(map: Map<string, Map<string, Agg>>, dim: SpendDim, day: string, provider: string, model: string): Agg {
+    let byModel = map.get(provider);
+    if (byModel === undefined) map.set(provider, (byModel = new Map()));
+    let a = byModel.get(model);
+    if (a === undefined) {
+      byModel.set(model, (a = newAgg(dim, day, `${provider}/${model}`)));
+      this.size++;
+    }
+    return a;
+  }
+
+  add(
+    day: string,
+    provider: string,
+    model: string,
+    user: string | null | undefined,
+    route: string | null | undefined,
+    unpriced: number,
+    cost: number,
+    providerCost: number,
+    input: number,
+    cached: number,
+    output: number,
+    reasoning: number,
+  ): void {
+    let d = this.last;
+    if (d === undefined || d.day !== day) {
+      d = this.days.get(day);
+      if (d === undefined) {
+        d = { day, provider: new Map(), model: new Map(), user: new Map(), route: new Map(), routeOfModel: new Map() };
+        this.days.set(day, d);
+      }
+      this.last = d;
+    }
+    const p = this.aggIn(d.provider, 'provider', day, provider);
+    const m = this.modelAggIn(d.model, 'model', day, provider, model);
+    const u = this.aggIn(d.user, 'user', day, user ?? NO_USER);
+    const r = route === undefined || route === null ? this.modelAggIn(d.routeOfModel, 'route', day, provider, model) : this.aggIn(d.route, 'route', day, route);
+    bump(p, unpriced, cost, providerCost, input, cached, output, reasoning);
+    bump(m, unpriced, cost, providerCost, input, cached, output, reasoning);
+    bump(u, unpriced, cost, providerCost, input, cached, output, reasoning);
+    bump(r, unpriced, cost, providerCost, input, cached, output, reasoning);
+  }
+
+  *aggregates(): Generator<Agg> {
+    for (const d of this.days.values()) {
+      yield* d.provider.values();
+      for (const byModel of d.model.values()) yield* byModel.values();
+      yield* d.user.values();
+      yield* d.route.values();
+      for (const byModel of d.routeOfModel.values()) yield* byModel.values();
+    }
+  }
+}
+

@@ -1,0 +1,31 @@
+// SQL shared by the ledger's writes, reads and rollup rebuild: the key each spend dimension has,
+// and the per-day aggregate of usage rows that spend_daily holds (migrations/001_ledger.sql).
+import { NO_USER, type SpendDim } from '../ledger.js';
+
+/** SQL for each dim's key over the usage table; must match the keys BatchRollup (rollup.ts) builds. */
+const KEY_SQL: Record<SpendDim, string> = {
+  provider: 'provider',
+  model: `provider || '/' || model`,
+  user: `COALESCE("user", '${NO_USER}')`,
+  route: `COALESCE(route, provider || '/' || model)`,
+};
+
+/** The columns of a spend_daily row after dim, in the order aggregateSql selects them. */
+export const SPEND_COLUMNS =
+  'day, key, requests, unpriced, cost_nusd, provider_cost_nusd, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens';
+
+/** The per-day aggregate of usage rows for one dim, straight from the usage table. */
+export function aggregateSql(dim: SpendDim, where: string): string {
+  const key = KEY_SQL[dim];
+  return `SELECT day, ${key} AS key,
+      COUNT(*) AS requests,
+      SUM(cost_nusd IS NULL AND provider_cost_nusd IS NULL) AS unpriced,
+      SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)) AS cost_nusd,
+      SUM(COALESCE(provider_cost_nusd, 0)) AS provider_cost_nusd,
+      SUM(input_tokens) AS input_tokens,
+      SUM(cached_input_tokens) AS cached_input_tokens,
+      SUM(output_tokens) AS output_tokens,
+      SUM(reasoning_tokens) AS reasoning_tokens
+    FROM usage ${where}
+    GROUP BY day, key`;
+}

@@ -1,0 +1,228 @@
+// The ledger's writes: usage rows checked, priced, de-duplicated by request_id and inserted, and
+// their sums added to spend_daily in the same transaction, so reports never scan `usage`.
+// Synchronous: nothing else runs on the connection while a write is under way.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Db } from '../open.js';
+import { isCanonicalInstant, parseIsoInstant } from '../../domain/time/iso.js';
+import { LedgerError, USAGE_SOURCES, type Pricer, type RecordResult, type UsageInput, type UsageSource, type UsdToNusd } from '../ledger.js';
+import { BatchRollup } from './rollup.js';
+import { KEY_DAY, keyDay, requestHash, RequestIndex } from './request-keys.js';
+import type { LocalDays } from './local-days.js';
+import type { LedgerTimezone } from './timezone.js';
+import { SPEND_COLUMNS } from './sql.js';
+
+/** recordBatches writes its rollup to spend_daily when it holds this many aggregates (and at the end). */
+const ROLLUP_FLUSH = 50_000;
+
+const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const isNusd = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+function checkSource(source: string): asserts source is UsageSource {
+  if (!(USAGE_SOURCES as readonly string[]).includes(source)) throw new LedgerError(`unknown usage source "${source}"`);
+}
+
+export interface LedgerWriterDeps {
+  db: Db;
+  days: LocalDays;
+  timezone: LedgerTimezone;
+  price: Pricer;
+  usdToNusd: UsdToNusd;
+}
+
+export class LedgerWriter {
+  private readonly days: LocalDays;
+  private readonly timezone: LedgerTimezone;
+  private readonly price: Pricer;
+  private readonly usdToNusd: UsdToNusd;
+  private readonly requests: RequestIndex;
+  private readonly insertUsage: BetterSqlite3.Statement;
+  private readonly upsertDaily: BetterSqlite3.Statement;
+  private readonly recordTx: BetterSqlite3.Transaction<(rows: readonly UsageInput[], source: UsageSource) => RecordResult>;
+  private readonly batchesTx: BetterSqlite3.Transaction<(batches: Iterable<readonly UsageInput[]>, source: UsageSource) => RecordResult>;
+
+  constructor(deps: LedgerWriterDeps) {
+    const { db } = deps;
+    this.days = deps.days;
+    this.timezone = deps.timezone;
+    this.price = deps.price;
+    this.usdToNusd = deps.usdToNusd;
+    this.requests = new RequestIndex(db);
+    this.insertUsage = db.prepare(
+      `INSERT INTO usage (ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens,
+         reasoning_tokens, thinking, cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source,
+         request_id, request_key, status, error, latency_ms, ttft_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.upsertDaily = db.prepare(
+      `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (dim, day, key) DO UPDATE SET
+         requests = requests + excluded.requests,
+         unpriced = unpriced + excluded.unpriced,
+         cost_nusd = cost_nusd + excluded.cost_nusd,
+         provider_cost_nusd = provider_cost_nusd + excluded.provider_cost_nusd,
+         input_tokens = input_tokens + excluded.input_tokens,
+         cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
+         output_tokens = output_tokens + excluded.output_tokens,
+         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens`,
+    );
+    this.recordTx = db.transaction((rows: readonly UsageInput[], source: UsageSource) => this.recordRows(rows, source));
+    this.batchesTx = db.transaction((batches: Iterable<readonly UsageInput[]>, source: UsageSource) => this.recordEach(batches, source));
+  }
+
+  /** LedgerStore.record, synchronously. */
+  record(rows: readonly UsageInput[], source: UsageSource): RecordResult {
+    checkSource(source);
+    if (rows.length === 0) return { inserted: 0, skipped: 0 };
+    return this.recordTx.immediate(rows, source);
+  }
+
+  /** LedgerStore.recordBatches, synchronously. */
+  recordBatches(batches: Iterable<readonly UsageInput[]>, source: UsageSource): RecordResult {
+    checkSource(source);
+    return this.batchesTx.immediate(batches, source);
+  }
+
+  private recordEach(batches: Iterable<readonly UsageInput[]>, source: UsageSource): RecordResult {
+    // The batches' sums are written to spend_daily together (a file spanning many days would
+    // otherwise upsert each day's rows again for every batch), bounded in memory.
+    let rollup = new BatchRollup();
+    let inserted = 0;
+    let skipped = 0;
+    for (const rows of batches) {
+      if (rows.length === 0) continue;
+      const r = this.recordRows(rows, source, rollup);
+      inserted += r.inserted;
+      skipped += r.skipped;
+      if (rollup.size >= ROLLUP_FLUSH) {
+        this.flushRollup(rollup);
+        rollup = new BatchRollup();
+      }
+    }
+    this.flushRollup(rollup);
+    return { inserted, skipped };
+  }
+
+  /**
+   * Records rows inside the caller's transaction. With `into`, the rows' sums are added to that
+   * rollup and left for the caller to flush (recordBatches sums many batches before writing).
+   */
+  private recordRows(rows: readonly UsageInput[], source: UsageSource, into?: BatchRollup): RecordResult {
+    this.timezone.check();
+    const rollup = into ?? new BatchRollup();
+    // Held in locals for the loop (it runs once a row).
+    const { requests, days, insertUsage } = this;
+    requests.beginWrite();
+
+    let inserted = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      // Parsed rows already carry canonical UTC times (…T12:00:00.000Z): keep those as they are.
+      let ts = row.ts;
+      let tsMs: number;
+      if (typeof ts === 'string' && ts.length === 24 && isCanonicalInstant(ts)) tsMs = Date.parse(ts);
+      else {
+        tsMs = typeof ts === 'string' ? parseIsoInstant(ts) : NaN;
+        if (Number.isNaN(tsMs)) throw new LedgerError(`row ${i + 1}: ts: expected an ISO-8601 time with a zone, got ${JSON.stringify(row.ts)}`);
+        ts = new Date(tsMs).toISOString();
+      }
+      if (!isCount(row.input_tokens) || !isCount(row.cached_input_tokens) || !isCount(row.output_tokens) || !isCount(row.reasoning_tokens)) {
+        throw new LedgerError(`row ${i + 1}: token counts must be non-negative integers`);
+      }
+      // Already in the ledger within a day of this row's time (or earlier in this write): skipped
+      // before any pricing work. The row's own day first: a file imported again hits there.
+      const requestId = row.request_id ?? null;
+      let key: number | null = null;
+      let keyDayOf = 0;
+      let hash = 0;
+      if (requestId !== null) {
+        keyDayOf = keyDay(tsMs);
+        hash = requestHash(requestId);
+        key = keyDayOf * KEY_DAY + hash;
+        if (requests.isRecorded(requestId, keyDayOf, hash)) continue;
+      }
+      // A fixed-shape literal: much cheaper per row than spreading the input.
+      const priced = this.price({
+        ts,
+        tsMs,
+        provider: row.provider,
+        model: row.model,
+        input_tokens: row.input_tokens,
+        cached_input_tokens: row.cached_input_tokens,
+        output_tokens: row.output_tokens,
+        reasoning_tokens: row.reasoning_tokens,
+        thinking: row.thinking,
+        cost_usd: row.cost_usd,
+        user: row.user,
+        request_id: row.request_id,
+        route: row.route,
+        status: row.status,
+        latency_ms: row.latency_ms,
+        channel: row.channel,
+        error: row.error,
+        ttft_ms: row.ttft_ms,
+      });
+      if (priced.cost_nusd !== null && !isNusd(priced.cost_nusd)) {
+        throw new LedgerError(`row ${i + 1}: the pricer returned ${String(priced.cost_nusd)}; expected a non-negative integer of nano-USD or null`);
+      }
+      let providerCost: number | null = null;
+      if (row.cost_usd !== undefined && row.cost_usd !== null && row.cost_usd !== '') {
+        providerCost = this.usdToNusd(row.cost_usd);
+        if (!isNusd(providerCost)) throw new LedgerError(`row ${i + 1}: cost_usd ${JSON.stringify(row.cost_usd)} did not convert to nano-USD`);
+      }
+      const day = days.dayOf(tsMs);
+      insertUsage.run(
+        tsMs,
+        day,
+        row.provider,
+        row.model,
+        row.input_tokens,
+        row.cached_input_tokens,
+        row.output_tokens,
+        row.reasoning_tokens,
+        row.thinking ? 1 : 0,
+        priced.cost_nusd,
+        providerCost,
+        priced.price_version,
+        row.user ?? null,
+        row.channel ?? null,
+        row.route ?? null,
+        source,
+        requestId,
+        key,
+        row.status ?? 'ok',
+        row.error ?? null,
+        row.latency_ms ?? null,
+        row.ttft_ms ?? null,
+      );
+      inserted++;
+      if (key !== null) requests.added(keyDayOf, hash);
+      const effective = priced.cost_nusd ?? providerCost;
+      rollup.add(
+        day,
+        row.provider,
+        row.model,
+        row.user,
+        row.route,
+        effective === null ? 1 : 0,
+        effective ?? 0,
+        providerCost ?? 0,
+        row.input_tokens,
+        row.cached_input_tokens,
+        row.output_tokens,
+        row.reasoning_tokens,
+      );
+    }
+    // (flushRollup marks the end of the write after its own writes.)
+    if (into === undefined) this.flushRollup(rollup);
+    else requests.endWrite();
+    return { inserted, skipped: rows.length - inserted };
+  }
+
+  /** Adds a rollup's sums to spend_daily (inside the transaction that recorded the rows). */
+  private flushRollup(rollup: BatchRollup): void {
+    for (const a of rollup.aggregates()) {
+      this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.cost, a.providerCost, a.input, a.cached, a.output, a.reasoning);
+    }
+    this.requests.endWrite();
+  }
+}
