@@ -3,6 +3,7 @@
 // renders the outcome as text or as the JSON document (docs/ARCHITECTURE.md §3.1).
 import type { Reply } from '../src/domain/reply.js';
 import { UsageError } from '../src/domain/errors.js';
+import { truncateForMessage } from '../src/domain/text.js';
 import type { Zone } from '../src/domain/time/zone.js';
 import { isDayForm, isValidDay, parseIsoInstant } from '../src/domain/time/iso.js';
 import { runAlertChecks, type AlertChecksResult } from '../src/features/alerts/run.js';
@@ -76,7 +77,7 @@ export const alertsRunCommand = defineCommand<AlertsRunArgs>({
   adapters: CLI_ONLY,
   options: { now: { type: 'string' }, 'dry-run': { type: 'boolean' } },
   parse: ({ options, positionals }) => {
-    if (positionals.length) throw new UsageError(`unknown alerts subcommand "${positionals[0]!.slice(0, 40)}"`);
+    if (positionals.length) throw new UsageError(`unexpected "${truncateForMessage(positionals[0]!)}"`);
     const now = options.now as string | undefined;
     if (now === '') throw new UsageError('--now needs a time, like 2026-07-17T09:00:00Z');
     return { now: now ?? null, dryRun: options['dry-run'] === true };

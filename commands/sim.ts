@@ -1,5 +1,6 @@
 // routeops sim [--port N] [--host H]: the provider simulator (tools/sim) in the foreground until
 // Ctrl-C, with how to point routeops at it. Needs no config and no database.
+import { truncateForMessage } from '../src/domain/text.js';
 import type { Reply } from '../src/domain/reply.js';
 import { UsageError } from '../src/domain/errors.js';
 import { SIM_DEFAULTS, serveSimulator, type SimArgs } from '../tools/sim/main.js';
@@ -12,7 +13,7 @@ export const simCommand = defineCommand<SimArgs>({
   adapters: CLI_ONLY,
   options: { port: { type: 'string' }, host: { type: 'string' } },
   parse: ({ options, positionals }) => {
-    if (positionals.length) throw new UsageError(`unknown argument "${positionals[0]!.slice(0, 40)}"`);
+    if (positionals.length) throw new UsageError(`unexpected "${truncateForMessage(positionals[0]!)}"`);
     const args = { ...SIM_DEFAULTS };
     const port = options.port as string | undefined;
     if (port !== undefined) {

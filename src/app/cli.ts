@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, parseEnv } from '../config/load.js';
 import { UsageError } from '../domain/errors.js';
+import { truncateForMessage } from '../domain/text.js';
 import type { Reply } from '../domain/reply.js';
 import { createLogger } from './log.js';
 import { createServices, type Clock, type Services } from './services.js';
@@ -57,10 +58,12 @@ Environment: ROUTEOPS_CONFIG (YAML config), ROUTEOPS_DB (SQLite file), LOG_LEVEL
 /** util.parseArgs' errors in our words. */
 function argError(err: unknown, command: Command<unknown>): CommandLineError {
   const e = err as { code?: string; message?: string };
-  const flag = /'(-[^' ]+)/.exec(e.message ?? '')?.[1] ?? '';
-  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new CommandLineError(`unknown argument "${flag.slice(0, 40)}"`, command);
-  if (/argument missing/.test(e.message ?? '')) return new CommandLineError(`${flag} needs a value`, command);
-  return new CommandLineError((e.message ?? 'bad arguments').split('. ')[0]!, command);
+  const message = e.message ?? '';
+  const flag = truncateForMessage(/'(-[^' ]+)/.exec(message)?.[1] ?? '');
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new CommandLineError(`unknown argument "${flag}"`, command);
+  if (/argument missing/.test(message)) return new CommandLineError(`${flag} needs a value`, command);
+  if (/ambiguous/.test(message)) return new CommandLineError(`${flag} needs a value (write ${flag}=VALUE for a value that starts with "-")`, command);
+  return new CommandLineError(message.split('\n')[0]!.split('. ')[0]! || 'bad arguments', command);
 }
 
 /**
@@ -84,14 +87,17 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
   }
   const words = tokens.filter((t) => t.kind === 'positional');
   const [first, second] = words;
-  if (!first) throw new CommandLineError('no command given');
+  if (!first) {
+    const option = tokens.find((t) => t.kind === 'option' && !GLOBAL_FLAGS.has(t.rawName));
+    throw new CommandLineError(option && option.kind === 'option' ? `Unknown command "${truncateForMessage(option.rawName)}".` : 'no command given');
+  }
   const two = second && findCommand(`${first.value} ${second.value}`, 'cli');
   const command = two || findCommand(first.value, 'cli');
   if (!command) {
     // "ledger", "catalog": the first word of a two-word command, without (or with a wrong) second.
     const group = commandsFor('cli').filter((c) => c.name.startsWith(`${first.value} `));
-    if (group.length === 1) throw new CommandLineError(second ? `unknown ${first.value} subcommand "${second.value.slice(0, 40)}"` : `${first.value} needs a subcommand`, group[0]);
-    throw new CommandLineError(`Unknown command "${first.value}".`);
+    if (group.length === 1) throw new CommandLineError(second ? `unknown ${first.value} subcommand "${truncateForMessage(second.value)}"` : `${first.value} needs a subcommand`, group[0]);
+    throw new CommandLineError(`Unknown command "${truncateForMessage(first.value)}".`);
   }
   skip.add(first.index);
   if (two) skip.add(second.index);
@@ -101,6 +107,8 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
     // The chat commands read text; --csv is their "csv" word.
     return { command, json, csv, input: { text: [...rest, ...(csv ? ['csv'] : [])].join(' '), options: {}, positionals: [] } };
   }
+  // Only the chat commands write CSV (spend); a command with its own options says so.
+  if (csv) throw new CommandLineError(`--csv is not an option of routeops ${command.name} (spend writes CSV)`, command);
   try {
     const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: true });
     return { command, json, csv, input: { text: rest.join(' '), options: values as CommandInput['options'], positionals } };

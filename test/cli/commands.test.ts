@@ -70,6 +70,25 @@ test('the CLI reads options with one strict parser; errors are usage, exit 2', a
   assert.match(unknown.stderr, /^Unknown command "frobnicate"\.\n\nUsage: routeops <command>/);
 });
 
+test('bad command lines are named in our words: a lone option, --csv where no CSV is written, a value that looks like a flag, a stray word', async () => {
+  const lone = await run('--frob');
+  assert.equal(lone.code, 2);
+  assert.match(lone.stderr, /^Unknown command "--frob"\./);
+  const csv = await run('alerts', 'run', '--dry-run', '--csv');
+  assert.equal(csv.code, 2);
+  assert.match(csv.stderr, /--csv is not an option of routeops alerts run/);
+  const dash = await run('alerts', 'run', '--now', '--dry-run');
+  assert.equal(dash.code, 2);
+  assert.match(dash.stderr, /^--now needs a value \(write --now=VALUE for a value that starts with "-"\)\nUsage: routeops alerts run/);
+  assert.doesNotMatch(dash.stderr, /ambiguous|XYZ/);
+  const stray = await run('alerts', 'run', 'extra');
+  assert.equal(stray.code, 2);
+  assert.match(stray.stderr, /^unexpected "extra"/);
+  const long = await run('x'.repeat(10_000));
+  assert.equal(long.code, 2);
+  assert.ok(long.stderr.length < 5_000, 'a huge name is not echoed whole');
+});
+
 test('a command that needs the config says so when it is missing or broken: exit 2, no stack', async () => {
   let stderr = '';
   const code = await cli(['spend', 'week'], { stdout: () => {}, stderr: (s) => (stderr += s), env: { ROUTEOPS_CONFIG: '/nonexistent/routeops.yml' } });
