@@ -4,7 +4,7 @@ import { parsePeriod, PERIOD_HELP } from '../src/domain/time/period.js';
 import { truncateForMessage } from '../src/domain/text.js';
 import { UsageError } from '../src/domain/errors.js';
 import { spendReport } from '../src/features/reports/spend.js';
-import { SPEND_DIMS, type SpendDim } from '../src/store/ledger.js';
+import { SPEND_DIMS, type SpendDim } from '../src/domain/spend.js';
 import { spendReply } from '../src/features/reports/spend-reply.js';
 import { defineCommand, EVERYWHERE } from './types.js';
 

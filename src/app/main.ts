@@ -10,7 +10,7 @@ import { createHttpServer } from '../adapters/http/server.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/app.js';
 import { startShell } from '../adapters/shell/repl.js';
 import { alertPoster } from '../adapters/slack/alert-poster.js';
-import { startAlerts, type AlertsHandle } from '../features/alerts/index.js';
+import { startAlerts, type AlertsHandle } from '../features/alerts/scheduler.js';
 
 export interface RunningApp {
   services: Services;

@@ -63,22 +63,22 @@ export function createServices(opts: ServiceOptions): Services {
       store.slack.close();
       db.close();
     };
-    const services: Omit<Services, 'routecheck'> & { routecheck?: RouteChecker } = {
+    const clock = opts.clock ?? (() => new Date());
+    return {
       config: opts.config,
       store,
       catalog,
       ledger,
       usage,
       zone,
-      clock: opts.clock ?? (() => new Date()),
+      clock,
       log: opts.log,
       providers,
       userTurns: new UserTurns(),
+      routecheck: new RouteChecker({ config: opts.config, catalog, clock, providers, usage, history: store.routecheck }),
       close,
       isOpen: () => db.open,
     };
-    services.routecheck = new RouteChecker({ ...services, history: store.routecheck });
-    return services as Services;
   } catch (err) {
     db.close();
     throw err;

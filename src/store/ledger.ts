@@ -9,17 +9,13 @@
 // never scan the rows.
 import type { DayString } from '../domain/time/zone.js';
 import type { UsageInput } from '../domain/usage-rows/rows.js';
+import type { SpendDim } from '../domain/spend.js';
 
 export type { UsageInput } from '../domain/usage-rows/rows.js';
 
 export const USAGE_SOURCES = ['import', 'ingest', 'ask', 'routecheck'] as const;
 export type UsageSource = (typeof USAGE_SOURCES)[number];
 
-export const SPEND_DIMS = ['provider', 'model', 'user', 'route'] as const;
-export type SpendDim = (typeof SPEND_DIMS)[number];
-
-/** The key a row without a user has in dim 'user'. */
-export const NO_USER = '(none)';
 
 export type PricedRow = UsageInput & { tsMs: number };
 /** Our cost of a row: nano-USD, or null when the catalog has no price for it at tsMs. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LedgerError, SPEND_DIMS, type UsageInput } from '../../src/store/ledger.js';
+import { LedgerError, type UsageInput } from '../../src/store/ledger.js';
+import { SPEND_DIMS } from '../../src/domain/spend.js';
 import { openDatabase } from '../../src/store/open.js';
 import { makeZone } from '../../src/domain/time/zone.js';
 import { fakePrice, makeLedger, randomRows, tempDb, usdToNusd } from '../support/ledger-fixtures.js';

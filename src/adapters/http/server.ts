@@ -1,4 +1,4 @@
-// The HTTP surface of docs/CONTRACTS.md §3.3: /healthz, the usage ingest endpoint (rows parsed
+// The HTTP surface of docs/ARCHITECTURE.md §3.3: /healthz, the usage ingest endpoint (rows parsed
 // and recorded by src/features/ledger/import-usage.ts), and (in HTTP mode) Slack's events
 // delegated to routeops' Slack receiver (src/adapters/slack/receiver.ts). One server on PORT in
 // both modes.

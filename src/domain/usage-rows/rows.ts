@@ -1,5 +1,5 @@
 // Usage rows as they arrive from files (`routeops ledger import`) and the ingest endpoint
-// (docs/CONTRACTS.md §3.5): JSONL, CSV with a header (RFC 4180), or a JSON array. This module
+// (docs/ARCHITECTURE.md §3.5): JSONL, CSV with a header (RFC 4180), or a JSON array. This module
 // says what a row is (its fields and the parse results); schema.ts and validate.ts check one
 // record (instant.ts its time), jsonl.ts and csv.ts parse a text of their format, parse.ts any
 // format, stream.ts a text that arrives in pieces. Pure: nothing here touches the database, so a file is validated completely before any of

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ToolDefinition } from '../../upstream/providers/types.js';
 import type { Services } from '../services.js';
 import { parsePeriod, PERIOD_HELP } from '../../domain/time/period.js';
-import { SPEND_DIMS } from '../../store/ledger.js';
+import { SPEND_DIMS } from '../../domain/spend.js';
 import { spendReport } from '../reports/spend.js';
 import { spendJson } from '../reports/spend-json.js';
 import { listModels, modelsJson } from '../catalog/listing.js';

@@ -3,7 +3,8 @@
 // the ledger queries, the period, the grouping and "today" come in, so /spend, the /ask ops
 // tools and the weekly report job all read the same numbers.
 import type { Config } from '../../config/load.js';
-import type { LedgerStore, SpendDim } from '../../store/ledger.js';
+import type { LedgerStore } from '../../store/ledger.js';
+import type { SpendDim } from '../../domain/spend.js';
 import { previousPeriod, type Period } from '../../domain/time/period.js';
 import { addDays, daysBetweenInclusive, type DayString } from '../../domain/time/zone.js';
 import { budgetStatuses, type BudgetStatus } from '../budgets/status.js';

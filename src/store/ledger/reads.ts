@@ -4,7 +4,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../open.js';
 import type { DayString } from '../../domain/time/zone.js';
-import { LedgerError, SPEND_DIMS, type SpendDim, type SpendRow, type SpendTotals, type UsageRow } from '../ledger.js';
+import { LedgerError, type SpendRow, type SpendTotals, type UsageRow } from '../ledger.js';
+import { SPEND_DIMS, type SpendDim } from '../../domain/spend.js';
 import { aggregateSql, SPEND_COLUMNS } from './sql.js';
 
 function assertDim(dim: string): asserts dim is SpendDim {

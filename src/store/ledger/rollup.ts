@@ -1,7 +1,7 @@
 // The rollup of one write, in memory: every inserted row adds to one aggregate per spend
 // dimension and local day, and the writer upserts the aggregates into spend_daily in the same
 // transaction (upserts add), so spend_daily always equals the aggregate of the usage rows.
-import { NO_USER, type SpendDim } from '../ledger.js';
+import { NO_USER, type SpendDim } from '../../domain/spend.js';
 
 export interface Agg {
   dim: SpendDim;

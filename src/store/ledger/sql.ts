@@ -1,6 +1,6 @@
 // SQL shared by the ledger's writes, reads and rollup rebuild: the key each spend dimension has,
 // and the per-day aggregate of usage rows that spend_daily holds (migrations/001_ledger.sql).
-import { NO_USER, type SpendDim } from '../ledger.js';
+import { NO_USER, type SpendDim } from '../../domain/spend.js';
 
 /** SQL for each dim's key over the usage table; must match the keys BatchRollup (rollup.ts) builds. */
 const KEY_SQL: Record<SpendDim, string> = {

@@ -9,18 +9,8 @@
 // once after migrating. Writes refuse a ledger whose days were computed in another zone.
 import type { Db } from '../open.js';
 import type { DayString, Zone } from '../../domain/time/zone.js';
-import type {
-  LedgerStore,
-  Pricer,
-  RecordResult,
-  SpendDim,
-  SpendRow,
-  SpendTotals,
-  UsageInput,
-  UsageRow,
-  UsageSource,
-  UsdToNusd,
-} from '../ledger.js';
+import type { LedgerStore, Pricer, RecordResult, SpendRow, SpendTotals, UsageInput, UsageRow, UsageSource, UsdToNusd } from '../ledger.js';
+import type { SpendDim } from '../../domain/spend.js';
 import { LocalDays } from './local-days.js';
 import { LedgerReads } from './reads.js';
 import { LedgerTimezone } from './timezone.js';

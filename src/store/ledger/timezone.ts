@@ -5,7 +5,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../open.js';
 import { makeZone } from '../../domain/time/zone.js';
-import { LedgerError, SPEND_DIMS } from '../ledger.js';
+import { LedgerError } from '../ledger.js';
+import { SPEND_DIMS } from '../../domain/spend.js';
 import type { LocalDays } from './local-days.js';
 import { aggregateSql, SPEND_COLUMNS } from './sql.js';
 

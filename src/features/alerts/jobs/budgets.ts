@@ -15,7 +15,7 @@
 // judged: a partial day is compared only once it is complete.
 import type { Services } from '../../services.js';
 import { budgetStatuses, percentUsed, type BudgetStatus } from '../../budgets/status.js';
-import { NO_USER } from '../../../store/ledger.js';
+import { NO_USER } from '../../../domain/spend.js';
 import { formatUsd, usdToNusd } from '../../../domain/money/units.js';
 import { addDays, type DayString } from '../../../domain/time/zone.js';
 import { channelFor, type Alert, type AlertJob } from '../types.js';
