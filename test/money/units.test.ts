@@ -4,6 +4,7 @@ import {
   formatRate,
   formatUsd,
   formatUsdExact,
+  formatUsdDecimal,
   nusdToUsd,
   usdPerMillionToRate,
   usdPerTokenToRate,
@@ -106,4 +107,13 @@ void test('formatRate renders USD per 1M tokens', () => {
   assert.equal(formatRate(0), '$0.00');
   assert.equal(formatRate(1), '$0.000001');
   assert.throws(() => formatRate(-1), RangeError);
+});
+
+void test('formatUsdDecimal: a plain exact decimal for files programs read (no $, no grouping)', () => {
+  assert.equal(formatUsdDecimal(2_000 * 1e9), '2000.00');
+  assert.equal(formatUsdDecimal(8_999_999_999_999_991), '8999999.999999991');
+  assert.equal(formatUsdDecimal(1234), '0.000001234');
+  assert.equal(formatUsdDecimal(-1_500_000_000), '-1.50', 'a negative amount stays a number');
+  assert.equal(formatUsdDecimal(0), '0.00');
+  assert.throws(() => formatUsdDecimal(0.5), RangeError);
 });
