@@ -125,7 +125,8 @@ function print(reply: Reply, line: CommandLine, io: Pick<CliIO, 'stdout' | 'stde
   }
   const ok = reply.kind === 'result' && !reply.failed;
   if (line.json) io.stdout(`${JSON.stringify(reply.data ?? { title: reply.title, summary: reply.summary }, null, 2)}\n`);
-  else if (line.csv && reply.file) io.stdout(reply.file.content);
+  // A file asked for by --csv or by the command's own word (`spend … csv`) is the output.
+  else if (reply.file) io.stdout(reply.file.content);
   else (reply.kind === 'result' ? io.stdout : io.stderr)(live ? renderAfterProgress(reply, live) : renderText(reply));
   return ok ? 0 : 1;
 }

@@ -12,9 +12,9 @@ export function csvQuote(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Lines of already-written fields, each line ended by "\n". */
+/** Lines of already-written fields, each ended by CRLF as RFC 4180 says. */
 export function csvDocument(header: readonly string[], rows: Iterable<readonly string[]>): string {
   const lines = [header.map(csvQuote).join(',')];
   for (const row of rows) lines.push(row.join(','));
-  return lines.join('\n') + '\n';
+  return lines.join('\r\n') + '\r\n';
 }

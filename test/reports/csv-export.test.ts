@@ -85,7 +85,10 @@ test('CLI --csv: amounts over $1,000 and $1M are one plain cell and sum to --jso
       assert.equal(group.days.find((d) => d.date === date)?.usd, Number(sumNusd([usd!])) / 1e9);
     }
   }
-  const byProvider = checkCsv((await cli(['spend', PERIOD, 'by', 'provider', '--csv'], services)).stdout, 'provider');
+  const providerCsv = (await cli(['spend', PERIOD, 'by', 'provider', '--csv'], services)).stdout;
+  assert.ok(providerCsv.endsWith('\r\n') && !/[^\r]\n/.test(providerCsv), 'lines end in CRLF (RFC 4180)');
+  assert.equal((await cli(['spend', PERIOD, 'by', 'provider', 'csv'], services)).stdout, providerCsv, 'the csv word prints the same file');
+  const byProvider = checkCsv(providerCsv, 'provider');
   assert.deepEqual(byProvider, [
     ['2026-11-02', 'acme-gw', '8999999.999999991'],
     ['2026-11-02', 'acme', '2000.00'],

@@ -45,5 +45,5 @@ test('CSV: one line per day and group with spend; formula-looking keys are defus
   const period = parsePeriod('2026-11-01..2026-11-02', '2026-11-10');
   assert.ok(period.ok);
   const report = await spendReport(fakeLedger([{ day: '2026-11-02', key: '=SUM(A1),x', usd: 0.5 }]), {}, { period: period.period, groupBy: 'user', today: '2026-11-10' });
-  assert.equal(spendCsv(report), `date,user,usd\n2026-11-02,"'=SUM(A1),x",0.50\n`);
+  assert.equal(spendCsv(report), `date,user,usd\r\n2026-11-02,"'=SUM(A1),x",0.50\r\n`);
 });
