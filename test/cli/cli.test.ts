@@ -76,8 +76,8 @@ test('ledger import then spend as text, JSON and CSV', async () => {
 
   const out = await run('spend', 'week', 'by', 'user', '--csv');
   assert.equal(out.code, 0);
-  assert.equal(out.stdout.split('\r\n')[0], 'date,user,usd');
-  assert.match(out.stdout, /2026-11-22,"U0ENG,1",0\.539\r\n/);
+  assert.equal(out.stdout.split('\r\n')[0], 'date,user,usd,unpriced_rows');
+  assert.match(out.stdout, /2026-11-22,"U0ENG,1",0\.539,0\r\n/);
 });
 
 test('bad usage exits 2 with a message; a bad import line exits 1 and writes nothing', async () => {

@@ -41,8 +41,8 @@ function sumNusd(values: string[]): bigint {
 
 function checkCsv(csv: string, dim: string): string[][] {
   const records = parse(csv, { relax_column_count: false }) as string[][];
-  assert.deepEqual(records[0], ['date', dim, 'usd']);
-  for (const r of records) assert.equal(r.length, 3, `three cells: ${JSON.stringify(r)}`);
+  assert.deepEqual(records[0], ['date', dim, 'usd', 'unpriced_rows']);
+  for (const r of records) assert.equal(r.length, 4, `four cells: ${JSON.stringify(r)}`);
   return records.slice(1);
 }
 
@@ -90,9 +90,9 @@ test('CLI --csv: amounts over $1,000 and $1M are one plain cell and sum to --jso
   assert.equal((await cli(['spend', PERIOD, 'by', 'provider', 'csv'], services)).stdout, providerCsv, 'the csv word prints the same file');
   const byProvider = checkCsv(providerCsv, 'provider');
   assert.deepEqual(byProvider, [
-    ['2026-11-02', 'acme-gw', '8999999.999999991'],
-    ['2026-11-02', 'acme', '2000.00'],
-    ['2026-11-03', 'acme', '1234.567000001'],
+    ['2026-11-02', 'acme-gw', '8999999.999999991', '0'],
+    ['2026-11-02', 'acme', '2000.00', '0'],
+    ['2026-11-03', 'acme', '1234.567000001', '0'],
   ]);
   const byUser = checkCsv((await cli(['spend', PERIOD, 'by', 'user', '--csv'], services)).stdout, 'user').map((r) => r[1]);
   assert.ok(byUser.includes('Doe, "JJ"'), 'a name with a comma and quotes is one cell');
@@ -115,5 +115,5 @@ test('Slack /spend … csv uploads the same RFC 4180 file', async (t) => {
   const records = checkCsv(uploadedFile(upload), 'user');
   assert.equal(records.length, 4);
   assert.equal(sumNusd(records.map((r) => r[2]!)), 2000n * NUSD + 8_999_999_999_999_991n + 1_234_567_000_000n + 1n);
-  assert.deepEqual(records.find((r) => r[1] === 'Doe, "JJ"'), ['2026-11-02', 'Doe, "JJ"', '2000.00']);
+  assert.deepEqual(records.find((r) => r[1] === 'Doe, "JJ"'), ['2026-11-02', 'Doe, "JJ"', '2000.00', '0']);
 });

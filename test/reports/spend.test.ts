@@ -45,5 +45,16 @@ test('CSV: one line per day and group with spend; formula-looking keys are defus
   const period = parsePeriod('2026-11-01..2026-11-02', '2026-11-10');
   assert.ok(period.ok);
   const report = await spendReport(fakeLedger([{ day: '2026-11-02', key: '=SUM(A1),x', usd: 0.5 }]), {}, { period: period.period, groupBy: 'user', today: '2026-11-10' });
-  assert.equal(spendCsv(report), `date,user,usd\r\n2026-11-02,"'=SUM(A1),x",0.50\r\n`);
+  assert.equal(spendCsv(report), `date,user,usd,unpriced_rows\r\n2026-11-02,"'=SUM(A1),x",0.50,0\r\n`);
+});
+
+test('CSV: rows without a price are counted, and a cell with nothing priced is empty, never 0.00', async () => {
+  const period = parsePeriod('2026-11-01..2026-11-02', '2026-11-10');
+  assert.ok(period.ok);
+  const ledger = fakeLedger([
+    { day: '2026-11-01', key: 'mystery/model', usd: 0, unpriced: 2 },
+    { day: '2026-11-02', key: 'qwen-plus', usd: 1.5, unpriced: 1 },
+  ]);
+  const report = await spendReport(ledger, {}, { period: period.period, groupBy: 'model', today: '2026-11-10' });
+  assert.equal(spendCsv(report), 'date,model,usd,unpriced_rows\r\n2026-11-01,mystery/model,,2\r\n2026-11-02,qwen-plus,1.50,1\r\n');
 });

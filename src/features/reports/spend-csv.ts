@@ -1,7 +1,7 @@
-// The spend report as CSV (date, group, usd: one line per day and group with spend): the file
-// Slack uploads for `/spend … csv` and the CLI prints for `--csv`, written by src/domain/csv.ts.
-// `usd` is an exact decimal of nano-dollars (formatUsdDecimal: "2000.00", never "2,000.00"),
-// so the column sums to the JSON report's total_usd exactly.
+// The spend report as CSV (date, group, usd, unpriced_rows: one line per day and group with
+// rows): the file Slack uploads for `/spend … csv` and the CLI prints for `--csv`, written by
+// src/domain/csv.ts. `usd` is an exact decimal of nano-dollars (formatUsdDecimal: "2000.00",
+// never "2,000.00"), so the column sums to the JSON report's total_usd.
 import type { ReplyFile } from '../../domain/reply.js';
 import { formatUsdDecimal } from '../../domain/money/units.js';
 import { csvDocument, csvText } from '../../domain/csv.js';
@@ -12,10 +12,13 @@ export function spendCsv(report: SpendReport): string {
   for (const day of report.days) {
     for (const g of report.groups) {
       const v = g.byDay.get(day);
-      if (v !== undefined) rows.push([day, csvText(g.key), formatUsdDecimal(v)]);
+      if (v === undefined) continue;
+      const unpriced = g.unpricedByDay.get(day) ?? 0;
+      // Rows without a price are not $0: a cell with nothing priced stays empty, and the count says why.
+      rows.push([day, csvText(g.key), v === 0 && unpriced > 0 ? '' : formatUsdDecimal(v), String(unpriced)]);
     }
   }
-  return csvDocument(['date', report.groupBy, 'usd'], rows);
+  return csvDocument(['date', report.groupBy, 'usd', 'unpriced_rows'], rows);
 }
 
 export function spendCsvFile(report: SpendReport): ReplyFile {
