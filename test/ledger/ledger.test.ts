@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/store/open.js';
 import { makeZone } from '../../src/domain/time/zone.js';
 import { fakePrice, makeLedger, randomRows, tempDb, usdToNusd } from '../support/ledger-fixtures.js';
 import { importUsageText } from '../../src/features/ledger/import-usage.js';
+import { makeServices } from '../support/services.js';
 
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const base = { ts: '2026-03-01T10:00:00Z', provider: 'deepseek', model: 'deepseek-chat' };
@@ -274,4 +275,13 @@ test('stored days match the zone for odd offsets (+05:45, half-hour DST)', async
       assert.equal(r.day, zone.dayOf(r.ts_ms), `${zoneName} ${new Date(r.ts_ms).toISOString()}`);
     }
   }
+});
+
+test('a call that used no tokens costs $0, unless its provider billed it: then the bill counts', async (t) => {
+  const { services } = makeServices({ timezone: 'UTC' }, { owner: t });
+  const at = { ts: '2026-11-20T10:00:00Z', provider: 'openrouter', model: 'mystery/model', input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 };
+  await services.ledger.record([{ ...at, request_id: 'failed' }], 'ingest');
+  assert.deepEqual(await services.ledger.totals('2026-11-20', '2026-11-20'), { cost_nusd: 0, requests: 1, unpriced: 0 });
+  await services.ledger.record([{ ...at, request_id: 'billed', cost_usd: '2000' }], 'ingest');
+  assert.deepEqual(await services.ledger.totals('2026-11-20', '2026-11-20'), { cost_nusd: 2000 * 1e9, requests: 2, unpriced: 0 });
 });

@@ -169,6 +169,8 @@ export class LedgerWriter {
         providerCost = this.usdToNusd(row.cost_usd);
         if (!isNusd(providerCost)) throw new LedgerError(`row ${i + 1}: cost_usd ${JSON.stringify(row.cost_usd)} did not convert to nano-USD`);
       }
+      // Unpriced, and $0 only because no tokens were used, while the provider billed the call: the bill counts.
+      const costNusd = priced.price_version === null && priced.cost_nusd === 0 && providerCost !== null ? null : priced.cost_nusd;
       const day = days.dayOf(tsMs);
       insertUsage.run(
         tsMs,
@@ -180,7 +182,7 @@ export class LedgerWriter {
         row.output_tokens,
         row.reasoning_tokens,
         row.thinking ? 1 : 0,
-        priced.cost_nusd,
+        costNusd,
         providerCost,
         priced.price_version,
         row.user ?? null,
@@ -196,7 +198,7 @@ export class LedgerWriter {
       );
       inserted++;
       if (key !== null) requests.added(keyDayOf, hash);
-      const effective = priced.cost_nusd ?? providerCost;
+      const effective = costNusd ?? providerCost;
       rollup.add(
         day,
         row.provider,
