@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { Ajv } from 'ajv';
+import { commandsFor } from '../commands/registry.js';
 
 // Compiled tests live in dist/test/, sources in test/: resolve from the repository root.
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,7 +41,8 @@ test('the schema really rejects a broken manifest (the check is not vacuous)', (
 });
 
 test('manifest declares the commands, events, scopes and Socket Mode routeops needs', () => {
-  assert.deepEqual(manifest.features.slash_commands.map((c) => c.command).sort(), ['/ask', '/models', '/routecheck', '/spend']);
+  // Every command the Slack adapter offers, and only those (a command missing here cannot be typed).
+  assert.deepEqual(manifest.features.slash_commands.map((c) => c.command).sort(), commandsFor('slack').map((c) => `/${c.name}`).sort());
   assert.deepEqual(manifest.settings.event_subscriptions.bot_events.sort(), ['app_mention', 'message.channels', 'message.groups', 'message.im']);
   for (const scope of ['commands', 'chat:write', 'files:write', 'app_mentions:read', 'im:history']) assert.ok(manifest.oauth_config.scopes.bot.includes(scope), scope);
   assert.equal(manifest.settings.socket_mode_enabled, true);

@@ -2,6 +2,7 @@
 // (node's util.parseArgs) finds the command and reads its declared options; the command runs
 // through the same dispatch as Slack and the shell, and its Reply is printed as text, JSON or CSV.
 // Exit codes: 0 success, 1 the command failed, 2 bad usage or bad config.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, parseEnv } from '../config/load.js';
 import { UsageError } from '../domain/errors.js';
@@ -43,6 +44,12 @@ export class CommandLineError extends UsageError {
 }
 
 const GLOBAL_FLAGS = new Set(['--json', '--csv']);
+
+/** The version in the package's own package.json (dist/src/app/ -> the package root). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
 
 function usageText(): string {
   const lines = commandsFor('cli').map((c) => `  routeops ${c.usage.split('\n')[0]}\n      ${c.summary}`);
@@ -137,6 +144,10 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
   if (!bare.length || bare[0] === '--help' || bare[0] === '-h') {
     io.stdout(usageText());
     return bare.length ? 0 : 2;
+  }
+  if (bare.length === 1 && (bare[0] === '--version' || bare[0] === '-v')) {
+    io.stdout(`routeops ${packageVersion()}\n`);
+    return 0;
   }
   try {
     let line: CommandLine;

@@ -2,6 +2,7 @@
 // the commands that list it; help lists what the caller's adapter offers; UsageError means usage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { dispatch } from '../../commands/dispatch.js';
 import { commands, commandsFor, findCommand } from '../../commands/registry.js';
 import { cli, readCommandLine, CommandLineError } from '../../src/app/cli.js';
@@ -68,6 +69,13 @@ test('the CLI reads options with one strict parser; errors are usage, exit 2', a
   const unknown = await run('frobnicate');
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /^Unknown command "frobnicate"\.\n\nUsage: routeops <command>/);
+});
+
+test('--version prints the package version, and needs no config', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const out = await run('--version');
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `routeops ${version}\n`);
 });
 
 test('bad command lines are named in our words: a lone option, --csv where no CSV is written, a value that looks like a flag, a stray word', async () => {
