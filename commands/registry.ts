@@ -33,5 +33,5 @@ export function commandsFor(adapter: Adapter): Array<Command<unknown>> {
 /** The command `name` names ("/spend", "Spend", "ledger import", an alias), if `adapter` offers it. */
 export function findCommand(name: string, adapter: Adapter): Command<unknown> | undefined {
   const bare = name.replace(/^\//, '').trim().toLowerCase().replace(/\s+/g, ' ');
-  return commandsFor(adapter).find((c) => c.name === bare || c.aliases?.includes(bare));
+  return commandsFor(adapter).find((c) => c.name === bare);
 }

@@ -55,8 +55,6 @@ export interface CommandContext {
 export interface Command<A = unknown> {
   /** One or two words: "spend", "ledger import". */
   name: string;
-  /** Other names it answers to ("alerts" for "alerts run"). */
-  aliases?: readonly string[];
   summary: string;
   /** Usage lines without the leading "/" or "routeops ", e.g. "spend [PERIOD] [by provider|model|user|route] [csv]". */
   usage: string;

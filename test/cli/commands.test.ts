@@ -28,7 +28,7 @@ test('every command says which adapters offer it; Slack and the shell offer the 
   assert.ok(commands.every((c) => c.adapters.length > 0));
   assert.equal(findCommand('/Spend', 'slack')?.name, 'spend');
   assert.equal(findCommand('ledger import', 'slack'), undefined);
-  assert.equal(findCommand('alerts', 'cli')?.name, 'alerts run');
+  assert.equal(findCommand('alerts', 'cli'), undefined, 'a bare "alerts" runs nothing: running needs "alerts run"');
 });
 
 test('an adapter that does not offer a command gets the usual "not a routeops command"', async () => {
@@ -89,6 +89,9 @@ test('bad command lines are named in our words: a lone option, --csv where no CS
   assert.equal(dash.code, 2);
   assert.match(dash.stderr, /^--now needs a value \(write --now=VALUE for a value that starts with "-"\)\nUsage: routeops alerts run/);
   assert.doesNotMatch(dash.stderr, /ambiguous|XYZ/);
+  const bare = await run('alerts');
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /^alerts needs a subcommand\nUsage: routeops alerts run/);
   const stray = await run('alerts', 'run', 'extra');
   assert.equal(stray.code, 2);
   assert.match(stray.stderr, /^unexpected "extra"/);
