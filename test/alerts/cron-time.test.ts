@@ -58,6 +58,14 @@ const WINDOWS: Array<[string, string]> = [
   ['Australia/Lord_Howe', '2026-04-04T03:00:00Z'], // half-hour change 2026-04-04 15:00 UTC
 ];
 
+/** previousFire and nextFire at `q` are the fires node-cron matched just before and after it. */
+function expectNeighbours(m: ReturnType<typeof compileCron>, zone: string, expr: string, fires: number[], q: number): void {
+  const prev = fires.filter((f) => f <= q).at(-1);
+  const next = fires.find((f) => f > q);
+  if (prev !== undefined) assert.equal(previousFire(m, zone, new Date(q))?.getTime(), prev, `previous of ${new Date(q).toISOString()} for ${expr} in ${zone}`);
+  if (next !== undefined) assert.equal(nextFire(m, zone, new Date(q))?.getTime(), next, `next of ${new Date(q).toISOString()} for ${expr} in ${zone}`);
+}
+
 test('agrees with node-cron minute by minute, across DST changes', () => {
   const MIN = 60_000;
   const SPAN = 26 * 60;
@@ -76,10 +84,7 @@ test('agrees with node-cron minute by minute, across DST changes', () => {
         }
         // Query points between the fires: previous and next must be the neighbouring fires.
         for (let q = start + 7 * MIN + 13_000; q < start + SPAN * MIN; q += 97 * MIN) {
-          const prev = fires.filter((f) => f <= q).at(-1);
-          const next = fires.find((f) => f > q);
-          if (prev !== undefined) assert.equal(previousFire(m, zone, new Date(q))?.getTime(), prev, `previous of ${new Date(q).toISOString()} for ${expr} in ${zone}`);
-          if (next !== undefined) assert.equal(nextFire(m, zone, new Date(q))?.getTime(), next, `next of ${new Date(q).toISOString()} for ${expr} in ${zone}`);
+          expectNeighbours(m, zone, expr, fires, q);
         }
       } finally {
         void task.destroy();
@@ -132,11 +137,8 @@ test('agrees with node-cron on generated expressions: day tokens, wrapping range
         for (let i = 0; i < SPAN; i++) if (task.match(new Date(start + i * QUARTER))) fires.push(start + i * QUARTER);
         // Query points spread over the window, off the quarter hours.
         for (let q = start + 3 * 86_400_000 + 7_013; q < start + SPAN * QUARTER; q += 2 * 86_400_000 + 3_600_000 * 5 + 60_000 * 7) {
-          const prev = fires.filter((f) => f <= q).at(-1);
-          const next = fires.find((f) => f > q);
           // Only what the window can tell: a previous fire after its first day, a next one before its end.
-          if (prev !== undefined) assert.equal(previousFire(m, zone, new Date(q))?.getTime(), prev, `previous of ${new Date(q).toISOString()} for ${expr} in ${zone}`);
-          if (next !== undefined) assert.equal(nextFire(m, zone, new Date(q))?.getTime(), next, `next of ${new Date(q).toISOString()} for ${expr} in ${zone}`);
+          expectNeighbours(m, zone, expr, fires, q);
         }
       } finally {
         void task.destroy();
