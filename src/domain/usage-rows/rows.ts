@@ -6,6 +6,19 @@
 // it is written.
 import type { CostedRow } from '../money/cost.js';
 
+/**
+ * How far a row's token counts can be trusted:
+ * - ok: as reported (imports, ingests, and calls whose reply carried valid usage or that failed
+ *   before any output);
+ * - missing: the reply carried no usage (or only negative / non-numeric counts): the cost is
+ *   "usage missing", never $0;
+ * - invalid: the reply's usage was beyond any real request (over MAX_TOKENS, not a safe integer):
+ *   counts kept at 0, cost "usage missing";
+ * - estimated: an interrupted call (routeops stopped mid-call): prompt tokens estimated by us.
+ */
+export const USAGE_STATUSES = ['ok', 'missing', 'invalid', 'estimated'] as const;
+export type UsageStatus = (typeof USAGE_STATUSES)[number];
+
 /** One validated usage record, ready for LedgerStore.record: the priced fields plus who, where and how. */
 export interface UsageInput extends CostedRow {
   /** ISO-8601 instant with a zone; the parser normalises it to UTC (`…Z`). */
@@ -19,6 +32,14 @@ export interface UsageInput extends CostedRow {
   channel?: string;
   error?: string;
   ttft_ms?: number;
+  /**
+   * routeops' own id for a call it made (/ask, /routecheck, the gateway): rows of routeops' calls
+   * are de-duplicated on it, not on request_id (a provider may reuse ids). Unset for imports and
+   * ingests, which are de-duplicated on request_id.
+   */
+  call_id?: string;
+  /** Default 'ok'. */
+  usage_status?: UsageStatus;
 }
 
 export type UsageFormat = 'jsonl' | 'csv' | 'json';

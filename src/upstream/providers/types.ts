@@ -61,8 +61,10 @@ export interface ChatResult {
   reasoning: string;
   toolCalls: ToolCall[];
   finishReason: string | null;
-  /** null when the provider sent none (a finding in itself for routecheck). */
+  /** null when the provider sent none, or none that could be used (a finding in itself for routecheck). */
   usage: NormalizedUsage | null;
+  /** Set when usage arrived but was beyond any real request (e.g. prompt_tokens 1e300): why. usage is then null. */
+  usageInvalid?: string;
   /** Upstream request id: x-request-id header, else the body's id / request_id. */
   requestId: string | null;
   /** Model id the provider says answered. */
