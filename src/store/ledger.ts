@@ -4,11 +4,11 @@
 // interface, which is why every method is async (SQLite answers at once, inside the call).
 //
 // Effective cost of a row (migrations/001_ledger.sql): cost_nusd when we priced it, else
-// provider_cost_nusd when the provider reported one, else the row is "unpriced" (counted in
-// `unpriced`, adds 0). Reports read a per-day rollup kept in step with every write, so they
+// provider_cost_nusd when the provider reported one, else the row adds 0 and is counted: in
+// `usage_missing` when its usage was missing or invalid, else in `unpriced` (migrations/008_call_ids.sql). Reports read a per-day rollup kept in step with every write, so they
 // never scan the rows.
 import type { DayString } from '../domain/time/zone.js';
-import type { UsageInput } from '../domain/usage-rows/rows.js';
+import type { UsageInput, UsageStatus } from '../domain/usage-rows/rows.js';
 import type { SpendDim } from '../domain/spend.js';
 
 export type { UsageInput } from '../domain/usage-rows/rows.js';
@@ -45,6 +45,9 @@ export interface UsageRow {
   route: string | null;
   source: UsageSource;
   request_id: string | null;
+  /** routeops' own id of a call it made (null for imported and ingested rows). */
+  call_id: string | null;
+  usage_status: UsageStatus;
   status: string;
   error: string | null;
   latency_ms: number | null;
@@ -55,8 +58,12 @@ export interface SpendRow {
   day: DayString;
   key: string;
   requests: number;
-  /** Rows with neither our cost nor a provider-reported one. */
+  /** Rows with neither our cost nor a provider-reported one, whose usage is fine (the price is unknown). */
   unpriced: number;
+  /** Rows with no effective cost because the reply's usage was missing or invalid. */
+  usage_missing: number;
+  /** Rows of calls interrupted by a stop or crash (their cost is estimated). */
+  interrupted: number;
   /** Sum of effective costs, nano-USD. */
   cost_nusd: number;
   /** Sum of provider-reported costs (rows without one add 0), nano-USD. */
@@ -70,6 +77,8 @@ export interface SpendRow {
 export interface SpendTotals {
   requests: number;
   unpriced: number;
+  usage_missing: number;
+  interrupted: number;
   cost_nusd: number;
 }
 
@@ -89,8 +98,9 @@ export class LedgerError extends Error {
 
 export interface LedgerStore {
   /**
-   * Records rows in one transaction (all or nothing) and keeps the rollup in step. A row whose
-   * request_id is already stored within a day of its time, or earlier in the batch, is skipped.
+   * Records rows in one transaction (all or nothing) and keeps the rollup in step. A row with a
+   * call_id is skipped when that call_id is stored (or earlier in the batch); a row without one
+   * when its request_id is stored within a day of its time, or earlier in the batch.
    */
   record(rows: readonly UsageInput[], source: UsageSource): Promise<RecordResult>;
   /**

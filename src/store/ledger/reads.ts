@@ -6,7 +6,7 @@ import type { Db } from '../open.js';
 import type { DayString } from '../../domain/time/zone.js';
 import { LedgerError, type SpendRow, type SpendTotals, type UsageRow } from '../ledger.js';
 import { SPEND_DIMS, type SpendDim } from '../../domain/spend.js';
-import { aggregateSql, SPEND_COLUMNS } from './sql.js';
+import { aggregateSql, INTERRUPTED_SQL, SPEND_COLUMNS, UNPRICED_SQL, USAGE_MISSING_SQL } from './sql.js';
 
 function assertDim(dim: string): asserts dim is SpendDim {
   if (!(SPEND_DIMS as readonly string[]).includes(dim)) throw new LedgerError(`unknown spend dimension "${dim}" (use one of ${SPEND_DIMS.join(', ')})`);
@@ -21,7 +21,8 @@ export class LedgerReads {
   constructor(private readonly db: Db) {
     this.rollupQuery = db.prepare(`SELECT ${SPEND_COLUMNS} FROM spend_daily WHERE dim = ? AND day BETWEEN ? AND ? ORDER BY day, key`);
     this.totalsQuery = db.prepare(
-      `SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(unpriced), 0) AS unpriced, COALESCE(SUM(cost_nusd), 0) AS cost_nusd
+      `SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(unpriced), 0) AS unpriced,
+         COALESCE(SUM(usage_missing), 0) AS usage_missing, COALESCE(SUM(interrupted), 0) AS interrupted, COALESCE(SUM(cost_nusd), 0) AS cost_nusd
        FROM spend_daily WHERE dim = 'provider' AND day BETWEEN ? AND ?`,
     );
     this.rawQueries = Object.fromEntries(
@@ -29,7 +30,9 @@ export class LedgerReads {
     ) as Record<SpendDim, BetterSqlite3.Statement>;
     this.rawTotalsQuery = db.prepare(
       `SELECT COUNT(*) AS requests,
-         COALESCE(SUM(cost_nusd IS NULL AND provider_cost_nusd IS NULL), 0) AS unpriced,
+         COALESCE(SUM(${UNPRICED_SQL}), 0) AS unpriced,
+         COALESCE(SUM(${USAGE_MISSING_SQL}), 0) AS usage_missing,
+         COALESCE(SUM(${INTERRUPTED_SQL}), 0) AS interrupted,
          COALESCE(SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)), 0) AS cost_nusd
        FROM usage WHERE day BETWEEN ? AND ?`,
     );
@@ -74,7 +77,7 @@ export class LedgerReads {
     const rows = this.db
       .prepare(
         `SELECT id, ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, thinking,
-           cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source, request_id, status, error, latency_ms, ttft_ms
+           cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source, request_id, call_id, usage_status, status, error, latency_ms, ttft_ms
          FROM usage ORDER BY id DESC LIMIT ?`,
       )
       .all(Math.max(0, Math.trunc(limit))) as Array<Omit<UsageRow, 'ts'>>;

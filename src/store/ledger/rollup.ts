@@ -9,6 +9,8 @@ export interface Agg {
   key: string;
   requests: number;
   unpriced: number;
+  usageMissing: number;
+  interrupted: number;
   cost: number;
   providerCost: number;
   input: number;
@@ -18,7 +20,7 @@ export interface Agg {
 }
 
 const newAgg = (dim: SpendDim, day: string, key: string): Agg => ({
-  dim, day, key, requests: 0, unpriced: 0, cost: 0, providerCost: 0, input: 0, cached: 0, output: 0, reasoning: 0,
+  dim, day, key, requests: 0, unpriced: 0, usageMissing: 0, interrupted: 0, cost: 0, providerCost: 0, input: 0, cached: 0, output: 0, reasoning: 0,
 });
 
 /** One day's aggregates of a batch, one map per dim (nested where the key has two parts). */
@@ -33,9 +35,11 @@ interface DaySums {
   routeOfModel: Map<string, Map<string, Agg>>;
 }
 
-function bump(a: Agg, unpriced: number, cost: number, providerCost: number, input: number, cached: number, output: number, reasoning: number): void {
+function bump(a: Agg, unpriced: number, usageMissing: number, interrupted: number, cost: number, providerCost: number, input: number, cached: number, output: number, reasoning: number): void {
   a.requests++;
   a.unpriced += unpriced;
+  a.usageMissing += usageMissing;
+  a.interrupted += interrupted;
   a.cost += cost;
   a.providerCost += providerCost;
   a.input += input;
@@ -83,6 +87,8 @@ export class BatchRollup {
     user: string | null | undefined,
     route: string | null | undefined,
     unpriced: number,
+    usageMissing: number,
+    interrupted: number,
     cost: number,
     providerCost: number,
     input: number,
@@ -103,10 +109,10 @@ export class BatchRollup {
     const m = this.modelAggIn(d.model, 'model', day, provider, model);
     const u = this.aggIn(d.user, 'user', day, user ?? NO_USER);
     const r = route === undefined || route === null ? this.modelAggIn(d.routeOfModel, 'route', day, provider, model) : this.aggIn(d.route, 'route', day, route);
-    bump(p, unpriced, cost, providerCost, input, cached, output, reasoning);
-    bump(m, unpriced, cost, providerCost, input, cached, output, reasoning);
-    bump(u, unpriced, cost, providerCost, input, cached, output, reasoning);
-    bump(r, unpriced, cost, providerCost, input, cached, output, reasoning);
+    bump(p, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
+    bump(m, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
+    bump(u, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
+    bump(r, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
   }
 
   *aggregates(): Generator<Agg> {

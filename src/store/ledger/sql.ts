@@ -12,14 +12,23 @@ const KEY_SQL: Record<SpendDim, string> = {
 
 /** The columns of a spend_daily row after dim, in the order aggregateSql selects them. */
 export const SPEND_COLUMNS =
-  'day, key, requests, unpriced, cost_nusd, provider_cost_nusd, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens';
+  'day, key, requests, unpriced, usage_missing, interrupted, cost_nusd, provider_cost_nusd, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens';
+
+/** A row with no effective cost whose usage is fine: its price is unknown ("not priced"). */
+export const UNPRICED_SQL = `(cost_nusd IS NULL AND provider_cost_nusd IS NULL AND (usage_status = 'ok' OR usage_status = 'estimated'))`;
+/** A row with no effective cost because the reply's usage was missing or invalid ("usage missing"). */
+export const USAGE_MISSING_SQL = `(cost_nusd IS NULL AND provider_cost_nusd IS NULL AND (usage_status = 'missing' OR usage_status = 'invalid'))`;
+/** A call interrupted by a stop or crash (cost estimated). */
+export const INTERRUPTED_SQL = `(status = 'interrupted')`;
 
 /** The per-day aggregate of usage rows for one dim, straight from the usage table. */
 export function aggregateSql(dim: SpendDim, where: string): string {
   const key = KEY_SQL[dim];
   return `SELECT day, ${key} AS key,
       COUNT(*) AS requests,
-      SUM(cost_nusd IS NULL AND provider_cost_nusd IS NULL) AS unpriced,
+      SUM(${UNPRICED_SQL}) AS unpriced,
+      SUM(${USAGE_MISSING_SQL}) AS usage_missing,
+      SUM(${INTERRUPTED_SQL}) AS interrupted,
       SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)) AS cost_nusd,
       SUM(COALESCE(provider_cost_nusd, 0)) AS provider_cost_nusd,
       SUM(input_tokens) AS input_tokens,

@@ -4,6 +4,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../open.js';
 import { isCanonicalInstant, parseIsoInstant } from '../../domain/time/iso.js';
+import { USAGE_STATUSES, type UsageStatus } from '../../domain/usage-rows/rows.js';
 import { LedgerError, USAGE_SOURCES, type Pricer, type RecordResult, type UsageInput, type UsageSource, type UsdToNusd } from '../ledger.js';
 import { BatchRollup } from './rollup.js';
 import { KEY_DAY, keyDay, requestHash, RequestIndex } from './request-keys.js';
@@ -36,6 +37,7 @@ export class LedgerWriter {
   private readonly usdToNusd: UsdToNusd;
   private readonly requests: RequestIndex;
   private readonly insertUsage: BetterSqlite3.Statement;
+  private readonly findCall: BetterSqlite3.Statement;
   private readonly upsertDaily: BetterSqlite3.Statement;
   private readonly recordTx: BetterSqlite3.Transaction<(rows: readonly UsageInput[], source: UsageSource) => RecordResult>;
   private readonly batchesTx: BetterSqlite3.Transaction<(batches: Iterable<readonly UsageInput[]>, source: UsageSource) => RecordResult>;
@@ -50,14 +52,17 @@ export class LedgerWriter {
     this.insertUsage = db.prepare(
       `INSERT INTO usage (ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens,
          reasoning_tokens, thinking, cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source,
-         request_id, request_key, status, error, latency_ms, ttft_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         request_id, request_key, call_id, usage_status, status, error, latency_ms, ttft_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.findCall = db.prepare('SELECT 1 FROM usage WHERE call_id = ?').pluck();
     this.upsertDaily = db.prepare(
-      `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (dim, day, key) DO UPDATE SET
          requests = requests + excluded.requests,
          unpriced = unpriced + excluded.unpriced,
+         usage_missing = usage_missing + excluded.usage_missing,
+         interrupted = interrupted + excluded.interrupted,
          cost_nusd = cost_nusd + excluded.cost_nusd,
          provider_cost_nusd = provider_cost_nusd + excluded.provider_cost_nusd,
          input_tokens = input_tokens + excluded.input_tokens,
@@ -112,6 +117,8 @@ export class LedgerWriter {
     // Held in locals for the loop (it runs once a row).
     const { requests, days, insertUsage } = this;
     requests.beginWrite();
+    /** call_ids inserted by this write (a batch may repeat one: the first is kept). */
+    let calls: Set<string> | undefined;
 
     let inserted = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -128,8 +135,16 @@ export class LedgerWriter {
       if (!isCount(row.input_tokens) || !isCount(row.cached_input_tokens) || !isCount(row.output_tokens) || !isCount(row.reasoning_tokens)) {
         throw new LedgerError(`row ${i + 1}: token counts must be non-negative integers`);
       }
-      // Already in the ledger within a day of this row's time (or earlier in this write): skipped
-      // before any pricing work. The row's own day first: a file imported again hits there.
+      const usageStatus: UsageStatus = row.usage_status ?? 'ok';
+      if (!(USAGE_STATUSES as readonly string[]).includes(usageStatus)) {
+        throw new LedgerError(`row ${i + 1}: usage_status must be one of ${USAGE_STATUSES.join(', ')}, got ${JSON.stringify(row.usage_status)}`);
+      }
+      // routeops' own calls are found by routeops' own id (a provider may reuse its ids, so five
+      // calls would be one row); other rows by request_id, already in the ledger within a day of
+      // this row's time (or earlier in this write): skipped before any pricing work. The row's
+      // own day first: a file imported again hits there. The request key is stored either way, so
+      // a provider export imported later skips the calls routeops recorded itself.
+      const callId = row.call_id ?? null;
       const requestId = row.request_id ?? null;
       let key: number | null = null;
       let keyDayOf = 0;
@@ -138,10 +153,17 @@ export class LedgerWriter {
         keyDayOf = keyDay(tsMs);
         hash = requestHash(requestId);
         key = keyDayOf * KEY_DAY + hash;
-        if (requests.isRecorded(requestId, keyDayOf, hash)) continue;
       }
+      if (callId !== null) {
+        if (typeof callId !== 'string' || callId === '') throw new LedgerError(`row ${i + 1}: call_id must be a non-empty string`);
+        if (calls?.has(callId) || this.findCall.get(callId) !== undefined) continue;
+        (calls ??= new Set()).add(callId);
+      } else if (requestId !== null && requests.isRecorded(requestId, keyDayOf, hash)) continue;
       // A fixed-shape literal: much cheaper per row than spreading the input.
-      const priced = this.price({
+      // Usage that was missing or impossible is not priced as if the call used no tokens: its
+      // cost is "usage missing" (unless the provider reported what it billed).
+      const usageKnown = usageStatus === 'ok' || usageStatus === 'estimated';
+      const priced = !usageKnown ? { cost_nusd: null, price_version: null } : this.price({
         ts,
         tsMs,
         provider: row.provider,
@@ -191,6 +213,8 @@ export class LedgerWriter {
         source,
         requestId,
         key,
+        callId,
+        usageStatus,
         row.status ?? 'ok',
         row.error ?? null,
         row.latency_ms ?? null,
@@ -205,7 +229,9 @@ export class LedgerWriter {
         row.model,
         row.user,
         row.route,
-        effective === null ? 1 : 0,
+        effective === null && usageKnown ? 1 : 0,
+        effective === null && !usageKnown ? 1 : 0,
+        row.status === 'interrupted' ? 1 : 0,
         effective ?? 0,
         providerCost ?? 0,
         row.input_tokens,
@@ -223,7 +249,7 @@ export class LedgerWriter {
   /** Adds a rollup's sums to spend_daily (inside the transaction that recorded the rows). */
   private flushRollup(rollup: BatchRollup): void {
     for (const a of rollup.aggregates()) {
-      this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.cost, a.providerCost, a.input, a.cached, a.output, a.reasoning);
+      this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.usageMissing, a.interrupted, a.cost, a.providerCost, a.input, a.cached, a.output, a.reasoning);
     }
     this.requests.endWrite();
   }
