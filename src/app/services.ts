@@ -8,6 +8,8 @@ import { openDatabase } from '../store/open.js';
 import { migrate } from '../store/migrate.js';
 import { SqliteLedger } from '../store/ledger/sqlite-ledger.js';
 import { createUsageMeter } from '../store/usage-meter.js';
+import { Journal, journalDir } from '../store/journal.js';
+import { replayJournals } from '../store/replay-journal.js';
 import { priceUsage, usageForCost } from '../domain/money/cost.js';
 import { usdToNusd } from '../domain/money/units.js';
 import { makeZone } from '../domain/time/zone.js';
@@ -54,13 +56,30 @@ export function createServices(opts: ServiceOptions): Services {
     });
     if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
     const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
-    const usage = createUsageMeter({ db, ledger, log: opts.log });
-    const store = createSqliteRepositories(db, opts.log);
+    // Calls and rows a stop or crash could not write are journaled beside the database; what
+    // stopped processes left is replayed now (src/store/journal.ts).
+    const dir = journalDir(opts.dbPath);
+    const journal = dir === null ? undefined : new Journal(dir);
+    const usage = createUsageMeter({ db, ledger, log: opts.log, ...(journal ? { journal } : {}) });
+    const store = createSqliteRepositories(db, opts.log, journal);
+    if (dir !== null) {
+      try {
+        replayJournals(dir, { usage, slack: store.slack, log: opts.log });
+      } catch (err) {
+        // Left in place for the next start; routeops still starts.
+        opts.log.error({ err: (err as Error).message, journal: dir }, 'journal could not be replayed');
+      }
+    }
     const close = () => {
       if (!db.open) return;
       usage.flush();
       usage.stop();
       store.slack.close();
+      try {
+        journal?.close();
+      } catch (err) {
+        opts.log.error({ err: (err as Error).message }, 'journal could not be closed');
+      }
       db.close();
     };
     const clock = opts.clock ?? (() => new Date());

@@ -9,6 +9,7 @@ import { createCatalogSnapshotStore, type CatalogSnapshotStore } from './catalog
 import { createJobRunStore, type JobRunStore } from './job-runs.js';
 import { createRouteCheckHistory, type RouteCheckHistory } from './routecheck-history.js';
 import { createSlackStore, type SlackStore } from './slack-threads.js';
+import type { Journal } from './journal.js';
 
 export type { AlertStore, CatalogSnapshotStore, JobRunStore, RouteCheckHistory, SlackStore };
 
@@ -25,12 +26,13 @@ export interface Repositories {
   slack: SlackStore;
 }
 
-export function createSqliteRepositories(db: Db, log: Logger): Repositories {
+/** `journal` keeps the Slack bookkeeping a stop could not write (src/store/journal.ts). */
+export function createSqliteRepositories(db: Db, log: Logger, journal?: Journal): Repositories {
   return {
     alerts: createAlertStore(db),
     jobRuns: createJobRunStore(db),
     catalog: createCatalogSnapshotStore(db),
     routecheck: createRouteCheckHistory(db),
-    slack: createSlackStore(db, log),
+    slack: createSlackStore(db, log, journal ? { journal } : {}),
   };
 }

@@ -21,7 +21,11 @@ export interface RetryQueue<T> {
   /** Items waiting for the database, oldest first. */
   items(): readonly T[];
   readonly size: number;
-  /** Applies what waits with the connection's normal busy timeout; what still cannot go in is dropped (logged). True when all went in. */
+  /**
+   * Applies what waits with the connection's normal busy timeout. What the lock still keeps out is
+   * handed to `spill` (kept in the journal for the next start), else dropped (logged). True when
+   * all went in.
+   */
   flush(): boolean;
   /** Stops the retry timer (call flush first to write what waits). */
   stop(): void;
@@ -34,6 +38,8 @@ export interface RetryQueueDeps<T> {
   apply(item: T): void;
   /** An item that failed for another reason than a lock: it will never go in. Log it. */
   dropped(items: readonly T[], err: unknown): void;
+  /** At flush (a stop), items the lock still keeps out: keep them durably (src/store/journal.ts). */
+  spill?(items: readonly T[], err: unknown): void;
   /** What waits, for the log line ("usage rows", "Slack bookkeeping"). */
   what: string;
   /** How long a write from the event loop waits for the lock. Default 100 ms. */
@@ -124,7 +130,9 @@ export function createRetryQueue<T>(deps: RetryQueueDeps<T>): RetryQueue<T> {
         drain();
         return true;
       } catch (err) {
-        dropped(waiting.splice(0), err);
+        const left = waiting.splice(0);
+        if (isBusy(err) && deps.spill) deps.spill(left, err);
+        else dropped(left, err);
         return false;
       }
     },

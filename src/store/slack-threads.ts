@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { Db } from './open.js';
 import { createRetryQueue } from './retry-queue.js';
+import type { Journal } from './journal.js';
 
 export interface SlackStore {
   /** True the first time an event id is seen; false for Slack's retries of it. */
@@ -14,8 +15,10 @@ export interface SlackStore {
   /** Never throws: a write the database cannot take now waits in memory and counts at once. */
   rememberThread(channel: string, threadTs: string, nowIso: string): void;
   isBotThread(channel: string, threadTs: string): Promise<boolean>;
-  /** Writes what waits for the database (at shutdown) and stops retrying. */
+  /** Writes what waits for the database (at shutdown; what the lock keeps out goes to the journal) and stops retrying. */
   close(): void;
+  /** Writes a stopped process left in its journal (src/store/replay-journal.ts); unknown shapes are skipped. */
+  replay(writes: readonly unknown[]): void;
 }
 
 const EVENT_TTL_MS = 24 * 3600 * 1000;
@@ -25,7 +28,15 @@ type Write =
   | { kind: 'thread'; key: string; channel: string; ts: string; at: string }
   | { kind: 'prune'; before: string };
 
-export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: number; retryMs?: number } = {}): SlackStore {
+function isWrite(w: unknown): w is Write {
+  const o = w as Partial<Record<string, unknown>> | null;
+  if (typeof o !== 'object' || o === null) return false;
+  if (o.kind === 'event') return typeof o.id === 'string' && typeof o.at === 'string';
+  if (o.kind === 'thread') return typeof o.key === 'string' && typeof o.channel === 'string' && typeof o.ts === 'string' && typeof o.at === 'string';
+  return o.kind === 'prune' && typeof o.before === 'string';
+}
+
+export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: number; retryMs?: number; journal?: Journal } = {}): SlackStore {
   const claim = db.prepare('INSERT INTO slack_events (event_id, received_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING');
   const prune = db.prepare('DELETE FROM slack_events WHERE received_at < ?');
   const remember = db.prepare('INSERT INTO ask_threads (channel, thread_ts, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
@@ -48,6 +59,16 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
       } else {
         remember.run(w.channel, w.ts, w.at);
         waitingThreads.delete(w.key);
+      }
+    },
+    spill(writes, err) {
+      // A stop while another process holds the lock: kept for the next start, not dropped.
+      try {
+        if (!opts.journal) throw err;
+        opts.journal.append({ kind: 'slack', writes });
+        log.warn({ writes: writes.length, journal: opts.journal.file }, 'database busy at stop: Slack bookkeeping kept in the journal');
+      } catch (e) {
+        log.error({ err: (e as Error).message, writes: writes.length }, 'Slack bookkeeping could not be written');
       }
     },
     dropped(writes, err) {
@@ -85,6 +106,14 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
     close() {
       if (db.open) queue.flush();
       queue.stop();
+    },
+    replay(writes) {
+      for (const w of writes) {
+        if (!isWrite(w)) continue;
+        if (w.kind === 'event') waitingEvents.add(w.id);
+        else if (w.kind === 'thread') waitingThreads.add(w.key);
+        queue.push(w.kind === 'event' ? { kind: 'event', id: w.id, at: w.at } : w);
+      }
     },
   };
 }

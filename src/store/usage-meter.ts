@@ -1,16 +1,28 @@
 // Records the usage rows of upstream calls made while routeops runs (/ask, /routecheck), so that
-// every call keeps its one ledger row even while another process holds the database's write
-// lock: rows that cannot be written now wait in memory, in order (retry-queue.ts). A row
-// whose request_id arrives twice is still recorded once (the ledger skips it). Features see the
-// UsageMeter interface: recording never blocks or throws, whatever store is behind it. This is
-// its SQLite implementation, over SqliteLedger's synchronous write.
+// every call keeps its one ledger row whatever happens (issue 11):
+// - a call is announced before it is sent (`begin`): journaled (src/store/journal.ts), so if the
+//   process dies during it, the next start records it as an interrupted call;
+// - the rows of an ended call are journaled, then written; while another process holds the
+//   database's write lock they wait in memory, in order (retry-queue.ts), and a stop that still
+//   cannot write them leaves them in the journal for the next start;
+// - every row carries routeops' own call_id, so a row journaled and also written is recorded
+//   once however often it is replayed.
+// Features see the UsageMeter interface: recording never blocks on the lock or throws, whatever
+// store is behind it. This is its SQLite implementation, over SqliteLedger's synchronous write.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from './open.js';
 import { createRetryQueue } from './retry-queue.js';
 import type { UsageInput, UsageSource } from './ledger.js';
 import type { SyncUsageWriter } from './ledger/sqlite-ledger.js';
+import type { Journal } from './journal.js';
 
 export interface UsageMeter {
+  /**
+   * A call about to be sent, as the row to record if it never ends (status 'interrupted',
+   * usage_status 'estimated', its call_id). The rows `record` gets for that call_id end it.
+   */
+  begin(interrupted: UsageInput, source: UsageSource): void;
   /** Records the rows now, or as soon as the database takes them. Never throws. */
   record(rows: readonly UsageInput[], source: UsageSource): void;
   /** Rows waiting for the database. */
@@ -19,7 +31,7 @@ export interface UsageMeter {
   waitingRows(): UsageInput[];
   /** Writes what waits (with the normal busy timeout); true when nothing is left. */
   flush(): boolean;
-  /** Stops the retry timer (call flush first to write what waits). */
+  /** Stops the retry timer (call flush first: what still cannot go in stays in the journal for the next start). */
   stop(): void;
 }
 
@@ -28,6 +40,8 @@ export interface UsageMeterDeps {
   /** The SQLite ledger: its synchronous write, which throws SQLITE_BUSY while the lock is held. */
   ledger: SyncUsageWriter;
   log: Logger;
+  /** Where calls and unwritten rows are kept durably; none for an in-memory database. */
+  journal?: Journal;
   /** How long a write from the event loop waits for the lock. Default 100 ms. */
   busyWaitMs?: number;
   /** First retry after this; doubles up to maxRetryMs. Defaults 500 ms and 30 s. */
@@ -38,25 +52,72 @@ export interface UsageMeterDeps {
 interface Batch {
   rows: readonly UsageInput[];
   source: UsageSource;
+  /** Its journal entry, settled once the ledger has the rows. */
+  entry: number | null;
 }
 
 export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
-  const { ledger, log } = deps;
+  const { ledger, log, journal } = deps;
+  /** Journal entries of calls under way, by call_id. */
+  const calls = new Map<string, number>();
+
+  /** A journal the disk refuses must not cost the answer: the row still goes to the ledger. */
+  const journaled = (write: () => number): number | null => {
+    if (!journal) return null;
+    try {
+      return write();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'usage journal could not be written: rows are recorded without it');
+      return null;
+    }
+  };
+  const settle = (entry: number | null) => {
+    if (entry !== null) journal!.settle(entry);
+  };
+
   const queue = createRetryQueue<Batch>({
     db: deps.db,
     log,
     what: 'usage rows',
-    apply: (b) => ledger.recordNow(b.rows, b.source),
+    apply: (b) => {
+      ledger.recordNow(b.rows, b.source);
+      settle(b.entry);
+    },
     // Not a lock: these rows will never go in (a bug or a broken database). Say so with the rows.
-    dropped: (batches, err) => log.error({ err, rows: batches.flatMap((b) => b.rows) }, 'usage rows could not be recorded'),
+    dropped: (batches, err) => {
+      log.error({ err, rows: batches.flatMap((b) => b.rows) }, 'usage rows could not be recorded');
+      for (const b of batches) settle(b.entry);
+    },
+    // A stop while the lock is held: the rows are in the journal already and stay there.
+    spill: (batches) => {
+      const rows = batches.reduce((n, b) => n + b.rows.length, 0);
+      if (journal?.file) log.warn({ rows, journal: journal.file }, 'database busy at stop: usage rows kept in the journal, recorded at the next start');
+      else log.error({ rows: batches.flatMap((b) => b.rows) }, 'database busy at stop and no journal: usage rows could not be recorded');
+    },
     busyWaitMs: deps.busyWaitMs,
     retryMs: deps.retryMs,
     maxRetryMs: deps.maxRetryMs,
   });
 
   return {
+    begin(interrupted, source) {
+      const callId = interrupted.call_id;
+      if (!callId) throw new Error('UsageMeter.begin needs the call_id of the call');
+      const entry = journaled(() => journal!.append({ kind: 'call', source, row: interrupted }));
+      if (entry !== null) calls.set(callId, entry);
+    },
     record(rows, source) {
-      if (rows.length > 0) queue.push({ rows, source });
+      if (rows.length === 0) return;
+      // Every row has a call_id, so replaying the journal after a crash adds nothing twice.
+      const withIds = rows.map((r) => (r.call_id ? r : { ...r, call_id: randomUUID() }));
+      const entry = journaled(() => journal!.append({ kind: 'rows', source, rows: withIds }));
+      for (const r of withIds) {
+        const call = calls.get(r.call_id!);
+        if (call === undefined) continue;
+        calls.delete(r.call_id!);
+        settle(call);
+      }
+      queue.push({ rows: withIds, source, entry });
     },
     waitingRows() {
       return queue.items().flatMap((b) => b.rows);

@@ -17,7 +17,7 @@ function memoryLog() {
   return { log: pino({ level: 'info' }, stream), lines };
 }
 
-const row = (request_id: string, ts = '2026-03-01T10:00:00Z') => ({ ts, provider: 'deepseek', model: 'deepseek-chat', input_tokens: 10, cached_input_tokens: 0, output_tokens: 5, reasoning_tokens: 0, request_id });
+const row = (request_id: string, ts = '2026-03-01T10:00:00Z') => ({ ts, provider: 'deepseek', model: 'deepseek-chat', input_tokens: 10, cached_input_tokens: 0, output_tokens: 5, reasoning_tokens: 0, request_id, call_id: request_id });
 
 test('usage meter: rows written while another process holds the write lock wait in memory, in order, and go in once it lets go', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });

@@ -154,7 +154,7 @@ function attempt(result: Partial<ChatResult> | null, extra: Partial<AttemptRecor
   const full: ChatResult | null = result
     ? ({ content: 'x', reasoning: '', toolCalls: [], finishReason: 'stop', model: 'qwen3.6-plus', usage: { input_tokens: 10, cached_input_tokens: 0, output_tokens: 50, reasoning_tokens: 0, provider_cost_usd: null }, requestId: 'r1', latencyMs: 900, ttftMs: 100, attempts: 1, chunks: 3, notes: [], ...result } as ChatResult)
     : null;
-  return { route: { provider: 'qwen-intl', model: 'qwen3.6-plus' }, startedAtMs: AFTER_RETIREMENT, endedAtMs: AFTER_RETIREMENT + 900, ok: true, result: full, error: null, ...extra };
+  return { callId: 'call-1', route: { provider: 'qwen-intl', model: 'qwen3.6-plus' }, startedAtMs: AFTER_RETIREMENT, endedAtMs: AFTER_RETIREMENT + 900, ok: true, result: full, error: null, ...extra };
 }
 
 test('meter: a call that streamed reasoning is priced as thinking even when no reasoning count came back (Qwen, GLM)', () => {

@@ -5,7 +5,7 @@ import type { ChatMessage, ChatResult, StreamDelta } from '../../upstream/provid
 import { ERROR_WORDING } from '../../upstream/providers/error-wording.js';
 import type { Services } from '../services.js';
 import { planRoutes, estimateTokens, smallestWindow, type PlannedRoute, type RoutePlan } from '../routing/plan.js';
-import { executePlan, attemptToUsage, type AttemptRecord } from '../routing/execute.js';
+import { executePlan, attemptToUsage, interruptedRow, type AttemptRecord } from '../routing/execute.js';
 import { effectiveCost } from '../../domain/money/cost.js';
 import { formatUsd, formatUsdExact, usdToNusd } from '../../domain/money/units.js';
 import { OPS_TOOLS, looksLikeOpsQuestion, runOpsTool } from './ops-tools.js';
@@ -141,6 +141,7 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
     progress?.update(shown);
   };
 
+  const meterContext = { source: 'ask' as const, user: input.user, channel: input.channel, route: alias };
   let final: { route: PlannedRoute; result: ChatResult } | null = null;
   for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
     const offerTools = tools && round < MAX_TOOL_ROUNDS ? tools : undefined;
@@ -157,8 +158,10 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
         ...(offerTools ? { tools: offerTools, toolChoice: 'auto' as const } : {}),
       }),
       hooks: {
+        // Journaled before the call is sent: a crash during it still leaves its row (interrupted).
+        onStart: (start) => services.usage.begin(interruptedRow(start, meterContext, messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0)), 'ask'),
         onAttempt: (a) => {
-          const attemptRows = attemptToUsage(a, { source: 'ask', user: input.user, channel: input.channel, route: alias });
+          const attemptRows = attemptToUsage(a, meterContext);
           // Metered at once, so /spend sees /ask traffic immediately (or as soon as a long
           // import elsewhere lets go of the database: the meter keeps the rows meanwhile).
           services.usage.record(attemptRows, 'ask');

@@ -7,7 +7,9 @@ import type { Clock } from '../../domain/time/clock.js';
 import type { UsageMeter } from '../../store/usage-meter.js';
 import type { ChatRequest, ChatResult, ProviderClient } from '../../upstream/providers/types.js';
 import { ProviderError } from '../../upstream/providers/errors.js';
-import { attemptToUsage, type AttemptRecord } from '../routing/execute.js';
+import { randomUUID } from 'node:crypto';
+import { attemptToUsage, interruptedRow, type AttemptRecord } from '../routing/execute.js';
+import { estimateTokens } from '../routing/plan.js';
 import { effectiveCost, priceUsage } from '../../domain/money/cost.js';
 import { formatUsdExact } from '../../domain/money/units.js';
 import { resolveTarget, type CheckRoute } from './targets.js';
@@ -27,6 +29,10 @@ import {
   type CheckOutcome,
 } from './checks.js';
 import type { RouteCheckHistory } from '../../store/routecheck-history.js';
+import type { ChatMessage } from '../../upstream/providers/types.js';
+
+/** A request's prompt tokens, estimated (what an interrupted call is recorded with). */
+const promptEstimate = (messages: readonly ChatMessage[]): number => messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
 import { statusChanges, type StatusChange } from './changes.js';
 
 export const DEFAULT_LONG_TOKENS = 32_000;
@@ -167,25 +173,33 @@ export class RouteChecker {
     const limit = this.limit(route.provider);
     const now = () => services.clock().getTime();
 
-    const meter = (model: string, startedAtMs: number, result: ChatResult | null, error: ProviderError | null) => {
-      const attempt: AttemptRecord = { route: { provider: route.provider, model }, startedAtMs, endedAtMs: now(), ok: !error, result, error };
-      const rows = attemptToUsage(attempt, { source: 'routecheck', route: `routecheck:${opts.target}`, ...(opts.user ? { user: opts.user } : {}) });
+    const meterContext = { source: 'routecheck' as const, route: `routecheck:${opts.target}`, ...(opts.user ? { user: opts.user } : {}) };
+    /** Journals the call before it is sent (a crash during it leaves an interrupted row). */
+    const begin = (model: string, promptTokens: number) => {
+      const start = { callId: randomUUID(), route: { provider: route.provider, model }, startedAtMs: now() };
+      services.usage.begin(interruptedRow(start, meterContext, promptTokens), 'routecheck');
+      return start;
+    };
+    const meter = (start: { callId: string; startedAtMs: number; route: { model: string } }, result: ChatResult | null, error: ProviderError | null) => {
+      const { callId, startedAtMs } = start;
+      const attempt: AttemptRecord = { callId, route: { provider: route.provider, model: start.route.model }, startedAtMs, endedAtMs: now(), ok: !error, result, error };
+      const rows = attemptToUsage(attempt, meterContext);
       services.usage.record(rows, 'routecheck');
       for (const row of rows) {
         const c = effectiveCost(services.catalog, row, startedAtMs);
         if (c !== null) cost = (cost ?? 0) + c;
       }
     };
-    const metered = async <T extends ChatResult>(model: string, fn: () => Promise<T>): Promise<T> =>
+    const metered = async <T extends ChatResult>(model: string, promptTokens: number, fn: () => Promise<T>): Promise<T> =>
       limit.use(async () => {
-        const startedAtMs = now();
+        const start = begin(model, promptTokens);
         try {
           const r = await fn();
-          meter(model, startedAtMs, r, null);
+          meter(start, r, null);
           return r;
         } catch (err) {
           const e = err instanceof ProviderError ? err : new ProviderError({ kind: 'server', provider: route.provider, message: (err as Error).message });
-          meter(model, startedAtMs, e.partial ?? null, e);
+          meter(start, e.partial ?? null, e);
           throw e;
         }
       });
@@ -206,17 +220,17 @@ export class RouteChecker {
 
     const req = (r: Omit<ChatRequest, 'model'>, model: string): ChatRequest => ({ ...r, model });
     const call: CheckCaller = {
-      chat: (r, o) => metered(o?.model ?? route.model, () => client.chat(req(r, o?.model ?? route.model))),
-      stream: (r) => metered(route.model, () => client.chatStream(req(r, route.model), () => {})),
+      chat: (r, o) => metered(o?.model ?? route.model, promptEstimate(r.messages), () => client.chat(req(r, o?.model ?? route.model))),
+      stream: (r) => metered(route.model, promptEstimate(r.messages), () => client.chatStream(req(r, route.model), () => {})),
       listModels: () =>
         limit.use(async () => {
-          const startedAtMs = now();
+          const start = begin(route.model, 0);
           try {
             const ids = await client.listModels();
-            meter(route.model, startedAtMs, null, null);
+            meter(start, null, null);
             return ids;
           } catch (err) {
-            if (err instanceof ProviderError) meter(route.model, startedAtMs, null, err);
+            meter(start, null, err instanceof ProviderError ? err : new ProviderError({ kind: 'server', provider: route.provider, message: (err as Error).message }));
             throw err;
           }
         }),

@@ -20,6 +20,8 @@ export function shouldFallBack(error: Pick<ProviderError, 'kind' | 'status'>): b
 }
 
 export interface AttemptRecord {
+  /** routeops' own id of this call (its ledger row's call_id). */
+  callId: string;
   route: PlannedRoute;
   startedAtMs: number;
   endedAtMs: number;
@@ -29,6 +31,8 @@ export interface AttemptRecord {
 }
 
 export interface ExecuteHooks {
+  /** A call is about to be sent (the meter journals it: src/store/usage-meter.ts begin). */
+  onStart?(start: { callId: string; route: PlannedRoute; startedAtMs: number }): void;
   onAttempt(attempt: AttemptRecord): void;
   /** Streamed output of the current attempt. */
   onDelta?(delta: StreamDelta): void;
@@ -55,12 +59,14 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
   for (const route of opts.plan.routes) {
     const client = opts.clientFor(route.provider);
     const startedAtMs = opts.now();
+    const callId = randomUUID();
     let produced = false;
     let result: ChatResult | null = null;
     let error: ProviderError | null = null;
     try {
       if (!client) throw new ProviderError({ kind: 'missing_key', provider: route.provider, message: `provider "${route.provider}" is not configured` });
       const req = opts.request(route);
+      opts.hooks.onStart?.({ callId, route, startedAtMs });
       result = opts.stream
         ? await client.chatStream(req, (d) => {
             produced = true;
@@ -72,8 +78,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     }
     // Reported once per attempt, outside the call's try: a failing hook is not a failed route.
     const attempt: AttemptRecord = error
-      ? { route, startedAtMs, endedAtMs: opts.now(), ok: false, result: error.partial ?? null, error }
-      : { route, startedAtMs, endedAtMs: opts.now(), ok: true, result, error: null };
+      ? { callId, route, startedAtMs, endedAtMs: opts.now(), ok: false, result: error.partial ?? null, error }
+      : { callId, route, startedAtMs, endedAtMs: opts.now(), ok: true, result, error: null };
     attempts.push(attempt);
     opts.hooks.onAttempt(attempt);
     if (!error) return { ok: true, route, result: result!, attempts };
@@ -104,14 +110,15 @@ export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput[
   // latency is the whole call's).
   const { cost_usd: _cost, ttft_ms: _ttft, latency_ms: _latency, ...base } = row;
   const retries: UsageInput[] = [];
+  const { request_id: _requestId, ...retryBase } = base;
   for (let i = 1; i < upstreamCalls; i++) {
     retries.push({
-      ...base,
+      ...retryBase,
       input_tokens: 0,
       cached_input_tokens: 0,
       output_tokens: 0,
       reasoning_tokens: 0,
-      request_id: `routeops:${randomUUID()}`,
+      call_id: `${a.callId}/retry-${i}`,
       status: 'retried',
       error: 'failed and retried by the client before the final attempt',
     });
@@ -134,15 +141,42 @@ function attemptRow(a: AttemptRecord, ctx: MeterContext): UsageInput {
     // and GLM report no reasoning token count, but stream reasoning_content).
     thinking: ctx.thinking ?? a.route.thinking ?? ((usage ? usage.reasoning_tokens > 0 : false) || (a.result?.reasoning.length ?? 0) > 0),
     route: ctx.route,
-    // Our own id when the provider gave none, so every attempt is its own row.
-    request_id: requestId ? `${a.route.provider}:${requestId}` : `routeops:${randomUUID()}`,
+    // The call is found by our own id; the provider's is kept beside it (support tickets, and a
+    // provider export imported later skips the call: src/store/ledger/writer.ts).
+    call_id: a.callId,
     status: a.ok ? 'ok' : a.error!.kind,
   };
+  if (requestId) row.request_id = requestId;
   if (usage?.provider_cost_usd != null) row.cost_usd = usage.provider_cost_usd;
   if (ctx.user) row.user = ctx.user;
   if (ctx.channel) row.channel = ctx.channel;
   if (a.error) row.error = a.error.message.slice(0, 500);
   row.latency_ms = a.result ? a.result.latencyMs : Math.max(0, a.endedAtMs - a.startedAtMs);
   if (a.result?.ttftMs != null) row.ttft_ms = a.result.ttftMs;
+  return row;
+}
+
+/**
+ * The row a call is recorded as if routeops stops or dies before it ends (UsageMeter.begin):
+ * interrupted, with the prompt tokens estimated (the output is unknown, counted as none).
+ */
+export function interruptedRow(start: { callId: string; route: PlannedRoute; startedAtMs: number }, ctx: MeterContext, estimatedInputTokens: number): UsageInput {
+  const row: UsageInput = {
+    ts: new Date(start.startedAtMs).toISOString(),
+    provider: start.route.provider,
+    model: start.route.model,
+    input_tokens: Math.max(0, Math.round(estimatedInputTokens)),
+    cached_input_tokens: 0,
+    output_tokens: 0,
+    reasoning_tokens: 0,
+    thinking: ctx.thinking ?? start.route.thinking ?? false,
+    route: ctx.route,
+    call_id: start.callId,
+    usage_status: 'estimated',
+    status: 'interrupted',
+    error: 'routeops stopped during this call: prompt tokens estimated, output unknown',
+  };
+  if (ctx.user) row.user = ctx.user;
+  if (ctx.channel) row.channel = ctx.channel;
   return row;
 }

@@ -1,0 +1,199 @@
+// A durable local journal beside the SQLite file, for what routeops must not lose when it stops
+// or dies before the database takes it (issue 11): the calls it is about to send (so a crash
+// leaves each as an "interrupted" row), the rows of ended calls until the ledger has them (a
+// stop while another process holds the write lock keeps them), and Slack bookkeeping a stop could
+// not write. Each process appends JSON lines to its own file in `<database>.routeops-journal/`
+// and fsyncs each line before going on; an entry is "open" until its owner settles it. At start,
+// the files of processes that are gone are replayed (replay-journal.ts) and removed.
+//
+// A file only grows while entries are open: past COMPACT_BYTES it is rewritten with the open
+// entries alone (written to a temporary file, fsynced, renamed over), and at a clean close it is
+// removed when nothing is open. A torn last line (a crash mid-append) is ignored on reading: the
+// call it announced had not been sent yet.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { UsageInput, UsageSource } from './ledger.js';
+
+export type JournalEntry =
+  /** A call about to be sent: the row to record if it never ends (status 'interrupted'). */
+  | { kind: 'call'; source: UsageSource; row: UsageInput }
+  /** Rows of ended calls, open until the ledger has them. */
+  | { kind: 'rows'; source: UsageSource; rows: readonly UsageInput[] }
+  /** Slack bookkeeping writes (src/store/slack-threads.ts) a stop could not write. */
+  | { kind: 'slack'; writes: readonly unknown[] };
+
+/** Rewrite a file holding this many bytes down to its open entries. */
+const COMPACT_BYTES = 1 << 20;
+
+/** The journal folder of a database file (none for an in-memory database). */
+export function journalDir(dbPath: string): string | null {
+  if (dbPath === '' || dbPath === ':memory:' || dbPath.startsWith('file::memory:')) return null;
+  return `${dbPath}.routeops-journal`;
+}
+
+const FILE_RE = /^(\d+)-\d+-[0-9a-f]+\.jsonl$/;
+
+export class Journal {
+  private fd: number | null = null;
+  private path: string | null = null;
+  private bytes = 0;
+  private nextId = 1;
+  private readonly open = new Map<number, JournalEntry>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly compactBytes = COMPACT_BYTES,
+  ) {}
+
+  /** This process's file, once something was written. */
+  get file(): string | null {
+    return this.path;
+  }
+
+  /** Open entries (written, not settled). */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Writes an entry and fsyncs it; it stays open until settled. Throws when the disk refuses. */
+  append(entry: JournalEntry): number {
+    const id = this.nextId++;
+    this.write(`${JSON.stringify({ id, ...entry })}\n`);
+    this.open.set(id, entry);
+    return id;
+  }
+
+  /** The entry is done with (its call ended, its rows are in the ledger). */
+  settle(id: number): void {
+    if (!this.open.delete(id)) return;
+    if (this.bytes >= this.compactBytes) this.compact();
+  }
+
+  /** At a clean stop: the file is removed when nothing is open, else kept for the next start. */
+  close(): void {
+    if (this.path === null) return;
+    if (this.open.size === 0) {
+      this.closeFd();
+      unlinkSync(this.path);
+      this.path = null;
+      return;
+    }
+    this.compact();
+    this.closeFd();
+  }
+
+  private write(text: string): void {
+    if (this.fd === null) {
+      mkdirSync(this.dir, { recursive: true });
+      this.path = join(this.dir, `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}.jsonl`);
+      this.fd = openSync(this.path, 'a');
+      this.bytes = 0;
+    }
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    fsyncSync(this.fd);
+    this.bytes += buf.length;
+  }
+
+  /** Rewrites the file with the open entries only (atomic: temporary file, fsync, rename). */
+  private compact(): void {
+    if (this.path === null) return;
+    const text = [...this.open].map(([id, e]) => `${JSON.stringify({ id, ...e })}\n`).join('');
+    const tmp = `${this.path}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.closeFd();
+    renameSync(tmp, this.path);
+    syncDir(this.dir);
+    this.fd = openSync(this.path, 'a');
+    this.bytes = Buffer.byteLength(text);
+  }
+
+  private closeFd(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** fsync a folder so a rename in it survives a power cut (not possible on every platform). */
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Windows cannot open a folder for fsync; the rename itself is still atomic.
+  }
+}
+
+/** Whether a process id is running (EPERM: running under another user). */
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface OrphanJournal {
+  path: string;
+  entries: JournalEntry[];
+}
+
+/**
+ * The journal files of processes that are gone, with their entries (a torn or unreadable line is
+ * skipped). A file whose process id was reused by a running process waits for a later start.
+ */
+export function orphanJournals(dir: string, running: (pid: number) => boolean = isRunning): OrphanJournal[] {
+  if (!existsSync(dir)) return [];
+  const found: OrphanJournal[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const m = FILE_RE.exec(name);
+    if (!m || running(Number(m[1]))) continue;
+    const path = join(dir, name);
+    const entries: JournalEntry[] = [];
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      // Another process starting at the same time replayed and removed it.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      try {
+        const e = JSON.parse(line) as JournalEntry & { id?: number };
+        if (e.kind === 'call' || e.kind === 'rows' || e.kind === 'slack') entries.push(e);
+      } catch {
+        // A line cut short by a crash: what it announced never happened.
+      }
+    }
+    found.push({ path, entries });
+  }
+  return found;
+}
+
+/** Removes a replayed journal file (and a temporary file a crash mid-compaction left). */
+export function removeJournal(path: string): void {
+  for (const p of [path, `${path}.tmp`]) {
+    try {
+      unlinkSync(p);
+    } catch (err) {
+      // Removed by another process replaying it at the same time (the ledger kept one copy).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+// The journal beside the database (src/store/journal.ts): rows a stop could not write and calls a
+// crash interrupted are recorded at the next start, exactly once (issue 11).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import pino from 'pino';
+import { openDatabase } from '../../src/store/open.js';
+import { createUsageMeter } from '../../src/store/usage-meter.js';
+import { createSlackStore } from '../../src/store/slack-threads.js';
+import { Journal, journalDir, orphanJournals } from '../../src/store/journal.js';
+import { replayJournals } from '../../src/store/replay-journal.js';
+import type { UsageInput } from '../../src/store/ledger.js';
+import { makeLedger } from '../support/ledger-fixtures.js';
+import { tempDb, type TempDb } from '../support/store.js';
+
+const log = pino({ level: 'silent' });
+const gone = () => false;
+
+const row = (callId: string, extra: Partial<UsageInput> = {}): UsageInput => ({
+  ts: '2026-03-01T10:00:00Z',
+  provider: 'deepseek',
+  model: 'deepseek-chat',
+  input_tokens: 10,
+  cached_input_tokens: 0,
+  output_tokens: 5,
+  reasoning_tokens: 0,
+  call_id: callId,
+  ...extra,
+});
+
+/** One "process": its meter, Slack store and journal over the database (busy timeout short, so a stop under a lock is quick). */
+function processOver(t: TempDb) {
+  const db = openDatabase(t.path, { busyTimeoutMs: 20 });
+  const journal = new Journal(journalDir(t.path)!);
+  const ledger = makeLedger(db);
+  const usage = createUsageMeter({ db, ledger, log, journal, busyWaitMs: 1, retryMs: 60_000 });
+  const slack = createSlackStore(db, log, { busyWaitMs: 1, retryMs: 60_000, journal });
+  const stop = () => {
+    usage.flush();
+    usage.stop();
+    slack.close();
+    journal.close();
+    db.close();
+  };
+  return { db, journal, ledger, usage, slack, stop };
+}
+
+test('a stop while another process holds the write lock keeps the rows and Slack bookkeeping in the journal; the next start records them once', async (t) => {
+  const store = tempDb(t);
+  const first = processOver(store);
+  const importer = openDatabase(store.path);
+  importer.prepare('BEGIN IMMEDIATE').run();
+  for (let i = 0; i < 10; i++) first.usage.record([row(`ask-${i}`)], 'ask');
+  first.slack.rememberThread('C1', '1700000000.000100', '2026-03-01T10:00:00Z');
+  assert.equal(first.usage.pending, 10);
+  first.stop();
+  const file = first.journal.file;
+  assert.ok(file && existsSync(file), 'the journal is kept');
+  importer.prepare('COMMIT').run();
+  importer.close();
+
+  const db = store.reopen();
+  assert.equal(db.prepare('SELECT COUNT(*) FROM usage').pluck().get(), 0, 'nothing was written at the stop');
+  const next = processOver(store);
+  const replayed = replayJournals(journalDir(store.path)!, { usage: next.usage, slack: next.slack, log, running: gone });
+  assert.deepEqual(replayed, { files: 1, rows: 10, interrupted: 0, slackWrites: 1 });
+  assert.equal(await next.ledger.count(), 10);
+  assert.equal(await next.slack.isBotThread('C1', '1700000000.000100'), true);
+  assert.equal(existsSync(file), false, 'the replayed file is removed');
+  next.stop();
+  assert.deepEqual(readdirSync(journalDir(store.path)!), [], 'a clean stop with nothing open leaves no file');
+  // Another start finds nothing to replay and adds nothing.
+  store.reopen();
+  const third = processOver(store);
+  assert.deepEqual(replayJournals(journalDir(store.path)!, { usage: third.usage, slack: third.slack, log, running: gone }), { files: 0, rows: 0, interrupted: 0, slackWrites: 0 });
+  assert.equal(await third.ledger.count(), 10);
+  third.stop();
+});
+
+test('a call begun and never ended (the process died) becomes one interrupted row with its estimated prompt tokens; ended calls are not', async (t) => {
+  const store = tempDb(t);
+  const crashed = processOver(store);
+  crashed.usage.begin(row('c-ended', { status: 'interrupted', usage_status: 'estimated', input_tokens: 999, output_tokens: 0 }), 'ask');
+  crashed.usage.record([row('c-ended')], 'ask');
+  crashed.usage.begin(row('c-flying', { status: 'interrupted', usage_status: 'estimated', input_tokens: 1234, output_tokens: 0 }), 'ask');
+  // SIGKILL: nothing is closed. A line cut short by the crash follows.
+  appendFileSync(crashed.journal.file!, '{"id":9,"kind":"call","sou');
+
+  const next = processOver(store);
+  const replayed = replayJournals(journalDir(store.path)!, { usage: next.usage, slack: next.slack, log, running: gone });
+  assert.equal(replayed.interrupted, 1);
+  const rows = await next.ledger.recentRows(10);
+  assert.deepEqual(rows.map((r) => [r.call_id, r.status, r.usage_status, r.input_tokens]).sort(), [
+    ['c-ended', 'ok', 'ok', 10],
+    ['c-flying', 'interrupted', 'estimated', 1234],
+  ]);
+  assert.equal((await next.ledger.totals('2026-03-01', '2026-03-01')).interrupted, 1);
+});
+
+test("a running process's journal is not replayed by another start", (t) => {
+  const store = tempDb(t);
+  const running = processOver(store);
+  running.usage.begin(row('live', { status: 'interrupted' }), 'ask');
+  assert.equal(orphanJournals(journalDir(store.path)!).length, 0, 'this process is alive');
+  assert.equal(orphanJournals(journalDir(store.path)!, gone).length, 1);
+});
+
+test('the journal is rewritten to its open entries once it grows past its limit', (t) => {
+  const store = tempDb(t);
+  const journal = new Journal(journalDir(store.path)!, 2000);
+  const ids = Array.from({ length: 50 }, (_, i) => journal.append({ kind: 'call', source: 'ask', row: row(`c${i}`) }));
+  for (const id of ids.slice(0, 49)) journal.settle(id);
+  const ids2 = readFileSync(journal.file!, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { row: UsageInput }).row.call_id);
+  assert.ok(ids2.length < 15 && !ids2.includes('c0') && ids2.includes('c49'), `settled entries were dropped, the open one kept: ${ids2.join(',')}`);
+  journal.close();
+  assert.ok(existsSync(journal.file!), 'kept at close: an entry is still open');
+});
