@@ -192,6 +192,13 @@ export function resolveConfig(raw: unknown, source: string): Config {
   };
 }
 
+/**
+ * How far aliases may expand (the `yaml` package's count of alias uses times the aliases inside
+ * each anchor; its default): a config reuses a route list a few times, while a "billion laughs"
+ * file (anchors of aliases of anchors) would take gigabytes to expand.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
 /** Parses YAML text; syntax errors are reported with their line. */
 export function parseConfigText(text: string, source: string): Config {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -201,7 +208,18 @@ export function parseConfigText(text: string, source: string): Config {
       source,
     );
   }
-  return resolveConfig(doc.toJS(), source);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The yaml package throws (a ReferenceError) for an alias bomb and for an alias used before its anchor.
+    const message = (err as Error).message.split('\n')[0] ?? '';
+    if (/excessive alias count/i.test(message)) {
+      throw new ConfigError([`config too complex: its YAML aliases expand too far (limit ${MAX_ALIAS_COUNT}); write the values out or use fewer aliases`], source);
+    }
+    throw new ConfigError([`YAML: ${message}`], source);
+  }
+  return resolveConfig(raw, source);
 }
 
 /** Reads ROUTEOPS_CONFIG, or ./routeops.yml when present, or the built-in defaults. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../../src/app/cli.js';
-import { writeConfig } from '../support/config.js';
+import { ALIAS_BOMB_YAML, writeConfig } from '../support/config.js';
 import { startSim } from '../support/sim.js';
 import { simConfig, SIM_KEYS } from '../support/sim-config.js';
 import { tempDir, type TempDir } from '../support/temp.js';
@@ -136,6 +136,14 @@ test('a retirement replacement no model is known by, and a catalog source that i
   const source = runProcess('bin/routeops.js', ['models'], 'catalog: { openrouter: "ftp://mirror.example/models.json" }\n');
   assert.equal(source.status, 2, source.stderr);
   assert.match(source.stderr, /catalog\.openrouter: unsupported URL scheme "ftp:"/);
+});
+
+test('a YAML alias bomb exits 2 with "config too complex" and the file, from start and from the CLI', () => {
+  for (const child of [startWith(ALIAS_BOMB_YAML), runProcess('bin/routeops.js', ['spend'], ALIAS_BOMB_YAML)]) {
+    assert.equal(child.status, 2, child.stderr);
+    assert.ok(child.stderr.includes(`${child.cfg}: invalid configuration\n  config too complex`), child.stderr);
+    assert.doesNotMatch(child.stderr, /\n\s+at /, 'no stack trace');
+  }
 });
 
 test('models --json lists prices in force, aliases and retirements', async () => {

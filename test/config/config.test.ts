@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, parseConfigText, parseEnv, resolveConfig } from '../../src/config/load.js';
+import { ALIAS_BOMB_YAML } from '../support/config.js';
 
 function problemsOf(text: string): string[] {
   try {
@@ -175,3 +176,23 @@ test('a catalog source may be an http(s) URL, a file: URL, a relative or absolut
   }
 });
 
+test('a YAML alias bomb is a config error: "config too complex", not an expansion', () => {
+  assert.deepEqual(problemsOf(ALIAS_BOMB_YAML).map((p) => p.split(':')[0]), ['config too complex']);
+});
+
+test('YAML anchors and aliases that reuse a route list still load', () => {
+  const c = parseConfigText(
+    `models:
+  a: { routes: &shared [{ provider: deepseek, model: deepseek-v4-flash }, { provider: openrouter, model: deepseek/deepseek-v4-flash }] }
+  b: { routes: *shared }
+  c: { routes: *shared }
+  d: { routes: *shared, description: fourth }
+`,
+    'routeops.yml',
+  );
+  assert.deepEqual(c.models.d?.routes, c.models.a?.routes);
+});
+
+test('an alias used before its anchor is a config error, not a crash', () => {
+  assert.match(problemsOf('timezone: *zone').join('\n'), /^YAML: .*zone/m);
+});
