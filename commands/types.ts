@@ -4,6 +4,7 @@
 import type { Reply } from '../src/domain/reply.js';
 import type { Services } from '../src/features/services.js';
 import type { AlertJob, AlertPost } from '../src/features/alerts/types.js';
+import type { AccessRule } from '../src/config/schema.js';
 import { mayUse, type Caller } from '../src/features/access.js';
 
 export type { Caller };
@@ -60,8 +61,8 @@ export interface Command<A = unknown> {
   usage: string;
   /** The adapters that offer it; others answer "not a routeops command". */
   adapters: readonly Adapter[];
-  /** Key of config.access that limits who may run it; absent = everyone. */
-  access?: string;
+  /** Key of config.access that limits who may run it (one of ACCESS_RULES); absent = everyone. */
+  access?: AccessRule;
   /**
    * CLI options, parsed by the CLI's util.parseArgs (strict). Absent: the command reads its
    * `text`, in the grammar Slack users type (`ask --model x question`).
@@ -76,7 +77,7 @@ export interface Command<A = unknown> {
 export const defineCommand = <A>(command: Command<A>): Command<unknown> => command as Command<unknown>;
 
 /** Local adapters and commands without an access rule: everyone; else the listed Slack users (an empty list = everyone). */
-export function isAllowed(command: Command<unknown>, caller: Caller, access: Record<string, string[]>): boolean {
+export function isAllowed(command: Command<unknown>, caller: Caller, access: Partial<Record<AccessRule, string[]>>): boolean {
   return mayUse(command.access, caller, access);
 }
 

@@ -4,7 +4,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import cron from 'node-cron';
-import { configFileSchema, type ConfigFile } from './schema.js';
+import { BUILTIN_CATALOG } from '../domain/catalog/builtin.js';
+import { configFileSchema, type AccessRule, type ConfigFile } from './schema.js';
 import { DEFAULT_MODELS, DEFAULT_PROVIDERS, DEFAULT_SCHEDULES } from './defaults.js';
 
 export class ConfigError extends Error {
@@ -18,8 +19,8 @@ export type Config = {
   timezone: string;
   default_model: string;
   slack: { alerts_channel?: string; reports_channel?: string };
-  /** command name -> Slack user ids allowed; a missing or empty list means everyone. */
-  access: Record<string, string[]>;
+  /** access rule (a command) -> Slack user ids allowed; a missing or empty list means everyone. */
+  access: Partial<Record<AccessRule, string[]>>;
   providers: NonNullable<ConfigFile['providers']>;
   models: NonNullable<ConfigFile['models']>;
   pricing: NonNullable<ConfigFile['pricing']>;
@@ -54,10 +55,35 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(top level)';
 }
 
-function zodProblems(error: z.ZodError): string[] {
+/** A zod schema seen through its definition: just what is needed to walk to the object at a path. */
+interface SchemaNode {
+  def: { type: string; innerType?: SchemaNode; shape?: Record<string, SchemaNode>; valueType?: SchemaNode; element?: SchemaNode };
+}
+
+/** The keys the object at `path` of `schema` accepts, so an "unknown key" message can list them. */
+function acceptedKeysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+  let node: SchemaNode | undefined = schema as unknown as SchemaNode;
+  const unwrap = () => {
+    while (node?.def.innerType) node = node.def.innerType; // optional, nullable, default
+  };
+  for (const key of path) {
+    unwrap();
+    const def: SchemaNode['def'] | undefined = node?.def;
+    if (def?.type === 'object') node = def.shape?.[String(key)];
+    else if (def?.type === 'record') node = def.valueType;
+    else if (def?.type === 'array') node = def.element;
+    else return [];
+  }
+  unwrap();
+  return node?.def.type === 'object' ? Object.keys(node.def.shape ?? {}) : [];
+}
+
+function zodProblems(error: z.ZodError, schema: z.ZodType): string[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key`).join('\n  ');
+      const accepted = acceptedKeysAt(schema, issue.path);
+      const hint = accepted.length ? ` (accepted: ${accepted.join(', ')})` : '';
+      return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key${hint}`).join('\n  ');
     }
     return `${formatPath(issue.path)}: ${issue.message}`;
   });
@@ -67,7 +93,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): Env {
   // Treat empty variables as unset: `FOO= npm start` should not count as a value.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = envSchema.safeParse(cleaned);
-  if (!result.success) throw new ConfigError(zodProblems(result.error), 'environment');
+  if (!result.success) throw new ConfigError(zodProblems(result.error, envSchema), 'environment');
   return result.data;
 }
 
@@ -80,10 +106,27 @@ function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/**
+ * provider -> the models routeops knows for it: priced or retired in the built-in catalog or the
+ * file, or the target of an alias's route.
+ */
+function knownModels(models: Config['models'], file: ConfigFile): Map<string, Set<string>> {
+  const known = new Map<string, Set<string>>();
+  const add = (provider: string, model: string) => {
+    let set = known.get(provider);
+    if (!set) known.set(provider, (set = new Set()));
+    set.add(model);
+  };
+  for (const entry of [...BUILTIN_CATALOG.pricing, ...(file.pricing ?? [])]) add(entry.provider, entry.model);
+  for (const r of [...BUILTIN_CATALOG.retirements, ...(file.retirements ?? [])]) add(r.provider, r.model);
+  for (const def of Object.values(models)) for (const route of def.routes) add(route.provider, route.model);
+  return known;
+}
+
 /** Validates an already-parsed YAML value and merges it over the built-in defaults. */
 export function resolveConfig(raw: unknown, source: string): Config {
   const parsed = configFileSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error), source);
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error, configFileSchema), source);
   const file = parsed.data;
   const providers = { ...DEFAULT_PROVIDERS, ...file.providers };
   const models = { ...DEFAULT_MODELS, ...file.models };
@@ -105,8 +148,14 @@ export function resolveConfig(raw: unknown, source: string): Config {
       });
     });
   });
+  const known = knownModels(models, file);
   (file.retirements ?? []).forEach((r, i) => {
     if (!providers[r.provider]) problems.push(`retirements[${i}].provider: ${unknownProvider(r.provider)}`);
+    else if (r.replacement !== undefined && !known.get(r.provider)?.has(r.replacement)) {
+      // A replacement is called on the retired model's provider (src/features/routing/plan.ts).
+      const names = [...(known.get(r.provider) ?? [])].sort();
+      problems.push(`retirements[${i}].replacement: unknown model "${r.replacement}" for provider ${r.provider} (known: ${names.join(', ') || 'none'})`);
+    }
   });
   for (const name of Object.keys(file.budgets?.providers ?? {})) {
     if (!providers[name]) problems.push(`budgets.providers.${name}: ${unknownProvider(name)}`);
@@ -121,8 +170,8 @@ export function resolveConfig(raw: unknown, source: string): Config {
   }
   if (problems.length) throw new ConfigError(problems, source);
 
-  const access: Record<string, string[]> = {};
-  for (const [cmd, ids] of Object.entries(file.access ?? {})) access[cmd] = ids ?? [];
+  const access: Config['access'] = {};
+  for (const [rule, ids] of Object.entries(file.access ?? {}) as [AccessRule, string[] | null | undefined][]) access[rule] = ids ?? [];
   return {
     timezone,
     default_model: defaultModel,
@@ -143,6 +192,13 @@ export function resolveConfig(raw: unknown, source: string): Config {
   };
 }
 
+/**
+ * How far aliases may expand (the `yaml` package's count of alias uses times the aliases inside
+ * each anchor; its default): a config reuses a route list a few times, while a "billion laughs"
+ * file (anchors of aliases of anchors) would take gigabytes to expand.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
 /** Parses YAML text; syntax errors are reported with their line. */
 export function parseConfigText(text: string, source: string): Config {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -152,7 +208,18 @@ export function parseConfigText(text: string, source: string): Config {
       source,
     );
   }
-  return resolveConfig(doc.toJS(), source);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The yaml package throws (a ReferenceError) for an alias bomb and for an alias used before its anchor.
+    const message = (err as Error).message.split('\n')[0] ?? '';
+    if (/excessive alias count/i.test(message)) {
+      throw new ConfigError([`config too complex: its YAML aliases expand too far (limit ${MAX_ALIAS_COUNT}); write the values out or use fewer aliases`], source);
+    }
+    throw new ConfigError([`YAML: ${message}`], source);
+  }
+  return resolveConfig(raw, source);
 }
 
 /** Reads ROUTEOPS_CONFIG, or ./routeops.yml when present, or the built-in defaults. */

@@ -1,7 +1,16 @@
 // The YAML config file (docs/ARCHITECTURE.md §3.4) as zod schemas. Unknown keys are rejected so a typo
 // is reported with its path instead of being silently ignored.
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseIsoInstant } from '../domain/time/iso.js';
+
+/**
+ * The keys of `access`: the commands a list of Slack users can limit (docs/ARCHITECTURE.md §3.1).
+ * Commands name their rule with the AccessRule type, so this is the one list; any other key
+ * under `access` is a config error, since a misspelt rule would leave its command open to all.
+ */
+export const ACCESS_RULES = ['spend', 'routecheck'] as const;
+export type AccessRule = (typeof ACCESS_RULES)[number];
 
 const isoInstant = z
   .union([z.string(), z.date()])
@@ -89,6 +98,45 @@ const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user i
 const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]+$/, 'expected a Slack channel id like C0123ABCD');
 const usd = z.number().positive().finite();
 const cron = z.string().min(1).nullable();
+const accessList = z.array(slackUserId).nullable().optional();
+const accessSchema = z.strictObject(Object.fromEntries(ACCESS_RULES.map((rule) => [rule, accessList])) as Record<AccessRule, typeof accessList>);
+
+const ACCEPTED_LOCATIONS = 'use an http(s) URL, a file: URL or a file path (null = off)';
+
+/**
+ * Why a `catalog.*` location could never be read, or null when it can be: an http(s) URL with a
+ * host, a file: URL, or a file path — what src/features/catalog/sources/fetch.ts reads. The value
+ * itself is not echoed (a URL may carry credentials).
+ */
+export function catalogLocationProblem(location: string): string | null {
+  if (location.trim() === '') return `empty; ${ACCEPTED_LOCATIONS}`;
+  if (location !== location.trim()) return `starts or ends with spaces; ${ACCEPTED_LOCATIONS}`;
+  if (/\p{Cc}/u.test(location)) return `contains a control character; ${ACCEPTED_LOCATIONS}`;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(location)?.[1]?.toLowerCase();
+  // No scheme, or a Windows drive letter (C:\prices.json): a path.
+  if (scheme === undefined || (scheme.length === 1 && /^[a-z]:[\\/]/i.test(location))) return null;
+  if (scheme === 'http' || scheme === 'https') {
+    return /^https?:\/\/[^/?#]/i.test(location) && URL.canParse(location) ? null : `not a valid ${scheme} URL; ${ACCEPTED_LOCATIONS}`;
+  }
+  if (scheme === 'file') {
+    try {
+      fileURLToPath(location);
+      return null;
+    } catch {
+      return `not a usable file: URL; ${ACCEPTED_LOCATIONS}`;
+    }
+  }
+  return `unsupported URL scheme "${scheme}:"; ${ACCEPTED_LOCATIONS}`;
+}
+
+const catalogLocation = z
+  .string()
+  .nullable()
+  .optional()
+  .superRefine((location, ctx) => {
+    const problem = typeof location === 'string' ? catalogLocationProblem(location) : null;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const configFileSchema = z.strictObject({
   timezone: z.string().optional(),
@@ -96,7 +144,7 @@ export const configFileSchema = z.strictObject({
   slack: z
     .strictObject({ alerts_channel: slackChannelId.optional(), reports_channel: slackChannelId.optional() })
     .optional(),
-  access: z.record(z.string(), z.array(slackUserId).nullable()).optional(),
+  access: accessSchema.optional(),
   providers: z.record(z.string(), providerSchema).optional(),
   models: z.record(z.string(), aliasSchema).optional(),
   pricing: z.array(pricingEntrySchema).optional(),
@@ -111,8 +159,8 @@ export const configFileSchema = z.strictObject({
     .optional(),
   catalog: z
     .strictObject({
-      openrouter: z.string().nullable().optional(),
-      litellm: z.string().nullable().optional(),
+      openrouter: catalogLocation,
+      litellm: catalogLocation,
       provider_models: z.boolean().optional(),
     })
     .optional(),

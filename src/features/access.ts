@@ -1,5 +1,7 @@
 // Who is asking, and whether config.access lets them: shared by the command dispatcher and the
-// /ask ops tools (which answer with the asker's rights).
+// /ask ops tools (which answer with the asker's rights). The rules are the keys of config.access,
+// listed once in src/config/schema.ts (ACCESS_RULES).
+import type { AccessRule } from '../config/schema.js';
 
 export interface Caller {
   /** Slack user id, or a local name ("cli", "shell") for terminal adapters. */
@@ -10,7 +12,7 @@ export interface Caller {
 }
 
 /** Local callers and rules with no name: everyone; else the listed Slack users (an empty list = everyone). */
-export function mayUse(rule: string | undefined, caller: Caller, access: Record<string, string[]>): boolean {
+export function mayUse(rule: AccessRule | undefined, caller: Caller, access: Partial<Record<AccessRule, string[]>>): boolean {
   if (caller.local || !rule) return true;
   const allowed = access[rule];
   return !allowed || allowed.length === 0 || allowed.includes(caller.id);

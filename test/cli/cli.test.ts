@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../../src/app/cli.js';
-import { writeConfig } from '../support/config.js';
+import { ALIAS_BOMB_YAML, writeConfig } from '../support/config.js';
 import { startSim } from '../support/sim.js';
 import { simConfig, SIM_KEYS } from '../support/sim-config.js';
 import { tempDir, type TempDir } from '../support/temp.js';
@@ -99,20 +99,51 @@ test('bad usage exits 2 with a message; a bad import line exits 1 and writes not
   assert.equal(json.requests, 1, 'only the earlier, good import is in the ledger');
 });
 
-test('a broken config file stops start-up with exit 2 and names the bad key', () => {
-  const root = fileURLToPath(new URL('../../../', import.meta.url)); // dist/test/cli -> repository root
-  const cfg = join(dir, 'broken.yml');
-  writeFileSync(cfg, 'models:\n  qwen-plus:\n    routes:\n      - { provider: qwen, model: qwen-plus }\n');
+const root = fileURLToPath(new URL('../../../', import.meta.url)); // dist/test/cli -> repository root
+
+/** Runs `script` (relative to the repository root) as its own process with `configText` as ROUTEOPS_CONFIG. */
+function runProcess(script: string, args: string[], configText: string) {
+  const cfg = join(dir, 'routeops.yml');
+  writeFileSync(cfg, configText);
   // Without NODE_TEST_CONTEXT, which would make the child report to this test runner.
   const { NODE_TEST_CONTEXT: _ignored, ...parentEnv } = process.env;
-  const child = spawnSync(process.execPath, [join(root, 'dist/src/app/main.js')], {
-    env: { ...parentEnv, ROUTEOPS_CONFIG: cfg, ROUTEOPS_DB: join(dir, 'never.db'), SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '' },
+  const child = spawnSync(process.execPath, [join(root, script), ...args], {
+    env: { ...parentEnv, ROUTEOPS_CONFIG: cfg, ROUTEOPS_DB: join(dir, 'never.db'), SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '', LOG_LEVEL: 'silent' },
     encoding: 'utf8',
     timeout: 20_000,
   });
+  return { ...child, cfg };
+}
+const startWith = (configText: string) => runProcess('dist/src/app/main.js', [], configText);
+
+test('a broken config file stops start-up with exit 2 and names the bad key', () => {
+  const child = startWith('models:\n  qwen-plus:\n    routes:\n      - { provider: qwen, model: qwen-plus }\n');
   assert.equal(child.status, 2, child.stderr);
   assert.match(child.stderr, /models\.qwen-plus\.routes\[0\]\.provider: unknown provider "qwen"/);
   assert.doesNotMatch(child.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('a misspelt access rule stops start-up with exit 2, naming the key and the accepted ones', () => {
+  const child = startWith('access: { spnd: [U0CFO] }\n');
+  assert.equal(child.status, 2, child.stderr);
+  assert.match(child.stderr, /access\.spnd: unknown key \(accepted: spend, routecheck\)/);
+});
+
+test('a retirement replacement no model is known by, and a catalog source that is no URL or path, exit 2', () => {
+  const retirement = startWith('retirements:\n  - { provider: deepseek, model: deepseek-chat, at: 2026-07-24T15:59:00Z, replacement: deepseek-v5 }\n');
+  assert.equal(retirement.status, 2, retirement.stderr);
+  assert.match(retirement.stderr, /retirements\[0\]\.replacement: unknown model "deepseek-v5" for provider deepseek \(known: /);
+  const source = runProcess('bin/routeops.js', ['models'], 'catalog: { openrouter: "ftp://mirror.example/models.json" }\n');
+  assert.equal(source.status, 2, source.stderr);
+  assert.match(source.stderr, /catalog\.openrouter: unsupported URL scheme "ftp:"/);
+});
+
+test('a YAML alias bomb exits 2 with "config too complex" and the file, from start and from the CLI', () => {
+  for (const child of [startWith(ALIAS_BOMB_YAML), runProcess('bin/routeops.js', ['spend'], ALIAS_BOMB_YAML)]) {
+    assert.equal(child.status, 2, child.stderr);
+    assert.ok(child.stderr.includes(`${child.cfg}: invalid configuration\n  config too complex`), child.stderr);
+    assert.doesNotMatch(child.stderr, /\n\s+at /, 'no stack trace');
+  }
 });
 
 test('models --json lists prices in force, aliases and retirements', async () => {

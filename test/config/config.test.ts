@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, parseConfigText, parseEnv, resolveConfig } from '../../src/config/load.js';
+import { ALIAS_BOMB_YAML } from '../support/config.js';
 
 function problemsOf(text: string): string[] {
   try {
@@ -112,4 +113,86 @@ test('a pricing problem found by the catalog is reported as a config problem wit
     'routeops.yml',
   );
   assert.throws(() => buildCatalog(config), (err: unknown) => err instanceof ConfigError && /pricing\[0\]\.versions\[0\]\.tiers/.test(err.problems.join('\n')));
+});
+
+test('an unknown key under access is a config error naming its path and the accepted keys, not an open command', () => {
+  // A misspelt rule used to be accepted and left /spend open to everyone.
+  const text = problemsOf('access: { spnd: [U0CFO] }').join('\n');
+  assert.match(text, /^access\.spnd: unknown key \(accepted: spend, routecheck\)$/m);
+  assert.deepEqual(parseConfigText('access: { spend: [U0CFO], routecheck: null }', 'routeops.yml').access, { spend: ['U0CFO'], routecheck: [] });
+});
+
+test('the keys access accepts are exactly the access rules of the commands', async () => {
+  const { ACCESS_RULES } = await import('../../src/config/schema.js');
+  const { commands } = await import('../../commands/registry.js');
+  const rules = new Set(commands.map((c) => c.access).filter((r) => r !== undefined));
+  assert.deepEqual([...ACCESS_RULES].sort(), [...rules].sort(), 'a key no command reads would be a list that limits nothing');
+});
+
+test('an unknown key anywhere lists the keys accepted there', () => {
+  assert.match(problemsOf('budgets: { dayly: 3 }').join('\n'), /^budgets\.dayly: unknown key \(accepted: daily, monthly, providers, per_user_daily\)$/m);
+  assert.match(problemsOf('models:\n  mine:\n    routes: [{ provider: deepseek, model: x, window: 5 }]').join('\n'), /^models\.mine\.routes\[0\]\.window: unknown key \(accepted: provider, model, context_window\)$/m);
+});
+
+test('a retirement replacement that names no model known for its provider is a config error listing the known ones', () => {
+  const text = problemsOf('retirements:\n  - { provider: deepseek, model: deepseek-chat, at: 2026-07-24T15:59:00Z, replacement: deepseek-v5 }').join('\n');
+  assert.match(text, /^retirements\[0\]\.replacement: unknown model "deepseek-v5" for provider deepseek \(known: deepseek-chat, deepseek-reasoner, deepseek-v4-flash, deepseek-v4-pro\)$/m);
+  // Known to another provider is not enough: the replacement is called on the retired model's provider.
+  assert.match(problemsOf('retirements:\n  - { provider: zai, model: glm-4.7, at: 2027-01-01T00:00:00Z, replacement: kimi-k2.6 }').join('\n'), /retirements\[0\]\.replacement: unknown model "kimi-k2\.6" for provider zai/);
+});
+
+test('a retirement replacement may be a model that is priced, routed by an alias, or itself retired', () => {
+  const c = parseConfigText(
+    `models:
+  mine: { routes: [{ provider: zai, model: glm-5.1 }] }
+pricing:
+  - { provider: moonshot, model: kimi-k3, versions: [{ effective: 2027-01-01T00:00:00Z, per_million: { input: 1, output: 2 } }] }
+retirements:
+  - { provider: zai, model: glm-4.7, at: 2027-01-01T00:00:00Z, replacement: glm-5 }
+  - { provider: zai, model: glm-5, at: 2027-06-01T00:00:00Z, replacement: glm-5.1 }
+  - { provider: moonshot, model: kimi-k2.5, at: 2027-01-01T00:00:00Z, replacement: kimi-k3 }
+  - { provider: deepseek, model: deepseek-v4-pro, at: 2027-01-01T00:00:00Z, replacement: deepseek-chat }
+`,
+    'routeops.yml',
+  );
+  assert.deepEqual(c.retirements.map((r) => r.replacement), ['glm-5', 'glm-5.1', 'kimi-k3', 'deepseek-chat']);
+});
+
+test('a catalog source that is not an http(s) URL, a file: URL or a file path is a config error', () => {
+  const problem = (value: string) => problemsOf(`catalog: { openrouter: ${JSON.stringify(value)} }`).join('\n');
+  for (const value of ['', '   ', ' https://openrouter.ai/api/v1/models', 'ftp://mirror.example/models.json', 'javascript:alert(1)', 'https://', 'http:/openrouter.ai', 'file://remote-host/models.json', 'prices\u0000.json']) {
+    assert.match(problem(value), /^catalog\.openrouter: .*; use an http\(s\) URL, a file: URL or a file path \(null = off\)$/m, JSON.stringify(value));
+  }
+  assert.match(problem('ftp://mirror.example/models.json'), /unsupported URL scheme "ftp:"/);
+  assert.match(problemsOf('catalog: { litellm: "javascript:alert(1)" }').join('\n'), /^catalog\.litellm: unsupported URL scheme "javascript:"/m);
+  assert.doesNotMatch(problem('https://'), /https:\/\//, 'the value is not echoed: a URL may carry credentials');
+});
+
+test('a catalog source may be an http(s) URL, a file: URL, a relative or absolute path, or null', () => {
+  for (const value of ['https://openrouter.ai/api/v1/models', 'HTTP://localhost:8080/models?x=1', 'file:///var/lib/routeops/models.json', './prices/models.json.gz', 'models.json', '/var/lib/routeops/litellm.json', 'C:\\routeops\\models.json']) {
+    const c = parseConfigText(`catalog: { openrouter: ${JSON.stringify(value)}, litellm: null }`, 'routeops.yml');
+    assert.equal(c.catalog.openrouter, value);
+    assert.equal(c.catalog.litellm, null);
+  }
+});
+
+test('a YAML alias bomb is a config error: "config too complex", not an expansion', () => {
+  assert.deepEqual(problemsOf(ALIAS_BOMB_YAML).map((p) => p.split(':')[0]), ['config too complex']);
+});
+
+test('YAML anchors and aliases that reuse a route list still load', () => {
+  const c = parseConfigText(
+    `models:
+  a: { routes: &shared [{ provider: deepseek, model: deepseek-v4-flash }, { provider: openrouter, model: deepseek/deepseek-v4-flash }] }
+  b: { routes: *shared }
+  c: { routes: *shared }
+  d: { routes: *shared, description: fourth }
+`,
+    'routeops.yml',
+  );
+  assert.deepEqual(c.models.d?.routes, c.models.a?.routes);
+});
+
+test('an alias used before its anchor is a config error, not a crash', () => {
+  assert.match(problemsOf('timezone: *zone').join('\n'), /^YAML: .*zone/m);
 });

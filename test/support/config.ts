@@ -25,3 +25,9 @@ export function writeConfig(path: string, config: ConfigObject): string {
   writeFileSync(path, configYaml(config));
   return path;
 }
+
+/** A "billion laughs" file: nine levels of nine aliases each, 9^9 strings once expanded. */
+export const ALIAS_BOMB_YAML = [
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ...[...'bcdefghi'].map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]!}`).join(',')}]`),
+].join('\n');
