@@ -27,6 +27,7 @@ import { importUsageFile } from '../src/features/ledger/import-usage.js';
 import type { LedgerStore, SpendRow, SpendTotals } from '../src/store/ledger.js';
 import type { SpendDim } from '../src/domain/spend.js';
 import { openDatabase } from '../src/store/open.js';
+import { formatUsd } from '../src/domain/money/units.js';
 import { toJsonl, UsageGenerator, MODELS, PROVIDERS, USER_COUNT } from './gen.js';
 import { fmtInt, fmtMs, intEnv, RssMonitor, summarize, toMb, type Timing } from './stats.js';
 
@@ -296,7 +297,7 @@ async function main(): Promise<void> {
     p(
       `ledger: ${fmtInt(count)} rows (${fmtInt(ROWS)} generated + ${fmtInt(jsonl.rows)} via JSONL), 2026-01-01..2026-12-31 UTC, ` +
         `${PROVIDERS.length} providers, ${MODELS.length} models, ${USER_COUNT} users; not priced: ${fmtInt(totalsAll.unpriced)} rows ` +
-        `(${((totalsAll.unpriced / Math.max(1, totalsAll.requests)) * 100).toFixed(1)}%); total $${(totalsAll.cost_nusd / 1e9).toFixed(2)}`,
+        `(${((totalsAll.unpriced / Math.max(1, totalsAll.requests)) * 100).toFixed(1)}%); total ${formatUsd(totalsAll.cost_nusd)}`,
     );
     p(`db: ${DB_PATH} — ${fmtInt(toMb(bytes))} MB; pragmas ${JSON.stringify(pragmas)}`);
     p(

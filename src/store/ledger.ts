@@ -64,10 +64,10 @@ export interface SpendRow {
   usage_missing: number;
   /** Rows of calls interrupted by a stop or crash (their cost is estimated). */
   interrupted: number;
-  /** Sum of effective costs, nano-USD. */
-  cost_nusd: number;
+  /** Sum of effective costs, nano-USD: a BigInt, so a ledger of any size sums exactly (past $9,007,199 a number would not). */
+  cost_nusd: bigint;
   /** Sum of provider-reported costs (rows without one add 0), nano-USD. */
-  provider_cost_nusd: number;
+  provider_cost_nusd: bigint;
   input_tokens: number;
   cached_input_tokens: number;
   output_tokens: number;
@@ -79,7 +79,8 @@ export interface SpendTotals {
   unpriced: number;
   usage_missing: number;
   interrupted: number;
-  cost_nusd: number;
+  /** Nano-USD, exact at any size. */
+  cost_nusd: bigint;
 }
 
 export interface RecordResult {

@@ -50,7 +50,7 @@ test('JSONL import records rows; re-importing the same file inserts nothing', as
   assert.equal(rows[0]!.cost_nusd, null);
 
   // Totals count each row once even though it sits in four dims.
-  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 3, unpriced: 1, usage_missing: 0, interrupted: 0, cost_nusd: 165 });
+  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 3, unpriced: 1, usage_missing: 0, interrupted: 0, cost_nusd: 165n });
 });
 
 test('CSV import with quoted fields', async (t) => {
@@ -71,8 +71,8 @@ test('CSV import with quoted fields', async (t) => {
   assert.deepEqual(
     (await ledger.spendRollup('user', '2026-03-01', '2026-03-01')).map((s) => [s.key, s.requests, s.cost_nusd]),
     [
-      ['(none)', 1, 4],
-      ['Smith, Jane', 1, 12],
+      ['(none)', 1, 4n],
+      ['Smith, Jane', 1, 12n],
     ],
   );
   assert.deepEqual((await ledger.spendRollup('route', '2026-03-01', '2026-03-01')).map((s) => s.key), ['qwen-intl/qwen-plus', 'qwen-plus']);
@@ -114,7 +114,7 @@ test('duplicates inside one batch are skipped; rows without request_id are alway
   assert.deepEqual(await ledger.record([row, row, noId, noId], 'ingest'), { inserted: 3, skipped: 1 });
   assert.deepEqual(await ledger.record([row, noId], 'ingest'), { inserted: 1, skipped: 1 });
   assert.equal(await ledger.count(), 4);
-  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 4, unpriced: 0, usage_missing: 0, interrupted: 0, cost_nusd: 8 });
+  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 4, unpriced: 0, usage_missing: 0, interrupted: 0, cost_nusd: 8n });
 });
 
 test('a batch is all or nothing: a failing pricer rolls everything back', async (t) => {
@@ -151,12 +151,12 @@ test('effective cost: ours, else the provider-reported cost, else unpriced', asy
   assert.deepEqual(
     byModel.map((s) => ({ key: s.key, requests: s.requests, unpriced: s.unpriced, cost: s.cost_nusd, reported: s.provider_cost_nusd })),
     [
-      { key: 'deepseek/free-nothing', requests: 1, unpriced: 1, cost: 0, reported: 0 },
-      { key: 'deepseek/free-reported', requests: 1, unpriced: 0, cost: 3000, reported: 3000 },
-      { key: 'deepseek/priced', requests: 2, unpriced: 0, cost: 3000, reported: 2000 },
+      { key: 'deepseek/free-nothing', requests: 1, unpriced: 1, cost: 0n, reported: 0n },
+      { key: 'deepseek/free-reported', requests: 1, unpriced: 0, cost: 3000n, reported: 3000n },
+      { key: 'deepseek/priced', requests: 2, unpriced: 0, cost: 3000n, reported: 2000n },
     ],
   );
-  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 4, unpriced: 1, usage_missing: 0, interrupted: 0, cost_nusd: 6000 });
+  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 4, unpriced: 1, usage_missing: 0, interrupted: 0, cost_nusd: 6000n });
   assert.deepEqual(await ledger.spendRaw('model', '2026-03-01', '2026-03-01'), byModel);
 });
 
@@ -182,7 +182,7 @@ test('the rollup equals the raw aggregate for every dim over a varied dataset', 
       unpriced: 0,
       usage_missing: 0,
       interrupted: 0,
-      cost_nusd: 0,
+      cost_nusd: 0n,
     });
     assert.deepEqual(sum, await ledger.totals(from, to), dim);
   }
@@ -203,7 +203,7 @@ test('an empty ledger', async (t) => {
   assert.equal(await ledger.firstDay(), null);
   assert.equal(await ledger.lastDay(), null);
   assert.equal(await ledger.count(), 0);
-  assert.deepEqual(await ledger.totals('2026-01-01', '2026-12-31'), { requests: 0, unpriced: 0, usage_missing: 0, interrupted: 0, cost_nusd: 0 });
+  assert.deepEqual(await ledger.totals('2026-01-01', '2026-12-31'), { requests: 0, unpriced: 0, usage_missing: 0, interrupted: 0, cost_nusd: 0n });
   assert.deepEqual(await ledger.spendRollup('provider', '2026-01-01', '2026-12-31'), []);
   assert.deepEqual(await ledger.record([], 'ask'), { inserted: 0, skipped: 0 });
   await assert.rejects(ledger.spendRollup('team' as 'user', '2026-01-01', '2026-01-02'), /unknown spend dimension "team"/);
@@ -243,8 +243,8 @@ test('timezone change recomputes days and rebuilds the rollup', async (t) => {
     { request_id: 'd', day: '2026-01-15' },
   ]);
   assert.deepEqual((await ny.spendRollup('provider', '2026-01-14', '2026-01-15')).map((s) => [s.day, s.requests, s.cost_nusd]), [
-    ['2026-01-14', 2, 20],
-    ['2026-01-15', 2, 20],
+    ['2026-01-14', 2, 20n],
+    ['2026-01-15', 2, 20n],
   ]);
   for (const dim of SPEND_DIMS) assert.deepEqual(await ny.spendRollup(dim, '2026-01-01', '2026-01-31'), await ny.spendRaw(dim, '2026-01-01', '2026-01-31'));
   assert.equal(ny.ensureTimezone(), false);
@@ -283,7 +283,7 @@ test('a call that used no tokens costs $0, unless its provider billed it: then t
   const { services } = makeServices({ timezone: 'UTC' }, { owner: t });
   const at = { ts: '2026-11-20T10:00:00Z', provider: 'openrouter', model: 'mystery/model', input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 };
   await services.ledger.record([{ ...at, request_id: 'failed' }], 'ingest');
-  assert.deepEqual(await services.ledger.totals('2026-11-20', '2026-11-20'), { cost_nusd: 0, requests: 1, unpriced: 0, usage_missing: 0, interrupted: 0 });
+  assert.deepEqual(await services.ledger.totals('2026-11-20', '2026-11-20'), { cost_nusd: 0n, requests: 1, unpriced: 0, usage_missing: 0, interrupted: 0 });
   await services.ledger.record([{ ...at, request_id: 'billed', cost_usd: '2000' }], 'ingest');
-  assert.deepEqual(await services.ledger.totals('2026-11-20', '2026-11-20'), { cost_nusd: 2000 * 1e9, requests: 2, unpriced: 0, usage_missing: 0, interrupted: 0 });
+  assert.deepEqual(await services.ledger.totals('2026-11-20', '2026-11-20'), { cost_nusd: 2000n * 1_000_000_000n, requests: 2, unpriced: 0, usage_missing: 0, interrupted: 0 });
 });

@@ -12,10 +12,10 @@ const USD = 1_000_000_000; // nano-USD per dollar
 function fakeLedger(rows: Array<{ day: string; key: string; usd: number; unpriced?: number }>): SpendLedger {
   const within = (from: string, to: string) => rows.filter((r) => r.day >= from && r.day <= to);
   return {
-    spendRollup: async (_dim, from, to) => within(from, to).map((r) => ({ day: r.day, key: r.key, cost_nusd: r.usd * USD, requests: 1, unpriced: r.unpriced ?? 0, usage_missing: 0, interrupted: 0, provider_cost_nusd: 0, input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 })),
+    spendRollup: async (_dim, from, to) => within(from, to).map((r) => ({ day: r.day, key: r.key, cost_nusd: BigInt(r.usd * USD), requests: 1, unpriced: r.unpriced ?? 0, usage_missing: 0, interrupted: 0, provider_cost_nusd: 0n, input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 })),
     totals: async (from, to) => {
       const rs = within(from, to);
-      return { cost_nusd: rs.reduce((s, r) => s + r.usd * USD, 0), requests: rs.length, unpriced: rs.reduce((s, r) => s + (r.unpriced ?? 0), 0), usage_missing: 0, interrupted: 0 };
+      return { cost_nusd: BigInt(rs.reduce((s, r) => s + r.usd * USD, 0)), requests: rs.length, unpriced: rs.reduce((s, r) => s + (r.unpriced ?? 0), 0), usage_missing: 0, interrupted: 0 };
     },
     count: async () => rows.length,
   };
@@ -31,11 +31,11 @@ test('groups biggest first with shares, the previous period and the month-end pr
   const period = parsePeriod('month', '2026-11-10');
   assert.ok(period.ok);
   const report = await spendReport(ledger, { daily: 10 }, { period: period.period, groupBy: 'provider', today: '2026-11-10' });
-  assert.deepEqual(report.groups.map((g) => [g.key, g.total / USD]), [['deepseek', 3], ['zai', 2]]);
+  assert.deepEqual(report.groups.map((g) => [g.key, Number(g.total) / USD]), [['deepseek', 3], ['zai', 2]]);
   assert.equal(report.days.length, 10);
-  assert.deepEqual([report.previous.from, report.previous.to, report.previous.totals.cost_nusd / USD], ['2026-10-22', '2026-10-31', 0]);
-  assert.equal(report.projection_nusd, 15 * USD, '$5 in 10 of 30 days');
-  assert.deepEqual(report.budgets.map((b) => [b.id, b.spent_nusd / USD]), [['daily', 1]]);
+  assert.deepEqual([report.previous.from, report.previous.to, Number(report.previous.totals.cost_nusd) / USD], ['2026-10-22', '2026-10-31', 0]);
+  assert.equal(report.projection_nusd, BigInt(15 * USD), '$5 in 10 of 30 days');
+  assert.deepEqual(report.budgets.map((b) => [b.id, Number(b.spent_nusd) / USD]), [['daily', 1]]);
   const json = spendJson(report, 'UTC');
   assert.deepEqual(json.groups.map((g) => g.share), [0.6, 0.4]);
   assert.equal(json.projection_usd, 15);

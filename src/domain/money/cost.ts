@@ -116,6 +116,11 @@ export interface CostedRow {
   /** Thinking mode was on (some providers price it differently). Default false. */
   thinking?: boolean;
   /**
+   * How far the counts can be trusted (UsageStatus, src/domain/usage-rows/rows.ts): 'missing' and
+   * 'invalid' mean they are unknown, so the row is not priced from them.
+   */
+  usage_status?: 'ok' | 'missing' | 'invalid' | 'estimated';
+  /**
    * Cost the provider reported, US dollars, as given: a decimal string (CSV, or a JSON string)
    * or a JSON number. Converted once, exactly, to nano-USD.
    */
@@ -135,7 +140,10 @@ export function usageForCost(row: CostedRow, tsMs: number): UsageForCost {
 
 /** What a row costs in reports: our price where known, else what the provider reported, else null (not priced). */
 export function effectiveCost(catalog: Catalog, row: CostedRow, tsMs: number): number | null {
-  const priced = priceUsage(catalog, row.provider, row.model, usageForCost(row, tsMs)).cost_nusd;
-  if (priced !== null) return priced;
-  return row.cost_usd !== undefined ? usdToNusd(row.cost_usd) : null;
+  const reported = row.cost_usd !== undefined && row.cost_usd !== null && row.cost_usd !== '' ? usdToNusd(row.cost_usd) : null;
+  if (row.usage_status === 'missing' || row.usage_status === 'invalid') return reported;
+  const priced = priceUsage(catalog, row.provider, row.model, usageForCost(row, tsMs));
+  // As the ledger does (src/store/ledger/writer.ts): an unpriced zero-token call the provider billed costs the bill.
+  if (priced.cost_nusd !== null && !(priced.price_version === null && priced.cost_nusd === 0 && reported !== null)) return priced.cost_nusd;
+  return reported;
 }

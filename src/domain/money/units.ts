@@ -97,11 +97,13 @@ export function picoToNusd(pico: bigint): bigint {
  * back (at most 9 decimals) for any |nusd| below 1e15 (one million dollars): at most 15
  * significant digits always round-trip. Never sum these numbers; sum nusd.
  */
-export function nusdToUsd(nusd: number): number {
-  return nusd / 1e9;
+export function nusdToUsd(nusd: number | bigint): number {
+  // A BigInt sum past 2^53 converts through its exact decimal text: still the nearest double.
+  return typeof nusd === 'bigint' ? Number(formatUsdDecimal(nusd)) : nusd / 1e9;
 }
 
-function checkNusd(nusd: number): bigint {
+function checkNusd(nusd: number | bigint): bigint {
+  if (typeof nusd === 'bigint') return nusd;
   if (!Number.isSafeInteger(nusd)) throw new RangeError(`expected an integer amount of nano-USD, got ${nusd}`);
   return BigInt(nusd);
 }
@@ -134,7 +136,7 @@ function renderScaled(mag: bigint, decimals: number, minDecimals: number): strin
  * "<$0.01" ("-<$0.01" if negative) so a real cost never looks free.
  * With `cents: false` it renders like formatUsdExact.
  */
-export function formatUsd(nusd: number, opts: { cents?: boolean } = {}): string {
+export function formatUsd(nusd: number | bigint, opts: { cents?: boolean } = {}): string {
   if (opts.cents === false) return formatUsdExact(nusd);
   const n = checkNusd(nusd);
   const neg = n < 0n;
@@ -146,7 +148,7 @@ export function formatUsd(nusd: number, opts: { cents?: boolean } = {}): string 
 }
 
 /** Render nano-USD with all 9 decimals, trailing zeros trimmed to at least cents: "$0.000001234", "$1.50". */
-export function formatUsdExact(nusd: number): string {
+export function formatUsdExact(nusd: number | bigint): string {
   const n = checkNusd(nusd);
   const neg = n < 0n;
   return `${neg ? '-' : ''}$${renderScaled(neg ? -n : n, 9, 2)}`;
@@ -157,7 +159,7 @@ export function formatUsdExact(nusd: number): string {
  * currency sign, at least cents ("2000.00", "-0.000001234", "8999999.999999991"). For CSV and
  * other files read by programs, where "2,000.00" would split a cell.
  */
-export function formatUsdDecimal(nusd: number): string {
+export function formatUsdDecimal(nusd: number | bigint): string {
   const n = checkNusd(nusd);
   const neg = n < 0n;
   return `${neg ? '-' : ''}${plainScaled(neg ? -n : n, 9, 2)}`;

@@ -16,7 +16,7 @@ import type { CostedRow } from '../money/cost.js';
  *   counts kept at 0, cost "usage missing";
  * - estimated: an interrupted call (routeops stopped mid-call): prompt tokens estimated by us.
  */
-export const USAGE_STATUSES = ['ok', 'missing', 'invalid', 'estimated'] as const;
+export const USAGE_STATUSES = ['ok', 'missing', 'invalid', 'estimated'] as const satisfies ReadonlyArray<NonNullable<CostedRow['usage_status']>>;
 export type UsageStatus = (typeof USAGE_STATUSES)[number];
 
 /** One validated usage record, ready for LedgerStore.record: the priced fields plus who, where and how. */
@@ -38,8 +38,6 @@ export interface UsageInput extends CostedRow {
    * ingests, which are de-duplicated on request_id.
    */
   call_id?: string;
-  /** Default 'ok'. */
-  usage_status?: UsageStatus;
 }
 
 export type UsageFormat = 'jsonl' | 'csv' | 'json';

@@ -1,7 +1,7 @@
 // Small text helpers for alert messages (integer arithmetic; decimals only when rendering).
 
 /** part/whole as a percentage with one decimal, rounded half up: "37.5%"; "—" when whole is 0. */
-export function percentText(part: number, whole: number): string {
+export function percentText(part: number | bigint, whole: number | bigint): string {
   if (whole <= 0) return '—';
   const tenths = (BigInt(part) * 1000n + BigInt(whole) / 2n) / BigInt(whole);
   return `${tenths / 10n}.${tenths % 10n}%`;
@@ -12,4 +12,4 @@ export function utcMinute(iso: string): string {
   return `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+export { plural } from '../../domain/text.js';

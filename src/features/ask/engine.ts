@@ -75,12 +75,12 @@ function describeFailure(a: AttemptRecord): string {
 }
 
 /** What the user's questions cost today: in the ledger, plus rows still waiting for the database (meter.ts). */
-async function userSpentToday(services: Services, user: string): Promise<number> {
+async function userSpentToday(services: Services, user: string): Promise<bigint> {
   const today = services.zone.dayOf(services.clock().getTime());
-  let spent = (await services.ledger.spendRollup('user', today, today)).find((r) => r.key === user)?.cost_nusd ?? 0;
+  let spent = (await services.ledger.spendRollup('user', today, today)).find((r) => r.key === user)?.cost_nusd ?? 0n;
   for (const row of services.usage.waitingRows()) {
     const tsMs = Date.parse(row.ts);
-    if (row.user === user && services.zone.dayOf(tsMs) === today) spent += effectiveCost(services.catalog, row, tsMs) ?? 0;
+    if (row.user === user && services.zone.dayOf(tsMs) === today) spent += BigInt(effectiveCost(services.catalog, row, tsMs) ?? 0);
   }
   return spent;
 }
@@ -204,6 +204,8 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
     (t, { row }) => ({ in: t.in + row.input_tokens, cached: t.cached + row.cached_input_tokens, out: t.out + row.output_tokens, reasoning: t.reasoning + row.reasoning_tokens }),
     { in: 0, cached: 0, out: 0, reasoning: 0 },
   );
+  // A reply without usable usage is never shown as $0: its cost is "usage missing".
+  const usageMissing = rows.some(({ row }, i) => costs[i] === null && (row.usage_status === 'missing' || row.usage_status === 'invalid'));
   const notes: string[] = [];
   if (final.route.replaces) notes.push(`${final.route.replaces.model} retired ${final.route.replaces.retiredAt.slice(0, 10)}, answered by ${final.route.model}`);
   if (failures.length) notes.push(`fallback after ${failures.map(describeFailure).join('; ')}`);
@@ -212,7 +214,7 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
     alias,
     `${final.route.provider}/${final.route.model}`,
     `tokens in ${u.in} / cached ${u.cached} / out ${u.out} / reasoning ${u.reasoning}`,
-    cost === null ? 'not priced' : formatUsdExact(cost),
+    cost === null ? (usageMissing ? 'usage missing' : 'not priced') : `${formatUsdExact(cost)}${usageMissing ? ' + usage missing' : ''}`,
     `${seconds} s`,
     ...notes,
   ].join(' · ');

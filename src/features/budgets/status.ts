@@ -12,7 +12,8 @@ export interface BudgetStatus {
   period: 'daily' | 'monthly';
   /** The budget period's first day (for once-per-period alert keys). */
   periodStart: DayString;
-  spent_nusd: number;
+  /** Exact at any size (the ledger's sums are BigInt). */
+  spent_nusd: bigint;
   limit_nusd: number;
 }
 
@@ -31,15 +32,15 @@ export async function budgetStatuses(budgets: Config['budgets'], ledger: Spend, 
   const providerBudgets = Object.entries(budgets.providers ?? {});
   if (providerBudgets.length) {
     const sumBy = async (from: DayString) => {
-      const m = new Map<string, number>();
-      for (const r of await ledger.spendRollup('provider', from, today)) m.set(r.key, (m.get(r.key) ?? 0) + r.cost_nusd);
+      const m = new Map<string, bigint>();
+      for (const r of await ledger.spendRollup('provider', from, today)) m.set(r.key, (m.get(r.key) ?? 0n) + r.cost_nusd);
       return m;
     };
     const daySpend = await sumBy(today);
     const monthSpend = await sumBy(monthStart);
     for (const [provider, b] of providerBudgets) {
-      if (b.daily !== undefined) out.push({ id: `provider:${provider}:daily`, label: `${provider} daily budget`, period: 'daily', periodStart: today, spent_nusd: daySpend.get(provider) ?? 0, limit_nusd: usdToNusd(b.daily) });
-      if (b.monthly !== undefined) out.push({ id: `provider:${provider}:monthly`, label: `${provider} monthly budget`, period: 'monthly', periodStart: monthStart, spent_nusd: monthSpend.get(provider) ?? 0, limit_nusd: usdToNusd(b.monthly) });
+      if (b.daily !== undefined) out.push({ id: `provider:${provider}:daily`, label: `${provider} daily budget`, period: 'daily', periodStart: today, spent_nusd: daySpend.get(provider) ?? 0n, limit_nusd: usdToNusd(b.daily) });
+      if (b.monthly !== undefined) out.push({ id: `provider:${provider}:monthly`, label: `${provider} monthly budget`, period: 'monthly', periodStart: monthStart, spent_nusd: monthSpend.get(provider) ?? 0n, limit_nusd: usdToNusd(b.monthly) });
     }
   }
   return out;

@@ -15,7 +15,7 @@ export function spendCsv(report: SpendReport): string {
       if (v === undefined) continue;
       const unpriced = g.unpricedByDay.get(day) ?? 0;
       // Rows without a price are not $0: a cell with nothing priced stays empty, and the count says why.
-      rows.push([day, csvText(g.key), v === 0 && unpriced > 0 ? '' : formatUsdDecimal(v), String(unpriced)]);
+      rows.push([day, csvText(g.key), v === 0n && unpriced > 0 ? '' : formatUsdDecimal(v), String(unpriced)]);
     }
   }
   return csvDocument(['date', report.groupBy, 'usd', 'unpriced_rows'], rows);

@@ -15,6 +15,8 @@ export function spendJson(report: SpendReport, timezone: string) {
     total_usd: nusdToUsd(overall),
     requests: totals.requests,
     unpriced_rows: totals.unpriced,
+    usage_missing_rows: totals.usage_missing,
+    interrupted_calls: totals.interrupted,
     previous: { from: previous.from, to: previous.to, total_usd: nusdToUsd(previous.totals.cost_nusd) },
     projection_usd: report.projection_nusd === null ? null : nusdToUsd(report.projection_nusd),
     // A period without usage reports no budget lines (the reply then only says it is empty).
@@ -25,9 +27,11 @@ export function spendJson(report: SpendReport, timezone: string) {
       share: shareOf(g.total, overall),
       requests: g.requests,
       unpriced_rows: g.unpriced,
+      usage_missing_rows: g.usage_missing,
+      interrupted_calls: g.interrupted,
       days: report.days.map((date) => {
         const unpriced = g.unpricedByDay.get(date) ?? 0;
-        return { date, usd: nusdToUsd(g.byDay.get(date) ?? 0), ...(unpriced ? { unpriced_rows: unpriced } : {}) };
+        return { date, usd: nusdToUsd(g.byDay.get(date) ?? 0n), ...(unpriced ? { unpriced_rows: unpriced } : {}) };
       }),
     })),
   };

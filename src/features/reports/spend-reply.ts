@@ -5,7 +5,8 @@ import type { Reply, ReplyTable } from '../../domain/reply.js';
 import { formatUsd, formatUsdExact } from '../../domain/money/units.js';
 import { addDays, daysBetweenInclusive, type DayString } from '../../domain/time/zone.js';
 import { percentUsed } from '../budgets/status.js';
-import type { SpendGroup, SpendReport } from './spend.js';
+import { shareOf, type SpendGroup, type SpendReport } from './spend.js';
+import { plural } from '../../domain/text.js';
 import { spendJson } from './spend-json.js';
 import { spendCsvFile } from './spend-csv.js';
 
@@ -22,22 +23,22 @@ function bucketOf(day: DayString, spanDays: number): string {
   return day.slice(0, 7);
 }
 
-function percent(part: number, whole: number, digits = 1): string {
-  if (whole === 0) return '—';
-  return `${((part / whole) * 100).toFixed(digits)}%`;
+function percent(part: bigint, whole: bigint, digits = 1): string {
+  if (whole === 0n) return '—';
+  return `${(shareOf(part, whole) * 100).toFixed(digits)}%`;
 }
 
-function changeText(current: number, previous: number): string {
-  if (previous === 0) return current === 0 ? 'no change' : 'new (nothing the period before)';
-  const pct = ((current - previous) / previous) * 100;
+function changeText(current: bigint, previous: bigint): string {
+  if (previous === 0n) return current === 0n ? 'no change' : 'new (nothing the period before)';
+  const pct = Number(((current - previous) * 1_000_000n) / previous) / 10_000;
   const sign = pct > 0 ? '+' : pct < 0 ? '−' : '±';
   return `${sign}${Math.abs(pct).toFixed(1)}%`;
 }
 
 /** An amount, marked where rows without a price stand behind it: never a bare $0.00 for them. */
-function money(nusd: number, unpriced: number): string {
+function money(nusd: bigint, unpriced: number): string {
   if (!unpriced) return formatUsd(nusd);
-  return nusd === 0 ? 'not priced' : `${formatUsd(nusd)}*`;
+  return nusd === 0n ? 'not priced' : `${formatUsd(nusd)}*`;
 }
 
 function buildTable(groups: SpendGroup[], report: SpendReport): ReplyTable {
@@ -45,8 +46,8 @@ function buildTable(groups: SpendGroup[], report: SpendReport): ReplyTable {
   const spanDays = daysBetweenInclusive(period.from, period.to);
   const shown = groups.length > MAX_GROUP_COLUMNS + 1 ? groups.slice(0, MAX_GROUP_COLUMNS) : groups;
   const hidden = groups.slice(shown.length);
-  type Cell = { nusd: number; unpriced: number };
-  const cell = (): Cell => ({ nusd: 0, unpriced: 0 });
+  type Cell = { nusd: bigint; unpriced: number };
+  const cell = (): Cell => ({ nusd: 0n, unpriced: 0 });
   const buckets = new Map<string, { perGroup: Cell[]; other: Cell; total: Cell }>();
   for (const day of report.days) {
     const b = bucketOf(day, spanDays);
@@ -54,7 +55,7 @@ function buildTable(groups: SpendGroup[], report: SpendReport): ReplyTable {
   }
   const add = (g: SpendGroup, day: DayString, col: number | 'other') => {
     const b = buckets.get(bucketOf(day, spanDays))!;
-    const amount = g.byDay.get(day) ?? 0;
+    const amount = g.byDay.get(day) ?? 0n;
     const unpriced = g.unpricedByDay.get(day) ?? 0;
     for (const c of [col === 'other' ? b.other : b.perGroup[col]!, b.total]) {
       c.nusd += amount;
@@ -74,14 +75,16 @@ function buildTable(groups: SpendGroup[], report: SpendReport): ReplyTable {
     ...(hidden.length ? [money(b.other.nusd, b.other.unpriced)] : []),
     money(b.total.nusd, b.total.unpriced),
   ]);
-  const overall = groups.reduce((s, g) => s + g.total, 0);
-  const overallUnpriced = groups.reduce((s, g) => s + g.unpriced, 0);
-  const hiddenTotal = hidden.reduce((s, g) => s + g.total, 0);
-  const hiddenUnpriced = hidden.reduce((s, g) => s + g.unpriced, 0);
-  const share = (g: { total: number; unpriced: number }) => (g.total === 0 && g.unpriced ? '—' : percent(g.total, overall));
+  // A group's rows not in its amount: not priced, or usage missing.
+  const left = (g: SpendGroup) => g.unpriced + g.usage_missing;
+  const overall = groups.reduce((s, g) => s + g.total, 0n);
+  const overallUnpriced = groups.reduce((s, g) => s + left(g), 0);
+  const hiddenTotal = hidden.reduce((s, g) => s + g.total, 0n);
+  const hiddenUnpriced = hidden.reduce((s, g) => s + left(g), 0);
+  const share = (g: { total: bigint; unpriced: number }) => (g.total === 0n && g.unpriced ? '—' : percent(g.total, overall));
   const footerRows = [
-    ['Total', ...shown.map((g) => money(g.total, g.unpriced)), ...(hidden.length ? [money(hiddenTotal, hiddenUnpriced)] : []), money(overall, overallUnpriced)],
-    ['Share', ...shown.map(share), ...(hidden.length ? [share({ total: hiddenTotal, unpriced: hiddenUnpriced })] : []), overall ? '100%' : '—'],
+    ['Total', ...shown.map((g) => money(g.total, left(g))), ...(hidden.length ? [money(hiddenTotal, hiddenUnpriced)] : []), money(overall, overallUnpriced)],
+    ['Share', ...shown.map((g) => share({ total: g.total, unpriced: left(g) })), ...(hidden.length ? [share({ total: hiddenTotal, unpriced: hiddenUnpriced })] : []), overall ? '100%' : '—'],
   ];
   return { columns, rows, footerRows };
 }
@@ -116,11 +119,14 @@ export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply 
 
   const fields: Array<{ label: string; value: string }> = [
     // Under a cent the rounded figure says little: show the exact amount beside it.
-    { label: 'Total', value: overall > 0 && overall < 10_000_000 ? `${formatUsd(overall)} (${formatUsdExact(overall)})` : formatUsd(overall) },
+    { label: 'Total', value: overall > 0n && overall < 10_000_000n ? `${formatUsd(overall)} (${formatUsdExact(overall)})` : formatUsd(overall) },
     { label: `vs previous ${spanDays} day${spanDays === 1 ? '' : 's'}`, value: `${changeText(overall, previous.totals.cost_nusd)} (${formatUsd(previous.totals.cost_nusd)})` },
     { label: 'Requests', value: totals.requests.toLocaleString('en-US') },
     { label: 'Not priced', value: totals.unpriced === 0 ? 'none' : `${totals.unpriced.toLocaleString('en-US')} rows (not in the total)` },
   ];
+  // Shown only when there are some: each is a reason the total is not the whole bill.
+  if (totals.usage_missing) fields.push({ label: 'Usage missing', value: `${plural(totals.usage_missing, 'row')} whose reply carried no usable token counts (not in the total)` });
+  if (totals.interrupted) fields.push({ label: 'Interrupted', value: `${plural(totals.interrupted, 'interrupted call')}, cost estimated (prompt tokens only)` });
   if (report.projection_nusd !== null) fields.push({ label: 'Month-end projection', value: formatUsd(report.projection_nusd) });
 
   const sections: Reply['sections'] = [{ fields }];
@@ -142,7 +148,7 @@ export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply 
     title,
     sections,
     table: buildTable(report.groups, report),
-    footer: `Amounts in USD from the daily ledger rollup; days are calendar days in ${opts.timezone}.${totals.unpriced ? ' Rows without a known price are not in the amounts: "not priced" where a cell has only such rows, * where it has some.' : ''}`,
+    footer: `Amounts in USD from the daily ledger rollup; days are calendar days in ${opts.timezone}.${totals.unpriced || totals.usage_missing ? ' Rows without a known price or without usage are not in the amounts: "not priced" where a cell has only such rows, * where it has some.' : ''}`,
     data,
   };
   if (file) reply.file = file;

@@ -3,7 +3,7 @@
 // the ledger queries, the period, the grouping and "today" come in, so /spend, the /ask ops
 // tools and the weekly report job all read the same numbers.
 import type { Config } from '../../config/load.js';
-import type { LedgerStore } from '../../store/ledger.js';
+import type { LedgerStore, SpendRow } from '../../store/ledger.js';
 import type { SpendDim } from '../../domain/spend.js';
 import { previousPeriod, type Period } from '../../domain/time/period.js';
 import { addDays, daysBetweenInclusive, type DayString } from '../../domain/time/zone.js';
@@ -13,21 +13,29 @@ import { budgetStatuses, type BudgetStatus } from '../budgets/status.js';
 /** What the report reads from the ledger. */
 export type SpendLedger = Pick<LedgerStore, 'spendRollup' | 'totals' | 'count'>;
 
+/** Nano-USD sums are BigInt: exact at any size (store/ledger.ts). */
 export interface SpendTotals {
-  cost_nusd: number;
+  cost_nusd: bigint;
   requests: number;
   /** Rows with no price (not in the amounts). */
   unpriced: number;
+  /** Rows whose reply carried no usable usage (not in the amounts: "usage missing"). */
+  usage_missing: number;
+  /** Calls interrupted by a stop or crash (in the amounts at their estimated cost). */
+  interrupted: number;
 }
 
 export interface SpendGroup {
   key: string;
   /** Nano-USD. */
-  total: number;
+  total: bigint;
   requests: number;
   /** Rows with no price (not in the amounts). */
   unpriced: number;
-  byDay: Map<DayString, number>;
+  usage_missing: number;
+  interrupted: number;
+  byDay: Map<DayString, bigint>;
+  /** Rows of the day not in its amount: not priced, plus usage missing. */
   unpricedByDay: Map<DayString, number>;
 }
 
@@ -48,26 +56,32 @@ export interface SpendReport {
   totals: SpendTotals;
   previous: { from: DayString; to: DayString; totals: SpendTotals };
   /** Month-to-date periods only: the total projected to the month's end (nano-USD). */
-  projection_nusd: number | null;
+  projection_nusd: bigint | null;
   /** Only looked up when the period has no usage: true when the ledger has no row at all. */
   ledgerEmpty: boolean;
   budgets: BudgetStatus[];
 }
 
-type RollupRow = { day: string; key: string; cost_nusd: number; requests: number; unpriced: number };
+type RollupRow = Pick<SpendRow, 'day' | 'key' | 'cost_nusd' | 'requests' | 'unpriced' | 'usage_missing' | 'interrupted'>;
+
+/** Descending order of BigInt amounts. */
+export const byAmountDesc = (a: bigint, b: bigint): number => (b > a ? 1 : b < a ? -1 : 0);
 
 function collectGroups(rows: readonly RollupRow[]): SpendGroup[] {
   const groups = new Map<string, SpendGroup>();
   for (const r of rows) {
     let g = groups.get(r.key);
-    if (!g) groups.set(r.key, (g = { key: r.key, total: 0, requests: 0, unpriced: 0, byDay: new Map(), unpricedByDay: new Map() }));
+    if (!g) groups.set(r.key, (g = { key: r.key, total: 0n, requests: 0, unpriced: 0, usage_missing: 0, interrupted: 0, byDay: new Map(), unpricedByDay: new Map() }));
     g.total += r.cost_nusd;
     g.requests += r.requests;
     g.unpriced += r.unpriced;
-    g.byDay.set(r.day, (g.byDay.get(r.day) ?? 0) + r.cost_nusd);
-    if (r.unpriced) g.unpricedByDay.set(r.day, (g.unpricedByDay.get(r.day) ?? 0) + r.unpriced);
+    g.usage_missing += r.usage_missing;
+    g.interrupted += r.interrupted;
+    g.byDay.set(r.day, (g.byDay.get(r.day) ?? 0n) + r.cost_nusd);
+    const notInAmount = r.unpriced + r.usage_missing;
+    if (notInAmount) g.unpricedByDay.set(r.day, (g.unpricedByDay.get(r.day) ?? 0) + notInAmount);
   }
-  return [...groups.values()].sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
+  return [...groups.values()].sort((a, b) => byAmountDesc(a.total, b.total) || a.key.localeCompare(b.key));
 }
 
 export function daysOf(p: { from: DayString; to: DayString }): DayString[] {
@@ -77,15 +91,15 @@ export function daysOf(p: { from: DayString; to: DayString }): DayString[] {
 }
 
 /** The month-to-date total scaled to the whole month, rounded half up (exact integer arithmetic). */
-export function projectMonth(totalSoFar: number, period: Period): number {
+export function projectMonth(totalSoFar: bigint, period: Period): bigint {
   const monthDays = Number(new Date(Date.UTC(Number(period.to.slice(0, 4)), Number(period.to.slice(5, 7)), 0)).getUTCDate());
   const elapsed = daysBetweenInclusive(period.from, period.to);
-  return Number((BigInt(totalSoFar) * BigInt(monthDays) + BigInt(elapsed) / 2n) / BigInt(elapsed));
+  return (totalSoFar * BigInt(monthDays) + BigInt(elapsed) / 2n) / BigInt(elapsed);
 }
 
-/** A group's share of the whole, 0 when there is no whole. */
-export function shareOf(part: number, whole: number): number {
-  return whole === 0 ? 0 : part / whole;
+/** A group's share of the whole, 0 when there is no whole (a ratio: floating point is fine). */
+export function shareOf(part: bigint, whole: bigint): number {
+  return whole === 0n ? 0 : Number((part * 1_000_000_000n) / whole) / 1e9;
 }
 
 export async function spendReport(ledger: SpendLedger, budgets: Config['budgets'], q: SpendQuery): Promise<SpendReport> {

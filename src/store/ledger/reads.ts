@@ -8,6 +8,30 @@ import { LedgerError, type SpendRow, type SpendTotals, type UsageRow } from '../
 import { SPEND_DIMS, type SpendDim } from '../../domain/spend.js';
 import { aggregateSql, INTERRUPTED_SQL, SPEND_COLUMNS, UNPRICED_SQL, USAGE_MISSING_SQL } from './sql.js';
 
+type Raw = Record<string, bigint | string>;
+/** Counts as numbers (exact far beyond any ledger), money as BigInt (sums of nano-USD pass 2^53 at $9M). */
+const toSpendRow = (r: Raw): SpendRow => ({
+  day: r.day as string,
+  key: r.key as string,
+  requests: Number(r.requests),
+  unpriced: Number(r.unpriced),
+  usage_missing: Number(r.usage_missing),
+  interrupted: Number(r.interrupted),
+  cost_nusd: r.cost_nusd as bigint,
+  provider_cost_nusd: r.provider_cost_nusd as bigint,
+  input_tokens: Number(r.input_tokens),
+  cached_input_tokens: Number(r.cached_input_tokens),
+  output_tokens: Number(r.output_tokens),
+  reasoning_tokens: Number(r.reasoning_tokens),
+});
+const toTotals = (r: Raw): SpendTotals => ({
+  requests: Number(r.requests),
+  unpriced: Number(r.unpriced),
+  usage_missing: Number(r.usage_missing),
+  interrupted: Number(r.interrupted),
+  cost_nusd: r.cost_nusd as bigint,
+});
+
 function assertDim(dim: string): asserts dim is SpendDim {
   if (!(SPEND_DIMS as readonly string[]).includes(dim)) throw new LedgerError(`unknown spend dimension "${dim}" (use one of ${SPEND_DIMS.join(', ')})`);
 }
@@ -19,14 +43,15 @@ export class LedgerReads {
   private readonly rawTotalsQuery: BetterSqlite3.Statement;
 
   constructor(private readonly db: Db) {
-    this.rollupQuery = db.prepare(`SELECT ${SPEND_COLUMNS} FROM spend_daily WHERE dim = ? AND day BETWEEN ? AND ? ORDER BY day, key`);
+    // Money sums are read as BigInt (safeIntegers): exact whatever the ledger's size.
+    this.rollupQuery = db.prepare(`SELECT ${SPEND_COLUMNS} FROM spend_daily WHERE dim = ? AND day BETWEEN ? AND ? ORDER BY day, key`).safeIntegers(true);
     this.totalsQuery = db.prepare(
       `SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(unpriced), 0) AS unpriced,
          COALESCE(SUM(usage_missing), 0) AS usage_missing, COALESCE(SUM(interrupted), 0) AS interrupted, COALESCE(SUM(cost_nusd), 0) AS cost_nusd
        FROM spend_daily WHERE dim = 'provider' AND day BETWEEN ? AND ?`,
-    );
+    ).safeIntegers(true);
     this.rawQueries = Object.fromEntries(
-      SPEND_DIMS.map((dim) => [dim, db.prepare(`${aggregateSql(dim, 'WHERE day BETWEEN ? AND ?')} ORDER BY day, key`)]),
+      SPEND_DIMS.map((dim) => [dim, db.prepare(`${aggregateSql(dim, 'WHERE day BETWEEN ? AND ?')} ORDER BY day, key`).safeIntegers(true)]),
     ) as Record<SpendDim, BetterSqlite3.Statement>;
     this.rawTotalsQuery = db.prepare(
       `SELECT COUNT(*) AS requests,
@@ -35,26 +60,26 @@ export class LedgerReads {
          COALESCE(SUM(${INTERRUPTED_SQL}), 0) AS interrupted,
          COALESCE(SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)), 0) AS cost_nusd
        FROM usage WHERE day BETWEEN ? AND ?`,
-    );
+    ).safeIntegers(true);
   }
 
   spendRollup(dim: SpendDim, fromDay: DayString, toDay: DayString): SpendRow[] {
     assertDim(dim);
-    return this.rollupQuery.all(dim, fromDay, toDay) as SpendRow[];
+    return (this.rollupQuery.all(dim, fromDay, toDay) as Raw[]).map(toSpendRow);
   }
 
   /** usage has no index on day: this scans the whole table. */
   spendRaw(dim: SpendDim, fromDay: DayString, toDay: DayString): SpendRow[] {
     assertDim(dim);
-    return this.rawQueries[dim].all(fromDay, toDay) as SpendRow[];
+    return (this.rawQueries[dim].all(fromDay, toDay) as Raw[]).map(toSpendRow);
   }
 
   totals(fromDay: DayString, toDay: DayString): SpendTotals {
-    return this.totalsQuery.get(fromDay, toDay) as SpendTotals;
+    return toTotals(this.totalsQuery.get(fromDay, toDay) as Raw);
   }
 
   totalsRaw(fromDay: DayString, toDay: DayString): SpendTotals {
-    return this.rawTotalsQuery.get(fromDay, toDay) as SpendTotals;
+    return toTotals(this.rawTotalsQuery.get(fromDay, toDay) as Raw);
   }
 
   // firstDay, lastDay and count read the rollup: every usage row is in exactly one spend_daily

@@ -11,8 +11,11 @@ export interface Agg {
   unpriced: number;
   usageMissing: number;
   interrupted: number;
+  /** Nano-USD sums: `cost` while it is a safe integer; what would pass 2^53 moves into `costOver` (exact). */
   cost: number;
+  costOver: bigint;
   providerCost: number;
+  providerCostOver: bigint;
   input: number;
   cached: number;
   output: number;
@@ -20,7 +23,7 @@ export interface Agg {
 }
 
 const newAgg = (dim: SpendDim, day: string, key: string): Agg => ({
-  dim, day, key, requests: 0, unpriced: 0, usageMissing: 0, interrupted: 0, cost: 0, providerCost: 0, input: 0, cached: 0, output: 0, reasoning: 0,
+  dim, day, key, requests: 0, unpriced: 0, usageMissing: 0, interrupted: 0, cost: 0, costOver: 0n, providerCost: 0, providerCostOver: 0n, input: 0, cached: 0, output: 0, reasoning: 0,
 });
 
 /** One day's aggregates of a batch, one map per dim (nested where the key has two parts). */
@@ -40,8 +43,20 @@ function bump(a: Agg, unpriced: number, usageMissing: number, interrupted: numbe
   a.unpriced += unpriced;
   a.usageMissing += usageMissing;
   a.interrupted += interrupted;
-  a.cost += cost;
-  a.providerCost += providerCost;
+  // Each row's cost is a safe integer (≤ $1M = 1e15 nano-USD): a sum that stays at most 2^53 - 1
+  // is exact, and one that would not is carried into the BigInt (rarely: a batch of over $9M).
+  const c = a.cost + cost;
+  if (c <= Number.MAX_SAFE_INTEGER) a.cost = c;
+  else {
+    a.costOver += BigInt(a.cost) + BigInt(cost);
+    a.cost = 0;
+  }
+  const p = a.providerCost + providerCost;
+  if (p <= Number.MAX_SAFE_INTEGER) a.providerCost = p;
+  else {
+    a.providerCostOver += BigInt(a.providerCost) + BigInt(providerCost);
+    a.providerCost = 0;
+  }
   a.input += input;
   a.cached += cached;
   a.output += output;
@@ -113,6 +128,14 @@ export class BatchRollup {
     bump(m, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
     bump(u, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
     bump(r, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
+  }
+
+  /** An aggregate's exact sums, as SQLite parameters (a BigInt only when past 2^53). */
+  static costs(a: Agg): { cost: number | bigint; providerCost: number | bigint } {
+    return {
+      cost: a.costOver === 0n ? a.cost : a.costOver + BigInt(a.cost),
+      providerCost: a.providerCostOver === 0n ? a.providerCost : a.providerCostOver + BigInt(a.providerCost),
+    };
   }
 
   *aggregates(): Generator<Agg> {

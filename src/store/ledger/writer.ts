@@ -249,7 +249,8 @@ export class LedgerWriter {
   /** Adds a rollup's sums to spend_daily (inside the transaction that recorded the rows). */
   private flushRollup(rollup: BatchRollup): void {
     for (const a of rollup.aggregates()) {
-      this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.usageMissing, a.interrupted, a.cost, a.providerCost, a.input, a.cached, a.output, a.reasoning);
+      const { cost, providerCost } = BatchRollup.costs(a);
+      this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.usageMissing, a.interrupted, cost, providerCost, a.input, a.cached, a.output, a.reasoning);
     }
     this.requests.endWrite();
   }

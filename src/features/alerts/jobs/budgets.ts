@@ -16,7 +16,7 @@
 import type { Services } from '../../services.js';
 import { budgetStatuses, percentUsed, type BudgetStatus } from '../../budgets/status.js';
 import { NO_USER } from '../../../domain/spend.js';
-import { formatUsd, usdToNusd } from '../../../domain/money/units.js';
+import { formatUsd, formatUsdDecimal, usdToNusd } from '../../../domain/money/units.js';
 import { addDays, type DayString } from '../../../domain/time/zone.js';
 import { channelFor, type Alert, type AlertJob } from '../types.js';
 
@@ -38,9 +38,9 @@ export async function allBudgetStatuses(services: Services, today: DayString): P
   const out = await budgetStatuses(budgets, services.ledger, today);
   if (budgets.per_user_daily !== undefined) {
     const limit = usdToNusd(budgets.per_user_daily);
-    const byUser = new Map<string, number>();
+    const byUser = new Map<string, bigint>();
     for (const r of await services.ledger.spendRollup('user', today, today)) {
-      if (r.key !== NO_USER) byUser.set(r.key, (byUser.get(r.key) ?? 0) + r.cost_nusd);
+      if (r.key !== NO_USER) byUser.set(r.key, (byUser.get(r.key) ?? 0n) + r.cost_nusd);
     }
     for (const [user, spent] of [...byUser].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       out.push({ id: `user:${user}:daily`, label: `Daily budget of user ${user}`, period: 'daily', periodStart: today, spent_nusd: spent, limit_nusd: limit });
@@ -76,7 +76,7 @@ function budgetAlert(s: BudgetStatus, threshold: BudgetThreshold, channel: strin
         },
       ],
       footer: 'Budget alerts come at 50, 80 and 100%, each once per budget period. /spend shows the details.',
-      data: { id: s.id, period_start: s.periodStart, threshold, percent: pct, spent_nusd: s.spent_nusd, limit_nusd: s.limit_nusd },
+      data: { id: s.id, period_start: s.periodStart, threshold, percent: pct, spent_usd: formatUsdDecimal(s.spent_nusd), limit_usd: formatUsdDecimal(s.limit_nusd) },
     },
   };
 }
@@ -107,12 +107,12 @@ export async function anomalyAlert(services: Services, today: DayString, channel
   if (first === null || first > from) return null;
   const spent = (await ledger.totals(day, day)).cost_nusd;
   const trailing = (await ledger.totals(from, to)).cost_nusd;
-  if (trailing <= 0 || BigInt(spent) * 7n <= BigInt(trailing) * 3n) return null;
-  const avg = Number((BigInt(trailing) + 3n) / 7n);
-  const times = (BigInt(spent) * 70n) / BigInt(trailing); // tenths of the multiple of the average
-  const byProvider = new Map<string, number>();
-  for (const r of await ledger.spendRollup('provider', day, day)) byProvider.set(r.key, (byProvider.get(r.key) ?? 0) + r.cost_nusd);
-  const top = [...byProvider].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  if (trailing <= 0n || spent * 7n <= trailing * 3n) return null;
+  const avg = (trailing + 3n) / 7n;
+  const times = (spent * 70n) / trailing; // tenths of the multiple of the average
+  const byProvider = new Map<string, bigint>();
+  for (const r of await ledger.spendRollup('provider', day, day)) byProvider.set(r.key, (byProvider.get(r.key) ?? 0n) + r.cost_nusd);
+  const top = [...byProvider].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0)).slice(0, 3);
   const headline = `Spend anomaly on ${day}: ${formatUsd(spent)}, ${times / 10n}.${times % 10n}× the 7-day average before it (${formatUsd(avg)} a day, ${from}..${to})`;
   const topText = top.map(([k, v]) => `${k} ${formatUsd(v)}`).join(', ');
   return {
@@ -126,7 +126,8 @@ export async function anomalyAlert(services: Services, today: DayString, channel
       summary: `${headline}.`,
       sections: [{ heading: 'Top providers that day', text: top.map(([k, v]) => `${k}: ${formatUsd(v)}`).join('\n') }],
       footer: 'A day is flagged when its spend is more than three times the average of the 7 days before it. /spend yesterday by model shows the details.',
-      data: { day, spent_nusd: spent, trailing_nusd: trailing, from, to },
+      // Reply data is JSON (the outbox stores it): the amounts as exact decimal text.
+      data: { day, spent_usd: formatUsdDecimal(spent), trailing_usd: formatUsdDecimal(trailing), from, to },
     },
   };
 }

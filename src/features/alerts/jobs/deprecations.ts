@@ -71,13 +71,13 @@ export interface DeprecationsJobOptions {
 
 interface Traffic {
   requests: number;
-  cost: number;
+  cost: bigint;
 }
 
 async function trafficByModel(services: Services, from: DayString, to: DayString): Promise<Map<string, Traffic>> {
   const m = new Map<string, Traffic>();
   for (const r of await services.ledger.spendRollup('model', from, to)) {
-    const t = m.get(r.key) ?? { requests: 0, cost: 0 };
+    const t = m.get(r.key) ?? { requests: 0, cost: 0n };
     t.requests += r.requests;
     t.cost += r.cost_nusd;
     m.set(r.key, t);
@@ -170,7 +170,7 @@ export function makeDeprecationsJob(opts: DeprecationsJobOptions = {}): AlertJob
           }
         }
 
-        const w = week.get(id) ?? { requests: 0, cost: 0 };
+        const w = week.get(id) ?? { requests: 0, cost: 0n };
         const replacement = r.replacement ? `Replacement: ${r.replacement}.` : 'No replacement is named.';
         const pointing = `Still pointing at it: ${describePointers(pointers)}.`;
         const share =

@@ -22,7 +22,10 @@ export const spendReportJob: AlertJob = {
     const report = await spendReport(services.ledger, services.config.budgets, { period: period.period, groupBy: 'provider', today });
     const reply = spendReply(report, { timezone: services.config.timezone, csv: false });
     const { totals } = report;
-    const unpriced = totals.unpriced ? `, ${plural(totals.unpriced, 'row')} not priced` : '';
+    const unpriced =
+      (totals.unpriced ? `, ${plural(totals.unpriced, 'row')} not priced` : '') +
+      (totals.usage_missing ? `, ${plural(totals.usage_missing, 'row')} with usage missing` : '') +
+      (totals.interrupted ? `, ${plural(totals.interrupted, 'interrupted call')} (cost estimated)` : '');
     return [
       {
         key: `spend_report:${from}..${to}`,
