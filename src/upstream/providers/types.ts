@@ -40,6 +40,13 @@ export interface ChatRequest {
   thinking?: boolean;
   temperature?: number;
   signal?: AbortSignal;
+  /**
+   * Streaming: fail `timeout` when no content, reasoning or tool-call delta arrives within this
+   * time from the start of the call (SDK retries included). Keep-alive comments do not count.
+   */
+  firstTokenTimeoutMs?: number;
+  /** The most this call may take (e.g. what is left of an answer's deadline): past it, it fails `timeout`. */
+  timeoutMs?: number;
 }
 
 /** Usage in one shape whatever the provider sent. */
