@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import cron from 'node-cron';
 import { configFileSchema, type ConfigFile } from './schema.js';
-import { DEFAULT_MODELS, DEFAULT_PROVIDERS, DEFAULT_SCHEDULES } from './defaults.js';
+import { DEFAULT_ASK_TIMEOUTS, DEFAULT_MODELS, DEFAULT_PROVIDERS, DEFAULT_SCHEDULES } from './defaults.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], readonly source: string) {
@@ -22,6 +22,8 @@ export type Config = {
   access: Record<string, string[]>;
   providers: NonNullable<ConfigFile['providers']>;
   models: NonNullable<ConfigFile['models']>;
+  /** /ask's deadlines in ms: per route to the first token, and for the whole answer. */
+  ask: { first_token_timeout_ms: number; answer_timeout_ms: number };
   pricing: NonNullable<ConfigFile['pricing']>;
   retirements: NonNullable<ConfigFile['retirements']>;
   budgets: NonNullable<ConfigFile['budgets']>;
@@ -130,6 +132,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
     access,
     providers,
     models,
+    ask: { ...DEFAULT_ASK_TIMEOUTS, ...file.ask },
     pricing: file.pricing ?? [],
     retirements: file.retirements ?? [],
     budgets: file.budgets ?? {},
