@@ -3,7 +3,7 @@
 // short and never carry an API key or an Authorization header.
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { ERROR_WORDING } from './error-wording.js';
-import type { ChatResult, ErrorKind } from './types.js';
+import type { ChatResult, ErrorKind, TimeoutPhase } from './types.js';
 import { isJsonObject } from '../../domain/json.js';
 
 export interface ProviderErrorInit {
@@ -44,12 +44,6 @@ export class ProviderError extends Error {
     if (init.timedOut) this.timedOut = init.timedOut;
   }
 }
-
-/**
- * Which of a call's timers ended it: no first token in time (keep-alives do not count), no data
- * for too long, the whole call's own limit, or the caller's deadline (the time left for an answer).
- */
-export type TimeoutPhase = 'first_token' | 'silence' | 'total' | 'deadline';
 
 const TIMEOUT_MESSAGES: Record<TimeoutPhase, (ms: number) => string> = {
   first_token: (ms) => `no first token within ${ms} ms`,

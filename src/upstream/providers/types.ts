@@ -106,6 +106,13 @@ export const ERROR_KINDS = [
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
+/**
+ * Which of a call's timers ended it (kind `timeout`): no first token in time (keep-alives do not
+ * count), no data for too long, the whole call's own limit, or the caller's deadline (the time
+ * left for an answer, ChatRequest.timeoutMs).
+ */
+export type TimeoutPhase = 'first_token' | 'silence' | 'total' | 'deadline';
+
 export interface ProviderClient {
   /** Provider name as configured (deepseek, qwen-intl, …). */
   readonly name: string;
