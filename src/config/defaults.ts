@@ -42,6 +42,12 @@ export const DEFAULT_MODELS: NonNullable<ConfigFile['models']> = {
   },
 };
 
+/**
+ * /ask's deadlines: a route that sends no first token within 20 s is left for the next one (a
+ * hung provider, or DeepSeek's keep-alives while it queues), and no answer takes more than 2 min.
+ */
+export const DEFAULT_ASK_TIMEOUTS = { first_token_timeout_ms: 20_000, answer_timeout_ms: 120_000 } as const;
+
 export const DEFAULT_SCHEDULES = {
   deprecations: '0 9 * * *',
   prices: '0 */6 * * *',

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import cron from 'node-cron';
 import { BUILTIN_CATALOG } from '../domain/catalog/builtin.js';
 import { configFileSchema, type AccessRule, type ConfigFile } from './schema.js';
-import { DEFAULT_MODELS, DEFAULT_PROVIDERS, DEFAULT_SCHEDULES } from './defaults.js';
+import { DEFAULT_ASK_TIMEOUTS, DEFAULT_MODELS, DEFAULT_PROVIDERS, DEFAULT_SCHEDULES } from './defaults.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], readonly source: string) {
@@ -23,6 +23,8 @@ export type Config = {
   access: Partial<Record<AccessRule, string[]>>;
   providers: NonNullable<ConfigFile['providers']>;
   models: NonNullable<ConfigFile['models']>;
+  /** /ask's deadlines in ms: per route to the first token, and for the whole answer. */
+  ask: { first_token_timeout_ms: number; answer_timeout_ms: number };
   pricing: NonNullable<ConfigFile['pricing']>;
   retirements: NonNullable<ConfigFile['retirements']>;
   budgets: NonNullable<ConfigFile['budgets']>;
@@ -179,6 +181,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
     access,
     providers,
     models,
+    ask: { ...DEFAULT_ASK_TIMEOUTS, ...file.ask },
     pricing: file.pricing ?? [],
     retirements: file.retirements ?? [],
     budgets: file.budgets ?? {},

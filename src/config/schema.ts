@@ -82,6 +82,17 @@ export const providerSchema = z.strictObject({
   max_retries: z.number().int().min(0).max(5).optional(),
 });
 
+/** A deadline in ms: a positive whole number, at most an hour. */
+const deadlineMs = z.number().int().positive().max(3_600_000);
+
+/** /ask's deadlines (docs/ARCHITECTURE.md §3.4), beside each provider's own timeout_ms. */
+export const askTimeoutsSchema = z.strictObject({
+  /** Each route must send its first token (content, reasoning or a tool call) within this; keep-alives do not count. */
+  first_token_timeout_ms: deadlineMs.optional(),
+  /** The whole answer, every route and tool round included: past it nothing more is tried. */
+  answer_timeout_ms: deadlineMs.optional(),
+});
+
 export const routeSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
@@ -147,6 +158,7 @@ export const configFileSchema = z.strictObject({
   access: accessSchema.optional(),
   providers: z.record(z.string(), providerSchema).optional(),
   models: z.record(z.string(), aliasSchema).optional(),
+  ask: askTimeoutsSchema.optional(),
   pricing: z.array(pricingEntrySchema).optional(),
   retirements: z.array(retirementSchema).optional(),
   budgets: z

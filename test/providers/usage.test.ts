@@ -1,7 +1,8 @@
-// normalizeUsage over every usage shape in docs/PROVIDERS.md §1 (captured-style JSON).
+// normalizeUsage / readUsage over every usage shape in docs/PROVIDERS.md §1 (captured-style JSON),
+// and over usage no real reply carries (counts beyond belief, negative or not numbers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeUsage, toDecimalString } from '../../src/upstream/providers/usage.js';
+import { normalizeUsage, readUsage, toDecimalString } from '../../src/upstream/providers/usage.js';
 
 test('DeepSeek: top-level hit/miss plus prompt_tokens_details, reasoning detail', () => {
   const raw = JSON.parse(
@@ -73,4 +74,42 @@ test('toDecimalString', () => {
   assert.equal(toDecimalString(0.5), '0.5');
   assert.equal(toDecimalString(Number.NaN), null);
   assert.equal(toDecimalString('abc'), null);
+});
+
+test('counts or a cost beyond any real request make the usage invalid, with the reason (as ingest caps them)', () => {
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ prompt_tokens: 1e300, completion_tokens: 2 }, /prompt_tokens 1e\+300 is over 1,000,000,000/],
+    [{ prompt_tokens: 2 ** 53 + 10, completion_tokens: 2 }, /prompt_tokens 9007199254741002/],
+    [{ prompt_tokens: 5, completion_tokens: '99999999999999999999' }, /completion_tokens "99999999999999999999"/],
+    [{ prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 1e12 } }, /cached_tokens/],
+    [{ prompt_cache_hit_tokens: 900_000_000, prompt_cache_miss_tokens: 900_000_000, completion_tokens: 1 }, /prompt tokens 1800000000/],
+    [{ prompt_tokens: 5, completion_tokens: 2, cost: 1e300 }, /cost 1e\+300 is over 1,000,000 USD/],
+    // 1e400 parses to Infinity.
+    [JSON.parse('{"prompt_tokens":1e400,"completion_tokens":2}') as Record<string, unknown>, /prompt_tokens Infinity/],
+  ];
+  for (const [raw, why] of cases) {
+    const r = readUsage(raw);
+    assert.equal(r.usage, null, JSON.stringify(raw));
+    assert.match(r.invalid ?? '', why);
+  }
+  // The bound itself is believable.
+  assert.equal(readUsage({ prompt_tokens: 1_000_000_000, completion_tokens: 0 }).usage?.input_tokens, 1_000_000_000);
+});
+
+test('negative, NaN or non-numeric counts are not used: usage is missing unless other counts give the whole of it', () => {
+  const missing: Array<Record<string, unknown>> = [
+    { prompt_tokens: -5, completion_tokens: 2 },
+    { prompt_tokens: 'NaN', completion_tokens: 2 },
+    { prompt_tokens: 5, completion_tokens: 'NaN', total_tokens: 'NaN' },
+    { prompt_tokens: 5, completion_tokens: -1 },
+    { prompt_tokens: 5 },
+    { prompt_tokens: 'five', completion_tokens: 'two' },
+    { prompt_cache_hit_tokens: 10, completion_tokens: 1 },
+  ];
+  for (const raw of missing) assert.deepEqual(readUsage(raw), { usage: null }, JSON.stringify(raw));
+  // The whole picture from other counts: total minus the other, or DeepSeek's cache hit + miss.
+  assert.deepEqual(normalizeUsage({ prompt_tokens: -5, completion_tokens: 2, total_tokens: 9 }), { input_tokens: 7, cached_input_tokens: 0, output_tokens: 2, reasoning_tokens: 0, provider_cost_usd: null });
+  assert.equal(normalizeUsage({ prompt_tokens: 'NaN', prompt_cache_hit_tokens: 3, prompt_cache_miss_tokens: 4, completion_tokens: 2 })?.input_tokens, 7);
+  // A bad detail or cost is as if it was not sent.
+  assert.deepEqual(normalizeUsage({ prompt_tokens: 5, completion_tokens: 2, cached_tokens: -3, reasoning_tokens: 'NaN', cost: -0.5 }), { input_tokens: 5, cached_input_tokens: 0, output_tokens: 2, reasoning_tokens: 0, provider_cost_usd: null });
 });

@@ -53,6 +53,16 @@ test('usage missing from a stream fails the stream check', async () => {
   assert.match(r.checks.stream.reason, /no usage in the stream/);
 });
 
+test('usage that cannot be used (negative, "NaN") or is beyond belief fails the stream check as missing usage does', async () => {
+  const patches: Array<Record<string, number | string>> = [{ completion_tokens: -5, total_tokens: 'NaN' }, { prompt_tokens: 1e300 }];
+  for (const usagePatch of patches) {
+    sim.setFaults('deepseek', { usagePatch });
+    const r = route(await check('deepseek/deepseek-v4-flash'), 'deepseek');
+    assert.equal(r.checks.stream.status, 'fail', JSON.stringify(usagePatch));
+    assert.match(r.checks.stream.reason, /no usage in the stream/);
+  }
+});
+
 test('a stream that never ends fails the stream check', async () => {
   sim.setFaults('qwen', { neverEnd: true });
   const r = route(await check('qwen-intl/qwen-plus'), 'qwen-intl');

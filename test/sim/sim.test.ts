@@ -167,6 +167,61 @@ test('answers are deterministic and keep the user text verbatim', async () => {
   assert.equal(body.usage.prompt_tokens, Math.ceil(hostile.length / 4));
 });
 
+test('faults a 200 hides: usage patched, an HTML page, a body ended part-way, a byte order mark', async () => {
+  sim.setFaults('deepseek', { usagePatch: { prompt_tokens: 1e300, completion_tokens: -5, total_tokens: 'NaN' } });
+  const streamed = sse((await post(chat('deepseek'), { model: 'deepseek-chat', stream: true, messages: user('x') })).text);
+  const plain = JSON.parse((await post(chat('deepseek'), { model: 'deepseek-chat', messages: user('x') })).text) as { usage: Record<string, unknown> };
+  for (const usage of [streamed.json.at(-1)!['usage'] as Record<string, unknown>, plain.usage]) {
+    assert.equal(usage['prompt_tokens'], 1e300);
+    assert.equal(usage['completion_tokens'], -5);
+    assert.equal(usage['total_tokens'], 'NaN');
+    assert.equal(typeof usage['prompt_cache_hit_tokens'], 'number', 'the other fields stay');
+  }
+  sim.setFaults('qwen', { htmlBody: true });
+  for (const stream of [true, false]) {
+    const { res, text } = await post(chat('qwen'), { model: 'qwen-plus', stream, messages: user('x') });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(text, /^<!DOCTYPE html>/);
+  }
+  sim.setFaults('glm', { truncatedBody: true });
+  const cut = await post(chat('glm'), { model: 'glm-4.7', stream: true, messages: user('x') });
+  assert.equal(cut.res.status, 200);
+  assert.ok(!cut.text.includes('[DONE]') && !cut.text.endsWith('\n\n'), 'no [DONE], the last event unfinished');
+  const whole = sse(cut.text.slice(0, cut.text.lastIndexOf('\n\n') + 2)).json;
+  assert.ok(whole.length > 0);
+  assert.ok(whole.every((c) => (c['choices'] as Array<{ finish_reason: unknown }>)[0]!.finish_reason === null));
+  const half = await post(chat('glm'), { model: 'glm-4.7', messages: user('x') });
+  assert.equal(half.res.status, 200);
+  assert.throws(() => JSON.parse(half.text));
+  sim.setFaults('kimi', { bom: true });
+  for (const stream of [true, false]) {
+    const res = await fetch(chat('kimi'), { method: 'POST', headers: AUTH, body: JSON.stringify({ model: 'kimi-k2.5', stream, messages: user('x') }) });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    assert.deepEqual([...bytes.subarray(0, 4)], [0xef, 0xbb, 0xbf, stream ? 0x64 /* d */ : 0x7b /* { */]);
+  }
+});
+
+test('a provider hung with keep-alives sends only them: SSE comments, or blank lines when not streamed', async () => {
+  sim.setFaults('deepseek', { hangWithKeepAlives: true });
+  sim.setFaults('glm', { hangWithKeepAlives: true });
+  for (const [profile, model, stream, expected] of [
+    ['deepseek', 'deepseek-chat', true, ': keep-alive\n\n: keep-alive\n\n'],
+    ['glm', 'glm-4.7', true, ': keep-alive\n\n: keep-alive\n\n'],
+    ['deepseek', 'deepseek-chat', false, '\n\n'],
+  ] as const) {
+    const ac = new AbortController();
+    const res = await fetch(chat(profile), { method: 'POST', headers: AUTH, body: JSON.stringify({ model, stream, messages: user('x') }), signal: ac.signal });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (text.length < expected.length) text += decoder.decode((await reader.read()).value, { stream: true });
+    ac.abort();
+    assert.equal(text.slice(0, expected.length), expected, `${profile} stream=${stream}`);
+  }
+});
+
 test('close() ends hanging streams and returns', async () => {
   const s2 = await startSim();
   s2.setFaults('deepseek', { hang: true });

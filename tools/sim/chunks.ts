@@ -21,10 +21,16 @@ export function chunkBase(profile: Profile, plan: Plan): Record<string, unknown>
   return base;
 }
 
+/** The usage a reply carries in the profile's shape (null when omitted), with the usage patch laid over it. */
+export function usageBody(profile: Profile, plan: Plan, faults: Faults | null): Record<string, unknown> | null {
+  if (faults?.omitUsage) return null;
+  return { ...profile.usage(plan.usage, plan.cost), ...faults?.usagePatch };
+}
+
 export function buildChunks(profile: Profile, plan: Plan, b: Record<string, unknown>, faults: Faults | null): { chunks: Record<string, unknown>[]; tail: Record<string, unknown>[] } {
   const so = b['stream_options'];
   const includeUsage = !!so && typeof so === 'object' && (so as { include_usage?: unknown }).include_usage === true;
-  const usage = faults?.omitUsage ? null : profile.usage(plan.usage, plan.cost);
+  const usage = usageBody(profile, plan, faults);
   // docs/PROVIDERS.md §1 DeepSeek: "`usage:null` on the others when `include_usage` is set" (Qwen: same, assumed).
   const nullUsage = includeUsage && (profile.name === 'deepseek' || profile.name === 'qwen');
   const mk = (delta: Record<string, unknown>, finish: string | null = null) => {

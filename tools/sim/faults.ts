@@ -33,6 +33,16 @@ export interface Faults {
   unknownModelStatus?: number;
   /** The provider's out-of-balance error. */
   balanceExhausted?: boolean;
+  /** Fields laid over the usage sent, e.g. `{"prompt_tokens": 1e300}`, `-5`, `"NaN"`; null sends null. */
+  usagePatch?: Record<string, number | string | null>;
+  /** HTTP 200 with an HTML page instead of the reply (a captive proxy or login portal). */
+  htmlBody?: boolean;
+  /** The body ends cleanly part-way: half the JSON; a stream without its last chunk or [DONE]. */
+  truncatedBody?: boolean;
+  /** A UTF-8 byte order mark before the body. */
+  bom?: boolean;
+  /** Send headers, then keep-alive comments (blank lines when not streamed) and nothing else, forever. */
+  hangWithKeepAlives?: boolean;
 }
 
 const status = z.number().int().min(400).max(599);
@@ -52,6 +62,11 @@ export const faultsSchema = z.strictObject({
   jsonModeProse: z.boolean().optional(),
   unknownModelStatus: status.optional(),
   balanceExhausted: z.boolean().optional(),
+  usagePatch: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).optional(),
+  htmlBody: z.boolean().optional(),
+  truncatedBody: z.boolean().optional(),
+  bom: z.boolean().optional(),
+  hangWithKeepAlives: z.boolean().optional(),
 }) satisfies z.ZodType<Faults>;
 // Every fault can be set over HTTP: a field added to Faults but not here fails to compile.
 const FAULT_FIELDS: Record<keyof Faults, unknown> = faultsSchema.shape;

@@ -1,8 +1,9 @@
 // Sending a planned answer: as server-sent events (with the profile's keep-alive comments) or
-// as one JSON body, and with the stream faults applied: slow first token, hang, cut, malformed
-// data, an error event mid-stream, a stream that never ends.
+// as one JSON body, and with the stream faults applied: slow first token, hang (silent or with
+// keep-alives), cut, truncated, malformed data, an error event mid-stream, a stream that never
+// ends, an HTML page instead of the reply, a byte order mark.
 import type { ServerResponse } from 'node:http';
-import { buildChunks, chunkBase } from './chunks.js';
+import { buildChunks, chunkBase, usageBody } from './chunks.js';
 import type { Faults } from './faults.js';
 import { write } from './http-io.js';
 import type { Plan } from './plan.js';
@@ -16,6 +17,17 @@ function commentFor(profile: Profile): string | null {
   return null;
 }
 
+/** How often a hung provider sends its keep-alive (hangWithKeepAlives). */
+const KEEP_ALIVE_EVERY_MS = 100;
+
+/** What a captive proxy or login portal answers in place of the provider (htmlBody). */
+const CAPTIVE_PAGE = '<!DOCTYPE html>\n<html><head><title>Network login required</title></head><body><h1>Sign in to continue</h1><form method="post" action="/login"><input name="user"></form></body></html>\n';
+
+function sendCaptivePage(res: ServerResponse) {
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(CAPTIVE_PAGE)) });
+  res.end(CAPTIVE_PAGE);
+}
+
 /** Waits for what was written to reach the socket, lets the client read it, then destroys it. */
 function cut(timers: SimTimers, res: ServerResponse) {
   res.write('', () => {
@@ -25,11 +37,20 @@ function cut(timers: SimTimers, res: ServerResponse) {
 
 /** Streams the plan as server-sent events, with the stream faults applied. */
 export async function streamPlan(timers: SimTimers, res: ServerResponse, profile: Profile, plan: Plan, b: Record<string, unknown>, faults: Faults | null, headers: Record<string, string>) {
+  if (faults?.htmlBody) return sendCaptivePage(res);
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
   res.flushHeaders();
+  if (faults?.bom) write(res, '\uFEFF');
   const comment = commentFor(profile);
   if (profile.name === 'openrouter') write(res, comment!);
   if (faults?.hang) return;
+  if (faults?.hangWithKeepAlives) {
+    // docs/PROVIDERS.md §1: DeepSeek sends `: keep-alive` while it waits under load (up to 10 minutes).
+    const ka = comment ?? ': keep-alive\n\n';
+    write(res, ka);
+    timers.every(KEEP_ALIVE_EVERY_MS, () => write(res, ka));
+    return;
+  }
   const interval = (ms: number) => Math.max(20, Math.min(1000, Math.floor(ms / 4)));
   if (faults?.slowFirstTokenMs) {
     const ms = faults.slowFirstTokenMs;
@@ -42,6 +63,14 @@ export async function streamPlan(timers: SimTimers, res: ServerResponse, profile
   }
   const { chunks, tail } = buildChunks(profile, plan, b, faults);
   const all = faults?.neverEnd ? chunks : [...chunks, ...tail];
+  if (faults?.truncatedBody) {
+    // The first half of the chunks, then part of the next line, and a clean end of the body.
+    const keep = Math.max(1, Math.floor(chunks.length / 2));
+    for (const c of chunks.slice(0, keep)) write(res, `data: ${JSON.stringify(c)}\n\n`);
+    write(res, `data: ${JSON.stringify(all[keep]).slice(0, 24)}`);
+    res.end();
+    return;
+  }
   let sent = 0;
   for (const c of all) {
     if (faults?.cutAfterChunks !== undefined && sent >= faults.cutAfterChunks) return cut(timers, res);
@@ -84,20 +113,29 @@ export async function sendPlan(timers: SimTimers, res: ServerResponse, profile: 
     model: plan.model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: plan.finish }],
   };
-  if (!faults?.omitUsage) out['usage'] = profile.usage(plan.usage, plan.cost);
-  const text = faults?.malformedChunk ? '{"id": "oops", this is not json' : JSON.stringify(out);
+  if (faults?.htmlBody) return sendCaptivePage(res);
+  const usage = usageBody(profile, plan, faults);
+  if (usage) out['usage'] = usage;
+  const text = (faults?.bom ? '\uFEFF' : '') + (faults?.malformedChunk ? '{"id": "oops", this is not json' : JSON.stringify(out));
   const slow = faults?.slowFirstTokenMs ?? 0;
   const blankLines = profile.name === 'deepseek' || faults?.neverEnd;
-  if (faults?.hang || faults?.neverEnd || (slow && blankLines) || faults?.cutAfterChunks !== undefined) {
+  if (faults?.hang || faults?.neverEnd || faults?.hangWithKeepAlives || (slow && blankLines) || faults?.cutAfterChunks !== undefined || faults?.truncatedBody) {
     res.writeHead(200, { 'content-type': 'application/json', ...headers });
     res.flushHeaders();
     if (faults?.hang) return;
-    if (faults?.neverEnd) {
-      timers.every(200, () => write(res, '\n'));
+    if (faults?.neverEnd || faults?.hangWithKeepAlives) {
+      // docs/PROVIDERS.md §1: non-streaming requests get blank lines while DeepSeek waits under load.
+      write(res, '\n');
+      timers.every(faults.hangWithKeepAlives ? KEEP_ALIVE_EVERY_MS : 200, () => write(res, '\n'));
       return;
     }
-    if (faults?.cutAfterChunks !== undefined) {
+    if (faults?.cutAfterChunks !== undefined || faults?.truncatedBody) {
       write(res, text.slice(0, Math.floor(text.length / 2)));
+      // A cut drops the connection; a truncated body ends cleanly (the proxy thought it was whole).
+      if (faults.truncatedBody) {
+        res.end();
+        return;
+      }
       return cut(timers, res);
     }
     // docs/PROVIDERS.md §1: "non-streaming requests get blank lines before the JSON body" (DeepSeek under load).

@@ -1,8 +1,9 @@
 // The /ask pipeline, transport-neutral: budget check -> route plan -> streamed call with
-// fallbacks (and read-only ops tools when the question is about our operation) -> one ledger
-// row per upstream attempt -> the answer with its footer.
+// fallbacks (and read-only ops tools when the question is about our operation), each route held
+// to a first-token deadline and the whole answer to its own (config `ask`, docs/ARCHITECTURE.md
+// §3.4) -> one ledger row per upstream attempt -> the answer with its footer.
 import type { ChatMessage, ChatResult, StreamDelta } from '../../upstream/providers/types.js';
-import { ERROR_WORDING } from '../../upstream/providers/error-wording.js';
+import { ERROR_WORDING, TIMEOUT_WORDING } from '../../upstream/providers/error-wording.js';
 import type { Services } from '../services.js';
 import { planRoutes, estimateTokens, smallestWindow, type PlannedRoute, type RoutePlan } from '../routing/plan.js';
 import { executePlan, attemptToUsage, interruptedRow, type AttemptRecord } from '../routing/execute.js';
@@ -69,10 +70,21 @@ export function trimHistory(history: ChatMessage[], budgetTokens: number): ChatM
   return kept;
 }
 
-function describeFailure(a: AttemptRecord): string {
-  const e = a.error!;
-  return `${a.route.provider}/${a.route.model} ${ERROR_WORDING[e.kind].route}${e.status ? ` (${e.status})` : ''}`;
+/** 20000 -> "20 s", 300 -> "0.3 s". */
+function inSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(2))} s`;
 }
+
+/** What a failed route did, e.g. "deepseek/deepseek-v4-flash timed out: no first token within 20 s". */
+function describeFailure(a: AttemptRecord, answerMs: number): string {
+  const e = a.error!;
+  const route = `${a.route.provider}/${a.route.model}`;
+  if (e.kind === 'timeout' && e.timedOut) return `${route} ${TIMEOUT_WORDING[e.timedOut.phase](inSeconds(e.timedOut.phase === 'deadline' ? answerMs : e.timedOut.ms))}`;
+  return `${route} ${ERROR_WORDING[e.kind].route}${e.status ? ` (${e.status})` : ''}`;
+}
+
+/** Rows whose token counts are not what the call used (usage missing or beyond belief): their cost is unknown, never $0. */
+const usageUnknown = (row: UsageInput) => row.usage_status === 'missing' || row.usage_status === 'invalid';
 
 /** What the user's questions cost today: in the ledger, plus rows still waiting for the database (meter.ts). */
 async function userSpentToday(services: Services, user: string): Promise<bigint> {
@@ -132,6 +144,9 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
   const messages: ChatMessage[] = [fixed[0]!, ...history, fixed[1]!];
 
   const started = Date.now();
+  const { first_token_timeout_ms: firstTokenMs, answer_timeout_ms: answerMs } = services.config.ask;
+  // Real time, not the services' clock: deadlines are about how long the asker waits.
+  const deadlineAt = started + answerMs;
   const rows: Array<{ row: UsageInput; tsMs: number }> = [];
   const failures: AttemptRecord[] = [];
   let shown = '';
@@ -149,11 +164,13 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
       plan,
       stream: true,
       now: () => services.clock().getTime(),
+      remainingMs: () => deadlineAt - Date.now(),
       clientFor: (p) => services.providers.get(p),
       request: (route) => ({
         model: route.model,
         messages,
         maxTokens: ANSWER_MAX_TOKENS,
+        firstTokenTimeoutMs: firstTokenMs,
         ...(route.thinking !== undefined ? { thinking: route.thinking } : {}),
         ...(offerTools ? { tools: offerTools, toolChoice: 'auto' as const } : {}),
       }),
@@ -176,8 +193,12 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
       },
     });
     if (!outcome.ok) {
-      const why = failures.map(describeFailure).join('; ');
-      return { ...fail(`No answer from ${alias}: ${why}.`), attempts: rows.length };
+      const why = failures.map((f) => describeFailure(f, answerMs)).join('; ');
+      if (!outcome.deadlinePassed) return { ...fail(`No answer from ${alias}: ${why}.`), attempts: rows.length };
+      // The answer's deadline stops everything: say what was tried and what was not.
+      const untried = outcome.untried.map((r) => `${r.provider}/${r.model}`).join(', ');
+      const parts = [why, untried && `not tried: ${untried}`].filter(Boolean).join('; ');
+      return { ...fail(`No answer from ${alias} within ${inSeconds(answerMs)}${parts ? `: ${parts}` : ''}.`), attempts: rows.length };
     }
     const { result, route } = outcome;
     if (!offerTools || result.toolCalls.length === 0) {
@@ -198,23 +219,23 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
 
   // The streamed text is the answer (tool rounds' preambles included), as the user saw it.
   const text = shown.trim() || final.result.content.trim() || (final.result.finishReason === 'length' ? '(The model used its whole budget thinking and gave no answer. Try a shorter question.)' : '(The model returned an empty answer.)');
+  // effectiveCost gives a row with unknown usage only what the provider said it billed (src/domain/money/cost.ts).
   const costs = rows.map(({ row, tsMs }) => effectiveCost(services.catalog, row, tsMs));
   const cost = costs.every((c) => c === null) ? null : costs.reduce<number>((s, c) => s + (c ?? 0), 0);
+  const usageMissing = rows.some(({ row }, i) => costs[i] === null && usageUnknown(row));
   const u = rows.reduce(
     (t, { row }) => ({ in: t.in + row.input_tokens, cached: t.cached + row.cached_input_tokens, out: t.out + row.output_tokens, reasoning: t.reasoning + row.reasoning_tokens }),
     { in: 0, cached: 0, out: 0, reasoning: 0 },
   );
-  // A reply without usable usage is never shown as $0: its cost is "usage missing".
-  const usageMissing = rows.some(({ row }, i) => costs[i] === null && (row.usage_status === 'missing' || row.usage_status === 'invalid'));
   const notes: string[] = [];
   if (final.route.replaces) notes.push(`${final.route.replaces.model} retired ${final.route.replaces.retiredAt.slice(0, 10)}, answered by ${final.route.model}`);
-  if (failures.length) notes.push(`fallback after ${failures.map(describeFailure).join('; ')}`);
+  if (failures.length) notes.push(`fallback after ${failures.map((f) => describeFailure(f, answerMs)).join('; ')}`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const footer = [
     alias,
     `${final.route.provider}/${final.route.model}`,
     `tokens in ${u.in} / cached ${u.cached} / out ${u.out} / reasoning ${u.reasoning}`,
-    cost === null ? (usageMissing ? 'usage missing' : 'not priced') : `${formatUsdExact(cost)}${usageMissing ? ' + usage missing' : ''}`,
+    usageMissing ? (cost === null ? 'usage missing' : `${formatUsdExact(cost)} + usage missing`) : cost === null ? 'not priced' : formatUsdExact(cost),
     `${seconds} s`,
     ...notes,
   ].join(' · ');

@@ -1,10 +1,10 @@
 // Runs a route plan: calls each route in order until one answers, falling back on failures that
-// are not the user's fault. Every attempt, failed or not, is reported to `onAttempt` so the
-// caller can meter it (one ledger row per upstream call).
+// are not the user's fault, until the caller's deadline (if any) is gone. Every attempt, failed or
+// not, is reported to `onAttempt` so the caller can meter it (one ledger row per upstream call).
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResult, ProviderClient, StreamDelta } from '../../upstream/providers/types.js';
 import { ProviderError } from '../../upstream/providers/errors.js';
-import type { UsageInput } from '../../domain/usage-rows/rows.js';
+import type { UsageInput, UsageStatus } from '../../domain/usage-rows/rows.js';
 import type { PlannedRoute, RoutePlan } from './plan.js';
 
 /**
@@ -42,7 +42,15 @@ export interface ExecuteHooks {
 
 export type ExecuteResult =
   | { ok: true; route: PlannedRoute; result: ChatResult; attempts: AttemptRecord[] }
-  | { ok: false; attempts: AttemptRecord[]; error: ProviderError };
+  | {
+      ok: false;
+      attempts: AttemptRecord[];
+      error: ProviderError;
+      /** The caller's deadline passed: nothing more was tried. */
+      deadlinePassed: boolean;
+      /** Routes of the plan that were not called. */
+      untried: PlannedRoute[];
+    };
 
 export interface ExecuteOptions {
   plan: RoutePlan;
@@ -51,12 +59,27 @@ export interface ExecuteOptions {
   stream: boolean;
   now(): number;
   hooks: ExecuteHooks;
+  /**
+   * Time left for the whole answer in ms (none = no deadline), read before each route: a call gets
+   * at most that long (ChatRequest.timeoutMs), and once it is gone no further route is tried.
+   */
+  remainingMs?(): number;
 }
 
 export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> {
   const attempts: AttemptRecord[] = [];
+  const routes = opts.plan.routes;
   let lastError: ProviderError | null = null;
-  for (const route of opts.plan.routes) {
+  let deadlinePassed = false;
+  let next = 0;
+  for (; next < routes.length; next++) {
+    const route = routes[next]!;
+    const left = opts.remainingMs?.();
+    if (left !== undefined && left <= 0) {
+      deadlinePassed = true;
+      lastError ??= new ProviderError({ kind: 'timeout', provider: route.provider, message: 'no time was left for this route', timedOut: { phase: 'deadline', ms: 0 } });
+      break;
+    }
     const client = opts.clientFor(route.provider);
     const startedAtMs = opts.now();
     const callId = randomUUID();
@@ -65,7 +88,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     let error: ProviderError | null = null;
     try {
       if (!client) throw new ProviderError({ kind: 'missing_key', provider: route.provider, message: `provider "${route.provider}" is not configured` });
-      const req = opts.request(route);
+      const asked = opts.request(route);
+      const req = left === undefined ? asked : { ...asked, timeoutMs: Math.min(asked.timeoutMs ?? left, left) };
       opts.hooks.onStart?.({ callId, route, startedAtMs });
       result = opts.stream
         ? await client.chatStream(req, (d) => {
@@ -84,10 +108,18 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     opts.hooks.onAttempt(attempt);
     if (!error) return { ok: true, route, result: result!, attempts };
     lastError = error;
-    if (!shouldFallBack(error)) break;
+    if (error.timedOut?.phase === 'deadline') {
+      deadlinePassed = true;
+      next++;
+      break;
+    }
+    if (!shouldFallBack(error)) {
+      next++;
+      break;
+    }
     if (produced) opts.hooks.onReset?.();
   }
-  return { ok: false, attempts, error: lastError! };
+  return { ok: false, attempts, error: lastError!, deadlinePassed, untried: routes.slice(next) };
 }
 
 export interface MeterContext {
@@ -108,7 +140,7 @@ export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput[
   const upstreamCalls = a.result?.attempts ?? a.error?.attempts ?? 1;
   // Retried calls carry no usage or cost of their own, and their latency is not known (the row's
   // latency is the whole call's).
-  const { cost_usd: _cost, ttft_ms: _ttft, latency_ms: _latency, ...base } = row;
+  const { cost_usd: _cost, ttft_ms: _ttft, latency_ms: _latency, usage_status: _usage, ...base } = row;
   const retries: UsageInput[] = [];
   const { request_id: _requestId, ...retryBase } = base;
   for (let i = 1; i < upstreamCalls; i++) {
@@ -124,6 +156,18 @@ export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput[
     });
   }
   return [...retries, row];
+}
+
+/**
+ * How far an attempt's token counts can be trusted (src/domain/usage-rows/rows.ts): a call that
+ * produced output (answered, or failed after chunks arrived) without usable usage is "missing"
+ * (or "invalid" when the usage was beyond belief), never zero tokens at $0; a call that failed
+ * before any output has nothing to bill, and its zeros are right.
+ */
+function usageStatusOf(a: AttemptRecord): UsageStatus {
+  if (a.result?.usageInvalid) return 'invalid';
+  if (!a.result || a.result.usage) return 'ok';
+  return 'missing';
 }
 
 function attemptRow(a: AttemptRecord, ctx: MeterContext): UsageInput {
@@ -145,6 +189,7 @@ function attemptRow(a: AttemptRecord, ctx: MeterContext): UsageInput {
     // provider export imported later skips the call: src/store/ledger/writer.ts).
     call_id: a.callId,
     status: a.ok ? 'ok' : a.error!.kind,
+    usage_status: usageStatusOf(a),
   };
   if (requestId) row.request_id = requestId;
   if (usage?.provider_cost_usd != null) row.cost_usd = usage.provider_cost_usd;

@@ -35,6 +35,12 @@ function bodyOf(init: RequestInit | undefined): string | Uint8Array | undefined 
   return null;
 }
 
+/** Bytes as text the way fetch's text() and json() decode them: UTF-8, a leading byte order mark dropped. */
+function utf8(b: Buffer): string {
+  const s = b.toString('utf8');
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
 /**
  * The Response's body comes from node:http: text(), json() and arrayBuffer() read it straight
  * into one Buffer (the WHATWG body mixin costs more than the JSON of a Slack reply or an error
@@ -55,8 +61,8 @@ function bodyFromNode(out: Response, res: IncomingMessage): void {
   let stream: ReadableStream<Uint8Array> | undefined;
   Object.defineProperties(out, {
     body: { get: () => (stream ??= lazyBody(res)) },
-    text: { value: async () => (await whole()).toString('utf8') },
-    json: { value: async (): Promise<unknown> => JSON.parse((await whole()).toString('utf8')) },
+    text: { value: async () => utf8(await whole()) },
+    json: { value: async (): Promise<unknown> => JSON.parse(utf8(await whole())) },
     arrayBuffer: {
       value: async () => {
         const b = await whole();

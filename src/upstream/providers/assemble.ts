@@ -3,7 +3,7 @@
 // separate `choices:[]` chunk (Qwen, OpenRouter); tool-call continuation deltas with id/name
 // omitted (DeepSeek) or "" (Qwen, GLM); reasoning as `reasoning_content` (or `reasoning`).
 import type { ChatResult, StreamDelta, ToolCall } from './types.js';
-import { normalizeUsage } from './usage.js';
+import { readUsage } from './usage.js';
 import { isJsonObject } from '../../domain/json.js';
 
 
@@ -72,18 +72,20 @@ export class StreamAssembler {
   }
 
   result(meta: { requestId: string | null; startedAt: number; endedAt: number; notes?: string[]; attempts?: number }): ChatResult {
+    const usage = readUsage(this.rawUsage);
     const r: ChatResult = {
       content: this.content,
       reasoning: this.reasoning,
       toolCalls: this.toolCalls(),
       finishReason: this.finishReason,
-      usage: normalizeUsage(this.rawUsage),
+      usage: usage.usage,
       requestId: meta.requestId ?? this.lastChunkId,
       model: this.model,
       latencyMs: Math.max(0, meta.endedAt - meta.startedAt),
       ttftMs: this.firstTokenAt === null ? null : Math.max(0, this.firstTokenAt - meta.startedAt),
       chunks: this.chunks,
     };
+    if (usage.invalid) r.usageInvalid = usage.invalid;
     if (meta.notes?.length) r.notes = [...meta.notes];
     if (meta.attempts !== undefined) r.attempts = meta.attempts;
     return r;

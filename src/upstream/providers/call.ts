@@ -1,6 +1,7 @@
 // The state of one provider call while it runs: its attempts and error body (filled in by the
-// fetch wrapper, sdk-fetch.ts), its abort controller and its timers: the whole-call deadline,
-// and the silence watch of a streamed body. Every timer dies with the call (done()).
+// fetch wrapper, sdk-fetch.ts), its abort controller and its timers: the whole-call limit or the
+// caller's deadline (whichever comes first), the first-token deadline and the silence watch of a
+// streamed body. Every timer dies with the call (done()).
 import { SilenceTimeoutError } from './errors.js';
 
 /** Per-call state shared by the fetch wrapper and the call. */
@@ -15,13 +16,17 @@ export class Call {
   private readonly unlink: (() => void) | null = null;
   readonly deadline: number;
 
+  /** callerMs: the caller's deadline for this call (ChatRequest.timeoutMs), when sooner than totalMs. */
   constructor(
     readonly now: () => number,
     totalMs: number,
     signal: AbortSignal | undefined,
+    callerMs?: number,
   ) {
-    this.deadline = Date.now() + totalMs;
-    this.timer(totalMs, () => this.timeout(new SilenceTimeoutError(totalMs, 'total')));
+    const byCaller = callerMs !== undefined && callerMs < totalMs;
+    const limit = byCaller ? Math.max(0, callerMs) : totalMs;
+    this.deadline = Date.now() + limit;
+    this.timer(limit, () => this.timeout(new SilenceTimeoutError(limit, byCaller ? 'deadline' : 'total')));
     if (signal) {
       const onAbort = () => this.controller.abort(signal.reason);
       if (signal.aborted) onAbort();

@@ -1,8 +1,10 @@
 // One OpenAI-compatible client per configured provider, on the `openai` SDK (pinned major).
 // Adds what the SDK lacks for these providers (docs/PROVIDERS.md §1): request shaping per
 // dialect, usage from wherever it arrives, error kinds, a request id from body/chunk when there
-// is no x-request-id header, and timeouts that also cover the response body (the SDK's `timeout`
-// stops at the response headers, so a stream that goes quiet would otherwise wait forever).
+// is no x-request-id header, timeouts that also cover the response body (the SDK's `timeout`
+// stops at the response headers, so a stream that goes quiet would otherwise wait forever), a
+// first-token deadline and the caller's deadline per request, and a 200 that is not the reply
+// (an HTML page, a body cut short) taken as the malformed reply it is.
 // The pieces: call.ts (per-call state and timers), sdk-fetch.ts (the fetch under the SDK),
 // read-events.ts (the streamed body), assemble.ts (chunks into one result).
 import OpenAI, { APIError } from 'openai';
@@ -13,11 +15,11 @@ import { StreamAssembler } from './assemble.js';
 import { Call, SilenceWatch } from './call.js';
 import { dialectOf, shapeRequest, type Dialect } from './dialect.js';
 import { ERROR_WORDING } from './error-wording.js';
-import { ProviderError, SilenceTimeoutError, classifyError } from './errors.js';
+import { MalformedReplyError, ProviderError, SilenceTimeoutError, classifyError } from './errors.js';
 import { readEvents } from './read-events.js';
 import { makeFetch, type CallInit } from './sdk-fetch.js';
 import type { ChatRequest, ChatResult, ProviderClient, StreamDelta, ToolCall } from './types.js';
-import { normalizeUsage } from './usage.js';
+import { readUsage } from './usage.js';
 
 export interface ProviderClientOptions {
   /** fetch to use (tests, proxies). Default: routeops' node:http transport (src/upstream/http/node-fetch.ts), one per client. */
@@ -26,7 +28,7 @@ export interface ProviderClientOptions {
   defaultTimeoutMs?: number;
   /** Used when the provider config has no max_retries. Default 2, capped at 5. */
   maxRetries?: number;
-  /** Streaming: fail when no content/reasoning/tool delta arrives within this time. Default: off. */
+  /** Streaming: fail when no content/reasoning/tool delta arrives within this time, unless the request sets its own. Default: off. */
   firstTokenTimeoutMs?: number;
   /** Whole call, retries included. Default 10 minutes. */
   totalTimeoutMs?: number;
@@ -43,6 +45,29 @@ export const DEFAULT_TOTAL_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 
 type SdkRequestOptions = NonNullable<Parameters<OpenAI['models']['list']>[0]>;
+
+/**
+ * The reply of a plain call as a JSON object with choices. The SDK hands over the text of a body
+ * that is not labelled JSON (an HTML page from a proxy): a JSON object in it is still taken; an
+ * `error` member on a 200 is the provider's error, as in a stream.
+ */
+function replyObject(data: unknown, headers: Headers): Record<string, unknown> {
+  const type = headers.get('content-type')?.split(';')[0]?.trim() || 'no content type';
+  let reply = data;
+  if (typeof data === 'string') {
+    try {
+      reply = JSON.parse(data.charCodeAt(0) === 0xfeff ? data.slice(1) : data);
+    } catch {
+      throw new MalformedReplyError(`the reply was not JSON (${type}, ${data.length} characters)`);
+    }
+  }
+  if (!isJsonObject(reply)) throw new MalformedReplyError(`the reply was not a JSON object (${type})`);
+  if (!Array.isArray(reply['choices'])) {
+    if (reply['error']) throw new APIError(undefined, reply['error'] as object, undefined, headers);
+    throw new MalformedReplyError('the reply had no choices');
+  }
+  return reply;
+}
 
 function toolCallsOf(message: Record<string, unknown>): ToolCall[] {
   const raw = Array.isArray(message['tool_calls']) ? message['tool_calls'] : [];
@@ -90,8 +115,8 @@ export function createProviderClient(
       logLevel: 'off',
     }));
 
-  function begin(signal: AbortSignal | undefined, streamed = false) {
-    const call = new Call(now, totalMs, signal);
+  function begin(signal: AbortSignal | undefined, streamed = false, callerMs?: number) {
+    const call = new Call(now, totalMs, signal, callerMs);
     call.streamed = streamed;
     const init: CallInit = { routeopsCall: call };
     const fetchOptions = init as unknown as SdkRequestOptions['fetchOptions'];
@@ -109,22 +134,23 @@ export function createProviderClient(
     async chat(req: ChatRequest): Promise<ChatResult> {
       if (!hasKey) throw missingKey();
       const { body, notes } = shapeRequest(dialect, req);
-      const { call, sdk, options } = begin(req.signal);
+      const { call, sdk, options } = begin(req.signal, false, req.timeoutMs);
       const startedAt = now();
       try {
         const params = { ...body, stream: false } as unknown as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
         const { data, response } = await sdk.chat.completions.create(params, options).withResponse();
-        const d = data as unknown as Record<string, unknown>;
+        const d = replyObject(data, response.headers);
         const choices = Array.isArray(d['choices']) ? d['choices'] : [];
         const choice = isJsonObject(choices[0]) ? choices[0] : {};
         const message = isJsonObject(choice['message']) ? choice['message'] : {};
+        const usage = readUsage(d['usage'] ?? choice['usage']);
         const reasoning = typeof message['reasoning_content'] === 'string' ? message['reasoning_content'] : typeof message['reasoning'] === 'string' ? message['reasoning'] : '';
         const result: ChatResult = {
           content: typeof message['content'] === 'string' ? message['content'] : '',
           reasoning,
           toolCalls: toolCallsOf(message),
           finishReason: typeof choice['finish_reason'] === 'string' ? choice['finish_reason'] : null,
-          usage: normalizeUsage(d['usage'] ?? choice['usage']),
+          usage: usage.usage,
           requestId: response.headers.get('x-request-id') || (typeof d['request_id'] === 'string' ? d['request_id'] : null) || (typeof d['id'] === 'string' ? d['id'] : null),
           model: typeof d['model'] === 'string' ? d['model'] : null,
           latencyMs: Math.max(0, now() - startedAt),
@@ -132,6 +158,7 @@ export function createProviderClient(
           chunks: 0,
           attempts: call.attempts,
         };
+        if (usage.invalid) result.usageInvalid = usage.invalid;
         if (notes.length) result.notes = notes;
         return result;
       } catch (err) {
@@ -144,13 +171,13 @@ export function createProviderClient(
     async chatStream(req: ChatRequest, onDelta: (d: StreamDelta) => void): Promise<ChatResult> {
       if (!hasKey) throw missingKey();
       const { body, notes } = shapeRequest(dialect, req);
-      const { call, sdk, options } = begin(req.signal, true);
+      const { call, sdk, options } = begin(req.signal, true, req.timeoutMs);
       const startedAt = now();
       const asm = new StreamAssembler();
       let requestId: string | null = null;
-      const firstToken = opts.firstTokenTimeoutMs
-        ? call.timer(opts.firstTokenTimeoutMs, () => call.timeout(new SilenceTimeoutError(opts.firstTokenTimeoutMs!, 'first_token')))
-        : null;
+      // From the start of the call, SDK retries and time to the headers included.
+      const firstTokenMs = req.firstTokenTimeoutMs ?? opts.firstTokenTimeoutMs;
+      const firstToken = firstTokenMs ? call.timer(firstTokenMs, () => call.timeout(new SilenceTimeoutError(firstTokenMs, 'first_token'))) : null;
       const partial = () => asm.result({ requestId, startedAt, endedAt: now(), notes, attempts: call.attempts });
       let silence: SilenceWatch | null = null;
       try {
@@ -188,6 +215,10 @@ export function createProviderClient(
           return false;
         });
         if (call.controller.signal.aborted) throw call.timedOut ?? new DOMException('aborted', 'AbortError');
+        // A 200 that carried no event (an HTML page, a JSON body) or ended before its last chunk
+        // (no [DONE], no finish_reason) is no answer, whatever part of one it held.
+        if (asm.chunks === 0) throw new MalformedReplyError(`the reply was not an event stream (${response.headers.get('content-type')?.split(';')[0] || 'no content type'})`);
+        if (!done && asm.finishReason === null) throw new MalformedReplyError('the stream ended before its last chunk (no finish_reason, no [DONE])');
         return partial();
       } catch (err) {
         const got = asm.chunks > 0 ? { partial: partial() } : {};

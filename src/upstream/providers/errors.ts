@@ -3,7 +3,7 @@
 // short and never carry an API key or an Authorization header.
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { ERROR_WORDING } from './error-wording.js';
-import type { ChatResult, ErrorKind } from './types.js';
+import type { ChatResult, ErrorKind, TimeoutPhase } from './types.js';
 import { isJsonObject } from '../../domain/json.js';
 
 export interface ProviderErrorInit {
@@ -17,6 +17,8 @@ export interface ProviderErrorInit {
   partial?: ChatResult;
   /** Upstream HTTP attempts made for this call (SDK retries included); 0 = none reached the network. */
   attempts?: number;
+  /** For a timeout of our own timers: which one fired, after how long. */
+  timedOut?: { phase: TimeoutPhase; ms: number };
 }
 
 export class ProviderError extends Error {
@@ -27,6 +29,7 @@ export class ProviderError extends Error {
   readonly provider: string;
   readonly partial?: ChatResult;
   readonly attempts: number;
+  readonly timedOut?: { phase: TimeoutPhase; ms: number };
 
   constructor(init: ProviderErrorInit) {
     super(init.message);
@@ -38,14 +41,30 @@ export class ProviderError extends Error {
     this.retryAfterMs = init.retryAfterMs ?? null;
     if (init.partial) this.partial = init.partial;
     this.attempts = init.attempts ?? 0;
+    if (init.timedOut) this.timedOut = init.timedOut;
   }
 }
 
+const TIMEOUT_MESSAGES: Record<TimeoutPhase, (ms: number) => string> = {
+  first_token: (ms) => `no first token within ${ms} ms`,
+  silence: (ms) => `no data for ${ms} ms`,
+  total: (ms) => `no complete answer within ${ms} ms`,
+  deadline: (ms) => `the caller's deadline passed (${ms} ms were left for this call)`,
+};
+
 /** Thrown into a response body when no data arrived for too long (see client.ts). */
 export class SilenceTimeoutError extends Error {
-  constructor(readonly ms: number, readonly phase: 'first_token' | 'silence' | 'total') {
-    super(phase === 'first_token' ? `no first token within ${ms} ms` : phase === 'total' ? `no complete answer within ${ms} ms` : `no data for ${ms} ms`);
+  constructor(readonly ms: number, readonly phase: TimeoutPhase) {
+    super(TIMEOUT_MESSAGES[phase](ms));
     this.name = 'SilenceTimeoutError';
+  }
+}
+
+/** A 200 whose body is not the reply: not JSON, not an event stream, or cut short (a proxy's page, a truncated body). */
+export class MalformedReplyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedReplyError';
   }
 }
 
@@ -155,7 +174,9 @@ export function classifyError(err: unknown, provider: string, ctx: ClassifyConte
     });
 
   const silence = ctx.timedOut ?? (chain.find((e) => e instanceof SilenceTimeoutError) as SilenceTimeoutError | undefined);
-  if (silence) return make('timeout', silence.message);
+  if (silence) return make('timeout', silence.message, { timedOut: { phase: silence.phase, ms: silence.ms } });
+  const malformed = chain.find((e) => e instanceof MalformedReplyError) as MalformedReplyError | undefined;
+  if (malformed) return make('malformed', malformed.message);
 
   if (err instanceof APIError && !(err instanceof APIConnectionError) && !(err instanceof APIUserAbortError)) {
     const status = typeof err.status === 'number' ? err.status : null;

@@ -1,7 +1,8 @@
 // Server-sent events, decoded incrementally from text as it arrives, with the rules the openai
 // SDK applies (and the WHATWG spec): lines end in \n, \r\n or \r; a blank line dispatches the
 // event; `data:` lines join with \n; `:` lines are comments (keep-alives); one space after the
-// colon is dropped; an event cut off by the end of the stream is not dispatched.
+// colon is dropped; an event cut off by the end of the stream is not dispatched; a byte order mark
+// at the start of the stream is dropped (node:http's utf8 decoding keeps it, TextDecoder does not).
 
 export interface SseEvent {
   event: string | null;
@@ -14,10 +15,16 @@ export class SseDecoder {
   private event: string | null = null;
   /** Whether the previous piece ended in \r (its \n may start the next piece). */
   private pendingCR = false;
+  private started = false;
 
   /** Decodes a piece of text; complete events are appended to `out`. */
   push(text: string, out: SseEvent[]): void {
     if (text.length === 0) return;
+    if (!this.started) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.length === 0) return;
+    }
     if (this.pendingCR) {
       this.pendingCR = false;
       if (text.startsWith('\n')) text = text.slice(1);

@@ -40,6 +40,13 @@ export interface ChatRequest {
   thinking?: boolean;
   temperature?: number;
   signal?: AbortSignal;
+  /**
+   * Streaming: fail `timeout` when no content, reasoning or tool-call delta arrives within this
+   * time from the start of the call (SDK retries included). Keep-alive comments do not count.
+   */
+  firstTokenTimeoutMs?: number;
+  /** The most this call may take (e.g. what is left of an answer's deadline): past it, it fails `timeout`. */
+  timeoutMs?: number;
 }
 
 /** Usage in one shape whatever the provider sent. */
@@ -98,6 +105,13 @@ export const ERROR_KINDS = [
   'aborted',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/**
+ * Which of a call's timers ended it (kind `timeout`): no first token in time (keep-alives do not
+ * count), no data for too long, the whole call's own limit, or the caller's deadline (the time
+ * left for an answer, ChatRequest.timeoutMs).
+ */
+export type TimeoutPhase = 'first_token' | 'silence' | 'total' | 'deadline';
 
 export interface ProviderClient {
   /** Provider name as configured (deepseek, qwen-intl, …). */
