@@ -21,8 +21,9 @@ export interface UsageMeter {
   /**
    * A call about to be sent, as the row to record if it never ends (status 'interrupted',
    * usage_status 'estimated', its call_id). The rows `record` gets for that call_id end it.
+   * Resolves once that is on disk: send the call after it. Never rejects.
    */
-  begin(interrupted: UsageInput, source: UsageSource): void;
+  begin(interrupted: UsageInput, source: UsageSource): Promise<void>;
   /** Records the rows now, or as soon as the database takes them. Never throws. */
   record(rows: readonly UsageInput[], source: UsageSource): void;
   /** Rows waiting for the database. */
@@ -58,6 +59,7 @@ interface Batch {
 
 export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
   const { ledger, log, journal } = deps;
+  if (journal) journal.onError = (err) => log.error({ err: err.message }, 'usage journal write failed: calls go on without it');
   /** Journal entries of calls under way, by call_id. */
   const calls = new Map<string, number>();
 
@@ -102,9 +104,11 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
   return {
     begin(interrupted, source) {
       const callId = interrupted.call_id;
-      if (!callId) throw new Error('UsageMeter.begin needs the call_id of the call');
+      if (!callId) return Promise.reject(new Error('UsageMeter.begin needs the call_id of the call'));
       const entry = journaled(() => journal!.append({ kind: 'call', source, row: interrupted }));
-      if (entry !== null) calls.set(callId, entry);
+      if (entry === null) return Promise.resolve();
+      calls.set(callId, entry);
+      return journal!.durable();
     },
     record(rows, source) {
       if (rows.length === 0) return;

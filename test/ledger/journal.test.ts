@@ -80,9 +80,9 @@ test('a stop while another process holds the write lock keeps the rows and Slack
 test('a call begun and never ended (the process died) becomes one interrupted row with its estimated prompt tokens; ended calls are not', async (t) => {
   const store = tempDb(t);
   const crashed = processOver(store);
-  crashed.usage.begin(row('c-ended', { status: 'interrupted', usage_status: 'estimated', input_tokens: 999, output_tokens: 0 }), 'ask');
+  await crashed.usage.begin(row('c-ended', { status: 'interrupted', usage_status: 'estimated', input_tokens: 999, output_tokens: 0 }), 'ask');
   crashed.usage.record([row('c-ended')], 'ask');
-  crashed.usage.begin(row('c-flying', { status: 'interrupted', usage_status: 'estimated', input_tokens: 1234, output_tokens: 0 }), 'ask');
+  await crashed.usage.begin(row('c-flying', { status: 'interrupted', usage_status: 'estimated', input_tokens: 1234, output_tokens: 0 }), 'ask');
   // SIGKILL: nothing is closed. A line cut short by the crash follows.
   appendFileSync(crashed.journal.file!, '{"id":9,"kind":"call","sou');
 
@@ -97,21 +97,34 @@ test('a call begun and never ended (the process died) becomes one interrupted ro
   assert.equal((await next.ledger.totals('2026-03-01', '2026-03-01')).interrupted, 1);
 });
 
-test("a running process's journal is not replayed by another start", (t) => {
+test("a running process's journal is not replayed by another start", async (t) => {
   const store = tempDb(t);
   const running = processOver(store);
-  running.usage.begin(row('live', { status: 'interrupted' }), 'ask');
+  await running.usage.begin(row('live', { status: 'interrupted' }), 'ask');
   assert.equal(orphanJournals(journalDir(store.path)!).length, 0, 'this process is alive');
   assert.equal(orphanJournals(journalDir(store.path)!, gone).length, 1);
 });
 
-test('the journal is rewritten to its open entries once it grows past its limit', (t) => {
+test('the journal is rewritten to its open entries once it grows past its limit', async (t) => {
   const store = tempDb(t);
   const journal = new Journal(journalDir(store.path)!, 2000);
   const ids = Array.from({ length: 50 }, (_, i) => journal.append({ kind: 'call', source: 'ask', row: row(`c${i}`) }));
+  await journal.durable();
+  assert.equal(readFileSync(journal.file!, 'utf8').trim().split('\n').length, 50, 'on disk once durable() resolves');
   for (const id of ids.slice(0, 49)) journal.settle(id);
   const ids2 = readFileSync(journal.file!, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { row: UsageInput }).row.call_id);
   assert.ok(ids2.length < 15 && !ids2.includes('c0') && ids2.includes('c49'), `settled entries were dropped, the open one kept: ${ids2.join(',')}`);
   journal.close();
   assert.ok(existsSync(journal.file!), 'kept at close: an entry is still open');
+});
+
+test('appends from many concurrent calls are grouped into a few writes, each call told once its line is on disk', async (t) => {
+  const store = tempDb(t);
+  const journal = new Journal(journalDir(store.path)!);
+  const waits = Array.from({ length: 200 }, (_, i) => {
+    journal.append({ kind: 'call', source: 'ask', row: row(`g${i}`) });
+    return journal.durable().then(() => readFileSync(journal.file!, 'utf8').includes(`"g${i}"`));
+  });
+  assert.deepEqual(new Set(await Promise.all(waits)), new Set([true]), 'every caller saw its own line on disk');
+  journal.close();
 });

@@ -175,9 +175,9 @@ export class RouteChecker {
 
     const meterContext = { source: 'routecheck' as const, route: `routecheck:${opts.target}`, ...(opts.user ? { user: opts.user } : {}) };
     /** Journals the call before it is sent (a crash during it leaves an interrupted row). */
-    const begin = (model: string, promptTokens: number) => {
+    const begin = async (model: string, promptTokens: number) => {
       const start = { callId: randomUUID(), route: { provider: route.provider, model }, startedAtMs: now() };
-      services.usage.begin(interruptedRow(start, meterContext, promptTokens), 'routecheck');
+      await services.usage.begin(interruptedRow(start, meterContext, promptTokens), 'routecheck');
       return start;
     };
     const meter = (start: { callId: string; startedAtMs: number; route: { model: string } }, result: ChatResult | null, error: ProviderError | null) => {
@@ -192,7 +192,7 @@ export class RouteChecker {
     };
     const metered = async <T extends ChatResult>(model: string, promptTokens: number, fn: () => Promise<T>): Promise<T> =>
       limit.use(async () => {
-        const start = begin(model, promptTokens);
+        const start = await begin(model, promptTokens);
         try {
           const r = await fn();
           meter(start, r, null);
@@ -224,7 +224,7 @@ export class RouteChecker {
       stream: (r) => metered(route.model, promptEstimate(r.messages), () => client.chatStream(req(r, route.model), () => {})),
       listModels: () =>
         limit.use(async () => {
-          const start = begin(route.model, 0);
+          const start = await begin(route.model, 0);
           try {
             const ids = await client.listModels();
             meter(start, null, null);

@@ -31,8 +31,8 @@ export interface AttemptRecord {
 }
 
 export interface ExecuteHooks {
-  /** A call is about to be sent (the meter journals it: src/store/usage-meter.ts begin). */
-  onStart?(start: { callId: string; route: PlannedRoute; startedAtMs: number }): void;
+  /** A call is about to be sent (the meter journals it: src/store/usage-meter.ts begin); it is sent once this resolves. */
+  onStart?(start: { callId: string; route: PlannedRoute; startedAtMs: number }): void | Promise<void>;
   onAttempt(attempt: AttemptRecord): void;
   /** Streamed output of the current attempt. */
   onDelta?(delta: StreamDelta): void;
@@ -90,7 +90,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
       if (!client) throw new ProviderError({ kind: 'missing_key', provider: route.provider, message: `provider "${route.provider}" is not configured` });
       const asked = opts.request(route);
       const req = left === undefined ? asked : { ...asked, timeoutMs: Math.min(asked.timeoutMs ?? left, left) };
-      opts.hooks.onStart?.({ callId, route, startedAtMs });
+      await opts.hooks.onStart?.({ callId, route, startedAtMs });
       result = opts.stream
         ? await client.chatStream(req, (d) => {
             produced = true;
