@@ -1,8 +1,41 @@
-// Small helpers for text shown to people.
+// Small helpers for text shown to people. Lengths are UTF-16 units (what String#length counts and
+// what Slack's limits are measured against, at worst), but a cut never falls inside a character:
+// not between the two halves of a surrogate pair, and not inside a grapheme cluster (an emoji
+// with its skin tone or ZWJ sequence, a flag, a letter with its combining marks).
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const SURROGATE = /[\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** The text with each lone UTF-16 surrogate (half an emoji, e.g. from a model's JSON escapes) replaced by U+FFFD. */
+export function wellFormed(text: string): string {
+  return SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\uFFFD') : text;
+}
+
+const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
+
+/**
+ * The largest index ≤ `at` where `text` may be cut: a grapheme cluster boundary. When the first
+ * cluster alone is longer than `at` (a letter with thousands of combining marks), a code point
+ * boundary instead, so that a cut always moves forward.
+ */
+export function cutIndex(text: string, at: number): number {
+  if (at >= text.length) return text.length;
+  if (at <= 0) return 0;
+  const start = graphemes.segment(text).containing(at)!.index;
+  if (start > 0) return start;
+  return isLow(text.charCodeAt(at)) && isHigh(text.charCodeAt(at - 1)) ? at - 1 : at;
+}
+
+/** At most `max` UTF-16 units of the start of `text`, cut between characters. */
+export function cutText(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, cutIndex(text, max));
+}
 
 /** Keeps echoed user input short in error messages. */
 export function truncateForMessage(s: string, max = 40): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
+  return s.length > max ? `${cutText(s, max)}…` : s;
 }
 
 /** "1 row", "2,000 rows". */

@@ -10,7 +10,7 @@ import { answerMessages, CONTINUATION_EVENT, PLACEHOLDER_TEXT } from '../../src/
 import { startStreamingReply } from '../../src/adapters/slack/answer-streaming.js';
 import { startUpdatingMessage } from '../../src/adapters/slack/answer-updating.js';
 import { createChatApi } from '../../src/adapters/slack/chat-api.js';
-import { createMarkdownEscaper, escapeMarkdown } from '../../src/adapters/slack/escape.js';
+import { createMarkdownEscaper, escapeMarkdown } from '../../src/adapters/slack/markdown-escape.js';
 import { fetchThreadHistory, threadToHistory } from '../../src/adapters/slack/conversation.js';
 import { createNodeFetch } from '../../src/upstream/http/node-fetch.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';

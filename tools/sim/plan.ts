@@ -92,6 +92,7 @@ export function makePlan(state: SimState, input: ChatInput): Plan {
     // fact found anywhere in the prompt (what /routecheck --long looks for).
     const needle = /The secret code is ([A-Z0-9-]+)\./.exec(textOf(lastUser?.content));
     content = needle && /secret code/i.test(userText) ? `Simulated ${profile.name} answer: the secret code is ${needle[1]}.` : `Simulated ${profile.name} answer to: ${userText}`;
+    if (st.script?.content !== undefined) content = st.script.content;
   }
   if (jsonMode && toolCalls.length === 0) {
     if (!mentionsJson && profile.name === 'deepseek') content = '\n\n  \n'; // docs/PROVIDERS.md §1: "DeepSeek may return whitespace-only content."

@@ -7,6 +7,8 @@ import type { Faults } from './faults.js';
 export interface Script {
   /** When tools are offered and no tool result is in the messages yet, call this tool. */
   toolCall?: { name: string; arguments: string };
+  /** The answer's text, instead of the echo of the question (any string: markup, lone surrogates). */
+  content?: string;
 }
 
 export interface ProfileState {

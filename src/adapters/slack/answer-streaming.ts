@@ -6,25 +6,30 @@ import type { Logger } from 'pino';
 import { SECTION_MAX, type AnswerSink } from './answer.js';
 import { startUpdatingMessage } from './answer-updating.js';
 import type { ChatApi } from './chat-api.js';
-import { clip, createMarkdownEscaper, escapeMrkdwn } from './escape.js';
+import { cutIndex } from '../../domain/text.js';
+import { clip, escapeMrkdwn } from './escape.js';
+import { createMarkdownEscaper, type MarkdownEscaper } from './markdown-escape.js';
 import { UNLIMITED_UPDATES, type UpdateBudget } from './update-budget.js';
 
 type KnownBlock = types.KnownBlock;
 type WebClient = webApi.WebClient;
 
-/** chat.appendStream / stopStream take at most 12,000 characters of markdown_text a call. */
-const STREAM_CALL_MAX = 11_000;
+/**
+ * Answer text escaped per streaming call: chat.appendStream / stopStream take at most 12,000
+ * characters of markdown_text a call, and one push of this many characters escapes to at most
+ * 5 × (800 + HOLD_MAX) characters and a fence line (markdown-escape.ts). Each call ends where
+ * the escaper stopped, so every rendering Slack makes after a call is safe.
+ */
+const STREAM_INPUT_MAX = 800;
 
-/** Escaped text cut into pieces, each small enough for one streaming call; nothing dropped at the cuts. */
-function streamPieces(escaped: string): string[] {
+/** `text` pushed through the escaper in pieces cut between characters; the non-empty results. */
+function escapedPieces(markdown: MarkdownEscaper, text: string): string[] {
   const out: string[] = [];
-  for (let i = 0; i < escaped.length; ) {
-    let end = Math.min(escaped.length, i + STREAM_CALL_MAX);
-    // Never cut inside an escape such as &amp;
-    const amp = escaped.lastIndexOf('&', end - 1);
-    if (end < escaped.length && amp >= end - 5 && amp > i) end = amp;
-    out.push(escaped.slice(i, end));
-    i = end;
+  for (let rest = text; rest; ) {
+    const cut = rest.length <= STREAM_INPUT_MAX ? rest.length : cutIndex(rest, STREAM_INPUT_MAX) || STREAM_INPUT_MAX;
+    const piece = markdown.push(rest.slice(0, cut));
+    if (piece) out.push(piece);
+    rest = rest.slice(cut);
   }
   return out;
 }
@@ -73,14 +78,14 @@ export function startStreamingReply(client: WebClient, chat: ChatApi, target: St
   const pump = () => {
     if (appending || finished || fallback || !unsent) return;
     // Streaming calls take Markdown: link syntax is escaped as well as Slack's own markup (the
-    // escaper may keep a last character back until it knows what follows).
-    const piece = markdown.push(unsent);
+    // escaper keeps back what it cannot decide on yet, such as a code span not closed yet).
+    const pieces = escapedPieces(markdown, unsent);
     unsent = '';
-    if (!piece) return;
+    if (!pieces.length) return;
     appending = true;
     chain = chain
       .then(async () => {
-        for (const part of streamPieces(piece)) await streamer.append({ markdown_text: part });
+        for (const part of pieces) await streamer.append({ markdown_text: part });
       })
       .catch((err: unknown) => {
         if (!streamer.ts) useFallback(err).then((f) => f.progress.update(latest), () => {});
@@ -128,7 +133,7 @@ export function startStreamingReply(client: WebClient, chat: ChatApi, target: St
       unsent = '';
       const footer: KnownBlock[] = reply.footer ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_MAX) }] }] : [];
       try {
-        const pieces = streamPieces(markdown.push(rest) + markdown.end());
+        const pieces = [...escapedPieces(markdown, rest), markdown.end()].filter(Boolean);
         const last = pieces.pop();
         for (const part of pieces) await streamer.append({ markdown_text: part });
         await streamer.stop({ ...(last ? { markdown_text: last } : {}), ...(footer.length ? { blocks: footer } : {}) });

@@ -51,7 +51,8 @@ export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget
       timer = setTimeout(flush, UPDATE_INTERVAL_MS);
       return;
     }
-    const body = escapeMrkdwn(pending);
+    // A high surrogate at the end may be half an emoji whose other half is still on its way.
+    const body = escapeMrkdwn(pending.replace(/[\uD800-\uDBFF]$/, ''));
     pending = null;
     lastUpdate = Date.now();
     updating = true;

@@ -61,7 +61,7 @@ function blockTextLength(block: KnownBlock | undefined): number {
 /** Blocks of an interim rendering; `body` is already escaped. */
 export function progressBlocks(body: string, heading?: KnownBlock): KnownBlock[] {
   const blocks: KnownBlock[] = heading ? [heading] : [];
-  const shown = body.length > MESSAGE_TEXT_MAX ? `${body.slice(0, MESSAGE_TEXT_MAX - 1)}…` : body;
+  const shown = clip(body, MESSAGE_TEXT_MAX);
   for (const s of splitText(shown || '_Thinking…_', SECTION_MAX)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: s } });
   return blocks;
 }

@@ -4,6 +4,7 @@ import type { types } from '@slack/bolt';
 
 type KnownBlock = types.KnownBlock;
 import type { Reply } from '../../domain/reply.js';
+import { cutIndex, cutText } from '../../domain/text.js';
 import { clip, escapeMrkdwn } from './escape.js';
 
 const MAX_BLOCKS = 50;
@@ -14,7 +15,7 @@ const TABLE_MAX_CELLS = 20;
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text: clip(text, SECTION_TEXT_MAX) });
 
-/** Splits text into pieces of at most `max` chars, preferring paragraph, then line, then word breaks. */
+/** Splits text into pieces of at most `max` chars, preferring paragraph, then line, then word breaks; never inside a character. */
 export function splitText(text: string, max: number): string[] {
   const parts: string[] = [];
   let rest = text;
@@ -29,6 +30,7 @@ export function splitText(text: string, max: number): string[] {
       const amp = window.lastIndexOf('&');
       if (amp > max - 6 && !window.slice(amp).includes(';')) cut = amp;
     }
+    cut = cutIndex(rest, cut) || cut;
     parts.push(rest.slice(0, cut));
     rest = rest.slice(cut).replace(/^\s+/, '');
   }
@@ -74,6 +76,6 @@ export function renderBlocks(reply: Reply): SlackMessage {
   }
   if (reply.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_TEXT_MAX) }] });
   // The notification/fallback text: title and summary only, escaped like the rest.
-  const text = escapeMrkdwn([reply.title, reply.summary].filter(Boolean).join(': ') || (reply.body ?? '').slice(0, 300));
+  const text = escapeMrkdwn([reply.title, reply.summary].filter(Boolean).join(': ') || cutText(reply.body ?? '', 300));
   return { text: clip(text, 3000), blocks: blocks.slice(0, MAX_BLOCKS) };
 }

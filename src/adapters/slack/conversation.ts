@@ -2,6 +2,7 @@
 // turns (the /ask question rides in their metadata); everyone else's are the user's.
 import type { webApi } from '@slack/bolt';
 import type { ChatMessage } from '../../upstream/providers/types.js';
+import { cutText } from '../../domain/text.js';
 import { CONTINUATION_EVENT, PLACEHOLDER_TEXT } from './answer.js';
 
 export interface BotIdentity {
@@ -27,7 +28,7 @@ export function plainText(text: string, bot: BotIdentity): string {
 /** Slack message metadata of an answer posted where its question is not (a channel, a DM): history reads it back. */
 const QUESTION_EVENT = 'routeops_ask';
 export function questionMetadata(question: string): { event_type: string; event_payload: Record<string, string> } {
-  return { event_type: QUESTION_EVENT, event_payload: { question: question.slice(0, 4000) } };
+  return { event_type: QUESTION_EVENT, event_payload: { question: cutText(question, 4000) } };
 }
 
 export function mentionsBot(text: string, bot: BotIdentity): boolean {
