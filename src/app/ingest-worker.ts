@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/load.js';
 import { makeZone } from '../domain/time/zone.js';
 import { openDatabase } from '../store/open.js';
-import { ingestUsageText } from '../features/ledger/ingest.js';
+import { bodyText, ingestUsageText } from '../features/ledger/ingest.js';
 import { buildCatalog, pricedLedger } from './ledger.js';
 import type { IngestReply, IngestRequest, IngestWorkerData } from './ingest.js';
 
@@ -35,7 +35,7 @@ port.on('message', (m: IngestRequest | 'close') => {
     return;
   }
   const reply = (r: IngestReply) => port.postMessage(r);
-  ingestUsageText(ledger, Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength).toString('utf8')).then(
+  ingestUsageText(ledger, bodyText(m.body)).then(
     (outcome) => reply({ id: m.id, outcome }),
     (err: unknown) => reply({ id: m.id, error: (err as Error).message ?? String(err) }),
   );

@@ -19,7 +19,7 @@ export interface IngestWorkerData {
 }
 export interface IngestRequest {
   id: number;
-  body: Uint8Array;
+  body: Uint8Array[];
 }
 export type IngestReply = { id: number; outcome: IngestOutcome } | { id: number; error: string };
 
@@ -84,12 +84,11 @@ export function createIngestWorker(opts: IngestWorkerOptions): IngestWorker {
       const id = ++seq;
       return new Promise<IngestOutcome>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        // A body that owns its whole buffer moves to the worker without a copy; a slice of a
-        // shared one (small bodies come from Node's pool) is copied.
-        const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
-        const sent = own ? body : new Uint8Array(body);
+        // A piece that owns its whole buffer (as Node's HTTP parser hands them over) moves to the
+        // worker without a copy; a view into a larger one (Node's pool) is copied.
+        const sent = body.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b : new Uint8Array(b)));
         const request: IngestRequest = { id, body: sent };
-        w.postMessage(request, [sent.buffer as ArrayBuffer]);
+        w.postMessage(request, sent.map((b) => b.buffer as ArrayBuffer));
       });
     },
     async close() {

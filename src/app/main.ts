@@ -11,7 +11,7 @@ import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/app.js'
 import { startShell } from '../adapters/shell/repl.js';
 import { alertPoster } from '../adapters/slack/alert-poster.js';
 import { startAlerts, type AlertsHandle } from '../features/alerts/scheduler.js';
-import { ingestUsageText } from '../features/ledger/ingest.js';
+import { bodyText, ingestUsageText } from '../features/ledger/ingest.js';
 import { isMemory } from '../store/open.js';
 import { createIngestWorker, type IngestWorker } from './ingest.js';
 
@@ -43,7 +43,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
   // Ingest parses and writes on a thread and connection of its own (ingest.ts); an in-memory
   // database has no second connection, so there it is written on this thread.
   const ingest: IngestWorker = isMemory(env.ROUTEOPS_DB)
-    ? { ingest: (body) => ingestUsageText(services.ledger, Buffer.from(body).toString('utf8')), close: () => Promise.resolve() }
+    ? { ingest: (body) => ingestUsageText(services.ledger, bodyText(body)), close: () => Promise.resolve() }
     : createIngestWorker({ dbPath: env.ROUTEOPS_DB, config, log });
   try {
     if (env.SLACK_BOT_TOKEN) {

@@ -13,7 +13,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { parse as parseQuery } from 'node:querystring';
 import bolt from '@slack/bolt';
 import type { App, BufferedIncomingMessage, Logger as BoltLogger, Receiver, ReceiverEvent } from '@slack/bolt';
-import { declaresMoreThan, readBodyCapped, refuseTooLarge } from '../http/body.js';
+import { readBodyCapped, refuseTooLarge } from '../http/body.js';
 import { checkSlackSignature, SLACK_BODY_MAX_BYTES, slackPayloadKind } from './request-check.js';
 
 const { HTTPModuleFunctions: http, HTTPResponseAck } = bolt;
@@ -75,12 +75,13 @@ export class EarlyAckReceiver implements Receiver {
     const log = this.opts.logger;
     // The body is read only up to the cap, before the signature can be checked (it covers the body).
     const limit = this.opts.bodyLimit ?? SLACK_BODY_MAX_BYTES;
-    const raw = declaresMoreThan(req, limit) ? null : await readBodyCapped(req, limit);
-    if (raw === null) {
+    const blocks = await readBodyCapped(req, limit);
+    if (blocks === null) {
       log.warn(`Slack request refused: body over ${limit} bytes`);
       refuseTooLarge(res, plain(`body over ${limit} bytes: Slack's requests are smaller`));
       return;
     }
+    const raw = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
     const buffered = req as BufferedIncomingMessage;
     buffered.rawBody = raw;
     const text = raw.toString();

@@ -16,9 +16,21 @@ export type IngestOutcome =
   /** The database stayed locked by another connection: nothing was written. */
   | { kind: 'busy' };
 
-/** What the HTTP adapter hands a posted body to. Throws on a failure of our own (nothing written). */
+/**
+ * What the HTTP adapter hands a posted body to, as the pieces it was read in (in order; the
+ * bytes are handed over: the caller does not use them again). Throws on a failure of our own
+ * (nothing written).
+ */
 export interface UsageIngest {
-  ingest(body: Uint8Array): Promise<IngestOutcome>;
+  ingest(body: readonly Uint8Array[]): Promise<IngestOutcome>;
+}
+
+/** The text of a body read in pieces (UTF-8; a character cut between pieces is joined). */
+export function bodyText(blocks: readonly Uint8Array[]): string {
+  const decoder = new TextDecoder('utf-8');
+  let text = '';
+  for (const b of blocks) text += decoder.decode(b, { stream: true });
+  return text + decoder.decode();
 }
 
 /** Parses a posted body (a JSON array when it starts with "[", else JSONL) and records it with source `ingest`. */
