@@ -22,11 +22,11 @@
 //   INGEST_BENCH_LOG_LEVEL   routeops LOG_LEVEL (default warn)
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/store/open.js';
 import { startFakeSlack } from '../test/support/fake-slack.js';
 import { writeConfig } from '../test/support/config.js';
@@ -50,7 +50,8 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 
 let generated = 0;
 /** A JSONL body of about BODY_MB, with request ids no other body of this run shares. */
-function ingestBody(): { text: string; rows: number } {
+/** Bytes, encoded once here: sending a string would encode 17 MB on this process's loop mid-measure. */
+function ingestBody(): { bytes: Buffer; rows: number } {
   const gen = new UsageGenerator({
     seed: 7 + generated,
     // More than a body takes (it stops at BODY_MB): rows spread over about 20 days of November.
@@ -68,7 +69,7 @@ function ingestBody(): { text: string; rows: number } {
     size += Buffer.byteLength(piece);
     rows += 1000;
   }
-  return { text: parts.join(''), rows };
+  return { bytes: Buffer.from(parts.join('')), rows };
 }
 
 // ---- requests ---------------------------------------------------------------------------
@@ -134,7 +135,7 @@ async function probe(base: string, responseUrl: string, until: Promise<unknown>)
   return out;
 }
 
-const ingest = (base: string, text: string) => request(`${base}/v1/usage`, 'POST', { 'content-type': 'application/x-ndjson', authorization: `Bearer ${TOKEN}` }, text);
+const ingest = (base: string, body: Buffer) => request(`${base}/v1/usage`, 'POST', { 'content-type': 'application/x-ndjson', authorization: `Bearer ${TOKEN}` }, body);
 
 // ---- figures ----------------------------------------------------------------------------
 
@@ -170,10 +171,34 @@ const child: ChildProcess = fork(join(here, 'ingest-server.js'), [], {
   execArgv: ['--max-semi-space-size=32'],
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
-/** routeops' event-loop delay (p99 / max, ms) over `phase`. */
-async function withLoopDelay<T>(phase: () => Promise<T>): Promise<[T, string]> {
+/** This process's own event-loop delay: how late the probes themselves may be timed. */
+const driverDelay = monitorEventLoopDelay({ resolution: 5 });
+driverDelay.enable();
+
+/**
+ * [on CPU, waiting for a CPU] in ms so far, of routeops' main thread (Linux schedstat; null
+ * elsewhere). A long wait for a CPU means the machine, not routeops, delayed the acks.
+ */
+function mainThreadSched(): [number, number] | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${child.pid}/task/${child.pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return [run! / 1e6, wait! / 1e6];
+  } catch {
+    return null;
+  }
+}
+
+/** routeops' event-loop delay (p99 / max, ms) over `phase`, this process's, and routeops' main-thread CPU time and wait for a CPU. */
+async function withLoopDelay<T>(phase: () => Promise<T>): Promise<[T, string, string, string]> {
   child.send('eld-reset');
+  driverDelay.reset();
+  const sched0 = mainThreadSched();
+  const t0 = performance.now();
   const result = await phase();
+  const sched1 = mainThreadSched();
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = sched0 && sched1 ? `${f0((sched1[0] - sched0[0]) / wallS)} / ${f0((sched1[1] - sched0[1]) / wallS)}` : '—';
+  const driver = `${f1(driverDelay.percentile(99) / 1e6)} / ${f0(driverDelay.max / 1e6)}`;
   const eld = new Promise<{ p99Ms: number; maxMs: number }>((resolve) => {
     const on = (m: unknown) => {
       if ((m as { type?: string }).type !== 'eld') return;
@@ -184,7 +209,7 @@ async function withLoopDelay<T>(phase: () => Promise<T>): Promise<[T, string]> {
   });
   child.send('eld-read');
   const d = await eld;
-  return [result, `${f1(d.p99Ms)} / ${f0(d.maxMs)}`];
+  return [result, `${f1(d.p99Ms)} / ${f0(d.maxMs)}`, driver, cpu];
 }
 
 const loadAtStart = loadavg()[0]!;
@@ -203,20 +228,20 @@ try {
 
   log('warm-up');
   await probe(base, responseUrl, new Promise((r) => setTimeout(r, 1000)));
-  const warmAnswer = await ingest(base, warm.text.slice(0, warm.text.indexOf('\n', 1024 * 1024) + 1));
+  const warmAnswer = await ingest(base, warm.bytes.subarray(0, warm.bytes.indexOf('\n', 1024 * 1024) + 1));
   if (warmAnswer.status !== 200) throw new Error(`warm-up ingest failed: ${summary(warmAnswer)}`);
 
   log('baseline');
-  const [baseline, baselineLoop] = await withLoopDelay(() => probe(base, responseUrl, new Promise((r) => setTimeout(r, BASELINE_MS))));
+  const [baseline, baselineLoop, baselineDriver, baselineCpu] = await withLoopDelay(() => probe(base, responseUrl, new Promise((r) => setTimeout(r, BASELINE_MS))));
 
   log(`ingest: ${ROUNDS} x ${BODY_MB} MB`);
   const answers: Answer[] = [];
-  const [during, duringLoop] = await withLoopDelay(() =>
+  const [during, duringLoop, duringDriver, duringCpu] = await withLoopDelay(() =>
     probe(
       base,
       responseUrl,
       (async () => {
-        for (const b of bodies) answers.push(await ingest(base, b.text));
+        for (const b of bodies) answers.push(await ingest(base, b.bytes));
       })(),
     ),
   );
@@ -226,14 +251,16 @@ try {
   let lockedAnswer: Answer | undefined;
   let locked: Probes;
   let lockedLoop: string;
+  let lockedDriver: string;
+  let lockedCpu: string;
   try {
     holder.prepare('BEGIN IMMEDIATE').run();
-    [locked, lockedLoop] = await withLoopDelay(() =>
+    [locked, lockedLoop, lockedDriver, lockedCpu] = await withLoopDelay(() =>
       probe(
         base,
         responseUrl,
         (async () => {
-          lockedAnswer = await ingest(base, lockedBody.text);
+          lockedAnswer = await ingest(base, lockedBody.bytes);
           // Keep probing a little after the answer: a writer that stalls the loop afterwards shows too.
           await new Promise((r) => setTimeout(r, 500));
         })(),
@@ -251,10 +278,10 @@ try {
   );
   console.log(
     table([
-      ['phase', 'GET /healthz p50 / p99 / max (ms)', 'signed /help ack p50 / p99 / max (ms)', 'routeops loop delay p99 / max (ms)', 'probes', 'failed'],
-      ['baseline (no ingest)', stat(baseline.healthz), stat(baseline.ack), baselineLoop, String(baseline.healthz.length + baseline.ack.length), String(baseline.failures.length)],
-      ['during ingest', stat(during.healthz), stat(during.ack), duringLoop, String(during.healthz.length + during.ack.length), String(during.failures.length)],
-      ['ingest, database locked', stat(locked.healthz), stat(locked.ack), lockedLoop, String(locked.healthz.length + locked.ack.length), String(locked.failures.length)],
+      ['phase', 'GET /healthz p50 / p99 / max (ms)', 'signed /help ack p50 / p99 / max (ms)', 'routeops loop delay p99 / max (ms)', 'bench loop delay p99 / max (ms)', 'routeops main thread on CPU / waiting for one (ms per s)', 'probes', 'failed'],
+      ['baseline (no ingest)', stat(baseline.healthz), stat(baseline.ack), baselineLoop, baselineDriver, baselineCpu, String(baseline.healthz.length + baseline.ack.length), String(baseline.failures.length)],
+      ['during ingest', stat(during.healthz), stat(during.ack), duringLoop, duringDriver, duringCpu, String(during.healthz.length + during.ack.length), String(during.failures.length)],
+      ['ingest, database locked', stat(locked.healthz), stat(locked.ack), lockedLoop, lockedDriver, lockedCpu, String(locked.healthz.length + locked.ack.length), String(locked.failures.length)],
     ]),
   );
   const p99 = Math.max(percentile(during.ack, 99), percentile(locked.ack, 99));
