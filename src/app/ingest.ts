@@ -36,6 +36,8 @@ export interface IngestWorkerOptions {
 }
 
 interface Waiting {
+  /** The worker the body went to. */
+  worker: Worker;
   resolve: (o: IngestOutcome) => void;
   reject: (e: Error) => void;
 }
@@ -46,16 +48,20 @@ export function createIngestWorker(opts: IngestWorkerOptions): IngestWorker {
   const waiting = new Map<number, Waiting>();
   let drained: (() => void) | null = null;
 
-  const failAll = (err: Error) => {
-    for (const w of waiting.values()) w.reject(err);
-    waiting.clear();
-    drained?.();
+  /** Fails the bodies in hand of worker `w` (a replacement may already hold others). */
+  const failAll = (w: Worker, err: Error) => {
+    for (const [id, at] of waiting) {
+      if (at.worker !== w) continue;
+      waiting.delete(id);
+      at.reject(err);
+    }
+    if (waiting.size === 0) drained?.();
   };
 
   const start = (): Worker => {
     const data: IngestWorkerData = { dbPath: opts.dbPath, config: opts.config, lockWaitMs: opts.lockWaitMs ?? INGEST_LOCK_WAIT_MS };
     const w = new Worker(new URL('./ingest-worker.js', import.meta.url), { workerData: data });
-    // Never what keeps the process alive: stop() closes it, and an idle worker holds nothing.
+    // An idle worker never keeps the process alive (stop() closes it); one with bodies in hand does.
     w.unref();
     w.on('message', (r: IngestReply) => {
       const at = waiting.get(r.id);
@@ -63,16 +69,20 @@ export function createIngestWorker(opts: IngestWorkerOptions): IngestWorker {
       waiting.delete(r.id);
       if ('error' in r) at.reject(new Error(`ingest worker: ${r.error}`));
       else at.resolve(r.outcome);
+      if (![...waiting.values()].some((other) => other.worker === w)) w.unref();
       if (waiting.size === 0) drained?.();
     });
-    w.on('error', (err) => {
-      opts.log.error({ err }, 'ingest worker failed');
+    w.on('error', (err: unknown) => {
+      // What the worker threw comes back cloned: a database error may arrive as a plain object.
+      const e = err as { message?: unknown; code?: unknown };
+      const message = `ingest worker failed: ${String(e.message ?? err)}${typeof e.code === 'string' ? ` (${e.code})` : ''}`;
+      opts.log.error(message);
       if (worker === w) worker = null;
-      failAll(err);
+      failAll(w, new Error(message));
     });
     w.on('exit', (code) => {
       if (worker === w) worker = null;
-      if (waiting.size > 0) failAll(new Error(`ingest worker exited (${code})`));
+      failAll(w, new Error(`ingest worker exited (${code})`));
     });
     return w;
   };
@@ -83,7 +93,8 @@ export function createIngestWorker(opts: IngestWorkerOptions): IngestWorker {
       const w = worker;
       const id = ++seq;
       return new Promise<IngestOutcome>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
+        waiting.set(id, { worker: w, resolve, reject });
+        w.ref();
         // A piece that owns its whole buffer (as Node's HTTP parser hands them over) moves to the
         // worker without a copy; a view into a larger one (Node's pool) is copied.
         const sent = body.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b : new Uint8Array(b)));
@@ -97,6 +108,7 @@ export function createIngestWorker(opts: IngestWorkerOptions): IngestWorker {
       if (!w) return;
       if (waiting.size > 0) await new Promise<void>((resolve) => (drained = resolve));
       const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      w.ref();
       w.postMessage('close');
       await exited;
     },

@@ -51,6 +51,20 @@ test('a 50 MB ingest body gets the 413 answer, declared or chunked, and the clie
     assert.equal(res.headers['connection'], 'close');
     assert.deepEqual(JSON.parse(res.text), { ok: false, error: 'body over 20971520 bytes (20 MiB): split it into smaller batches' });
   }
+  // A client that asks first (`Expect: 100-continue`, as curl does over 1 MB) is refused before it sends anything.
+  const asked = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+    let continued = false;
+    const req = http.request(`${ta.url}/v1/usage`, { method: 'POST', agent: false, headers: { ...headers, expect: '100-continue', 'content-length': String(50 * MB) } });
+    req.on('continue', () => (continued = true));
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, continued });
+      req.destroy();
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+  assert.deepEqual(asked, { status: 413, continued: false });
   // fetch() with the whole body in hand: the answer arrives, not a reset.
   const viaFetch = await post(ta.url, Buffer.alloc(50 * MB, '\n'));
   assert.equal(viaFetch.status, 413);
