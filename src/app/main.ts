@@ -11,6 +11,9 @@ import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/app.js'
 import { startShell } from '../adapters/shell/repl.js';
 import { alertPoster } from '../adapters/slack/alert-poster.js';
 import { startAlerts, type AlertsHandle } from '../features/alerts/scheduler.js';
+import { bodyText, ingestUsageText } from '../features/ledger/ingest.js';
+import { isMemory } from '../store/open.js';
+import { createIngestWorker, type IngestWorker } from './ingest.js';
 
 export interface RunningApp {
   services: Services;
@@ -37,6 +40,11 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
   const services = createServices({ config, dbPath: env.ROUTEOPS_DB, log, clock: opts.clock, secrets: rawEnv });
   let ready = false;
   let slack: SlackAdapter | undefined;
+  // Ingest parses and writes on a thread and connection of its own (ingest.ts); an in-memory
+  // database has no second connection, so there it is written on this thread.
+  const ingest: IngestWorker = isMemory(env.ROUTEOPS_DB)
+    ? { ingest: (body) => ingestUsageText(services.ledger, bodyText(body)), close: () => Promise.resolve() }
+    : createIngestWorker({ dbPath: env.ROUTEOPS_DB, config, log });
   try {
     if (env.SLACK_BOT_TOKEN) {
       slack = createSlackAdapter(
@@ -45,7 +53,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
       );
     }
     const server = createHttpServer({
-      ledger: services.ledger,
+      ingest,
       log,
       ingestToken: env.ROUTEOPS_INGEST_TOKEN,
       slackListener: slack?.httpListener,
@@ -77,6 +85,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
           await slack?.stop();
           await slack?.drain();
           await closed;
+          await ingest.close();
           services.close();
           log.info('routeops stopped');
         })()),
@@ -84,6 +93,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
     if (!slack && opts.shell !== false) app.shellDone = startShell(services);
     return app;
   } catch (err) {
+    await ingest.close();
     services.close();
     throw err;
   }

@@ -1,17 +1,13 @@
 // Composition root for the services (src/features/services.ts): opens the store, builds the
 // catalog, clients and meter, and hands each feature what it needs.
 import type { Logger } from 'pino';
-import { ConfigError, type Config } from '../config/load.js';
-import { Catalog, CatalogError } from '../domain/catalog/catalog.js';
-import { BUILTIN_CATALOG } from '../domain/catalog/builtin.js';
+import type { Config } from '../config/load.js';
 import { openDatabase } from '../store/open.js';
 import { migrate } from '../store/migrate.js';
-import { SqliteLedger } from '../store/ledger/sqlite-ledger.js';
 import { createUsageMeter } from '../store/usage-meter.js';
 import { Journal, journalDir } from '../store/journal.js';
 import { replayJournals } from '../store/replay-journal.js';
-import { priceUsage, usageForCost } from '../domain/money/cost.js';
-import { usdToNusd } from '../domain/money/units.js';
+import { buildCatalog, pricedLedger } from './ledger.js';
 import { makeZone } from '../domain/time/zone.js';
 import type { Clock } from '../domain/time/clock.js';
 import type { Services } from '../features/services.js';
@@ -22,15 +18,7 @@ import { createProviderClients } from '../upstream/providers/client.js';
 import { RouteChecker } from '../features/routecheck/runner.js';
 import { UserTurns } from '../features/ask/user-turns.js';
 
-/** The built-in catalog plus the config's pricing; its problems are config problems (exit 2). */
-export function buildCatalog(config: Config): Catalog {
-  try {
-    return new Catalog(BUILTIN_CATALOG, config.pricing, config.retirements);
-  } catch (err) {
-    if (err instanceof CatalogError) throw new ConfigError(err.problems, config.source);
-    throw err;
-  }
-}
+export { buildCatalog };
 
 export interface ServiceOptions {
   config: Config;
@@ -48,12 +36,7 @@ export function createServices(opts: ServiceOptions): Services {
     migrate(db);
     const zone = makeZone(opts.config.timezone);
     const catalog = buildCatalog(opts.config);
-    const ledger = new SqliteLedger({
-      db,
-      zone,
-      price: (row) => priceUsage(catalog, row.provider, row.model, usageForCost(row, row.tsMs)),
-      usdToNusd,
-    });
+    const ledger = pricedLedger(db, catalog, zone);
     if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
     const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
     // Calls and rows a stop or crash could not write are journaled beside the database; what

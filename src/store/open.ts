@@ -15,7 +15,8 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
 }
 
-function isMemory(path: string): boolean {
+/** True for SQLite's in-memory database names (a second connection to one opens another database). */
+export function isMemory(path: string): boolean {
   return path === ':memory:' || path === '' || path.startsWith('file::memory:');
 }
 

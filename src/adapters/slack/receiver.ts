@@ -5,10 +5,16 @@
 // burst of 200 /ask, each ack then costs only its parse, check and write, and every one goes out
 // before the answers' work starts (an ack through Bolt's listener chain cost about twice as much).
 // Other commands (/spend, /models, /routecheck) go through Bolt as usual and ack from their
-// listener, which may put a reply in the ack.
+// listener, which may put a reply in the ack. Before Bolt sees a request it is checked here
+// (request-check.ts, docs/ARCHITECTURE.md §3.3): a body over 1 MiB gets 413 unread, a timestamp
+// over 5 minutes off either way or a bad signature 401, and a signed body that is no command,
+// event or interaction 400 at once (Bolt would leave it unanswered for 3 s, then say 404).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import bolt from '@slack/bolt';
-import type { App, Logger as BoltLogger, Receiver, ReceiverEvent } from '@slack/bolt';
+import type { App, BufferedIncomingMessage, Logger as BoltLogger, Receiver, ReceiverEvent } from '@slack/bolt';
+import { readBodyCapped, refuseTooLarge } from '../http/body.js';
+import { checkSlackSignature, SLACK_BODY_MAX_BYTES, slackPayloadKind } from './request-check.js';
 
 const { HTTPModuleFunctions: http, HTTPResponseAck } = bolt;
 
@@ -17,10 +23,19 @@ export interface EarlyAckReceiverOptions {
   logger: BoltLogger;
   /** The path Slack posts to. Default /slack/events. */
   path?: string;
+  /** The largest body read, in bytes (default SLACK_BODY_MAX_BYTES); a larger one gets 413. */
+  bodyLimit?: number;
   /** Which parsed bodies are acked (empty 200) at once. */
   ackAtOnce: (body: Record<string, unknown>) => boolean;
   /** Registers the processing of an event acked at once, so a graceful stop waits for it. */
   track?: (work: Promise<unknown>) => void;
+}
+
+const plain = (text: string) => ({ contentType: 'text/plain; charset=utf-8', text });
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 export class EarlyAckReceiver implements Receiver {
@@ -58,16 +73,25 @@ export class EarlyAckReceiver implements Receiver {
 
   private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const log = this.opts.logger;
-    let buffered;
-    try {
-      buffered = await http.parseAndVerifyHTTPRequest({ enabled: true, signingSecret: this.opts.signingSecret }, req);
-    } catch (err) {
-      if (http.isRawBodyError(err) && (err.type === 'entity.too.large' || err.statusCode === 413)) {
-        log.warn('Slack request body over the size limit');
-        http.buildNoBodyResponse(res, 413);
-        return;
-      }
-      log.warn(`Slack request refused: ${(err as Error).message}`);
+    // The body is read only up to the cap, before the signature can be checked (it covers the body).
+    const limit = this.opts.bodyLimit ?? SLACK_BODY_MAX_BYTES;
+    const blocks = await readBodyCapped(req, limit);
+    if (blocks === null) {
+      log.warn(`Slack request refused: body over ${limit} bytes`);
+      refuseTooLarge(res, plain(`body over ${limit} bytes: Slack's requests are smaller`));
+      return;
+    }
+    const raw = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
+    const buffered = req as BufferedIncomingMessage;
+    buffered.rawBody = raw;
+    const text = raw.toString();
+    // Slack's SSL check is not signed (Bolt answers it the same way, with nothing else read).
+    if (req.headers['content-type'] === 'application/x-www-form-urlencoded' && parseQuery(text).ssl_check === '1') {
+      return http.buildSSLCheckResponse(res);
+    }
+    const signed = checkSlackSignature(this.opts.signingSecret, req.headers, text, Date.now());
+    if (!signed.ok) {
+      log.warn(`Slack request refused: ${signed.reason}`);
       http.buildNoBodyResponse(res, 401);
       return;
     }
@@ -76,11 +100,19 @@ export class EarlyAckReceiver implements Receiver {
       body = http.parseHTTPRequestBody(buffered) as Record<string, unknown>;
     } catch (err) {
       log.warn(`Malformed Slack request body: ${(err as Error).message}`);
-      http.buildNoBodyResponse(res, 400);
-      return;
+      return sendText(res, 400, 'malformed body: expected JSON, or a form with the fields Slack sends');
     }
-    if (body['ssl_check'] === '1') return http.buildSSLCheckResponse(res);
-    if (body['type'] === 'url_verification') return http.buildUrlVerificationResponse(res, body);
+    // Anything else would reach no listener, and Bolt would answer 404 only after 3 s.
+    const kind = slackPayloadKind(body);
+    if (kind === null) {
+      log.warn('Slack request refused: the body is no command, event or interaction');
+      return sendText(res, 400, 'not a Slack request: expected a slash command, an Events API callback or an interaction payload');
+    }
+    if (kind === 'app_rate_limited') {
+      log.warn('Slack reports that it is rate-limiting the events sent to this app (app_rate_limited)');
+      return http.buildContentResponse(res, undefined);
+    }
+    if (kind === 'url_verification') return http.buildUrlVerificationResponse(res, body);
     const app = this.app;
     if (!app) {
       http.buildNoBodyResponse(res, 503);
