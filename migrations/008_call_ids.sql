@@ -1,4 +1,4 @@
--- Issue 11: every call routeops makes is one row, exactly once, whatever happens to the process.
+-- Every call routeops makes is one row, exactly once, whatever happens to the process.
 --
 -- call_id: routeops' own id for a call it made (/ask, /routecheck). Rows of routeops' calls are
 --   de-duplicated on it (a provider or proxy may reuse its request ids); request_id keeps the

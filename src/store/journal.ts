@@ -1,5 +1,5 @@
 // A durable local journal beside the SQLite file, for what routeops must not lose when it stops
-// or dies before the database takes it (issue 11): the calls it is about to send (so a crash
+// or dies before the database takes it (README "The ledger keeps every call"): the calls it is about to send (so a crash
 // leaves each as an "interrupted" row), the rows of ended calls until the ledger has them (a
 // stop while another process holds the write lock keeps them), and Slack bookkeeping a stop could
 // not write. Each process appends JSON lines to its own file in `<database>.routeops-journal/`;

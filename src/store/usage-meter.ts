@@ -1,5 +1,5 @@
 // Records the usage rows of upstream calls made while routeops runs (/ask, /routecheck), so that
-// every call keeps its one ledger row whatever happens (issue 11):
+// every call keeps its one ledger row whatever happens (README "The ledger keeps every call"):
 // - a call is announced before it is sent (`begin`): journaled (src/store/journal.ts), so if the
 //   process dies during it, the next start records it as an interrupted call;
 // - the rows of an ended call are journaled, then written; while another process holds the

@@ -1,5 +1,5 @@
 // routeops' own calls are rows by routeops' own call id, and rows whose usage could not be
-// trusted are counted as such, never as $0 (issue 11, migrations/008_call_ids.sql).
+// trusted are counted as such, never as $0 (migrations/008_call_ids.sql).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { UsageInput } from '../../src/store/ledger.js';

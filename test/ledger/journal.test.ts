@@ -1,5 +1,5 @@
 // The journal beside the database (src/store/journal.ts): rows a stop could not write and calls a
-// crash interrupted are recorded at the next start, exactly once (issue 11).
+// crash interrupted are recorded at the next start, exactly once (src/store/journal.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';

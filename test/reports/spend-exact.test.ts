@@ -1,5 +1,5 @@
 // /spend sums of any size are exact (BigInt from the ledger to the text), and the rows the
-// total leaves out or estimates are counted beside it (issue 11, items 2, 5 and 7).
+// total leaves out or estimates are counted beside it (docs/ARCHITECTURE.md §3.1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';

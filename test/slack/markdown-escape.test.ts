@@ -75,7 +75,7 @@ function streamChecked(pieces: string[], what: string): string {
   return sent;
 }
 
-test('the issue 11 cases: an unmatched backtick or a mid-line ``` before a link leaves the link inert', () => {
+test('an unmatched backtick or a mid-line ``` before a link leaves the link inert', () => {
   for (const answer of ['`[x](https://evil.example)', 'text ```[x](https://evil.example)', 'run `npm i` then `[docs](https://evil.example)']) {
     const sent = escapeMarkdown(answer);
     assertInert(sent, answer);
