@@ -273,10 +273,12 @@ async function main(): Promise<void> {
       // Cross-check: the rollup must equal the aggregate of the raw rows.
       const a = await ledger.spendRollup(spec.dim, from, to);
       const b = await ledger.spendRaw(spec.dim, from, to);
+      // (Money sums are BigInt: compared as text.)
+      const text = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
       const match =
-        JSON.stringify(a) === JSON.stringify(b) &&
-        JSON.stringify(await ledger.totals(from, to)) === JSON.stringify(await ledger.totalsRaw(from, to)) &&
-        JSON.stringify(await ledger.totals(prev.from, prev.to)) === JSON.stringify(await ledger.totalsRaw(prev.from, prev.to));
+        text(a) === text(b) &&
+        text(await ledger.totals(from, to)) === text(await ledger.totalsRaw(from, to)) &&
+        text(await ledger.totals(prev.from, prev.to)) === text(await ledger.totalsRaw(prev.from, prev.to));
       results.push({ spec, rollup, rawCommand, rawSql, rows: a.length, match, kind });
       log(`/spend ${spec.text}: p95 ${fmtMs(rollup.p95)} ms (raw p95 ${fmtMs(rawCommand.p95)} ms)`);
       await tick();
