@@ -2,7 +2,10 @@
 // crash interrupted are recorded at the next start, exactly once (src/store/journal.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import pino from 'pino';
 import { openDatabase } from '../../src/store/open.js';
 import { createUsageMeter } from '../../src/store/usage-meter.js';
@@ -103,6 +106,37 @@ test("a running process's journal is not replayed by another start", async (t) =
   await running.usage.begin(row('live', { status: 'interrupted' }), 'ask');
   assert.equal(orphanJournals(journalDir(store.path)!).length, 0, 'this process is alive');
   assert.equal(orphanJournals(journalDir(store.path)!, gone).length, 1);
+});
+
+/** A journal file as a process with this id, that made it at this time, would have left it. */
+function leftJournal(dir: string, pid: number, createdMs: number, callId: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${pid}-${createdMs}-0badc0de.jsonl`);
+  writeFileSync(path, `${JSON.stringify({ id: 1, kind: 'call', source: 'ask', row: row(callId, { status: 'interrupted', usage_status: 'estimated' }) })}\n`);
+  return path;
+}
+
+test("a journal left by an earlier process with this process's id (a restarted container gives the same id) is replayed", async (t) => {
+  const store = tempDb(t);
+  const dir = journalDir(store.path)!;
+  const left = leftJournal(dir, process.pid, Date.now() - 5000, 'before-restart');
+  const live = processOver(store);
+  await live.usage.begin(row('under-way', { status: 'interrupted' }), 'ask');
+  const found = orphanJournals(dir);
+  assert.deepEqual(found.map((o) => o.path), [left], "the earlier process's file, not this process's live one");
+  assert.equal(replayJournals(dir, { usage: live.usage, slack: live.slack, log }).interrupted, 1);
+  assert.deepEqual((await live.ledger.recentRows(5)).map((r) => r.call_id), ['before-restart']);
+});
+
+test('a journal whose process id now belongs to a process started after the file was made is replayed; one that may be its writer waits', async (t) => {
+  const store = tempDb(t);
+  const dir = journalDir(store.path)!;
+  const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  t.after(() => other.kill('SIGKILL'));
+  await once(other, 'spawn');
+  const reused = leftJournal(dir, other.pid!, Date.now() - 60_000, 'pid-reused');
+  leftJournal(dir, other.pid!, Date.now() + 60_000, 'maybe-its-own');
+  assert.deepEqual(orphanJournals(dir).map((o) => o.path), [reused]);
 });
 
 test('the journal is rewritten to its open entries once it grows past its limit', async (t) => {
