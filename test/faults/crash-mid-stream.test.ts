@@ -1,4 +1,4 @@
-// Issue 11 item 2, through the real bot process: SIGKILL while 30 /ask answers are streaming.
+// Through the real bot process: SIGKILL while 30 /ask answers are streaming.
 // Each call was journaled before it was sent, so the next start records every one of them as an
 // interrupted row (prompt tokens estimated, flagged), exactly once, and /spend says so.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Issue 11: the database locked by another process (a long `routeops ledger import`) while /ask
+// The database locked by another process (a long `routeops ledger import`) while /ask
 // answers and usage ingests arrive. The test holds the lock itself and lets go of it when the
 // answers are out and the ingests were refused, so the point is made without waiting out a real
 // 10 s: nothing is lost once the lock is released, and nothing is recorded twice.

@@ -1,4 +1,4 @@
-// Issue 11 item 3, through the real bot process: a provider (or a gateway in front of it) that
+// Through the real bot process: a provider (or a gateway in front of it) that
 // sends the same request id on every reply. routeops' own calls are rows by routeops' own call id,
 // so five calls stay five rows; the provider's id is kept beside each.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Issue 11 item 1, through the real bot process: a normal stop (SIGTERM) while another process
+// Through the real bot process: a normal stop (SIGTERM) while another process
 // holds the database's write lock, after 10 answered /ask. Before the journal, all 10 rows and
 // the threads' bookkeeping were logged and dropped; now they wait in the journal beside the
 // database and the next start records them, once.

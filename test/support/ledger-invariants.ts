@@ -1,4 +1,4 @@
-// What must hold of a routeops ledger after any stop, crash or lock (issue 11, "A fault suite"):
+// What must hold of a routeops ledger after any stop, crash or lock:
 // every upstream chat call the simulator served has exactly one ledger row (joined on routeops'
 // own call id, which each call sends as X-Client-Request-Id: docs/PROVIDERS.md §1), interrupted
 // rows are no more than the calls begun, the daily rollup equals the raw rows, and SQLite's own
