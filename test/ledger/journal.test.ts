@@ -100,6 +100,29 @@ test('a call begun and never ended (the process died) becomes one interrupted ro
   assert.equal((await next.ledger.totals('2026-03-01', '2026-03-01')).interrupted, 1);
 });
 
+test('a crash while another process holds the write lock keeps the Slack bookkeeping that waited (journaled as it waits), and the rows', async (t) => {
+  const store = tempDb(t);
+  const crashed = processOver(store);
+  const importer = openDatabase(store.path);
+  importer.prepare('BEGIN IMMEDIATE').run();
+  crashed.usage.record([row('under-lock')], 'ask');
+  crashed.slack.rememberThread('C1', '1700000000.000200', '2026-03-01T10:00:00Z');
+  assert.equal(await crashed.slack.claimEvent('Ev0LOCKED', '2026-03-01T10:00:00Z'), true);
+  // SIGKILL once the journal's lines are on disk: nothing is flushed or closed.
+  await crashed.journal.durable();
+  importer.prepare('COMMIT').run();
+  importer.close();
+
+  const next = processOver(store);
+  const replayed = replayJournals(journalDir(store.path)!, { usage: next.usage, slack: next.slack, log, running: gone });
+  assert.deepEqual(replayed, { files: 1, rows: 1, interrupted: 0, slackWrites: 2 });
+  assert.equal(await next.slack.isBotThread('C1', '1700000000.000200'), true, 'the thread is still a conversation');
+  assert.equal(await next.slack.claimEvent('Ev0LOCKED', '2026-03-01T10:01:00Z'), false, 'a retry of the event is not handled twice');
+  next.stop();
+  // Written once the lock was free: nothing is left open, so a clean stop leaves no file.
+  assert.deepEqual(readdirSync(journalDir(store.path)!), []);
+});
+
 test("a running process's journal is not replayed by another start", async (t) => {
   const store = tempDb(t);
   const running = processOver(store);
