@@ -11,7 +11,7 @@ import { assertLedgerInvariants, servedCallIds } from '../support/ledger-invaria
 
 const BURST = 30;
 
-test('SIGKILL during a burst of 30 streaming /ask: after a restart each call is one interrupted row, and /spend counts them', async (t) => {
+test('SIGKILL during a burst of 30 streaming /ask: after a restart each call is one interrupted row, and /spend counts them', { timeout: 120_000 }, async (t) => {
   const rig = await startFaultRig();
   t.after(() => rig.close());
   // Every answer streams its text, then only keep-alives: all 30 are mid-stream when the kill comes.

@@ -29,7 +29,7 @@ function usageLines(rows: number, prefix: string): string[] {
   return lines;
 }
 
-test('SIGKILL during `routeops ledger import` at several points of its write: the ledger is as before, and the import run again records every row once', async (t) => {
+test('SIGKILL during `routeops ledger import` at several points of its write: the ledger is as before, and the import run again records every row once', { timeout: 120_000 }, async (t) => {
   const tmp = tempDir('routeops-import-kill-', t);
   const env = { ROUTEOPS_DB: tmp.dbPath, ROUTEOPS_CONFIG: writeConfig(tmp.file('routeops.yml'), { timezone: 'UTC' }) };
   const earlier = tmp.file('earlier.jsonl');

@@ -11,7 +11,7 @@ import { assertLedgerInvariants, servedCallIds } from '../support/ledger-invaria
 const ingestRows = (batch: number) =>
   Array.from({ length: 25 }, (_, i) => ({ ts: '2026-03-02T10:00:00Z', provider: 'deepseek', model: 'deepseek-chat', input_tokens: 100 + i, output_tokens: 10, request_id: `ext-${batch}-${i}` }));
 
-test('a database locked during answers and ingests: answers go out, ingests are refused with nothing written, and once the lock is released every row is in, once', async (t) => {
+test('a database locked during answers and ingests: answers go out, ingests are refused with nothing written, and once the lock is released every row is in, once', { timeout: 120_000 }, async (t) => {
   const rig = await startFaultRig();
   t.after(() => rig.close());
   const bot = await rig.startBot();

@@ -7,7 +7,7 @@ import { peekDb } from '../support/db.js';
 import { startFaultRig } from '../support/fault-rig.js';
 import { assertLedgerInvariants, servedCallIds } from '../support/ledger-invariants.js';
 
-test('a provider that reuses one request id for every reply: 5 /ask calls are 5 ledger rows, before and after a restart', async (t) => {
+test('a provider that reuses one request id for every reply: 5 /ask calls are 5 ledger rows, before and after a restart', { timeout: 120_000 }, async (t) => {
   const rig = await startFaultRig();
   t.after(() => rig.close());
   rig.sim.setFaults('deepseek', { fixedRequestId: 'gw-0000-recycled' });
