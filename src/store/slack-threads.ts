@@ -1,9 +1,10 @@
 // Durable Slack bookkeeping (migrations/002_slack.sql): which threads the bot answered, which
 // events it already handled. Writes never stall the event loop on a database locked by a long
-// import elsewhere: what cannot be written now waits in memory (retry-queue.ts) and is answered
-// from there meanwhile. The reads are async so a networked database can answer them; the SQLite
-// work inside is synchronous, so a claim is made the moment it is asked for (two deliveries of
-// one event arriving together are told apart in call order).
+// import elsewhere: what cannot be written now waits in memory (retry-queue.ts), journaled so a
+// crash meanwhile does not lose it (journal.ts), and is answered from there meanwhile. The reads
+// are async so a networked database can answer them; the SQLite work inside is synchronous, so a
+// claim is made the moment it is asked for (two deliveries of one event arriving together are
+// told apart in call order).
 import type { Logger } from 'pino';
 import type { Db } from './open.js';
 import { createRetryQueue } from './retry-queue.js';
@@ -44,6 +45,14 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
   /** Writes waiting for the lock, by event id or channel/thread: they count as done meanwhile. */
   const waitingEvents = new Set<string>();
   const waitingThreads = new Set<string>();
+  /** Journal entries of the writes waiting for the lock: a crash meanwhile leaves them to the next start. */
+  const journaled = new Map<Write, number>();
+  const settle = (w: Write) => {
+    const entry = journaled.get(w);
+    if (entry === undefined) return;
+    journaled.delete(w);
+    opts.journal!.settle(entry);
+  };
   const queue = createRetryQueue<Write>({
     db,
     log,
@@ -60,12 +69,15 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
         remember.run(w.channel, w.ts, w.at);
         waitingThreads.delete(w.key);
       }
+      settle(w);
     },
     spill(writes, err) {
-      // A stop while another process holds the lock: kept for the next start, not dropped.
+      // A stop while another process holds the lock: kept for the next start (most were journaled
+      // as they began to wait), not dropped.
       try {
         if (!opts.journal) throw err;
-        opts.journal.append({ kind: 'slack', writes });
+        const unjournaled = writes.filter((w) => !journaled.has(w));
+        if (unjournaled.length) opts.journal.append({ kind: 'slack', writes: unjournaled });
         log.warn({ writes: writes.length, journal: opts.journal.file }, 'database busy at stop: Slack bookkeeping kept in the journal');
       } catch (e) {
         log.error({ err: (e as Error).message, writes: writes.length }, 'Slack bookkeeping could not be written');
@@ -76,17 +88,30 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
       for (const w of writes) {
         if (w.kind === 'event') waitingEvents.delete(w.id);
         else if (w.kind === 'thread') waitingThreads.delete(w.key);
+        settle(w);
       }
     },
   });
+  /** Writes now, or journals the write while it waits for the lock (written by the next start if this process dies). */
+  const push = (w: Write): boolean => {
+    if (queue.push(w)) return true;
+    if (opts.journal) {
+      try {
+        journaled.set(w, opts.journal.append({ kind: 'slack', writes: [w] }));
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'Slack bookkeeping could not be journaled: it waits in memory only');
+      }
+    }
+    return false;
+  };
   let claims = 0;
   const claimNow = (eventId: string, nowIso: string): boolean => {
     if (waitingEvents.has(eventId)) return false;
     // Slack stops retrying within hours: old ids are pruned now and then.
-    if (++claims % 500 === 0) queue.push({ kind: 'prune', before: new Date(Date.parse(nowIso) - EVENT_TTL_MS).toISOString() });
+    if (++claims % 500 === 0) push({ kind: 'prune', before: new Date(Date.parse(nowIso) - EVENT_TTL_MS).toISOString() });
     const w: Write = { kind: 'event', id: eventId, at: nowIso };
     waitingEvents.add(eventId);
-    if (queue.push(w)) return w.claimed !== false;
+    if (push(w)) return w.claimed !== false;
     // Not written yet: a retry of it meets waitingEvents. A delivery seen before a restart that
     // arrives while the database is locked is answered again: better than dropping a first one.
     return true;
@@ -98,7 +123,7 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
     rememberThread(channel, threadTs, nowIso) {
       const key = `${channel}\u0000${threadTs}`;
       waitingThreads.add(key);
-      queue.push({ kind: 'thread', key, channel, ts: threadTs, at: nowIso });
+      push({ kind: 'thread', key, channel, ts: threadTs, at: nowIso });
     },
     isBotThread(channel, threadTs) {
       return Promise.resolve(waitingThreads.has(`${channel}\u0000${threadTs}`) || lookup.get(channel, threadTs) !== undefined);
@@ -112,7 +137,7 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
         if (!isWrite(w)) continue;
         if (w.kind === 'event') waitingEvents.add(w.id);
         else if (w.kind === 'thread') waitingThreads.add(w.key);
-        queue.push(w.kind === 'event' ? { kind: 'event', id: w.id, at: w.at } : w);
+        push(w.kind === 'event' ? { kind: 'event', id: w.id, at: w.at } : w);
       }
     },
   };

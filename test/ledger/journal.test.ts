@@ -2,7 +2,10 @@
 // crash interrupted are recorded at the next start, exactly once (src/store/journal.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import pino from 'pino';
 import { openDatabase } from '../../src/store/open.js';
 import { createUsageMeter } from '../../src/store/usage-meter.js';
@@ -97,12 +100,66 @@ test('a call begun and never ended (the process died) becomes one interrupted ro
   assert.equal((await next.ledger.totals('2026-03-01', '2026-03-01')).interrupted, 1);
 });
 
+test('a crash while another process holds the write lock keeps the Slack bookkeeping that waited (journaled as it waits), and the rows', async (t) => {
+  const store = tempDb(t);
+  const crashed = processOver(store);
+  const importer = openDatabase(store.path);
+  importer.prepare('BEGIN IMMEDIATE').run();
+  crashed.usage.record([row('under-lock')], 'ask');
+  crashed.slack.rememberThread('C1', '1700000000.000200', '2026-03-01T10:00:00Z');
+  assert.equal(await crashed.slack.claimEvent('Ev0LOCKED', '2026-03-01T10:00:00Z'), true);
+  // SIGKILL once the journal's lines are on disk: nothing is flushed or closed.
+  await crashed.journal.durable();
+  importer.prepare('COMMIT').run();
+  importer.close();
+
+  const next = processOver(store);
+  const replayed = replayJournals(journalDir(store.path)!, { usage: next.usage, slack: next.slack, log, running: gone });
+  assert.deepEqual(replayed, { files: 1, rows: 1, interrupted: 0, slackWrites: 2 });
+  assert.equal(await next.slack.isBotThread('C1', '1700000000.000200'), true, 'the thread is still a conversation');
+  assert.equal(await next.slack.claimEvent('Ev0LOCKED', '2026-03-01T10:01:00Z'), false, 'a retry of the event is not handled twice');
+  next.stop();
+  // Written once the lock was free: nothing is left open, so a clean stop leaves no file.
+  assert.deepEqual(readdirSync(journalDir(store.path)!), []);
+});
+
 test("a running process's journal is not replayed by another start", async (t) => {
   const store = tempDb(t);
   const running = processOver(store);
   await running.usage.begin(row('live', { status: 'interrupted' }), 'ask');
   assert.equal(orphanJournals(journalDir(store.path)!).length, 0, 'this process is alive');
   assert.equal(orphanJournals(journalDir(store.path)!, gone).length, 1);
+});
+
+/** A journal file as a process with this id, that made it at this time, would have left it. */
+function leftJournal(dir: string, pid: number, createdMs: number, callId: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${pid}-${createdMs}-0badc0de.jsonl`);
+  writeFileSync(path, `${JSON.stringify({ id: 1, kind: 'call', source: 'ask', row: row(callId, { status: 'interrupted', usage_status: 'estimated' }) })}\n`);
+  return path;
+}
+
+test("a journal left by an earlier process with this process's id (a restarted container gives the same id) is replayed", async (t) => {
+  const store = tempDb(t);
+  const dir = journalDir(store.path)!;
+  const left = leftJournal(dir, process.pid, Date.now() - 5000, 'before-restart');
+  const live = processOver(store);
+  await live.usage.begin(row('under-way', { status: 'interrupted' }), 'ask');
+  const found = orphanJournals(dir);
+  assert.deepEqual(found.map((o) => o.path), [left], "the earlier process's file, not this process's live one");
+  assert.equal(replayJournals(dir, { usage: live.usage, slack: live.slack, log }).interrupted, 1);
+  assert.deepEqual((await live.ledger.recentRows(5)).map((r) => r.call_id), ['before-restart']);
+});
+
+test('a journal whose process id now belongs to a process started after the file was made is replayed; one that may be its writer waits', async (t) => {
+  const store = tempDb(t);
+  const dir = journalDir(store.path)!;
+  const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  t.after(() => other.kill('SIGKILL'));
+  await once(other, 'spawn');
+  const reused = leftJournal(dir, other.pid!, Date.now() - 60_000, 'pid-reused');
+  leftJournal(dir, other.pid!, Date.now() + 60_000, 'maybe-its-own');
+  assert.deepEqual(orphanJournals(dir).map((o) => o.path), [reused]);
 });
 
 test('the journal is rewritten to its open entries once it grows past its limit', async (t) => {

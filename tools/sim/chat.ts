@@ -61,6 +61,7 @@ export async function handleChat(
   }
 
   const plan = makePlan(state, { profile, model, body: b, messages, tools, toolChoice, thinking, jsonMode, mentionsJson, faults });
+  if (faults?.fixedRequestId) plan.id = faults.fixedRequestId;
   const respHeaders: Record<string, string> = profile.requestIdHeader ? { 'x-request-id': reqId } : {};
   if (b['stream'] === true) await streamPlan(timers, res, profile, plan, b, faults, respHeaders);
   else await sendPlan(timers, res, profile, plan, faults, respHeaders);

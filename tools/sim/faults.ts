@@ -23,6 +23,8 @@ export interface Faults {
   midStreamError?: boolean;
   /** No usage anywhere. */
   omitUsage?: boolean;
+  /** This id on every reply (x-request-id and the body's id), as a gateway that reuses request ids. */
+  fixedRequestId?: string;
   /** Stream the content, then only keep-alive comments: no final chunk, no [DONE]. */
   neverEnd?: boolean;
   /** Tool-call arguments that are not valid JSON. */
@@ -57,6 +59,7 @@ export const faultsSchema = z.strictObject({
   hang: z.boolean().optional(),
   midStreamError: z.boolean().optional(),
   omitUsage: z.boolean().optional(),
+  fixedRequestId: z.string().min(1).max(200).optional(),
   neverEnd: z.boolean().optional(),
   toolArgsNotJson: z.boolean().optional(),
   jsonModeProse: z.boolean().optional(),

@@ -145,6 +145,8 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
   if (!bearer || bearer === SIM_BAD_KEY) return sendError(res, profile, 'auth', {}, reqId);
 
   const faults = sim.state.takeFaults(profile.name);
+  // A gateway that reuses request ids (fixedRequestId) sends the same one on every reply.
+  const replyId = faults?.fixedRequestId ?? reqId;
   if (faults?.status !== undefined || faults?.balanceExhausted) {
     const extra: Record<string, string> = {};
     // docs/PROVIDERS.md §1: "some send `Retry-After` (OpenRouter on 429/503)": OpenRouter always
@@ -152,12 +154,12 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
     const retryAfter = faults.retryAfterSeconds ?? (profile.name === 'openrouter' && (faults.status === 429 || faults.status === 503) ? 1 : undefined);
     if (retryAfter !== undefined) extra['retry-after'] = String(retryAfter);
     const cat: ErrorCategory = faults.balanceExhausted ? 'balance' : statusCategory(faults.status!);
-    return sendError(res, profile, cat, faults.balanceExhausted ? {} : { status: faults.status! }, reqId, extra);
+    return sendError(res, profile, cat, faults.balanceExhausted ? {} : { status: faults.status! }, replyId, extra);
   }
 
   if (endpoint === '/models') {
     const data = profile.models.map((id) => ({ id, object: 'model', created: 1767225600, owned_by: profile.name }));
-    return sendJson(res, 200, { object: 'list', data }, profile.requestIdHeader ? { 'x-request-id': reqId } : {});
+    return sendJson(res, 200, { object: 'list', data }, profile.requestIdHeader ? { 'x-request-id': replyId } : {});
   }
-  return handleChat(sim.state, sim.timers, res, profile, body, reqId, faults);
+  return handleChat(sim.state, sim.timers, res, profile, body, replyId, faults);
 }

@@ -88,7 +88,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
     let error: ProviderError | null = null;
     try {
       if (!client) throw new ProviderError({ kind: 'missing_key', provider: route.provider, message: `provider "${route.provider}" is not configured` });
-      const asked = opts.request(route);
+      const asked: ChatRequest = { ...opts.request(route), clientRequestId: callId };
       const req = left === undefined ? asked : { ...asked, timeoutMs: Math.min(asked.timeoutMs ?? left, left) };
       await opts.hooks.onStart?.({ callId, route, startedAtMs });
       result = opts.stream

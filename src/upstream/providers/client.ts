@@ -69,6 +69,11 @@ function replyObject(data: unknown, headers: Headers): Record<string, unknown> {
   return reply;
 }
 
+/** OpenAI's header for an id the client chose (docs/PROVIDERS.md §1): the call's row has it as call_id. */
+function sendClientRequestId(options: SdkRequestOptions, req: ChatRequest): void {
+  if (req.clientRequestId) options.headers = { 'X-Client-Request-Id': req.clientRequestId };
+}
+
 function toolCallsOf(message: Record<string, unknown>): ToolCall[] {
   const raw = Array.isArray(message['tool_calls']) ? message['tool_calls'] : [];
   return raw.filter(isJsonObject).map((t) => {
@@ -136,6 +141,7 @@ export function createProviderClient(
       const { body, notes } = shapeRequest(dialect, req);
       const { call, sdk, options } = begin(req.signal, false, req.timeoutMs);
       const startedAt = now();
+      sendClientRequestId(options, req);
       try {
         const params = { ...body, stream: false } as unknown as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
         const { data, response } = await sdk.chat.completions.create(params, options).withResponse();
@@ -173,6 +179,7 @@ export function createProviderClient(
       const { body, notes } = shapeRequest(dialect, req);
       const { call, sdk, options } = begin(req.signal, true, req.timeoutMs);
       const startedAt = now();
+      sendClientRequestId(options, req);
       const asm = new StreamAssembler();
       let requestId: string | null = null;
       // From the start of the call, SDK retries and time to the headers included.

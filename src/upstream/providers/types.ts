@@ -47,6 +47,11 @@ export interface ChatRequest {
   firstTokenTimeoutMs?: number;
   /** The most this call may take (e.g. what is left of an answer's deadline): past it, it fails `timeout`. */
   timeoutMs?: number;
+  /**
+   * routeops' own id of this call (its ledger row's call_id), sent as `X-Client-Request-Id`
+   * (docs/PROVIDERS.md §1), so a provider's logs, and the simulator, can be matched to our rows.
+   */
+  clientRequestId?: string;
 }
 
 /** Usage in one shape whatever the provider sent. */
