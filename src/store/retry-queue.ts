@@ -40,6 +40,11 @@ export interface RetryQueueDeps<T> {
   dropped(items: readonly T[], err: unknown): void;
   /** At flush (a stop), items the lock still keeps out: keep them durably (src/store/journal.ts). */
   spill?(items: readonly T[], err: unknown): void;
+  /**
+   * How long flush waits for the lock. Default: the connection's own busy timeout (5 s). With
+   * `spill`, nothing is lost by waiting less, and a stop should not take two 5 s waits.
+   */
+  flushWaitMs?: number;
   /** What waits, for the log line ("usage rows", "Slack bookkeeping"). */
   what: string;
   /** How long a write from the event loop waits for the lock. Default 100 ms. */
@@ -126,8 +131,14 @@ export function createRetryQueue<T>(deps: RetryQueueDeps<T>): RetryQueue<T> {
       return waiting.length;
     },
     flush() {
+      const wait = deps.flushWaitMs;
       try {
-        drain();
+        if (wait !== undefined) db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(wait))}`);
+        try {
+          drain();
+        } finally {
+          if (wait !== undefined && db.open) db.pragma(`busy_timeout = ${normalBusy}`);
+        }
         return true;
       } catch (err) {
         const left = waiting.splice(0);

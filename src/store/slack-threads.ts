@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Db } from './open.js';
 import { createRetryQueue } from './retry-queue.js';
 import type { Journal } from './journal.js';
+import { STOP_WAIT_MS } from './usage-meter.js';
 
 export interface SlackStore {
   /** True the first time an event id is seen; false for Slack's retries of it. */
@@ -58,6 +59,8 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
     log,
     what: 'Slack bookkeeping writes',
     busyWaitMs: opts.busyWaitMs,
+    // What a stop cannot write goes to the journal: a short wait is enough.
+    ...(opts.journal ? { flushWaitMs: STOP_WAIT_MS } : {}),
     retryMs: opts.retryMs,
     apply(w) {
       if (w.kind === 'prune') {

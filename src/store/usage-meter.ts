@@ -50,6 +50,9 @@ export interface UsageMeterDeps {
   maxRetryMs?: number;
 }
 
+/** How long a stop waits for the write lock before leaving what waits to the journal. */
+export const STOP_WAIT_MS = 1000;
+
 interface Batch {
   rows: readonly UsageInput[];
   source: UsageSource;
@@ -97,6 +100,8 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
       else log.error({ rows: batches.flatMap((b) => b.rows) }, 'database busy at stop and no journal: usage rows could not be recorded');
     },
     busyWaitMs: deps.busyWaitMs,
+    // What a stop cannot write is in the journal already: a short wait is enough.
+    ...(journal ? { flushWaitMs: STOP_WAIT_MS } : {}),
     retryMs: deps.retryMs,
     maxRetryMs: deps.maxRetryMs,
   });
