@@ -14,19 +14,15 @@
 // A file only grows while entries are open: past COMPACT_BYTES it is rewritten with the open
 // entries alone (written to a temporary file, fsynced, renamed over), and at a clean close it is
 // removed when nothing is open. A torn last line (a crash mid-append) is ignored on reading: the
-// call it announced had not been sent yet.
-import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
+// call it announced had not been sent yet. A write that fails (a full disk) is tried again a
+// second later, after a line break, so its entries are not glued to the torn part. While open,
+// the file is touched every HEARTBEAT_MS: another host sharing the folder sees it is alive.
+import { closeSync, fsync, fsyncSync, futimes, mkdirSync, openSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { UsageInput, UsageSource } from './ledger.js';
+import { HEARTBEAT_MS, journalFileName, liveFiles, type JournalEntry } from './journal-files.js';
 
-export type JournalEntry =
-  /** A call about to be sent: the row to record if it never ends (status 'interrupted'). */
-  | { kind: 'call'; source: UsageSource; row: UsageInput }
-  /** Rows of ended calls, open until the ledger has them. */
-  | { kind: 'rows'; source: UsageSource; rows: readonly UsageInput[] }
-  /** Slack bookkeeping writes (src/store/slack-threads.ts) a stop could not write. */
-  | { kind: 'slack'; writes: readonly unknown[] };
+export { orphanJournals, removeJournal, type JournalEntry, type OrphanJournal } from './journal-files.js';
 
 /** Rewrite a file holding this many bytes down to its open entries. */
 const COMPACT_BYTES = 1 << 20;
@@ -37,15 +33,6 @@ export function journalDir(dbPath: string): string | null {
   return `${dbPath}.routeops-journal`;
 }
 
-/** `<pid>-<ms created>-<random>.jsonl` */
-const FILE_RE = /^(\d+)-(\d+)-[0-9a-f]+\.jsonl$/;
-
-/**
- * The files this process's journals are writing. A file named with this process's id that is not
- * one of them was left by an earlier process with the same id: a restarted container gives its
- * process the same id every time (often 1).
- */
-const liveFiles = new Set<string>();
 
 export class Journal {
   private fd: number | null = null;
@@ -61,8 +48,10 @@ export class Journal {
   private closed = false;
   /** Descriptors replaced or closed while a write on them was under way: closed when it ends (never reused under it). */
   private retired: number[] = [];
-  /** Called when an asynchronous write fails (the entries stay in memory; the call goes on). */
+  /** Called when an asynchronous write fails (the entries stay queued and are tried again; the call goes on). */
   onError: (err: Error) => void = () => {};
+  private heartbeat: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly dir: string,
@@ -113,6 +102,8 @@ export class Journal {
     if (this.closed) return;
     this.closed = true;
     this.queued = [];
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.retry) clearTimeout(this.retry);
     if (this.path !== null) {
       // Closed, it is a stopped process's file: the next start in this process may replay it.
       liveFiles.delete(this.path);
@@ -131,10 +122,14 @@ export class Journal {
   private openFile(): void {
     if (this.fd !== null) return;
     mkdirSync(this.dir, { recursive: true });
-    this.path = join(this.dir, `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}.jsonl`);
+    this.path = join(this.dir, journalFileName(Date.now(), randomBytes(4).toString('hex')));
     this.fd = openSync(this.path, 'a');
     liveFiles.add(this.path);
     this.bytes = 0;
+    this.heartbeat ??= setInterval(() => {
+      if (this.fd !== null && !this.flushing) futimes(this.fd, new Date(), new Date(), () => {});
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   /** One write + fsync of everything queued; the waiters of the batch resolve when it is done. */
@@ -150,7 +145,19 @@ export class Journal {
       this.flushing = false;
       for (const old of this.retired.splice(0)) closeSync(old);
       if (!err) this.bytes += data.length;
-      else if (!this.closed) this.onError(err);
+      else if (!this.closed) {
+        this.onError(err);
+        // Written again after a line break (a part may be on disk: it stays a line of its own),
+        // ahead of what came since; its callers went on meanwhile.
+        this.queued.unshift(Buffer.from('\n'), data);
+        for (const w of [...batchWaiters, ...this.waiters.splice(0)]) w();
+        this.retry ??= setTimeout(() => {
+          this.retry = null;
+          this.kick();
+        }, 1000);
+        this.retry.unref();
+        return;
+      }
       for (const w of batchWaiters) w();
       if (this.closed) return;
       // Waiters who came during this batch: with nothing queued since, their lines were in it.
@@ -205,97 +212,5 @@ function syncDir(dir: string): void {
     }
   } catch {
     // Windows cannot open a folder for fsync; the rename itself is still atomic.
-  }
-}
-
-/** Whether a process id is running (EPERM: running under another user). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** When a process started, in ms since the epoch, from Linux's /proc (null elsewhere or when unreadable). */
-function processStartMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22, starttime, in clock ticks since boot; the command name (field 2) may hold spaces.
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    const bootS = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-    // USER_HZ, the unit of starttime, is 100 on Linux. btime is rounded down: the start found is
-    // never later than the real one.
-    return Number.isFinite(ticks) && Number.isFinite(bootS) ? bootS * 1000 + ticks * 10 : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Whether the process that created a journal file may still be writing it. Process ids are
- * reused: this process's own id means an earlier process (its own files are liveFiles), and a
- * running process that started after the file was created is not its writer either.
- */
-function writerMayRun(path: string, pid: number, createdMs: number): boolean {
-  if (liveFiles.has(path)) return true;
-  if (pid === process.pid || !isRunning(pid)) return false;
-  const started = processStartMs(pid);
-  // A second of slack: the wall clock the file's time came from may have been stepped since.
-  return started === null || started <= createdMs + 1000;
-}
-
-export interface OrphanJournal {
-  path: string;
-  entries: JournalEntry[];
-}
-
-/**
- * The journal files of processes that are gone, with their entries (a torn or unreadable line is
- * skipped). A file whose process id was reused (by this process, or by one that started after
- * the file was made) is replayed; where that cannot be told, it waits for a later start.
- */
-export function orphanJournals(dir: string, running?: (pid: number) => boolean): OrphanJournal[] {
-  if (!existsSync(dir)) return [];
-  const found: OrphanJournal[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const m = FILE_RE.exec(name);
-    if (!m) continue;
-    const path = join(dir, name);
-    // Tests that play several processes in one pass their own idea of which are running.
-    if (running ? running(Number(m[1])) : writerMayRun(path, Number(m[1]), Number(m[2]))) continue;
-    const entries: JournalEntry[] = [];
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      // Another process starting at the same time replayed and removed it.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      try {
-        const e = JSON.parse(line) as JournalEntry & { id?: number };
-        if (e.kind === 'call' || e.kind === 'rows' || e.kind === 'slack') entries.push(e);
-      } catch {
-        // A line cut short by a crash: what it announced never happened.
-      }
-    }
-    found.push({ path, entries });
-  }
-  return found;
-}
-
-/** Removes a replayed journal file (and a temporary file a crash mid-compaction left). */
-export function removeJournal(path: string): void {
-  for (const p of [path, `${path}.tmp`]) {
-    try {
-      unlinkSync(p);
-    } catch (err) {
-      // Removed by another process replaying it at the same time (the ledger kept one copy).
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
   }
 }

@@ -154,6 +154,9 @@ export function migrate(db: Db, opts: MigrateOptions = {}): MigrationFile[] {
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const done: MigrationFile[] = [];
   for (const f of files) {
+    // Applied already: checked without the write lock, so a migrated database opens while
+    // another process (a long import) holds it.
+    if (isApplied.get(f.version) !== undefined) continue;
     let sql: string;
     try {
       sql = readFileSync(f.path, 'utf8');

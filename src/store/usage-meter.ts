@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from './open.js';
-import { createRetryQueue } from './retry-queue.js';
+import { createRetryQueue, isBusy } from './retry-queue.js';
 import type { UsageInput, UsageSource } from './ledger.js';
 import type { SyncUsageWriter } from './ledger/sqlite-ledger.js';
 import type { Journal } from './journal.js';
@@ -85,7 +85,23 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
     log,
     what: 'usage rows',
     apply: (b) => {
-      ledger.recordNow(b.rows, b.source);
+      try {
+        ledger.recordNow(b.rows, b.source);
+      } catch (err) {
+        if (isBusy(err) || b.rows.length === 1) throw err;
+        // One bad row (a hand-edited journal) must not cost the others: row by row (the ones
+        // already in are skipped by call_id if a lock stops this half way and it runs again).
+        const refused: UsageInput[] = [];
+        for (const row of b.rows) {
+          try {
+            ledger.recordNow([row], b.source);
+          } catch (e) {
+            if (isBusy(e)) throw e;
+            refused.push(row);
+          }
+        }
+        if (refused.length) log.error({ err, rows: refused }, 'usage rows could not be recorded');
+      }
       settle(b.entry);
     },
     // Not a lock: these rows will never go in (a bug or a broken database). Say so with the rows.

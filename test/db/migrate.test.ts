@@ -7,6 +7,7 @@ import { appliedMigrations, findMigrationsDir, listMigrationFiles, migrate, Migr
 import { requestKey } from '../../src/store/ledger/request-keys.js';
 import { makeLedger } from '../support/ledger-fixtures.js';
 import { tempDir } from '../support/temp.js';
+import { tempDb } from '../support/store.js';
 
 const tableNames = (db: ReturnType<typeof openDatabase>) =>
   (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[]);
@@ -206,4 +207,19 @@ test('006_request_key turns stored request hashes into day keys the ledger finds
   ledger.ensureTimezone();
   const again = rows.flatMap(([ts, id]) => (id === null ? [] : [{ ts, provider: 'deepseek', model: 'deepseek-chat', input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, request_id: id }]));
   assert.deepEqual(await ledger.record(again, 'import'), { inserted: 0, skipped: 4 });
+});
+
+test('a migrated database opens while another process holds the write lock (nothing to apply, nothing to wait for)', (t) => {
+  const { db: first, path, cleanup } = tempDb();
+  t.after(cleanup);
+  makeLedger(first, 'UTC').ensureTimezone('UTC');
+  const holder = openDatabase(path);
+  t.after(() => holder.close());
+  holder.prepare('BEGIN IMMEDIATE').run();
+  const db = openDatabase(path, { busyTimeoutMs: 50 });
+  t.after(() => db.close());
+  assert.deepEqual(migrate(db), []);
+  // The ledger's zone check at start is a read too.
+  assert.equal(makeLedger(db, 'UTC').ensureTimezone('UTC'), false);
+  holder.prepare('COMMIT').run();
 });

@@ -44,7 +44,7 @@ test('SIGKILL during a burst of 30 streaming /ask: after a restart each call is 
     assert.equal(r.output_tokens, 0);
     assert.match(String(r.channel), /^C0BURST\d+$/);
   }
-  assert.deepEqual(readdirSync(`${rig.dbPath}.routeops-journal`).filter((f) => !f.startsWith(`${restarted.pid}-`)), [], "the dead process's journal is removed once replayed");
+  assert.deepEqual(readdirSync(`${rig.dbPath}.routeops-journal`).filter((f) => !f.includes(`_${restarted.pid}-`)), [], "the dead process's journal is removed once replayed");
 
   // /spend in Slack and --json on the CLI both count them.
   const reply = await rig.command(restarted, '/spend', 'today');

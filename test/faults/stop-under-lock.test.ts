@@ -26,7 +26,7 @@ async function answerTenUnderLock(rig: FaultRig, bot: BotProcess): Promise<Store
 /** Thread bookkeeping writes in the bot's own journal file. */
 function journaledThreads(rig: FaultRig, bot: BotProcess): number {
   const dir = `${rig.dbPath}.routeops-journal`;
-  const own = readdirSync(dir).filter((f) => f.startsWith(`${bot.pid}-`) && f.endsWith('.jsonl'));
+  const own = readdirSync(dir).filter((f) => f.includes(`_${bot.pid}-`) && f.endsWith('.jsonl'));
   return own.reduce((n, f) => n + (readFileSync(join(dir, f), 'utf8').match(/"kind":"thread"/g)?.length ?? 0), 0);
 }
 

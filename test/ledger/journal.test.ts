@@ -12,6 +12,7 @@ import { createUsageMeter } from '../../src/store/usage-meter.js';
 import { createSlackStore } from '../../src/store/slack-threads.js';
 import { Journal, journalDir, orphanJournals } from '../../src/store/journal.js';
 import { replayJournals } from '../../src/store/replay-journal.js';
+import { JOURNAL_HOST, STALE_MS } from '../../src/store/journal-files.js';
 import type { UsageInput } from '../../src/store/ledger.js';
 import { makeLedger } from '../support/ledger-fixtures.js';
 import { tempDb, type TempDb } from '../support/store.js';
@@ -134,7 +135,7 @@ test("a running process's journal is not replayed by another start", async (t) =
 /** A journal file as a process with this id, that made it at this time, would have left it. */
 function leftJournal(dir: string, pid: number, createdMs: number, callId: string): string {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${pid}-${createdMs}-0badc0de.jsonl`);
+  const path = join(dir, `${JOURNAL_HOST}_${pid}-${createdMs}-0badc0de.jsonl`);
   writeFileSync(path, `${JSON.stringify({ id: 1, kind: 'call', source: 'ask', row: row(callId, { status: 'interrupted', usage_status: 'estimated' }) })}\n`);
   return path;
 }
@@ -184,4 +185,41 @@ test('appends from many concurrent calls are grouped into a few writes, each cal
   });
   assert.deepEqual(new Set(await Promise.all(waits)), new Set([true]), 'every caller saw its own line on disk');
   journal.close();
+});
+
+test("another host's journal on a shared volume is left alone while its writer keeps touching it, replayed once it stops", (t) => {
+  const store = tempDb(t);
+  const dir = journalDir(store.path)!;
+  mkdirSync(dir, { recursive: true });
+  // Process id 1 on another host means nothing here: only the file's heartbeat tells.
+  const path = join(dir, `other-container_1-${Date.now()}-0badc0de.jsonl`);
+  writeFileSync(path, `${JSON.stringify({ id: 1, kind: 'call', source: 'ask', row: row('elsewhere', { status: 'interrupted' }) })}\n`);
+  assert.deepEqual(orphanJournals(dir), [], 'touched just now: its writer is alive');
+  assert.deepEqual(orphanJournals(dir, undefined, Date.now() + STALE_MS + 1000).map((o) => o.path), [path], 'untouched for four heartbeats');
+});
+
+test('lines that are not journal entries are skipped and counted; the rest of the file and the other files are replayed', async (t) => {
+  const store = tempDb(t);
+  const dir = journalDir(store.path)!;
+  const good = row('good', { status: 'interrupted', usage_status: 'estimated' });
+  const bad = [
+    '{"kind":"call","source":"ask"}',
+    '{"kind":"rows","source":"ask","rows":null}',
+    '{"kind":"rows","source":"ask","rows":"abc"}',
+    '{"kind":"rows","source":"ask","rows":{"length":1000000000}}',
+    '{"kind":"slack","writes":null}',
+    '{"kind":"call","source":"ask","row":null}',
+    '{"__proto__":{"kind":"call"}}',
+    'not json',
+  ];
+  const first = leftJournal(dir, 999_999_998, Date.now(), 'ignored');
+  writeFileSync(first, bad.join('\n') + '\n' + JSON.stringify({ id: 9, kind: 'rows', source: 'ask', rows: [{ ...good, call_id: 'in-poisoned-file' }, { ...good, call_id: 'no-ts', ts: undefined }] }) + '\n');
+  leftJournal(dir, 999_999_999, Date.now(), 'second-file');
+  const next = processOver(store);
+  const [poisoned] = orphanJournals(dir, gone);
+  assert.equal(poisoned!.skipped, bad.length);
+  replayJournals(dir, { usage: next.usage, slack: next.slack, log, running: gone });
+  const ids = (await next.ledger.recentRows(10)).map((r) => r.call_id).sort();
+  assert.deepEqual(ids, ['in-poisoned-file', 'second-file'], 'the row without ts is refused alone');
+  next.stop();
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, SIGNING_SECRET } from '../support/app.js';
 import { postEvent, postSigned, slackSignature, slashCommandBody } from '../support/slack-request.js';
 import { postLazyBody } from '../support/big-body.js';
+import { SLACK_READS_IN_FLIGHT_MAX } from '../../src/adapters/slack/request-check.js';
 
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
@@ -82,4 +83,28 @@ test('Slack’s app_rate_limited notice is acked', async (t) => {
   const ta = await startTestApp({ owner: t });
   const res = await postEvent(`${ta.url}/slack/events`, SIGNING_SECRET, JSON.stringify({ token: 't', type: 'app_rate_limited', team_id: 'T0TEST', minute_rate_limited: 1_763_900_000, api_app_id: 'A0ROUTEOPS' }));
   assert.equal(res.status, 200);
+});
+
+test('at most 64 Slack bodies are read at once before their signature is checked; the next gets 503 and a signed request is served once they end', async (t) => {
+  const { request } = await import('node:http');
+  const ta = await startTestApp({ owner: t });
+  const url = new URL(`${ta.url}/slack/events`);
+  // 64 slow unsigned bodies: headers sent, the body never finished.
+  const held = Array.from({ length: SLACK_READS_IN_FLIGHT_MAX }, () => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000' } });
+    req.on('error', () => {});
+    req.write('{"a":');
+    return req;
+  });
+  // Never left open, even when an assertion fails (the server would wait for them at close).
+  t.after(() => held.forEach((req) => req.destroy()));
+  // The server has taken them all once a further one is refused.
+  let refused: Response | undefined;
+  for (let i = 0; i < 200 && refused?.status !== 503; i++) refused = await postSigned(`${ta.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command: '/help', text: '', response_url: `${ta.slack.baseUrl}/respond/flood` }));
+  assert.equal(refused?.status, 503);
+  assert.equal(refused?.headers.get('retry-after'), '1');
+  for (const req of held) req.destroy();
+  let served: Response | undefined;
+  for (let i = 0; i < 200 && served?.status !== 200; i++) served = await postSigned(`${ta.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command: '/help', text: '', response_url: `${ta.slack.baseUrl}/respond/flood` }));
+  assert.equal(served?.status, 200);
 });

@@ -14,7 +14,7 @@ import { parse as parseQuery } from 'node:querystring';
 import bolt from '@slack/bolt';
 import type { App, BufferedIncomingMessage, Logger as BoltLogger, Receiver, ReceiverEvent } from '@slack/bolt';
 import { readBodyCapped, refuseTooLarge } from '../http/body.js';
-import { checkSlackSignature, SLACK_BODY_MAX_BYTES, slackPayloadKind } from './request-check.js';
+import { checkSlackSignature, SLACK_BODY_MAX_BYTES, SLACK_READS_IN_FLIGHT_MAX, slackPayloadKind } from './request-check.js';
 
 const { HTTPModuleFunctions: http, HTTPResponseAck } = bolt;
 
@@ -40,6 +40,8 @@ function sendText(res: ServerResponse, status: number, text: string): void {
 
 export class EarlyAckReceiver implements Receiver {
   private app: App | undefined;
+  /** Bodies being read, not yet verified (SLACK_READS_IN_FLIGHT_MAX). */
+  private reading = 0;
   readonly requestListener: RequestListener;
 
   constructor(private readonly opts: EarlyAckReceiverOptions) {
@@ -75,7 +77,19 @@ export class EarlyAckReceiver implements Receiver {
     const log = this.opts.logger;
     // The body is read only up to the cap, before the signature can be checked (it covers the body).
     const limit = this.opts.bodyLimit ?? SLACK_BODY_MAX_BYTES;
-    const blocks = await readBodyCapped(req, limit);
+    if (this.reading >= SLACK_READS_IN_FLIGHT_MAX) {
+      log.warn(`Slack request refused: ${this.reading} bodies already being read`);
+      res.setHeader('retry-after', '1');
+      refuseTooLarge(res, plain('too many requests being read: try again'), 503);
+      return;
+    }
+    this.reading++;
+    let blocks: Buffer[] | null;
+    try {
+      blocks = await readBodyCapped(req, limit);
+    } finally {
+      this.reading--;
+    }
     if (blocks === null) {
       log.warn(`Slack request refused: body over ${limit} bytes`);
       refuseTooLarge(res, plain(`body over ${limit} bytes: Slack's requests are smaller`));

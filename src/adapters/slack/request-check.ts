@@ -11,6 +11,13 @@ import bolt from '@slack/bolt';
  */
 export const SLACK_BODY_MAX_BYTES = 1024 * 1024;
 
+/**
+ * Bodies read at once before their signature can be checked. Slack's own requests are small and
+ * read in a moment; without a bound, a flood of slow unsigned 1 MiB bodies held ~1 GB. With it,
+ * at most 64 MiB are held, and the rest get 503 at once.
+ */
+export const SLACK_READS_IN_FLIGHT_MAX = 64;
+
 /** How far a request's timestamp may be from our clock, either way (Slack's SDKs: 5 minutes). */
 export const SLACK_MAX_CLOCK_SKEW_S = 5 * 60;
 

@@ -44,6 +44,11 @@ export class LedgerTimezone {
     if (zoneName !== this.days.zone.name) this.days.switchTo(makeZone(zoneName));
     const zone = this.days.zone;
     this.db.function('routeops_local_day', { deterministic: true }, (ms: unknown) => this.days.dayOf(Number(ms)));
+    // Already in this zone: no write lock taken (another process may hold it for a long import).
+    if (this.stored() === zone.name) {
+      this.checked = true;
+      return false;
+    }
     const rebuilt = this.db
       .transaction((): boolean => {
         if (this.stored() === zone.name) return false;
