@@ -84,6 +84,8 @@ test('counts or a cost beyond any real request make the usage invalid, with the 
     [{ prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 1e12 } }, /cached_tokens/],
     [{ prompt_cache_hit_tokens: 900_000_000, prompt_cache_miss_tokens: 900_000_000, completion_tokens: 1 }, /prompt tokens 1800000000/],
     [{ prompt_tokens: 5, completion_tokens: 2, cost: 1e300 }, /cost 1e\+300 is over 1,000,000 USD/],
+    // Tokens come whole: a fraction is not what was billed (it was rounded and priced before).
+    [{ prompt_tokens: 1.5, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 61 } }, /prompt_tokens 1.5 is not a whole number/],
     // 1e400 parses to Infinity.
     [JSON.parse('{"prompt_tokens":1e400,"completion_tokens":2}') as Record<string, unknown>, /prompt_tokens Infinity/],
   ];

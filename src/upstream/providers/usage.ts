@@ -27,7 +27,9 @@ function count(v: unknown, name: string): number | null {
   else return null;
   // Infinity (1e400 parses to it) included; 2^53 and beyond is past MAX_TOKENS too.
   if (!(n <= MAX_TOKENS)) throw new Unbelievable(`${name} ${show(v)} is over ${MAX_TOKENS.toLocaleString('en-US')}`);
-  return Math.round(n);
+  // Tokens come whole: a fraction means the numbers are not what was billed.
+  if (!Number.isInteger(n)) throw new Unbelievable(`${name} ${show(v)} is not a whole number of tokens`);
+  return n;
 }
 
 /**
