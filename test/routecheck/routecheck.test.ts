@@ -145,3 +145,15 @@ test('one run per target at a time; an unknown target gets the closest names', a
   assert.ok(!unknown.ok);
   assert.match(unknown.error, /Did you mean "qwen-plus"/);
 });
+
+test("each call a route check makes is sent with its own call id, and that id is its ledger row's call_id", async () => {
+  const from = sim.requests.length;
+  await check('qwen-plus');
+  const sent = sim.requests.slice(from).filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.headers['x-client-request-id']);
+  assert.ok(sent.length >= 5, 'chat, stream, tools, json and error checks call the route');
+  assert.ok(sent.every((id) => typeof id === 'string' && id.length > 0), 'every chat request carried X-Client-Request-Id');
+  const rows = await services.ledger.recentRows(200);
+  const callIds = new Set(rows.map((r) => r.call_id));
+  assert.ok(sent.every((id) => callIds.has(id as string)), 'each id is the call_id of a ledger row');
+  assert.equal(new Set(sent).size, sent.length, 'one id per call');
+});

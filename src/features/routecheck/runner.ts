@@ -190,11 +190,12 @@ export class RouteChecker {
         if (c !== null) cost = (cost ?? 0) + c;
       }
     };
-    const metered = async <T extends ChatResult>(model: string, promptTokens: number, fn: () => Promise<T>): Promise<T> =>
+    /** `fn` gets the call's id (sent upstream as X-Client-Request-Id, as /ask's calls are). */
+    const metered = async <T extends ChatResult>(model: string, promptTokens: number, fn: (callId: string) => Promise<T>): Promise<T> =>
       limit.use(async () => {
         const start = await begin(model, promptTokens);
         try {
-          const r = await fn();
+          const r = await fn(start.callId);
           meter(start, r, null);
           return r;
         } catch (err) {
@@ -220,8 +221,8 @@ export class RouteChecker {
 
     const req = (r: Omit<ChatRequest, 'model'>, model: string): ChatRequest => ({ ...r, model });
     const call: CheckCaller = {
-      chat: (r, o) => metered(o?.model ?? route.model, promptEstimate(r.messages), () => client.chat(req(r, o?.model ?? route.model))),
-      stream: (r) => metered(route.model, promptEstimate(r.messages), () => client.chatStream(req(r, route.model), () => {})),
+      chat: (r, o) => metered(o?.model ?? route.model, promptEstimate(r.messages), (id) => client.chat({ ...req(r, o?.model ?? route.model), clientRequestId: id })),
+      stream: (r) => metered(route.model, promptEstimate(r.messages), (id) => client.chatStream({ ...req(r, route.model), clientRequestId: id }, () => {})),
       listModels: () =>
         limit.use(async () => {
           const start = await begin(route.model, 0);
