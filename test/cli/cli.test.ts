@@ -5,6 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cli } from '../../src/app/cli.js';
 import { ALIAS_BOMB_YAML, writeConfig } from '../support/config.js';
 import { startSim } from '../support/sim.js';
@@ -201,4 +203,38 @@ test('a group with only unpriced rows says "not priced", never $0.00', async () 
   const g = json.groups.find((x) => x.key === 'openrouter')!;
   assert.equal(g.unpriced_rows, 1);
   assert.equal(g.days[0]!.unpriced_rows, 1);
+});
+
+test('a Slack bot token without an app token or signing secret stops start-up with exit 2, naming both', () => {
+  const cfg = join(dir, 'routeops.yml');
+  writeFileSync(cfg, 'timezone: UTC\n');
+  const { NODE_TEST_CONTEXT: _ignored, ...parentEnv } = process.env;
+  const child = spawnSync(process.execPath, [join(root, 'dist/src/app/main.js')], {
+    env: { ...parentEnv, ROUTEOPS_CONFIG: cfg, ROUTEOPS_DB: join(dir, 'slack-missing.db'), SLACK_BOT_TOKEN: 'xoxb-secret-token', SLACK_APP_TOKEN: '', SLACK_SIGNING_SECRET: '', PORT: '0', LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(child.status, 2, child.stderr);
+  assert.match(child.stderr, /environment: invalid configuration\n {2}SLACK_BOT_TOKEN is set: Slack also needs SLACK_APP_TOKEN \(Socket Mode\) or SLACK_SIGNING_SECRET \(HTTP mode\)/);
+  assert.doesNotMatch(child.stderr, /xoxb-secret-token/);
+});
+
+test('Slack unreachable at start names the URL it tried (exit 1), never the token', async () => {
+  // A port that was just free: nothing listens there.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const cfg = join(dir, 'routeops.yml');
+  writeFileSync(cfg, 'timezone: UTC\n');
+  const { NODE_TEST_CONTEXT: _ignored, ...parentEnv } = process.env;
+  const apiUrl = `http://127.0.0.1:${port}/api/`;
+  const child = spawnSync(process.execPath, [join(root, 'dist/src/app/main.js')], {
+    env: { ...parentEnv, ROUTEOPS_CONFIG: cfg, ROUTEOPS_DB: join(dir, 'slack-down.db'), SLACK_BOT_TOKEN: 'xoxb-secret-token', SLACK_SIGNING_SECRET: 'sign', SLACK_APP_TOKEN: '', SLACK_API_URL: apiUrl, PORT: '0', LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(child.status, 1, child.stderr);
+  assert.match(child.stderr, new RegExp(`routeops could not start: Slack unreachable at ${apiUrl.replace(/[.]/g, '\\.')}`));
+  assert.doesNotMatch(child.stderr, /xoxb-secret-token|\n\s+at /);
 });
