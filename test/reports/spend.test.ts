@@ -6,6 +6,7 @@ import { parsePeriod } from '../../src/domain/time/period.js';
 import { spendReport, type SpendLedger } from '../../src/features/reports/spend.js';
 import { spendCsv } from '../../src/features/reports/spend-csv.js';
 import { spendJson } from '../../src/features/reports/spend-json.js';
+import { spendReply } from '../../src/features/reports/spend-reply.js';
 
 const USD = 1_000_000_000; // nano-USD per dollar
 
@@ -57,4 +58,22 @@ test('CSV: rows without a price are counted, and a cell with nothing priced is e
   ]);
   const report = await spendReport(ledger, {}, { period: period.period, groupBy: 'model', today: '2026-11-10' });
   assert.equal(spendCsv(report), 'date,model,usd,unpriced_rows\r\n2026-11-01,mystery/model,,2\r\n2026-11-02,qwen-plus,1.50,1\r\n');
+});
+
+test('the reply says what the previous period was, budget amounts explain their percentage, JSON shares have 4 places', async () => {
+  const ledger = fakeLedger([
+    { day: '2026-11-09', key: 'deepseek', usd: 1 },
+    { day: '2026-11-10', key: 'deepseek', usd: 0.02 },
+    { day: '2026-11-10', key: 'zai', usd: 0.0076 },
+    { day: '2026-11-03', key: 'zai', usd: 2 },
+  ].map((r) => ({ ...r, usd: Math.round(r.usd * 1e4) / 1e4 })));
+  const period = parsePeriod('today', '2026-11-10');
+  assert.ok(period.ok);
+  const report = await spendReport(ledger, { daily: 0.03 }, { period: period.period, groupBy: 'provider', today: '2026-11-10' });
+  const reply = spendReply(report, { timezone: 'UTC', csv: false });
+  const fields = reply.sections![0]!.fields!;
+  assert.equal(fields.find((f) => f.label.startsWith('vs previous'))!.value, '−97.2% (was $1.00)');
+  // $0.0276 of $0.03 is 92%: "$0.03 of $0.03" would not say why.
+  assert.match(reply.sections![1]!.text!, /Daily budget: \$0\.0276 of \$0\.03 \(92%, warning\)/);
+  assert.deepEqual(spendJson(report, 'UTC').groups.map((g) => g.share), [0.7246, 0.2754]);
 });

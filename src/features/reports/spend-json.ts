@@ -24,7 +24,8 @@ export function spendJson(report: SpendReport, timezone: string) {
     groups: report.groups.map((g) => ({
       key: g.key,
       total_usd: nusdToUsd(g.total),
-      share: shareOf(g.total, overall),
+      // Rounded to 4 places (0.1234 = 12.34%), as docs/ARCHITECTURE.md §3.1 shows.
+      share: Math.round(shareOf(g.total, overall) * 10_000) / 10_000,
       requests: g.requests,
       unpriced_rows: g.unpriced,
       usage_missing_rows: g.usage_missing,

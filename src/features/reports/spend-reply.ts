@@ -41,6 +41,18 @@ function money(nusd: bigint, unpriced: number): string {
   return nusd === 0n ? 'not priced' : `${formatUsd(nusd)}*`;
 }
 
+/**
+ * "spent of limit" in cents, unless cents do not explain the percentage ("$0.03 of $0.03" at
+ * 92%): then both in full (to the nano-dollar, trailing zeros trimmed).
+ */
+function budgetAmounts(s: { spent_nusd: bigint; limit_nusd: number }, pct: number): string {
+  const cents = (n: bigint) => (n + 5_000_000n) / 10_000_000n;
+  const spent = cents(s.spent_nusd);
+  const limit = cents(BigInt(s.limit_nusd));
+  const explained = limit > 0n && Number((spent * 100n) / limit) === pct;
+  return explained ? `${formatUsd(s.spent_nusd)} of ${formatUsd(s.limit_nusd)}` : `${formatUsdExact(s.spent_nusd)} of ${formatUsdExact(s.limit_nusd)}`;
+}
+
 function buildTable(groups: SpendGroup[], report: SpendReport): ReplyTable {
   const { period } = report;
   const spanDays = daysBetweenInclusive(period.from, period.to);
@@ -120,7 +132,7 @@ export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply 
   const fields: Array<{ label: string; value: string }> = [
     // Under a cent the rounded figure says little: show the exact amount beside it.
     { label: 'Total', value: overall > 0n && overall < 10_000_000n ? `${formatUsd(overall)} (${formatUsdExact(overall)})` : formatUsd(overall) },
-    { label: `vs previous ${spanDays} day${spanDays === 1 ? '' : 's'}`, value: `${changeText(overall, previous.totals.cost_nusd)} (${formatUsd(previous.totals.cost_nusd)})` },
+    { label: `vs previous ${spanDays} day${spanDays === 1 ? '' : 's'}`, value: `${changeText(overall, previous.totals.cost_nusd)} (was ${formatUsd(previous.totals.cost_nusd)})` },
     { label: 'Requests', value: totals.requests.toLocaleString('en-US') },
     { label: 'Not priced', value: totals.unpriced === 0 ? 'none' : `${totals.unpriced.toLocaleString('en-US')} rows (not in the total)` },
   ];
@@ -137,7 +149,7 @@ export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply 
         .map((s) => {
           const pct = percentUsed(s);
           const mark = pct >= 100 ? 'OVER' : pct >= 80 ? 'warning' : 'ok';
-          return `${s.label}: ${formatUsd(s.spent_nusd)} of ${formatUsd(s.limit_nusd)} (${pct}%, ${mark})`;
+          return `${s.label}: ${budgetAmounts(s, pct)} (${pct}%, ${mark})`;
         })
         .join('\n'),
     });
