@@ -12,6 +12,9 @@ export function isBusy(err: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
+/** How long a stop waits for the write lock before spilling what waits (RetryQueueDeps.spill). */
+export const STOP_WAIT_MS = 1000;
+
 export interface RetryQueue<T> {
   /**
    * Applies `item` now, waiting briefly for the lock, unless earlier items still wait (order is
@@ -38,13 +41,12 @@ export interface RetryQueueDeps<T> {
   apply(item: T): void;
   /** An item that failed for another reason than a lock: it will never go in. Log it. */
   dropped(items: readonly T[], err: unknown): void;
-  /** At flush (a stop), items the lock still keeps out: keep them durably (src/store/journal.ts). */
-  spill?(items: readonly T[], err: unknown): void;
   /**
-   * How long flush waits for the lock. Default: the connection's own busy timeout (5 s). With
-   * `spill`, nothing is lost by waiting less, and a stop should not take two 5 s waits.
+   * At flush (a stop), items the lock still keeps out: keep them durably (src/store/journal.ts).
+   * With it, flush waits at most STOP_WAIT_MS for the lock (nothing is lost by waiting less, and
+   * a stop should not take a 5 s wait per queue); without it, the connection's own busy timeout.
    */
-  flushWaitMs?: number;
+  spill?(items: readonly T[], err: unknown): void;
   /** What waits, for the log line ("usage rows", "Slack bookkeeping"). */
   what: string;
   /** How long a write from the event loop waits for the lock. Default 100 ms. */
@@ -131,7 +133,7 @@ export function createRetryQueue<T>(deps: RetryQueueDeps<T>): RetryQueue<T> {
       return waiting.length;
     },
     flush() {
-      const wait = deps.flushWaitMs;
+      const wait = deps.spill ? STOP_WAIT_MS : undefined;
       try {
         if (wait !== undefined) db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(wait))}`);
         try {

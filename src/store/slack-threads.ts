@@ -9,7 +9,6 @@ import type { Logger } from 'pino';
 import type { Db } from './open.js';
 import { createRetryQueue } from './retry-queue.js';
 import type { Journal } from './journal.js';
-import { STOP_WAIT_MS } from './usage-meter.js';
 
 export interface SlackStore {
   /** True the first time an event id is seen; false for Slack's retries of it. */
@@ -59,8 +58,6 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
     log,
     what: 'Slack bookkeeping writes',
     busyWaitMs: opts.busyWaitMs,
-    // What a stop cannot write goes to the journal: a short wait is enough.
-    ...(opts.journal ? { flushWaitMs: STOP_WAIT_MS } : {}),
     retryMs: opts.retryMs,
     apply(w) {
       if (w.kind === 'prune') {
@@ -74,18 +71,22 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
       }
       settle(w);
     },
-    spill(writes, err) {
-      // A stop while another process holds the lock: kept for the next start (most were journaled
-      // as they began to wait), not dropped.
-      try {
-        if (!opts.journal) throw err;
-        const unjournaled = writes.filter((w) => !journaled.has(w));
-        if (unjournaled.length) opts.journal.append({ kind: 'slack', writes: unjournaled });
-        log.warn({ writes: writes.length, journal: opts.journal.file }, 'database busy at stop: Slack bookkeeping kept in the journal');
-      } catch (e) {
-        log.error({ err: (e as Error).message, writes: writes.length }, 'Slack bookkeeping could not be written');
-      }
-    },
+    // A stop while another process holds the lock: kept for the next start (most were journaled
+    // as they began to wait), not dropped.
+    ...(opts.journal
+      ? {
+          spill(writes: readonly Write[]) {
+            const journal = opts.journal!;
+            try {
+              const unjournaled = writes.filter((w) => !journaled.has(w));
+              if (unjournaled.length) journal.append({ kind: 'slack', writes: unjournaled });
+              log.warn({ writes: writes.length, journal: journal.file }, 'database busy at stop: Slack bookkeeping kept in the journal');
+            } catch (e) {
+              log.error({ err: (e as Error).message, writes: writes.length }, 'Slack bookkeeping could not be written');
+            }
+          },
+        }
+      : {}),
     dropped(writes, err) {
       log.error({ err: (err as Error).message, writes: writes.length }, 'Slack bookkeeping could not be written');
       for (const w of writes) {

@@ -50,9 +50,6 @@ export interface UsageMeterDeps {
   maxRetryMs?: number;
 }
 
-/** How long a stop waits for the write lock before leaving what waits to the journal. */
-export const STOP_WAIT_MS = 1000;
-
 interface Batch {
   rows: readonly UsageInput[];
   source: UsageSource;
@@ -110,14 +107,15 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
       for (const b of batches) settle(b.entry);
     },
     // A stop while the lock is held: the rows are in the journal already and stay there.
-    spill: (batches) => {
-      const rows = batches.reduce((n, b) => n + b.rows.length, 0);
-      if (journal?.file) log.warn({ rows, journal: journal.file }, 'database busy at stop: usage rows kept in the journal, recorded at the next start');
-      else log.error({ rows: batches.flatMap((b) => b.rows) }, 'database busy at stop and no journal: usage rows could not be recorded');
-    },
+    ...(journal
+      ? {
+          spill: (batches: readonly Batch[]) => {
+            const rows = batches.reduce((n, b) => n + b.rows.length, 0);
+            log.warn({ rows, journal: journal.file }, 'database busy at stop: usage rows kept in the journal, recorded at the next start');
+          },
+        }
+      : {}),
     busyWaitMs: deps.busyWaitMs,
-    // What a stop cannot write is in the journal already: a short wait is enough.
-    ...(journal ? { flushWaitMs: STOP_WAIT_MS } : {}),
     retryMs: deps.retryMs,
     maxRetryMs: deps.maxRetryMs,
   });

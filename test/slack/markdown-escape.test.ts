@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMarkdownEscaper, escapeMarkdown, HOLD_MAX } from '../../src/adapters/slack/markdown-escape.js';
 import { codeTexts, liveMarkup, renderedText } from '../support/markdown-oracle.js';
+import { prng } from '../support/ledger-fixtures.js';
 
 /** Hostile answers: each would put a live link (or Slack markup) on screen if escaped naively. */
 const CORPUS = [
@@ -95,18 +96,6 @@ test('a corpus of hostile answers: nothing live, whole, cut in two anywhere, or 
   }
 });
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const HOSTILE_PIECES = [
   'See ', 'the docs ', '[Reset your SSO](https://evil.example/a)', '`', '``', '```', '```js\n', '\n```\n', '~~~', '\n~~~\n',
   '[x]', '(https://evil.example/b)', ': https://evil.example/c', '[1]', '\n[1]: https://evil.example/d\n', '\n', '\n\n', '  ', '    ',
@@ -116,7 +105,7 @@ const HOSTILE_PIECES = [
 ];
 
 test('streamed answers built from hostile pieces: what was sent is inert after every push, and the same as escaping the whole answer', () => {
-  const rand = random(20261123);
+  const rand = prng(20261123);
   for (let n = 0; n < 300; n++) {
     const answer = Array.from({ length: 5 + Math.floor(rand() * 40) }, () => HOSTILE_PIECES[Math.floor(rand() * HOSTILE_PIECES.length)]!).join('');
     const pushes: string[] = [];

@@ -142,8 +142,14 @@ export function usageForCost(row: CostedRow, tsMs: number): UsageForCost {
 export function effectiveCost(catalog: Catalog, row: CostedRow, tsMs: number): number | null {
   const reported = row.cost_usd !== undefined && row.cost_usd !== null && row.cost_usd !== '' ? usdToNusd(row.cost_usd) : null;
   if (row.usage_status === 'missing' || row.usage_status === 'invalid') return reported;
-  const priced = priceUsage(catalog, row.provider, row.model, usageForCost(row, tsMs));
-  // As the ledger does (src/store/ledger/writer.ts): an unpriced zero-token call the provider billed costs the bill.
-  if (priced.cost_nusd !== null && !(priced.price_version === null && priced.cost_nusd === 0 && reported !== null)) return priced.cost_nusd;
-  return reported;
+  return ourCost(priceUsage(catalog, row.provider, row.model, usageForCost(row, tsMs)), reported) ?? reported;
+}
+
+/**
+ * Our cost of a row (the ledger's cost_nusd), given its price and what the provider reported:
+ * the price, except that $0 only because no tokens were counted, on a model we have no price
+ * for, is no cost of ours when the provider billed the call (its bill then counts).
+ */
+export function ourCost(priced: { cost_nusd: number | null; price_version: string | null }, reportedNusd: number | null): number | null {
+  return priced.price_version === null && priced.cost_nusd === 0 && reportedNusd !== null ? null : priced.cost_nusd;
 }

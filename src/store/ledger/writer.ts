@@ -5,6 +5,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../open.js';
 import { isCanonicalInstant, parseIsoInstant } from '../../domain/time/iso.js';
 import { USAGE_STATUSES, type UsageStatus } from '../../domain/usage-rows/rows.js';
+import { ourCost } from '../../domain/money/cost.js';
 import { LedgerError, USAGE_SOURCES, type Pricer, type RecordResult, type UsageInput, type UsageSource, type UsdToNusd } from '../ledger.js';
 import { BatchRollup } from './rollup.js';
 import { KEY_DAY, keyDay, requestHash, RequestIndex } from './request-keys.js';
@@ -191,8 +192,7 @@ export class LedgerWriter {
         providerCost = this.usdToNusd(row.cost_usd);
         if (!isNusd(providerCost)) throw new LedgerError(`row ${i + 1}: cost_usd ${JSON.stringify(row.cost_usd)} did not convert to nano-USD`);
       }
-      // Unpriced, and $0 only because no tokens were used, while the provider billed the call: the bill counts.
-      const costNusd = priced.price_version === null && priced.cost_nusd === 0 && providerCost !== null ? null : priced.cost_nusd;
+      const costNusd = ourCost(priced, providerCost);
       const day = days.dayOf(tsMs);
       insertUsage.run(
         tsMs,
