@@ -26,22 +26,33 @@ const isoInstant = z
 /** A price in USD per million tokens: a non-negative number (kept as given; converted exactly later). */
 const usdPerMillion = z.number().nonnegative().finite();
 
-export const perMillionSchema = z.strictObject({
+const rateFields = {
   input: usdPerMillion,
   cached_input: usdPerMillion.optional(),
+  /** Prompt tokens written to the provider's cache; default: the input price. */
+  cache_write: usdPerMillion.optional(),
   output: usdPerMillion,
   reasoning_output: usdPerMillion.optional(),
   thinking_output: usdPerMillion.optional(),
-});
+};
 
-export const tierSchema = z.strictObject({
-  above: z.number().int().nonnegative(),
-  input: usdPerMillion,
-  cached_input: usdPerMillion.optional(),
-  output: usdPerMillion,
-  reasoning_output: usdPerMillion.optional(),
-  thinking_output: usdPerMillion.optional(),
-});
+export const perMillionSchema = z.strictObject(rateFields);
+
+/**
+ * A prompt-size tier: `above: N` applies to prompts of more than N tokens, `at_least: N` to
+ * prompts of N tokens or more (sources differ on which side a boundary belongs to).
+ */
+export const tierSchema = z
+  .strictObject({
+    above: z.number().int().nonnegative().optional(),
+    at_least: z.number().int().positive().optional(),
+    ...rateFields,
+  })
+  .superRefine((t, ctx) => {
+    if ((t.above === undefined) === (t.at_least === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of "above" (more than N prompt tokens) or "at_least" (N or more)' });
+    }
+  });
 
 const windowSpec = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'expected "HH:MM-HH:MM" in UTC, like "01:00-04:00"');
 
@@ -50,11 +61,37 @@ export const windowSchema = z.strictObject({
   per_million: perMillionSchema,
 });
 
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A UTC calendar date, "2026-10-01", or "china": China's public holidays built into src/domain/catalog/holidays.ts. */
+const holidayEntry = z.union([
+  z.literal('china'),
+  z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected a date "YYYY-MM-DD" (UTC) or "china"'),
+]);
+
+/** Windows that apply on some days of the week only, and not on holidays (DeepSeek's peak hours). */
+export const scheduleSchema = z.strictObject({
+  windows: z
+    .array(
+      z.strictObject({
+        days: z.array(z.enum(WEEKDAYS)).min(1),
+        utc: windowSpec,
+        per_million: perMillionSchema,
+      }),
+    )
+    .min(1),
+  holidays: z.array(holidayEntry).optional(),
+});
+
 export const priceVersionSchema = z.strictObject({
   effective: isoInstant,
   per_million: perMillionSchema,
   tiers: z.array(tierSchema).optional(),
   windows: z.array(windowSchema).optional(),
+  schedule: scheduleSchema.optional(),
+  /** A fee per call that used tokens, in USD (OpenRouter's `request` price). */
+  per_request: z.number().nonnegative().finite().optional(),
   source: z.string().optional(),
 });
 

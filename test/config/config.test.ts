@@ -136,7 +136,7 @@ test('an unknown key anywhere lists the keys accepted there', () => {
 
 test('a retirement replacement that names no model known for its provider is a config error listing the known ones', () => {
   const text = problemsOf('retirements:\n  - { provider: deepseek, model: deepseek-chat, at: 2026-07-24T15:59:00Z, replacement: deepseek-v5 }').join('\n');
-  assert.match(text, /^retirements\[0\]\.replacement: unknown model "deepseek-v5" for provider deepseek \(known: deepseek-chat, deepseek-reasoner, deepseek-v4-flash, deepseek-v4-pro\)$/m);
+  assert.match(text, /^retirements\[0\]\.replacement: unknown model "deepseek-v5" for provider deepseek \(known: deepseek-chat, deepseek-flash, deepseek-reasoner, deepseek-v4-flash, deepseek-v4-pro\)$/m);
   // Known to another provider is not enough: the replacement is called on the retired model's provider.
   assert.match(problemsOf('retirements:\n  - { provider: zai, model: glm-4.7, at: 2027-01-01T00:00:00Z, replacement: kimi-k2.6 }').join('\n'), /retirements\[0\]\.replacement: unknown model "kimi-k2\.6" for provider zai/);
 });

@@ -240,6 +240,7 @@ test('validateUsageRecord: the hand-written fast path gives exactly what the zod
     model: ['m', 'x'.repeat(200), 1.5, '', {}, null],
     input_tokens: [0, 10, '10', ' 7 ', '', null, -1, 1.5, '1e3', 2 ** 53, true],
     cached_input_tokens: [0, 5, '5', '', 20, 'x'],
+    cache_write_tokens: [0, 3, '3', '', 11, -2, 'y'],
     output_tokens: [0, 9, '9', '', -3, null],
     reasoning_tokens: [0, 3, '3', '', 12, []],
     thinking: [true, false, 1, 0, 'true', ' TRUE ', '1', 'false', '0', '', 'yes', 2, null],

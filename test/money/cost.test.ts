@@ -80,8 +80,8 @@ void test('inside a window tiers do not apply', () => {
         {
           effective: '2026-01-01T00:00:00.000Z',
           per_million: { input: 0.4, cached_input: 0.08, output: 1.2, thinking_output: 4.0 },
-          tiers: [{ above: 131072, input: 1.2, cached_input: 0.24, output: 3.6 }],
-          windows: [{ utc: '01:00-04:00', per_million: { input: 0.28, cached_input: 0.028, output: 0.56 } }],
+          tiers: [{ above: 131072, input: 1.2, cached_input: 0.24, output: 3.6, thinking_output: 12.0 }],
+          windows: [{ utc: '01:00-04:00', per_million: { input: 0.28, cached_input: 0.028, output: 0.56, thinking_output: 2.0 } }],
         },
       ],
     },
@@ -140,7 +140,7 @@ void test('a config version at the same instant replaces the built-in one', () =
       versions: [{ effective: '2026-04-26T00:00:00Z', per_million: { input: 0.1, cached_input: 0.001, output: 0.2 }, source: 'negotiated' }],
     },
   ]);
-  assert.equal(cat.versions('deepseek', 'deepseek-v4-flash').length, 3);
+  assert.equal(cat.versions('deepseek', 'deepseek-v4-flash').length, 4);
   // 400,000 x $0.10/M + 600,000 x $0.001/M + 200,000 x $0.20/M = $0.04 + $0.0006 + $0.04 = $0.0806
   const u = usage('2026-05-01T12:00:00Z', { input_tokens: 1_000_000, cached_input_tokens: 600_000, output_tokens: 200_000 });
   assert.deepEqual(priceUsage(cat, 'deepseek', 'deepseek-v4-flash', u), {
@@ -159,8 +159,8 @@ void test('an unpriced model is null, never $0', () => {
 });
 
 function flat(rates: Partial<Rates>): PriceVersion {
-  const base: Rates = { input: 0, cached_input: 0, output: 0, reasoning_output: null, thinking_output: null, ...rates };
-  return { id: 't/m@1970-01-01T00:00:00.000Z', provider: 't', model: 'm', effective: '1970-01-01T00:00:00.000Z', effectiveMs: 0, base, tiers: [], windows: [], source: 'test' };
+  const base: Rates = { input: 0, cached_input: 0, cache_write: rates.input ?? 0, output: 0, reasoning_output: null, thinking_output: null, ...rates };
+  return { id: 't/m@1970-01-01T00:00:00.000Z', provider: 't', model: 'm', effective: '1970-01-01T00:00:00.000Z', effectiveMs: 0, base, tiers: [], windows: [], holidays: [], holidayDays: [], perRequestNusd: 0, source: 'test' };
 }
 
 void test('pico-USD is rounded half-up to nano-USD once, after summing', () => {

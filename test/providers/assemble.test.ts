@@ -25,7 +25,7 @@ test('DeepSeek: reasoning then content, usage on the finish chunk, usage:null el
   assert.equal(r.latencyMs, 100);
   assert.equal(r.chunks, 4);
   assert.equal(r.requestId, 'ds-1', 'chunk id when there is no header id');
-  assert.deepEqual(r.usage, { input_tokens: 10, cached_input_tokens: 8, output_tokens: 5, reasoning_tokens: 3, provider_cost_usd: null });
+  assert.deepEqual(r.usage, { input_tokens: 10, cached_input_tokens: 8, cache_write_tokens: 0, output_tokens: 5, reasoning_tokens: 3, provider_cost_usd: null });
   assert.deepEqual(deltas, [{ type: 'reasoning', text: 'hmm' }, { type: 'content', text: 'Hi' }]);
 });
 
@@ -72,7 +72,7 @@ test('GLM: chunks without object, usage on the final chunk', () => {
   assert.equal(r.content, 'done');
   assert.equal(r.model, 'glm-4.7');
   assert.equal(r.requestId, '202510181239034578873d49744455');
-  assert.deepEqual(r.usage, { input_tokens: 3, cached_input_tokens: 0, output_tokens: 9, reasoning_tokens: 0, provider_cost_usd: null });
+  assert.deepEqual(r.usage, { input_tokens: 3, cached_input_tokens: 0, cache_write_tokens: 0, output_tokens: 9, reasoning_tokens: 0, provider_cost_usd: null });
 });
 
 test('OpenRouter: `reasoning` deltas, usage with cost in a final chunk', () => {

@@ -8,12 +8,12 @@ test('DeepSeek: top-level hit/miss plus prompt_tokens_details, reasoning detail'
   const raw = JSON.parse(
     '{"prompt_tokens":1200,"completion_tokens":350,"total_tokens":1550,"prompt_tokens_details":{"cached_tokens":1024},"prompt_cache_hit_tokens":1024,"prompt_cache_miss_tokens":176,"completion_tokens_details":{"reasoning_tokens":200}}',
   );
-  assert.deepEqual(normalizeUsage(raw), { input_tokens: 1200, cached_input_tokens: 1024, output_tokens: 350, reasoning_tokens: 200, provider_cost_usd: null });
+  assert.deepEqual(normalizeUsage(raw), { input_tokens: 1200, cached_input_tokens: 1024, cache_write_tokens: 0, output_tokens: 350, reasoning_tokens: 200, provider_cost_usd: null });
 });
 
 test('DeepSeek (older): only hit/miss, no prompt_tokens_details', () => {
   const raw = { prompt_tokens: 64, completion_tokens: 10, total_tokens: 74, prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 64 };
-  assert.deepEqual(normalizeUsage(raw), { input_tokens: 64, cached_input_tokens: 0, output_tokens: 10, reasoning_tokens: 0, provider_cost_usd: null });
+  assert.deepEqual(normalizeUsage(raw), { input_tokens: 64, cached_input_tokens: 0, cache_write_tokens: 0, output_tokens: 10, reasoning_tokens: 0, provider_cost_usd: null });
 });
 
 test('hit/miss without prompt_tokens gives their sum', () => {
@@ -22,24 +22,33 @@ test('hit/miss without prompt_tokens gives their sum', () => {
 
 test('Qwen: prompt_tokens_details.cached_tokens', () => {
   const raw = JSON.parse('{"prompt_tokens":3019,"completion_tokens":104,"total_tokens":3123,"prompt_tokens_details":{"cached_tokens":2048}}');
-  assert.deepEqual(normalizeUsage(raw), { input_tokens: 3019, cached_input_tokens: 2048, output_tokens: 104, reasoning_tokens: 0, provider_cost_usd: null });
+  assert.deepEqual(normalizeUsage(raw), { input_tokens: 3019, cached_input_tokens: 2048, cache_write_tokens: 0, output_tokens: 104, reasoning_tokens: 0, provider_cost_usd: null });
 });
 
 test('Kimi: top-level cached_tokens', () => {
   const raw = JSON.parse('{"prompt_tokens":8,"completion_tokens":12,"total_tokens":20,"cached_tokens":6}');
-  assert.deepEqual(normalizeUsage(raw), { input_tokens: 8, cached_input_tokens: 6, output_tokens: 12, reasoning_tokens: 0, provider_cost_usd: null });
+  assert.deepEqual(normalizeUsage(raw), { input_tokens: 8, cached_input_tokens: 6, cache_write_tokens: 0, output_tokens: 12, reasoning_tokens: 0, provider_cost_usd: null });
 });
 
 test('GLM: no details, reasoning inside completion_tokens', () => {
   const raw = JSON.parse('{"prompt_tokens":15,"completion_tokens":420,"total_tokens":435}');
-  assert.deepEqual(normalizeUsage(raw), { input_tokens: 15, cached_input_tokens: 0, output_tokens: 420, reasoning_tokens: 0, provider_cost_usd: null });
+  assert.deepEqual(normalizeUsage(raw), { input_tokens: 15, cached_input_tokens: 0, cache_write_tokens: 0, output_tokens: 420, reasoning_tokens: 0, provider_cost_usd: null });
 });
 
 test('OpenRouter: cost, cached and reasoning tokens', () => {
   const raw = JSON.parse(
     '{"prompt_tokens":194,"completion_tokens":2,"total_tokens":196,"cost":0.000095,"is_byok":false,"prompt_tokens_details":{"cached_tokens":128,"cache_write_tokens":0},"completion_tokens_details":{"reasoning_tokens":1}}',
   );
-  assert.deepEqual(normalizeUsage(raw), { input_tokens: 194, cached_input_tokens: 128, output_tokens: 2, reasoning_tokens: 1, provider_cost_usd: '0.000095' });
+  assert.deepEqual(normalizeUsage(raw), { input_tokens: 194, cached_input_tokens: 128, cache_write_tokens: 0, output_tokens: 2, reasoning_tokens: 1, provider_cost_usd: '0.000095' });
+});
+
+test('cache writes: OpenRouter cache_write_tokens, Qwen cache_creation_input_tokens, never more than the uncached prompt', () => {
+  const or = JSON.parse('{"prompt_tokens":3000,"completion_tokens":5,"cost":0.01,"prompt_tokens_details":{"cached_tokens":1000,"cache_write_tokens":1800}}');
+  assert.equal(normalizeUsage(or)?.cache_write_tokens, 1800);
+  const qwen = JSON.parse('{"prompt_tokens":2500,"completion_tokens":5,"prompt_tokens_details":{"cached_tokens":0,"cache_creation_input_tokens":2048,"cache_type":"ephemeral"}}');
+  assert.equal(normalizeUsage(qwen)?.cache_write_tokens, 2048);
+  assert.equal(normalizeUsage({ prompt_tokens: 100, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 90, cache_write_tokens: 50 } })?.cache_write_tokens, 10);
+  assert.equal(normalizeUsage({ prompt_tokens: 100, completion_tokens: 1, prompt_tokens_details: { cache_write_tokens: -3 } })?.cache_write_tokens, 0);
 });
 
 test('OpenRouter: a tiny cost is a plain decimal, a zero cost is "0"', () => {
@@ -56,6 +65,7 @@ test('null details, missing counts, junk', () => {
   assert.deepEqual(normalizeUsage({ prompt_tokens: 5, completion_tokens: 2, prompt_tokens_details: null, completion_tokens_details: null }), {
     input_tokens: 5,
     cached_input_tokens: 0,
+    cache_write_tokens: 0,
     output_tokens: 2,
     reasoning_tokens: 0,
     provider_cost_usd: null,
@@ -110,8 +120,8 @@ test('negative, NaN or non-numeric counts are not used: usage is missing unless 
   ];
   for (const raw of missing) assert.deepEqual(readUsage(raw), { usage: null }, JSON.stringify(raw));
   // The whole picture from other counts: total minus the other, or DeepSeek's cache hit + miss.
-  assert.deepEqual(normalizeUsage({ prompt_tokens: -5, completion_tokens: 2, total_tokens: 9 }), { input_tokens: 7, cached_input_tokens: 0, output_tokens: 2, reasoning_tokens: 0, provider_cost_usd: null });
+  assert.deepEqual(normalizeUsage({ prompt_tokens: -5, completion_tokens: 2, total_tokens: 9 }), { input_tokens: 7, cached_input_tokens: 0, cache_write_tokens: 0, output_tokens: 2, reasoning_tokens: 0, provider_cost_usd: null });
   assert.equal(normalizeUsage({ prompt_tokens: 'NaN', prompt_cache_hit_tokens: 3, prompt_cache_miss_tokens: 4, completion_tokens: 2 })?.input_tokens, 7);
   // A bad detail or cost is as if it was not sent.
-  assert.deepEqual(normalizeUsage({ prompt_tokens: 5, completion_tokens: 2, cached_tokens: -3, reasoning_tokens: 'NaN', cost: -0.5 }), { input_tokens: 5, cached_input_tokens: 0, output_tokens: 2, reasoning_tokens: 0, provider_cost_usd: null });
+  assert.deepEqual(normalizeUsage({ prompt_tokens: 5, completion_tokens: 2, cached_tokens: -3, reasoning_tokens: 'NaN', cost: -0.5 }), { input_tokens: 5, cached_input_tokens: 0, cache_write_tokens: 0, output_tokens: 2, reasoning_tokens: 0, provider_cost_usd: null });
 });

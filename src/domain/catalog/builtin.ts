@@ -29,6 +29,23 @@ function peakVersion(peak: { input: number; cached_input: number; output: number
   };
 }
 
+// DeepSeek's pricing page as checked on 2026-11-15 (docs/PROVIDERS.md §2): peak hours are
+// 01:00-04:00 and 06:00-10:00 UTC on weekdays, except Chinese public holidays; every other hour,
+// all weekend and holidays are off-peak, at half. The base is off-peak; the schedule carries peak.
+const DEEPSEEK_NOV15 = 'DeepSeek pricing page, checked 2026-11-15 (peak on weekdays 01:00-04:00 and 06:00-10:00 UTC, not on Chinese public holidays)';
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri'] as const;
+function weekdayPeakVersion(effective: string, peak: { input: number; cached_input: number; output: number }, offPeak: typeof peak, note: string) {
+  return {
+    effective,
+    per_million: offPeak,
+    schedule: { windows: PEAK_WINDOWS.map((utc) => ({ days: [...WEEKDAYS], utc, per_million: peak })), holidays: ['china' as const] },
+    source: `${DEEPSEEK_NOV15}; ${note}`,
+  };
+}
+// DeepSeek-V4.1-Flash, since 2026-09-10; the legacy name deepseek-v4-flash is served and billed as it.
+const flashV41 = (note: string) =>
+  weekdayPeakVersion('2026-09-10T00:00:00.000Z', { input: 0.3, cached_input: 0.006, output: 1.2 }, { input: 0.15, cached_input: 0.003, output: 0.6 }, note);
+
 function aliasOfFlash(model: string, note: string): PricingEntry {
   return {
     provider: 'deepseek',
@@ -49,7 +66,13 @@ export const BUILTIN_PRICING: readonly PricingEntry[] = [
       { effective: '2026-04-26T00:00:00.000Z', per_million: flashApr26, source: DEEPSEEK_CONFIRMED },
       // Half of 0.014 / 0.44 / 1.32 written out (not computed) so the numbers stay exact decimals.
       peakVersion({ input: 0.44, cached_input: 0.014, output: 1.32 }, { input: 0.22, cached_input: 0.007, output: 0.66 }),
+      flashV41('legacy name, served by DeepSeek-V4.1-Flash and billed at its prices since 2026-09-10'),
     ],
+  },
+  {
+    provider: 'deepseek',
+    model: 'deepseek-flash',
+    versions: [flashV41('DeepSeek-V4.1-Flash, the current name since 2026-09-10')],
   },
   {
     provider: 'deepseek',
@@ -57,6 +80,8 @@ export const BUILTIN_PRICING: readonly PricingEntry[] = [
     versions: [
       { effective: '2026-04-26T00:00:00.000Z', per_million: { input: 0.435, cached_input: 0.003625, output: 0.87 }, source: DEEPSEEK_CONFIRMED },
       peakVersion({ input: 1.32, cached_input: 0.044, output: 3.96 }, { input: 0.66, cached_input: 0.022, output: 1.98 }),
+      // Same prices; the weekday/holiday rule is in force as of the check (from when before it, unknown).
+      weekdayPeakVersion('2026-11-15T00:00:00.000Z', { input: 1.32, cached_input: 0.044, output: 3.96 }, { input: 0.66, cached_input: 0.022, output: 1.98 }, 'V4-Pro-0813'),
     ],
   },
   // Retired 2026-07-24 15:59 UTC (see retirements), so no 2026-08-16 version.

@@ -1,8 +1,9 @@
 // The price and retirement catalog: built-in facts merged with the config file, converted once
 // to integer rates. Looked up per ledger row (priceAt), so lookups are a Map get plus a short
 // scan from the newest version back.
-import type { PerMillion, PriceVersionInput, PricingEntry, RetirementInput } from '../../config/schema.js';
-import { usdPerMillionToRate } from '../money/units.js';
+import type { PerMillion, PriceVersionInput, PricingEntry, RetirementInput, Weekday } from '../../config/schema.js';
+import { usdPerMillionToRate, usdToNusd } from '../money/units.js';
+import { HOLIDAY_CALENDARS } from './holidays.js';
 import type { PriceTier, PriceVersion, PriceWindow, Rates, Retirement } from './types.js';
 
 export interface CatalogSource {
@@ -27,6 +28,7 @@ export function ratesFrom(pm: PerMillion): Rates {
   return {
     input,
     cached_input: pm.cached_input === undefined ? input : usdPerMillionToRate(pm.cached_input),
+    cache_write: pm.cache_write === undefined ? input : usdPerMillionToRate(pm.cache_write),
     output: usdPerMillionToRate(pm.output),
     reasoning_output: pm.reasoning_output === undefined ? null : usdPerMillionToRate(pm.reasoning_output),
     thinking_output: pm.thinking_output === undefined ? null : usdPerMillionToRate(pm.thinking_output),
@@ -43,6 +45,15 @@ export function parseWindowSpec(spec: string): { fromMinute: number; toMinute: n
   if (fromMinute >= toMinute) return `start must be before end ("${spec}"); split a window that crosses midnight in two`;
   return { fromMinute, toMinute };
 }
+
+const DAY_MS = 86_400_000;
+/** PriceWindow.days for a window without a schedule. */
+const EVERY_DAY = 0b111_1111;
+const WEEKDAY_BITS: Record<Weekday, number> = { sun: 1, mon: 2, tue: 4, wed: 8, thu: 16, fri: 32, sat: 64 };
+const daysMask = (days: readonly Weekday[]): number => days.reduce((mask, d) => mask | WEEKDAY_BITS[d], 0);
+
+/** The smallest prompt (tokens) a tier applies to. */
+export const tierStart = (t: PriceTier): number => (t.inclusive ? t.above : t.above + 1);
 
 function isoOf(value: string): { iso: string; ms: number } | null {
   const ms = new Date(value).getTime();
@@ -78,24 +89,57 @@ export function normalizeVersion(
   const tiers: PriceTier[] = [];
   (v.tiers ?? []).forEach((t, i) => {
     const rates = conv(`${path}.tiers[${i}]`, () => ratesFrom(t));
-    if (tiers.some((x) => x.above === t.above)) problems.push(`${path}.tiers[${i}].above: two tiers above ${t.above}`);
-    if (rates) tiers.push({ above: t.above, rates });
+    const tier: PriceTier | null = rates ? { above: t.above ?? t.at_least ?? 0, inclusive: t.above === undefined, rates } : null;
+    if (!tier) return;
+    if (tiers.some((x) => tierStart(x) === tierStart(tier))) problems.push(`${path}.tiers[${i}]: two tiers start at ${tierStart(tier)} prompt tokens`);
+    else tiers.push(tier);
   });
-  tiers.sort((a, b) => a.above - b.above);
+  tiers.sort((a, b) => tierStart(a) - tierStart(b));
 
   const windows: PriceWindow[] = [];
-  (v.windows ?? []).forEach((w, i) => {
-    const span = parseWindowSpec(w.utc);
-    const rates = conv(`${path}.windows[${i}].per_million`, () => ratesFrom(w.per_million));
-    if (typeof span === 'string') problems.push(`${path}.windows[${i}].utc: ${span}`);
-    else if (rates) windows.push({ spec: w.utc, ...span, rates });
+  const addWindow = (p: string, utc: string, rates: Rates | null, days: number, skipsHolidays: boolean) => {
+    const span = parseWindowSpec(utc);
+    if (typeof span === 'string') problems.push(`${p}.utc: ${span}`);
+    else if (rates) windows.push({ spec: utc, ...span, days, skipsHolidays, rates });
+  };
+  (v.windows ?? []).forEach((w, i) => addWindow(`${path}.windows[${i}]`, w.utc, conv(`${path}.windows[${i}].per_million`, () => ratesFrom(w.per_million)), EVERY_DAY, false));
+  (v.schedule?.windows ?? []).forEach((w, i) => {
+    const p = `${path}.schedule.windows[${i}]`;
+    addWindow(p, w.utc, conv(`${p}.per_million`, () => ratesFrom(w.per_million)), daysMask(w.days), true);
   });
   windows.sort((a, b) => a.fromMinute - b.fromMinute);
-  // Overlapping windows would make the price depend on declaration order: reject.
-  for (let i = 1; i < windows.length; i++) {
-    const prev = windows[i - 1]!;
-    const cur = windows[i]!;
-    if (cur.fromMinute < prev.toMinute) problems.push(`${path}.windows: "${prev.spec}" and "${cur.spec}" overlap`);
+  // Windows that apply at the same minute of the same weekday would make the price depend on
+  // declaration order: reject.
+  for (let i = 0; i < windows.length; i++) {
+    for (let j = i + 1; j < windows.length; j++) {
+      const a = windows[i]!;
+      const b = windows[j]!;
+      if (b.fromMinute < a.toMinute && (a.days & b.days) !== 0) problems.push(`${path}.windows: "${a.spec}" and "${b.spec}" overlap`);
+    }
+  }
+
+  // A thinking-mode price on the base but not on a tier or window would bill thinking there at
+  // the plain output rate, which no provider does: ask for the tier's own thinking price.
+  if (base && base.thinking_output !== null) {
+    tiers.forEach((t) => {
+      if (t.rates.thinking_output === null) problems.push(`${path}.tiers: the tier from ${tierStart(t)} prompt tokens needs its own thinking_output (the base has one)`);
+    });
+    windows.forEach((w) => {
+      if (w.rates.thinking_output === null) problems.push(`${path}.windows: "${w.spec}" needs its own thinking_output (the base has one)`);
+    });
+  }
+
+  const holidays = [...new Set((v.schedule?.holidays ?? []).flatMap((h) => (h === 'china' ? HOLIDAY_CALENDARS.china! : [h])))].sort();
+  const holidayDays = holidays.map((d) => Date.parse(`${d}T00:00:00Z`) / DAY_MS);
+  holidayDays.forEach((d, i) => {
+    // Date.parse rolls "2026-02-30" over to March: compare the round trip.
+    if (!Number.isInteger(d) || new Date(d * DAY_MS).toISOString().slice(0, 10) !== holidays[i]) problems.push(`${path}.schedule.holidays: no such date "${holidays[i]}"`);
+  });
+  let perRequestNusd = 0;
+  try {
+    if (v.per_request !== undefined) perRequestNusd = usdToNusd(v.per_request);
+  } catch (err) {
+    problems.push(`${path}.per_request: ${(err as Error).message}`);
   }
 
   if (problems.length > before || !when || !base) return null;
@@ -108,6 +152,9 @@ export function normalizeVersion(
     base,
     tiers,
     windows,
+    holidays,
+    holidayDays,
+    perRequestNusd,
     source: v.source ?? defaultSource,
   };
 }

@@ -7,6 +7,8 @@ export interface Rates {
   input: number;
   /** Cache-hit input. Equals `input` when the source gives no separate cache price. */
   cached_input: number;
+  /** Prompt tokens written to the cache. Equals `input` when the source gives no cache-write price. */
+  cache_write: number;
   output: number;
   /** Reasoning tokens priced apart from the rest of the output; null = billed as output. */
   reasoning_output: number | null;
@@ -15,8 +17,10 @@ export interface Rates {
 }
 
 export interface PriceTier {
-  /** Applies when the request's prompt tokens (input_tokens) are strictly above this. */
+  /** Applies when the request's prompt tokens (input_tokens) are above this (or equal, if inclusive). */
   above: number;
+  /** Written `at_least: N` (N or more) rather than `above: N` (more than N). */
+  inclusive: boolean;
   rates: Rates;
 }
 
@@ -27,6 +31,10 @@ export interface PriceWindow {
   fromMinute: number;
   /** UTC minute of day, exclusive (1440 = end of day). */
   toMinute: number;
+  /** UTC days of the week it applies on, bit d = Date#getUTCDay() d (0 = Sunday); 127 = every day. */
+  days: number;
+  /** Not on the version's holidays (windows of a schedule); every-day windows ignore holidays. */
+  skipsHolidays: boolean;
   rates: Rates;
 }
 
@@ -42,8 +50,14 @@ export interface PriceVersion {
   base: Rates;
   /** Sorted ascending by `above`. */
   tiers: PriceTier[];
-  /** Sorted by fromMinute, non-overlapping. */
+  /** Sorted by fromMinute; no two apply at the same minute of the same day. */
   windows: PriceWindow[];
+  /** UTC dates "YYYY-MM-DD", sorted, on which schedule windows do not apply. */
+  holidays: string[];
+  /** The same dates as days since 1970-01-01, sorted (for the per-row lookup). */
+  holidayDays: number[];
+  /** Fee per call that used tokens, nano-USD (0 = none). */
+  perRequestNusd: number;
   /** Where the price came from (page and date, "config file", importer name). */
   source: string;
 }

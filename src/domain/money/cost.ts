@@ -9,6 +9,8 @@ export interface UsageForCost {
   /** ALL prompt tokens, cached ones included. */
   input_tokens: number;
   cached_input_tokens: number;
+  /** The part of the prompt written to the provider's cache (not the cached part); default 0. */
+  cache_write_tokens?: number;
   /** ALL completion tokens, reasoning included. */
   output_tokens: number;
   reasoning_tokens: number;
@@ -30,22 +32,43 @@ export function utcMinuteOfDay(tsMs: number): number {
   return Math.floor((((tsMs % DAY_MS) + DAY_MS) % DAY_MS) / 60_000);
 }
 
+/** Sorted ascending: is `day` in it? (A calendar has a few dozen days.) */
+function hasDay(sorted: readonly number[], day: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const d = sorted[mid]!;
+    if (d === day) return true;
+    if (d < day) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /**
  * The rates a request pays. A time window replaces the whole price for its minutes, so tiers do
  * not apply inside a window (no source prices a tier within a discount window; a config that
- * needs both can give the window the tier's rates). Otherwise the highest tier whose `above`
- * the prompt exceeds applies to the whole request, else the base.
+ * needs both can give the window the tier's rates). A schedule's window applies only on its UTC
+ * weekdays and not on the version's holidays (DeepSeek: peak on weekday mornings, off-peak all
+ * weekend and on Chinese public holidays). Otherwise the highest tier the prompt reaches applies
+ * to the whole request, else the base.
  */
 export function ratesFor(version: PriceVersion, tsMs: number, inputTokens: number): { rates: Rates; tier: number | null; window: string | null } {
   if (version.windows.length > 0) {
     const minute = utcMinuteOfDay(tsMs);
+    const day = Math.floor(tsMs / DAY_MS);
+    // 1970-01-01 was a Thursday (getUTCDay 4).
+    const weekdayBit = 1 << ((((day + 4) % 7) + 7) % 7);
     for (const w of version.windows) {
-      if (minute >= w.fromMinute && minute < w.toMinute) return { rates: w.rates, tier: null, window: w.spec };
+      if (minute < w.fromMinute || minute >= w.toMinute || (w.days & weekdayBit) === 0) continue;
+      if (w.skipsHolidays && hasDay(version.holidayDays, day)) continue;
+      return { rates: w.rates, tier: null, window: w.spec };
     }
   }
   for (let i = version.tiers.length - 1; i >= 0; i--) {
     const t = version.tiers[i]!;
-    if (inputTokens > t.above) return { rates: t.rates, tier: t.above, window: null };
+    if (t.inclusive ? inputTokens >= t.above : inputTokens > t.above) return { rates: t.rates, tier: t.above, window: null };
   }
   return { rates: version.base, tier: null, window: null };
 }
@@ -67,11 +90,12 @@ export function costOf(usage: UsageForCost, version: PriceVersion): CostOf {
   // Providers occasionally report more cached than prompt (or reasoning than completion)
   // tokens; the totals are the billed truth, so the parts are clamped into them.
   const cached = clamp(usage.cached_input_tokens, input, 'cached_input_tokens');
+  const written = clamp(usage.cache_write_tokens ?? 0, input - cached, 'cache_write_tokens');
   const reasoning = clamp(usage.reasoning_tokens, output, 'reasoning_tokens');
 
   const { rates, tier, window } = ratesFor(version, usage.tsMs, input);
 
-  let pico = BigInt(input - cached) * BigInt(rates.input) + BigInt(cached) * BigInt(rates.cached_input);
+  let pico = BigInt(input - cached - written) * BigInt(rates.input) + BigInt(cached) * BigInt(rates.cached_input) + BigInt(written) * BigInt(rates.cache_write);
   if (usage.thinking && rates.thinking_output !== null) {
     // Thinking mode has its own price for all output, answer and reasoning alike.
     pico += BigInt(output) * BigInt(rates.thinking_output);
@@ -80,6 +104,8 @@ export function costOf(usage: UsageForCost, version: PriceVersion): CostOf {
   } else {
     pico += BigInt(output) * BigInt(rates.output);
   }
+  // The per-call fee is billed on calls that used tokens (a refused call is not billed).
+  if (version.perRequestNusd > 0 && (input > 0 || output > 0)) pico += BigInt(version.perRequestNusd) * 1000n;
   const nano = picoToNusd(pico);
   if (nano > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`cost out of range: ${nano} nano-USD`);
   return { nusd: Number(nano), tier, window };
@@ -109,6 +135,8 @@ export interface CostedRow {
   input_tokens: number;
   /** The cached part of input_tokens (<= input_tokens). */
   cached_input_tokens: number;
+  /** The part of input_tokens written to the cache (disjoint from the cached part). Default 0. */
+  cache_write_tokens?: number;
   /** All completion tokens, reasoning included. */
   output_tokens: number;
   /** The reasoning part of output_tokens (<= output_tokens). */
@@ -132,6 +160,7 @@ export function usageForCost(row: CostedRow, tsMs: number): UsageForCost {
     tsMs,
     input_tokens: row.input_tokens,
     cached_input_tokens: row.cached_input_tokens,
+    cache_write_tokens: row.cache_write_tokens ?? 0,
     output_tokens: row.output_tokens,
     reasoning_tokens: row.reasoning_tokens,
     thinking: row.thinking === true,

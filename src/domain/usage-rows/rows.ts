@@ -61,6 +61,7 @@ export const USAGE_FIELDS = [
   'model',
   'input_tokens',
   'cached_input_tokens',
+  'cache_write_tokens',
   'output_tokens',
   'reasoning_tokens',
   'thinking',

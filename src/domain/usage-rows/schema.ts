@@ -131,6 +131,7 @@ export const usageRowSchema = z
     model: requiredText,
     input_tokens: count,
     cached_input_tokens: count,
+    cache_write_tokens: count,
     output_tokens: count,
     reasoning_tokens: count,
     thinking,
@@ -152,6 +153,13 @@ export const usageRowSchema = z
         message: `${r.cached_input_tokens} is more than input_tokens (${r.input_tokens}); input_tokens counts all prompt tokens, cached ones included`,
       });
     }
+    if (r.cache_write_tokens > r.input_tokens - r.cached_input_tokens) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cache_write_tokens'],
+        message: `${r.cache_write_tokens} is more than the uncached input tokens (${r.input_tokens - r.cached_input_tokens}); cache writes are part of input_tokens, apart from the cached ones`,
+      });
+    }
     if (r.reasoning_tokens > r.output_tokens) {
       ctx.addIssue({
         code: 'custom',
@@ -159,7 +167,9 @@ export const usageRowSchema = z
         message: `${r.reasoning_tokens} is more than output_tokens (${r.output_tokens}); output_tokens counts all completion tokens, reasoning included`,
       });
     }
-  });
+  })
+  // Most rows write nothing to a cache: they carry no count rather than a 0 (as validate.ts's fast path).
+  .transform(({ cache_write_tokens, ...row }) => (cache_write_tokens > 0 ? { ...row, cache_write_tokens } : row));
 
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');

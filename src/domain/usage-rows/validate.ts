@@ -45,9 +45,10 @@ function fastRow(r: Record<string, unknown>): UsageInput | null {
   if (provider === null || model === null) return null;
   const input = fastCount(r['input_tokens']);
   const cached = fastCount(r['cached_input_tokens']);
+  const written = fastCount(r['cache_write_tokens']);
   const output = fastCount(r['output_tokens']);
   const reasoning = fastCount(r['reasoning_tokens']);
-  if (input < 0 || cached < 0 || output < 0 || reasoning < 0 || cached > input || reasoning > output) return null;
+  if (input < 0 || cached < 0 || written < 0 || output < 0 || reasoning < 0 || cached > input || written > input - cached || reasoning > output) return null;
   const th = r['thinking'];
   let thinking: boolean;
   if (isAbsent(th)) thinking = false;
@@ -105,6 +106,8 @@ function fastRow(r: Record<string, unknown>): UsageInput | null {
     if (n === undefined) return null;
     row.ttft_ms = n;
   } else if ('ttft_ms' in r) row.ttft_ms = undefined;
+  // Last, as the schema's transform adds it.
+  if (written > 0) row.cache_write_tokens = written;
   return row;
 }
 

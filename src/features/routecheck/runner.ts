@@ -120,7 +120,7 @@ export class RouteChecker {
     let nusd = 0;
     let unpriced = 0;
     for (const r of routes) {
-      const c = priceUsage(this.services.catalog, r.provider, r.model, { tsMs: now, input_tokens: tokens, cached_input_tokens: 0, output_tokens: CHECK_MAX_TOKENS, reasoning_tokens: 0, thinking: false });
+      const c = priceUsage(this.services.catalog, r.provider, r.model, { tsMs: now, input_tokens: tokens, cached_input_tokens: 0, cache_write_tokens: 0, output_tokens: CHECK_MAX_TOKENS, reasoning_tokens: 0, thinking: false });
       if (c.cost_nusd === null) unpriced++;
       else nusd += c.cost_nusd;
     }

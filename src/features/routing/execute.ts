@@ -193,6 +193,7 @@ function attemptRow(a: AttemptRecord, ctx: MeterContext): UsageInput {
   };
   if (requestId) row.request_id = requestId;
   if (usage?.provider_cost_usd != null) row.cost_usd = usage.provider_cost_usd;
+  if (usage && usage.cache_write_tokens > 0) row.cache_write_tokens = usage.cache_write_tokens;
   if (ctx.user) row.user = ctx.user;
   if (ctx.channel) row.channel = ctx.channel;
   if (a.error) row.error = a.error.message.slice(0, 500);

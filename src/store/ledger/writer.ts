@@ -51,10 +51,10 @@ export class LedgerWriter {
     this.usdToNusd = deps.usdToNusd;
     this.requests = new RequestIndex(db);
     this.insertUsage = db.prepare(
-      `INSERT INTO usage (ts_ms, day, provider, model, input_tokens, cached_input_tokens, output_tokens,
+      `INSERT INTO usage (ts_ms, day, provider, model, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
          reasoning_tokens, thinking, cost_nusd, provider_cost_nusd, price_version, "user", channel, route, source,
          request_id, request_key, call_id, usage_status, status, error, latency_ms, ttft_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.findCall = db.prepare('SELECT 1 FROM usage WHERE call_id = ?').pluck();
     this.upsertDaily = db.prepare(
@@ -133,7 +133,8 @@ export class LedgerWriter {
         if (Number.isNaN(tsMs)) throw new LedgerError(`row ${i + 1}: ts: expected an ISO-8601 time with a zone, got ${JSON.stringify(row.ts)}`);
         ts = new Date(tsMs).toISOString();
       }
-      if (!isCount(row.input_tokens) || !isCount(row.cached_input_tokens) || !isCount(row.output_tokens) || !isCount(row.reasoning_tokens)) {
+      const cacheWrite = row.cache_write_tokens ?? 0;
+      if (!isCount(row.input_tokens) || !isCount(row.cached_input_tokens) || !isCount(cacheWrite) || !isCount(row.output_tokens) || !isCount(row.reasoning_tokens)) {
         throw new LedgerError(`row ${i + 1}: token counts must be non-negative integers`);
       }
       const usageStatus: UsageStatus = row.usage_status ?? 'ok';
@@ -171,6 +172,7 @@ export class LedgerWriter {
         model: row.model,
         input_tokens: row.input_tokens,
         cached_input_tokens: row.cached_input_tokens,
+        cache_write_tokens: cacheWrite,
         output_tokens: row.output_tokens,
         reasoning_tokens: row.reasoning_tokens,
         thinking: row.thinking,
@@ -201,6 +203,7 @@ export class LedgerWriter {
         row.model,
         row.input_tokens,
         row.cached_input_tokens,
+        cacheWrite,
         row.output_tokens,
         row.reasoning_tokens,
         row.thinking ? 1 : 0,

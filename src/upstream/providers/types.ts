@@ -59,6 +59,8 @@ export interface NormalizedUsage {
   /** All prompt tokens, cached included. */
   input_tokens: number;
   cached_input_tokens: number;
+  /** Prompt tokens written to the provider's cache (part of input, apart from the cached ones). */
+  cache_write_tokens: number;
   /** All completion tokens, reasoning included. */
   output_tokens: number;
   reasoning_tokens: number;

@@ -58,6 +58,8 @@ export function toDecimalString(v: unknown): string | null {
  * - Qwen / GLM / OpenAI: `prompt_tokens_details.cached_tokens`; GLM has no reasoning detail
  *   (reasoning counted inside completion_tokens, so reasoning_tokens is 0: unknown split)
  * - Kimi: top-level `cached_tokens`
+ * - cache writes: OpenRouter `prompt_tokens_details.cache_write_tokens`, Qwen's explicit cache
+ *   `prompt_tokens_details.cache_creation_input_tokens` (both part of prompt_tokens)
  * - OpenRouter: `cost` (number, USD) -> decimal string; `reasoning_tokens` in details or top level
  * Both the prompt and the completion count are needed, sent or derived (cache hit + miss, total
  * minus the other); without them the usage is null (missing). A negative or non-numeric detail
@@ -93,6 +95,8 @@ function usageOf(raw: Record<string, unknown>): NormalizedUsage | null {
     miss: count(raw['prompt_cache_miss_tokens'], 'prompt_cache_miss_tokens'),
     cachedDetail: count(ptd['cached_tokens'], 'prompt_tokens_details.cached_tokens'),
     cachedTop: count(raw['cached_tokens'], 'cached_tokens'),
+    writeDetail: count(ptd['cache_write_tokens'], 'prompt_tokens_details.cache_write_tokens'),
+    creationDetail: count(ptd['cache_creation_input_tokens'], 'prompt_tokens_details.cache_creation_input_tokens'),
     reasoningDetail: count(ctd['reasoning_tokens'], 'completion_tokens_details.reasoning_tokens'),
     reasoningTop: count(raw['reasoning_tokens'], 'reasoning_tokens'),
   };
@@ -111,6 +115,7 @@ function usageOf(raw: Record<string, unknown>): NormalizedUsage | null {
   return {
     input_tokens: input,
     cached_input_tokens: Math.min(cached, input),
+    cache_write_tokens: Math.min(n.writeDetail ?? n.creationDetail ?? 0, input - Math.min(cached, input)),
     output_tokens: output,
     reasoning_tokens: Math.min(reasoning, output),
     // A negative cost is no cost the provider could have billed.
