@@ -12,20 +12,21 @@ void test('built-in prices are converted to exact integer rates', () => {
   assert.ok(flash);
   assert.equal(flash.id, 'deepseek/deepseek-v4-flash@2026-04-26T00:00:00.000Z');
   assert.equal(flash.effective, '2026-04-26T00:00:00.000Z');
-  assert.deepEqual(flash.base, { input: 140000, cached_input: 2800, output: 280000, reasoning_output: null, thinking_output: null });
+  assert.deepEqual(flash.base, { input: 140000, cached_input: 2800, cache_write: 140000, output: 280000, reasoning_output: null, thinking_output: null });
   assert.match(flash.source, /confirmed 2026-07-05/);
 
   const pro = builtin.priceAt('deepseek', 'deepseek-v4-pro', at('2026-05-01T00:00:00Z'));
-  assert.deepEqual(pro?.base, { input: 435000, cached_input: 3625, output: 870000, reasoning_output: null, thinking_output: null });
+  assert.deepEqual(pro?.base, { input: 435000, cached_input: 3625, cache_write: 435000, output: 870000, reasoning_output: null, thinking_output: null });
 
   const qwen = builtin.priceAt('qwen-intl', 'qwen-plus', at('2026-01-01T00:00:00Z'));
-  assert.deepEqual(qwen?.base, { input: 400000, cached_input: 80000, output: 1200000, reasoning_output: null, thinking_output: 4000000 });
+  assert.deepEqual(qwen?.base, { input: 400000, cached_input: 80000, cache_write: 400000, output: 1200000, reasoning_output: null, thinking_output: 4000000 });
   assert.deepEqual(qwen?.tiers, [
-    { above: 131072, rates: { input: 1200000, cached_input: 240000, output: 3600000, reasoning_output: null, thinking_output: 12000000 } },
+    { above: 131072, inclusive: false, rates: { input: 1200000, cached_input: 240000, cache_write: 1200000, output: 3600000, reasoning_output: null, thinking_output: 12000000 } },
   ]);
   assert.deepEqual(builtin.priceAt('moonshot', 'kimi-k2.6', at('2026-02-01T00:00:00Z'))?.base, {
     input: 950000,
     cached_input: 160000,
+    cache_write: 950000,
     output: 4000000,
     reasoning_output: null,
     thinking_output: null,
@@ -37,7 +38,7 @@ void test('DeepSeek 2026-08-16 versions: off-peak base, peak windows at the list
   const v = builtin.priceAt('deepseek', 'deepseek-v4-flash', at('2026-08-16T16:00:00Z'));
   assert.ok(v);
   assert.equal(v.effective, '2026-08-16T16:00:00.000Z');
-  assert.deepEqual(v.base, { input: 220000, cached_input: 7000, output: 660000, reasoning_output: null, thinking_output: null });
+  assert.deepEqual(v.base, { input: 220000, cached_input: 7000, cache_write: 220000, output: 660000, reasoning_output: null, thinking_output: null });
   assert.deepEqual(
     v.windows.map((w) => [w.spec, w.fromMinute, w.toMinute, w.rates.input, w.rates.cached_input, w.rates.output]),
     [
@@ -46,7 +47,7 @@ void test('DeepSeek 2026-08-16 versions: off-peak base, peak windows at the list
     ],
   );
   const pro = builtin.priceAt('deepseek', 'deepseek-v4-pro', at('2026-09-01T00:00:00Z'));
-  assert.deepEqual(pro?.base, { input: 660000, cached_input: 22000, output: 1980000, reasoning_output: null, thinking_output: null });
+  assert.deepEqual(pro?.base, { input: 660000, cached_input: 22000, cache_write: 660000, output: 1980000, reasoning_output: null, thinking_output: null });
   assert.equal(pro?.windows[1]?.rates.output, 3960000);
 });
 
@@ -63,7 +64,8 @@ void test('priceAt picks the latest version in force, exactly at the boundary', 
   const t = at('2026-04-26T00:00:00Z');
   assert.equal(builtin.priceAt('deepseek', 'deepseek-v4-flash', t - 1)?.effective, '2026-04-24T00:00:00.000Z');
   assert.equal(builtin.priceAt('deepseek', 'deepseek-v4-flash', t)?.effective, '2026-04-26T00:00:00.000Z');
-  assert.equal(builtin.priceAt('deepseek', 'deepseek-v4-flash', at('2030-01-01T00:00:00Z'))?.effective, '2026-08-16T16:00:00.000Z');
+  assert.equal(builtin.priceAt('deepseek', 'deepseek-v4-flash', at('2026-09-09T23:59:59.999Z'))?.effective, '2026-08-16T16:00:00.000Z');
+  assert.equal(builtin.priceAt('deepseek', 'deepseek-v4-flash', at('2030-01-01T00:00:00Z'))?.effective, '2026-09-10T00:00:00.000Z');
   assert.equal(builtin.priceAt('deepseek', 'deepseek-v4-pro', at('2026-04-25T00:00:00Z')), null);
   assert.equal(builtin.priceAt('openrouter', 'deepseek/deepseek-v4-flash', t), null);
   assert.equal(builtin.priceAt('deepseek', 'deepseek-v4-flash', Number.NaN), null);
@@ -73,6 +75,7 @@ void test('entries() lists every priced (provider, model), sorted; OpenRouter is
   const keys = builtin.entries().map((e) => `${e.provider}/${e.model}`);
   assert.deepEqual(keys, [
     'deepseek/deepseek-chat',
+    'deepseek/deepseek-flash',
     'deepseek/deepseek-reasoner',
     'deepseek/deepseek-v4-flash',
     'deepseek/deepseek-v4-pro',
@@ -110,6 +113,7 @@ void test('config versions merge with built-in ones; same instant replaces', () 
       ['2026-04-24T00:00:00.000Z', 'DeepSeek pricing page at the V4 launch, 2026-04-24'],
       ['2026-04-26T00:00:00.000Z', 'contract'],
       ['2026-08-16T16:00:00.000Z', versions[2]!.source],
+      ['2026-09-10T00:00:00.000Z', versions[3]!.source],
       ['2026-10-01T00:00:00.000Z', 'config file'],
     ],
   );
@@ -117,7 +121,7 @@ void test('config versions merge with built-in ones; same instant replaces', () 
   assert.equal(versions[1]!.base.cached_input, 100000);
   assert.equal(cat.priceAt('openrouter', 'qwen/qwen-plus', at('2026-02-01T00:00:00Z'))?.base.output, 1200000);
   // The built-in catalog object itself is untouched.
-  assert.equal(builtin.versions('deepseek', 'deepseek-v4-flash').length, 3);
+  assert.equal(builtin.versions('deepseek', 'deepseek-v4-flash').length, 4);
 });
 
 void test('retirements: built-in list, config adds and replaces', () => {
@@ -194,7 +198,7 @@ void test('unusable pricing is rejected with every problem and its path', () => 
   }
   assert.ok(err instanceof CatalogError);
   assert.deepEqual(err.problems, [
-    'pricing[0].versions[0].tiers[1].above: two tiers above 1000',
+    'pricing[0].versions[0].tiers[1]: two tiers start at 1001 prompt tokens',
     'pricing[0].versions[0].windows[2].utc: not a time of day: "23:00-24:30" (end at most 24:00)',
     'pricing[0].versions[0].windows: "01:00-04:00" and "03:00-05:00" overlap',
     'pricing[1].versions[0].effective: qwen-intl/qwen-plus already has a version at 2026-03-01T00:00:00.000Z',

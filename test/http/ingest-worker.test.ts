@@ -38,8 +38,8 @@ test('the ingest worker writes a body handed over in pieces, priced as the bot p
 
   const [stored] = await services.ledger.recentRows(1);
   assert.equal(stored?.source, 'ingest');
-  // 1M input tokens of deepseek-v4-flash at 12:00 UTC: the off-peak $0.22 (the built-in catalog).
-  assert.equal(stored?.cost_nusd, 220_000_000);
+  // 1M input tokens of deepseek-v4-flash at 12:00 UTC: the off-peak $0.15 of deepseek-flash (the built-in catalog).
+  assert.equal(stored?.cost_nusd, 150_000_000);
 });
 
 test('a worker that cannot open the database fails the body with an error, and the next ingest starts afresh', async (t) => {

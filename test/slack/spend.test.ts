@@ -40,9 +40,9 @@ const blocksOf = (c: RecordedCall) => c.body.blocks as Block[];
 const allText = (c: RecordedCall) => JSON.stringify(c.body);
 
 const rows = [
-  // deepseek-v4-flash after 2026-08-16T16:00Z: off-peak (12:00 UTC) half price 0.22 in / 0.66 out.
+  // deepseek-v4-flash, billed as deepseek-flash since 2026-09-10: Friday 12:00 UTC is off-peak, 0.15 in / 0.60 out = $0.75.
   { ts: '2026-11-20T12:00:00Z', provider: 'deepseek', model: 'deepseek-v4-flash', input_tokens: 1_000_000, output_tokens: 1_000_000, user: 'U0ENG1', request_id: 'r1', route: 'deepseek-v4-flash' },
-  // peak window 01:00-04:00 UTC: 0.44 per M input.
+  // 02:00 UTC is a peak hour on weekdays only: Saturday is off-peak, 0.15 per M input = $0.15.
   { ts: '2026-11-21T02:00:00Z', provider: 'deepseek', model: 'deepseek-v4-flash', input_tokens: 1_000_000, output_tokens: 0, user: 'U0ENG2', request_id: 'r2', route: 'deepseek-v4-flash' },
   // qwen-plus below its 128K tier: 100k in at 0.40/M + 1M out at 1.20/M = $1.24.
   { ts: '2026-11-22T12:00:00Z', provider: 'qwen-intl', model: 'qwen-plus', input_tokens: 100_000, output_tokens: 1_000_000, user: 'U0ENG1', request_id: 'r3', route: 'qwen-plus' },
@@ -101,26 +101,26 @@ test('/spend week renders a Block Kit table with totals, shares and budgets', as
   const table = blocks.find((b) => b.type === 'table');
   assert.ok(table?.rows, 'a table block');
   const cells = table.rows.map((r) => r.map((c) => c.text));
-  assert.deepEqual(cells[0], ['Day', 'deepseek', 'qwen-intl', 'openrouter', 'Total']);
+  assert.deepEqual(cells[0], ['Day', 'qwen-intl', 'deepseek', 'openrouter', 'Total']);
   assert.equal(cells.length, 1 + 7 + 2, 'header, seven days, total and share rows');
-  assert.deepEqual(cells.find((r) => r[0] === '2026-11-20'), ['2026-11-20', '$0.88', '$0.00', '$0.00', '$0.88']);
-  assert.deepEqual(cells.find((r) => r[0] === '2026-11-21'), ['2026-11-21', '$0.44', '$0.00', '$0.00', '$0.44']);
+  assert.deepEqual(cells.find((r) => r[0] === '2026-11-20'), ['2026-11-20', '$0.00', '$0.75', '$0.00', '$0.75']);
+  assert.deepEqual(cells.find((r) => r[0] === '2026-11-21'), ['2026-11-21', '$0.00', '$0.15', '$0.00', '$0.15']);
   // OpenRouter's day and total also hold a row with no price: marked, never folded in as $0.
   assert.deepEqual(cells.find((r) => r[0] === '2026-11-23'), ['2026-11-23', '$0.00', '$0.00', '$0.25*', '$0.25*']);
-  assert.deepEqual(cells.find((r) => r[0] === 'Total'), ['Total', '$1.32', '$1.24', '$0.25*', '$2.81*']);
-  assert.deepEqual(cells.find((r) => r[0] === 'Share'), ['Share', '47.0%', '44.1%', '8.9%', '100%']);
+  assert.deepEqual(cells.find((r) => r[0] === 'Total'), ['Total', '$1.24', '$0.90', '$0.25*', '$2.39*']);
+  assert.deepEqual(cells.find((r) => r[0] === 'Share'), ['Share', '51.9%', '37.7%', '10.5%', '100%']);
   const text = allText(call);
   assert.match(text, /Not priced\*\\n1 rows/);
   assert.match(text, /Daily budget: \$0.25 of \$50.00 \(0%, ok\)/);
-  assert.match(text, /Monthly budget: \$2.81 of \$1,000.00 \(0%, ok\)/);
+  assert.match(text, /Monthly budget: \$2.39 of \$1,000.00 \(0%, ok\)/);
   assert.match(text, /new \(nothing the period before\)/);
 });
 
 test('/spend month by user projects the month end', async () => {
   const call = await slash('/spend', 'month by user');
   const text = allText(call);
-  // $2.81 over 23 days of a 30-day month -> $3.6652... -> $3.67
-  assert.match(text, /Month-end projection\*\\n\$3.67/);
+  // $2.39 over 23 days of a 30-day month -> $3.1173... -> $3.12
+  assert.match(text, /Month-end projection\*\\n\$3.12/);
   const table = blocksOf(call).find((b) => b.type === 'table')!;
   assert.deepEqual(table.rows![0]!.map((c) => c.text), ['Day', 'U0ENG1', 'U0ENG2', 'Total']);
 });
@@ -136,7 +136,7 @@ test('a user outside access.spend gets a polite refusal', async () => {
   const call = await slash('/spend', 'week', 'U0INTERN');
   assert.equal(call.body.response_type, 'ephemeral');
   assert.match(allText(call), /limited to the people listed/);
-  assert.doesNotMatch(allText(call), /\$2.81/);
+  assert.doesNotMatch(allText(call), /\$2.39/);
 });
 
 test('/spend week csv uploads a CSV file with files.uploadV2', async () => {
@@ -147,7 +147,7 @@ test('/spend week csv uploads a CSV file with files.uploadV2', async () => {
   const upload = t.slack.calls.slice(before).find((c) => c.method === 'upload');
   assert.ok(upload);
   assert.match(upload.raw, /date,provider,usd/);
-  assert.match(upload.raw, /2026-11-20,deepseek,0\.88\b/);
+  assert.match(upload.raw, /2026-11-20,deepseek,0\.75\b/);
   assert.match(upload.raw, /2026-11-23,openrouter,0\.25\b/);
 });
 
