@@ -11,6 +11,7 @@ import type { DayString } from '../domain/time/zone.js';
 import type { UsageInput, UsageStatus } from '../domain/usage-rows/rows.js';
 import type { SpendDim } from '../domain/spend.js';
 
+
 export type { UsageInput } from '../domain/usage-rows/rows.js';
 
 export const USAGE_SOURCES = ['import', 'ingest', 'ask', 'routecheck'] as const;
@@ -97,6 +98,23 @@ export class LedgerError extends Error {
   }
 }
 
+export interface RepriceScope {
+  provider: string;
+  model: string;
+  /** First instant re-priced (ms since the epoch, inclusive). */
+  fromMs: number;
+}
+
+export interface RepriceResult {
+  /** Rows of the scope whose usage could be priced (missing-usage rows are not counted). */
+  rows: number;
+  /** Rows whose cost or price version changed. */
+  changed: number;
+  /** Effective cost of those rows before and after, nano-USD (exact at any size). */
+  before_nusd: bigint;
+  after_nusd: bigint;
+}
+
 export interface LedgerStore {
   /**
    * Records rows in one transaction (all or nothing) and keeps the rollup in step. A row with a
@@ -127,4 +145,11 @@ export interface LedgerStore {
   spendRaw(dim: SpendDim, fromDay: DayString, toDay: DayString): Promise<SpendRow[]>;
   /** totals computed from the rows themselves (baseline and cross-check; scans them). */
   totalsRaw(fromDay: DayString, toDay: DayString): Promise<SpendTotals>;
+
+  /**
+   * Re-prices every row of (provider, model) from `fromMs` on with `price` (a price version
+   * applied or corrected), rows and rollup in one transaction. Rows whose usage was missing or
+   * invalid are left alone.
+   */
+  reprice(scope: RepriceScope, price: Pricer): Promise<RepriceResult>;
 }

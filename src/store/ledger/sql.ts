@@ -10,6 +10,9 @@ const KEY_SQL: Record<SpendDim, string> = {
   route: `COALESCE(route, provider || '/' || model)`,
 };
 
+/** A dim's key over the usage table (columns unqualified: join only tables without these names). */
+export const keySql = (dim: SpendDim): string => KEY_SQL[dim];
+
 /** The columns of a spend_daily row after dim, in the order aggregateSql selects them. */
 export const SPEND_COLUMNS =
   'day, key, requests, unpriced, usage_missing, interrupted, cost_nusd, provider_cost_nusd, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens';

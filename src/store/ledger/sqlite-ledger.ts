@@ -9,12 +9,13 @@
 // once after migrating. Writes refuse a ledger whose days were computed in another zone.
 import type { Db } from '../open.js';
 import type { DayString, Zone } from '../../domain/time/zone.js';
-import type { LedgerStore, Pricer, RecordResult, SpendRow, SpendTotals, UsageInput, UsageRow, UsageSource, UsdToNusd } from '../ledger.js';
+import type { LedgerStore, Pricer, RecordResult, RepriceResult, RepriceScope, SpendRow, SpendTotals, UsageInput, UsageRow, UsageSource, UsdToNusd } from '../ledger.js';
 import type { SpendDim } from '../../domain/spend.js';
 import { LocalDays } from './local-days.js';
 import { LedgerReads } from './reads.js';
 import { LedgerTimezone } from './timezone.js';
 import { LedgerWriter } from './writer.js';
+import { LedgerRepricer } from './reprice.js';
 
 export interface SqliteLedgerDeps {
   db: Db;
@@ -33,12 +34,14 @@ export class SqliteLedger implements LedgerStore, SyncUsageWriter {
   private readonly timezone: LedgerTimezone;
   private readonly writer: LedgerWriter;
   private readonly reads: LedgerReads;
+  private readonly repricer: LedgerRepricer;
 
   constructor(deps: SqliteLedgerDeps) {
     this.days = new LocalDays(deps.zone);
     this.timezone = new LedgerTimezone(deps.db, this.days);
     this.writer = new LedgerWriter({ db: deps.db, days: this.days, timezone: this.timezone, price: deps.price, usdToNusd: deps.usdToNusd });
     this.reads = new LedgerReads(deps.db);
+    this.repricer = new LedgerRepricer(deps.db);
   }
 
   get zone(): Zone {
@@ -87,6 +90,10 @@ export class SqliteLedger implements LedgerStore, SyncUsageWriter {
 
   async totalsRaw(fromDay: DayString, toDay: DayString): Promise<SpendTotals> {
     return this.reads.totalsRaw(fromDay, toDay);
+  }
+
+  async reprice(scope: RepriceScope, price: Pricer): Promise<RepriceResult> {
+    return this.repricer.reprice(scope, price);
   }
 
   /** The timezone the stored days were computed in (null before the first write). */

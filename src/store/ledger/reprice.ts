@@ -1,0 +1,125 @@
+// Re-pricing the ledger when a price version is applied (or corrected): every row of one
+// (provider, model) from an instant on gets the cost the new catalog gives it, and spend_daily
+// moves by the difference, all in one transaction (a report sees the old figures or the new,
+// never a mix). Rows whose usage was missing or invalid are not priced from their counts and are
+// left alone, as the writer leaves them (writer.ts).
+//
+// How: the rows are read in id order in pages (better-sqlite3 allows no write while a statement
+// iterates), each priced by the same Pricer the writer uses; changed costs go to a temporary
+// table; one INSERT … SELECT per spend dimension adds the differences to spend_daily (keys by
+// the same SQL as every rollup, sql.ts), and one UPDATE … FROM writes the new costs.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Db } from '../open.js';
+import { ourCost } from '../../domain/money/cost.js';
+import { SPEND_DIMS } from '../../domain/spend.js';
+import type { Pricer, PricedRow, RepriceResult, RepriceScope } from '../ledger.js';
+import { keySql } from './sql.js';
+
+const PAGE = 20_000;
+
+interface StoredRow {
+  id: number;
+  ts_ms: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  thinking: number;
+  cost_nusd: number | null;
+  provider_cost_nusd: number | null;
+  price_version: string | null;
+  route: string | null;
+  user: string | null;
+  status: string;
+}
+
+export class LedgerRepricer {
+  private readonly page: BetterSqlite3.Statement<[string, string, number, number, number], StoredRow>;
+  private readonly tx: BetterSqlite3.Transaction<(scope: RepriceScope, price: Pricer) => RepriceResult>;
+
+  constructor(private readonly db: Db) {
+    this.page = db.prepare(
+      `SELECT id, ts_ms, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, thinking,
+         cost_nusd, provider_cost_nusd, price_version, route, "user", status
+       FROM usage
+       WHERE provider = ? AND model = ? AND ts_ms >= ? AND id > ? AND (usage_status = 'ok' OR usage_status = 'estimated')
+       ORDER BY id LIMIT ?`,
+    );
+    this.tx = db.transaction((scope: RepriceScope, price: Pricer) => this.run(scope, price));
+  }
+
+  /** Re-prices the scope with `price` in one transaction; returns what changed. */
+  reprice(scope: RepriceScope, price: Pricer): RepriceResult {
+    return this.tx.immediate(scope, price);
+  }
+
+  private run(scope: RepriceScope, price: Pricer): RepriceResult {
+    const { db } = this;
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS reprice_delta (
+      id INTEGER PRIMARY KEY, cost_nusd INTEGER, price_version TEXT, cost_change INTEGER NOT NULL, unpriced_change INTEGER NOT NULL)`);
+    db.exec('DELETE FROM temp.reprice_delta');
+    const insert = db.prepare('INSERT INTO temp.reprice_delta VALUES (?, ?, ?, ?, ?)');
+    let rows = 0;
+    let changed = 0;
+    let before = 0n;
+    let after = 0n;
+    let lastId = 0;
+    for (;;) {
+      const page = this.page.all(scope.provider, scope.model, scope.fromMs, lastId, PAGE);
+      if (page.length === 0) break;
+      for (const r of page) {
+        rows++;
+        const priced = price(toPricedRow(scope, r));
+        const cost = ourCost(priced, r.provider_cost_nusd);
+        if (cost === r.cost_nusd && priced.price_version === r.price_version) continue;
+        const oldEffective = r.cost_nusd ?? r.provider_cost_nusd;
+        const newEffective = cost ?? r.provider_cost_nusd;
+        changed++;
+        before += BigInt(oldEffective ?? 0);
+        after += BigInt(newEffective ?? 0);
+        insert.run(r.id, cost, priced.price_version, (newEffective ?? 0) - (oldEffective ?? 0), (newEffective === null ? 1 : 0) - (oldEffective === null ? 1 : 0));
+      }
+      lastId = page[page.length - 1]!.id;
+    }
+    if (changed > 0) {
+      for (const dim of SPEND_DIMS) {
+        db.prepare(
+          `INSERT INTO spend_daily (dim, day, key, requests, unpriced, usage_missing, interrupted, cost_nusd, provider_cost_nusd,
+             input_tokens, cached_input_tokens, output_tokens, reasoning_tokens)
+           SELECT ?, u.day, ${keySql(dim)}, 0, SUM(d.unpriced_change), 0, 0, SUM(d.cost_change), 0, 0, 0, 0, 0
+           FROM temp.reprice_delta d JOIN usage u ON u.id = d.id
+           GROUP BY u.day, 3
+           ON CONFLICT (dim, day, key) DO UPDATE SET
+             unpriced = unpriced + excluded.unpriced,
+             cost_nusd = cost_nusd + excluded.cost_nusd`,
+        ).run(dim);
+      }
+      db.prepare(
+        `UPDATE usage SET cost_nusd = d.cost_nusd, price_version = d.price_version
+         FROM temp.reprice_delta d WHERE usage.id = d.id`,
+      ).run();
+    }
+    db.exec('DELETE FROM temp.reprice_delta');
+    return { rows, changed, before_nusd: before, after_nusd: after };
+  }
+}
+
+function toPricedRow(scope: RepriceScope, r: StoredRow): PricedRow {
+  const row: PricedRow = {
+    ts: new Date(r.ts_ms).toISOString(),
+    tsMs: r.ts_ms,
+    provider: scope.provider,
+    model: scope.model,
+    input_tokens: r.input_tokens,
+    cached_input_tokens: r.cached_input_tokens,
+    output_tokens: r.output_tokens,
+    reasoning_tokens: r.reasoning_tokens,
+    thinking: r.thinking === 1,
+    status: r.status,
+  };
+  if (r.cache_write_tokens > 0) row.cache_write_tokens = r.cache_write_tokens;
+  if (r.route !== null) row.route = r.route;
+  if (r.user !== null) row.user = r.user;
+  return row;
+}
