@@ -1,4 +1,4 @@
-// Cache writes through the ledger: an imported row's cache_write_tokens is kept (migration 009)
+// Cache writes through the ledger: an imported row's cache_write_tokens is kept (migration 010)
 // and priced at the version's cache_write rate (src/domain/money/cost.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
