@@ -126,7 +126,7 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
   const auth = req.headers.authorization ?? '';
   const bearer = /^Bearer\s+(.*)$/i.exec(auth)?.[1]?.trim() ?? '';
   sim.requests.push({ method, path, profile: profileName, body: rawBody ? body : null, headers, hasBearer: bearer !== '' });
-  if (path.startsWith(`${CONTROL_PREFIX}/`)) return control(sim.state, res, method, path.slice(CONTROL_PREFIX.length + 1), body);
+  if (path.startsWith(`${CONTROL_PREFIX}/`)) return control(sim.state, res, method, path.slice(CONTROL_PREFIX.length + 1), rawBody);
 
   // Route: {base}/chat/completions and {base}/models; anything else (e.g. GLM's "a `/v1` base
   // gives 404", docs/PROVIDERS.md §1) is a 404.
