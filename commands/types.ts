@@ -61,6 +61,11 @@ export interface Command<A = unknown> {
   usage: string;
   /** The adapters that offer it; others answer "not a routeops command". */
   adapters: readonly Adapter[];
+  /**
+   * Writes CSV when its text has the word `csv` (spend): the CLI's --csv adds that word. The CLI
+   * refuses --csv for every other command rather than pass it on as text.
+   */
+  csvWord?: boolean;
   /** Key of config.access that limits who may run it (one of ACCESS_RULES); absent = everyone. */
   access?: AccessRule;
   /**

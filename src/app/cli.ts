@@ -110,12 +110,12 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
   if (two) skip.add(second.index);
   const rest = argv.filter((_, i) => !skip.has(i));
 
+  // Only spend writes CSV: any other command says so (`models --csv` is no search for "csv").
+  if (csv && !command.csvWord) throw new CommandLineError(`--csv is not an option of routeops ${command.name} (spend writes CSV; --json gives the data)`, command);
   if (!command.options) {
-    // The chat commands read text; --csv is their "csv" word.
+    // The chat commands read text; --csv is spend's "csv" word.
     return { command, json, csv, input: { text: [...rest, ...(csv ? ['csv'] : [])].join(' '), options: {}, positionals: [] } };
   }
-  // Only the chat commands write CSV (spend); a command with its own options says so.
-  if (csv) throw new CommandLineError(`--csv is not an option of routeops ${command.name} (spend writes CSV)`, command);
   try {
     const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: true });
     return { command, json, csv, input: { text: rest.join(' '), options: values as CommandInput['options'], positionals } };
