@@ -90,7 +90,9 @@ export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget
       },
       status(s) {
         if (!status.set(s)) return;
-        dirty = statusChanged = true;
+        dirty = true;
+        // Cleared as the text begins: the text's own update (at its pace) carries that.
+        if (s !== null) statusChanged = true;
         schedule();
       },
     },
