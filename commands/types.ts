@@ -6,6 +6,7 @@ import type { Services } from '../src/features/services.js';
 import type { AlertJob, AlertPost } from '../src/features/alerts/types.js';
 import type { AccessRule } from '../src/config/schema.js';
 import { mayUse, type Caller } from '../src/features/access.js';
+import type { AskStatus } from '../src/features/ask/progress.js';
 
 export type { Caller };
 
@@ -19,6 +20,8 @@ export const CLI_ONLY: readonly Adapter[] = ['cli'];
 /** Live progress of a long-running command (an answer being streamed): the text so far. */
 export interface Progress {
   update(text: string): void;
+  /** What the answer waits for before its text begins (src/features/ask/progress.ts); null once it begins. */
+  status?(status: AskStatus | null): void;
 }
 
 /** An option of a CLI command, as node's util.parseArgs declares it. */

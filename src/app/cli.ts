@@ -162,7 +162,8 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
       io.stderr('Choose one of --json and --csv.\n');
       return 2;
     }
-    const live = line.json ? undefined : terminalProgress(io.stdout);
+    // What an answer waits for goes to stderr: stdout carries the answer alone.
+    const live = line.json ? undefined : terminalProgress(io.stdout, { status: io.stderr });
     const reply = await dispatch(line.command.name, line.input, ctx.services, { id: 'cli', local: true }, live, { ...ctx, adapter: 'cli' });
     return print(reply, line, io, live);
   } catch (err) {

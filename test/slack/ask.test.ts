@@ -112,7 +112,7 @@ test('falls back when a route has no API key, without calling it', async () => {
   const before = sim.requests.length;
   const msg = await slashAsk('--model qwen-nokey hello without a key');
   assert.match(blockText(msg), /Simulated openrouter answer to: hello without a key/);
-  assert.match(blockText(msg), /qwen-nokey\/qwen-plus has no API key set/);
+  assert.match(blockText(msg), /qwen-nokey\/qwen-plus has no API key: ROUTEOPS_TEST_UNSET_KEY is not set/);
   assert.equal(sim.requests.slice(before).filter((r) => r.profile === 'qwen').length, 0);
   assert.ok((await ledgerRows()).some((r) => r.provider === 'qwen-nokey' && r.status === 'missing_key'));
 });

@@ -5,6 +5,7 @@ import type { App, webApi, types } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseAskArgs, outcomeToReply } from '../../../commands/ask.js';
 import { ask, budgetRefusal, unknownAlias } from '../../features/ask/engine.js';
+import type { AskStatus } from '../../features/ask/progress.js';
 import type { ChatMessage } from '../../upstream/providers/types.js';
 import type { Services } from '../../features/services.js';
 import { escapeMrkdwn, clip } from './escape.js';
@@ -62,6 +63,8 @@ async function answer(deps: AskListenerDeps, c: Conversation, threadTs: string |
       },
       // Queued behind the same user's question: no start-up slot held meanwhile.
       waiting: release,
+      // What the answer waits for (a tick, a fallback) is no answer text: the slot stays held.
+      status: (s: AskStatus | null) => c.sink.progress.status?.(s),
     };
     const outcome = await ask(deps.services, { alias, ops, question, history, user: c.user, channel: c.channel }, progress);
     await c.sink.finish(outcomeToReply(outcome));
