@@ -11,6 +11,7 @@ import { alertsRunCommand } from './alerts-run.js';
 import { catalogDiffCommand } from './catalog-diff.js';
 import { simCommand } from './sim.js';
 import { startCommand } from './start.js';
+import { manifestCommand } from './manifest.js';
 
 export const commands: ReadonlyArray<Command<unknown>> = [
   askCommand,
@@ -22,6 +23,7 @@ export const commands: ReadonlyArray<Command<unknown>> = [
   alertsRunCommand,
   catalogDiffCommand,
   simCommand,
+  manifestCommand,
   startCommand,
 ];
 

@@ -49,6 +49,7 @@ export const spendCommand = defineCommand<SpendArgs>({
   summary: 'Spend per day and provider, model, user or route, with totals, trend and budgets',
   usage: USAGE,
   adapters: EVERYWHERE,
+  csvWord: true,
   access: 'spend',
   parse: (input) => readSpendArgs(input.text),
   async run(args, ctx) {

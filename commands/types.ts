@@ -6,6 +6,7 @@ import type { Services } from '../src/features/services.js';
 import type { AlertJob, AlertPost } from '../src/features/alerts/types.js';
 import type { AccessRule } from '../src/config/schema.js';
 import { mayUse, type Caller } from '../src/features/access.js';
+import type { AskStatus } from '../src/features/ask/progress.js';
 
 export type { Caller };
 
@@ -19,6 +20,8 @@ export const CLI_ONLY: readonly Adapter[] = ['cli'];
 /** Live progress of a long-running command (an answer being streamed): the text so far. */
 export interface Progress {
   update(text: string): void;
+  /** What the answer waits for before its text begins (src/features/ask/progress.ts); null once it begins. */
+  status?(status: AskStatus | null): void;
 }
 
 /** An option of a CLI command, as node's util.parseArgs declares it. */
@@ -61,6 +64,11 @@ export interface Command<A = unknown> {
   usage: string;
   /** The adapters that offer it; others answer "not a routeops command". */
   adapters: readonly Adapter[];
+  /**
+   * Writes CSV when its text has the word `csv` (spend): the CLI's --csv adds that word. The CLI
+   * refuses --csv for every other command rather than pass it on as text.
+   */
+  csvWord?: boolean;
   /** Key of config.access that limits who may run it (one of ACCESS_RULES); absent = everyone. */
   access?: AccessRule;
   /**

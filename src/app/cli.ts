@@ -110,12 +110,12 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
   if (two) skip.add(second.index);
   const rest = argv.filter((_, i) => !skip.has(i));
 
+  // Only spend writes CSV: any other command says so (`models --csv` is no search for "csv").
+  if (csv && !command.csvWord) throw new CommandLineError(`--csv is not an option of routeops ${command.name} (spend writes CSV; --json gives the data)`, command);
   if (!command.options) {
-    // The chat commands read text; --csv is their "csv" word.
+    // The chat commands read text; --csv is spend's "csv" word.
     return { command, json, csv, input: { text: [...rest, ...(csv ? ['csv'] : [])].join(' '), options: {}, positionals: [] } };
   }
-  // Only the chat commands write CSV (spend); a command with its own options says so.
-  if (csv) throw new CommandLineError(`--csv is not an option of routeops ${command.name} (spend writes CSV)`, command);
   try {
     const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: true });
     return { command, json, csv, input: { text: rest.join(' '), options: values as CommandInput['options'], positionals } };
@@ -162,7 +162,8 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
       io.stderr('Choose one of --json and --csv.\n');
       return 2;
     }
-    const live = line.json ? undefined : terminalProgress(io.stdout);
+    // What an answer waits for goes to stderr: stdout carries the answer alone.
+    const live = line.json ? undefined : terminalProgress(io.stdout, { status: io.stderr });
     const reply = await dispatch(line.command.name, line.input, ctx.services, { id: 'cli', local: true }, live, { ...ctx, adapter: 'cli' });
     return print(reply, line, io, live);
   } catch (err) {

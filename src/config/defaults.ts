@@ -45,8 +45,9 @@ export const DEFAULT_MODELS: NonNullable<ConfigFile['models']> = {
 /**
  * /ask's deadlines: a route that sends no first token within 20 s is left for the next one (a
  * hung provider, or DeepSeek's keep-alives while it queues), and no answer takes more than 2 min.
+ * Until its first words, an answer says what it waits for every 5 s.
  */
-export const DEFAULT_ASK_TIMEOUTS = { first_token_timeout_ms: 20_000, answer_timeout_ms: 120_000 } as const;
+export const DEFAULT_ASK_TIMEOUTS = { first_token_timeout_ms: 20_000, answer_timeout_ms: 120_000, progress_interval_ms: 5_000 } as const;
 
 export const DEFAULT_SCHEDULES = {
   deprecations: '0 9 * * *',

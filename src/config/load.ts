@@ -23,8 +23,8 @@ export type Config = {
   access: Partial<Record<AccessRule, string[]>>;
   providers: NonNullable<ConfigFile['providers']>;
   models: NonNullable<ConfigFile['models']>;
-  /** /ask's deadlines in ms: per route to the first token, and for the whole answer. */
-  ask: { first_token_timeout_ms: number; answer_timeout_ms: number };
+  /** /ask's deadlines in ms: per route to the first token, and for the whole answer; and how often progress is shown. */
+  ask: { first_token_timeout_ms: number; answer_timeout_ms: number; progress_interval_ms: number };
   pricing: NonNullable<ConfigFile['pricing']>;
   retirements: NonNullable<ConfigFile['retirements']>;
   budgets: NonNullable<ConfigFile['budgets']>;

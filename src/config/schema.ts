@@ -128,6 +128,8 @@ export const askTimeoutsSchema = z.strictObject({
   first_token_timeout_ms: deadlineMs.optional(),
   /** The whole answer, every route and tool round included: past it nothing more is tried. */
   answer_timeout_ms: deadlineMs.optional(),
+  /** How often the shell and Slack say what an answer is waiting for, before its first words. */
+  progress_interval_ms: deadlineMs.optional(),
 });
 
 export const routeSchema = z.strictObject({

@@ -58,6 +58,7 @@ export interface UsageRow {
 export interface SpendRow {
   day: DayString;
   key: string;
+  /** Real requests: rows not left out (never sent, not-found probes). */
   requests: number;
   /** Rows with neither our cost nor a provider-reported one, whose usage is fine (the price is unknown). */
   unpriced: number;
@@ -73,15 +74,26 @@ export interface SpendRow {
   cached_input_tokens: number;
   output_tokens: number;
   reasoning_tokens: number;
+  /** Rows left out of `requests` (docs/ARCHITECTURE.md §3.5): calls never sent (no API key)… */
+  never_sent: number;
+  /** …and /routecheck's probes of a model that does not exist. Neither adds money. */
+  not_found_probes: number;
+  /** The part of cost_nusd that route checks cost (source 'routecheck'), nano-USD. */
+  routecheck_nusd: bigint;
 }
 
 export interface SpendTotals {
+  /** Real requests: rows not left out (never sent, not-found probes). */
   requests: number;
   unpriced: number;
   usage_missing: number;
   interrupted: number;
   /** Nano-USD, exact at any size. */
   cost_nusd: bigint;
+  never_sent: number;
+  not_found_probes: number;
+  /** The part of cost_nusd that route checks cost, nano-USD. */
+  routecheck_nusd: bigint;
 }
 
 export interface RecordResult {
@@ -136,7 +148,7 @@ export interface LedgerStore {
   /** The first and last day with rows (null when empty). */
   firstDay(): Promise<DayString | null>;
   lastDay(): Promise<DayString | null>;
-  /** Rows in the ledger. */
+  /** Rows in the ledger (requests and left-out rows alike). */
   count(): Promise<number>;
   /** The newest rows first. */
   recentRows(limit?: number): Promise<UsageRow[]>;

@@ -57,7 +57,7 @@ test('a row whose usage was missing or invalid costs "usage missing", not $0, an
     ],
     'ask',
   );
-  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 5, unpriced: 1, usage_missing: 2, interrupted: 0, cost_nusd: 110n + 1000n });
+  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 5, unpriced: 1, usage_missing: 2, interrupted: 0, cost_nusd: 110n + 1000n, never_sent: 0, not_found_probes: 0, routecheck_nusd: 0n });
   const rows = await ledger.recentRows(10);
   const missing = rows.find((r) => r.call_id === 'call-1')!;
   assert.equal(missing.cost_nusd, null, 'never priced as a call that used no tokens');

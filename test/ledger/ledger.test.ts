@@ -50,7 +50,7 @@ test('JSONL import records rows; re-importing the same file inserts nothing', as
   assert.equal(rows[0]!.cost_nusd, null);
 
   // Totals count each row once even though it sits in four dims.
-  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 3, unpriced: 1, usage_missing: 0, interrupted: 0, cost_nusd: 165n });
+  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 3, unpriced: 1, usage_missing: 0, interrupted: 0, cost_nusd: 165n, never_sent: 0, not_found_probes: 0, routecheck_nusd: 0n });
 });
 
 test('CSV import with quoted fields', async (t) => {
@@ -114,7 +114,7 @@ test('duplicates inside one batch are skipped; rows without request_id are alway
   assert.deepEqual(await ledger.record([row, row, noId, noId], 'ingest'), { inserted: 3, skipped: 1 });
   assert.deepEqual(await ledger.record([row, noId], 'ingest'), { inserted: 1, skipped: 1 });
   assert.equal(await ledger.count(), 4);
-  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 4, unpriced: 0, usage_missing: 0, interrupted: 0, cost_nusd: 8n });
+  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 4, unpriced: 0, usage_missing: 0, interrupted: 0, cost_nusd: 8n, never_sent: 0, not_found_probes: 0, routecheck_nusd: 0n });
 });
 
 test('a batch is all or nothing: a failing pricer rolls everything back', async (t) => {
@@ -156,7 +156,7 @@ test('effective cost: ours, else the provider-reported cost, else unpriced', asy
       { key: 'deepseek/priced', requests: 2, unpriced: 0, cost: 3000n, reported: 2000n },
     ],
   );
-  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 4, unpriced: 1, usage_missing: 0, interrupted: 0, cost_nusd: 6000n });
+  assert.deepEqual(await ledger.totals('2026-03-01', '2026-03-01'), { requests: 4, unpriced: 1, usage_missing: 0, interrupted: 0, cost_nusd: 6000n, never_sent: 0, not_found_probes: 0, routecheck_nusd: 0n });
   assert.deepEqual(await ledger.spendRaw('model', '2026-03-01', '2026-03-01'), byModel);
 });
 
@@ -177,13 +177,19 @@ test('the rollup equals the raw aggregate for every dim over a varied dataset', 
     const rollup = await ledger.spendRollup(dim, from, to);
     assert.ok(rollup.length > 10, dim);
     assert.deepEqual(rollup, await ledger.spendRaw(dim, from, to), dim);
-    const sum = rollup.reduce((acc, s) => ({ requests: acc.requests + s.requests, unpriced: acc.unpriced + s.unpriced, usage_missing: acc.usage_missing + s.usage_missing, interrupted: acc.interrupted + s.interrupted, cost_nusd: acc.cost_nusd + s.cost_nusd }), {
-      requests: 0,
-      unpriced: 0,
-      usage_missing: 0,
-      interrupted: 0,
-      cost_nusd: 0n,
-    });
+    const sum = rollup.reduce(
+      (acc, s) => ({
+        requests: acc.requests + s.requests,
+        unpriced: acc.unpriced + s.unpriced,
+        usage_missing: acc.usage_missing + s.usage_missing,
+        interrupted: acc.interrupted + s.interrupted,
+        cost_nusd: acc.cost_nusd + s.cost_nusd,
+        never_sent: acc.never_sent + s.never_sent,
+        not_found_probes: acc.not_found_probes + s.not_found_probes,
+        routecheck_nusd: acc.routecheck_nusd + s.routecheck_nusd,
+      }),
+      { requests: 0, unpriced: 0, usage_missing: 0, interrupted: 0, cost_nusd: 0n, never_sent: 0, not_found_probes: 0, routecheck_nusd: 0n },
+    );
     assert.deepEqual(sum, await ledger.totals(from, to), dim);
   }
   // A sub-range too.
@@ -203,7 +209,7 @@ test('an empty ledger', async (t) => {
   assert.equal(await ledger.firstDay(), null);
   assert.equal(await ledger.lastDay(), null);
   assert.equal(await ledger.count(), 0);
-  assert.deepEqual(await ledger.totals('2026-01-01', '2026-12-31'), { requests: 0, unpriced: 0, usage_missing: 0, interrupted: 0, cost_nusd: 0n });
+  assert.deepEqual(await ledger.totals('2026-01-01', '2026-12-31'), { requests: 0, unpriced: 0, usage_missing: 0, interrupted: 0, cost_nusd: 0n, never_sent: 0, not_found_probes: 0, routecheck_nusd: 0n });
   assert.deepEqual(await ledger.spendRollup('provider', '2026-01-01', '2026-12-31'), []);
   assert.deepEqual(await ledger.record([], 'ask'), { inserted: 0, skipped: 0 });
   await assert.rejects(ledger.spendRollup('team' as 'user', '2026-01-01', '2026-01-02'), /unknown spend dimension "team"/);
@@ -283,7 +289,7 @@ test('a call that used no tokens costs $0, unless its provider billed it: then t
   const { services } = makeServices({ timezone: 'UTC' }, { owner: t });
   const at = { ts: '2026-11-20T10:00:00Z', provider: 'openrouter', model: 'mystery/model', input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 };
   await services.ledger.record([{ ...at, request_id: 'failed' }], 'ingest');
-  assert.deepEqual(await services.ledger.totals('2026-11-20', '2026-11-20'), { cost_nusd: 0n, requests: 1, unpriced: 0, usage_missing: 0, interrupted: 0 });
+  assert.deepEqual(await services.ledger.totals('2026-11-20', '2026-11-20'), { cost_nusd: 0n, requests: 1, unpriced: 0, usage_missing: 0, interrupted: 0, never_sent: 0, not_found_probes: 0, routecheck_nusd: 0n });
   await services.ledger.record([{ ...at, request_id: 'billed', cost_usd: '2000' }], 'ingest');
-  assert.deepEqual(await services.ledger.totals('2026-11-20', '2026-11-20'), { cost_nusd: 2000n * 1_000_000_000n, requests: 2, unpriced: 0, usage_missing: 0, interrupted: 0 });
+  assert.deepEqual(await services.ledger.totals('2026-11-20', '2026-11-20'), { cost_nusd: 2000n * 1_000_000_000n, requests: 2, unpriced: 0, usage_missing: 0, interrupted: 0, never_sent: 0, not_found_probes: 0, routecheck_nusd: 0n });
 });

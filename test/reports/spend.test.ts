@@ -13,10 +13,10 @@ const USD = 1_000_000_000; // nano-USD per dollar
 function fakeLedger(rows: Array<{ day: string; key: string; usd: number; unpriced?: number }>): SpendLedger {
   const within = (from: string, to: string) => rows.filter((r) => r.day >= from && r.day <= to);
   return {
-    spendRollup: async (_dim, from, to) => within(from, to).map((r) => ({ day: r.day, key: r.key, cost_nusd: BigInt(r.usd * USD), requests: 1, unpriced: r.unpriced ?? 0, usage_missing: 0, interrupted: 0, provider_cost_nusd: 0n, input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 })),
+    spendRollup: async (_dim, from, to) => within(from, to).map((r) => ({ day: r.day, key: r.key, cost_nusd: BigInt(r.usd * USD), requests: 1, unpriced: r.unpriced ?? 0, usage_missing: 0, interrupted: 0, provider_cost_nusd: 0n, input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, never_sent: 0, not_found_probes: 0, routecheck_nusd: 0n })),
     totals: async (from, to) => {
       const rs = within(from, to);
-      return { cost_nusd: BigInt(rs.reduce((s, r) => s + r.usd * USD, 0)), requests: rs.length, unpriced: rs.reduce((s, r) => s + (r.unpriced ?? 0), 0), usage_missing: 0, interrupted: 0 };
+      return { cost_nusd: BigInt(rs.reduce((s, r) => s + r.usd * USD, 0)), requests: rs.length, unpriced: rs.reduce((s, r) => s + (r.unpriced ?? 0), 0), usage_missing: 0, interrupted: 0, never_sent: 0, not_found_probes: 0, routecheck_nusd: 0n };
     },
     count: async () => rows.length,
   };

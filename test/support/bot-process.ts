@@ -64,9 +64,15 @@ function watchLogs(child: ChildProcess) {
   return { logs, waiters };
 }
 
+/** How to start it other than as `npm start` does: node's arguments and the working directory (a container's CMD and WORKDIR). */
+export interface StartAs {
+  argv: string[];
+  cwd: string;
+}
+
 /** Starts the bot; rejects (with its logs) if it exits before it has started. */
-export async function startBot(env: Record<string, string>): Promise<BotProcess> {
-  const child = spawn(process.execPath, [MAIN], { env: childEnv({ PORT: '0', ...env }), stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startBot(env: Record<string, string>, as?: StartAs): Promise<BotProcess> {
+  const child = spawn(process.execPath, as?.argv ?? [MAIN], { env: childEnv({ PORT: '0', ...env }), stdio: ['ignore', 'ignore', 'pipe'], ...(as ? { cwd: as.cwd } : {}) });
   const { logs, waiters } = watchLogs(child);
   // 'close', not 'exit': the last log lines have been read by then.
   const exited = once(child, 'close').then(([code, signal]) => ({ code, signal }) as Exit);

@@ -149,6 +149,12 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
         m.updates++;
         return reply(200, { ok: true, channel: m.channel, ts: m.ts });
       }
+      case 'chat.delete': {
+        const m = find(call.body.channel, call.body.ts);
+        if (!m) return reply(200, { ok: false, error: 'message_not_found' });
+        messages.splice(messages.indexOf(m), 1);
+        return reply(200, { ok: true, channel: m.channel, ts: m.ts });
+      }
       case 'chat.startStream': {
         const b = call.body;
         // Slack requires the recipient outside DMs (docs/PROVIDERS.md §5).

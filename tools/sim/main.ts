@@ -1,14 +1,15 @@
 // Serving the provider simulator from a terminal (`routeops sim`, commands/sim.ts) until
 // SIGINT/SIGTERM, with a banner on how to point routeops at it.
 import { CONTROL_PREFIX, FAULT_NAMES, PROFILE_NAMES, startSimulator, type ProfileName, type Simulator } from './server.js';
+import { ACCEPTED_PROFILE_NAMES, PROVIDER_OF } from './profile.js';
 
 /** Which routeops provider (config/defaults.ts) each simulator profile stands for. */
 export const SIM_PROVIDER_FOR: Record<ProfileName, { provider: string; apiKeyEnv: string }> = {
-  deepseek: { provider: 'deepseek', apiKeyEnv: 'DEEPSEEK_API_KEY' },
-  qwen: { provider: 'qwen-intl', apiKeyEnv: 'DASHSCOPE_API_KEY' },
-  kimi: { provider: 'moonshot', apiKeyEnv: 'MOONSHOT_API_KEY' },
-  glm: { provider: 'zai', apiKeyEnv: 'ZAI_API_KEY' },
-  openrouter: { provider: 'openrouter', apiKeyEnv: 'OPENROUTER_API_KEY' },
+  deepseek: { provider: PROVIDER_OF.deepseek, apiKeyEnv: 'DEEPSEEK_API_KEY' },
+  qwen: { provider: PROVIDER_OF.qwen, apiKeyEnv: 'DASHSCOPE_API_KEY' },
+  kimi: { provider: PROVIDER_OF.kimi, apiKeyEnv: 'MOONSHOT_API_KEY' },
+  glm: { provider: PROVIDER_OF.glm, apiKeyEnv: 'ZAI_API_KEY' },
+  openrouter: { provider: PROVIDER_OF.openrouter, apiKeyEnv: 'OPENROUTER_API_KEY' },
 };
 
 export interface SimArgs {
@@ -40,6 +41,7 @@ export function describeSim(sim: Simulator): string {
     `Faults on demand (${FAULT_NAMES.join(', ')}):`,
     `  curl -X POST ${sim.url}${CONTROL_PREFIX}/faults/deepseek -d '{"status":429,"times":1}'`,
     `  curl -X DELETE ${sim.url}${CONTROL_PREFIX}/faults`,
+    `(a profile or provider name after /faults/: ${ACCEPTED_PROFILE_NAMES})`,
     '',
     'Ctrl-C stops it.',
   );

@@ -1,12 +1,17 @@
 // What the simulated model answers: content, reasoning or a tool call, token counts (cached
 // tokens from message-list prefixes seen before) and the finish reason, derived from the request
 // text so that every run gives the same answer. Sent by respond.ts, streamed or as one body.
+// A tool is called when tool_choice forces it, a test's script names it, the user asks for the
+// only tool by the word "tool", or the question asks for our data (the rule in tool-rule.ts);
+// once results are back, the answer reads them back (tool-summary.ts).
 import type { Faults } from './faults.js';
 import type { Profile, SimUsage } from './profile.js';
 import { SIM_PRICE } from './profiles.js';
-import type { SimState } from './state.js';
+import type { Script, SimState } from './state.js';
+import { ruleToolCall } from './tool-rule.js';
+import { summariseToolResult } from './tool-summary.js';
 
-export type Msg = { role?: unknown; content?: unknown; tool_calls?: unknown; reasoning_content?: unknown };
+export type Msg = { role?: unknown; content?: unknown; tool_calls?: unknown; reasoning_content?: unknown; tool_call_id?: unknown };
 
 export interface Plan {
   id: string;
@@ -63,30 +68,28 @@ export function makePlan(state: SimState, input: ChatInput): Plan {
   }
   for (const k of keys) st.seenPrefixes.add(k);
 
-  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
-  const userText = textOf(lastUser?.content).slice(0, 200);
-  const toolMsgs = messages.filter((m) => m.role === 'tool');
-  const lastTool = toolMsgs[toolMsgs.length - 1];
+  const lastUserAt = messages.map((m) => m.role).lastIndexOf('user');
+  const lastUser = messages[lastUserAt];
+  const question = textOf(lastUser?.content);
+  const userText = question.slice(0, 200);
+  // The tool results that answer this question (those of earlier turns answered earlier ones).
+  const results = messages.slice(lastUserAt + 1).filter((m) => m.role === 'tool');
+  const lastTool = results[results.length - 1];
 
   let reasoning = thinking ? `The user asks: "${userText.slice(0, 80)}". I will answer briefly.` : '';
   let content: string;
   let finish: Plan['finish'] = 'stop';
   const toolCalls: Plan['toolCalls'] = [];
 
-  const forced = toolChoice && typeof toolChoice === 'object' ? (toolChoice as { function?: { name?: unknown } }).function?.name : undefined;
-  const script = st.script?.toolCall;
-  // Under "auto", a user who explicitly asks to use the only tool gets it called, as a real
-  // model would (GLM accepts only "auto", so forced calls reach it this way).
-  const askedForTool = tools.length === 1 && /\btool\b/i.test(userText) ? (tools[0] as { function?: { name?: unknown } }).function?.name : undefined;
-  if (tools.length > 0 && toolChoice !== 'none' && !lastTool && (script || typeof forced === 'string' || typeof askedForTool === 'string')) {
-    const name = typeof forced === 'string' ? forced : script ? script.name : String(askedForTool);
-    let args = script && script.name === name ? script.arguments : defaultArgs(tools, name, userText);
+  const call = tools.length > 0 && toolChoice !== 'none' && !lastTool ? chooseCall(tools, toolChoice, st.script?.toolCall, question) : null;
+  if (call) {
+    let args = call.arguments;
     if (faults?.toolArgsNotJson) args = `{"query": "${userText.slice(0, 20)}"`;
-    toolCalls.push({ id: `call_${profile.name}_${state.nextSeq()}`, name, arguments: args });
+    toolCalls.push({ id: `call_${profile.name}_${state.nextSeq()}`, name: call.name, arguments: args });
     content = '';
     finish = 'tool_calls';
   } else if (lastTool) {
-    content = `Based on the data: ${textOf(lastTool.content)}`;
+    content = results.map((r) => summariseToolResult(textOf(r.content), toolNameOf(messages, r.tool_call_id), question)).join('\n');
   } else {
     // A long-context "needle" question is answered the way a capable model would: with the
     // fact found anywhere in the prompt (what /routecheck --long looks for).
@@ -132,6 +135,31 @@ export function makePlan(state: SimState, input: ChatInput): Plan {
     usage: { prompt, cached, completion, reasoning: reasoningTokens },
     cost: Number(cost.toPrecision(6)),
   };
+}
+
+/**
+ * The call to make when tools may be called, or null: the tool tool_choice forces, else the
+ * script's, else the only tool when the user asks for it by the word "tool" (under "auto", as a
+ * real model would; GLM accepts only "auto", so forced calls reach it this way), else the one
+ * the question asks for by tool-rule.ts.
+ */
+function chooseCall(tools: unknown[], toolChoice: unknown, script: Script['toolCall'], question: string): { name: string; arguments: string } | null {
+  const userText = question.slice(0, 200);
+  const forced = toolChoice && typeof toolChoice === 'object' ? (toolChoice as { function?: { name?: unknown } }).function?.name : undefined;
+  const askedForTool = tools.length === 1 && /\btool\b/i.test(userText) ? (tools[0] as { function?: { name?: unknown } }).function?.name : undefined;
+  const name = typeof forced === 'string' ? forced : script ? script.name : typeof askedForTool === 'string' ? askedForTool : undefined;
+  if (name === undefined) return ruleToolCall(tools, question);
+  return { name, arguments: script && script.name === name ? script.arguments : defaultArgs(tools, name, userText) };
+}
+
+/** The name of the tool an assistant message called under this id. */
+function toolNameOf(messages: Msg[], id: unknown): string | undefined {
+  for (const m of messages) {
+    if (!Array.isArray(m.tool_calls)) continue;
+    const call = (m.tool_calls as Array<{ id?: unknown; function?: { name?: unknown } }>).find((c) => c?.id === id);
+    if (call && typeof call.function?.name === 'string') return call.function.name;
+  }
+  return undefined;
 }
 
 function defaultArgs(tools: unknown[], name: string, userText: string): string {

@@ -9,6 +9,27 @@ export function isProfileName(s: string): s is ProfileName {
   return (PROFILE_NAMES as readonly string[]).includes(s);
 }
 
+/** The routeops provider (src/config/defaults.ts) each profile stands for. */
+export const PROVIDER_OF: Record<ProfileName, string> = {
+  deepseek: 'deepseek',
+  qwen: 'qwen-intl',
+  kimi: 'moonshot',
+  glm: 'zai',
+  openrouter: 'openrouter',
+};
+
+/** Every name a profile is taken by, e.g. "deepseek, qwen or qwen-intl, kimi or moonshot, …". */
+export const ACCEPTED_PROFILE_NAMES = PROFILE_NAMES.map((p) => (PROVIDER_OF[p] === p ? p : `${p} or ${PROVIDER_OF[p]}`)).join(', ');
+
+/**
+ * The profile a name stands for: a profile name (`qwen`) or the routeops provider name it
+ * stands for (`qwen-intl`), so the names `routeops sim` prints in its providers block work too.
+ */
+export function resolveProfileName(name: string): ProfileName | null {
+  if (isProfileName(name)) return name;
+  return PROFILE_NAMES.find((p) => PROVIDER_OF[p] === name) ?? null;
+}
+
 /** What a request's usage looked like, before it is dressed in a profile's shape. */
 export interface SimUsage {
   prompt: number;

@@ -1,11 +1,17 @@
 // A local OpenAI-compatible provider simulator (node:http). It imitates the five providers' wire
 // formats from docs/PROVIDERS.md §1 so the provider client can be tested with the real openai
 // SDK, and so a user can point routeops at it (`routeops sim`). Deterministic: answers, token
-// counts and cache hits are derived from the request text.
+// counts and cache hits are derived from the request text. When /ask offers its ops tools, a
+// question that asks for our data ("what did we spend on qwen yesterday?", "which routes serve
+// kimi?", "what retires this month?") gets a call of the tool it names, by a fixed word rule
+// (tool-rule.ts, no model), and the answer reads the tool's result back (tool-summary.ts).
+// Profiles are named deepseek, qwen, kimi, glm and openrouter; the routeops provider names they
+// stand for (qwen-intl, moonshot, zai) are accepted wherever a profile name is taken.
 //
 // This file serves and routes requests; the rest: chat.ts (a chat request checked and answered),
-// plan.ts (the answer), respond.ts and chunks.ts (sending it), faults.ts and control.ts (faults
-// on demand), state.ts (what is kept between requests), profiles.ts (each provider's shapes).
+// plan.ts (the answer; tool-rule.ts and tool-summary.ts for tools), respond.ts and chunks.ts
+// (sending it), faults.ts and control.ts (faults on demand), state.ts (what is kept between
+// requests), profiles.ts (each provider's shapes).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { handleChat } from './chat.js';
@@ -126,7 +132,7 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
   const auth = req.headers.authorization ?? '';
   const bearer = /^Bearer\s+(.*)$/i.exec(auth)?.[1]?.trim() ?? '';
   sim.requests.push({ method, path, profile: profileName, body: rawBody ? body : null, headers, hasBearer: bearer !== '' });
-  if (path.startsWith(`${CONTROL_PREFIX}/`)) return control(sim.state, res, method, path.slice(CONTROL_PREFIX.length + 1), body);
+  if (path.startsWith(`${CONTROL_PREFIX}/`)) return control(sim.state, res, method, path.slice(CONTROL_PREFIX.length + 1), rawBody);
 
   // Route: {base}/chat/completions and {base}/models; anything else (e.g. GLM's "a `/v1` base
   // gives 404", docs/PROVIDERS.md §1) is a 404.

@@ -1,7 +1,7 @@
 // What the simulator remembers between requests, per profile: the faults set and how often they
 // were used, the script, and the message-list prefixes seen (for cached tokens). Also the
 // sequence that numbers request and tool-call ids.
-import { PROFILE_NAMES, isProfileName, type ProfileName } from './profile.js';
+import { ACCEPTED_PROFILE_NAMES, PROFILE_NAMES, resolveProfileName, type ProfileName } from './profile.js';
 import type { Faults } from './faults.js';
 
 export interface Script {
@@ -19,12 +19,14 @@ export interface ProfileState {
   seenPrefixes: Set<string>;
 }
 
-/** A profile name; plain strings are accepted (and checked at run time). */
+/** A profile name or the provider name it stands for; plain strings are accepted (and checked at run time). */
 export type ProfileArg = ProfileName | (string & {});
 
+/** The profile a profile or provider name stands for; throws on others, naming the accepted ones. */
 export function profileOf(p: string): ProfileName {
-  if (!isProfileName(p)) throw new Error(`unknown simulator profile "${p}" (known: ${PROFILE_NAMES.join(', ')})`);
-  return p;
+  const name = resolveProfileName(p);
+  if (!name) throw new Error(`unknown simulator profile "${p}" (accepted: ${ACCEPTED_PROFILE_NAMES})`);
+  return name;
 }
 
 export class SimState {

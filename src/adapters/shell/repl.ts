@@ -10,13 +10,16 @@ export interface ShellIO {
   output: NodeJS.WritableStream;
 }
 
-/** Runs one line typed at the prompt; returns the text to print, or null to quit. */
-export async function runShellLine(line: string, services: Services, write: (s: string) => void = () => {}): Promise<string | null> {
+/**
+ * Runs one line typed at the prompt; returns the text to print, or null to quit. `write` shows a
+ * streamed answer (and what it waits for: in place when `terminal`, else a line per update).
+ */
+export async function runShellLine(line: string, services: Services, write: (s: string) => void = () => {}, terminal = false): Promise<string | null> {
   const trimmed = line.trim();
   if (!trimmed) return '';
   if (/^\/?(exit|quit)$/i.test(trimmed)) return null;
   const [word = '', ...rest] = trimmed.split(/\s+/);
-  const live = terminalProgress(write);
+  const live = terminalProgress(write, { inPlace: terminal });
   const reply = await dispatch(word, rest.join(' '), services, { id: 'shell', local: true }, live, { adapter: 'shell' });
   let out = renderAfterProgress(reply, live);
   if (reply.file) out += `\n--- ${reply.file.filename} ---\n${reply.file.content}`;
@@ -32,7 +35,7 @@ export function startShell(services: Services, io: ShellIO = { input: process.st
     let queue = Promise.resolve();
     rl.on('line', (line) => {
       queue = queue.then(async () => {
-        const out = await runShellLine(line, services, (s) => io.output.write(s));
+        const out = await runShellLine(line, services, (s) => io.output.write(s), (io.output as NodeJS.WriteStream).isTTY === true);
         if (out === null) return rl.close();
         io.output.write(out.endsWith('\n') || out === '' ? out : `${out}\n`);
         rl.prompt();

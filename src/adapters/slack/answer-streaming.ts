@@ -5,6 +5,7 @@ import type { types, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { SECTION_MAX, type AnswerSink } from './answer.js';
 import { startUpdatingMessage } from './answer-updating.js';
+import { createStatusLine } from './answer-status.js';
 import type { ChatApi } from './chat-api.js';
 import { cutIndex } from '../../domain/text.js';
 import { clip, escapeMrkdwn } from './escape.js';
@@ -64,6 +65,8 @@ export function startStreamingReply(client: WebClient, chat: ChatApi, target: St
   let fallback: Promise<AnswerSink> | undefined;
   let latest = '';
   const markdown = createMarkdownEscaper();
+  // What the answer waits for before its first words: a line of its own (answer-status.ts).
+  const statusLine = createStatusLine(chat, { channel: target.channel, threadTs: target.threadTs }, log, budget);
 
   const useFallback = (err: unknown) => {
     log.warn({ err: (err as Error).message }, 'chat streaming refused; posting and updating instead');
@@ -120,9 +123,14 @@ export function startStreamingReply(client: WebClient, chat: ChatApi, target: St
         unsent += delta;
         pump();
       },
+      status(s) {
+        if (fallback) fallback.then((f) => f.progress.status?.(s), () => {});
+        else statusLine.set(s);
+      },
     },
     async finish(reply) {
       finished = true;
+      await statusLine.remove();
       while (appending) await chain;
       if (fallback) return (await fallback).finish(reply);
       const final = reply.body ?? reply.summary ?? '';

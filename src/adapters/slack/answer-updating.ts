@@ -1,9 +1,10 @@
 // Delivering an answer as one message: posted at once with a placeholder, then updated as the
 // text arrives, at most about once a second (chat.update is Tier 3) and only while the
-// workspace's update budget allows; the final update always goes out.
+// workspace's update budget allows; the final update always goes out. Before the text begins,
+// the placeholder says what the answer waits for (src/features/ask/progress.ts).
 import type { types } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { answerMessages, FALLBACK_TEXT_MAX, PLACEHOLDER_TEXT, progressBlocks, type AnswerSink } from './answer.js';
+import { AnswerStatus, answerMessages, FALLBACK_TEXT_MAX, PLACEHOLDER_TEXT, progressBlocks, type AnswerSink } from './answer.js';
 import type { ChatApi } from './chat-api.js';
 import { clip, escapeMrkdwn } from './escape.js';
 import { UNLIMITED_UPDATES, type UpdateBudget } from './update-budget.js';
@@ -34,34 +35,48 @@ export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget
     ...(target.metadata ? { metadata: target.metadata } : {}),
   });
   const ts = posted.ts!;
-  let pending: string | null = null;
+  /** The answer's text so far, and whether the message is behind it or behind the status. */
+  let latest = '';
+  let dirty = false;
+  /** A new status goes out without waiting for the text's interval (it changes at most once a tick). */
+  let statusChanged = false;
+  const status = new AnswerStatus();
   let lastUpdate = 0;
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   let finished = false;
   let updating = false;
 
+  const schedule = () => {
+    if (timer && !statusChanged) return;
+    clearTimeout(timer);
+    timer = undefined;
+    const wait = statusChanged ? 0 : UPDATE_INTERVAL_MS - (Date.now() - lastUpdate);
+    if (wait <= 0) flush();
+    else timer = setTimeout(flush, wait);
+  };
+
   const flush = () => {
     timer = undefined;
     // One update in flight at a time: a slow or rate-limited Slack gets the latest text when it
     // is done, not a backlog that holds the final answer back.
-    if (pending === null || finished || updating) return;
+    if (!dirty || finished || updating) return;
     // No interim update to spare in the workspace: keep the text pending, try at the next tick.
     if (!budget.take()) {
       timer = setTimeout(flush, UPDATE_INTERVAL_MS);
       return;
     }
     // A high surrogate at the end may be half an emoji whose other half is still on its way.
-    const body = escapeMrkdwn(pending.replace(/[\uD800-\uDBFF]$/, ''));
-    pending = null;
+    const body = escapeMrkdwn(latest.replace(/[\uD800-\uDBFF]$/, ''));
+    dirty = statusChanged = false;
     lastUpdate = Date.now();
     updating = true;
     chain = chat
-      .update({ channel: target.channel, ts, text: clip(body, FALLBACK_TEXT_MAX) || PLACEHOLDER_TEXT, blocks: progressBlocks(body, target.heading) })
+      .update({ channel: target.channel, ts, text: clip(body, FALLBACK_TEXT_MAX) || PLACEHOLDER_TEXT, blocks: progressBlocks(body, target.heading, status.mrkdwn) })
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress update failed'))
       .finally(() => {
         updating = false;
-        if (pending !== null && !finished && !timer) timer = setTimeout(flush, Math.max(0, UPDATE_INTERVAL_MS - (Date.now() - lastUpdate)));
+        if (dirty && !finished) schedule();
       });
   };
 
@@ -69,11 +84,16 @@ export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget
     ts,
     progress: {
       update(text) {
-        pending = text;
-        if (timer) return;
-        const wait = UPDATE_INTERVAL_MS - (Date.now() - lastUpdate);
-        if (wait <= 0) flush();
-        else timer = setTimeout(flush, wait);
+        latest = text;
+        dirty = true;
+        schedule();
+      },
+      status(s) {
+        if (!status.set(s)) return;
+        dirty = true;
+        // Cleared as the text begins: the text's own update (at its pace) carries that.
+        if (s !== null) statusChanged = true;
+        schedule();
       },
     },
     async finish(reply) {

@@ -5,6 +5,7 @@
 import type { types } from '@slack/bolt';
 import type { Progress } from '../../../commands/types.js';
 import type { Reply } from '../../domain/reply.js';
+import type { AskStatus } from '../../features/ask/progress.js';
 import { clip, escapeMrkdwn } from './escape.js';
 import { splitText } from './blocks.js';
 
@@ -58,10 +59,49 @@ function blockTextLength(block: KnownBlock | undefined): number {
   return 0;
 }
 
-/** Blocks of an interim rendering; `body` is already escaped. */
-export function progressBlocks(body: string, heading?: KnownBlock): KnownBlock[] {
+/** Message metadata of a message that says what a streamed answer waits for (conversation.ts skips it). */
+export const STATUS_EVENT = 'routeops_status';
+
+/**
+ * What an answer waits for (src/features/ask/progress.ts), as shown: the last route given up and
+ * the latest tick, as italic mrkdwn lines ('' once the answer's text begins).
+ */
+export class AnswerStatus {
+  private fallback = '';
+  private waiting = '';
+  private shown = '';
+
+  /** Takes a status; true when what is shown changes. */
+  set(status: AskStatus | null): boolean {
+    if (status === null) this.fallback = this.waiting = '';
+    else if (status.kind === 'fallback') {
+      this.fallback = status.text;
+      this.waiting = '';
+    } else this.waiting = status.text;
+    const before = this.shown;
+    this.shown = clip(
+      [this.fallback, this.waiting]
+        .filter(Boolean)
+        .map((l) => `_${escapeMrkdwn(l)}_`)
+        .join('\n'),
+      SECTION_MAX,
+    );
+    return this.shown !== before;
+  }
+
+  get mrkdwn(): string {
+    return this.shown;
+  }
+}
+
+/**
+ * Blocks of an interim rendering; `body` is already escaped, `status` is AnswerStatus's mrkdwn. The
+ * status is a section, never a context block: a context block last marks the final rendering.
+ */
+export function progressBlocks(body: string, heading?: KnownBlock, status = ''): KnownBlock[] {
   const blocks: KnownBlock[] = heading ? [heading] : [];
   const shown = clip(body, MESSAGE_TEXT_MAX);
-  for (const s of splitText(shown || '_Thinking…_', SECTION_MAX)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: s } });
+  if (shown || !status) for (const s of splitText(shown || '_Thinking…_', SECTION_MAX)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: s } });
+  if (status) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: status } });
   return blocks;
 }

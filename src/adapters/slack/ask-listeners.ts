@@ -1,10 +1,11 @@
 // /ask in Slack: the slash command (answer in the channel under the asker's question), mentions
-// (answer in a thread), DMs (answer in the DM) and replies in threads the bot answered
-// (continue with the thread as history).
+// in channels and group DMs (answer in a thread), DMs (answer in the DM) and replies in threads
+// the bot answered (continue with the thread as history).
 import type { App, webApi, types } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseAskArgs, outcomeToReply } from '../../../commands/ask.js';
 import { ask, budgetRefusal, unknownAlias } from '../../features/ask/engine.js';
+import type { AskStatus } from '../../features/ask/progress.js';
 import type { ChatMessage } from '../../upstream/providers/types.js';
 import type { Services } from '../../features/services.js';
 import { escapeMrkdwn, clip } from './escape.js';
@@ -62,6 +63,8 @@ async function answer(deps: AskListenerDeps, c: Conversation, threadTs: string |
       },
       // Queued behind the same user's question: no start-up slot held meanwhile.
       waiting: release,
+      // What the answer waits for (a tick, a fallback) is no answer text: the slot stays held.
+      status: (s: AskStatus | null) => c.sink.progress.status?.(s),
     };
     const outcome = await ask(deps.services, { alias, ops, question, history, user: c.user, channel: c.channel }, progress);
     await c.sink.finish(outcomeToReply(outcome));
@@ -150,9 +153,11 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
     const bot = botOf(context);
     const text = message.text ?? '';
     const threadTs = 'thread_ts' in message ? message.thread_ts : undefined;
+    // Only a one-to-one DM is all for the bot. A group DM (channel_type 'mpim') is shared like a
+    // channel: mentions and replies in the bot's threads only (docs/ARCHITECTURE.md §3.6).
     const isDm = message.channel_type === 'im';
     const inBotThread = !isDm && threadTs !== undefined && threadTs !== message.ts && (await deps.store.isBotThread(message.channel, threadTs));
-    // Mentions in channels are answered by the app_mention listener; Slack sends none for DMs.
+    // Mentions in channels and group DMs are answered by the app_mention listener; Slack sends none for DMs.
     if (!(isDm || inBotThread) || (!isDm && mentionsBot(text, bot))) return;
     const user = message.user;
     await deps.track(

@@ -1,9 +1,10 @@
-// chat.postMessage and chat.update, the two Web API calls every answer makes, sent straight as
-// JSON over routeops' node:http fetch. Slack's WebClient (used for everything else) puts a
-// request queue, a retry policy and debug serialisation of every body and result around each
-// call: about a third of a millisecond of CPU per call, twice per answer. Failures take the
-// WebClient's shape (`code` slack_webapi_platform_error, `data.error`), so callers treat both
-// alike; a 429 is waited out (Retry-After, at most twice), as the WebClient would.
+// chat.postMessage and chat.update, the two Web API calls every answer makes (and chat.delete
+// for a status line), sent straight as JSON over routeops' node:http fetch. Slack's WebClient
+// (used for everything else) puts a request queue, a retry policy and debug serialisation of
+// every body and result around each call: about a third of a millisecond of CPU per call, twice
+// per answer. Failures take the WebClient's shape (`code` slack_webapi_platform_error,
+// `data.error`), so callers treat both alike; a 429 is waited out (Retry-After, at most twice),
+// as the WebClient would.
 
 export interface ChatMessageArgs {
   channel: string;
@@ -17,6 +18,8 @@ export interface ChatMessageArgs {
 export interface ChatApi {
   postMessage(args: ChatMessageArgs): Promise<{ ts?: string; channel?: string }>;
   update(args: ChatMessageArgs & { ts: string }): Promise<unknown>;
+  /** chat.delete of one of the bot's own messages (a streamed answer's status line, answer-status.ts). */
+  delete(args: { channel: string; ts: string }): Promise<unknown>;
 }
 
 export interface ChatApiOptions {
@@ -43,7 +46,7 @@ export class SlackCallError extends Error {
 export function createChatApi(opts: ChatApiOptions): ChatApi {
   const headers = { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json; charset=utf-8' };
 
-  async function call(method: string, args: ChatMessageArgs): Promise<Record<string, unknown>> {
+  async function call(method: string, args: ChatMessageArgs | { channel: string; ts: string }): Promise<Record<string, unknown>> {
     const body = JSON.stringify(args);
     for (let attempt = 0; ; attempt++) {
       const res = await opts.fetch(`${opts.apiUrl}${method}`, { method: 'POST', headers, body });
@@ -72,5 +75,6 @@ export function createChatApi(opts: ChatApiOptions): ChatApi {
       return { ...(typeof r['ts'] === 'string' ? { ts: r['ts'] } : {}), ...(typeof r['channel'] === 'string' ? { channel: r['channel'] } : {}) };
     },
     update: (args) => call('chat.update', args),
+    delete: (args) => call('chat.delete', args),
   };
 }

@@ -3,7 +3,7 @@
 import type { webApi } from '@slack/bolt';
 import type { ChatMessage } from '../../upstream/providers/types.js';
 import { cutText } from '../../domain/text.js';
-import { CONTINUATION_EVENT, PLACEHOLDER_TEXT } from './answer.js';
+import { CONTINUATION_EVENT, PLACEHOLDER_TEXT, STATUS_EVENT } from './answer.js';
 
 export interface BotIdentity {
   userId?: string;
@@ -37,8 +37,9 @@ export function mentionsBot(text: string, bot: BotIdentity): boolean {
 
 /**
  * The thread as chat turns, oldest first. Left out: the messages in `excludeTs` (the question
- * being answered, its own answer's placeholder), the bot's answers still in progress, and the
- * continuation messages of long answers (their text is already in the first message's).
+ * being answered, its own answer's placeholder), the bot's answers still in progress, the
+ * continuation messages of long answers (their text is already in the first message's), and
+ * status lines left behind (answer-status.ts).
  */
 export function threadToHistory(messages: SlackMessageLike[], bot: BotIdentity, excludeTs: readonly string[] = []): ChatMessage[] {
   const history: ChatMessage[] = [];
@@ -46,7 +47,7 @@ export function threadToHistory(messages: SlackMessageLike[], bot: BotIdentity, 
     if (!m.text || (m.ts !== undefined && excludeTs.includes(m.ts))) continue;
     const fromBot = (bot.botId && m.bot_id === bot.botId) || (bot.userId && m.user === bot.userId);
     if (fromBot) {
-      if (m.text === PLACEHOLDER_TEXT || m.metadata?.event_type === CONTINUATION_EVENT) continue;
+      if (m.text === PLACEHOLDER_TEXT || m.metadata?.event_type === CONTINUATION_EVENT || m.metadata?.event_type === STATUS_EVENT) continue;
       const question = m.metadata?.event_type === QUESTION_EVENT ? m.metadata.event_payload?.question : undefined;
       if (typeof question === 'string') history.push({ role: 'user', content: question });
       history.push({ role: 'assistant', content: plainText(m.text, bot) });

@@ -10,6 +10,7 @@ import { executePlan, attemptToUsage, interruptedRow, type AttemptRecord } from 
 import { effectiveCost } from '../../domain/money/cost.js';
 import { formatUsd, formatUsdExact, usdToNusd } from '../../domain/money/units.js';
 import { OPS_TOOLS, looksLikeOpsQuestion, runOpsTool } from './ops-tools.js';
+import { RouteWatch, retriedPhrase, type AskStatus } from './progress.js';
 import type { UsageInput } from '../../domain/usage-rows/rows.js';
 
 export const MAX_QUESTION_CHARS = 8000;
@@ -41,6 +42,16 @@ export interface AskProgress {
   update(text: string): void;
   /** The question waits for the same user's earlier one (per-user budget): it is not starting yet. */
   waiting?(): void;
+  /** What the answer waits for before its text begins (progress.ts); null once the text begins. */
+  status?(status: AskStatus | null): void;
+}
+
+/** One retry the provider client made (its ledger row has status `retried`): the route and the status that was retried. */
+export interface AskRetry {
+  provider: string;
+  model: string;
+  /** The failed attempt's HTTP status; null when it got no response. */
+  status: number | null;
 }
 
 export interface AskOutcome {
@@ -52,6 +63,8 @@ export interface AskOutcome {
   route: PlannedRoute | null;
   attempts: number;
   cost_nusd: number | null;
+  /** The client retries of every route called, in order (the footer says them). */
+  retries: AskRetry[];
 }
 
 /** Keeps the newest turns that fit the budget, so the question always fits. */
@@ -75,12 +88,29 @@ function inSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(2))} s`;
 }
 
-/** What a failed route did, e.g. "deepseek/deepseek-v4-flash timed out: no first token within 20 s". */
-function describeFailure(a: AttemptRecord, answerMs: number): string {
+/** The environment variable that holds a provider's key, from the config (as /routecheck names it). */
+type KeyEnvOf = (provider: string) => string | undefined;
+
+/**
+ * What a failed route did, e.g. "deepseek/deepseek-v4-flash timed out: no first token within 20 s",
+ * "… was rate limited (429), retried 2× after 429", "… has no API key: DEEPSEEK_API_KEY is not set".
+ */
+function describeFailure(a: AttemptRecord, answerMs: number, keyEnvOf: KeyEnvOf): string {
   const e = a.error!;
   const route = `${a.route.provider}/${a.route.model}`;
-  if (e.kind === 'timeout' && e.timedOut) return `${route} ${TIMEOUT_WORDING[e.timedOut.phase](inSeconds(e.timedOut.phase === 'deadline' ? answerMs : e.timedOut.ms))}`;
-  return `${route} ${ERROR_WORDING[e.kind].route}${e.status ? ` (${e.status})` : ''}`;
+  const retried = e.retriedAfter.length ? `, ${retriedPhrase(e.retriedAfter)}` : '';
+  if (e.kind === 'timeout' && e.timedOut) return `${route} ${TIMEOUT_WORDING[e.timedOut.phase](inSeconds(e.timedOut.phase === 'deadline' ? answerMs : e.timedOut.ms))}${retried}`;
+  const env = e.kind === 'missing_key' ? keyEnvOf(a.route.provider) : undefined;
+  if (env) return `${route} has no API key: ${env} is not set`;
+  return `${route} ${ERROR_WORDING[e.kind].route}${e.status ? ` (${e.status})` : ''}${retried}`;
+}
+
+/** When no route had a key: which variables to set (README "Quick start" has the simulator for trying without accounts). */
+function keyHint(failures: AttemptRecord[], keyEnvOf: KeyEnvOf): string {
+  if (!failures.length || failures.some((f) => f.error?.kind !== 'missing_key')) return '';
+  const envs = [...new Set(failures.map((f) => keyEnvOf(f.route.provider)).filter((e) => e !== undefined))];
+  if (!envs.length) return '';
+  return ` Set ${envs.length === 1 ? envs[0] : `one of ${envs.join(', ')}`} (to try routeops without a provider account, run the simulator: npx routeops sim).`;
 }
 
 /** Rows whose token counts are not what the call used (usage missing or beyond belief): their cost is unknown, never $0. */
@@ -121,7 +151,8 @@ export async function ask(services: Services, input: AskInput, progress?: AskPro
 
 async function askNow(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
   const alias = input.alias ?? services.config.default_model;
-  const fail = (text: string): AskOutcome => ({ ok: false, text, footer: '', alias, route: null, attempts: 0, cost_nusd: null });
+  const retries: AskRetry[] = [];
+  const fail = (text: string): AskOutcome => ({ ok: false, text, footer: '', alias, route: null, attempts: 0, cost_nusd: null, retries });
 
   const refusal = await budgetRefusal(services, input.user);
   if (refusal) return fail(refusal);
@@ -144,13 +175,17 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
   const messages: ChatMessage[] = [fixed[0]!, ...history, fixed[1]!];
 
   const started = Date.now();
-  const { first_token_timeout_ms: firstTokenMs, answer_timeout_ms: answerMs } = services.config.ask;
+  const { first_token_timeout_ms: firstTokenMs, answer_timeout_ms: answerMs, progress_interval_ms: progressMs } = services.config.ask;
+  const keyEnvOf: KeyEnvOf = (provider) => services.config.providers[provider]?.api_key_env;
+  // Every route called ends in onAttempt, which stops the watch's ticks.
+  const watch = new RouteWatch(progressMs, progress?.status && ((s) => progress.status!(s)));
   // Real time, not the services' clock: deadlines are about how long the asker waits.
   const deadlineAt = started + answerMs;
   const rows: Array<{ row: UsageInput; tsMs: number }> = [];
   const failures: AttemptRecord[] = [];
   let shown = '';
   const onDelta = (d: StreamDelta) => {
+    watch.delta(d);
     if (d.type !== 'content') return;
     shown += d.text;
     progress?.update(shown);
@@ -160,6 +195,8 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
   let final: { route: PlannedRoute; result: ChatResult } | null = null;
   for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
     const offerTools = tools && round < MAX_TOOL_ROUNDS ? tools : undefined;
+    /** The route just given up, said when the next one is called. */
+    let givenUp: AttemptRecord | null = null;
     const outcome = await executePlan({
       plan,
       stream: true,
@@ -171,19 +208,29 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
         messages,
         maxTokens: ANSWER_MAX_TOKENS,
         firstTokenTimeoutMs: firstTokenMs,
+        onRetry: (after: number | null) => watch.retry(after),
         ...(route.thinking !== undefined ? { thinking: route.thinking } : {}),
         ...(offerTools ? { tools: offerTools, toolChoice: 'auto' as const } : {}),
       }),
       hooks: {
         // Journaled before the call is sent: a crash during it still leaves its row (interrupted).
-        onStart: (start) => services.usage.begin(interruptedRow(start, meterContext, messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0)), 'ask'),
+        onStart: (start) => {
+          watch.start(start.route, givenUp ? describeFailure(givenUp, answerMs, keyEnvOf) : undefined);
+          givenUp = null;
+          return services.usage.begin(interruptedRow(start, meterContext, messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0)), 'ask');
+        },
         onAttempt: (a) => {
+          watch.stop();
+          for (const status of a.result?.retriedAfter ?? a.error?.retriedAfter ?? []) retries.push({ provider: a.route.provider, model: a.route.model, status });
           const attemptRows = attemptToUsage(a, meterContext);
           // Metered at once, so /spend sees /ask traffic immediately (or as soon as a long
           // import elsewhere lets go of the database: the meter keeps the rows meanwhile).
           services.usage.record(attemptRows, 'ask');
           for (const row of attemptRows) rows.push({ row, tsMs: a.startedAtMs });
-          if (!a.ok) failures.push(a);
+          if (!a.ok) {
+            failures.push(a);
+            givenUp = a;
+          }
         },
         onDelta,
         onReset: () => {
@@ -193,8 +240,8 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
       },
     });
     if (!outcome.ok) {
-      const why = failures.map((f) => describeFailure(f, answerMs)).join('; ');
-      if (!outcome.deadlinePassed) return { ...fail(`No answer from ${alias}: ${why}.`), attempts: rows.length };
+      const why = failures.map((f) => describeFailure(f, answerMs, keyEnvOf)).join('; ');
+      if (!outcome.deadlinePassed) return { ...fail(`No answer from ${alias}: ${why}.${keyHint(failures, keyEnvOf)}`), attempts: rows.length };
       // The answer's deadline stops everything: say what was tried and what was not.
       const untried = outcome.untried.map((r) => `${r.provider}/${r.model}`).join(', ');
       const parts = [why, untried && `not tried: ${untried}`].filter(Boolean).join('; ');
@@ -229,7 +276,9 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
   );
   const notes: string[] = [];
   if (final.route.replaces) notes.push(`${final.route.replaces.model} retired ${final.route.replaces.retiredAt.slice(0, 10)}, answered by ${final.route.model}`);
-  if (failures.length) notes.push(`fallback after ${failures.map((f) => describeFailure(f, answerMs)).join('; ')}`);
+  if (failures.length) notes.push(`fallback after ${failures.map((f) => describeFailure(f, answerMs, keyEnvOf)).join('; ')}`);
+  const answeredRetries = final.result.retriedAfter ?? [];
+  if (answeredRetries.length) notes.push(retriedPhrase(answeredRetries));
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const footer = [
     alias,
@@ -239,5 +288,5 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
     `${seconds} s`,
     ...notes,
   ].join(' · ');
-  return { ok: true, text, footer, alias, route: final.route, attempts: rows.length, cost_nusd: cost };
+  return { ok: true, text, footer, alias, route: final.route, attempts: rows.length, cost_nusd: cost, retries };
 }

@@ -6,20 +6,47 @@ import type { Catalog } from '../../domain/catalog/catalog.js';
 import type { PriceVersion, Rates } from '../../domain/catalog/types.js';
 import { ratesFor } from '../../domain/money/cost.js';
 
+/**
+ * Rates as JSON: USD per million tokens. `reasoning_output` (reasoning tokens priced apart) and
+ * `thinking_output` (all output of a thinking-mode call) are null where the output price applies.
+ */
+export interface PerMillion {
+  input: number;
+  cached_input: number;
+  output: number;
+  reasoning_output: number | null;
+  thinking_output: number | null;
+}
+
 export interface ModelListing {
   provider: string;
   model: string;
   aliases: string[];
-  /** USD per million tokens in force at the moment asked, null when not priced. */
-  per_million: { input: number; cached_input: number; output: number } | null;
+  /** USD per million tokens in force at the moment asked (below the first tier), null when not priced. */
+  per_million: PerMillion | null;
   rates: Rates | null;
   price: PriceVersion | null;
+  /** The UTC window ("01:00-04:00") whose prices are in force at the moment asked, or null. */
+  window: string | null;
   retires_at: string | null;
   replacement: string | null;
 }
 
-/** Rates are pico-USD per token = micro-USD per million: USD per million for JSON. */
+/**
+ * Rates are integer pico-USD per token = micro-USD per million: one division gives the double
+ * nearest the exact decimal (0.0028, never 0.0027999…), as money in JSON is (docs/ARCHITECTURE.md §3.1).
+ */
 const perMillionUsd = (rate: number) => rate / 1e6;
+
+export function perMillionOf(r: Rates): PerMillion {
+  return {
+    input: perMillionUsd(r.input),
+    cached_input: perMillionUsd(r.cached_input),
+    output: perMillionUsd(r.output),
+    reasoning_output: r.reasoning_output === null ? null : perMillionUsd(r.reasoning_output),
+    thinking_output: r.thinking_output === null ? null : perMillionUsd(r.thinking_output),
+  };
+}
 
 /** Every model matching `filter` (provider, model or alias; empty = all), sorted by provider then model. */
 export function listModels(catalog: Catalog, models: Config['models'], atMs: number, filter = ''): ModelListing[] {
@@ -40,15 +67,17 @@ export function listModels(catalog: Catalog, models: Config['models'], atMs: num
       const [provider, model] = key.split('\u0000') as [string, string];
       const price = catalog.priceAt(provider, model, atMs);
       // The rates in force at this minute: a time window (e.g. peak hours) replaces the base.
-      const rates = price ? ratesFor(price, atMs, 0).rates : null;
+      const inForce = price ? ratesFor(price, atMs, 0) : null;
+      const rates = inForce?.rates ?? null;
       const retirement = catalog.retirementOf(provider, model);
       return {
         provider,
         model,
         aliases: aliasesOf.get(key) ?? [],
-        per_million: rates ? { input: perMillionUsd(rates.input), cached_input: perMillionUsd(rates.cached_input), output: perMillionUsd(rates.output) } : null,
+        per_million: rates ? perMillionOf(rates) : null,
         rates,
         price,
+        window: inForce?.window ?? null,
         retires_at: retirement?.at ?? null,
         replacement: retirement?.replacement ?? null,
       };
@@ -57,7 +86,31 @@ export function listModels(catalog: Catalog, models: Config['models'], atMs: num
     .sort((a, b) => a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
 }
 
-/** The JSON document of `/models --json` and of the ops tool: the listing without internal rate objects. */
+/**
+ * The price version in force as JSON: its base prices, the tiers by prompt size (`above`: the
+ * prompt tokens a request must exceed; the tier bills the whole request) and the UTC windows
+ * that replace the prices for their minutes (tiers included). What the text's `*` marks.
+ */
+export function priceJson(price: PriceVersion, windowInForce: string | null) {
+  return {
+    effective: price.effective,
+    per_million: perMillionOf(price.base),
+    tiers: price.tiers.map((t) => ({ above: t.above, per_million: perMillionOf(t.rates) })),
+    windows: price.windows.map((w) => ({ utc: w.spec, per_million: perMillionOf(w.rates), in_force: w.spec === windowInForce })),
+  };
+}
+
+/** The JSON document of `/models --json` and of the ops tool (docs/ARCHITECTURE.md §3.1 `models`). */
 export function modelsJson(models: readonly ModelListing[]) {
-  return { models: models.map(({ price: _price, rates: _rates, ...m }) => m) };
+  return {
+    models: models.map((m) => ({
+      provider: m.provider,
+      model: m.model,
+      aliases: m.aliases,
+      per_million: m.per_million,
+      price: m.price ? priceJson(m.price, m.window) : null,
+      retires_at: m.retires_at,
+      replacement: m.replacement,
+    })),
+  };
 }

@@ -17,6 +17,10 @@ export function spendJson(report: SpendReport, timezone: string) {
     unpriced_rows: totals.unpriced,
     usage_missing_rows: totals.usage_missing,
     interrupted_calls: totals.interrupted,
+    // Rows that are no request and add no money, left out of the groups and `requests`.
+    left_out: { never_sent: totals.never_sent, not_found_probes: totals.not_found_probes },
+    // The part of total_usd that /routecheck's calls cost.
+    route_checks_usd: nusdToUsd(totals.routecheck_nusd),
     previous: { from: previous.from, to: previous.to, total_usd: nusdToUsd(previous.totals.cost_nusd) },
     projection_usd: report.projection_nusd === null ? null : nusdToUsd(report.projection_nusd),
     // A period without usage reports no budget lines (the reply then only says it is empty).

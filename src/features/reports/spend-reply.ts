@@ -53,6 +53,19 @@ function budgetAmounts(s: { spent_nusd: bigint; limit_nusd: number }, pct: numbe
   return explained ? `${formatUsd(s.spent_nusd)} of ${formatUsd(s.limit_nusd)}` : `${formatUsdExact(s.spent_nusd)} of ${formatUsdExact(s.limit_nusd)}`;
 }
 
+/** An amount; under a cent the rounded figure says little, so the exact one stands beside it. */
+function amountText(nusd: bigint): string {
+  return nusd > 0n && nusd < 10_000_000n ? `${formatUsd(nusd)} (${formatUsdExact(nusd)})` : formatUsd(nusd);
+}
+
+/** "2 calls never sent (no API key), 1 route-check probe of a model that does not exist", or null. */
+export function leftOutText(totals: { never_sent: number; not_found_probes: number }): string | null {
+  const parts: string[] = [];
+  if (totals.never_sent) parts.push(`${plural(totals.never_sent, 'call')} never sent (no API key)`);
+  if (totals.not_found_probes) parts.push(`${plural(totals.not_found_probes, 'route-check probe')} of a model that does not exist`);
+  return parts.length ? parts.join(', ') : null;
+}
+
 function buildTable(groups: SpendGroup[], report: SpendReport): ReplyTable {
   const { period } = report;
   const spanDays = daysBetweenInclusive(period.from, period.to);
@@ -117,6 +130,7 @@ export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply 
   const data = spendJson(report, opts.timezone);
   const file = opts.csv ? spendCsvFile(report) : undefined;
 
+  const leftOut = leftOutText(totals);
   if (totals.requests === 0) {
     return {
       file,
@@ -124,14 +138,13 @@ export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply 
       title,
       summary: report.ledgerEmpty
         ? 'The ledger is empty: nothing has been recorded yet. Usage arrives from /ask, from `routeops ledger import FILE` (JSONL or CSV), or from POST /v1/usage.'
-        : `No usage recorded between ${period.from} and ${period.to}. The previous ${spanDays} days cost ${formatUsd(previous.totals.cost_nusd)}.`,
+        : `No usage recorded between ${period.from} and ${period.to}.${leftOut ? ` Left out: ${leftOut} (not requests, no cost).` : ''} The previous ${spanDays} days cost ${formatUsd(previous.totals.cost_nusd)}.`,
       data,
     };
   }
 
   const fields: Array<{ label: string; value: string }> = [
-    // Under a cent the rounded figure says little: show the exact amount beside it.
-    { label: 'Total', value: overall > 0n && overall < 10_000_000n ? `${formatUsd(overall)} (${formatUsdExact(overall)})` : formatUsd(overall) },
+    { label: 'Total', value: amountText(overall) },
     { label: `vs previous ${spanDays} day${spanDays === 1 ? '' : 's'}`, value: `${changeText(overall, previous.totals.cost_nusd)} (was ${formatUsd(previous.totals.cost_nusd)})` },
     { label: 'Requests', value: totals.requests.toLocaleString('en-US') },
     { label: 'Not priced', value: totals.unpriced === 0 ? 'none' : `${totals.unpriced.toLocaleString('en-US')} rows (not in the total)` },
@@ -139,6 +152,9 @@ export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply 
   // Shown only when there are some: each is a reason the total is not the whole bill.
   if (totals.usage_missing) fields.push({ label: 'Usage missing', value: `${plural(totals.usage_missing, 'row')} whose reply carried no usable token counts (not in the total)` });
   if (totals.interrupted) fields.push({ label: 'Interrupted', value: `${plural(totals.interrupted, 'interrupted call')}, cost estimated (prompt tokens only)` });
+  // Route checks cost real money and stay in the total; this says how much of it they were.
+  if (totals.routecheck_nusd > 0n) fields.push({ label: 'Route checks', value: `${amountText(totals.routecheck_nusd)} of the total` });
+  if (leftOut) fields.push({ label: 'Left out', value: `${leftOut}: not requests, no cost` });
   if (report.projection_nusd !== null) fields.push({ label: 'Month-end projection', value: formatUsd(report.projection_nusd) });
 
   const sections: Reply['sections'] = [{ fields }];

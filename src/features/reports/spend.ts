@@ -23,6 +23,12 @@ export interface SpendTotals {
   usage_missing: number;
   /** Calls interrupted by a stop or crash (in the amounts at their estimated cost). */
   interrupted: number;
+  /** Left out of the groups and the requests, adding no money: calls never sent (no API key)… */
+  never_sent: number;
+  /** …and /routecheck's probes of a model that does not exist (docs/ARCHITECTURE.md §3.5). */
+  not_found_probes: number;
+  /** The part of cost_nusd that route checks cost (nano-USD). */
+  routecheck_nusd: bigint;
 }
 
 export interface SpendGroup {
@@ -70,6 +76,8 @@ export const byAmountDesc = (a: bigint, b: bigint): number => (b > a ? 1 : b < a
 function collectGroups(rows: readonly RollupRow[]): SpendGroup[] {
   const groups = new Map<string, SpendGroup>();
   for (const r of rows) {
+    // Only left-out rows (no request, no money): no group, no day with spend.
+    if (r.requests === 0 && r.cost_nusd === 0n) continue;
     let g = groups.get(r.key);
     if (!g) groups.set(r.key, (g = { key: r.key, total: 0n, requests: 0, unpriced: 0, usage_missing: 0, interrupted: 0, byDay: new Map(), unpricedByDay: new Map() }));
     g.total += r.cost_nusd;

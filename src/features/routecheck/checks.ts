@@ -3,6 +3,7 @@
 import type { ChatRequest, ChatResult, ProviderClient, ToolDefinition } from '../../upstream/providers/types.js';
 import { ProviderError } from '../../upstream/providers/errors.js';
 import type { CheckRoute } from './targets.js';
+import { NOT_FOUND_PROBE_MODEL } from '../../domain/spend.js';
 
 export const CHECK_NAMES = ['models', 'key', 'chat', 'stream', 'tools', 'json', 'long', 'error'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
@@ -189,7 +190,8 @@ export async function checkLong(ctx: CheckContext): Promise<CheckOutcome> {
   }
 }
 
-export const NO_SUCH_MODEL = 'routeops-check-no-such-model';
+/** Reports leave this probe out of the models and the request count (src/domain/spend.ts). */
+export const NO_SUCH_MODEL = NOT_FOUND_PROBE_MODEL;
 
 export async function checkError(ctx: CheckContext): Promise<CheckOutcome> {
   const started = Date.now();

@@ -138,12 +138,14 @@ export interface MeterContext {
 export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput[] {
   const row = attemptRow(a, ctx);
   const upstreamCalls = a.result?.attempts ?? a.error?.attempts ?? 1;
+  const retriedAfter = a.result?.retriedAfter ?? a.error?.retriedAfter ?? [];
   // Retried calls carry no usage or cost of their own, and their latency is not known (the row's
   // latency is the whole call's).
   const { cost_usd: _cost, ttft_ms: _ttft, latency_ms: _latency, usage_status: _usage, ...base } = row;
   const retries: UsageInput[] = [];
   const { request_id: _requestId, ...retryBase } = base;
   for (let i = 1; i < upstreamCalls; i++) {
+    const status = retriedAfter[i - 1];
     retries.push({
       ...retryBase,
       input_tokens: 0,
@@ -152,7 +154,7 @@ export function attemptToUsage(a: AttemptRecord, ctx: MeterContext): UsageInput[
       reasoning_tokens: 0,
       call_id: `${a.callId}/retry-${i}`,
       status: 'retried',
-      error: 'failed and retried by the client before the final attempt',
+      error: `failed (${status ? `HTTP ${status}` : 'no response'}) and retried by the client before the final attempt`,
     });
   }
   return [...retries, row];

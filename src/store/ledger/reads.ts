@@ -6,7 +6,7 @@ import type { Db } from '../open.js';
 import type { DayString } from '../../domain/time/zone.js';
 import { LedgerError, type SpendRow, type SpendTotals, type UsageRow } from '../ledger.js';
 import { SPEND_DIMS, type SpendDim } from '../../domain/spend.js';
-import { aggregateSql, INTERRUPTED_SQL, SPEND_COLUMNS, UNPRICED_SQL, USAGE_MISSING_SQL } from './sql.js';
+import { aggregateSql, INTERRUPTED_SQL, NEVER_SENT_SQL, NOT_FOUND_PROBE_SQL, REQUEST_SQL, ROUTECHECK_COST_SQL, SPEND_COLUMNS, UNPRICED_SQL, USAGE_MISSING_SQL } from './sql.js';
 
 type Raw = Record<string, bigint | string>;
 /** Counts as numbers (exact far beyond any ledger), money as BigInt (sums of nano-USD pass 2^53 at $9M). */
@@ -23,6 +23,9 @@ const toSpendRow = (r: Raw): SpendRow => ({
   cached_input_tokens: Number(r.cached_input_tokens),
   output_tokens: Number(r.output_tokens),
   reasoning_tokens: Number(r.reasoning_tokens),
+  never_sent: Number(r.never_sent),
+  not_found_probes: Number(r.not_found_probes),
+  routecheck_nusd: r.routecheck_nusd as bigint,
 });
 const toTotals = (r: Raw): SpendTotals => ({
   requests: Number(r.requests),
@@ -30,6 +33,9 @@ const toTotals = (r: Raw): SpendTotals => ({
   usage_missing: Number(r.usage_missing),
   interrupted: Number(r.interrupted),
   cost_nusd: r.cost_nusd as bigint,
+  never_sent: Number(r.never_sent),
+  not_found_probes: Number(r.not_found_probes),
+  routecheck_nusd: r.routecheck_nusd as bigint,
 });
 
 function assertDim(dim: string): asserts dim is SpendDim {
@@ -47,18 +53,22 @@ export class LedgerReads {
     this.rollupQuery = db.prepare(`SELECT ${SPEND_COLUMNS} FROM spend_daily WHERE dim = ? AND day BETWEEN ? AND ? ORDER BY day, key`).safeIntegers(true);
     this.totalsQuery = db.prepare(
       `SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(unpriced), 0) AS unpriced,
-         COALESCE(SUM(usage_missing), 0) AS usage_missing, COALESCE(SUM(interrupted), 0) AS interrupted, COALESCE(SUM(cost_nusd), 0) AS cost_nusd
+         COALESCE(SUM(usage_missing), 0) AS usage_missing, COALESCE(SUM(interrupted), 0) AS interrupted, COALESCE(SUM(cost_nusd), 0) AS cost_nusd,
+         COALESCE(SUM(never_sent), 0) AS never_sent, COALESCE(SUM(not_found_probes), 0) AS not_found_probes, COALESCE(SUM(routecheck_nusd), 0) AS routecheck_nusd
        FROM spend_daily WHERE dim = 'provider' AND day BETWEEN ? AND ?`,
     ).safeIntegers(true);
     this.rawQueries = Object.fromEntries(
       SPEND_DIMS.map((dim) => [dim, db.prepare(`${aggregateSql(dim, 'WHERE day BETWEEN ? AND ?')} ORDER BY day, key`).safeIntegers(true)]),
     ) as Record<SpendDim, BetterSqlite3.Statement>;
     this.rawTotalsQuery = db.prepare(
-      `SELECT COUNT(*) AS requests,
+      `SELECT COALESCE(SUM(${REQUEST_SQL}), 0) AS requests,
          COALESCE(SUM(${UNPRICED_SQL}), 0) AS unpriced,
          COALESCE(SUM(${USAGE_MISSING_SQL}), 0) AS usage_missing,
          COALESCE(SUM(${INTERRUPTED_SQL}), 0) AS interrupted,
-         COALESCE(SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)), 0) AS cost_nusd
+         COALESCE(SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)), 0) AS cost_nusd,
+         COALESCE(SUM(${NEVER_SENT_SQL}), 0) AS never_sent,
+         COALESCE(SUM(${NOT_FOUND_PROBE_SQL}), 0) AS not_found_probes,
+         COALESCE(SUM(${ROUTECHECK_COST_SQL}), 0) AS routecheck_nusd
        FROM usage WHERE day BETWEEN ? AND ?`,
     ).safeIntegers(true);
   }
@@ -83,8 +93,9 @@ export class LedgerReads {
   }
 
   // firstDay, lastDay and count read the rollup: every usage row is in exactly one spend_daily
-  // row of dim 'provider', in the same transaction, so they equal MIN/MAX(day) and COUNT(*) over
-  // usage, which has no index on day (it would slow every insert) and would be scanned whole.
+  // row of dim 'provider' (as a request or left out), in the same transaction, so they equal
+  // MIN/MAX(day) and COUNT(*) over usage, which has no index on day (it would slow every insert)
+  // and would be scanned whole.
 
   firstDay(): DayString | null {
     return (this.db.prepare(`SELECT MIN(day) FROM spend_daily WHERE dim = 'provider'`).pluck().get() as string | null) ?? null;
@@ -95,7 +106,7 @@ export class LedgerReads {
   }
 
   count(): number {
-    return this.db.prepare(`SELECT COALESCE(SUM(requests), 0) FROM spend_daily WHERE dim = 'provider'`).pluck().get() as number;
+    return this.db.prepare(`SELECT COALESCE(SUM(requests + never_sent + not_found_probes), 0) FROM spend_daily WHERE dim = 'provider'`).pluck().get() as number;
   }
 
   recentRows(limit = 20): UsageRow[] {

@@ -1,21 +1,44 @@
 // The rollup of one write, in memory: every inserted row adds to one aggregate per spend
 // dimension and local day, and the writer upserts the aggregates into spend_daily in the same
 // transaction (upserts add), so spend_daily always equals the aggregate of the usage rows.
-import { NO_USER, type SpendDim } from '../../domain/spend.js';
+import { NO_USER, type LeftOutReason, type SpendDim } from '../../domain/spend.js';
 
 export interface Agg {
   dim: SpendDim;
   day: string;
   key: string;
+  /** Real requests: rows not left out (src/domain/spend.ts leftOutReason). */
   requests: number;
   unpriced: number;
   usageMissing: number;
   interrupted: number;
+  neverSent: number;
+  notFoundProbes: number;
   /** Nano-USD sums: `cost` while it is a safe integer; what would pass 2^53 moves into `costOver` (exact). */
   cost: number;
   costOver: bigint;
   providerCost: number;
   providerCostOver: bigint;
+  /** The part of `cost` that route checks (source 'routecheck') cost. */
+  routecheckCost: number;
+  routecheckCostOver: bigint;
+  input: number;
+  cached: number;
+  output: number;
+  reasoning: number;
+}
+
+/** What one row adds to each of its aggregates. */
+export interface RowSums {
+  /** null: a request; else why the row is left out of the requests (src/domain/spend.ts). */
+  leftOut: LeftOutReason | null;
+  /** 1 when a request has no price (usage fine), else 0. */
+  unpriced: number;
+  usageMissing: number;
+  interrupted: number;
+  cost: number;
+  providerCost: number;
+  routecheckCost: number;
   input: number;
   cached: number;
   output: number;
@@ -23,7 +46,8 @@ export interface Agg {
 }
 
 const newAgg = (dim: SpendDim, day: string, key: string): Agg => ({
-  dim, day, key, requests: 0, unpriced: 0, usageMissing: 0, interrupted: 0, cost: 0, costOver: 0n, providerCost: 0, providerCostOver: 0n, input: 0, cached: 0, output: 0, reasoning: 0,
+  dim, day, key, requests: 0, unpriced: 0, usageMissing: 0, interrupted: 0, neverSent: 0, notFoundProbes: 0,
+  cost: 0, costOver: 0n, providerCost: 0, providerCostOver: 0n, routecheckCost: 0, routecheckCostOver: 0n, input: 0, cached: 0, output: 0, reasoning: 0,
 });
 
 /** One day's aggregates of a batch, one map per dim (nested where the key has two parts). */
@@ -38,29 +62,38 @@ interface DaySums {
   routeOfModel: Map<string, Map<string, Agg>>;
 }
 
-function bump(a: Agg, unpriced: number, usageMissing: number, interrupted: number, cost: number, providerCost: number, input: number, cached: number, output: number, reasoning: number): void {
-  a.requests++;
-  a.unpriced += unpriced;
-  a.usageMissing += usageMissing;
-  a.interrupted += interrupted;
+function bump(a: Agg, r: RowSums): void {
+  if (r.leftOut === null) {
+    a.requests++;
+    a.unpriced += r.unpriced;
+    a.usageMissing += r.usageMissing;
+    a.interrupted += r.interrupted;
+  } else if (r.leftOut === 'never_sent') a.neverSent++;
+  else a.notFoundProbes++;
   // Each row's cost is a safe integer (≤ $1M = 1e15 nano-USD): a sum that stays at most 2^53 - 1
   // is exact, and one that would not is carried into the BigInt (rarely: a batch of over $9M).
-  const c = a.cost + cost;
+  const c = a.cost + r.cost;
   if (c <= Number.MAX_SAFE_INTEGER) a.cost = c;
   else {
-    a.costOver += BigInt(a.cost) + BigInt(cost);
+    a.costOver += BigInt(a.cost) + BigInt(r.cost);
     a.cost = 0;
   }
-  const p = a.providerCost + providerCost;
+  const p = a.providerCost + r.providerCost;
   if (p <= Number.MAX_SAFE_INTEGER) a.providerCost = p;
   else {
-    a.providerCostOver += BigInt(a.providerCost) + BigInt(providerCost);
+    a.providerCostOver += BigInt(a.providerCost) + BigInt(r.providerCost);
     a.providerCost = 0;
   }
-  a.input += input;
-  a.cached += cached;
-  a.output += output;
-  a.reasoning += reasoning;
+  const k = a.routecheckCost + r.routecheckCost;
+  if (k <= Number.MAX_SAFE_INTEGER) a.routecheckCost = k;
+  else {
+    a.routecheckCostOver += BigInt(a.routecheckCost) + BigInt(r.routecheckCost);
+    a.routecheckCost = 0;
+  }
+  a.input += r.input;
+  a.cached += r.cached;
+  a.output += r.output;
+  a.reasoning += r.reasoning;
 }
 
 /**
@@ -95,22 +128,7 @@ export class BatchRollup {
     return a;
   }
 
-  add(
-    day: string,
-    provider: string,
-    model: string,
-    user: string | null | undefined,
-    route: string | null | undefined,
-    unpriced: number,
-    usageMissing: number,
-    interrupted: number,
-    cost: number,
-    providerCost: number,
-    input: number,
-    cached: number,
-    output: number,
-    reasoning: number,
-  ): void {
+  add(day: string, provider: string, model: string, user: string | null | undefined, route: string | null | undefined, sums: RowSums): void {
     let d = this.last;
     if (d === undefined || d.day !== day) {
       d = this.days.get(day);
@@ -120,21 +138,18 @@ export class BatchRollup {
       }
       this.last = d;
     }
-    const p = this.aggIn(d.provider, 'provider', day, provider);
-    const m = this.modelAggIn(d.model, 'model', day, provider, model);
-    const u = this.aggIn(d.user, 'user', day, user ?? NO_USER);
-    const r = route === undefined || route === null ? this.modelAggIn(d.routeOfModel, 'route', day, provider, model) : this.aggIn(d.route, 'route', day, route);
-    bump(p, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
-    bump(m, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
-    bump(u, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
-    bump(r, unpriced, usageMissing, interrupted, cost, providerCost, input, cached, output, reasoning);
+    bump(this.aggIn(d.provider, 'provider', day, provider), sums);
+    bump(this.modelAggIn(d.model, 'model', day, provider, model), sums);
+    bump(this.aggIn(d.user, 'user', day, user ?? NO_USER), sums);
+    bump(route === undefined || route === null ? this.modelAggIn(d.routeOfModel, 'route', day, provider, model) : this.aggIn(d.route, 'route', day, route), sums);
   }
 
   /** An aggregate's exact sums, as SQLite parameters (a BigInt only when past 2^53). */
-  static costs(a: Agg): { cost: number | bigint; providerCost: number | bigint } {
+  static costs(a: Agg): { cost: number | bigint; providerCost: number | bigint; routecheckCost: number | bigint } {
     return {
       cost: a.costOver === 0n ? a.cost : a.costOver + BigInt(a.cost),
       providerCost: a.providerCostOver === 0n ? a.providerCost : a.providerCostOver + BigInt(a.providerCost),
+      routecheckCost: a.routecheckCostOver === 0n ? a.routecheckCost : a.routecheckCostOver + BigInt(a.routecheckCost),
     };
   }
 

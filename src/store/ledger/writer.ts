@@ -7,7 +7,8 @@ import { isCanonicalInstant, parseIsoInstant } from '../../domain/time/iso.js';
 import { USAGE_STATUSES, type UsageStatus } from '../../domain/usage-rows/rows.js';
 import { ourCost } from '../../domain/money/cost.js';
 import { LedgerError, USAGE_SOURCES, type Pricer, type RecordResult, type UsageInput, type UsageSource, type UsdToNusd } from '../ledger.js';
-import { BatchRollup } from './rollup.js';
+import { BatchRollup, type RowSums } from './rollup.js';
+import { leftOutReason } from '../../domain/spend.js';
 import { KEY_DAY, keyDay, requestHash, RequestIndex } from './request-keys.js';
 import type { LocalDays } from './local-days.js';
 import type { LedgerTimezone } from './timezone.js';
@@ -58,7 +59,7 @@ export class LedgerWriter {
     );
     this.findCall = db.prepare('SELECT 1 FROM usage WHERE call_id = ?').pluck();
     this.upsertDaily = db.prepare(
-      `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (dim, day, key) DO UPDATE SET
          requests = requests + excluded.requests,
          unpriced = unpriced + excluded.unpriced,
@@ -69,7 +70,10 @@ export class LedgerWriter {
          input_tokens = input_tokens + excluded.input_tokens,
          cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
          output_tokens = output_tokens + excluded.output_tokens,
-         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens`,
+         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+         never_sent = never_sent + excluded.never_sent,
+         not_found_probes = not_found_probes + excluded.not_found_probes,
+         routecheck_nusd = routecheck_nusd + excluded.routecheck_nusd`,
     );
     this.recordTx = db.transaction((rows: readonly UsageInput[], source: UsageSource) => this.recordRows(rows, source));
     this.batchesTx = db.transaction((batches: Iterable<readonly UsageInput[]>, source: UsageSource) => this.recordEach(batches, source));
@@ -120,6 +124,9 @@ export class LedgerWriter {
     requests.beginWrite();
     /** call_ids inserted by this write (a batch may repeat one: the first is kept). */
     let calls: Set<string> | undefined;
+    /** What each row adds to the rollup: one object, refilled per row (no allocation per row). */
+    const sums: RowSums = { leftOut: null, unpriced: 0, usageMissing: 0, interrupted: 0, cost: 0, providerCost: 0, routecheckCost: 0, input: 0, cached: 0, output: 0, reasoning: 0 };
+    const routecheck = source === 'routecheck';
 
     let inserted = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -196,6 +203,7 @@ export class LedgerWriter {
       }
       const costNusd = ourCost(priced, providerCost);
       const day = days.dayOf(tsMs);
+      const status = row.status ?? 'ok';
       insertUsage.run(
         tsMs,
         day,
@@ -218,7 +226,7 @@ export class LedgerWriter {
         key,
         callId,
         usageStatus,
-        row.status ?? 'ok',
+        status,
         row.error ?? null,
         row.latency_ms ?? null,
         row.ttft_ms ?? null,
@@ -226,22 +234,20 @@ export class LedgerWriter {
       inserted++;
       if (key !== null) requests.added(keyDayOf, hash);
       const effective = costNusd ?? providerCost;
-      rollup.add(
-        day,
-        row.provider,
-        row.model,
-        row.user,
-        row.route,
-        effective === null && usageKnown ? 1 : 0,
-        effective === null && !usageKnown ? 1 : 0,
-        row.status === 'interrupted' ? 1 : 0,
-        effective ?? 0,
-        providerCost ?? 0,
-        row.input_tokens,
-        row.cached_input_tokens,
-        row.output_tokens,
-        row.reasoning_tokens,
-      );
+      // A call never sent, or a route check's probe of a model that does not exist, is no request
+      // (docs/ARCHITECTURE.md §3.5): counted apart, never as not priced.
+      sums.leftOut = leftOutReason({ status, model: row.model, source, effectiveNusd: effective });
+      sums.unpriced = effective === null && usageKnown ? 1 : 0;
+      sums.usageMissing = effective === null && !usageKnown ? 1 : 0;
+      sums.interrupted = status === 'interrupted' ? 1 : 0;
+      sums.cost = effective ?? 0;
+      sums.providerCost = providerCost ?? 0;
+      sums.routecheckCost = routecheck ? (effective ?? 0) : 0;
+      sums.input = row.input_tokens;
+      sums.cached = row.cached_input_tokens;
+      sums.output = row.output_tokens;
+      sums.reasoning = row.reasoning_tokens;
+      rollup.add(day, row.provider, row.model, row.user, row.route, sums);
     }
     // (flushRollup marks the end of the write after its own writes.)
     if (into === undefined) this.flushRollup(rollup);
@@ -252,8 +258,11 @@ export class LedgerWriter {
   /** Adds a rollup's sums to spend_daily (inside the transaction that recorded the rows). */
   private flushRollup(rollup: BatchRollup): void {
     for (const a of rollup.aggregates()) {
-      const { cost, providerCost } = BatchRollup.costs(a);
-      this.upsertDaily.run(a.dim, a.day, a.key, a.requests, a.unpriced, a.usageMissing, a.interrupted, cost, providerCost, a.input, a.cached, a.output, a.reasoning);
+      const { cost, providerCost, routecheckCost } = BatchRollup.costs(a);
+      this.upsertDaily.run(
+        a.dim, a.day, a.key, a.requests, a.unpriced, a.usageMissing, a.interrupted, cost, providerCost,
+        a.input, a.cached, a.output, a.reasoning, a.neverSent, a.notFoundProbes, routecheckCost,
+      );
     }
     this.requests.endWrite();
   }

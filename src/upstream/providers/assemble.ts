@@ -71,7 +71,7 @@ export class StreamAssembler {
     return [...this.tools.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => ({ ...t }));
   }
 
-  result(meta: { requestId: string | null; startedAt: number; endedAt: number; notes?: string[]; attempts?: number }): ChatResult {
+  result(meta: { requestId: string | null; startedAt: number; endedAt: number; notes?: string[]; attempts?: number; retriedAfter?: Array<number | null> }): ChatResult {
     const usage = readUsage(this.rawUsage);
     const r: ChatResult = {
       content: this.content,
@@ -88,6 +88,7 @@ export class StreamAssembler {
     if (usage.invalid) r.usageInvalid = usage.invalid;
     if (meta.notes?.length) r.notes = [...meta.notes];
     if (meta.attempts !== undefined) r.attempts = meta.attempts;
+    if (meta.retriedAfter?.length) r.retriedAfter = [...meta.retriedAfter];
     return r;
   }
 }

@@ -7,6 +7,10 @@ import { SilenceTimeoutError } from './errors.js';
 /** Per-call state shared by the fetch wrapper and the call. */
 export class Call {
   attempts = 0;
+  /** Each failed attempt's HTTP status, in order (null: no response, e.g. the connection failed). */
+  readonly failures: Array<number | null> = [];
+  /** Told when the SDK retries the call, with the status the attempt before failed with. */
+  onRetry: ((after: number | null) => void) | undefined = undefined;
   errorBody: unknown = undefined;
   timedOut: SilenceTimeoutError | null = null;
   /** Streamed calls time silence in their chunk loop; others get their body watched in fetch. */
@@ -50,6 +54,11 @@ export class Call {
     }, ms);
     this.timers.add(t);
     return t;
+  }
+
+  /** The statuses of the attempts that were retried (all failures but a last failed attempt's own). */
+  retriedAfter(): Array<number | null> {
+    return this.failures.slice(0, Math.max(0, this.attempts - 1));
   }
 
   clear(t: NodeJS.Timeout | null) {

@@ -120,9 +120,10 @@ export function createProviderClient(
       logLevel: 'off',
     }));
 
-  function begin(signal: AbortSignal | undefined, streamed = false, callerMs?: number) {
+  function begin(signal: AbortSignal | undefined, streamed = false, callerMs?: number, onRetry?: (after: number | null) => void) {
     const call = new Call(now, totalMs, signal, callerMs);
     call.streamed = streamed;
+    call.onRetry = onRetry;
     const init: CallInit = { routeopsCall: call };
     const fetchOptions = init as unknown as SdkRequestOptions['fetchOptions'];
     const options: SdkRequestOptions = { signal: call.controller.signal, fetchOptions };
@@ -130,7 +131,7 @@ export function createProviderClient(
   }
 
   const fail = (err: unknown, call: Call, extra: { lastChunkId?: string | null; partial?: ChatResult } = {}) =>
-    classifyError(err, name, { body: call.errorBody, secrets, timedOut: call.timedOut, attempts: call.attempts, now, ...extra });
+    classifyError(err, name, { body: call.errorBody, secrets, timedOut: call.timedOut, attempts: call.attempts, retriedAfter: call.retriedAfter(), now, ...extra });
 
   return {
     name,
@@ -139,7 +140,7 @@ export function createProviderClient(
     async chat(req: ChatRequest): Promise<ChatResult> {
       if (!hasKey) throw missingKey();
       const { body, notes } = shapeRequest(dialect, req);
-      const { call, sdk, options } = begin(req.signal, false, req.timeoutMs);
+      const { call, sdk, options } = begin(req.signal, false, req.timeoutMs, req.onRetry);
       const startedAt = now();
       sendClientRequestId(options, req);
       try {
@@ -164,6 +165,8 @@ export function createProviderClient(
           chunks: 0,
           attempts: call.attempts,
         };
+        const retried = call.retriedAfter();
+        if (retried.length) result.retriedAfter = retried;
         if (usage.invalid) result.usageInvalid = usage.invalid;
         if (notes.length) result.notes = notes;
         return result;
@@ -177,7 +180,7 @@ export function createProviderClient(
     async chatStream(req: ChatRequest, onDelta: (d: StreamDelta) => void): Promise<ChatResult> {
       if (!hasKey) throw missingKey();
       const { body, notes } = shapeRequest(dialect, req);
-      const { call, sdk, options } = begin(req.signal, true, req.timeoutMs);
+      const { call, sdk, options } = begin(req.signal, true, req.timeoutMs, req.onRetry);
       const startedAt = now();
       sendClientRequestId(options, req);
       const asm = new StreamAssembler();
@@ -185,7 +188,7 @@ export function createProviderClient(
       // From the start of the call, SDK retries and time to the headers included.
       const firstTokenMs = req.firstTokenTimeoutMs ?? opts.firstTokenTimeoutMs;
       const firstToken = firstTokenMs ? call.timer(firstTokenMs, () => call.timeout(new SilenceTimeoutError(firstTokenMs, 'first_token'))) : null;
-      const partial = () => asm.result({ requestId, startedAt, endedAt: now(), notes, attempts: call.attempts });
+      const partial = () => asm.result({ requestId, startedAt, endedAt: now(), notes, attempts: call.attempts, retriedAfter: call.retriedAfter() });
       let silence: SilenceWatch | null = null;
       try {
         // docs/PROVIDERS.md §1: usage only with include_usage on Qwen; others ignore or accept it.

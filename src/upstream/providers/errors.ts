@@ -17,6 +17,8 @@ export interface ProviderErrorInit {
   partial?: ChatResult;
   /** Upstream HTTP attempts made for this call (SDK retries included); 0 = none reached the network. */
   attempts?: number;
+  /** The status each retried attempt failed with (null: no response), before the last one failed. */
+  retriedAfter?: Array<number | null>;
   /** For a timeout of our own timers: which one fired, after how long. */
   timedOut?: { phase: TimeoutPhase; ms: number };
 }
@@ -29,6 +31,7 @@ export class ProviderError extends Error {
   readonly provider: string;
   readonly partial?: ChatResult;
   readonly attempts: number;
+  readonly retriedAfter: Array<number | null>;
   readonly timedOut?: { phase: TimeoutPhase; ms: number };
 
   constructor(init: ProviderErrorInit) {
@@ -41,6 +44,7 @@ export class ProviderError extends Error {
     this.retryAfterMs = init.retryAfterMs ?? null;
     if (init.partial) this.partial = init.partial;
     this.attempts = init.attempts ?? 0;
+    this.retriedAfter = init.retriedAfter ?? [];
     if (init.timedOut) this.timedOut = init.timedOut;
   }
 }
@@ -87,6 +91,7 @@ export interface ClassifyContext {
   /** Set when our own timer aborted the request. */
   timedOut?: SilenceTimeoutError | null;
   attempts?: number;
+  retriedAfter?: Array<number | null>;
   /** Clock for HTTP-date Retry-After values. */
   now?: () => number;
 }
@@ -163,7 +168,7 @@ export function kindOf(status: number | null, inner: unknown): ErrorKind {
 export function classifyError(err: unknown, provider: string, ctx: ClassifyContext = {}): ProviderError {
   if (err instanceof ProviderError) return err;
   const chain = causes(err);
-  const base = { provider, attempts: ctx.attempts ?? 0, ...(ctx.partial ? { partial: ctx.partial } : {}) };
+  const base = { provider, attempts: ctx.attempts ?? 0, ...(ctx.retriedAfter?.length ? { retriedAfter: ctx.retriedAfter } : {}), ...(ctx.partial ? { partial: ctx.partial } : {}) };
   const make = (kind: ErrorKind, detail: string, extra: Partial<ProviderErrorInit> = {}) =>
     new ProviderError({
       ...base,

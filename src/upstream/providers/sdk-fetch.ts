@@ -78,7 +78,16 @@ export function makeFetch(base: typeof fetch, silenceMs: number, maxAttempts: nu
     if (!call) return base(input, init);
     call.attempts++;
     if (call.attempts > maxAttempts) throw new Error(`attempt cap reached (${maxAttempts})`);
-    const res = await base(input, rest);
+    // A second attempt is the SDK retrying the one before (what the asker is told, and the footer's "retried once after 429").
+    if (call.attempts > 1) call.onRetry?.(call.failures.at(-1) ?? null);
+    let res: Response;
+    try {
+      res = await base(input, rest);
+    } catch (err) {
+      call.failures.push(null);
+      throw err;
+    }
+    if (!res.ok) call.failures.push(res.status);
     if (!res.body) return res;
     if (!res.ok) {
       // Keep the whole error body: the SDK keeps only its `error` member (Qwen's request_id is top-level).

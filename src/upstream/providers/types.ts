@@ -52,6 +52,8 @@ export interface ChatRequest {
    * (docs/PROVIDERS.md §1), so a provider's logs, and the simulator, can be matched to our rows.
    */
   clientRequestId?: string;
+  /** Told each time the client retries the call, with the status the failed attempt got (null: no response). */
+  onRetry?(after: number | null): void;
 }
 
 /** Usage in one shape whatever the provider sent. */
@@ -92,6 +94,8 @@ export interface ChatResult {
   notes?: string[];
   /** Upstream HTTP attempts for this call, SDK retries included. */
   attempts?: number;
+  /** The status each retried attempt failed with, in order (null: no response); empty when none was retried. */
+  retriedAfter?: Array<number | null>;
 }
 
 export const ERROR_KINDS = [

@@ -21,7 +21,8 @@ export const pricesJob: AlertJob = {
     for (const e of errors) log.warn({ source: e.source }, `catalog source failed: ${e.message}`);
     const today = zone.dayOf(now.getTime());
     const usage = await ledger.spendRollup('model', addDays(today, -29), today);
-    const watched = new Set(usage.map((r) => r.key));
+    // Models with requests: a call never sent or a route check's not-found probe is no use.
+    const watched = new Set(usage.filter((r) => r.requests > 0).map((r) => r.key));
     for (const def of Object.values(config.models)) for (const r of def.routes) watched.add(`${r.provider}/${r.model}`);
     const result = await runPriceCheck(services.store.catalog, snapshots, {
       watched: (provider, model) => watched.has(`${provider}/${model}`),

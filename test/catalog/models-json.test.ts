@@ -1,0 +1,126 @@
+// `routeops models --json` carries what the text marks with `*`: the tiers (boundaries and
+// prices) and the UTC windows (times and prices) of the price in force, thinking prices
+// included, in USD per million tokens as exact as the rest of the JSON (docs/ARCHITECTURE.md
+// §3.1 `models`). Checked against the text for qwen-plus (a tier) and deepseek-v4-flash (windows).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCommandLine } from '../../src/app/cli.js';
+import { formatRate, usdPerMillionToRate } from '../../src/domain/money/units.js';
+import { makeServices } from '../support/services.js';
+
+interface PerMillion {
+  input: number;
+  cached_input: number;
+  output: number;
+  reasoning_output: number | null;
+  thinking_output: number | null;
+}
+interface ModelDoc {
+  provider: string;
+  model: string;
+  per_million: PerMillion | null;
+  price: {
+    effective: string;
+    per_million: PerMillion;
+    tiers: Array<{ above: number; per_million: PerMillion }>;
+    windows: Array<{ utc: string; per_million: PerMillion; in_force: boolean }>;
+  } | null;
+}
+
+async function models(now: string, ...args: string[]) {
+  const { services, cleanup } = makeServices({}, { now });
+  try {
+    const run = async (argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCommandLine(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) }, { services: () => services });
+      return { code, stdout, stderr };
+    };
+    const text = await run(['models', ...args]);
+    const json = await run(['models', ...args, '--json']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(json.code, 0, json.stderr);
+    return { text: text.stdout, raw: json.stdout, docs: (JSON.parse(json.stdout) as { models: ModelDoc[] }).models };
+  } finally {
+    cleanup();
+  }
+}
+
+/** The text table's cells of a route's row: route, aliases, in, cached, out, retires. */
+function textRow(text: string, route: string): string[] {
+  const line = text.split('\n').find((l) => l.startsWith(`${route} `));
+  assert.ok(line, `a row for ${route} in:\n${text}`);
+  return line.split(/\s{2,}/).map((c) => c.trim());
+}
+
+const pm = (input: number, cached_input: number, output: number, thinking_output: number | null = null): PerMillion => ({ input, cached_input, output, reasoning_output: null, thinking_output });
+/** A JSON rate as the text shows it: through the exact decimal conversion, never float arithmetic. */
+const shown = (usdPerMillion: number) => formatRate(usdPerMillionToRate(usdPerMillion));
+
+test('qwen-plus: the tier the text marks with * is in the JSON with its boundary, prices and thinking price', async () => {
+  const { text, docs } = await models('2026-11-23T12:00:00Z', 'qwen-plus');
+  const doc = docs.find((m) => m.provider === 'qwen-intl' && m.model === 'qwen-plus')!;
+  const [, , input, cached, output] = textRow(text, 'qwen-intl/qwen-plus');
+  assert.equal(input, `${shown(doc.per_million!.input)} *`, 'starred in the text');
+  assert.equal(cached, shown(doc.per_million!.cached_input));
+  assert.equal(output, shown(doc.per_million!.output));
+  assert.deepEqual(doc.per_million, pm(0.4, 0.08, 1.2, 4));
+  assert.deepEqual(doc.price, {
+    effective: '2026-01-01T00:00:00.000Z',
+    per_million: pm(0.4, 0.08, 1.2, 4),
+    tiers: [{ above: 131072, per_million: pm(1.2, 0.24, 3.6, 12) }],
+    windows: [],
+  });
+  // A gateway route without a price has none to show.
+  const gateway = docs.find((m) => m.provider === 'openrouter')!;
+  assert.equal(gateway.price, null);
+  assert.equal(textRow(text, 'openrouter/qwen/qwen-plus')[2], 'not priced');
+});
+
+test('deepseek-v4-flash: the windows the text marks with * are in the JSON with their UTC times and prices, the one in force flagged', async () => {
+  // 02:00 UTC is in the peak window 01:00-04:00: its prices are in force (and shown in the text).
+  const peak = await models('2026-11-23T02:00:00Z', 'deepseek-v4-flash');
+  const offPeak = await models('2026-11-23T12:00:00Z', 'deepseek-v4-flash');
+  const windows = (inForce: string | null) => [
+    { utc: '01:00-04:00', per_million: pm(0.44, 0.014, 1.32), in_force: inForce === '01:00-04:00' },
+    { utc: '06:00-10:00', per_million: pm(0.44, 0.014, 1.32), in_force: inForce === '06:00-10:00' },
+  ];
+  for (const [run, inForce, now] of [[peak, '01:00-04:00', pm(0.44, 0.014, 1.32)], [offPeak, null, pm(0.22, 0.007, 0.66)]] as const) {
+    const doc = run.docs.find((m) => m.provider === 'deepseek' && m.model === 'deepseek-v4-flash')!;
+    assert.deepEqual(doc.per_million, now);
+    assert.deepEqual(doc.price, { effective: '2026-08-16T16:00:00.000Z', per_million: pm(0.22, 0.007, 0.66), tiers: [], windows: windows(inForce) });
+    const [, , input, cached, output] = textRow(run.text, 'deepseek/deepseek-v4-flash');
+    assert.deepEqual([input, cached, output], [`${shown(now.input)} *`, shown(now.cached_input), shown(now.output)]);
+  }
+  // Exact decimals in the document itself, as money in JSON is.
+  assert.match(offPeak.raw, /"cached_input": 0\.007,/);
+  assert.match(peak.raw, /"cached_input": 0\.014,/);
+});
+
+test('every row the text stars has tiers or windows in the JSON, and no other row has', async () => {
+  const { text, docs } = await models('2026-11-23T12:00:00Z');
+  assert.ok(docs.length > 10);
+  for (const doc of docs) {
+    const starred = textRow(text, `${doc.provider}/${doc.model}`)[2]!.endsWith(' *');
+    const extras = doc.price !== null && (doc.price.tiers.length > 0 || doc.price.windows.length > 0);
+    assert.equal(extras, starred, `${doc.provider}/${doc.model}`);
+    if (doc.price) assert.ok(doc.per_million, 'a priced model has its rates in force');
+  }
+});
+
+test('--csv is refused by models (and every command but spend) instead of searching for a model named "csv"', async (t) => {
+  const { services } = makeServices({}, { owner: t });
+  for (const argv of [['models', '--csv'], ['models', 'qwen', '--csv'], ['help', '--csv'], ['routecheck', 'all', '--csv']]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCommandLine(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) }, { services: () => services });
+    assert.equal(code, 2, argv.join(' '));
+    assert.equal(stdout, '');
+    assert.match(stderr, new RegExp(`^--csv is not an option of routeops ${argv[0]} \\(spend writes CSV; --json gives the data\\)`));
+    assert.doesNotMatch(stderr, /No model matches/);
+  }
+  // spend still takes it.
+  let stdout = '';
+  assert.equal(await runCommandLine(['spend', 'today', '--csv'], { stdout: (s) => (stdout += s), stderr: () => {} }, { services: () => services }), 0);
+  assert.equal(stdout, 'date,provider,usd,unpriced_rows\r\n');
+});
