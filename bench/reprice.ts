@@ -17,7 +17,6 @@ import pino from 'pino';
 import { resolveConfig } from '../src/config/load.js';
 import { createServices } from '../src/app/services.js';
 import { Catalog } from '../src/domain/catalog/catalog.js';
-import { BUILTIN_CATALOG } from '../src/domain/catalog/builtin.js';
 import { priceUsage, usageForCost } from '../src/domain/money/cost.js';
 import { formatUsd } from '../src/domain/money/units.js';
 import { openDatabase } from '../src/store/open.js';
@@ -56,8 +55,9 @@ async function main(): Promise<void> {
   const baselineMs = performance.now() - b0;
   db.close();
 
-  // The new version: every component 10% up, from fromMs.
-  const catalog = new Catalog(BUILTIN_CATALOG, [{ provider: PROVIDER, model: MODEL, versions: [{ effective: new Date(fromMs).toISOString(), per_million: { input: 0.165, cached_input: 0.0033, output: 0.66 }, source: 'bench' }] }]);
+  // The new version from fromMs (a catalog of it alone, so no later built-in version hides it):
+  // DeepSeek Flash's off-peak prices 10% up, flat all day.
+  const catalog = new Catalog({ pricing: [], retirements: [] }, [{ provider: PROVIDER, model: MODEL, versions: [{ effective: new Date(fromMs).toISOString(), per_million: { input: 0.165, cached_input: 0.0033, output: 0.66 }, source: 'bench' }] }]);
   const reader = new Worker(new URL('./reprice-reader.js', import.meta.url), { workerData: { dbPath: DB_PATH, fromDay: '2026-12-25', toDay: '2026-12-31' } });
   await new Promise((r) => reader.once('message', r));
   const again = createServices({ config: resolveConfig({}, 'bench'), dbPath: DB_PATH, log: pino({ level: 'silent' }) });
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   const answered = new Promise<number[]>((r) => reader.once('message', r));
   reader.postMessage('stop');
   const times = await answered;
+  await reader.terminate();
   again.close();
   const s = summarize(times);
 

@@ -11,6 +11,7 @@ import { makeServices } from '../support/services.js';
 interface PerMillion {
   input: number;
   cached_input: number;
+  cache_write: number;
   output: number;
   reasoning_output: number | null;
   thinking_output: number | null;
@@ -22,8 +23,11 @@ interface ModelDoc {
   price: {
     effective: string;
     per_million: PerMillion;
-    tiers: Array<{ above: number; per_million: PerMillion }>;
-    windows: Array<{ utc: string; per_million: PerMillion; in_force: boolean }>;
+    per_request_usd: number;
+    tiers: Array<{ above: number; inclusive: boolean; per_million: PerMillion }>;
+    windows: Array<{ utc: string; days: string[] | null; skips_holidays: boolean; per_million: PerMillion; in_force: boolean }>;
+    holidays: string[];
+    source: string;
   } | null;
 }
 
@@ -53,7 +57,7 @@ function textRow(text: string, route: string): string[] {
   return line.split(/\s{2,}/).map((c) => c.trim());
 }
 
-const pm = (input: number, cached_input: number, output: number, thinking_output: number | null = null): PerMillion => ({ input, cached_input, output, reasoning_output: null, thinking_output });
+const pm = (input: number, cached_input: number, output: number, thinking_output: number | null = null): PerMillion => ({ input, cached_input, cache_write: input, output, reasoning_output: null, thinking_output });
 /** A JSON rate as the text shows it: through the exact decimal conversion, never float arithmetic. */
 const shown = (usdPerMillion: number) => formatRate(usdPerMillionToRate(usdPerMillion));
 
@@ -65,43 +69,55 @@ test('qwen-plus: the tier the text marks with * is in the JSON with its boundary
   assert.equal(cached, shown(doc.per_million!.cached_input));
   assert.equal(output, shown(doc.per_million!.output));
   assert.deepEqual(doc.per_million, pm(0.4, 0.08, 1.2, 4));
-  assert.deepEqual(doc.price, {
+  const { source, ...price } = doc.price!;
+  assert.deepEqual(price, {
     effective: '2026-01-01T00:00:00.000Z',
     per_million: pm(0.4, 0.08, 1.2, 4),
-    tiers: [{ above: 131072, per_million: pm(1.2, 0.24, 3.6, 12) }],
+    per_request_usd: 0,
+    tiers: [{ above: 131072, inclusive: false, per_million: pm(1.2, 0.24, 3.6, 12) }],
     windows: [],
+    holidays: [],
   });
+  assert.match(source, /OpenRouter listing/);
   // A gateway route without a price has none to show.
   const gateway = docs.find((m) => m.provider === 'openrouter')!;
   assert.equal(gateway.price, null);
   assert.equal(textRow(text, 'openrouter/qwen/qwen-plus')[2], 'not priced');
 });
 
-test('deepseek-v4-flash: the windows the text marks with * are in the JSON with their UTC times and prices, the one in force flagged', async () => {
-  // 02:00 UTC is in the peak window 01:00-04:00: its prices are in force (and shown in the text).
+test('deepseek-v4-flash: the weekday windows the text marks with * are in the JSON with their days, UTC times, holidays and prices, the one in force flagged', async () => {
+  // Monday 02:00 UTC is in the peak window 01:00-04:00: its prices are in force (and shown in
+  // the text); Monday 12:00 and Saturday 02:00 are off-peak.
   const peak = await models('2026-11-23T02:00:00Z', 'deepseek-v4-flash');
   const offPeak = await models('2026-11-23T12:00:00Z', 'deepseek-v4-flash');
+  const weekend = await models('2026-11-21T02:00:00Z', 'deepseek-v4-flash');
+  const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri'];
   const windows = (inForce: string | null) => [
-    { utc: '01:00-04:00', per_million: pm(0.44, 0.014, 1.32), in_force: inForce === '01:00-04:00' },
-    { utc: '06:00-10:00', per_million: pm(0.44, 0.014, 1.32), in_force: inForce === '06:00-10:00' },
+    { utc: '01:00-04:00', days: weekdays, skips_holidays: true, per_million: pm(0.3, 0.006, 1.2), in_force: inForce === '01:00-04:00' },
+    { utc: '06:00-10:00', days: weekdays, skips_holidays: true, per_million: pm(0.3, 0.006, 1.2), in_force: inForce === '06:00-10:00' },
   ];
-  for (const [run, inForce, now] of [[peak, '01:00-04:00', pm(0.44, 0.014, 1.32)], [offPeak, null, pm(0.22, 0.007, 0.66)]] as const) {
+  for (const [run, inForce, now] of [[peak, '01:00-04:00', pm(0.3, 0.006, 1.2)], [offPeak, null, pm(0.15, 0.003, 0.6)], [weekend, null, pm(0.15, 0.003, 0.6)]] as const) {
     const doc = run.docs.find((m) => m.provider === 'deepseek' && m.model === 'deepseek-v4-flash')!;
     assert.deepEqual(doc.per_million, now);
-    assert.deepEqual(doc.price, { effective: '2026-08-16T16:00:00.000Z', per_million: pm(0.22, 0.007, 0.66), tiers: [], windows: windows(inForce) });
+    const { source, holidays, ...price } = doc.price!;
+    assert.deepEqual(price, { effective: '2026-09-10T00:00:00.000Z', per_million: pm(0.15, 0.003, 0.6), per_request_usd: 0, tiers: [], windows: windows(inForce) });
+    assert.equal(holidays.length, 33, "China's 2026 public holidays");
+    assert.ok(holidays.includes('2026-10-01'));
+    assert.match(source, /checked 2026-11-15/);
     const [, , input, cached, output] = textRow(run.text, 'deepseek/deepseek-v4-flash');
     assert.deepEqual([input, cached, output], [`${shown(now.input)} *`, shown(now.cached_input), shown(now.output)]);
   }
   // Exact decimals in the document itself, as money in JSON is.
-  assert.match(offPeak.raw, /"cached_input": 0\.007,/);
-  assert.match(peak.raw, /"cached_input": 0\.014,/);
+  assert.match(offPeak.raw, /"cached_input": 0\.003,/);
+  assert.match(peak.raw, /"cached_input": 0\.006,/);
 });
 
 test('every row the text stars has tiers or windows in the JSON, and no other row has', async () => {
   const { text, docs } = await models('2026-11-23T12:00:00Z');
   assert.ok(docs.length > 10);
   for (const doc of docs) {
-    const starred = textRow(text, `${doc.provider}/${doc.model}`)[2]!.endsWith(' *');
+    // (A row without aliases has an empty alias cell, so look for the mark, not a column.)
+    const starred = textRow(text, `${doc.provider}/${doc.model}`).some((cell) => cell.endsWith(' *'));
     const extras = doc.price !== null && (doc.price.tiers.length > 0 || doc.price.windows.length > 0);
     assert.equal(extras, starred, `${doc.provider}/${doc.model}`);
     if (doc.price) assert.ok(doc.per_million, 'a priced model has its rates in force');

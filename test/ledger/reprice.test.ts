@@ -51,19 +51,23 @@ test('re-pricing from an instant changes those rows and the rollup, nothing befo
   );
   const totalsBefore = await ledger.totals('2026-03-01', '2026-03-03');
   assert.equal(totalsBefore.cost_nusd, 9_000_000_000n);
+  // A route check's call too: its share of the cost (spend_daily.routecheck_nusd) moves with it.
+  await ledger.record([row('2026-03-03T11:00:00Z', { call_id: 'check-1', input_tokens: 1000, output_tokens: 0 })], 'routecheck');
 
   const result = await ledger.reprice({ provider: 'deepseek', model: 'flash', fromMs: Date.parse('2026-03-02T00:00:00Z') }, pricerOf(new Catalog(EMPTY, NEW)));
-  assert.deepEqual(result, { rows: 2, changed: 2, before_nusd: 6_000_000_000n, after_nusd: 14_000_000_000n });
+  // The check: 1,000 x $1/M = $0.001 -> 1,000 x $3/M = $0.003.
+  assert.deepEqual(result, { rows: 3, changed: 3, before_nusd: 6_001_000_000n, after_nusd: 14_003_000_000n });
 
   const costs = Object.fromEntries((db.prepare('SELECT request_id, cost_nusd FROM usage').all() as Array<{ request_id: string; cost_nusd: number | null }>).map((r) => [r.request_id, r.cost_nusd]));
-  assert.deepEqual(costs, { before: 3_000_000_000, at: 7_000_000_000, after: 7_000_000_000, missing: null, other: null });
+  assert.deepEqual(costs, { before: 3_000_000_000, at: 7_000_000_000, after: 7_000_000_000, missing: null, other: null, null: 3_000_000 });
   assert.equal(db.prepare(`SELECT price_version FROM usage WHERE request_id = 'at'`).pluck().get(), 'deepseek/flash@2026-03-02T00:00:00.000Z');
   assertRollupEqualsRows(db);
-  assert.equal((await ledger.totals('2026-03-01', '2026-03-03')).cost_nusd, 17_000_000_000n);
+  assert.equal((await ledger.totals('2026-03-01', '2026-03-03')).cost_nusd, 17_003_000_000n);
+  assert.equal(db.prepare(`SELECT SUM(routecheck_nusd) FROM spend_daily WHERE dim = 'provider'`).pluck().get(), 3_000_000);
 
   // Applying the same prices again changes nothing.
   assert.deepEqual(await ledger.reprice({ provider: 'deepseek', model: 'flash', fromMs: Date.parse('2026-03-02T00:00:00Z') }, pricerOf(new Catalog(EMPTY, NEW))), {
-    rows: 2,
+    rows: 3,
     changed: 0,
     before_nusd: 0n,
     after_nusd: 0n,

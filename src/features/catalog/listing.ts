@@ -13,6 +13,7 @@ import { ratesFor } from '../../domain/money/cost.js';
 export interface PerMillion {
   input: number;
   cached_input: number;
+  cache_write: number;
   output: number;
   reasoning_output: number | null;
   thinking_output: number | null;
@@ -42,6 +43,7 @@ export function perMillionOf(r: Rates): PerMillion {
   return {
     input: perMillionUsd(r.input),
     cached_input: perMillionUsd(r.cached_input),
+    cache_write: perMillionUsd(r.cache_write),
     output: perMillionUsd(r.output),
     reasoning_output: r.reasoning_output === null ? null : perMillionUsd(r.reasoning_output),
     thinking_output: r.thinking_output === null ? null : perMillionUsd(r.thinking_output),
@@ -86,17 +88,26 @@ export function listModels(catalog: Catalog, models: Config['models'], atMs: num
     .sort((a, b) => a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
 }
 
+const WEEKDAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+/** A window's days as the config writes them; null = every day. */
+const daysOf = (mask: number) => (mask === 0b111_1111 ? null : WEEKDAY_NAMES.filter((_, d) => (mask & (1 << d)) !== 0));
+
 /**
  * The price version in force as JSON: its base prices, the tiers by prompt size (`above`: the
- * prompt tokens a request must exceed; the tier bills the whole request) and the UTC windows
- * that replace the prices for their minutes (tiers included). What the text's `*` marks.
+ * prompt tokens a request must exceed, or reach when `inclusive`; the tier bills the whole
+ * request) and the UTC windows that replace the prices for their minutes (tiers included), on
+ * their `days` (null = every day) and, for a schedule's windows, not on `holidays`. What the
+ * text's `*` marks. `ratesInForce` are the rates listModels found in force (to mark the window).
  */
-export function priceJson(price: PriceVersion, windowInForce: string | null) {
+export function priceJson(price: PriceVersion, ratesInForce: Rates | null) {
   return {
     effective: price.effective,
     per_million: perMillionOf(price.base),
-    tiers: price.tiers.map((t) => ({ above: t.above, per_million: perMillionOf(t.rates) })),
-    windows: price.windows.map((w) => ({ utc: w.spec, per_million: perMillionOf(w.rates), in_force: w.spec === windowInForce })),
+    per_request_usd: price.perRequestNusd / 1e9,
+    tiers: price.tiers.map((t) => ({ above: t.above, inclusive: t.inclusive, per_million: perMillionOf(t.rates) })),
+    windows: price.windows.map((w) => ({ utc: w.spec, days: daysOf(w.days), skips_holidays: w.skipsHolidays, per_million: perMillionOf(w.rates), in_force: w.rates === ratesInForce })),
+    holidays: price.holidays,
+    source: price.source,
   };
 }
 
@@ -108,7 +119,7 @@ export function modelsJson(models: readonly ModelListing[]) {
       model: m.model,
       aliases: m.aliases,
       per_million: m.per_million,
-      price: m.price ? priceJson(m.price, m.window) : null,
+      price: m.price ? priceJson(m.price, m.window === null ? null : m.rates) : null,
       retires_at: m.retires_at,
       replacement: m.replacement,
     })),

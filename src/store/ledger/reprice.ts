@@ -5,15 +5,17 @@
 // left alone, as the writer leaves them (writer.ts).
 //
 // How: the rows are read in id order in pages (better-sqlite3 allows no write while a statement
-// iterates), each priced by the same Pricer the writer uses; changed costs go to a temporary
-// table; one INSERT … SELECT per spend dimension adds the differences to spend_daily (keys by
-// the same SQL as every rollup, sql.ts), and one UPDATE … FROM writes the new costs.
+// iterates), each priced by the same Pricer the writer uses; changed rows are copied to a
+// temporary table with their new cost. Their aggregate as they were is taken out of spend_daily
+// and their aggregate as they will be is added, by the same SQL as every rollup (sql.ts), so
+// whatever a cost decides there (not priced, left out, route checks' share) moves with it; then
+// one UPDATE … FROM writes the new costs.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../open.js';
 import { ourCost } from '../../domain/money/cost.js';
 import { SPEND_DIMS } from '../../domain/spend.js';
 import type { Pricer, PricedRow, RepriceResult, RepriceScope } from '../ledger.js';
-import { keySql } from './sql.js';
+import { adjustRollupSql } from './sql.js';
 
 const PAGE = 20_000;
 
@@ -56,10 +58,20 @@ export class LedgerRepricer {
 
   private run(scope: RepriceScope, price: Pricer): RepriceResult {
     const { db } = this;
-    db.exec(`CREATE TEMP TABLE IF NOT EXISTS reprice_delta (
-      id INTEGER PRIMARY KEY, cost_nusd INTEGER, price_version TEXT, cost_change INTEGER NOT NULL, unpriced_change INTEGER NOT NULL)`);
-    db.exec('DELETE FROM temp.reprice_delta');
-    const insert = db.prepare('INSERT INTO temp.reprice_delta VALUES (?, ?, ?, ?, ?)');
+    // The changed rows as they were (cost_nusd) and will be (new_cost): the rollup moves by the
+    // aggregate of the one taken from that of the other, summed over this small table rather
+    // than over the ledger.
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS reprice_rows (
+      id INTEGER PRIMARY KEY, day TEXT, provider TEXT, model TEXT, "user" TEXT, route TEXT, source TEXT, status TEXT,
+      usage_status TEXT, input_tokens INTEGER, cached_input_tokens INTEGER, output_tokens INTEGER, reasoning_tokens INTEGER,
+      provider_cost_nusd INTEGER, cost_nusd INTEGER, new_cost INTEGER, new_version TEXT)`);
+    db.exec(`CREATE TEMP VIEW IF NOT EXISTS reprice_after AS SELECT day, provider, model, "user", route, source, status, usage_status,
+      input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, provider_cost_nusd, new_cost AS cost_nusd FROM temp.reprice_rows`);
+    db.exec('DELETE FROM temp.reprice_rows');
+    const keep = db.prepare(
+      `INSERT INTO temp.reprice_rows SELECT id, day, provider, model, "user", route, source, status, usage_status,
+         input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, provider_cost_nusd, cost_nusd, ?, ? FROM usage WHERE id = ?`,
+    );
     let rows = 0;
     let changed = 0;
     let before = 0n;
@@ -73,34 +85,19 @@ export class LedgerRepricer {
         const priced = price(toPricedRow(scope, r));
         const cost = ourCost(priced, r.provider_cost_nusd);
         if (cost === r.cost_nusd && priced.price_version === r.price_version) continue;
-        const oldEffective = r.cost_nusd ?? r.provider_cost_nusd;
-        const newEffective = cost ?? r.provider_cost_nusd;
         changed++;
-        before += BigInt(oldEffective ?? 0);
-        after += BigInt(newEffective ?? 0);
-        insert.run(r.id, cost, priced.price_version, (newEffective ?? 0) - (oldEffective ?? 0), (newEffective === null ? 1 : 0) - (oldEffective === null ? 1 : 0));
+        before += BigInt(r.cost_nusd ?? r.provider_cost_nusd ?? 0);
+        after += BigInt(cost ?? r.provider_cost_nusd ?? 0);
+        keep.run(cost, priced.price_version, r.id);
       }
       lastId = page[page.length - 1]!.id;
     }
     if (changed > 0) {
-      for (const dim of SPEND_DIMS) {
-        db.prepare(
-          `INSERT INTO spend_daily (dim, day, key, requests, unpriced, usage_missing, interrupted, cost_nusd, provider_cost_nusd,
-             input_tokens, cached_input_tokens, output_tokens, reasoning_tokens)
-           SELECT ?, u.day, ${keySql(dim)}, 0, SUM(d.unpriced_change), 0, 0, SUM(d.cost_change), 0, 0, 0, 0, 0
-           FROM temp.reprice_delta d JOIN usage u ON u.id = d.id
-           GROUP BY u.day, 3
-           ON CONFLICT (dim, day, key) DO UPDATE SET
-             unpriced = unpriced + excluded.unpriced,
-             cost_nusd = cost_nusd + excluded.cost_nusd`,
-        ).run(dim);
-      }
-      db.prepare(
-        `UPDATE usage SET cost_nusd = d.cost_nusd, price_version = d.price_version
-         FROM temp.reprice_delta d WHERE usage.id = d.id`,
-      ).run();
+      for (const dim of SPEND_DIMS) db.prepare(adjustRollupSql(dim, 'temp.reprice_rows', -1)).run();
+      for (const dim of SPEND_DIMS) db.prepare(adjustRollupSql(dim, 'temp.reprice_after', 1)).run();
+      db.prepare('UPDATE usage SET cost_nusd = d.new_cost, price_version = d.new_version FROM temp.reprice_rows d WHERE usage.id = d.id').run();
     }
-    db.exec('DELETE FROM temp.reprice_delta');
+    db.exec('DELETE FROM temp.reprice_rows');
     return { rows, changed, before_nusd: before, after_nusd: after };
   }
 }

@@ -11,9 +11,6 @@ const KEY_SQL: Record<SpendDim, string> = {
   route: `COALESCE(route, provider || '/' || model)`,
 };
 
-/** A dim's key over the usage table (columns unqualified: join only tables without these names). */
-export const keySql = (dim: SpendDim): string => KEY_SQL[dim];
-
 /** The columns of a spend_daily row after dim, in the order aggregateSql selects them. */
 export const SPEND_COLUMNS =
   'day, key, requests, unpriced, usage_missing, interrupted, cost_nusd, provider_cost_nusd, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, never_sent, not_found_probes, routecheck_nusd';
@@ -35,8 +32,8 @@ export const INTERRUPTED_SQL = `(status = 'interrupted' AND ${REQUEST_SQL})`;
 /** The effective cost of a route-check row (0 for other sources). */
 export const ROUTECHECK_COST_SQL = `(CASE WHEN source = 'routecheck' THEN COALESCE(cost_nusd, provider_cost_nusd, 0) ELSE 0 END)`;
 
-/** The per-day aggregate of usage rows for one dim, straight from the usage table. */
-export function aggregateSql(dim: SpendDim, where: string): string {
+/** The per-day aggregate of usage rows for one dim, straight from the usage table (or a table of the same columns). */
+export function aggregateSql(dim: SpendDim, where: string, from = 'usage'): string {
   const key = KEY_SQL[dim];
   return `SELECT day, ${key} AS key,
       SUM(${REQUEST_SQL}) AS requests,
@@ -52,6 +49,17 @@ export function aggregateSql(dim: SpendDim, where: string): string {
       SUM(${NEVER_SENT_SQL}) AS never_sent,
       SUM(${NOT_FOUND_PROBE_SQL}) AS not_found_probes,
       SUM(${ROUTECHECK_COST_SQL}) AS routecheck_nusd
-    FROM usage ${where}
+    FROM ${from} ${where}
     GROUP BY day, key`;
+}
+
+/**
+ * Adds (sign 1) or takes away (sign -1) the aggregate of the rows of `from` (usage's columns) to or
+ * from spend_daily, for one dim: how a change to stored rows moves the rollup (reprice.ts).
+ */
+export function adjustRollupSql(dim: SpendDim, from: string, sign: 1 | -1): string {
+  const sums = SPEND_COLUMNS.split(', ').slice(2);
+  return `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS})
+    SELECT '${dim}', day, key, ${sums.map((c) => (sign < 0 ? `-${c}` : c)).join(', ')} FROM (${aggregateSql(dim, '', from)}) WHERE true
+    ON CONFLICT (dim, day, key) DO UPDATE SET ${sums.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
 }
