@@ -9,6 +9,7 @@ import { UsageError } from '../domain/errors.js';
 import { truncateForMessage } from '../domain/text.js';
 import type { Reply } from '../domain/reply.js';
 import { createLogger } from './log.js';
+import { stopWhenNpmParentExits } from './parent-watch.js';
 import { createServices, type Clock, type Services } from './services.js';
 import { commandUsageReply, dispatch } from '../../commands/dispatch.js';
 import { commandsFor, findCommand } from '../../commands/registry.js';
@@ -208,6 +209,8 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
 }
 
 export async function runCli(argv: string[]): Promise<void> {
+  // `npx routeops sim` is stopped through npx's shell, which does not pass SIGTERM on.
+  stopWhenNpmParentExits();
   const code = await cli(argv, {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

@@ -40,10 +40,15 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_API_URL: z.url().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Unset: 0.0.0.0 with Slack, 127.0.0.1 without (src/app/main.ts). */
+  HOST: z.string().min(1).optional(),
   ROUTEOPS_CONFIG: z.string().min(1).optional(),
   ROUTEOPS_DB: z.string().min(1).default('./data/routeops.db'),
   ROUTEOPS_INGEST_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ROUTEOPS_LOG_FILE: z.string().min(1).optional(),
+  /** 1: open the shell even when stdin is not a terminal; 0: never (src/app/main.ts). */
+  ROUTEOPS_SHELL: z.enum(['0', '1'], { error: 'expected 1 (open the shell on any stdin) or 0 (never open it)' }).optional(),
 });
 export type Env = z.infer<typeof envSchema>;
 

@@ -1,5 +1,5 @@
-// The real routeops bot as a separate process (`node dist/src/app/main.js`, as `npm start` runs
-// it), for the tests and benches that stop, kill and restart it: start it with an environment,
+// The real routeops bot as a separate process (`node dist/src/app/main.js`: the main() that `npm
+// start` runs), for the tests and benches that stop, kill and restart it: start it with an environment,
 // wait for "routeops started" and its port, wait for its log lines, send it a signal and wait for
 // it to exit. Its logs (pino JSON lines on stderr) are kept for assertions and failure messages.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -34,7 +34,7 @@ export interface BotProcess {
 }
 
 /** The environment every child gets: the parent's, without node:test's marker (a child is no test file). */
-function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const { NODE_TEST_CONTEXT: _ignored, ...parent } = process.env;
   return { ...parent, LOG_LEVEL: 'info', ...env };
 }

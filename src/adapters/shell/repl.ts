@@ -26,9 +26,11 @@ export async function runShellLine(line: string, services: Services, write: (s: 
   return out;
 }
 
-export function startShell(services: Services, io: ShellIO = { input: process.stdin, output: process.stdout }): Promise<void> {
+/** Opens the prompt; `notes` are printed under the greeting (where logs go, the HTTP server). */
+export function startShell(services: Services, io: ShellIO = { input: process.stdin, output: process.stdout }, notes: readonly string[] = []): Promise<void> {
   const rl = readline.createInterface({ input: io.input, output: io.output, prompt: 'routeops> ', terminal: (io.output as NodeJS.WriteStream).isTTY === true });
-  io.output.write('routeops shell: type /help, /spend week, or exit. (No Slack tokens set, so Slack is off.)\n');
+  io.output.write('routeops shell: type /help, /spend week, or exit.\n');
+  for (const note of notes) io.output.write(`${note}\n`);
   rl.prompt();
   return new Promise((resolve) => {
     // Lines are handled one at a time, in order, even when pasted together.
