@@ -154,7 +154,7 @@ test('models --json lists prices in force, aliases and retirements', async () =>
   const { models } = JSON.parse(out.stdout) as { models: Array<{ provider: string; model: string; aliases: string[]; per_million: { input: number; cached_input: number; output: number } | null; retires_at: string | null; replacement: string | null }> };
   const find = (p: string, m: string) => models.find((x) => x.provider === p && x.model === m);
   // 2026-11-23: billed as deepseek-flash since 2026-09-10, base (off-peak) prices.
-  assert.deepEqual(find('deepseek', 'deepseek-v4-flash')?.per_million, { input: 0.15, cached_input: 0.003, output: 0.6, reasoning_output: null, thinking_output: null });
+  assert.deepEqual(find('deepseek', 'deepseek-v4-flash')?.per_million, { input: 0.15, cached_input: 0.003, cache_write: 0.15, output: 0.6, reasoning_output: null, thinking_output: null });
   assert.deepEqual(find('deepseek', 'deepseek-v4-flash')?.aliases, ['deepseek-v4-flash']);
   assert.equal(find('deepseek', 'deepseek-chat')?.retires_at, '2026-07-24T15:59:00.000Z');
   assert.equal(find('deepseek', 'deepseek-chat')?.replacement, 'deepseek-v4-flash');
