@@ -150,10 +150,14 @@ test("CMD runs the compiled main module directly as PID 1, in exec form, with np
   assert.ok(existsSync(join(ROOT, entry)), `${entry} is not in the build output`);
   // That module stops routeops gracefully on the signals Docker sends.
   const main = readFileSync(join(ROOT, 'src/app/main.ts'), 'utf8');
-  for (const signal of ['SIGTERM', 'SIGINT']) assert.match(main, new RegExp(`process\\.once\\('${signal}', shutdown\\)`));
+  for (const signal of ['SIGTERM', 'SIGINT']) assert.match(main, new RegExp(`process\\.on\\('${signal}', onSignal\\)`));
+  // npm start runs scripts/start.js (build if stale, then main() in that process): the same
+  // module, with the same node flags.
   const start = /\bnode((?:\s+--\S+)*)\s+(\S+)/.exec(pkg.scripts.start!.replace(/.*&&/, ''));
   assert.ok(start, `npm start ("${pkg.scripts.start}") no longer runs node directly: make the Dockerfile's CMD run what it runs`);
-  assert.equal(start[2], entry, 'npm start runs the same module');
+  const script = start[2]!;
+  const runs = script === entry ? entry : /import\('\.\.\/(dist\/[^']+)'\)/.exec(readFileSync(join(ROOT, script), 'utf8'))?.[1];
+  assert.equal(runs, entry, `npm start (${script}) runs the module the CMD runs`);
   assert.deepEqual(cmd.slice(1, -1), start[1]!.trim().split(/\s+/).filter(Boolean), "the node flags are npm start's");
 });
 
