@@ -5,22 +5,17 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { diffSnapshots, pctChange, renderDiffText, summarize } from '../../src/features/catalog/diff.js';
 import { cli } from '../../src/app/cli.js';
-import type { SourceEntry } from '../../src/features/catalog/sources/types.js';
-import { LITELLM_DIR, OPENROUTER_DIR, OPENROUTER_FULL, tempDir } from './helpers.js';
+import { NO_RATES, type SourceEntry } from '../../src/features/catalog/sources/types.js';
+import { LITELLM_DIR, OPENROUTER_DIR, OPENROUTER_FULL, sourceEntry, tempDir } from './helpers.js';
 
 function entry(model: string, over: Partial<SourceEntry> & { in?: number | null; out?: number | null; cached?: number | null } = {}): SourceEntry {
   const input = over.in === undefined ? 100000 : over.in;
   const output = over.out === undefined ? 200000 : over.out;
-  return {
-    source: 'openrouter',
-    provider: 'openrouter',
-    model,
+  return sourceEntry(model, {
     context: over.context === undefined ? 131072 : over.context,
-    rates: { input, cached_input: over.cached ?? null, output, reasoning_output: null },
-    priced: input !== null && output !== null,
+    rates: { ...NO_RATES, input, cached_input: over.cached ?? null, output },
     expires_at: over.expires_at ?? null,
-    tiers: [],
-  };
+  });
 }
 
 void test('pctChange', () => {
@@ -54,7 +49,7 @@ void test('diffSnapshots: price per component, added, removed, context, expiry',
       ['price', 'a/up', 'input', 100000, 150000, 50],
     ],
   );
-  assert.deepEqual(summarize(changes), { price: 3, added: 1, removed: 1, context: 1, expiry: 1 });
+  assert.deepEqual(summarize(changes), { price: 3, added: 1, removed: 1, context: 1, expiry: 1, terms: 0 });
   assert.deepEqual(diffSnapshots(old, now, { commonOnly: true }).map((c) => c.kind).sort(), ['context', 'expiry', 'price', 'price', 'price']);
   const text = renderDiffText(changes);
   assert.match(text, /^openrouter\/a\/up\n {2}input \$0\.10 -> \$0\.15 per 1M \(\+50%\)$/m);
@@ -101,7 +96,7 @@ void test('catalog diff: two OpenRouter fixtures, JSON', async () => {
   assert.equal(doc.old.format, 'openrouter');
   assert.equal(doc.new.entries, 353);
   assert.equal(doc.common_only, false);
-  assert.deepEqual(doc.summary, { price: 8, added: 0, removed: 0, context: 1, expiry: 0 });
+  assert.deepEqual(doc.summary, { price: 8, added: 0, removed: 0, context: 1, expiry: 0, terms: 0 });
   assert.deepEqual(
     doc.changes.filter((c) => c.model === 'qwen/qwen3-next-80b-a3b-instruct'),
     [
@@ -162,7 +157,7 @@ void test('catalog diff: broken or unknown files -> exit 2 and a clear message',
     writeFileSync(other, '[1, 2, 3]');
     const u = await catalogDiffCommand(other, NEW, { json: false });
     assert.equal(u.exitCode, 2);
-    assert.match(u.stderr, /other\.json: not an OpenRouter \/models response .* nor a LiteLLM price map/);
+    assert.match(u.stderr, /other\.json: not an OpenRouter \/models response .*, a LiteLLM price map .*, a models\.dev api\.json .* nor genai-prices data/);
 
     const missing = await catalogDiffCommand(join(t.dir, 'nope.json'), NEW, { json: false });
     assert.equal(missing.exitCode, 2);

@@ -13,8 +13,8 @@ export const pricesJob: AlertJob = {
     const target = channelFor(services, 'alerts');
     if ('missing' in target) return [];
     const { config, ledger, zone, log } = services;
-    if (!config.catalog.openrouter && !config.catalog.litellm && !config.catalog.provider_models) {
-      log.info('no catalog source configured (catalog.openrouter, catalog.litellm, catalog.provider_models): nothing to watch');
+    if (!Object.values(config.catalog.sources).some(Boolean) && !config.catalog.provider_models) {
+      log.info('no catalog source configured (catalog.sources, catalog.provider_models): nothing to watch');
       return [];
     }
     const { snapshots, errors } = await fetchCatalogSnapshots({ catalog: config.catalog, providers: services.providers, now });
@@ -28,6 +28,7 @@ export const pricesJob: AlertJob = {
       volume: volumeLookupFromRollup(usage),
       dryRun: opts?.dryRun === true,
     });
+    for (const s of result.skipped) log.warn({ source: s.source }, `catalog source ignored this run: ${s.reason}`);
     if (!result.alert) return [];
     return [
       {
