@@ -1,6 +1,8 @@
 // Price changes: fetch the configured catalog sources, keep their snapshots, and announce the
 // changes that held across two fetches and touch configured routes or models used in the
-// last 30 days — one message per run, with each change's monthly impact from ledger volume.
+// last 30 days — one message per run, with each change's monthly impact from ledger volume. A
+// source that cannot be read, or whose listing is ignored (half its models or prices gone), is
+// named with why in the run's notes and the log; the others go on.
 import { fetchCatalogSnapshots } from '../../catalog/sources/fetch.js';
 import { runPriceCheck, volumeLookupFromRollup } from '../../catalog/price-check.js';
 import { addDays } from '../../../domain/time/zone.js';
@@ -18,7 +20,10 @@ export const pricesJob: AlertJob = {
       return [];
     }
     const { snapshots, errors } = await fetchCatalogSnapshots({ catalog: config.catalog, providers: services.providers, now });
-    for (const e of errors) log.warn({ source: e.source }, `catalog source failed: ${e.message}`);
+    for (const e of errors) {
+      log.warn({ source: e.source }, `catalog source failed: ${e.message}`);
+      opts?.note?.(`${e.source} not read: ${e.message}`);
+    }
     const today = zone.dayOf(now.getTime());
     const usage = await ledger.spendRollup('model', addDays(today, -29), today);
     const watched = new Set(usage.map((r) => r.key));
@@ -28,7 +33,10 @@ export const pricesJob: AlertJob = {
       volume: volumeLookupFromRollup(usage),
       dryRun: opts?.dryRun === true,
     });
-    for (const s of result.skipped) log.warn({ source: s.source }, `catalog source ignored this run: ${s.reason}`);
+    for (const s of result.skipped) {
+      log.warn({ source: s.source }, `catalog source ignored this run: ${s.reason}`);
+      opts?.note?.(`${s.source} ignored: ${s.reason}`);
+    }
     if (!result.alert) return [];
     return [
       {
