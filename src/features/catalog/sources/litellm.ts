@@ -30,6 +30,8 @@ function ratesOf(v: Record<string, unknown>): SourceRates {
  * starting at 0 is the base price, returned apart.
  */
 function litellmTiers(v: Record<string, unknown>): { tiers: SourceTier[]; first: SourceTier | null } {
+  const keys = Object.keys(v);
+  if (!Array.isArray(v.tiered_pricing) && !keys.some((k) => k.includes('_above_'))) return { tiers: [], first: null };
   const byAbove = new Map<number, SourceTier>();
   const tier = (above: number): SourceTier => {
     let t = byAbove.get(above);
@@ -44,9 +46,9 @@ function litellmTiers(v: Record<string, unknown>): { tiers: SourceTier[]; first:
       Object.assign(tier(lo), ratesOf(t));
     }
   }
-  for (const [k, val] of Object.entries(v)) {
-    const m = ABOVE_RE.exec(k);
-    if (m) tier(Number(m[2]) * 1000)[COMPONENT_OF.get(m[1]!)!] = parseTokenPrice(val);
+  for (const k of keys) {
+    const m = k.includes('_above_') ? ABOVE_RE.exec(k) : null;
+    if (m) tier(Number(m[2]) * 1000)[COMPONENT_OF.get(m[1]!)!] = parseTokenPrice(v[k]);
   }
   const sorted = [...byAbove.values()].sort((a, b) => a.above - b.above);
   const first = sorted[0]?.above === 0 ? sorted[0] : null;
