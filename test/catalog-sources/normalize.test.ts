@@ -179,6 +179,9 @@ void test('provider /models: presence only', () => {
 void test('detectFormat', () => {
   assert.equal(detectFormat({ data: [] }), 'openrouter');
   assert.equal(detectFormat({ 'gpt-4o': { litellm_provider: 'openai' } }), 'litellm');
+  assert.equal(detectFormat({ deepseek: { id: 'deepseek', models: {} }, zai: { id: 'zai', models: { 'glm-5': {} } } }), 'models_dev');
+  assert.equal(detectFormat([{ id: 'deepseek', models: [] }]), 'genai_prices');
+  assert.equal(detectFormat([{ id: 'deepseek' }]), null);
   assert.equal(detectFormat({ a: 1, b: 2 }), null);
   assert.equal(detectFormat([1, 2]), null);
   assert.equal(detectFormat({}), null);
