@@ -10,6 +10,12 @@
 // 2. Replay of the 55 OpenRouter snapshots in time order through the price-change detection:
 //    pure (in memory), and through SQLite (runPriceCheck: history + state, one transaction per
 //    fetch, in a temp file). Target < 5 s.
+// 3. Normalising all four sources (OpenRouter's full /models, LiteLLM's full map, models.dev's
+//    api.json, genai-prices v2): read + gunzip + parse + normalise, beside the baseline of
+//    JSON.parse of the same text in the same run. Target < 1 s together. The models.dev and
+//    genai-prices fixtures hold only the providers routeops uses (test/fixtures/catalog/FORMATS.md),
+//    so they are also timed with their providers repeated 20 times under other names, which is
+//    larger than the full published files.
 import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +24,12 @@ import { gunzipSync } from 'node:zlib';
 import { diffSnapshots, summarize } from '../src/features/catalog/diff.js';
 import { detectPriceChanges, type DetectionState } from '../src/features/catalog/price-changes.js';
 import { runPriceCheck } from '../src/features/catalog/price-check.js';
-import { normalizeLiteLLM, normalizeOpenRouter } from '../src/features/catalog/sources/normalize.js';
+import { normalizeGenaiPrices, normalizeLiteLLM, normalizeModelsDev, normalizeOpenRouter } from '../src/features/catalog/sources/normalize.js';
 import type { Snapshot } from '../src/features/catalog/sources/types.js';
 import { openDatabase } from '../src/store/open.js';
 import { migrate } from '../src/store/migrate.js';
 import { createCatalogSnapshotStore } from '../src/store/catalog-snapshots.js';
-import { LITELLM_DIR, OPENROUTER_DIR, OPENROUTER_FULL, fetchTimeOf, listFixtures } from '../test/catalog-sources/helpers.js';
+import { GENAI_DIR, LITELLM_DIR, MODELS_DEV_DIR, OPENROUTER_DIR, OPENROUTER_FULL, fetchTimeOf, listFixtures } from '../test/catalog-sources/helpers.js';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 7));
 
@@ -116,6 +122,43 @@ try {
   row(`replay ${snaps.length}, files + SQLite`, total, '< 5 s', total < 5000 ? 'ok' : 'OVER');
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+// 3. Normalising all four sources ------------------------------------------------------------
+const AT = '2026-08-21T00:00:00.000Z';
+const sources: Array<{ name: string; file: string; normalize: (doc: unknown) => unknown[] }> = [
+  { name: 'OpenRouter full /models', file: OPENROUTER_FULL, normalize: (d) => normalizeOpenRouter(d, { fetched_at: AT }) },
+  { name: 'LiteLLM full map', file: LL_FILE, normalize: (d) => normalizeLiteLLM(d, { fetched_at: AT }) },
+  { name: 'models.dev api.json', file: join(MODELS_DEV_DIR, '2026-07-02.json.gz'), normalize: (d) => normalizeModelsDev(d, { fetched_at: AT }) },
+  { name: 'genai-prices v2', file: join(GENAI_DIR, 'v2-2026-08-21.json.gz'), normalize: (d) => normalizeGenaiPrices(d, { fetched_at: AT }) },
+];
+let parseSum = 0;
+let normSum = 0;
+for (const src of sources) {
+  const text = gunzipSync(readFileSync(src.file)).toString('utf8');
+  const parse = timed(() => JSON.parse(text) as unknown);
+  const norm = timed(() => src.normalize(JSON.parse(text)));
+  parseSum += parse.median;
+  normSum += norm.median;
+  row(`parse + normalise ${src.name}`, norm.median, '', `baseline JSON.parse ${parse.median.toFixed(1)} ms; ${(text.length / 1e6).toFixed(2)} MB, ${norm.value.length} models`);
+}
+row('parse + normalise all four', normSum, '', `baseline JSON.parse of the same text: ${parseSum.toFixed(1)} ms`);
+const allFour = timed(() => sources.reduce((n, src) => n + src.normalize(JSON.parse(gunzipSync(readFileSync(src.file)).toString('utf8'))).length, 0));
+row('all four, files to entries', allFour.median, '< 1 s', `${allFour.value} entries; ${allFour.median < 1000 ? 'ok' : 'OVER'}`);
+
+// The two subsets with their providers repeated 20 times under other names.
+const REPEAT = 20;
+const mdDoc = JSON.parse(gunzipSync(readFileSync(sources[2]!.file)).toString('utf8')) as Record<string, unknown>;
+const mdBig = JSON.stringify(Object.fromEntries(Array.from({ length: REPEAT }, (_, i) => Object.entries(mdDoc).map(([k, v]) => [`${k}-${i}`, v])).flat()));
+const gDoc = JSON.parse(gunzipSync(readFileSync(sources[3]!.file)).toString('utf8')) as Array<Record<string, unknown>>;
+const gBig = JSON.stringify(Array.from({ length: REPEAT }, (_, i) => gDoc.map((p) => ({ ...p, id: `${String(p.id)}-${i}` }))).flat());
+for (const [name, text, normalize] of [
+  ['models.dev x20', mdBig, sources[2]!.normalize],
+  ['genai-prices x20', gBig, sources[3]!.normalize],
+] as const) {
+  const parse = timed(() => JSON.parse(text) as unknown);
+  const norm = timed(() => normalize(JSON.parse(text)));
+  row(`parse + normalise ${name}`, norm.median, '', `baseline JSON.parse ${parse.median.toFixed(1)} ms; ${(text.length / 1e6).toFixed(2)} MB, ${norm.value.length} models`);
 }
 
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['what', 'time', 'target', 'note'][i]!.length));

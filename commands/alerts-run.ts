@@ -53,7 +53,7 @@ function renderText(result: AlertChecksResult, now: Date, timezone: string, dryR
   for (const o of outcomes) {
     if (o.status === 'skipped') lines.push(`${o.job}: skipped: ${o.reason}`);
     else if (o.status === 'failed') lines.push(`${o.job}: FAILED: ${o.reason}`);
-    else lines.push(`${o.job}: ${o.alerts.length === 0 ? 'nothing new' : `${o.alerts.length} alert${o.alerts.length === 1 ? '' : 's'}`}`);
+    else lines.push(`${o.job}: ${o.alerts.length === 0 ? 'nothing new' : `${o.alerts.length} alert${o.alerts.length === 1 ? '' : 's'}`}${o.reason ? ` (${o.reason})` : ''}`);
     for (const a of o.alerts) {
       const state = a.status === 'dry-run' ? 'would post' : a.status === 'sent' ? 'posted' : canPost ? `queued for retry (${a.error ?? 'not posted'})` : 'queued in the outbox';
       lines.push(`  [${a.kind}] to ${a.channel}, ${state}: ${a.key}`, `    ${a.text}`);

@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import cron from 'node-cron';
 import { BUILTIN_CATALOG } from '../domain/catalog/builtin.js';
-import { configFileSchema, type AccessRule, type ConfigFile } from './schema.js';
+import { CATALOG_SOURCES, configFileSchema, type AccessRule, type CatalogMapRule, type CatalogSourceName, type ConfigFile } from './schema.js';
 import { DEFAULT_ASK_TIMEOUTS, DEFAULT_MODELS, DEFAULT_PROVIDERS, DEFAULT_SCHEDULES } from './defaults.js';
 
 export class ConfigError extends Error {
@@ -28,7 +28,13 @@ export type Config = {
   pricing: NonNullable<ConfigFile['pricing']>;
   retirements: NonNullable<ConfigFile['retirements']>;
   budgets: NonNullable<ConfigFile['budgets']>;
-  catalog: { openrouter: string | null; litellm: string | null; provider_models: boolean };
+  catalog: {
+    /** Where each price catalog is read from (URL or path); null = not read. */
+    sources: Record<CatalogSourceName, string | null>;
+    provider_models: boolean;
+    /** Which routeops (provider, model) a source's entries belong to, over the defaults. */
+    map: CatalogMapRule[];
+  };
   schedules: Record<keyof typeof DEFAULT_SCHEDULES, string | null>;
   /** Where the file came from, for messages ("built-in defaults" when none). */
   source: string;
@@ -130,6 +136,35 @@ function knownModels(models: Config['models'], file: ConfigFile): Map<string, Se
   return known;
 }
 
+/** A catalog source's location: `catalog.sources.NAME`, or the older `catalog.openrouter` / `catalog.litellm`. */
+function catalogSource(file: ConfigFile, name: CatalogSourceName): string | null {
+  const older = name === 'openrouter' || name === 'litellm' ? file.catalog?.[name] : undefined;
+  return file.catalog?.sources?.[name] ?? older ?? null;
+}
+
+/** `catalog`: one spelling per source, known providers in `map`, no rule given twice. */
+function catalogProblems(file: ConfigFile, providers: readonly string[], unknownProvider: (name: string) => string): string[] {
+  const problems: string[] = [];
+  const catalog = file.catalog;
+  if (!catalog) return problems;
+  for (const name of ['openrouter', 'litellm'] as const) {
+    if (catalog[name] !== undefined && catalog.sources?.[name] !== undefined) {
+      problems.push(`catalog.${name}: also given as catalog.sources.${name}; keep one (catalog.${name} is the older spelling)`);
+    }
+  }
+  const seen = new Map<string, number>();
+  (catalog.map ?? []).forEach((rule, i) => {
+    if (rule.provider !== null && !providers.includes(rule.provider)) problems.push(`catalog.map[${i}].provider: ${unknownProvider(rule.provider)}`);
+    const what = rule.key !== undefined ? `key "${rule.key}"` : `source_provider "${rule.source_provider}"`;
+    // genai-prices matches model names case-insensitively (test/fixtures/catalog/FORMATS.md §2), so its keys are compared so too.
+    const id = `${rule.source}\u0000${rule.key !== undefined ? 'key' : 'provider'}\u0000${rule.source === 'genai_prices' ? what.toLowerCase() : what}`;
+    const first = seen.get(id);
+    if (first !== undefined) problems.push(`catalog.map[${i}]: ${rule.source} ${what} is already mapped by catalog.map[${first}]; keep one rule`);
+    else seen.set(id, i);
+  });
+  return problems;
+}
+
 /** Validates an already-parsed YAML value and merges it over the built-in defaults. */
 export function resolveConfig(raw: unknown, source: string): Config {
   const parsed = configFileSchema.safeParse(raw ?? {});
@@ -167,6 +202,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
   for (const name of Object.keys(file.budgets?.providers ?? {})) {
     if (!providers[name]) problems.push(`budgets.providers.${name}: ${unknownProvider(name)}`);
   }
+  problems.push(...catalogProblems(file, providerNames, unknownProvider));
   const timezone = file.timezone ?? 'UTC';
   if (!isValidTimeZone(timezone)) problems.push(`timezone: unknown time zone "${timezone}" (use an IANA name like UTC or Europe/Berlin)`);
   const defaultModel = file.default_model ?? 'deepseek-v4-flash';
@@ -191,9 +227,9 @@ export function resolveConfig(raw: unknown, source: string): Config {
     retirements: file.retirements ?? [],
     budgets: file.budgets ?? {},
     catalog: {
-      openrouter: file.catalog?.openrouter ?? null,
-      litellm: file.catalog?.litellm ?? null,
+      sources: Object.fromEntries(CATALOG_SOURCES.map((name) => [name, catalogSource(file, name)])) as Config['catalog']['sources'],
       provider_models: file.catalog?.provider_models ?? false,
+      map: file.catalog?.map ?? [],
     },
     schedules,
     source,

@@ -188,6 +188,41 @@ const catalogLocation = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/**
+ * The price catalogs routeops can read (docs/ARCHITECTURE.md §3.4 `catalog.sources`), each
+ * normalised by src/features/catalog/sources/.
+ */
+export const CATALOG_SOURCES = ['openrouter', 'litellm', 'models_dev', 'genai_prices'] as const;
+export type CatalogSourceName = (typeof CATALOG_SOURCES)[number];
+
+/**
+ * One rule of `catalog.map`: which routeops (provider, model) a source's entries belong to.
+ * `key` names one entry by the source's own key ("alibaba/qwen-plus"); `source_provider` names
+ * all entries of one of the source's providers ("alibaba-cn"). `provider: null` says they are
+ * no routeops provider's. Cross-field rules (exactly one of key/source_provider, model only with
+ * key) are checked here; known providers and duplicates in src/config/load.ts.
+ */
+export const catalogMapRuleSchema = z
+  .strictObject({
+    source: z.enum(CATALOG_SOURCES),
+    key: z.string().min(1).optional(),
+    source_provider: z.string().min(1).optional(),
+    provider: z.string().min(1).nullable(),
+    model: z.string().min(1).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.key === undefined) === (r.source_provider === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of "key" (one entry of the source, like "alibaba/qwen-plus") or "source_provider" (all entries of one of its providers, like "alibaba-cn")' });
+    }
+    if (r.model !== undefined && (r.key === undefined || r.provider === null)) {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: '"model" goes with a "key" and a provider: a "source_provider" rule keeps each model\'s own id' });
+    }
+    if (r.key !== undefined && (r.source === 'models_dev' || r.source === 'genai_prices') && !/^[^/]+\/./.test(r.key)) {
+      ctx.addIssue({ code: 'custom', path: ['key'], message: `expected "<source provider>/<model id>", like "alibaba/qwen-plus"` });
+    }
+  });
+export type CatalogMapRule = z.infer<typeof catalogMapRuleSchema>;
+
 export const configFileSchema = z.strictObject({
   timezone: z.string().optional(),
   default_model: z.string().optional(),
@@ -210,9 +245,12 @@ export const configFileSchema = z.strictObject({
     .optional(),
   catalog: z
     .strictObject({
+      sources: z.strictObject(Object.fromEntries(CATALOG_SOURCES.map((s) => [s, catalogLocation])) as Record<CatalogSourceName, typeof catalogLocation>).optional(),
+      /** The older spelling of sources.openrouter / sources.litellm (one spelling per source). */
       openrouter: catalogLocation,
       litellm: catalogLocation,
       provider_models: z.boolean().optional(),
+      map: z.array(catalogMapRuleSchema).optional(),
     })
     .optional(),
   schedules: z

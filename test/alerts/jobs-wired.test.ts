@@ -2,7 +2,9 @@
 // between runs, and the provider simulator behind the real openai SDK.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { runCommandLine } from '../../src/app/cli.js';
 import type { Services } from '../../src/features/services.js';
 import { startSim } from '../support/sim.js';
@@ -10,6 +12,7 @@ import { simConfig, simProviders, SIM_KEYS } from '../support/sim-config.js';
 import { makeServices } from '../support/services.js';
 import { tempDir } from '../support/temp.js';
 import { alertEnv, row, ALERTS_CHANNEL } from '../support/alerts.js';
+import { MODELS_DEV_DIR } from '../catalog-sources/helpers.js';
 
 function openrouterListing(promptPerToken: string): string {
   return JSON.stringify({ data: [{ id: 'qwen/qwen-plus', context_length: 131072, pricing: { prompt: promptPerToken, completion: '0.0000012' } }] });
@@ -18,7 +21,10 @@ function openrouterListing(promptPerToken: string): string {
 async function runAt(services: Services, argv: string[]) {
   let stdout = '';
   const code = await runCommandLine(['alerts', 'run', '--json', ...argv], { stdout: (s) => (stdout += s), stderr: () => {} }, { services: () => services, alertPost: () => Promise.resolve(null) });
-  return { code, doc: JSON.parse(stdout) as { alerts: Array<{ key: string; kind: string; channel: string; text: string }> } };
+  return {
+    code,
+    doc: JSON.parse(stdout) as { alerts: Array<{ key: string; kind: string; channel: string; text: string }>; jobs: Array<{ name: string; status: string; reason?: string }> },
+  };
 }
 
 test('a price change on a watched route is announced once, after it held for two fetches', async (t) => {
@@ -90,6 +96,41 @@ test('a daily budget crossed just before midnight is still announced by the firs
     assert.deepEqual(after.map((a) => a.key), ['budget:daily:2026-07-16:80']);
     // And only once.
     assert.deepEqual((await runAt(env.services, ['--now', '2026-07-17T00:15:00Z'])).doc.alerts.filter((a) => a.kind === 'budget'), []);
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('models.dev and genai-prices are watched like OpenRouter; a source that cannot be read is named in the run, the others go on', async (t) => {
+  const dir = tempDir('routeops-prices-', t);
+  const modelsDev = dir.file('api.json');
+  const genai = dir.file('genai.json');
+  writeFileSync(genai, '<html><body>rate limited</body></html>');
+  const env = alertEnv({ slack: { alerts_channel: ALERTS_CHANNEL }, catalog: { sources: { models_dev: modelsDev, genai_prices: genai } } }, '2026-07-02T00:00:00Z');
+  try {
+    // qwen3.6-plus used in the last 30 days: watched.
+    await env.services.ledger.record([row('2026-07-01T10:00:00Z', 'qwen-intl', 'qwen3.6-plus', { input_tokens: 2_000_000, output_tokens: 0, cost_usd: '1' })], 'ingest');
+    const fixture = (date: string) => gunzipSync(readFileSync(join(MODELS_DEV_DIR, `${date}.json.gz`)));
+    const steps: Array<[string, string, number]> = [
+      ['2026-07-02T00:00:00Z', '2026-05-02', 0],
+      ['2026-07-02T06:00:00Z', '2026-07-02', 0],
+      ['2026-07-02T12:00:00Z', '2026-07-02', 1],
+    ];
+    const alerts = [];
+    for (const [at, date, expected] of steps) {
+      env.clock.now = new Date(at);
+      writeFileSync(modelsDev, fixture(date));
+      const { code, doc } = await runAt(env.services, ['--now', at]);
+      assert.equal(code, 0);
+      assert.equal(doc.alerts.filter((a) => a.kind === 'price').length, expected, at);
+      alerts.push(...doc.alerts.filter((a) => a.kind === 'price'));
+      const prices = doc.jobs.find((j) => j.name === 'prices')!;
+      assert.equal(prices.status, 'ok');
+      assert.match(prices.reason ?? '', /^genai_prices not read: .*genai\.json returned HTML, not JSON \(an error or login page\?\)$/);
+    }
+    // 2M input tokens: $0.276 -> $0.50 per 1M is $0.552 -> $1.00 a month.
+    assert.match(alerts[0]!.text, /^qwen-intl\/qwen3\.6-plus \(models_dev\)\n {2}input \$0\.276 -> \$0\.50 per 1M \(\+81\.2%\)$/m);
+    assert.match(alerts[0]!.text, /monthly at last 30 days' use: \$0\.55 -> \$1\.00 \(\+\$0\.45\)/);
   } finally {
     env.cleanup();
   }

@@ -5,22 +5,17 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { diffSnapshots, pctChange, renderDiffText, summarize } from '../../src/features/catalog/diff.js';
 import { cli } from '../../src/app/cli.js';
-import type { SourceEntry } from '../../src/features/catalog/sources/types.js';
-import { LITELLM_DIR, OPENROUTER_DIR, OPENROUTER_FULL, tempDir } from './helpers.js';
+import { NO_RATES, type SourceEntry } from '../../src/features/catalog/sources/types.js';
+import { GENAI_DIR, LITELLM_DIR, MODELS_DEV_DIR, OPENROUTER_DIR, OPENROUTER_FULL, sourceEntry, tempDir } from './helpers.js';
 
 function entry(model: string, over: Partial<SourceEntry> & { in?: number | null; out?: number | null; cached?: number | null } = {}): SourceEntry {
   const input = over.in === undefined ? 100000 : over.in;
   const output = over.out === undefined ? 200000 : over.out;
-  return {
-    source: 'openrouter',
-    provider: 'openrouter',
-    model,
+  return sourceEntry(model, {
     context: over.context === undefined ? 131072 : over.context,
-    rates: { input, cached_input: over.cached ?? null, output, reasoning_output: null },
-    priced: input !== null && output !== null,
+    rates: { ...NO_RATES, input, cached_input: over.cached ?? null, output },
     expires_at: over.expires_at ?? null,
-    tiers: [],
-  };
+  });
 }
 
 void test('pctChange', () => {
@@ -54,7 +49,7 @@ void test('diffSnapshots: price per component, added, removed, context, expiry',
       ['price', 'a/up', 'input', 100000, 150000, 50],
     ],
   );
-  assert.deepEqual(summarize(changes), { price: 3, added: 1, removed: 1, context: 1, expiry: 1 });
+  assert.deepEqual(summarize(changes), { price: 3, added: 1, removed: 1, context: 1, expiry: 1, terms: 0 });
   assert.deepEqual(diffSnapshots(old, now, { commonOnly: true }).map((c) => c.kind).sort(), ['context', 'expiry', 'price', 'price', 'price']);
   const text = renderDiffText(changes);
   assert.match(text, /^openrouter\/a\/up\n {2}input \$0\.10 -> \$0\.15 per 1M \(\+50%\)$/m);
@@ -101,7 +96,7 @@ void test('catalog diff: two OpenRouter fixtures, JSON', async () => {
   assert.equal(doc.old.format, 'openrouter');
   assert.equal(doc.new.entries, 353);
   assert.equal(doc.common_only, false);
-  assert.deepEqual(doc.summary, { price: 8, added: 0, removed: 0, context: 1, expiry: 0 });
+  assert.deepEqual(doc.summary, { price: 8, added: 0, removed: 0, context: 1, expiry: 0, terms: 0 });
   assert.deepEqual(
     doc.changes.filter((c) => c.model === 'qwen/qwen3-next-80b-a3b-instruct'),
     [
@@ -147,6 +142,34 @@ void test('catalog diff: added/removed and expiry in LiteLLM maps; mixed formats
   assert.match(text.stdout, /formats differ: comparing only the models present in both/);
 });
 
+void test('catalog diff: models.dev 05-02 -> 07-02 and genai-prices v1 -> v2, formats recognised, tiers in words', async () => {
+  const r = await catalogDiffCommand(join(MODELS_DEV_DIR, '2026-05-02.json.gz'), join(MODELS_DEV_DIR, '2026-07-02.json.gz'), { json: true });
+  assert.equal(r.exitCode, 0);
+  const doc = JSON.parse(r.stdout) as { old: { format: string; entries: number }; new: { format: string; entries: number }; changes: Record<string, unknown>[] };
+  assert.deepEqual([doc.old.format, doc.old.entries, doc.new.format, doc.new.entries], ['models_dev', 215, 'models_dev', 262]);
+  assert.deepEqual(doc.changes.find((c) => c.model === 'deepseek-v4-pro' && c.provider === 'deepseek' && c.component === 'input'), {
+    kind: 'price',
+    provider: 'deepseek',
+    model: 'deepseek-v4-pro',
+    component: 'input',
+    old: 1.74,
+    new: 0.435,
+    pct: -75,
+  });
+  assert.deepEqual(doc.changes.find((c) => c.kind === 'terms' && c.provider === 'qwen-intl' && c.model === 'qwen3.6-plus'), {
+    kind: 'terms',
+    provider: 'qwen-intl',
+    model: 'qwen3.6-plus',
+    what: 'tiers',
+    old: 'none',
+    new: '> 256,000 tokens: in $2.00 / cached $0.20 / write $2.50 / out $6.00 per 1M',
+  });
+  const g = await catalogDiffCommand(join(GENAI_DIR, 'v1-2026-07-25.json.gz'), join(GENAI_DIR, 'v2-2026-08-21.json.gz'), { json: false });
+  assert.equal(g.exitCode, 0);
+  assert.match(g.stdout, /^old: .*v1-2026-07-25\.json\.gz \(genai_prices, 199 models\)$/m);
+  assert.equal(g.stdout.trimEnd().split('\n').at(-1), '2 price, 3 added, 0 removed, 0 context, 0 expiry change(s)');
+});
+
 void test('catalog diff: broken or unknown files -> exit 2 and a clear message', async () => {
   const t = tempDir();
   try {
@@ -162,7 +185,7 @@ void test('catalog diff: broken or unknown files -> exit 2 and a clear message',
     writeFileSync(other, '[1, 2, 3]');
     const u = await catalogDiffCommand(other, NEW, { json: false });
     assert.equal(u.exitCode, 2);
-    assert.match(u.stderr, /other\.json: not an OpenRouter \/models response .* nor a LiteLLM price map/);
+    assert.match(u.stderr, /other\.json: not an OpenRouter \/models response .*, a LiteLLM price map .*, a models\.dev api\.json .* nor genai-prices data/);
 
     const missing = await catalogDiffCommand(join(t.dir, 'nope.json'), NEW, { json: false });
     assert.equal(missing.exitCode, 2);

@@ -12,6 +12,7 @@ import { OPENROUTER_DIR, LITELLM_DIR, tempDir } from './helpers.js';
 
 const OR_FILE = join(OPENROUTER_DIR, '2025-12-29T12-34Z.json.gz');
 const LL_FILE = join(LITELLM_DIR, '2025-12-29T12-34Z.json.gz');
+const NO_SOURCES = { openrouter: null, litellm: null, models_dev: null, genai_prices: null };
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
@@ -111,7 +112,7 @@ void test('fetchCatalogSnapshots: every configured source; failures reported, no
   const noKey: ModelLister = { name: 'moonshot', hasKey: false, listModels: () => Promise.reject(new Error('must not be called')) };
   const now = new Date('2026-01-11T18:03:00.000Z');
   const r = await fetchCatalogSnapshots({
-    catalog: { openrouter: OR_FILE, litellm: join(LITELLM_DIR, 'missing.json.gz'), provider_models: true },
+    catalog: { sources: { ...NO_SOURCES, openrouter: OR_FILE, litellm: join(LITELLM_DIR, 'missing.json.gz') }, provider_models: true },
     providers: new Map([
       ['deepseek', ok],
       ['zai', failing],
@@ -127,7 +128,7 @@ void test('fetchCatalogSnapshots: every configured source; failures reported, no
   assert.match(r.errors[0]!.message, /^file not found: /);
   assert.equal(r.errors[1]!.message, 'zai /models: 401 bad key');
 
-  const ll = await fetchCatalogSnapshots({ catalog: { openrouter: null, litellm: LL_FILE, provider_models: false }, providers: new Map([['deepseek', ok]]), now });
+  const ll = await fetchCatalogSnapshots({ catalog: { sources: { ...NO_SOURCES, litellm: LL_FILE }, provider_models: false }, providers: new Map([['deepseek', ok]]), now });
   assert.deepEqual(ll.snapshots.map((s) => s.source), ['litellm']);
   assert.ok(ll.snapshots[0]!.entries.length > 2000);
 });

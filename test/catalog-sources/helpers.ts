@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { Db } from '../../src/store/open.js';
 import { normalizeLiteLLM, normalizeOpenRouter } from '../../src/features/catalog/sources/normalize.js';
-import type { Snapshot } from '../../src/features/catalog/sources/types.js';
+import { NO_RATES, type SourceEntry, type Snapshot } from '../../src/features/catalog/sources/types.js';
 import { tempDb as storeDb } from '../support/store.js';
 
 export { tempDir } from '../support/temp.js';
@@ -29,6 +29,34 @@ export const FIXTURES = join(repoRoot(), 'test', 'fixtures', 'catalog');
 export const OPENROUTER_DIR = join(FIXTURES, 'openrouter');
 export const LITELLM_DIR = join(FIXTURES, 'litellm');
 export const OPENROUTER_FULL = join(FIXTURES, 'openrouter-full-2026-01-11T18-03Z.json.gz');
+export const LITELLM_SUBSET = join(FIXTURES, 'litellm-subset-2026-07-18T00-00Z.json.gz');
+export const MODELS_DEV_DIR = join(FIXTURES, 'models-dev');
+export const GENAI_DIR = join(FIXTURES, 'genai-prices');
+
+/** A hand-written entry: an openrouter model with nothing but what `over` says. */
+export function sourceEntry(model: string, over: Partial<SourceEntry> = {}): SourceEntry {
+  const rates = { ...NO_RATES, ...over.rates };
+  return {
+    source: 'openrouter',
+    provider: 'openrouter',
+    model,
+    source_key: model,
+    mapped: true,
+    context: null,
+    tiers: [],
+    per_request_nusd: null,
+    windows: [],
+    effective_from: null,
+    upcoming: [],
+    expires_at: null,
+    deprecated: false,
+    fetched_at: '2026-01-01T00:00:00.000Z',
+    checked_at: null,
+    ...over,
+    rates,
+    priced: over.priced ?? (rates.input !== null && rates.output !== null),
+  };
+}
 
 /** "2025-12-29T12-34Z.json.gz" -> "2025-12-29T12:34:00.000Z" */
 export function fetchTimeOf(file: string): string {
@@ -48,7 +76,7 @@ export function openRouterSnapshots(): Snapshot[] {
     source: 'openrouter',
     kind: 'openrouter',
     fetched_at: fetchTimeOf(f),
-    entries: normalizeOpenRouter(readGzJson(join(OPENROUTER_DIR, f))),
+    entries: normalizeOpenRouter(readGzJson(join(OPENROUTER_DIR, f)), { fetched_at: fetchTimeOf(f) }),
   }));
 }
 
@@ -57,7 +85,7 @@ export function liteLLMSnapshots(): Snapshot[] {
     source: 'litellm',
     kind: 'litellm',
     fetched_at: fetchTimeOf(f),
-    entries: normalizeLiteLLM(readGzJson(join(LITELLM_DIR, f))),
+    entries: normalizeLiteLLM(readGzJson(join(LITELLM_DIR, f)), { fetched_at: fetchTimeOf(f) }),
   }));
 }
 

@@ -45,7 +45,7 @@ void test('OpenRouter: prices as strings per token, missing / "-1" / junk -> not
       { name: 'no id' },
       'junk',
     ],
-  });
+  }, { fetched_at: '2026-01-11T18:03:00.000Z' });
   assert.deepEqual(
     entries.map((e) => e.model),
     ['a/free:free', 'a/junk', 'a/no-output', 'openrouter/auto', 'perplexity/sonar-deep-research', 'qwen/qwen-plus'],
@@ -55,13 +55,22 @@ void test('OpenRouter: prices as strings per token, missing / "-1" / junk -> not
     source: 'openrouter',
     provider: 'openrouter',
     model: 'qwen/qwen-plus',
+    source_key: 'qwen/qwen-plus',
+    mapped: true,
     context: 131072,
-    rates: { input: 400000, cached_input: 80000, output: 1200000, reasoning_output: null },
+    rates: { input: 400000, cached_input: 80000, cache_write: null, output: 1200000, reasoning_output: null },
     priced: true,
-    expires_at: '2026-03-01T00:00:00.000Z',
     tiers: [],
+    per_request_nusd: 0,
+    windows: [],
+    effective_from: null,
+    upcoming: [],
+    expires_at: '2026-03-01T00:00:00.000Z',
+    deprecated: false,
+    fetched_at: '2026-01-11T18:03:00.000Z',
+    checked_at: null,
   });
-  assert.deepEqual(by.get('openrouter/auto')?.rates, { input: null, cached_input: null, output: null, reasoning_output: null });
+  assert.deepEqual(by.get('openrouter/auto')?.rates, { input: null, cached_input: null, cache_write: null, output: null, reasoning_output: null });
   assert.equal(by.get('openrouter/auto')?.priced, false);
   assert.equal(by.get('a/no-output')?.priced, false);
   assert.equal(by.get('a/no-output')?.rates.input, 1000000);
@@ -69,7 +78,7 @@ void test('OpenRouter: prices as strings per token, missing / "-1" / junk -> not
   assert.equal(by.get('a/no-output')?.context, 8192, 'falls back to top_provider.context_length');
   assert.equal(by.get('a/junk')?.priced, false);
   assert.equal(by.get('a/junk')?.rates.input, null);
-  assert.deepEqual(by.get('a/free:free')?.rates, { input: 0, cached_input: null, output: 0, reasoning_output: null });
+  assert.deepEqual(by.get('a/free:free')?.rates, { input: 0, cached_input: null, cache_write: null, output: 0, reasoning_output: null });
   assert.equal(by.get('a/free:free')?.priced, true, 'a source saying "0" is free, and priced');
   assert.equal(by.get('perplexity/sonar-deep-research')?.rates.reasoning_output, 3000000);
   assert.equal(by.get('perplexity/sonar-deep-research')?.context, null);
@@ -85,7 +94,7 @@ void test('OpenRouter: the full 2026-01-11 response', () => {
   const auto = entries.find((e) => e.model === 'openrouter/auto');
   assert.equal(auto?.priced, false);
   const qwen = entries.find((e) => e.model === 'qwen/qwen3-next-80b-a3b-instruct');
-  assert.deepEqual(qwen?.rates, { input: 90000, cached_input: null, output: 1100000, reasoning_output: null });
+  assert.deepEqual(qwen?.rates, { input: 90000, cached_input: null, cache_write: null, output: 1100000, reasoning_output: null });
   assert.equal(entries.filter((e) => !e.priced).length, 2);
 });
 
@@ -137,20 +146,20 @@ void test('LiteLLM: provider mapping, prefix stripping, prefixed key wins a coll
     const by = new Map(entries.map((e) => [`${e.provider}/${e.model}`, e]));
     assert.equal(by.size, entries.length);
     assert.equal(by.has('openai/sample_spec'), false);
-    assert.deepEqual(by.get('deepseek/deepseek-chat')?.rates, { input: 270000, cached_input: 70000, output: 1100000, reasoning_output: null });
+    assert.deepEqual(by.get('deepseek/deepseek-chat')?.rates, { input: 270000, cached_input: 70000, cache_write: null, output: 1100000, reasoning_output: null });
     assert.equal(by.get('deepseek/deepseek-chat')?.context, 65536);
-    assert.deepEqual(by.get('qwen-intl/qwen-plus')?.rates, { input: 400000, cached_input: null, output: 1200000, reasoning_output: 4000000 });
+    assert.deepEqual(by.get('qwen-intl/qwen-plus')?.rates, { input: 400000, cached_input: null, cache_write: null, output: 1200000, reasoning_output: 4000000 });
     assert.ok(by.has('moonshot/kimi-k2-thinking'));
-    assert.deepEqual(by.get('zai/glm-4.5-flash')?.rates, { input: 0, cached_input: null, output: 0, reasoning_output: null });
+    assert.deepEqual(by.get('zai/glm-4.5-flash')?.rates, { input: 0, cached_input: null, cache_write: null, output: 0, reasoning_output: null });
     assert.equal(by.get('zai/glm-4.5-flash')?.priced, true);
     assert.ok(by.has('openrouter/qwen/qwen-plus'), 'LiteLLM openrouter/<id> keys match OpenRouter ids');
     assert.equal(by.get('openai/gpt-4o')?.expires_at, '2026-06-30T00:00:00.000Z');
     assert.ok(by.has('azure_text/azure/gpt-35-turbo-instruct'), 'other providers keep their own name; the key stays whole when its prefix differs');
     assert.equal(by.get('openai/dall-e-3')?.priced, false);
-    assert.deepEqual(by.get('gemini/gemini-2.5-pro')?.tiers, [{ above: 200000, input: 2500000, cached_input: 250000, output: 15000000 }]);
+    assert.deepEqual(by.get('gemini/gemini-2.5-pro')?.tiers, [{ above: 200000, inclusive: false, input: 2500000, cached_input: 250000, cache_write: null, output: 15000000, reasoning_output: null }]);
     const flash = by.get('qwen-intl/qwen-flash');
-    assert.deepEqual(flash?.rates, { input: 50000, cached_input: null, output: 400000, reasoning_output: null }, 'base from the range starting at 0');
-    assert.deepEqual(flash?.tiers, [{ above: 256000, input: 250000, cached_input: null, output: 2000000 }]);
+    assert.deepEqual(flash?.rates, { input: 50000, cached_input: null, cache_write: null, output: 400000, reasoning_output: null }, 'base from the range starting at 0');
+    assert.deepEqual(flash?.tiers, [{ above: 256000, inclusive: false, input: 250000, cached_input: null, cache_write: null, output: 2000000, reasoning_output: null }]);
     assert.equal(flash?.priced, true);
   }
   assert.throws(() => normalizeLiteLLM([]), CatalogSourceError);
@@ -170,6 +179,9 @@ void test('provider /models: presence only', () => {
 void test('detectFormat', () => {
   assert.equal(detectFormat({ data: [] }), 'openrouter');
   assert.equal(detectFormat({ 'gpt-4o': { litellm_provider: 'openai' } }), 'litellm');
+  assert.equal(detectFormat({ deepseek: { id: 'deepseek', models: {} }, zai: { id: 'zai', models: { 'glm-5': {} } } }), 'models_dev');
+  assert.equal(detectFormat([{ id: 'deepseek', models: [] }]), 'genai_prices');
+  assert.equal(detectFormat([{ id: 'deepseek' }]), null);
   assert.equal(detectFormat({ a: 1, b: 2 }), null);
   assert.equal(detectFormat([1, 2]), null);
   assert.equal(detectFormat({}), null);

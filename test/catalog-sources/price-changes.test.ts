@@ -8,8 +8,8 @@ import { listFetches, loadDetectionState, loadSnapshot } from '../../src/feature
 import { createCatalogSnapshotStore } from '../../src/store/catalog-snapshots.js';
 import type { Db } from '../../src/store/open.js';
 import { parseTokenPrice } from '../../src/features/catalog/sources/normalize.js';
-import type { SourceEntry, Snapshot } from '../../src/features/catalog/sources/types.js';
-import { fetchTimeOf, liteLLMSnapshots, listFixtures, openRouterSnapshots, OPENROUTER_DIR, readGzJson, tempDb } from './helpers.js';
+import { NO_RATES, type SourceEntry, type Snapshot } from '../../src/features/catalog/sources/types.js';
+import { fetchTimeOf, liteLLMSnapshots, listFixtures, openRouterSnapshots, OPENROUTER_DIR, readGzJson, sourceEntry, tempDb } from './helpers.js';
 
 /** The catalog repository over a test's SQLite connection. */
 const storeOf = (db: Db) => createCatalogSnapshotStore(db);
@@ -262,16 +262,7 @@ void test('replay the 5 LiteLLM maps: one message with the held changes; the 01-
 // Pure detection on hand-written snapshots.
 
 function e(model: string, input: number | null, output: number | null = 1_000_000): SourceEntry {
-  return {
-    source: 'openrouter',
-    provider: 'openrouter',
-    model,
-    context: 1000,
-    rates: { input, cached_input: null, output, reasoning_output: null },
-    priced: input !== null && output !== null,
-    expires_at: null,
-    tiers: [],
-  };
+  return sourceEntry(model, { context: 1000, rates: { ...NO_RATES, input, output } });
 }
 let clock = Date.parse('2026-01-01T00:00:00.000Z');
 function snap(...entries: SourceEntry[]): Snapshot {
@@ -343,12 +334,12 @@ void test('detect: unwatched changes only -> no message, counts; incomplete and 
 
 void test('costNusd: integer nano-USD, no float overflow on large volumes; not priced -> null', () => {
   // 1M input (400k cache hits) + 100k output of deepseek-v4-flash: 600k x 0.14 + 400k x 0.0028 + 100k x 0.28 = $0.11312.
-  assert.equal(costNusd({ input: 140000, cached_input: 2800, output: 280000, reasoning_output: null }, true, { input_tokens: 1_000_000, cached_input_tokens: 400_000, output_tokens: 100_000 }), 113_120_000);
-  assert.equal(costNusd({ input: 1, cached_input: null, output: 1, reasoning_output: null }, true, { input_tokens: 499, cached_input_tokens: 0, output_tokens: 0 }), 0);
-  assert.equal(costNusd({ input: 1, cached_input: null, output: 1, reasoning_output: null }, true, { input_tokens: 500, cached_input_tokens: 0, output_tokens: 0 }), 1);
+  assert.equal(costNusd({ input: 140000, cached_input: 2800, output: 280000, cache_write: null, reasoning_output: null }, true, { input_tokens: 1_000_000, cached_input_tokens: 400_000, output_tokens: 100_000 }), 113_120_000);
+  assert.equal(costNusd({ input: 1, cached_input: null, output: 1, cache_write: null, reasoning_output: null }, true, { input_tokens: 499, cached_input_tokens: 0, output_tokens: 0 }), 0);
+  assert.equal(costNusd({ input: 1, cached_input: null, output: 1, cache_write: null, reasoning_output: null }, true, { input_tokens: 500, cached_input_tokens: 0, output_tokens: 0 }), 1);
   // Products beyond 2^53 pico-USD stay exact (bigint): 2e9 x $3/M + 5e8 x $15/M = $13,500.
-  assert.equal(costNusd({ input: 3_000_000, cached_input: null, output: 15_000_000, reasoning_output: null }, true, { input_tokens: 2_000_000_000, cached_input_tokens: 0, output_tokens: 500_000_000 }), 13_500_000_000_000);
-  assert.equal(costNusd({ input: null, cached_input: null, output: 1, reasoning_output: null }, false, { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1 }), null);
+  assert.equal(costNusd({ input: 3_000_000, cached_input: null, output: 15_000_000, cache_write: null, reasoning_output: null }, true, { input_tokens: 2_000_000_000, cached_input_tokens: 0, output_tokens: 500_000_000 }), 13_500_000_000_000);
+  assert.equal(costNusd({ input: null, cached_input: null, output: 1, cache_write: null, reasoning_output: null }, false, { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1 }), null);
 });
 
 void test('state in SQLite: pending survives a restart; dry-run writes nothing', async () => {

@@ -171,8 +171,8 @@ test('a catalog source that is not an http(s) URL, a file: URL or a file path is
 test('a catalog source may be an http(s) URL, a file: URL, a relative or absolute path, or null', () => {
   for (const value of ['https://openrouter.ai/api/v1/models', 'HTTP://localhost:8080/models?x=1', 'file:///var/lib/routeops/models.json', './prices/models.json.gz', 'models.json', '/var/lib/routeops/litellm.json', 'C:\\routeops\\models.json']) {
     const c = parseConfigText(`catalog: { openrouter: ${JSON.stringify(value)}, litellm: null }`, 'routeops.yml');
-    assert.equal(c.catalog.openrouter, value);
-    assert.equal(c.catalog.litellm, null);
+    assert.equal(c.catalog.sources.openrouter, value);
+    assert.equal(c.catalog.sources.litellm, null);
   }
 });
 

@@ -79,6 +79,14 @@ export function usdPerTokenToRate(value: number | string): number {
 }
 
 /**
+ * USD per thousand (genai-prices' `requests_kcount`: USD per 1,000 requests) -> nano-USD per one,
+ * exactly: 0.005 -> 5000. Beyond 6 decimals rounded half-up.
+ */
+export function usdPerThousandToNusd(value: number | string): number {
+  return nonNegativeRate(scaleDecimal(value, 6), value);
+}
+
+/**
  * USD -> nano-USD, exactly (budgets in config, provider-reported cost_usd). Beyond 9 decimals
  * rounded half-up (away from zero for negatives).
  */

@@ -15,7 +15,7 @@ export type AlertStatus = 'sent' | 'pending' | 'dry-run';
 export interface JobOutcome {
   job: JobName;
   status: 'ok' | 'failed' | 'skipped';
-  /** Why it was skipped, or the error of a failed job. */
+  /** Why it was skipped, the error of a failed job, or what went wrong in a job that still ran (its notes). */
   reason?: string;
   alerts: Array<Alert & { status: AlertStatus; error?: string }>;
 }
@@ -42,8 +42,9 @@ export async function runJob(services: Services, job: AlertJob, now: Date, opts:
     return { job: job.name, status: 'skipped', reason, alerts: [] };
   }
   let candidates: Alert[];
+  const notes: string[] = [];
   try {
-    candidates = await job.run(services, now, { dryRun: opts.dryRun === true });
+    candidates = await job.run(services, now, { dryRun: opts.dryRun === true, note: (text) => notes.push(text) });
   } catch (err) {
     const reason = (err as Error)?.message ?? String(err);
     log.error({ err }, 'alert job failed');
@@ -57,7 +58,8 @@ export async function runJob(services: Services, job: AlertJob, now: Date, opts:
     seen.add(a.key);
     fresh.push(a);
   }
-  if (opts.dryRun) return { job: job.name, status: 'ok', alerts: fresh.map((a) => ({ ...a, status: 'dry-run' as const })) };
+  const noted = notes.length ? { reason: notes.join('; ') } : {};
+  if (opts.dryRun) return { job: job.name, status: 'ok', ...noted, alerts: fresh.map((a) => ({ ...a, status: 'dry-run' as const })) };
 
   const recorded = await opts.outbox.enqueue(fresh, now);
   if (recorded.length) log.info({ alerts: recorded.map((a) => a.key) }, 'alerts recorded');
@@ -71,6 +73,7 @@ export async function runJob(services: Services, job: AlertJob, now: Date, opts:
   return {
     job: job.name,
     status: 'ok',
+    ...noted,
     alerts: recorded.map((a) => {
       const error = failed.get(a.key);
       return { ...a, status: sent.has(a.key) ? ('sent' as const) : ('pending' as const), ...(error ? { error } : {}) };

@@ -30,6 +30,11 @@ export type ChannelRole = 'alerts' | 'reports';
 export interface JobRunOptions {
   /** `alerts run --dry-run`: a job with state of its own (price snapshots, check history) must not change it. */
   dryRun?: boolean;
+  /**
+   * What went wrong without failing the job, said to whoever runs it (`alerts run`: the job's
+   * `reason`), e.g. a price source that could not be read this run.
+   */
+  note?: (text: string) => void;
 }
 
 export interface AlertJob {

@@ -3,40 +3,47 @@
 //
 // JSON output of `catalog diff --json` (stable; fields may be added, these stay):
 //   {
-//     "old": {"path": "…", "format": "openrouter|litellm", "entries": n},
-//     "new": {"path": "…", "format": "openrouter|litellm", "entries": n},
+//     "old": {"path": "…", "format": "openrouter|litellm|models_dev|genai_prices", "entries": n},
+//     "new": {"path": "…", "format": "openrouter|litellm|models_dev|genai_prices", "entries": n},
 //     "common_only": bool,          // true when the formats differ: only (provider, model) pairs
 //                                   // present in both are compared, so no added/removed
-//     "summary": {"price": n, "added": n, "removed": n, "context": n, "expiry": n},
+//     "summary": {"price": n, "added": n, "removed": n, "context": n, "expiry": n, "terms": n},
 //     "changes": [                  // sorted by provider, model, then kind and component
 //       {"kind": "price", "provider": "openrouter", "model": "qwen/qwen-plus",
-//        "component": "input|cached_input|output|reasoning_output",
+//        "component": "input|cached_input|cache_write|output|reasoning_output",
 //        "old": n|null, "new": n|null,       // US dollars per 1M tokens; null = no price given
 //        "pct": n|null},                      // % change, 1 decimal; null when old or new is null or old is 0
 //       {"kind": "added", "provider", "model", "priced": bool,
-//        "per_million": {"input", "cached_input", "output", "reasoning_output"} (USD per 1M or null),
-//        "context": n|null, "expires_at": "ISO"|null},
+//        "per_million": {"input", "cached_input", "cache_write", "output", "reasoning_output"} (USD per 1M or null),
+//        "per_request_usd": n|null, "context": n|null, "expires_at": "ISO"|null, "deprecated": bool},
 //       {"kind": "removed", "provider", "model"},
 //       {"kind": "context", "provider", "model", "old": n|null, "new": n|null, "pct": n|null},   // tokens
-//       {"kind": "expiry", "provider", "model", "old": "ISO"|null, "new": "ISO"|null}
+//       {"kind": "expiry", "provider", "model", "old": "ISO"|null, "new": "ISO"|null},
+//       {"kind": "terms", "provider", "model",                        // the rest of what is billed
+//        "what": "tiers|windows|per_request|effective_from|upcoming|deprecated", "old": "…", "new": "…"}
 //     ]
 //   }
 // Errors (unreadable file, unknown format): CatalogSourceError; the command makes them exit code 2.
-import { formatRate } from '../../domain/money/units.js';
+import { formatRate, nusdToUsd } from '../../domain/money/units.js';
 import { detectFormat, normalizeDocument, type DocFormat } from './sources/normalize.js';
 import { readSourceJson, displayLocation } from './sources/fetch.js';
-import { CatalogSourceError, PRICE_COMPONENTS, cmpStr, entryKey, type PriceComponent, type SourceEntry, type SourceRates } from './sources/types.js';
+import { ratesText, termsText, TERMS_LABEL, type TermsPart } from './terms-text.js';
+import { CatalogSourceError, PRICE_COMPONENTS, cmpStr, entryKey, type PriceComponent, type SourceEntry } from './sources/types.js';
 
 export type CatalogChange =
   | { kind: 'price'; provider: string; model: string; component: PriceComponent; old: number | null; new: number | null; pct: number | null }
   | { kind: 'added'; provider: string; model: string; entry: SourceEntry }
   | { kind: 'removed'; provider: string; model: string; entry: SourceEntry }
   | { kind: 'context'; provider: string; model: string; old: number | null; new: number | null; pct: number | null }
-  | { kind: 'expiry'; provider: string; model: string; old: string | null; new: string | null };
+  | { kind: 'expiry'; provider: string; model: string; old: string | null; new: string | null }
+  | { kind: 'terms'; provider: string; model: string; what: TermsPart; old: string; new: string };
 
+
+export type { TermsPart };
 export type ChangeKind = CatalogChange['kind'];
-const KIND_ORDER: Record<ChangeKind, number> = { removed: 0, added: 1, price: 2, context: 3, expiry: 4 };
-const COMPONENT_ORDER: Record<PriceComponent, number> = { input: 0, cached_input: 1, output: 2, reasoning_output: 3 };
+const KIND_ORDER: Record<ChangeKind, number> = { removed: 0, added: 1, price: 2, context: 3, expiry: 4, terms: 5 };
+const COMPONENT_ORDER: Record<PriceComponent, number> = { input: 0, cached_input: 1, cache_write: 2, output: 3, reasoning_output: 4 };
+const TERMS_ORDER: readonly TermsPart[] = ['tiers', 'windows', 'per_request', 'effective_from', 'upcoming', 'deprecated'];
 
 /** Percent change rounded to 0.1; null when either side is unknown or old is 0. */
 export function pctChange(old: number | null, now: number | null): number | null {
@@ -55,6 +62,11 @@ export function diffEntry(a: SourceEntry, b: SourceEntry): CatalogChange[] {
   }
   if (a.context !== b.context) out.push({ kind: 'context', provider, model, old: a.context, new: b.context, pct: pctChange(a.context, b.context) });
   if (a.expires_at !== b.expires_at) out.push({ kind: 'expiry', provider, model, old: a.expires_at, new: b.expires_at });
+  for (const what of TERMS_ORDER) {
+    const o = termsText(a, what);
+    const n = termsText(b, what);
+    if (o !== n) out.push({ kind: 'terms', provider, model, what, old: o, new: n });
+  }
   return out;
 }
 
@@ -71,7 +83,8 @@ export function compareChanges(x: CatalogChange, y: CatalogChange): number {
     cmpStr(x.provider, y.provider) ||
     cmpStr(x.model, y.model) ||
     KIND_ORDER[x.kind] - KIND_ORDER[y.kind] ||
-    (x.kind === 'price' && y.kind === 'price' ? COMPONENT_ORDER[x.component] - COMPONENT_ORDER[y.component] : 0)
+    (x.kind === 'price' && y.kind === 'price' ? COMPONENT_ORDER[x.component] - COMPONENT_ORDER[y.component] : 0) ||
+    (x.kind === 'terms' && y.kind === 'terms' ? TERMS_ORDER.indexOf(x.what) - TERMS_ORDER.indexOf(y.what) : 0)
   );
 }
 
@@ -103,10 +116,11 @@ export interface DiffSummary {
   removed: number;
   context: number;
   expiry: number;
+  terms: number;
 }
 
 export function summarize(changes: readonly CatalogChange[]): DiffSummary {
-  const s: DiffSummary = { price: 0, added: 0, removed: 0, context: 0, expiry: 0 };
+  const s: DiffSummary = { price: 0, added: 0, removed: 0, context: 0, expiry: 0, terms: 0 };
   for (const c of changes) s[c.kind]++;
   return s;
 }
@@ -124,21 +138,13 @@ export function renderRate(rate: number | null): string {
 const COMPONENT_LABEL: Record<PriceComponent, string> = {
   input: 'input',
   cached_input: 'cached input',
+  cache_write: 'cache write',
   output: 'output',
   reasoning_output: 'reasoning',
 };
 
 function pctText(pct: number | null): string {
   return pct === null ? '' : ` (${pct > 0 ? '+' : ''}${pct}%)`;
-}
-
-function ratesText(r: SourceRates, priced: boolean): string {
-  if (!priced) return 'not priced';
-  const parts = [`in ${renderRate(r.input)}`];
-  if (r.cached_input !== null) parts.push(`cached ${renderRate(r.cached_input)}`);
-  parts.push(`out ${renderRate(r.output)}`);
-  if (r.reasoning_output !== null) parts.push(`reasoning ${renderRate(r.reasoning_output)}`);
-  return `${parts.join(' / ')} per 1M`;
 }
 
 const dateText = (iso: string | null) => (iso === null ? 'none' : iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso);
@@ -156,6 +162,8 @@ export function changeLine(c: CatalogChange): string {
       return `context ${c.old ?? 'unknown'} -> ${c.new ?? 'unknown'} tokens${pctText(c.pct)}`;
     case 'expiry':
       return c.new === null ? `expiry date removed (was ${dateText(c.old)})` : c.old === null ? `expires ${dateText(c.new)}` : `expiry ${dateText(c.old)} -> ${dateText(c.new)}`;
+    case 'terms':
+      return `${TERMS_LABEL[c.what]} ${c.old} -> ${c.new}`;
   }
 }
 
@@ -171,11 +179,14 @@ export function changeToJson(c: CatalogChange): Record<string, unknown> {
         per_million: {
           input: ratePerMillion(c.entry.rates.input),
           cached_input: ratePerMillion(c.entry.rates.cached_input),
+          cache_write: ratePerMillion(c.entry.rates.cache_write),
           output: ratePerMillion(c.entry.rates.output),
           reasoning_output: ratePerMillion(c.entry.rates.reasoning_output),
         },
+        per_request_usd: c.entry.per_request_nusd === null ? null : nusdToUsd(c.entry.per_request_nusd),
         context: c.entry.context,
         expires_at: c.entry.expires_at,
+        deprecated: c.entry.deprecated,
       };
     case 'removed':
       return head;
@@ -183,6 +194,8 @@ export function changeToJson(c: CatalogChange): Record<string, unknown> {
       return { ...head, old: c.old, new: c.new, pct: c.pct };
     case 'expiry':
       return { ...head, old: c.old, new: c.new };
+    case 'terms':
+      return { ...head, what: c.what, old: c.old, new: c.new };
   }
 }
 
@@ -199,7 +212,8 @@ export function renderDiffText(changes: readonly CatalogChange[]): string {
     lines.push(`  ${changeLine(c)}`);
   }
   const s = summarize(changes);
-  lines.push(changes.length === 0 ? 'no changes' : `${s.price} price, ${s.added} added, ${s.removed} removed, ${s.context} context, ${s.expiry} expiry change(s)`);
+  const terms = s.terms > 0 ? `, ${s.terms} other terms` : '';
+  lines.push(changes.length === 0 ? 'no changes' : `${s.price} price, ${s.added} added, ${s.removed} removed, ${s.context} context, ${s.expiry} expiry${terms} change(s)`);
   return lines.join('\n');
 }
 
@@ -212,13 +226,16 @@ export interface LoadedDocument {
   entries: SourceEntry[];
 }
 
-/** Reads a saved OpenRouter or LiteLLM response (format auto-detected, .gz ok) and normalises it. */
+/** Reads a saved OpenRouter, LiteLLM, models.dev or genai-prices document (format auto-detected, .gz ok) and normalises it. */
 export async function loadSavedDocument(path: string, opts: { timeoutMs?: number } = {}): Promise<LoadedDocument> {
   const doc = await readSourceJson(path, opts);
   const shown = displayLocation(path);
   const format = detectFormat(doc);
   if (!format) {
-    throw new CatalogSourceError(`${shown}: not an OpenRouter /models response ({"data":[…]}) nor a LiteLLM price map ({"<model>":{…}})`, shown);
+    throw new CatalogSourceError(
+      `${shown}: not an OpenRouter /models response ({"data":[…]}), a LiteLLM price map ({"<model>":{…}}), a models.dev api.json ({"<provider>":{"models":{…}}}) nor genai-prices data ([{"id","models":[…]}])`,
+      shown,
+    );
   }
   try {
     return { path: shown, format, entries: normalizeDocument(doc, format) };
@@ -230,7 +247,7 @@ export async function loadSavedDocument(path: string, opts: { timeoutMs?: number
 export interface SavedDiff {
   old: LoadedDocument;
   new: LoadedDocument;
-  /** The formats differ (OpenRouter vs LiteLLM): only models present in both were compared. */
+  /** The formats differ (e.g. OpenRouter vs LiteLLM): only models present in both were compared. */
   commonOnly: boolean;
   changes: CatalogChange[];
 }

@@ -18,13 +18,15 @@
 //   watched change -> no message (alert null).
 // - A failed fetch is simply not given: the pending counts of that source wait for the next one.
 //   A snapshot with fewer than half the accepted models (sources of 20+ models), or an empty one,
-//   is ignored as incomplete.
+//   is ignored as incomplete; so is one with fewer than half the accepted priced models priced
+//   (a changed format reads as prices gone, not as 300 price changes).
 //
 // The monthly impact of a change is in price-impact.ts, the message in price-alert.ts.
+import { createHash } from 'node:crypto';
 import { diffPair, type CatalogChange } from './diff.js';
 import { buildAlert, type ModelChange, type OtherCounts, type PriceAlert } from './price-alert.js';
 import { monthlyImpact, type VolumeLookup } from './price-impact.js';
-import { PRICE_COMPONENTS, entryKey, type SourceEntry, type Snapshot } from './sources/types.js';
+import { PRICE_COMPONENTS, entryKey, type SourceEntry, type SourcePrice, type SourceRates, type SourceWindow, type Snapshot } from './sources/types.js';
 
 // What callers of detectPriceChanges pass and get back, from the modules that define them.
 export type { Volume, VolumeLookup } from './price-impact.js';
@@ -87,20 +89,33 @@ export interface DetectionResult {
   pending: number;
 }
 
-/** Canonical text of what is tracked in an entry (rates, context, expiry, tiers). */
+const ratesFp = (r: SourceRates) => [r.input, r.cached_input, r.cache_write, r.output, r.reasoning_output];
+const priceFp = (p: SourcePrice) => [ratesFp(p.rates), p.tiers.map((t) => [t.above, t.inclusive, ...ratesFp(t)]), p.per_request_nusd];
+const windowsFp = (ws: readonly SourceWindow[]) => ws.map((w) => [w.utc, ...priceFp(w)]);
+
+/**
+ * Canonical text of what is tracked in an entry: its prices (rates, tiers, per-request fee,
+ * windows, dated prices), context and lifecycle. Not the provenance (fetch time, the source's
+ * own date) nor how it was named: those change without anything to announce.
+ */
 export function fingerprintOf(e: SourceEntry | null | undefined): string {
   if (!e) return 'absent';
-  const r = e.rates;
   return JSON.stringify([
-    r.input,
-    r.cached_input,
-    r.output,
-    r.reasoning_output,
+    ...priceFp(e),
     e.priced,
     e.context,
     e.expires_at,
-    e.tiers.map((t) => [t.above, t.input, t.cached_input, t.output]),
+    e.deprecated,
+    windowsFp(e.windows),
+    e.effective_from,
+    e.upcoming.map((p) => [p.effective_from, ...priceFp(p), windowsFp(p.windows)]),
   ]);
+}
+
+/** The fingerprint of the fields an entry stored before issue 13 had (SourceEntry.legacy). */
+export function legacyFingerprintOf(e: SourceEntry): string {
+  const r = e.rates;
+  return JSON.stringify([r.input, r.cached_input, r.output, r.reasoning_output, e.priced, e.context, e.expires_at, e.tiers.map((t) => [t.above, t.input, t.cached_input, t.output])]);
 }
 
 /** Largest factor a price component moved by between a and b; 1 when none moved or a side is absent. */
@@ -131,7 +146,16 @@ export function changeKey(c: CatalogChange): string {
     case 'added':
     case 'removed':
       return `price:${name}:${c.kind}`;
+    case 'terms':
+      // The words can be long (every window of a day): a digest keeps the key short and stable.
+      return `price:${name}:${c.what}:${createHash('sha256').update(`${c.old}\u0000${c.new}`).digest('hex').slice(0, 16)}`;
   }
+}
+
+function countPriced(entries: Iterable<SourceEntry>): number {
+  let n = 0;
+  for (const e of entries) if (e.priced) n++;
+  return n;
 }
 
 function emptyState(source: string): SourceState {
@@ -182,12 +206,24 @@ export function detectPriceChanges(state: DetectionState, snapshots: readonly Sn
       skipped.push({ source: snap.source, fetched_at: t, reason: `incomplete: ${observed.size} models against ${st.accepted.size} known` });
       continue;
     }
+    const pricedNow = countPriced(observed.values());
+    const pricedBefore = countPriced(st.accepted.values());
+    if (pricedBefore >= 20 && pricedNow * 2 < pricedBefore) {
+      skipped.push({ source: snap.source, fetched_at: t, reason: `prices missing: ${pricedNow} priced models against ${pricedBefore} known (has the format changed?)` });
+      continue;
+    }
     st.last_fetch_at = t;
 
     const keys = new Set<string>([...st.accepted.keys(), ...observed.keys(), ...st.pending.keys()]);
     for (const key of keys) {
       const acc = st.accepted.get(key) ?? null;
       const obs = observed.get(key) ?? null;
+      if (acc?.legacy && obs && legacyFingerprintOf(acc) === legacyFingerprintOf(obs)) {
+        // Stored before the newer fields were read: what it had is unchanged, so take the new reading silently.
+        st.accepted.set(key, obs);
+        st.pending.delete(key);
+        continue;
+      }
       const fp = fingerprintOf(obs);
       if (fp === fingerprintOf(acc)) {
         st.pending.delete(key); // unchanged, or a flip back: nothing to say

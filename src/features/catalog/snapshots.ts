@@ -4,7 +4,9 @@
 // DetectionState into the rows to write.
 import type { CatalogSnapshotStore, DetectionWrite, FetchRow, FetchToRecord, StoredSourceState } from '../../store/catalog-snapshots.js';
 import { fingerprintOf, type DetectionState, type PendingChange, type SourceState } from './price-changes.js';
-import { entryKey, sortEntries, type SourceEntry, type Snapshot, type SourceKind } from './sources/types.js';
+import { CATALOG_SOURCES } from '../../config/schema.js';
+import { entryFromStored } from './sources/stored.js';
+import { entryKey, newestCheckedAt, sortEntries, type SourceEntry, type Snapshot, type SourceKind } from './sources/types.js';
 
 export type { FetchRow };
 export type { RecordedFetch } from '../../store/catalog-snapshots.js';
@@ -23,9 +25,11 @@ export function listFetches(store: CatalogSnapshotStore, source: string): Promis
 export async function loadSnapshot(store: CatalogSnapshotStore, source: string, fetchId?: number): Promise<Snapshot | null> {
   const listing = await store.loadListing(source, fetchId);
   if (!listing) return null;
-  const entries = sortEntries(listing.entries as SourceEntry[]);
-  const kind: SourceKind = entries[0]?.source ?? (source === 'openrouter' || source === 'litellm' ? source : 'provider');
-  return { source, kind, fetched_at: listing.fetched_at, entries };
+  // Each entry's data is as it was first seen with these values; it stands for this fetch.
+  const entries = sortEntries(listing.entries.map((d) => entryFromStored(d, listing.fetched_at, true)));
+  const named = (CATALOG_SOURCES as readonly string[]).includes(source) ? (source as SourceKind) : 'provider';
+  const kind: SourceKind = entries[0]?.source ?? named;
+  return { source, kind, fetched_at: listing.fetched_at, checked_at: newestCheckedAt(entries), entries };
 }
 
 /** Stored rows -> the detection state of their sources. */
@@ -33,12 +37,12 @@ export function toDetectionState(rows: readonly StoredSourceState[]): DetectionS
   const state: DetectionState = new Map();
   for (const s of rows) {
     const st: SourceState = { source: s.source, baseline_at: s.baseline_at, last_fetch_at: s.last_fetch_at, accepted: new Map(), pending: new Map() };
-    for (const r of s.accepted) st.accepted.set(entryKey(r.provider, r.model), r.data as SourceEntry);
+    for (const r of s.accepted) st.accepted.set(entryKey(r.provider, r.model), entryFromStored(r.data, s.last_fetch_at));
     for (const r of s.pending) {
       st.pending.set(entryKey(r.provider, r.model), {
         provider: r.provider,
         model: r.model,
-        observed: r.data as SourceEntry | null,
+        observed: r.data === null ? null : entryFromStored(r.data, r.last_seen),
         fingerprint: r.fingerprint,
         seen: r.seen,
         first_seen: r.first_seen,
@@ -78,7 +82,7 @@ export function detectionWrites(before: DetectionState, after: DetectionState): 
       const prev = oldAcc.get(k);
       if (prev === e) continue;
       const fp = fingerprintOf(e);
-      if (prev && fingerprintOf(prev) === fp) continue;
+      if (prev && fingerprintOf(prev) === fp && !prev.legacy) continue;
       out.push({ kind: 'accept', source, provider: e.provider, model: e.model, fingerprint: fp, data: e, accepted_at: st.last_fetch_at });
     }
     for (const [k, e] of oldAcc) {

@@ -1,6 +1,8 @@
 // Price changes: fetch the configured catalog sources, keep their snapshots, and announce the
 // changes that held across two fetches and touch configured routes or models used in the
-// last 30 days — one message per run, with each change's monthly impact from ledger volume.
+// last 30 days — one message per run, with each change's monthly impact from ledger volume. A
+// source that cannot be read, or whose listing is ignored (half its models or prices gone), is
+// named with why in the run's notes and the log; the others go on.
 import { fetchCatalogSnapshots } from '../../catalog/sources/fetch.js';
 import { runPriceCheck, volumeLookupFromRollup } from '../../catalog/price-check.js';
 import { addDays } from '../../../domain/time/zone.js';
@@ -13,12 +15,15 @@ export const pricesJob: AlertJob = {
     const target = channelFor(services, 'alerts');
     if ('missing' in target) return [];
     const { config, ledger, zone, log } = services;
-    if (!config.catalog.openrouter && !config.catalog.litellm && !config.catalog.provider_models) {
-      log.info('no catalog source configured (catalog.openrouter, catalog.litellm, catalog.provider_models): nothing to watch');
+    if (!Object.values(config.catalog.sources).some(Boolean) && !config.catalog.provider_models) {
+      log.info('no catalog source configured (catalog.sources, catalog.provider_models): nothing to watch');
       return [];
     }
     const { snapshots, errors } = await fetchCatalogSnapshots({ catalog: config.catalog, providers: services.providers, now });
-    for (const e of errors) log.warn({ source: e.source }, `catalog source failed: ${e.message}`);
+    for (const e of errors) {
+      log.warn({ source: e.source }, `catalog source failed: ${e.message}`);
+      opts?.note?.(`${e.source} not read: ${e.message}`);
+    }
     const today = zone.dayOf(now.getTime());
     const usage = await ledger.spendRollup('model', addDays(today, -29), today);
     // Models with requests: a call never sent or a route check's not-found probe is no use.
@@ -29,6 +34,10 @@ export const pricesJob: AlertJob = {
       volume: volumeLookupFromRollup(usage),
       dryRun: opts?.dryRun === true,
     });
+    for (const s of result.skipped) {
+      log.warn({ source: s.source }, `catalog source ignored this run: ${s.reason}`);
+      opts?.note?.(`${s.source} ignored: ${s.reason}`);
+    }
     if (!result.alert) return [];
     return [
       {

@@ -4,9 +4,11 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import type { Config } from '../../../config/load.js';
+import { CATALOG_SOURCES, type CatalogMapRule } from '../../../config/schema.js';
 import type { ProviderClient } from '../../../upstream/providers/types.js';
-import { normalizeLiteLLM, normalizeOpenRouter, normalizeProviderModels } from './normalize.js';
-import { CatalogSourceError, type Snapshot } from './types.js';
+import { NORMALIZERS, normalizeProviderModels, type NormalizeContext } from './normalize.js';
+import { CatalogSourceError, newestCheckedAt, type CatalogSourceName, type Snapshot } from './types.js';
 
 export const DEFAULT_SOURCE_TIMEOUT_MS = 30_000;
 /** Larger documents are refused (LiteLLM's full map is about 1.5 MB; OpenRouter's about 0.5 MB). */
@@ -113,6 +115,8 @@ export function parseSourceBytes(buf: Buffer, shown: string): unknown {
   }
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '') throw new CatalogSourceError(`${shown} is empty`, shown);
+  // A login, error or captcha page served with status 200 instead of the document.
+  if (/^\s*</.test(text)) throw new CatalogSourceError(`${shown} returned HTML, not JSON (an error or login page?)`, shown);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -138,16 +142,21 @@ function normalizeAt<T>(shown: string, f: () => T): T {
   }
 }
 
-export async function fetchOpenRouterSnapshot(location: string, now: Date, opts: ReadSourceOptions = {}): Promise<Snapshot> {
+/**
+ * Reads and normalises one price catalog. A document that lists no model, or no model with a
+ * price it can read, is refused: a source that changed its format must not look like one whose
+ * every price was removed.
+ */
+export async function fetchSourceSnapshot(source: CatalogSourceName, location: string, now: Date, opts: ReadSourceOptions & { rules?: readonly CatalogMapRule[] } = {}): Promise<Snapshot> {
   const doc = await readSourceJson(location, opts);
-  const entries = normalizeAt(displayLocation(location), () => normalizeOpenRouter(doc));
-  return { source: 'openrouter', kind: 'openrouter', fetched_at: now.toISOString(), entries };
-}
-
-export async function fetchLiteLLMSnapshot(location: string, now: Date, opts: ReadSourceOptions = {}): Promise<Snapshot> {
-  const doc = await readSourceJson(location, opts);
-  const entries = normalizeAt(displayLocation(location), () => normalizeLiteLLM(doc));
-  return { source: 'litellm', kind: 'litellm', fetched_at: now.toISOString(), entries };
+  const shown = displayLocation(location);
+  const fetched_at = now.toISOString();
+  const ctx: NormalizeContext = { fetched_at };
+  if (opts.rules) ctx.rules = opts.rules;
+  const entries = normalizeAt(shown, () => NORMALIZERS[source](doc, ctx));
+  if (entries.length === 0) throw new CatalogSourceError(`${shown}: lists no models`, shown);
+  if (!entries.some((e) => e.priced)) throw new CatalogSourceError(`${shown}: no model has a price that can be read; the format may have changed`, shown);
+  return { source, kind: source, fetched_at, checked_at: newestCheckedAt(entries), entries };
 }
 
 /** The minimum of a ProviderClient this needs. */
@@ -164,12 +173,13 @@ export async function fetchProviderModelsSnapshot(client: ModelLister, now: Date
     const why = timeout.aborted ? `timed out after ${Math.round(timeoutMs / 1000)} s` : errCode(err);
     throw new CatalogSourceError(`${client.name} /models: ${why}`, client.name, { cause: err });
   }
-  return { source: `models:${client.name}`, kind: 'provider', fetched_at: now.toISOString(), entries: normalizeProviderModels(client.name, ids) };
+  const fetched_at = now.toISOString();
+  return { source: `models:${client.name}`, kind: 'provider', fetched_at, checked_at: null, entries: normalizeProviderModels(client.name, ids, fetched_at) };
 }
 
 export interface FetchCatalogOptions {
-  /** config.catalog */
-  catalog: { openrouter: string | null; litellm: string | null; provider_models: boolean };
+  /** config.catalog: the sources to read, whether to read provider /models, the mapping rules. */
+  catalog: Pick<Config['catalog'], 'sources' | 'provider_models'> & { map?: readonly CatalogMapRule[] };
   /** Provider clients by name; read only when catalog.provider_models is true. Clients without a key are skipped. */
   providers?: ReadonlyMap<string, ModelLister>;
   /** The fetch time given to every snapshot. */
@@ -194,13 +204,11 @@ export async function fetchCatalogSnapshots(opts: FetchCatalogOptions): Promise<
   if (opts.fetch) readOpts.fetch = opts.fetch;
   if (opts.signal) readOpts.signal = opts.signal;
   const jobs: { source: string; run: () => Promise<Snapshot> }[] = [];
-  if (opts.catalog.openrouter) {
-    const loc = opts.catalog.openrouter;
-    jobs.push({ source: 'openrouter', run: () => fetchOpenRouterSnapshot(loc, opts.now, readOpts) });
-  }
-  if (opts.catalog.litellm) {
-    const loc = opts.catalog.litellm;
-    jobs.push({ source: 'litellm', run: () => fetchLiteLLMSnapshot(loc, opts.now, readOpts) });
+  for (const source of CATALOG_SOURCES) {
+    const loc = opts.catalog.sources[source];
+    if (!loc) continue;
+    const rules = opts.catalog.map ?? [];
+    jobs.push({ source, run: () => fetchSourceSnapshot(source, loc, opts.now, { ...readOpts, rules }) });
   }
   if (opts.catalog.provider_models && opts.providers) {
     for (const client of opts.providers.values()) {
