@@ -5,23 +5,22 @@
 // left alone, as the writer leaves them (writer.ts).
 //
 // How: the rows are read in id order in pages (better-sqlite3 allows no write while a statement
-// iterates), each priced by the same Pricer the writer uses; changed rows are copied to a
-// temporary table with their new cost. Their aggregate as they were is taken out of spend_daily
-// and their aggregate as they will be is added, by the same SQL as every rollup (sql.ts), so
-// whatever a cost decides there (not priced, left out, route checks' share) moves with it; then
-// one UPDATE … FROM writes the new costs.
+// iterates; the page's rows are written after it is read), each priced by the same Pricer the
+// writer uses. What a changed row added to the rollup is taken out of spend_daily and what it
+// adds now is added, by the writer's own rules (rollup.ts rowSumsOf), so whatever a cost decides
+// there (not priced, left out, route checks' share) moves with it. Measured in bench/reprice.ts.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../open.js';
 import { ourCost } from '../../domain/money/cost.js';
-import { SPEND_DIMS } from '../../domain/spend.js';
 import type { Pricer, PricedRow, RepriceResult, RepriceScope } from '../ledger.js';
-import { adjustRollupSql } from './sql.js';
+import { BatchRollup, emptyRowSums, RollupUpsert, rowSumsOf, type RowFacts } from './rollup.js';
 
 const PAGE = 20_000;
 
 interface StoredRow {
   id: number;
   ts_ms: number;
+  day: string;
   input_tokens: number;
   cached_input_tokens: number;
   cache_write_tokens: number;
@@ -33,21 +32,26 @@ interface StoredRow {
   price_version: string | null;
   route: string | null;
   user: string | null;
+  source: string;
   status: string;
 }
 
 export class LedgerRepricer {
   private readonly page: BetterSqlite3.Statement<[string, string, number, number, number], StoredRow>;
+  private readonly update: BetterSqlite3.Statement<[number | null, string | null, number]>;
+  private readonly upsert: RollupUpsert;
   private readonly tx: BetterSqlite3.Transaction<(scope: RepriceScope, price: Pricer) => RepriceResult>;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.page = db.prepare(
-      `SELECT id, ts_ms, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, thinking,
-         cost_nusd, provider_cost_nusd, price_version, route, "user", status
+      `SELECT id, ts_ms, day, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, thinking,
+         cost_nusd, provider_cost_nusd, price_version, route, "user", source, status
        FROM usage
        WHERE provider = ? AND model = ? AND ts_ms >= ? AND id > ? AND (usage_status = 'ok' OR usage_status = 'estimated')
        ORDER BY id LIMIT ?`,
     );
+    this.update = db.prepare('UPDATE usage SET cost_nusd = ?, price_version = ? WHERE id = ?');
+    this.upsert = new RollupUpsert(db);
     this.tx = db.transaction((scope: RepriceScope, price: Pricer) => this.run(scope, price));
   }
 
@@ -57,21 +61,12 @@ export class LedgerRepricer {
   }
 
   private run(scope: RepriceScope, price: Pricer): RepriceResult {
-    const { db } = this;
-    // The changed rows as they were (cost_nusd) and will be (new_cost): the rollup moves by the
-    // aggregate of the one taken from that of the other, summed over this small table rather
-    // than over the ledger.
-    db.exec(`CREATE TEMP TABLE IF NOT EXISTS reprice_rows (
-      id INTEGER PRIMARY KEY, day TEXT, provider TEXT, model TEXT, "user" TEXT, route TEXT, source TEXT, status TEXT,
-      usage_status TEXT, input_tokens INTEGER, cached_input_tokens INTEGER, output_tokens INTEGER, reasoning_tokens INTEGER,
-      provider_cost_nusd INTEGER, cost_nusd INTEGER, new_cost INTEGER, new_version TEXT)`);
-    db.exec(`CREATE TEMP VIEW IF NOT EXISTS reprice_after AS SELECT day, provider, model, "user", route, source, status, usage_status,
-      input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, provider_cost_nusd, new_cost AS cost_nusd FROM temp.reprice_rows`);
-    db.exec('DELETE FROM temp.reprice_rows');
-    const keep = db.prepare(
-      `INSERT INTO temp.reprice_rows SELECT id, day, provider, model, "user", route, source, status, usage_status,
-         input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, provider_cost_nusd, cost_nusd, ?, ? FROM usage WHERE id = ?`,
-    );
+    // What the changed rows added to the rollup, and what they will add: the first is taken out
+    // of spend_daily and the second added, by the writer's own rules (rollup.ts rowSumsOf).
+    const was = new BatchRollup();
+    const willBe = new BatchRollup();
+    const sums = emptyRowSums();
+    const facts: RowFacts = { source: '', status: '', model: scope.model, usageKnown: true, costNusd: null, providerCostNusd: null, input: 0, cached: 0, output: 0, reasoning: 0 };
     let rows = 0;
     let changed = 0;
     let before = 0n;
@@ -88,16 +83,23 @@ export class LedgerRepricer {
         changed++;
         before += BigInt(r.cost_nusd ?? r.provider_cost_nusd ?? 0);
         after += BigInt(cost ?? r.provider_cost_nusd ?? 0);
-        keep.run(cost, priced.price_version, r.id);
+        facts.source = r.source;
+        facts.status = r.status;
+        facts.providerCostNusd = r.provider_cost_nusd;
+        facts.input = r.input_tokens;
+        facts.cached = r.cached_input_tokens;
+        facts.output = r.output_tokens;
+        facts.reasoning = r.reasoning_tokens;
+        facts.costNusd = r.cost_nusd;
+        was.add(r.day, scope.provider, scope.model, r.user, r.route, rowSumsOf(facts, sums));
+        facts.costNusd = cost;
+        willBe.add(r.day, scope.provider, scope.model, r.user, r.route, rowSumsOf(facts, sums));
+        this.update.run(cost, priced.price_version, r.id);
       }
       lastId = page[page.length - 1]!.id;
     }
-    if (changed > 0) {
-      for (const dim of SPEND_DIMS) db.prepare(adjustRollupSql(dim, 'temp.reprice_rows', -1)).run();
-      for (const dim of SPEND_DIMS) db.prepare(adjustRollupSql(dim, 'temp.reprice_after', 1)).run();
-      db.prepare('UPDATE usage SET cost_nusd = d.new_cost, price_version = d.new_version FROM temp.reprice_rows d WHERE usage.id = d.id').run();
-    }
-    db.exec('DELETE FROM temp.reprice_rows');
+    this.upsert.add(was, -1);
+    this.upsert.add(willBe, 1);
     return { rows, changed, before_nusd: before, after_nusd: after };
   }
 }

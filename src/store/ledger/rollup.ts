@@ -1,7 +1,10 @@
 // The rollup of one write, in memory: every inserted row adds to one aggregate per spend
 // dimension and local day, and the writer upserts the aggregates into spend_daily in the same
 // transaction (upserts add), so spend_daily always equals the aggregate of the usage rows.
-import { NO_USER, type LeftOutReason, type SpendDim } from '../../domain/spend.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Db } from '../open.js';
+import { leftOutReason, NO_USER, type LeftOutReason, type SpendDim } from '../../domain/spend.js';
+import { SPEND_COLUMNS } from './sql.js';
 
 export interface Agg {
   dim: SpendDim;
@@ -44,6 +47,45 @@ export interface RowSums {
   output: number;
   reasoning: number;
 }
+
+/** The facts of a stored or stored-to-be row that decide what it adds to the rollup. */
+export interface RowFacts {
+  source: string;
+  status: string;
+  model: string;
+  /** Usage 'ok' or 'estimated' (a row without a cost is then "not priced", else "usage missing"). */
+  usageKnown: boolean;
+  costNusd: number | null;
+  providerCostNusd: number | null;
+  input: number;
+  cached: number;
+  output: number;
+  reasoning: number;
+}
+
+/**
+ * What a row adds to its aggregates, written into `into` (reused per row by the writer: no
+ * allocation). The same rules as aggregateSql in sql.ts: the effective cost is ours, else the
+ * provider's; a call never sent, or a route check's probe of a model that does not exist, is no
+ * request (docs/ARCHITECTURE.md §3.5): counted apart, never as not priced.
+ */
+export function rowSumsOf(f: RowFacts, into: RowSums): RowSums {
+  const effective = f.costNusd ?? f.providerCostNusd;
+  into.leftOut = leftOutReason({ status: f.status, model: f.model, source: f.source, effectiveNusd: effective });
+  into.unpriced = effective === null && f.usageKnown ? 1 : 0;
+  into.usageMissing = effective === null && !f.usageKnown ? 1 : 0;
+  into.interrupted = f.status === 'interrupted' ? 1 : 0;
+  into.cost = effective ?? 0;
+  into.providerCost = f.providerCostNusd ?? 0;
+  into.routecheckCost = f.source === 'routecheck' ? (effective ?? 0) : 0;
+  into.input = f.input;
+  into.cached = f.cached;
+  into.output = f.output;
+  into.reasoning = f.reasoning;
+  return into;
+}
+
+export const emptyRowSums = (): RowSums => ({ leftOut: null, unpriced: 0, usageMissing: 0, interrupted: 0, cost: 0, providerCost: 0, routecheckCost: 0, input: 0, cached: 0, output: 0, reasoning: 0 });
 
 const newAgg = (dim: SpendDim, day: string, key: string): Agg => ({
   dim, day, key, requests: 0, unpriced: 0, usageMissing: 0, interrupted: 0, neverSent: 0, notFoundProbes: 0,
@@ -164,3 +206,30 @@ export class BatchRollup {
   }
 }
 
+
+const neg = (n: number | bigint): number | bigint => (typeof n === 'bigint' ? -n : n === 0 ? 0 : -n);
+
+/** Upserts a BatchRollup's aggregates into spend_daily, adding them (sign 1) or taking them away (-1). */
+export class RollupUpsert {
+  private readonly stmt: BetterSqlite3.Statement;
+
+  constructor(db: Db) {
+    const sums = SPEND_COLUMNS.split(', ').slice(2);
+    this.stmt = db.prepare(
+      `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) VALUES (${['?', ...SPEND_COLUMNS.split(', ')].map(() => '?').join(', ')})
+       ON CONFLICT (dim, day, key) DO UPDATE SET ${sums.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+    );
+  }
+
+  add(rollup: BatchRollup, sign: 1 | -1): void {
+    const s = sign === 1 ? (n: number | bigint) => n : neg;
+    for (const a of rollup.aggregates()) {
+      const { cost, providerCost, routecheckCost } = BatchRollup.costs(a);
+      // In SPEND_COLUMNS order (sql.ts).
+      this.stmt.run(
+        a.dim, a.day, a.key, s(a.requests), s(a.unpriced), s(a.usageMissing), s(a.interrupted), s(cost), s(providerCost),
+        s(a.input), s(a.cached), s(a.output), s(a.reasoning), s(a.neverSent), s(a.notFoundProbes), s(routecheckCost),
+      );
+    }
+  }
+}

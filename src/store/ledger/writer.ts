@@ -7,12 +7,10 @@ import { isCanonicalInstant, parseIsoInstant } from '../../domain/time/iso.js';
 import { USAGE_STATUSES, type UsageStatus } from '../../domain/usage-rows/rows.js';
 import { ourCost } from '../../domain/money/cost.js';
 import { LedgerError, USAGE_SOURCES, type Pricer, type RecordResult, type UsageInput, type UsageSource, type UsdToNusd } from '../ledger.js';
-import { BatchRollup, type RowSums } from './rollup.js';
-import { leftOutReason } from '../../domain/spend.js';
+import { BatchRollup, emptyRowSums, RollupUpsert, rowSumsOf, type RowFacts } from './rollup.js';
 import { KEY_DAY, keyDay, requestHash, RequestIndex } from './request-keys.js';
 import type { LocalDays } from './local-days.js';
 import type { LedgerTimezone } from './timezone.js';
-import { SPEND_COLUMNS } from './sql.js';
 
 /** recordBatches writes its rollup to spend_daily when it holds this many aggregates (and at the end). */
 const ROLLUP_FLUSH = 50_000;
@@ -40,7 +38,7 @@ export class LedgerWriter {
   private readonly requests: RequestIndex;
   private readonly insertUsage: BetterSqlite3.Statement;
   private readonly findCall: BetterSqlite3.Statement;
-  private readonly upsertDaily: BetterSqlite3.Statement;
+  private readonly upsertDaily: RollupUpsert;
   private readonly recordTx: BetterSqlite3.Transaction<(rows: readonly UsageInput[], source: UsageSource) => RecordResult>;
   private readonly batchesTx: BetterSqlite3.Transaction<(batches: Iterable<readonly UsageInput[]>, source: UsageSource) => RecordResult>;
 
@@ -58,23 +56,7 @@ export class LedgerWriter {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.findCall = db.prepare('SELECT 1 FROM usage WHERE call_id = ?').pluck();
-    this.upsertDaily = db.prepare(
-      `INSERT INTO spend_daily (dim, ${SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (dim, day, key) DO UPDATE SET
-         requests = requests + excluded.requests,
-         unpriced = unpriced + excluded.unpriced,
-         usage_missing = usage_missing + excluded.usage_missing,
-         interrupted = interrupted + excluded.interrupted,
-         cost_nusd = cost_nusd + excluded.cost_nusd,
-         provider_cost_nusd = provider_cost_nusd + excluded.provider_cost_nusd,
-         input_tokens = input_tokens + excluded.input_tokens,
-         cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
-         output_tokens = output_tokens + excluded.output_tokens,
-         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-         never_sent = never_sent + excluded.never_sent,
-         not_found_probes = not_found_probes + excluded.not_found_probes,
-         routecheck_nusd = routecheck_nusd + excluded.routecheck_nusd`,
-    );
+    this.upsertDaily = new RollupUpsert(db);
     this.recordTx = db.transaction((rows: readonly UsageInput[], source: UsageSource) => this.recordRows(rows, source));
     this.batchesTx = db.transaction((batches: Iterable<readonly UsageInput[]>, source: UsageSource) => this.recordEach(batches, source));
   }
@@ -124,9 +106,9 @@ export class LedgerWriter {
     requests.beginWrite();
     /** call_ids inserted by this write (a batch may repeat one: the first is kept). */
     let calls: Set<string> | undefined;
-    /** What each row adds to the rollup: one object, refilled per row (no allocation per row). */
-    const sums: RowSums = { leftOut: null, unpriced: 0, usageMissing: 0, interrupted: 0, cost: 0, providerCost: 0, routecheckCost: 0, input: 0, cached: 0, output: 0, reasoning: 0 };
-    const routecheck = source === 'routecheck';
+    /** What each row is and adds to the rollup: objects refilled per row (no allocation per row). */
+    const sums = emptyRowSums();
+    const facts: RowFacts = { source, status: 'ok', model: '', usageKnown: true, costNusd: null, providerCostNusd: null, input: 0, cached: 0, output: 0, reasoning: 0 };
 
     let inserted = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -233,21 +215,16 @@ export class LedgerWriter {
       );
       inserted++;
       if (key !== null) requests.added(keyDayOf, hash);
-      const effective = costNusd ?? providerCost;
-      // A call never sent, or a route check's probe of a model that does not exist, is no request
-      // (docs/ARCHITECTURE.md §3.5): counted apart, never as not priced.
-      sums.leftOut = leftOutReason({ status, model: row.model, source, effectiveNusd: effective });
-      sums.unpriced = effective === null && usageKnown ? 1 : 0;
-      sums.usageMissing = effective === null && !usageKnown ? 1 : 0;
-      sums.interrupted = status === 'interrupted' ? 1 : 0;
-      sums.cost = effective ?? 0;
-      sums.providerCost = providerCost ?? 0;
-      sums.routecheckCost = routecheck ? (effective ?? 0) : 0;
-      sums.input = row.input_tokens;
-      sums.cached = row.cached_input_tokens;
-      sums.output = row.output_tokens;
-      sums.reasoning = row.reasoning_tokens;
-      rollup.add(day, row.provider, row.model, row.user, row.route, sums);
+      facts.status = status;
+      facts.model = row.model;
+      facts.usageKnown = usageKnown;
+      facts.costNusd = costNusd;
+      facts.providerCostNusd = providerCost;
+      facts.input = row.input_tokens;
+      facts.cached = row.cached_input_tokens;
+      facts.output = row.output_tokens;
+      facts.reasoning = row.reasoning_tokens;
+      rollup.add(day, row.provider, row.model, row.user, row.route, rowSumsOf(facts, sums));
     }
     // (flushRollup marks the end of the write after its own writes.)
     if (into === undefined) this.flushRollup(rollup);
@@ -257,13 +234,7 @@ export class LedgerWriter {
 
   /** Adds a rollup's sums to spend_daily (inside the transaction that recorded the rows). */
   private flushRollup(rollup: BatchRollup): void {
-    for (const a of rollup.aggregates()) {
-      const { cost, providerCost, routecheckCost } = BatchRollup.costs(a);
-      this.upsertDaily.run(
-        a.dim, a.day, a.key, a.requests, a.unpriced, a.usageMissing, a.interrupted, cost, providerCost,
-        a.input, a.cached, a.output, a.reasoning, a.neverSent, a.notFoundProbes, routecheckCost,
-      );
-    }
+    this.upsertDaily.add(rollup, 1);
     this.requests.endWrite();
   }
 }
