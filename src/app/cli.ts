@@ -2,6 +2,7 @@
 // (node's util.parseArgs) finds the command and reads its declared options; the command runs
 // through the same dispatch as Slack and the shell, and its Reply is printed as text, JSON or CSV.
 // Exit codes: 0 success, 1 the command failed, 2 bad usage or bad config.
+import { withoutControls } from '../domain/text.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, parseEnv } from '../config/load.js';
@@ -212,8 +213,10 @@ export async function runCli(argv: string[]): Promise<void> {
   // `npx routeops sim` is stopped through npx's shell, which does not pass SIGTERM on.
   stopWhenNpmParentExits();
   const code = await cli(argv, {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
+    // Nothing a user typed or a provider sent can drive the terminal (an escape sequence recolours
+    // or rewrites the screen): control characters other than layout are shown as U+FFFD.
+    stdout: (s) => process.stdout.write(withoutControls(s)),
+    stderr: (s) => process.stderr.write(withoutControls(s)),
     env: process.env,
   });
   if (argv[0] !== 'start') process.exitCode = code;

@@ -40,3 +40,19 @@ export function truncateForMessage(s: string, max = 40): string {
 
 /** "1 row", "2,000 rows". */
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/**
+ * C0 and C1 control characters and DEL: in a name they would reach terminals raw (an escape
+ * sequence recolours or rewrites the screen, BEL rings) and break table alignment.
+ */
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROLS_BUT_LAYOUT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/** Text with control characters other than tab, newline and carriage return made visible as U+FFFD. */
+export const withoutControls = (text: string): string => text.replace(CONTROLS_BUT_LAYOUT, '\uFFFD');
+
+/** "U+001B" for the first control character in `text`. */
+export function firstControl(text: string): string {
+  const m = CONTROL_CHARS.exec(text);
+  return m ? `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : '';
+}

@@ -48,6 +48,22 @@ after(async () => {
 const cfo = { id: 'U0CFO', local: false };
 const engineer = { id: 'U0ENG', local: false };
 
+test('get_spend for one provider: its groups and its own exact total first; "qwen" finds qwen-intl; a grouping that cannot tell providers apart is refused', async () => {
+  type Out = { provider?: string; provider_total_usd?: number; total_usd: number; groups: Array<{ key: string; total_usd: number }>; error?: string };
+  const week = JSON.parse(await runOpsTool('get_spend', '{"period":"week","group_by":"model"}', services, cfo)) as Out;
+  const out = JSON.parse(await runOpsTool('get_spend', '{"period":"week","group_by":"model","provider":"qwen"}', services, cfo)) as Out;
+  assert.deepEqual(out.groups.map((g) => g.key), ['qwen-intl/qwen-plus']);
+  assert.equal(out.provider_total_usd, week.groups.find((g) => g.key === 'qwen-intl/qwen-plus')!.total_usd);
+  assert.equal(out.total_usd, week.total_usd, 'the whole period stays beside it');
+  assert.deepEqual(Object.keys(out).slice(0, 2), ['provider', 'provider_total_usd']);
+  const exact = JSON.parse(await runOpsTool('get_spend', '{"period":"week","provider":"deepseek"}', services, cfo)) as Out;
+  assert.deepEqual(exact.groups.map((g) => g.key), ['deepseek']);
+  const byUser = JSON.parse(await runOpsTool('get_spend', '{"period":"week","group_by":"user","provider":"qwen"}', services, cfo)) as Out;
+  assert.match(byUser.error!, /provider works with group_by provider or model, not user/);
+  const none = JSON.parse(await runOpsTool('get_spend', '{"period":"week","provider":"zai"}', services, cfo)) as Out;
+  assert.match(none.error!, /no spend of a provider "zai" in this period \(providers with spend: /);
+});
+
 test('get_spend answers from the ledger for someone in access.spend, and refuses others', async () => {
   const out = JSON.parse(await runOpsTool('get_spend', '{"period":"yesterday","group_by":"provider"}', services, cfo)) as { from: string; total_usd: number; groups: Array<{ key: string }> };
   assert.equal(out.from, '2026-07-19');

@@ -48,7 +48,9 @@ test('routeops ask: ops questions answered from the real ledger through the simu
   for (const alias of ['deepseek-v4-flash', 'qwen-plus', 'kimi-k2.5', 'glm-4.7', 'or-qwen']) {
     const out = await run('ask', '--model', alias, 'what did we spend on qwen yesterday?');
     assert.equal(out.code, 0, `${alias}: ${out.stderr}`);
-    assert.match(out.stdout, new RegExp(`^Based on the data from get_spend: from: 2026-07-19; to: 2026-07-19; group_by: provider; timezone: UTC; total_usd: ${spend.total_usd};`), alias);
+    // The question names qwen: the tool answers for qwen-intl first (provider_total_usd), the whole period beside it.
+    assert.match(out.stdout, new RegExp(`^Based on the data from get_spend: provider: qwen; provider_total_usd: ${qwen.total_usd}; from: 2026-07-19; to: 2026-07-19; group_by: provider; timezone: UTC; total_usd: ${spend.total_usd};`), alias);
+    assert.ok(!out.stdout.includes('{key: deepseek;'), `${alias}: only qwen's group\n${out.stdout}`);
     assert.ok(out.stdout.includes(`{key: qwen-intl; total_usd: ${qwen.total_usd};`), `${alias}: the qwen figure from the ledger\n${out.stdout}`);
   }
   const routes = await run('ask', 'which routes serve kimi?');
@@ -106,12 +108,12 @@ test('as a newcomer runs it: routeops sim, its providers block as routeops.yml, 
 
   const asked = await runCli(['ask', 'what did we spend on qwen yesterday?'], env);
   assert.equal(asked.code, 0, asked.stderr);
-  const from = /^Based on the data from get_spend: from: (\d{4}-\d{2}-\d{2});/.exec(asked.stdout)?.[1];
+  const from = /^Based on the data from get_spend: provider: qwen; provider_total_usd: [\d.]+; from: (\d{4}-\d{2}-\d{2});/.exec(asked.stdout)?.[1];
   assert.ok(from === days[0] || from === days[1], `yesterday's spend: ${asked.stdout}`);
   const spend = await inProcess('spend', `${from}..${from}`, '--json');
   const qwen = (JSON.parse(spend.stdout) as SpendJson).groups.find((g) => g.key === 'qwen-intl')!;
   assert.ok(qwen.total_usd > 0);
-  assert.ok(asked.stdout.includes(`{key: qwen-intl; total_usd: ${qwen.total_usd};`), `the ledger's qwen figure in the answer:\n${asked.stdout}`);
+  assert.ok(asked.stdout.includes(`provider_total_usd: ${qwen.total_usd};`) && asked.stdout.includes(`{key: qwen-intl; total_usd: ${qwen.total_usd};`), `the ledger's qwen figure in the answer:\n${asked.stdout}`);
 
   // qwen-intl is the name routeops.yml uses for the simulator's qwen profile.
   const fault = await fetch(`${simUrl}/_sim/faults/qwen-intl`, { method: 'POST', body: '{"balanceExhausted":true}' });

@@ -12,6 +12,7 @@ import { ALIAS_BOMB_YAML, writeConfig } from '../support/config.js';
 import { startSim } from '../support/sim.js';
 import { simConfig, SIM_KEYS } from '../support/sim-config.js';
 import { tempDir, type TempDir } from '../support/temp.js';
+import { openDatabase } from '../../src/store/open.js';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -237,4 +238,27 @@ test('Slack unreachable at start names the URL it tried (exit 1), never the toke
   assert.equal(child.status, 1, child.stderr);
   assert.match(child.stderr, new RegExp(`routeops could not start: Slack unreachable at ${apiUrl.replace(/[.]/g, '\\.')}`));
   assert.doesNotMatch(child.stderr, /xoxb-secret-token|\n\s+at /);
+});
+
+test('control characters in arguments and in imported rows never reach the terminal raw', async () => {
+  // An argument with an escape sequence is echoed in the error, made visible, not executed.
+  const child = runProcess('bin/routeops.js', ['spend', 'week\u001b[31m\u0007'], 'timezone: UTC\n');
+  assert.equal(child.status, 2, child.stderr);
+  assert.match(child.stderr, /week\uFFFD\[31m\uFFFD/);
+  assert.doesNotMatch(child.stderr + child.stdout, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/);
+
+  // A name with a control character is refused with the reason; an error text keeps its words.
+  const file = join(dir, 'ctl.jsonl');
+  writeFileSync(file, `${JSON.stringify({ ts: '2026-11-20T12:00:00Z', provider: 'deepseek', model: 'x\u001b[31m', input_tokens: 1 })}\n`);
+  const bad = await run('ledger', 'import', file);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr, /line 1: model: contains a control character \(U\+001B\); names are printable text/);
+  writeFileSync(file, `${JSON.stringify({ ts: '2026-11-20T12:00:00Z', provider: 'deepseek', model: 'm', input_tokens: 1, request_id: 'c1', error: 'boom\u0007\u001b[2J' })}\n`);
+  assert.equal((await run('ledger', 'import', file)).code, 0);
+  const db = openDatabase(env.ROUTEOPS_DB!);
+  try {
+    assert.equal(db.prepare(`SELECT error FROM usage WHERE request_id = 'c1'`).pluck().get(), 'boom\uFFFD\uFFFD[2J');
+  } finally {
+    db.close();
+  }
 });

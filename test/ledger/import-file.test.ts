@@ -236,7 +236,7 @@ test('validateUsageRecord: the hand-written fast path gives exactly what the zod
   // Valid values, near misses and wrong types for every field.
   const values: Record<string, unknown[]> = {
     ts: ['2026-03-01T10:00:00Z', '2026-03-01T10:00:00.000Z', ' 2026-03-01 10:00+01:00 ', '2026-02-30T00:00:00Z', 'noon', '', 5, null],
-    provider: ['deepseek', '  qwen  ', 42, '', '   ', 'x'.repeat(201), true, null],
+    provider: ['deepseek', '  qwen  ', 42, '', '   ', 'x'.repeat(201), true, null, 'deep\u001bseek', 'a\u0085'],
     model: ['m', 'x'.repeat(200), 1.5, '', {}, null],
     input_tokens: [0, 10, '10', ' 7 ', '', null, -1, 1.5, '1e3', 2 ** 53, true],
     cached_input_tokens: [0, 5, '5', '', 20, 'x'],
@@ -245,13 +245,13 @@ test('validateUsageRecord: the hand-written fast path gives exactly what the zod
     reasoning_tokens: [0, 3, '3', '', 12, []],
     thinking: [true, false, 1, 0, 'true', ' TRUE ', '1', 'false', '0', '', 'yes', 2, null],
     cost_usd: [0.0012, 0, '0.25', ' 1.5 ', '', -1, '1e-3', '$1', Infinity, null, '  '],
-    user: ['U1', ' U2 ', 12, '', 'x'.repeat(257), false, null],
+    user: ['U1', ' U2 ', 12, '', 'x'.repeat(257), false, null, 'U\u0000'],
     request_id: ['r1', 42, '', '  ', 'x'.repeat(256), [1]],
     route: ['smart', '', 3, {}],
     status: ['ok', ' error ', '', 'x'.repeat(65), 7, null],
     latency_ms: [812, '812', '', -1, 'fast', null],
     channel: ['C1', '', 5, true],
-    error: ['overloaded', '   ', '', 'e'.repeat(2001), 500, null],
+    error: ['overloaded', '   ', '', 'e'.repeat(2001), 500, null, 'bell\u0007 and tab\t', '\u001b[2J'],
     ttft_ms: [90, '90', '', 1.25],
   };
   const fields = Object.keys(values);

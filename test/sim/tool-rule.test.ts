@@ -33,7 +33,7 @@ function validArgs(name: string, args: string): Record<string, unknown> {
 
 test('the rule picks the tool the question names and fills its arguments from the question', () => {
   const cases: Array<[string, string, Record<string, unknown>]> = [
-    ['what did we spend on qwen yesterday?', 'get_spend', { period: 'yesterday' }],
+    ['what did we spend on qwen yesterday?', 'get_spend', { period: 'yesterday', provider: 'qwen' }],
     ['How much did we spend in the last 30 days by user?', 'get_spend', { period: '30d', group_by: 'user' }],
     ['costs last week per model', 'get_spend', { period: 'last-week', group_by: 'model' }],
     ['our bill 2026-07-01..2026-07-15', 'get_spend', { period: '2026-07-01..2026-07-15' }],
@@ -97,7 +97,7 @@ for (const P of SIM_PROFILES) {
         assert.equal(first.toolCalls.length, 1);
         const tc = first.toolCalls[0]!;
         assert.equal(tc.name, 'get_spend');
-        assert.deepEqual(validArgs(tc.name, tc.arguments), { period: 'yesterday' });
+        assert.deepEqual(validArgs(tc.name, tc.arguments), { period: 'yesterday', provider: 'qwen' });
         assert.equal(first.content, '');
 
         const messages: ChatMessage[] = [

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { isCanonicalInstant, parseIsoInstant } from '../time/iso.js';
 import { MAX_COST_USD, MAX_TOKENS } from './rows.js';
+import { CONTROL_CHARS, firstControl, withoutControls } from '../text.js';
 
 
 export function show(v: unknown): string {
@@ -76,6 +77,7 @@ function text(max: number) {
     if (typeof v !== 'string') return fail(ctx, v, `expected text, got ${show(v)}`);
     const s = v.trim();
     if (s.length > max) return fail(ctx, v, `longer than ${max} characters`);
+    if (CONTROL_CHARS.test(s)) return fail(ctx, v, `contains a control character (${firstControl(s)}); names are printable text`);
     return s;
   };
 }
@@ -95,7 +97,8 @@ const errorText = z
   .transform((v, ctx): string | undefined => {
     if (absent(v)) return undefined;
     if (typeof v !== 'string') return fail(ctx, v, `expected text, got ${show(v)}`);
-    return v.length > 2000 ? `${v.slice(0, 1999)}…` : v;
+    const e = withoutControls(v);
+    return e.length > 2000 ? `${e.slice(0, 1999)}…` : e;
   });
 
 const thinking = z

@@ -1,6 +1,7 @@
 // Validation of one usage record already split into fields (a JSON object, or a CSV record by
 // header), and the collector that numbers errors by line. zod (schema.ts) is the definition; the
 // fast path below gives the same answer for the rows it is sure of.
+import { CONTROL_CHARS, withoutControls } from '../text.js';
 import { isCanonicalInstant, parseIsoInstant } from '../time/iso.js';
 import { KNOWN_FIELD_LIST, KNOWN_FIELDS, MAX_COST_USD, MAX_ERRORS, type RowError, type UsageInput, type UsageParseResult } from './rows.js';
 import { DECIMAL, describeIssues, toCount, toTokenCount, usageRowSchema } from './schema.js';
@@ -21,7 +22,7 @@ export const quoteList = (names: string[]) => names.map((n) => JSON.stringify(n)
 function fastText(v: unknown, max: number): string | null {
   if (typeof v === 'string') {
     const s = v.trim();
-    return s.length > max ? null : s;
+    return s.length > max || CONTROL_CHARS.test(s) ? null : s;
   }
   return typeof v === 'number' && Number.isFinite(v) ? String(v) : null;
 }
@@ -98,7 +99,8 @@ function fastRow(r: Record<string, unknown>): UsageInput | null {
   const error = r['error'];
   if (!isAbsent(error)) {
     if (typeof error !== 'string') return null;
-    row.error = error.length > 2000 ? `${error.slice(0, 1999)}…` : error;
+    const e = withoutControls(error);
+    row.error = e.length > 2000 ? `${e.slice(0, 1999)}…` : e;
   } else if ('error' in r) row.error = undefined;
   const ttft = r['ttft_ms'];
   if (!isAbsent(ttft)) {

@@ -10,9 +10,10 @@ import { spendReport } from '../reports/spend.js';
 import { spendJson } from '../reports/spend-json.js';
 import { listModels, modelsJson } from '../catalog/listing.js';
 import { mayUse, type Caller } from '../access.js';
+import { nusdToUsd } from '../../domain/money/units.js';
 const MAX_RESULT_CHARS = 8000;
 
-const spendArgs = z.object({ period: z.string().default('week'), group_by: z.enum(SPEND_DIMS).default('provider') });
+const spendArgs = z.object({ period: z.string().default('week'), group_by: z.enum(SPEND_DIMS).default('provider'), provider: z.string().trim().min(1).optional() });
 const routesArgs = z.object({ query: z.string().default('') });
 const retirementsArgs = z.object({ within_days: z.number().int().min(1).max(3650).default(31) });
 const pricesArgs = z.object({ query: z.string().default('') });
@@ -21,7 +22,15 @@ export const OPS_TOOLS: ToolDefinition[] = [
   {
     name: 'get_spend',
     description: `Spend from the routeops ledger (USD, exact) for a period, grouped by provider, model, user or route. Periods: ${PERIOD_HELP}.`,
-    parameters: { type: 'object', properties: { period: { type: 'string' }, group_by: { type: 'string', enum: [...SPEND_DIMS] } }, required: ['period'] },
+    parameters: {
+      type: 'object',
+      properties: {
+        period: { type: 'string' },
+        group_by: { type: 'string', enum: [...SPEND_DIMS] },
+        provider: { type: 'string', description: 'Only this provider (e.g. deepseek, qwen-intl; "qwen" matches qwen-intl); with group_by provider or model.' },
+      },
+      required: ['period'],
+    },
   },
   {
     name: 'list_routes',
@@ -52,6 +61,22 @@ function cap(json: unknown): string {
   return text.length > MAX_RESULT_CHARS ? `${text.slice(0, MAX_RESULT_CHARS)}…(truncated)` : text;
 }
 
+/**
+ * Which group keys belong to `provider`: its own name, or (as people say "qwen" for qwen-intl) the
+ * providers whose name starts with it; the model keys are "provider/model". An error text when
+ * the grouping cannot tell providers apart or no provider matches.
+ */
+function providerFilter(provider: string, groupBy: string, keys: readonly string[]): ((key: string) => boolean) | string {
+  if (groupBy !== 'provider' && groupBy !== 'model') return `provider works with group_by provider or model, not ${groupBy}`;
+  const providerOf = (key: string) => (groupBy === 'model' ? key.slice(0, Math.max(0, key.indexOf('/'))) : key);
+  const p = provider.toLowerCase();
+  const names = new Set(keys.map(providerOf));
+  const exact = names.has(p);
+  const match = (name: string) => (exact ? name === p : name.startsWith(p));
+  if (![...names].some(match)) return `no spend of a provider "${provider}" in this period (providers with spend: ${[...names].join(', ') || 'none'})`;
+  return (key: string) => match(providerOf(key));
+}
+
 /** Who asked: the tools answer with the asker's rights (get_spend follows access.spend). */
 export async function runOpsTool(name: string, rawArgs: string, services: Services, caller: Caller): Promise<string> {
   let input: unknown;
@@ -72,7 +97,13 @@ export async function runOpsTool(name: string, rawArgs: string, services: Servic
       const report = await spendReport(services.ledger, services.config.budgets, { period: period.period, groupBy: args.data.group_by, today });
       const data = spendJson(report, services.config.timezone);
       // Days with no spend only cost tokens.
-      return cap({ ...data, groups: data.groups.map((g) => ({ ...g, days: g.days.filter((d) => d.usd !== 0) })) });
+      const groups = data.groups.map((g) => ({ ...g, days: g.days.filter((d) => d.usd !== 0) }));
+      if (args.data.provider === undefined) return cap({ ...data, groups });
+      const only = providerFilter(args.data.provider, args.data.group_by, report.groups.map((g) => g.key));
+      if (typeof only === 'string') return cap({ error: only });
+      // The provider's own total, summed exactly from its groups (nano-USD), first so it leads.
+      const total = report.groups.filter((g) => only(g.key)).reduce((sum, g) => sum + g.total, 0n);
+      return cap({ provider: args.data.provider, provider_total_usd: nusdToUsd(total), ...data, groups: groups.filter((g) => only(g.key)) });
     }
     case 'list_routes': {
       const args = routesArgs.safeParse(input);
