@@ -13,6 +13,7 @@ import { aggregateSql, SPEND_COLUMNS } from '../../src/store/ledger/sql.js';
 import { SPEND_DIMS } from '../../src/domain/spend.js';
 import { openDatabase } from '../../src/store/open.js';
 import { createIngestWorker } from '../../src/app/ingest.js';
+import { runCommandLine } from '../../src/app/cli.js';
 import pino from 'pino';
 import type { Services } from '../../src/features/services.js';
 import type { ConfigObject } from '../support/config.js';
@@ -205,4 +206,36 @@ void test('the ingest worker prices with a version applied while it runs', async
   assert.deepEqual(await worker.ingest(body('after')), { kind: 'written', inserted: 1, skipped: 0 });
   // $2 + $6 = $8 each: 'before' was re-priced by the apply, 'after' priced by the worker's reloaded catalog.
   assert.deepEqual(await costs(s), [['after', 8_000_000_000], ['before', 8_000_000_000], ['r', 8_000_000_000]]);
+});
+
+void test('routeops prices list|apply|ignore|history: the JSON contracts and exit codes', async (t) => {
+  const e = env(t);
+  const s = e.services();
+  const cli = async (...argv: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCommandLine(argv, { stdout: (x) => (stdout += x), stderr: (x) => (stderr += x) }, { services: () => s });
+    return { code, stdout, stderr };
+  };
+  await traffic(s, '2026-02-28T12:00:00Z', 'r');
+  await e.run({ [MODEL]: [2, 6] }, '2026-03-01T00:00:00Z');
+  const listed = await cli('prices', 'list', '--json');
+  assert.equal(listed.code, 0);
+  const [p] = (JSON.parse(listed.stdout) as { proposals: Array<{ id: number }> }).proposals;
+  assert.deepEqual(JSON.parse(listed.stdout), {
+    proposals: [{ id: p!.id, provider: 'openrouter', model: MODEL, source: 'openrouter', kind: 'new_model', effective: '2026-02-28T12:00:00.000Z', per_million: { input: 2, output: 6 }, previous: null, status: 'proposed', suspect: false }],
+  });
+  const applied = await cli('prices', 'apply', String(p!.id), '--by', 'frank', '--json');
+  assert.deepEqual([applied.code, JSON.parse(applied.stdout)], [0, { id: p!.id, rows_repriced: 1, before_usd: 0, after_usd: 8 }]);
+  assert.deepEqual(JSON.parse((await cli('prices', 'apply', String(p!.id), '--json')).stdout).rows_repriced, 0);
+  const ignored = await cli('prices', 'ignore', String(p!.id));
+  assert.equal(ignored.code, 1, 'an applied proposal cannot be ignored');
+  assert.equal((await cli('prices', 'apply', 'x')).code, 2);
+  assert.equal((await cli('prices', 'apply', '999')).code, 1);
+  const history = JSON.parse((await cli('prices', 'history', '--json')).stdout) as { history: Array<Record<string, unknown>> };
+  assert.deepEqual(
+    history.history.map((h) => [h.by, h.action, h.rows_repriced, h.before_usd, h.after_usd]),
+    [['frank', 'applied', 1, 0, 8]],
+  );
+  assert.match(String(history.history[0]!.text), /re-priced 1 row of openrouter\/acme\/widget-1 since 2026-02-28 12:00 UTC: \$0\.00 → \$8\.00, \+\$8\.00$/);
 });
