@@ -130,6 +130,9 @@ export interface RepriceResult {
 /** What a re-pricing would change, and when the first changed row is. */
 export interface RepricePreview extends RepriceResult {
   first_ms: number | null;
+  /** Changed rows that had no cost at all ("not priced"), and what they come to at the new price. */
+  unpriced_rows: number;
+  unpriced_after_nusd: bigint;
 }
 
 export interface LedgerStore {

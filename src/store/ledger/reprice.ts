@@ -63,6 +63,8 @@ export class LedgerRepricer {
     let before = 0n;
     let after = 0n;
     let firstMs: number | null = null;
+    let unpricedRows = 0;
+    let unpricedAfter = 0n;
     let lastId = 0;
     for (;;) {
       const page = this.page.all(scope.provider, scope.model, scope.fromMs, lastId, PAGE);
@@ -76,10 +78,14 @@ export class LedgerRepricer {
         before += BigInt(r.cost_nusd ?? r.provider_cost_nusd ?? 0);
         after += BigInt(cost ?? r.provider_cost_nusd ?? 0);
         if (firstMs === null || r.ts_ms < firstMs) firstMs = r.ts_ms;
+        if (r.cost_nusd === null && r.provider_cost_nusd === null) {
+          unpricedRows++;
+          unpricedAfter += BigInt(cost ?? 0);
+        }
       }
       lastId = page[page.length - 1]!.id;
     }
-    return { rows, changed, before_nusd: before, after_nusd: after, first_ms: firstMs };
+    return { rows, changed, before_nusd: before, after_nusd: after, first_ms: firstMs, unpriced_rows: unpricedRows, unpriced_after_nusd: unpricedAfter };
   }
 
   private run(scope: RepriceScope, price: Pricer): RepriceResult {

@@ -9,7 +9,8 @@
 //   one, else from when the change was first seen.
 // - `suspect` for a change of more than 10x (price-changes.ts): never applied automatically.
 // - Once per real change: the store keeps one proposal per (source, provider, model, entry, first
-//   seen); a watched model without a price is proposed from the source's accepted entry once ever.
+//   seen); a watched model without a price that has rows "not priced" (no provider-reported cost
+//   either) is proposed from the source's accepted entry, once ever.
 import { normalizeVersion } from '../../../domain/catalog/catalog.js';
 import { priceUsage, usageForCost } from '../../../domain/money/cost.js';
 import type { PriceVersionInput } from '../../../config/schema.js';
@@ -83,8 +84,11 @@ export async function recordProposals(deps: ProposalDeps, candidates: readonly C
       const trial = tryCatalog(deps, { provider, model, versions: [probe] });
       if (!trial) continue;
       const preview = await ledger.previewReprice({ provider, model, fromMs: 0 }, pricerOf(trial));
+      // From the accepted entry, only for rows that are truly "not priced": rows that carry the
+      // provider's reported cost (OpenRouter's, deliberately unpriced in builtin.ts) are costed.
+      if (c.onceEver && preview.unpriced_rows === 0) continue;
       if (preview.first_ms !== null && preview.first_ms < Date.parse(effective)) effective = new Date(preview.first_ms).toISOString();
-      unpriced = { rows: preview.changed, nusd: preview.after_nusd };
+      unpriced = { rows: preview.unpriced_rows, nusd: preview.unpriced_after_nusd };
     }
     const version = versionFromEntry(c.entry, new Date(Date.parse(effective)).toISOString());
     if (!version) continue;
