@@ -9,6 +9,7 @@ import { makeHelpCommand } from './help.js';
 import { ledgerImportCommand } from './ledger-import.js';
 import { alertsRunCommand } from './alerts-run.js';
 import { catalogDiffCommand } from './catalog-diff.js';
+import { pricesApplyCommand, pricesHistoryCommand, pricesIgnoreCommand, pricesListCommand } from './prices.js';
 import { simCommand } from './sim.js';
 import { startCommand } from './start.js';
 import { manifestCommand } from './manifest.js';
@@ -22,6 +23,10 @@ export const commands: ReadonlyArray<Command<unknown>> = [
   ledgerImportCommand,
   alertsRunCommand,
   catalogDiffCommand,
+  pricesListCommand,
+  pricesApplyCommand,
+  pricesIgnoreCommand,
+  pricesHistoryCommand,
   simCommand,
   manifestCommand,
   startCommand,

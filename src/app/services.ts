@@ -14,6 +14,8 @@ import type { Services } from '../features/services.js';
 
 export type { Services, Clock };
 import { createSqliteRepositories } from '../store/repositories.js';
+import { createPriceProposalStore } from '../store/price-proposals.js';
+import { CatalogHolder, appliedPricing } from '../features/catalog/catalog-holder.js';
 import { createProviderClients } from '../upstream/providers/client.js';
 import { RouteChecker } from '../features/routecheck/runner.js';
 import { UserTurns } from '../features/ask/user-turns.js';
@@ -35,8 +37,9 @@ export function createServices(opts: ServiceOptions): Services {
   try {
     migrate(db);
     const zone = makeZone(opts.config.timezone);
-    const catalog = buildCatalog(opts.config);
-    const ledger = pricedLedger(db, catalog, zone);
+    // Applied price proposals are part of the catalog (src/features/catalog/catalog-holder.ts).
+    const catalogs = new CatalogHolder(buildCatalog(opts.config, appliedPricing(createPriceProposalStore(db).appliedNow())));
+    const ledger = pricedLedger(db, () => catalogs.current, zone);
     if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
     const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
     // Calls and rows a stop or crash could not write are journaled beside the database; what
@@ -69,7 +72,10 @@ export function createServices(opts: ServiceOptions): Services {
     return {
       config: opts.config,
       store,
-      catalog,
+      get catalog() {
+        return catalogs.current;
+      },
+      catalogs,
       ledger,
       usage,
       zone,
@@ -77,7 +83,16 @@ export function createServices(opts: ServiceOptions): Services {
       log: opts.log,
       providers,
       userTurns: new UserTurns(),
-      routecheck: new RouteChecker({ config: opts.config, catalog, clock, providers, usage, history: store.routecheck }),
+      routecheck: new RouteChecker({
+        config: opts.config,
+        get catalog() {
+          return catalogs.current;
+        },
+        clock,
+        providers,
+        usage,
+        history: store.routecheck,
+      }),
       close,
       isOpen: () => db.open,
     };

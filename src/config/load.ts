@@ -34,6 +34,8 @@ export type Config = {
     provider_models: boolean;
     /** Which routeops (provider, model) a source's entries belong to, over the defaults. */
     map: CatalogMapRule[];
+    /** (source, provider) pairs whose price proposals apply without a person (never a suspect one). */
+    auto_apply: Array<{ source: CatalogSourceName; provider: string }>;
   };
   schedules: Record<keyof typeof DEFAULT_SCHEDULES, string | null>;
   /** Where the file came from, for messages ("built-in defaults" when none). */
@@ -203,6 +205,9 @@ export function resolveConfig(raw: unknown, source: string): Config {
     if (!providers[name]) problems.push(`budgets.providers.${name}: ${unknownProvider(name)}`);
   }
   problems.push(...catalogProblems(file, providerNames, unknownProvider));
+  (file.catalog?.auto_apply ?? []).forEach((pair, i) => {
+    if (!providers[pair.provider]) problems.push(`catalog.auto_apply[${i}].provider: ${unknownProvider(pair.provider)}`);
+  });
   const timezone = file.timezone ?? 'UTC';
   if (!isValidTimeZone(timezone)) problems.push(`timezone: unknown time zone "${timezone}" (use an IANA name like UTC or Europe/Berlin)`);
   const defaultModel = file.default_model ?? 'deepseek-v4-flash';
@@ -230,6 +235,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
       sources: Object.fromEntries(CATALOG_SOURCES.map((name) => [name, catalogSource(file, name)])) as Config['catalog']['sources'],
       provider_models: file.catalog?.provider_models ?? false,
       map: file.catalog?.map ?? [],
+      auto_apply: file.catalog?.auto_apply ?? [],
     },
     schedules,
     source,

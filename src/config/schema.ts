@@ -251,6 +251,8 @@ export const configFileSchema = z.strictObject({
       litellm: catalogLocation,
       provider_models: z.boolean().optional(),
       map: z.array(catalogMapRuleSchema).optional(),
+      /** (source, provider) pairs whose price proposals apply themselves (never a suspect one). */
+      auto_apply: z.array(z.strictObject({ source: z.enum(CATALOG_SOURCES), provider: z.string().min(1) })).optional(),
     })
     .optional(),
   schedules: z

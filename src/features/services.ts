@@ -11,12 +11,16 @@ import type { Repositories } from '../store/repositories.js';
 import type { ProviderClient } from '../upstream/providers/types.js';
 import type { RouteChecker } from './routecheck/runner.js';
 import type { UserTurns } from './ask/user-turns.js';
+import type { CatalogHolder } from './catalog/catalog-holder.js';
 
 export type { Clock };
 
 export interface Services {
   config: Config;
-  catalog: Catalog;
+  /** The catalog in force (catalogs.current): read it at each use, an applied proposal replaces it. */
+  readonly catalog: Catalog;
+  /** Holds the catalog in force; applying a price proposal replaces it (catalog-holder.ts). */
+  catalogs: CatalogHolder;
   ledger: LedgerStore;
   /** Where upstream calls made while running record their usage (survives a locked database). */
   usage: UsageMeter;

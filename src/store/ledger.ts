@@ -127,6 +127,14 @@ export interface RepriceResult {
   after_nusd: bigint;
 }
 
+/** What a re-pricing would change, and when the first changed row is. */
+export interface RepricePreview extends RepriceResult {
+  first_ms: number | null;
+  /** Changed rows that had no cost at all ("not priced"), and what they come to at the new price. */
+  unpriced_rows: number;
+  unpriced_after_nusd: bigint;
+}
+
 export interface LedgerStore {
   /**
    * Records rows in one transaction (all or nothing) and keeps the rollup in step. A row with a
@@ -164,4 +172,6 @@ export interface LedgerStore {
    * invalid are left alone.
    */
   reprice(scope: RepriceScope, price: Pricer): Promise<RepriceResult>;
+  /** What reprice would change, writing nothing (the unpriced spend a new price would cover). */
+  previewReprice(scope: RepriceScope, price: Pricer): Promise<RepricePreview>;
 }

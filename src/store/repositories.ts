@@ -7,11 +7,12 @@ import type { Db } from './open.js';
 import { createAlertStore, type AlertStore } from './alert-outbox.js';
 import { createCatalogSnapshotStore, type CatalogSnapshotStore } from './catalog-snapshots.js';
 import { createJobRunStore, type JobRunStore } from './job-runs.js';
+import { createPriceProposalStore, type PriceProposalStore } from './price-proposals.js';
 import { createRouteCheckHistory, type RouteCheckHistory } from './routecheck-history.js';
 import { createSlackStore, type SlackStore } from './slack-threads.js';
 import type { Journal } from './journal.js';
 
-export type { AlertStore, CatalogSnapshotStore, JobRunStore, RouteCheckHistory, SlackStore };
+export type { AlertStore, CatalogSnapshotStore, JobRunStore, PriceProposalStore, RouteCheckHistory, SlackStore };
 
 export interface Repositories {
   /** Alert keys recorded and the outbox of alerts to post. */
@@ -20,6 +21,8 @@ export interface Repositories {
   jobRuns: JobRunStore;
   /** Catalog sources' fetch history and price-change detection state. */
   catalog: CatalogSnapshotStore;
+  /** Price proposals from the catalog sources and the audit of applying them. */
+  proposals: PriceProposalStore;
   /** Route check runs and results. */
   routecheck: RouteCheckHistory;
   /** Slack events handled and threads answered (writes wait out a locked database in memory). */
@@ -32,6 +35,7 @@ export function createSqliteRepositories(db: Db, log: Logger, journal?: Journal)
     alerts: createAlertStore(db),
     jobRuns: createJobRunStore(db),
     catalog: createCatalogSnapshotStore(db),
+    proposals: createPriceProposalStore(db),
     routecheck: createRouteCheckHistory(db),
     slack: createSlackStore(db, log, journal ? { journal } : {}),
   };

@@ -19,6 +19,7 @@ void test('catalog.sources names the four sources, each a location or null; all 
     sources: { openrouter: null, litellm: null, models_dev: null, genai_prices: null },
     provider_models: false,
     map: [],
+    auto_apply: [],
   });
   const c = parseConfigText(
     `catalog:

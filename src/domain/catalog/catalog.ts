@@ -191,14 +191,21 @@ export class Catalog {
   /**
    * Config adds to the built-in data. Price versions merge per (provider, model); a config
    * version with the same effective instant as a built-in one replaces it. A config retirement
-   * of a (provider, model) replaces the built-in one. Throws CatalogError listing every problem.
+   * of a (provider, model) replaces the built-in one. `applied` (price proposals a person or
+   * catalog.auto_apply applied) merge between the two: over the built-in data, under the config;
+   * among them a later one wins at the same instant. Throws CatalogError listing every problem.
    */
-  constructor(builtin: CatalogSource, configPricing: readonly PricingEntry[] = [], configRetirements: readonly RetirementInput[] = []) {
+  constructor(
+    builtin: CatalogSource,
+    configPricing: readonly PricingEntry[] = [],
+    configRetirements: readonly RetirementInput[] = [],
+    applied: readonly PricingEntry[] = [],
+  ) {
     const problems: string[] = [];
 
     // Versions keyed by (provider, model) then effectiveMs; the same instant twice within one
     // source is ambiguous (which price is right?), so it is an error rather than last-wins.
-    const collect = (entries: readonly PricingEntry[], label: string, defaultSource: string) => {
+    const collect = (entries: readonly PricingEntry[], label: string, defaultSource: string, laterWins = false) => {
       const out = new Map<string, Map<number, PriceVersion>>();
       entries.forEach((entry, i) => {
         const key = keyOf(entry.provider, entry.model);
@@ -208,21 +215,26 @@ export class Catalog {
           const path = `${label}[${i}].versions[${j}]`;
           const pv = normalizeVersion(entry.provider, entry.model, v, defaultSource, path, problems);
           if (!pv) return;
-          if (byTime.has(pv.effectiveMs)) problems.push(`${path}.effective: ${entry.provider}/${entry.model} already has a version at ${pv.effective}`);
+          if (byTime.has(pv.effectiveMs) && !laterWins) problems.push(`${path}.effective: ${entry.provider}/${entry.model} already has a version at ${pv.effective}`);
           else byTime.set(pv.effectiveMs, pv);
         });
       });
       return out;
     };
     const fromBuiltin = collect(builtin.pricing, 'builtin.pricing', 'built-in catalog');
+    const fromApplied = collect(applied, 'applied', 'applied price proposal', true);
     const fromConfig = collect(configPricing, 'pricing', 'config file');
+    // A (provider, model) the config file prices is priced by it alone over the built-in data.
+    for (const key of fromConfig.keys()) fromApplied.delete(key);
 
     for (const [key, byTime] of fromBuiltin) this.prices.set(key, [...byTime.values()]);
-    for (const [key, byTime] of fromConfig) {
-      const merged = new Map<number, PriceVersion>();
-      for (const v of this.prices.get(key) ?? []) merged.set(v.effectiveMs, v);
-      for (const [ms, v] of byTime) merged.set(ms, v);
-      this.prices.set(key, [...merged.values()]);
+    for (const layer of [fromApplied, fromConfig]) {
+      for (const [key, byTime] of layer) {
+        const merged = new Map<number, PriceVersion>();
+        for (const v of this.prices.get(key) ?? []) merged.set(v.effectiveMs, v);
+        for (const [ms, v] of byTime) merged.set(ms, v);
+        this.prices.set(key, [...merged.values()]);
+      }
     }
     for (const [key, versions] of this.prices) {
       if (versions.length === 0) this.prices.delete(key);

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { formatUsd } from '../../domain/money/units.js';
 import { changeLine, type CatalogChange } from './diff.js';
 import type { MonthlyImpact } from './price-impact.js';
+import type { SourceEntry } from './sources/types.js';
 
 export interface ModelChange {
   /** Stable per-change keys, e.g. "price:openrouter/qwen/qwen-plus:input:400000->300000". */
@@ -23,6 +24,8 @@ export interface ModelChange {
   /** Fetch time of the snapshot that confirmed it (or noted it as suspect). */
   at: string;
   watched: boolean;
+  /** What the source shows now (null: the model is gone from it). */
+  entry: SourceEntry | null;
 }
 
 export interface PriceAlert {

@@ -264,6 +264,7 @@ export function detectPriceChanges(state: DetectionState, snapshots: readonly Sn
           first_seen: p.first_seen,
           at: t,
           watched,
+          entry: obs,
         };
       };
       if (p.seen >= needed) {

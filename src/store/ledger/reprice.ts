@@ -12,7 +12,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../open.js';
 import { ourCost } from '../../domain/money/cost.js';
-import type { Pricer, PricedRow, RepriceResult, RepriceScope } from '../ledger.js';
+import type { Pricer, PricedRow, RepricePreview, RepriceResult, RepriceScope } from '../ledger.js';
 import { BatchRollup, emptyRowSums, RollupUpsert, rowSumsOf, type RowFacts } from './rollup.js';
 
 const PAGE = 20_000;
@@ -58,6 +58,38 @@ export class LedgerRepricer {
   /** Re-prices the scope with `price` in one transaction; returns what changed. */
   reprice(scope: RepriceScope, price: Pricer): RepriceResult {
     return this.tx.immediate(scope, price);
+  }
+
+  /** What reprice would change, writing nothing; `first_ms` is the time of the first changed row (null if none). */
+  preview(scope: RepriceScope, price: Pricer): RepricePreview {
+    let rows = 0;
+    let changed = 0;
+    let before = 0n;
+    let after = 0n;
+    let firstMs: number | null = null;
+    let unpricedRows = 0;
+    let unpricedAfter = 0n;
+    let lastId = 0;
+    for (;;) {
+      const page = this.page.all(scope.provider, scope.model, scope.fromMs, lastId, PAGE);
+      if (page.length === 0) break;
+      for (const r of page) {
+        rows++;
+        const priced = price(toPricedRow(scope, r));
+        const cost = ourCost(priced, r.provider_cost_nusd);
+        if (cost === r.cost_nusd && priced.price_version === r.price_version) continue;
+        changed++;
+        before += BigInt(r.cost_nusd ?? r.provider_cost_nusd ?? 0);
+        after += BigInt(cost ?? r.provider_cost_nusd ?? 0);
+        if (firstMs === null || r.ts_ms < firstMs) firstMs = r.ts_ms;
+        if (r.cost_nusd === null && r.provider_cost_nusd === null) {
+          unpricedRows++;
+          unpricedAfter += BigInt(cost ?? 0);
+        }
+      }
+      lastId = page[page.length - 1]!.id;
+    }
+    return { rows, changed, before_nusd: before, after_nusd: after, first_ms: firstMs, unpriced_rows: unpricedRows, unpriced_after_nusd: unpricedAfter };
   }
 
   private run(scope: RepriceScope, price: Pricer): RepriceResult {

@@ -9,7 +9,7 @@
 // once after migrating. Writes refuse a ledger whose days were computed in another zone.
 import type { Db } from '../open.js';
 import type { DayString, Zone } from '../../domain/time/zone.js';
-import type { LedgerStore, Pricer, RecordResult, RepriceResult, RepriceScope, SpendRow, SpendTotals, UsageInput, UsageRow, UsageSource, UsdToNusd } from '../ledger.js';
+import type { LedgerStore, Pricer, RecordResult, RepricePreview, RepriceResult, RepriceScope, SpendRow, SpendTotals, UsageInput, UsageRow, UsageSource, UsdToNusd } from '../ledger.js';
 import type { SpendDim } from '../../domain/spend.js';
 import { LocalDays } from './local-days.js';
 import { LedgerReads } from './reads.js';
@@ -94,6 +94,10 @@ export class SqliteLedger implements LedgerStore, SyncUsageWriter {
 
   async reprice(scope: RepriceScope, price: Pricer): Promise<RepriceResult> {
     return this.repricer.reprice(scope, price);
+  }
+
+  async previewReprice(scope: RepriceScope, price: Pricer): Promise<RepricePreview> {
+    return this.repricer.preview(scope, price);
   }
 
   /** The timezone the stored days were computed in (null before the first write). */

@@ -3,8 +3,14 @@
 // last 30 days — one message per run, with each change's monthly impact from ledger volume. A
 // source that cannot be read, or whose listing is ignored (half its models or prices gone), is
 // named with why in the run's notes and the log; the others go on.
+// A confirmed change of a mapped entry, or a price for a used model routeops has none for,
+// becomes a price proposal (src/features/catalog/proposals/): announced with its id, applied
+// here when catalog.auto_apply trusts its (source, provider) and it is not suspect.
 import { fetchCatalogSnapshots } from '../../catalog/sources/fetch.js';
 import { runPriceCheck, volumeLookupFromRollup } from '../../catalog/price-check.js';
+import { candidatesForUnpriced, candidatesFromChanges, recordProposals } from '../../catalog/proposals/propose.js';
+import { applyProposal, type ApplyOutcome } from '../../catalog/proposals/apply.js';
+import { proposalLines } from '../../catalog/proposals/announce.js';
 import { addDays } from '../../../domain/time/zone.js';
 import { channelFor, type AlertJob } from '../types.js';
 
@@ -29,24 +35,31 @@ export const pricesJob: AlertJob = {
     // Models with requests: a call never sent or a route check's not-found probe is no use.
     const watched = new Set(usage.filter((r) => r.requests > 0).map((r) => r.key));
     for (const def of Object.values(config.models)) for (const r of def.routes) watched.add(`${r.provider}/${r.model}`);
-    const result = await runPriceCheck(services.store.catalog, snapshots, {
-      watched: (provider, model) => watched.has(`${provider}/${model}`),
-      volume: volumeLookupFromRollup(usage),
-      dryRun: opts?.dryRun === true,
-    });
+    const isWatched = (provider: string, model: string) => watched.has(`${provider}/${model}`);
+    const dryRun = opts?.dryRun === true;
+    const result = await runPriceCheck(services.store.catalog, snapshots, { watched: isWatched, volume: volumeLookupFromRollup(usage), dryRun });
     for (const s of result.skipped) {
       log.warn({ source: s.source }, `catalog source ignored this run: ${s.reason}`);
       opts?.note?.(`${s.source} ignored: ${s.reason}`);
     }
-    if (!result.alert) return [];
-    return [
-      {
-        key: result.alert.key,
-        kind: 'price',
-        channel: target.channel,
-        text: result.alert.text,
-        reply: { kind: 'result', title: 'Price changes', body: result.alert.text },
-      },
-    ];
+    const created = dryRun
+      ? []
+      : await recordProposals(
+          services,
+          [...candidatesFromChanges(result.all), ...candidatesForUnpriced(result.state, isWatched, (p, m) => services.catalog.versions(p, m).length > 0)],
+          now,
+        );
+    const auto = new Map<number, ApplyOutcome>();
+    for (const { proposal: p } of created) {
+      if (p.suspect || !config.catalog.auto_apply.some((a) => a.source === p.source && a.provider === p.provider)) continue;
+      const outcome = await applyProposal(services, p.id, { by: 'auto_apply', automatic: true });
+      auto.set(p.id, outcome);
+      if (outcome.kind === 'refused') log.warn({ proposal: p.id }, `auto_apply: ${outcome.reason}`);
+    }
+    const extra = proposalLines(created, auto);
+    if (!result.alert && extra.length === 0) return [];
+    const text = [...(result.alert ? [result.alert.text] : ['Price proposals']), ...extra].join('\n');
+    const key = [result.alert?.key, ...created.map((c) => `proposal:${c.proposal.id}`)].filter(Boolean).join('+');
+    return [{ key, kind: 'price', channel: target.channel, text, reply: { kind: 'result', title: 'Price changes', body: text } }];
   },
 };
