@@ -18,8 +18,8 @@ function checkReadable(file: string): void {
 
 export const ledgerImportCommand = defineCommand<{ file: string }>({
   name: 'ledger import',
-  summary: 'Import usage rows (JSONL or CSV with a header)',
-  usage: 'ledger import FILE   (JSONL or CSV with a header)',
+  summary: 'Import usage rows from a JSONL, JSON array or CSV file (CSV with a header)',
+  usage: 'ledger import FILE [--json]',
   adapters: CLI_ONLY,
   options: {},
   parse: ({ positionals }) => {
