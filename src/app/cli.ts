@@ -183,8 +183,10 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
       io.stdout(renderUsage(commandUsageReply(line.command, 'cli', `${line.command.summary}.`)));
       return 0;
     }
-    if (line.json && line.csv) {
-      io.stderr('Choose one of --json and --csv.\n');
+    // spend's `csv` word asks for the file as --csv does: with --json it is the same clash.
+    const csvWord = line.command.csvWord === true && line.input.text.split(/\s+/).some((w) => w.toLowerCase() === 'csv');
+    if (line.json && (line.csv || csvWord)) {
+      io.stderr(`Choose one of --json and ${line.csv ? '--csv' : 'csv'}.\n`);
       return 2;
     }
     // What an answer waits for goes to stderr: stdout carries the answer alone.

@@ -148,3 +148,12 @@ test('routeops start exits 2 on an unknown argument and 0 on --help, without sta
   assert.equal(help.status, 0, help.stderr);
   assert.match(help.stdout, /^Start the bot \(same as npm start\)\.\nUsage: routeops start/);
 });
+
+test('spend refuses --json together with CSV, as the word or as --csv: exit 2, nothing on stdout', async () => {
+  for (const [argv, said] of [[['spend', 'week', 'csv', '--json'], 'csv'], [['spend', 'week', '--csv', '--json'], '--csv'], [['spend', '--json', 'CSV'], 'csv']] as const) {
+    const out = await run(...argv);
+    assert.equal(out.code, 2, argv.join(' '));
+    assert.equal(out.stderr, `Choose one of --json and ${said}.\n`);
+    assert.equal(out.stdout, '');
+  }
+});
