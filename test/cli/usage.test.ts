@@ -2,6 +2,7 @@
 // model or searched for), its own words ("routeops models", not "/models"), and exit codes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -156,4 +157,12 @@ test('spend refuses --json together with CSV, as the word or as --csv: exit 2, n
     assert.equal(out.stderr, `Choose one of --json and ${said}.\n`);
     assert.equal(out.stdout, '');
   }
+});
+
+test('ledger import counts in words: "1 row imported"', async () => {
+  const file = join(tmp.dir, 'one.jsonl');
+  writeFileSync(file, '{"ts":"2026-11-23T01:00:00Z","provider":"deepseek","model":"deepseek-v4-flash","request_id":"one-1"}\n');
+  const out = await run('ledger', 'import', file);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `${file}: 1 row imported, 0 already in the ledger (skipped).\n`);
 });
