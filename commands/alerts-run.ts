@@ -70,7 +70,6 @@ function renderText(result: AlertChecksResult, now: Date, timezone: string, dryR
 
 export const alertsRunCommand = defineCommand<AlertsRunArgs>({
   name: 'alerts run',
-  // `routeops alerts` alone runs them too.
   summary: 'Run every alert check once (new alerts are recorded, and posted when Slack is configured)',
   usage: USAGE,
   adapters: CLI_ONLY,

@@ -2,7 +2,7 @@
 // access, parse, run. Failures become Replies — a usage message (UsageError), a refusal, one
 // clear line — never a stack trace.
 import { commandsFor, findCommand } from './registry.js';
-import { commandPrefix, isAllowed, textInput, type Adapter, type Caller, type Command, type CommandContext, type CommandInput, type Progress } from './types.js';
+import { asksForHelp, commandPrefix, isAllowed, textInput, usageOf, type Adapter, type Caller, type Command, type CommandContext, type CommandInput, type Progress } from './types.js';
 import { errorReply, refusalReply, usageReply, type Reply } from '../src/domain/reply.js';
 import { UsageError } from '../src/domain/errors.js';
 import { truncateForMessage } from '../src/domain/text.js';
@@ -14,7 +14,7 @@ export type DispatchOptions = Partial<Pick<CommandContext, 'adapter' | 'startBot
 /** The usage reply for `command` as `adapter` writes it ("/spend …" or "routeops spend …"). */
 export function commandUsageReply(command: Command<unknown>, adapter: Adapter, problem: string): Reply {
   const prefix = commandPrefix(adapter);
-  return usageReply(`${prefix}${command.name}`, problem, `${prefix}${command.usage}`);
+  return usageReply(`${prefix}${command.name}`, problem, `${prefix}${usageOf(command, adapter)}`);
 }
 
 /** The reply to a name no command of this adapter answers to. */
@@ -24,7 +24,7 @@ export function unknownCommandReply(name: string, adapter: Adapter): Reply {
   return usageReply(
     'Unknown command',
     `"${prefix}${truncateForMessage(bare)}" is not a routeops command.`,
-    commandsFor(adapter).map((c) => `${prefix}${c.usage.split('\n')[0]}`).join('\n'),
+    commandsFor(adapter).map((c) => `${prefix}${usageOf(c, adapter).split('\n')[0]}`).join('\n'),
   );
 }
 
@@ -44,8 +44,10 @@ export async function dispatch(name: string, input: string | CommandInput, servi
   if (!caller.local && command.access && !isAllowed(command, caller, getServices().config.access)) {
     return refusalReply(`Sorry, /${command.name} is limited to the people listed in the routeops config (access.${command.access}). Ask an admin to add you if you need it.`);
   }
+  // `/spend --help`: the usage, shown to the caller alone (the CLI answers --help before dispatch).
+  if (typeof input === 'string' && asksForHelp(input)) return commandUsageReply(command, adapter, `${command.summary}.`);
   try {
-    const args = command.parse(typeof input === 'string' ? textInput(input) : input);
+    const args = command.parse(typeof input === 'string' ? textInput(input) : input, adapter);
     return await command.run(args, { ...opts, adapter, caller, progress, services: getServices });
   } catch (err) {
     if (err instanceof UsageError) return commandUsageReply(command, adapter, err.message);

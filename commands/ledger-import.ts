@@ -4,6 +4,7 @@ import { importUsageFile } from '../src/features/ledger/import-usage.js';
 import { closeSync, openSync, statSync } from 'node:fs';
 import type { Reply } from '../src/domain/reply.js';
 import { UsageError } from '../src/domain/errors.js';
+import { plural } from '../src/domain/text.js';
 import { CLI_ONLY, defineCommand } from './types.js';
 
 /** Fails with UsageError when `file` cannot be read (checked before the ledger is opened). */
@@ -18,8 +19,8 @@ function checkReadable(file: string): void {
 
 export const ledgerImportCommand = defineCommand<{ file: string }>({
   name: 'ledger import',
-  summary: 'Import usage rows (JSONL or CSV with a header)',
-  usage: 'ledger import FILE   (JSONL or CSV with a header)',
+  summary: 'Import usage rows from a JSONL, JSON array or CSV file (CSV with a header)',
+  usage: 'ledger import FILE [--json]',
   adapters: CLI_ONLY,
   options: {},
   parse: ({ positionals }) => {
@@ -42,7 +43,7 @@ export const ledgerImportCommand = defineCommand<{ file: string }>({
     return {
       kind: 'result',
       title: '',
-      summary: `${file}: ${result.inserted} rows imported, ${result.skipped} already in the ledger (skipped).`,
+      summary: `${file}: ${plural(result.inserted, 'row')} imported, ${result.skipped.toLocaleString('en-US')} already in the ledger (skipped).`,
       data: { file, imported: true, format: result.format, inserted: result.inserted, skipped: result.skipped },
     };
   },

@@ -10,7 +10,7 @@ import { CLI_ONLY, defineCommand } from './types.js';
 export const manifestCommand = defineCommand<{ eventsUrl?: string }>({
   name: 'manifest',
   summary: 'Print the Slack app manifest: Socket Mode, or HTTP mode with the public URL routeops is reached at',
-  usage: 'manifest [--http https://HOST]',
+  usage: 'manifest [--http https://HOST] [--json]',
   adapters: CLI_ONLY,
   options: { http: { type: 'string' } },
   parse: ({ options, positionals }) => {

@@ -5,7 +5,7 @@ import { formatRate } from '../src/domain/money/units.js';
 import { truncateForMessage } from '../src/domain/text.js';
 import { UsageError } from '../src/domain/errors.js';
 import { listModels, modelsJson, type ModelListing } from '../src/features/catalog/listing.js';
-import { defineCommand, EVERYWHERE } from './types.js';
+import { cliFlags, commandPrefix, defineCommand, EVERYWHERE, leadingOption, unknownOptionError, type Adapter } from './types.js';
 
 interface ModelsArgs {
   filter: string;
@@ -13,10 +13,10 @@ interface ModelsArgs {
 
 const MAX_ROWS = 60;
 
-function renderModels(models: ModelListing[], filter: string, now: number): Reply {
+function renderModels(models: ModelListing[], filter: string, now: number, adapter: Adapter): Reply {
   const data = modelsJson(models);
   if (!models.length) {
-    return { kind: 'result', title: 'Models', summary: `No model matches "${truncateForMessage(filter)}". Try /models with no text for the whole catalog.`, data };
+    return { kind: 'result', title: 'Models', summary: `No model matches "${truncateForMessage(filter)}". Try ${commandPrefix(adapter)}models with no text for the whole catalog.`, data };
   }
   const shown = models.slice(0, MAX_ROWS);
   return {
@@ -45,16 +45,19 @@ function renderModels(models: ModelListing[], filter: string, now: number): Repl
 export const modelsCommand = defineCommand<ModelsArgs>({
   name: 'models',
   summary: 'Catalog: prices in force, aliases and retirements',
-  usage: 'models [TEXT]',
+  usage: (adapter) => `models [TEXT]${cliFlags(adapter)}`,
   adapters: EVERYWHERE,
-  parse: (input) => {
+  parse: (input, adapter) => {
     const filter = input.text.trim();
+    // Only leading words are options: "--bogus" is no model to search for.
+    const option = leadingOption(filter);
+    if (option) throw unknownOptionError(option, 'models', [], adapter);
     if (filter.length > 100) throw new UsageError('the filter is longer than 100 characters');
     return { filter };
   },
   async run(args, ctx) {
     const { catalog, config, clock } = ctx.services();
     const now = clock().getTime();
-    return renderModels(listModels(catalog, config.models, now, args.filter), args.filter, now);
+    return renderModels(listModels(catalog, config.models, now, args.filter), args.filter, now, ctx.adapter);
   },
 });

@@ -6,22 +6,22 @@ import { formatUsdExact, nusdToUsd } from '../src/domain/money/units.js';
 import { CHECK_NAMES, type CheckOutcome } from '../src/features/routecheck/checks.js';
 import type { RouteCheckReport, RouteResult } from '../src/features/routecheck/runner.js';
 import { UsageError } from '../src/domain/errors.js';
-import { defineCommand, EVERYWHERE } from './types.js';
+import { cliFlags, defineCommand, EVERYWHERE, unknownOptionError, type Adapter } from './types.js';
 
 export interface RoutecheckArgs {
   target: string;
   long: boolean;
 }
 
-const USAGE = 'routecheck TARGET [--long]\nTARGET: a model alias (qwen-plus), a route (provider/model), or all. --long adds a ~32K-token long-context check (its cost is shown first).';
+const usage = (adapter: Adapter): string => `routecheck TARGET [--long]${cliFlags(adapter)}\nTARGET: a model alias (qwen-plus), a route (provider/model), or all. --long adds a ~32K-token long-context check (its cost is shown first).`;
 
 /** Reads `TARGET [--long]`; throws UsageError when it cannot. */
-export function readRoutecheckArgs(text: string): RoutecheckArgs {
+export function readRoutecheckArgs(text: string, adapter: Adapter = 'slack'): RoutecheckArgs {
   const words = text.trim().split(/\s+/).filter(Boolean);
   const long = words.includes('--long');
   const rest = words.filter((w) => w !== '--long');
   const unknownFlag = rest.find((w) => w.startsWith('--'));
-  if (unknownFlag) throw new UsageError(`unknown option "${unknownFlag.slice(0, 30)}" (only --long)`);
+  if (unknownFlag) throw unknownOptionError(unknownFlag, 'routecheck', ['--long'], adapter);
   if (rest.length !== 1) throw new UsageError(rest.length ? 'give one target' : 'which target? An alias, provider/model, or all');
   return { target: rest[0]!, long };
 }
@@ -106,10 +106,10 @@ export function renderRoutecheck(report: RouteCheckReport): Reply {
 export const routecheckCommand = defineCommand<RoutecheckArgs>({
   name: 'routecheck',
   summary: 'Smoke-test every route of a model: chat, streaming, tools, JSON, long context, errors',
-  usage: USAGE,
+  usage,
   adapters: EVERYWHERE,
   access: 'routecheck',
-  parse: (input) => readRoutecheckArgs(input.text),
+  parse: (input, adapter) => readRoutecheckArgs(input.text, adapter),
   async run(args, { services, caller, progress }) {
     const run = await services().routecheck.run({ target: args.target, long: args.long, user: caller.id, onNotice: (text) => progress?.update(text) });
     if (!run.ok) {

@@ -6,7 +6,7 @@ import { UsageError } from '../src/domain/errors.js';
 import { spendReport } from '../src/features/reports/spend.js';
 import { SPEND_DIMS, type SpendDim } from '../src/domain/spend.js';
 import { spendReply } from '../src/features/reports/spend-reply.js';
-import { defineCommand, EVERYWHERE } from './types.js';
+import { cliFlags, defineCommand, EVERYWHERE, leadingOption, unknownOptionError, type Adapter } from './types.js';
 
 export interface SpendArgs {
   /** Period word as typed; resolved against "today" at run time. */
@@ -15,10 +15,12 @@ export interface SpendArgs {
   csv: boolean;
 }
 
-const USAGE = 'spend [PERIOD] [by provider|model|user|route] [csv]\nPERIOD: ' + PERIOD_HELP + '. Default: week.';
+const usage = (adapter: Adapter): string => `spend [PERIOD] [by provider|model|user|route] [csv]${cliFlags(adapter, '[--json|--csv]')}\nPERIOD: ${PERIOD_HELP}. Default: week.`;
 
 /** Reads `[PERIOD] [by DIMENSION] [csv]` in any order; throws UsageError when it cannot. */
-export function readSpendArgs(text: string): SpendArgs {
+export function readSpendArgs(text: string, adapter: Adapter = 'slack'): SpendArgs {
+  const option = leadingOption(text);
+  if (option) throw unknownOptionError(option, 'spend', adapter === 'cli' ? ['--csv'] : [], adapter);
   const words = text.trim().split(/\s+/).filter(Boolean);
   const args: SpendArgs = { period: 'week', groupBy: 'provider', csv: false };
   let periodSeen = false;
@@ -47,11 +49,11 @@ export function readSpendArgs(text: string): SpendArgs {
 export const spendCommand = defineCommand<SpendArgs>({
   name: 'spend',
   summary: 'Spend per day and provider, model, user or route, with totals, trend and budgets',
-  usage: USAGE,
+  usage,
   adapters: EVERYWHERE,
   csvWord: true,
   access: 'spend',
-  parse: (input) => readSpendArgs(input.text),
+  parse: (input, adapter) => readSpendArgs(input.text, adapter),
   async run(args, ctx) {
     const { ledger, zone, clock, config } = ctx.services();
     const today = zone.dayOf(clock().getTime());

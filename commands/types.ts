@@ -6,6 +6,8 @@ import type { Services } from '../src/features/services.js';
 import type { AlertJob, AlertPost } from '../src/features/alerts/types.js';
 import type { AccessRule } from '../src/config/schema.js';
 import { mayUse, type Caller } from '../src/features/access.js';
+import { UsageError } from '../src/domain/errors.js';
+import { truncateForMessage } from '../src/domain/text.js';
 import type { AskStatus } from '../src/features/ask/progress.js';
 
 export type { Caller };
@@ -60,8 +62,11 @@ export interface Command<A = unknown> {
   /** One or two words: "spend", "ledger import". */
   name: string;
   summary: string;
-  /** Usage lines without the leading "/" or "routeops ", e.g. "spend [PERIOD] [by provider|model|user|route] [csv]". */
-  usage: string;
+  /**
+   * Usage lines without the leading "/" or "routeops ", e.g. "spend [PERIOD] [by provider|model|user|route] [csv]";
+   * a function when they differ by adapter (the CLI's `--json`, another command named as the adapter writes it). Read it with usageOf.
+   */
+  usage: string | ((adapter: Adapter) => string);
   /** The adapters that offer it; others answer "not a routeops command". */
   adapters: readonly Adapter[];
   /**
@@ -76,8 +81,8 @@ export interface Command<A = unknown> {
    * `text`, in the grammar Slack users type (`ask --model x question`).
    */
   options?: Record<string, CliOption>;
-  /** Reads the input; throws UsageError when it is wrong. */
-  parse(input: CommandInput): A;
+  /** Reads the input; throws UsageError when it is wrong (in the words of `adapter`). */
+  parse(input: CommandInput, adapter: Adapter): A;
   run(args: A, ctx: CommandContext): Promise<Reply>;
 }
 
@@ -91,3 +96,28 @@ export function isAllowed(command: Command<unknown>, caller: Caller, access: Par
 
 /** How an adapter writes a command for its users: "/spend" in Slack and the shell, "routeops spend" in the terminal. */
 export const commandPrefix = (adapter: Adapter): string => (adapter === 'cli' ? 'routeops ' : '/');
+
+/** The command's usage lines as `adapter` offers it, without the prefix. */
+export const usageOf = (command: Pick<Command<unknown>, 'usage'>, adapter: Adapter): string => (typeof command.usage === 'function' ? command.usage(adapter) : command.usage);
+
+/** What the CLI adds to a chat command's first usage line: its output options (global flags there, docs/ARCHITECTURE.md §3.1). */
+export const cliFlags = (adapter: Adapter, flags = '[--json]'): string => (adapter === 'cli' ? ` ${flags}` : '');
+
+/** `--help` or `-h` as the whole text: the command's usage is wanted, not a run. */
+export const asksForHelp = (text: string): boolean => /^\s*(--help|-h)\s*$/.test(text);
+
+/**
+ * The first word of `text` when it looks like an option (`--word`, `-x`) although the command
+ * took none there: only leading words are options, so a dash later in free text is just text.
+ */
+export function leadingOption(text: string): string | undefined {
+  const first = text.trimStart().split(/\s+/, 1)[0] ?? '';
+  return /^--?[A-Za-z]/.test(first) ? first : undefined;
+}
+
+/** The usage error for an option `command` does not take, naming what it accepts where `adapter` calls it. */
+export function unknownOptionError(option: string, command: string, accepted: readonly string[], adapter: Adapter): UsageError {
+  const all = adapter === 'cli' ? [...accepted, '--json'] : accepted;
+  const takes = all.length ? `takes ${all.join(', ')}` : 'takes no options';
+  return new UsageError(`unknown option "${truncateForMessage(option, 30)}"; ${commandPrefix(adapter)}${command} ${takes}`);
+}

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { Ajv } from 'ajv';
 import { commandsFor } from '../commands/registry.js';
+import { usageOf } from '../commands/types.js';
 import { cli } from '../src/app/cli.js';
 import { startTestApp, SIGNING_SECRET } from './support/app.js';
 import { postSigned, slashCommandBody } from './support/slack-request.js';
@@ -83,7 +84,7 @@ test('manifest declares the commands, events, scopes and Socket Mode routeops ne
 test("each slash command's usage hint names every option the command takes (e.g. /ask --ops)", () => {
   for (const command of commandsFor('slack')) {
     const entry = manifest.features.slash_commands.find((c) => c.command === `/${command.name}`)!;
-    for (const option of command.usage.match(/--[a-z][a-z-]*/g) ?? []) {
+    for (const option of usageOf(command, 'slack').match(/--[a-z][a-z-]*/g) ?? []) {
       assert.ok(entry.usage_hint?.includes(option), `/${command.name}'s usage_hint "${entry.usage_hint ?? ''}" lacks ${option}`);
     }
   }

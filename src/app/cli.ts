@@ -14,7 +14,7 @@ import { stopWhenNpmParentExits } from './parent-watch.js';
 import { createServices, type Clock, type Services } from './services.js';
 import { commandUsageReply, dispatch } from '../../commands/dispatch.js';
 import { commandsFor, findCommand } from '../../commands/registry.js';
-import type { Command, CommandContext, CommandInput } from '../../commands/types.js';
+import { usageOf, type Command, type CommandContext, type CommandInput } from '../../commands/types.js';
 import { renderAfterProgress, renderText, renderUsage, terminalProgress } from '../adapters/shell/text.js';
 
 export interface CliIO {
@@ -33,6 +33,8 @@ export interface CommandLine {
   input: CommandInput;
   json: boolean;
   csv: boolean;
+  /** `routeops CMD --help` (or -h): print the command's usage, run nothing. */
+  help: boolean;
 }
 
 /** Bad usage found while reading the command line; `command` when it is known (its usage is shown). */
@@ -46,6 +48,7 @@ export class CommandLineError extends UsageError {
 }
 
 const GLOBAL_FLAGS = new Set(['--json', '--csv']);
+const HELP_FLAGS = new Set(['--help', '-h']);
 
 /** The version in the package's own package.json (dist/src/app/ -> the package root). */
 function packageVersion(): string {
@@ -54,11 +57,15 @@ function packageVersion(): string {
 }
 
 function usageText(): string {
-  const lines = commandsFor('cli').map((c) => `  routeops ${c.usage.split('\n')[0]}\n      ${c.summary}`);
+  const lines = commandsFor('cli').map((c) => `  routeops ${usageOf(c, 'cli').split('\n')[0]}\n      ${c.summary}`);
   return `Usage: routeops <command> [args] [--json|--csv]
 
 Commands:
 ${lines.join('\n')}
+  routeops COMMAND --help
+      That command's usage (-h too)
+  routeops --version
+      The version
 
 Environment: ROUTEOPS_CONFIG (YAML config), ROUTEOPS_DB (SQLite file), LOG_LEVEL.
 `;
@@ -105,9 +112,19 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
   if (!command) {
     // "ledger", "catalog": the first word of a two-word command, without (or with a wrong) second.
     const group = commandsFor('cli').filter((c) => c.name.startsWith(`${first.value} `));
+    const help = tokens.some((t) => t.kind === 'option' && HELP_FLAGS.has(t.rawName));
+    if (group.length === 1 && !second && help) return { command: group[0]!, json, csv, help: true, input: { text: '', options: {}, positionals: [] } };
     if (group.length === 1) throw new CommandLineError(second ? `unknown ${first.value} subcommand "${truncateForMessage(second.value)}"` : `${first.value} needs a subcommand`, group[0]);
+    if (group.length > 1) {
+      // "prices": several subcommands; each has its own --help.
+      const subs = group.map((c) => c.name.slice(first.value.length + 1)).join(', ');
+      throw new CommandLineError(`${second ? `unknown ${first.value} subcommand "${truncateForMessage(second.value)}"` : `${first.value} needs a subcommand`}: ${subs} (routeops ${first.value} SUBCOMMAND --help)`);
+    }
     throw new CommandLineError(`Unknown command "${truncateForMessage(first.value)}".`);
   }
+  // `--json=yes` is no search text and no question.
+  const valued = tokens.find((t) => t.kind === 'option' && GLOBAL_FLAGS.has(t.rawName) && t.inlineValue !== undefined);
+  if (valued) throw new CommandLineError(`${valued.kind === 'option' ? valued.rawName : ''} takes no value (got "${truncateForMessage(argv[valued.index]!)}")`, command);
   skip.add(first.index);
   if (two) skip.add(second.index);
   const rest = argv.filter((_, i) => !skip.has(i));
@@ -115,12 +132,16 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
   // Only spend writes CSV: any other command says so (`models --csv` is no search for "csv").
   if (csv && !command.csvWord) throw new CommandLineError(`--csv is not an option of routeops ${command.name} (spend writes CSV; --json gives the data)`, command);
   if (!command.options) {
-    // The chat commands read text; --csv is spend's "csv" word.
-    return { command, json, csv, input: { text: [...rest, ...(csv ? ['csv'] : [])].join(' '), options: {}, positionals: [] } };
+    // The chat commands read text, whose leading words are their options: --help among them is
+    // the CLI's (later in the text it is just text). --csv is spend's "csv" word.
+    const textStart = rest.findIndex((w) => !w.startsWith('-') || w === '--');
+    const help = rest.slice(0, textStart < 0 ? rest.length : textStart).some((w) => HELP_FLAGS.has(w));
+    return { command, json, csv, help, input: { text: [...rest, ...(csv ? ['csv'] : [])].join(' '), options: {}, positionals: [] } };
   }
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: true });
-    return { command, json, csv, input: { text: rest.join(' '), options: values as CommandInput['options'], positionals } };
+    const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+    const { help, ...options } = values;
+    return { command, json, csv, help: help === true, input: { text: rest.join(' '), options: options as CommandInput['options'], positionals } };
   } catch (err) {
     throw argError(err, command);
   }
@@ -147,7 +168,11 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
     io.stdout(usageText());
     return bare.length ? 0 : 2;
   }
-  if (bare.length === 1 && (bare[0] === '--version' || bare[0] === '-v')) {
+  if (bare[0] === '--version' || bare[0] === '-v') {
+    if (bare.length > 1) {
+      io.stderr(`${bare[0]} takes no arguments (got "${truncateForMessage(bare[1]!)}").\n`);
+      return 2;
+    }
     io.stdout(`routeops ${packageVersion()}\n`);
     return 0;
   }
@@ -160,8 +185,14 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
       io.stderr(err.command ? renderUsage(commandUsageReply(err.command, 'cli', err.message)) : `${err.message}\n\n${usageText()}`);
       return 2;
     }
-    if (line.json && line.csv) {
-      io.stderr('Choose one of --json and --csv.\n');
+    if (line.help) {
+      io.stdout(renderUsage(commandUsageReply(line.command, 'cli', `${line.command.summary}.`)));
+      return 0;
+    }
+    // spend's `csv` word asks for the file as --csv does: with --json it is the same clash.
+    const csvWord = line.command.csvWord === true && line.input.text.split(/\s+/).some((w) => w.toLowerCase() === 'csv');
+    if (line.json && (line.csv || csvWord)) {
+      io.stderr(`Choose one of --json and ${line.csv ? '--csv' : 'csv'}.\n`);
       return 2;
     }
     // What an answer waits for goes to stderr: stdout carries the answer alone.
@@ -179,7 +210,7 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
 }
 
 /** The CLI over the environment: config and database from ROUTEOPS_CONFIG / ROUTEOPS_DB, opened only if the command needs them. */
-export async function cli(argv: string[], io: CliIO): Promise<number> {
+export async function cli(argv: string[], io: CliIO, onBotStarted: () => void = () => {}): Promise<number> {
   let opened: Services | undefined;
   const services = () => {
     if (opened) return opened;
@@ -193,6 +224,7 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
     return await runCommandLine(argv, io, {
       services,
       startBot: async () => {
+        onBotStarted();
         const { main } = await import('./main.js');
         await main();
       },
@@ -212,12 +244,18 @@ export async function cli(argv: string[], io: CliIO): Promise<number> {
 export async function runCli(argv: string[]): Promise<void> {
   // `npx routeops sim` is stopped through npx's shell, which does not pass SIGTERM on.
   stopWhenNpmParentExits();
-  const code = await cli(argv, {
-    // Nothing a user typed or a provider sent can drive the terminal (an escape sequence recolours
-    // or rewrites the screen): control characters other than layout are shown as U+FFFD.
-    stdout: (s) => process.stdout.write(withoutControls(s)),
-    stderr: (s) => process.stderr.write(withoutControls(s)),
-    env: process.env,
-  });
-  if (argv[0] !== 'start') process.exitCode = code;
+  // A started bot sets its own exit code (src/app/main.ts); anything else, `start --bogus` included, exits with the CLI's.
+  let botStarted = false;
+  const code = await cli(
+    argv,
+    {
+      // Nothing a user typed or a provider sent can drive the terminal (an escape sequence recolours
+      // or rewrites the screen): control characters other than layout are shown as U+FFFD.
+      stdout: (s) => process.stdout.write(withoutControls(s)),
+      stderr: (s) => process.stderr.write(withoutControls(s)),
+      env: process.env,
+    },
+    () => (botStarted = true),
+  );
+  if (!botStarted) process.exitCode = code;
 }

@@ -262,3 +262,11 @@ test('control characters in arguments and in imported rows never reach the termi
     db.close();
   }
 });
+
+test('a bare or misspelt prices subcommand lists the subcommands (exit 2)', async () => {
+  for (const argv of [['prices'], ['prices', 'nope']]) {
+    const out = await run(...argv);
+    assert.equal(out.code, 2, argv.join(' '));
+    assert.match(out.stderr, /prices (needs a subcommand|subcommand "nope"): list, apply, ignore, history \(routeops prices SUBCOMMAND --help\)/);
+  }
+});

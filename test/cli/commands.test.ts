@@ -54,7 +54,7 @@ test('the CLI reads options with one strict parser; errors are usage, exit 2', a
   const line = readCommandLine(['--json', 'alerts', 'run', '--now=2026-07-17', '--dry-run']);
   assert.equal(line.command.name, 'alerts run');
   assert.equal(line.json, true);
-  assert.deepEqual(line.command.parse(line.input), { now: '2026-07-17', dryRun: true });
+  assert.deepEqual(line.command.parse(line.input, 'cli'), { now: '2026-07-17', dryRun: true });
   // Chat commands keep their text grammar, global flags taken out.
   const ask = readCommandLine(['ask', '--model', 'x', 'why', '--json', 'so?']);
   assert.equal(ask.input.text, '--model x why so?');

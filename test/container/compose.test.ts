@@ -27,7 +27,7 @@ function simArgs(): SimArgs {
   assert.deepEqual([node, script], ['node', 'bin/routeops.js']);
   const line = readCommandLine(argv);
   assert.equal(line.command.name, 'sim');
-  return line.command.parse(line.input) as SimArgs;
+  return line.command.parse(line.input, 'cli') as SimArgs;
 }
 
 test('both services run the one image the Dockerfile in the build context builds', () => {

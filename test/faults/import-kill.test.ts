@@ -84,6 +84,6 @@ test('SIGKILL during `routeops ledger import` at several points of its write: th
   await writeFile(file, bytesOf(text));
   const rerun = await runCli(['ledger', 'import', file], env);
   assert.equal(rerun.code, 0, rerun.stderr);
-  assert.match(rerun.stdout, new RegExp(`${ROWS} rows imported, 0 already in the ledger`));
+  assert.match(rerun.stdout, new RegExp(`${ROWS.toLocaleString('en-US')} rows imported, 0 already in the ledger`));
   assert.equal(assertLedgerInvariants(tmp.dbPath, { served: [] }).rows, 500 + ROWS);
 });

@@ -77,3 +77,24 @@ test('the reply says what the previous period was, budget amounts explain their 
   assert.match(reply.sections![1]!.text!, /Daily budget: \$0\.0276 of \$0\.03 \(92%, warning\)/);
   assert.deepEqual(spendJson(report, 'UTC').groups.map((g) => g.share), [0.7246, 0.2754]);
 });
+
+test('one day reads as one day: "on", "the previous day", "new (nothing the day before)", "1 row", one clean left-out sentence', async () => {
+  const day = '2026-12-05';
+  const period = parsePeriod('today', day);
+  assert.ok(period.ok);
+  // Nothing but two calls never sent (no API key) on the day, nothing the day before.
+  const quiet = fakeLedger([]);
+  const withUnsent: SpendLedger = { ...quiet, totals: async (from, to) => ({ ...(await quiet.totals(from, to)), never_sent: from === day ? 2 : 0 }), count: async () => 2 };
+  const empty = spendReply(await spendReport(withUnsent, {}, { period: period.period, groupBy: 'provider', today: day }), { timezone: 'UTC', csv: false });
+  assert.equal(empty.summary, 'No usage recorded on 2026-12-05. Left out, since they are not requests and cost nothing: 2 calls never sent (no API key). The previous day cost $0.00.');
+
+  const used = fakeLedger([{ day, key: 'zai', usd: 0.5, unpriced: 1 }]);
+  const reply = spendReply(await spendReport(used, {}, { period: period.period, groupBy: 'provider', today: day }), { timezone: 'UTC', csv: false });
+  const fields = reply.sections![0]!.fields!;
+  assert.deepEqual(fields.find((f) => f.label.startsWith('vs previous')), { label: 'vs previous day', value: 'new (nothing the day before)' });
+  assert.equal(fields.find((f) => f.label === 'Not priced')!.value, '1 row (not in the total)');
+  const week = parsePeriod('week', day);
+  assert.ok(week.ok);
+  const weekly = spendReply(await spendReport(used, {}, { period: week.period, groupBy: 'provider', today: day }), { timezone: 'UTC', csv: false });
+  assert.equal(weekly.sections![0]!.fields!.find((f) => f.label.startsWith('vs previous'))!.label, 'vs previous 7 days');
+});

@@ -32,3 +32,21 @@ test('the shell answers /spend, explains bad input and quits on exit', async () 
     cleanup();
   }
 });
+
+test('nothing typed after exit runs, even when pasted in one go with it', async () => {
+  const { services, cleanup } = makeServices({}, { now: '2026-11-23T12:00:00Z' });
+  try {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = '';
+    output.on('data', (c: Buffer) => (printed += c.toString()));
+    const done = startShell(services, { input, output });
+    // One write: readline emits every line before the first has been handled.
+    input.write('/help\nexit\n/spend bogus\n/models\n');
+    await done;
+    assert.match(printed, /routeops commands/, 'the line before exit ran');
+    assert.doesNotMatch(printed, /bogus|is not a period|Models/, 'the lines after exit did not');
+  } finally {
+    cleanup();
+  }
+});

@@ -242,7 +242,7 @@ test('close() ends hanging streams and returns', async () => {
 /** `routeops sim ARGS` as the CLI reads it: the sim command's arguments, or a thrown usage error. */
 function parseSimArgs(argv: string[]): unknown {
   const line = readCommandLine(['sim', ...argv]);
-  return line.command.parse(line.input);
+  return line.command.parse(line.input, 'cli');
 }
 
 test('runSim arguments and banner', () => {

@@ -276,3 +276,28 @@ test('the per-user daily budget refuses politely once spent', async () => {
     await t2.close();
   }
 });
+
+test('/ask with an option it does not take, or --help, gets the usage to the asker alone: nothing is sent to a model', async () => {
+  const posted = t.slack.messages.length;
+  const calls = sim.requests.length;
+  for (const [text, expected] of [
+    ['--bogus hello', /^unknown option "--bogus"; \/ask takes --model ALIAS, --ops\.\nUsage: \/ask \[--model ALIAS\] \[--ops\] QUESTION\n/],
+    ['--model= hello', /^--model needs an alias, like --model qwen-plus\.\nUsage: \/ask /],
+    ['--help', /^Answer with a routed model, metered in the ledger\.\nUsage: \/ask \[--model ALIAS\] \[--ops\] QUESTION\n--model picks a model alias \(see \/models\)/],
+  ] as const) {
+    const respondPath = `/respond/${randomUUID()}`;
+    await postSigned(`${t.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command: '/ask', text, user_id: 'U0ENG1', channel_id: 'C0ENG', response_url: `${t.slack.baseUrl}${respondPath}` }));
+    const reply = await t.slack.waitFor('response_url', (c) => c.path === respondPath);
+    assert.equal(reply.body.response_type, 'ephemeral');
+    assert.match(String(reply.body.text), expected);
+  }
+  assert.equal(t.slack.messages.length, posted, 'nothing posted in the channel');
+  assert.equal(sim.requests.length, calls, 'no provider called');
+});
+
+test('a question with dashes after its first word is a question: only leading words are options', async () => {
+  for (const question of ['what does -- mean', 'explain the --ops flag']) {
+    const msg = await slashAsk(question);
+    assert.match(blockText(msg), new RegExp(`answer to: ${question}`));
+  }
+});

@@ -110,10 +110,11 @@ test('/spend week renders a Block Kit table with totals, shares and budgets', as
   assert.deepEqual(cells.find((r) => r[0] === 'Total'), ['Total', '$1.24', '$0.90', '$0.25*', '$2.39*']);
   assert.deepEqual(cells.find((r) => r[0] === 'Share'), ['Share', '51.9%', '37.7%', '10.5%', '100%']);
   const text = allText(call);
-  assert.match(text, /Not priced\*\\n1 rows/);
+  assert.match(text, /Not priced\*\\n1 row \(not in the total\)/);
   assert.match(text, /Daily budget: \$0.25 of \$50.00 \(0%, ok\)/);
   assert.match(text, /Monthly budget: \$2.39 of \$1,000.00 \(0%, ok\)/);
-  assert.match(text, /new \(nothing the period before\)/);
+  assert.match(text, /new \(nothing the 7 days before\)/);
+  assert.doesNotMatch(text, /was \$0\.00/);
 });
 
 test('/spend month by user projects the month end', async () => {

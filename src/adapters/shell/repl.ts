@@ -33,12 +33,18 @@ export function startShell(services: Services, io: ShellIO = { input: process.st
   for (const note of notes) io.output.write(`${note}\n`);
   rl.prompt();
   return new Promise((resolve) => {
-    // Lines are handled one at a time, in order, even when pasted together.
+    // Lines are handled one at a time, in order, even when pasted together. After `exit`, the
+    // lines already queued behind it (readline may have read them) run no more.
     let queue = Promise.resolve();
+    let left = false;
     rl.on('line', (line) => {
       queue = queue.then(async () => {
+        if (left) return;
         const out = await runShellLine(line, services, (s) => io.output.write(s), (io.output as NodeJS.WriteStream).isTTY === true);
-        if (out === null) return rl.close();
+        if (out === null) {
+          left = true;
+          return rl.close();
+        }
         io.output.write(out.endsWith('\n') || out === '' ? out : `${out}\n`);
         rl.prompt();
       });

@@ -3,7 +3,8 @@
 // the bot answered (continue with the thread as history).
 import type { App, webApi, types } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { parseAskArgs, outcomeToReply } from '../../../commands/ask.js';
+import { askCommand, parseAskArgs, outcomeToReply } from '../../../commands/ask.js';
+import { asksForHelp, usageOf } from '../../../commands/types.js';
 import { ask, budgetRefusal, unknownAlias } from '../../features/ask/engine.js';
 import type { AskStatus } from '../../features/ask/progress.js';
 import type { ChatMessage } from '../../upstream/providers/types.js';
@@ -104,8 +105,10 @@ async function slashAsk(
 ): Promise<void> {
   // Slash command text comes with &, < and > escaped, as message text does.
   const text = plainText(command.text, {});
+  const usage = `Usage: /${usageOf(askCommand, 'slack')}`;
+  if (asksForHelp(text)) return void (await respondEphemeral(`${askCommand.summary}.\n${usage}`));
   const parsed = parseAskArgs(text);
-  if (!parsed.ok) return void (await respondEphemeral(`${parsed.error}.\nUsage: /ask [--model ALIAS] [--ops] QUESTION`));
+  if (!parsed.ok) return void (await respondEphemeral(`${parsed.error}.\n${usage}`));
   // A wrong alias or a spent budget is said to the asker alone, before anything is posted in the channel.
   const refusal = unknownAlias(deps.services, parsed.args.alias) ?? (await budgetRefusal(deps.services, command.user_id));
   if (refusal) return void (await respondEphemeral(refusal));

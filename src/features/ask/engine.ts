@@ -128,10 +128,10 @@ async function userSpentToday(services: Services, user: string): Promise<bigint>
 }
 
 /** Why `alias` cannot be asked (it is no configured alias), or null; no alias means default_model. */
-export function unknownAlias(services: Services, alias: string | undefined): string | null {
+export function unknownAlias(services: Services, alias: string | undefined, modelsCommand = '/models'): string | null {
   const name = alias ?? services.config.default_model;
   if (Object.hasOwn(services.config.models, name)) return null;
-  return `unknown model alias "${name}"; known: ${Object.keys(services.config.models).join(', ')} (see /models)`;
+  return `unknown model alias "${name}"; known: ${Object.keys(services.config.models).join(', ')} (see ${modelsCommand})`;
 }
 
 /** Why `user` may not ask now (the per-user daily budget is spent), or null. */
@@ -157,7 +157,7 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
   const refusal = await budgetRefusal(services, input.user);
   if (refusal) return fail(refusal);
   if (input.question.length > MAX_QUESTION_CHARS) {
-    return fail(`The question is ${input.question.length} characters long; /ask takes up to ${MAX_QUESTION_CHARS}.`);
+    return fail(`The question is ${input.question.length} characters long; a question may have up to ${MAX_QUESTION_CHARS}.`);
   }
 
   const tools = input.ops || looksLikeOpsQuestion(input.question) ? OPS_TOOLS : undefined;

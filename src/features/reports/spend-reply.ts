@@ -28,11 +28,15 @@ function percent(part: bigint, whole: bigint, digits = 1): string {
   return `${(shareOf(part, whole) * 100).toFixed(digits)}%`;
 }
 
-function changeText(current: bigint, previous: bigint): string {
-  if (previous === 0n) return current === 0n ? 'no change' : 'new (nothing the period before)';
+/** "day", "7 days": a span of days as the report's sentences say it. */
+const spanText = (days: number): string => (days === 1 ? 'day' : plural(days, 'day'));
+
+/** The change from the previous period; with nothing then, no percentage and no "was $0.00". */
+function changeText(current: bigint, previous: bigint, spanDays: number): string {
+  if (previous === 0n) return current === 0n ? 'no change' : `new (nothing the ${spanText(spanDays)} before)`;
   const pct = Number(((current - previous) * 1_000_000n) / previous) / 10_000;
   const sign = pct > 0 ? '+' : pct < 0 ? '−' : '±';
-  return `${sign}${Math.abs(pct).toFixed(1)}%`;
+  return `${sign}${Math.abs(pct).toFixed(1)}% (was ${formatUsd(previous)})`;
 }
 
 /** An amount, marked where rows without a price stand behind it: never a bare $0.00 for them. */
@@ -138,16 +142,16 @@ export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply 
       title,
       summary: report.ledgerEmpty
         ? 'The ledger is empty: nothing has been recorded yet. Usage arrives from /ask, from `routeops ledger import FILE` (JSONL or CSV), or from POST /v1/usage.'
-        : `No usage recorded between ${period.from} and ${period.to}.${leftOut ? ` Left out: ${leftOut} (not requests, no cost).` : ''} The previous ${spanDays} days cost ${formatUsd(previous.totals.cost_nusd)}.`,
+        : `No usage recorded ${period.from === period.to ? `on ${period.from}` : `between ${period.from} and ${period.to}`}.${leftOut ? ` Left out, since they are not requests and cost nothing: ${leftOut}.` : ''} The previous ${spanText(spanDays)} cost ${formatUsd(previous.totals.cost_nusd)}.`,
       data,
     };
   }
 
   const fields: Array<{ label: string; value: string }> = [
     { label: 'Total', value: amountText(overall) },
-    { label: `vs previous ${spanDays} day${spanDays === 1 ? '' : 's'}`, value: `${changeText(overall, previous.totals.cost_nusd)} (was ${formatUsd(previous.totals.cost_nusd)})` },
+    { label: `vs previous ${spanText(spanDays)}`, value: changeText(overall, previous.totals.cost_nusd, spanDays) },
     { label: 'Requests', value: totals.requests.toLocaleString('en-US') },
-    { label: 'Not priced', value: totals.unpriced === 0 ? 'none' : `${totals.unpriced.toLocaleString('en-US')} rows (not in the total)` },
+    { label: 'Not priced', value: totals.unpriced === 0 ? 'none' : `${plural(totals.unpriced, 'row')} (not in the total)` },
   ];
   // Shown only when there are some: each is a reason the total is not the whole bill.
   if (totals.usage_missing) fields.push({ label: 'Usage missing', value: `${plural(totals.usage_missing, 'row')} whose reply carried no usable token counts (not in the total)` });
