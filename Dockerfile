@@ -26,9 +26,12 @@ RUN npm run build \
 FROM node:${NODE_VERSION}-bookworm-slim
 # HOST: listen on every interface of the container (routeops binds 127.0.0.1 without Slack
 # otherwise). The database, and its journal folder beside it, live on the volume.
+# ROUTEOPS_SHELL=0: a server even under `docker run -it` (a terminal would open the shell: HTTP
+# off, the health check failing, logs in a file).
 ENV HOST=0.0.0.0 \
     PORT=3000 \
-    ROUTEOPS_DB=/data/routeops.db
+    ROUTEOPS_DB=/data/routeops.db \
+    ROUTEOPS_SHELL=0
 WORKDIR /app
 # Owned by root, read-only to the user routeops runs as; only /data is writable.
 COPY --from=build /app/node_modules ./node_modules

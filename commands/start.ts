@@ -1,5 +1,6 @@
-// routeops start: the bot itself (Slack, the HTTP API, alerts), the same as `npm start`. The CLI
-// passes the starter in, so the command layer does not import the app.
+// routeops start: the bot itself (Slack, the HTTP API, alerts) from the built files; `npm start`
+// also builds first when a source changed. The CLI passes the starter in, so the command layer
+// does not import the app.
 import type { Reply } from '../src/domain/reply.js';
 import { CLI_ONLY, defineCommand } from './types.js';
 

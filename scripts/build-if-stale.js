@@ -58,8 +58,16 @@ export async function buildIfStale() {
   // The build is as new as the sources were when it began: a file saved during it counts as changed.
   // After a failed build, as old as can be: the next start checks again (and shows the errors again).
   if (existsSync(buildInfo)) utimesSync(buildInfo, code === 0 ? started : new Date(0), code === 0 ? started : new Date(0));
-  if (code !== 0) process.stderr.write(`routeops: the build failed (tsc exit ${code}); fix the errors above and start again\n`);
+  if (code !== 0) process.stderr.write(`${buildFailedText(code)}\n`);
   return code;
+}
+
+const SIGNAL_NAMES = { 130: 'SIGINT', 143: 'SIGTERM' };
+
+/** What a build that did not finish says: stopped by a signal (128+n), or failed with tsc's errors above. */
+export function buildFailedText(code) {
+  if (code > 128) return `routeops: the build was stopped by ${SIGNAL_NAMES[code] ?? `signal ${code - 128}`}; nothing was started`;
+  return `routeops: the build failed (tsc exit ${code}); fix the errors above and start again`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = await buildIfStale();

@@ -37,10 +37,12 @@ export interface StartOptions {
   log?: Logger;
   /** Open the shell adapter when Slack is not configured; main() does when stdin is a terminal or ROUTEOPS_SHELL=1. Else a server. */
   shell?: boolean;
+  /** Stops start-up (a signal during Slack's connect retries): what was opened is closed, StartAborted is thrown. */
+  abort?: AbortSignal;
 }
 
 /** Listens as planned; a busy port (or a host that is not ours) is fatal only when the plan requires the server. */
-async function listen(server: Server, plan: HttpPlan | null, log: Logger): Promise<HttpOutcome> {
+async function listen(server: Server, plan: HttpPlan | null, log: Logger, ingest: boolean): Promise<HttpOutcome> {
   if (!plan) return { kind: 'off' };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -56,7 +58,35 @@ async function listen(server: Server, plan: HttpPlan | null, log: Logger): Promi
     log.warn({ host: plan.host, port: plan.port, code }, 'HTTP server not started');
     return { kind: 'busy', host: plan.host, port: plan.port, code };
   }
-  return { kind: 'listening', host: plan.host, port: (server.address() as AddressInfo).port };
+  return { kind: 'listening', host: plan.host, port: (server.address() as AddressInfo).port, ingest };
+}
+
+/** File-system and SQLite failures to open a file the environment names: bad config (exit 2), with the OS reason. */
+const OPEN_FAILURE = /^(E[A-Z]+|SQLITE_(CANTOPEN|NOTADB|READONLY|PERM|AUTH))/;
+
+function openedOr<T>(variable: string, open: () => T): T {
+  try {
+    return open();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || !OPEN_FAILURE.test(code)) throw err;
+    const reason = (err as Error).message.startsWith(code) ? (err as Error).message : `${code}: ${(err as Error).message}`;
+    throw new ConfigError([`${variable}: cannot open it (${reason})`], 'environment');
+  }
+}
+
+/** Start-up was stopped by SIGTERM/SIGINT (StartOptions.abort) before it finished. */
+export class StartAborted extends Error {}
+
+/** `step`, unless `abort` fires first: then StartAborted (the step itself is left to the exit). */
+function unlessAborted<T>(step: Promise<T>, abort: AbortSignal | undefined): Promise<T> {
+  if (!abort) return step;
+  if (abort.aborted) return Promise.reject(new StartAborted('stopped while starting'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new StartAborted('stopped while starting'));
+    abort.addEventListener('abort', onAbort, { once: true });
+    step.then(resolve, reject).finally(() => abort.removeEventListener('abort', onAbort));
+  });
 }
 
 export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp> {
@@ -65,8 +95,9 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
   const config = loadConfig(env);
   const shell = !env.SLACK_BOT_TOKEN && opts.shell === true;
   const logs = logPlan(env, shell);
-  const log = opts.log ?? createLogger(logs.level, logs.file ? pino.destination({ dest: logs.file, append: true, mkdir: true, sync: true }) : undefined);
-  const services = createServices({ config, dbPath: env.ROUTEOPS_DB, log, clock: opts.clock, secrets: rawEnv });
+  const logVariable = env.ROUTEOPS_LOG_FILE ? 'ROUTEOPS_LOG_FILE' : 'ROUTEOPS_DB (the log file beside it)';
+  const log = opts.log ?? openedOr(logVariable, () => createLogger(logs.level, logs.file ? pino.destination({ dest: logs.file, append: true, mkdir: true, sync: true }) : undefined));
+  const services = openedOr('ROUTEOPS_DB', () => createServices({ config, dbPath: env.ROUTEOPS_DB, log, clock: opts.clock, secrets: rawEnv }));
   let ready = false;
   let slack: SlackAdapter | undefined;
   // Ingest parses and writes on a thread and connection of its own (ingest.ts); an in-memory
@@ -74,6 +105,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
   const ingest: IngestWorker = isMemory(env.ROUTEOPS_DB)
     ? { ingest: (body) => ingestUsageText(services.ledger, bodyText(body)), close: () => Promise.resolve() }
     : createIngestWorker({ dbPath: env.ROUTEOPS_DB, config, log });
+  let opened: Server | undefined;
   try {
     if (env.SLACK_BOT_TOKEN) {
       slack = createSlackAdapter(
@@ -88,9 +120,10 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
       slackListener: slack?.httpListener,
       isReady: () => ready,
     });
-    const http = await listen(server, httpPlan(env, !!slack, shell), log);
+    const http = await unlessAborted(listen(server, httpPlan(env, !!slack, shell), log, !!env.ROUTEOPS_INGEST_TOKEN), opts.abort);
+    if (http.kind === 'listening') opened = server;
     const port = http.kind === 'listening' ? http.port : null;
-    await slack?.start();
+    await unlessAborted(slack?.start() ?? Promise.resolve(), opts.abort);
     // Alerts post through Slack; without it they are recorded in the outbox for later.
     const alerts: AlertsHandle = startAlerts(services, env.SLACK_BOT_TOKEN ? alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL) : null);
     ready = true;
@@ -121,6 +154,8 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
     if (shell) app.shellDone = startShell(services, undefined, shellStartLines(logs, http));
     return app;
   } catch (err) {
+    opened?.close();
+    opened?.closeAllConnections();
     await ingest.close();
     services.close();
     throw err;
@@ -132,14 +167,38 @@ const REPEAT_IGNORED_MS = 1000;
 
 /**
  * `npm start` (scripts/start.js) / `routeops start`: runs until SIGTERM/SIGINT, or until the
- * shell's input ends. Exit codes: 0 stopped, 1 could not start, 2 bad config.
+ * shell's input ends. Exit codes: 0 stopped, 1 could not start, 2 bad config; a signal during
+ * start-up (e.g. while Slack's connect is retried) stops it at once: 130 SIGINT, 143 SIGTERM.
  */
 export async function main(): Promise<void> {
+  // Handled from the first moment: node as PID 1 (a container) ignores a signal nobody handles.
+  let app: RunningApp | undefined;
+  let firstSignal = 0;
+  let exitCode = 0;
+  const starting = new AbortController();
+  const shutdown = () => void app!.stop().then(() => process.exit(exitCode));
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (!firstSignal) {
+      firstSignal = Date.now();
+      if (app) return shutdown();
+      exitCode = code;
+      return starting.abort();
+    }
+    // A terminal's Ctrl-C reaches us twice under `npm start`: from the terminal and passed on by npm.
+    if (Date.now() - firstSignal < REPEAT_IGNORED_MS) return;
+    process.exit(code); // asked again: stop now, without waiting
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   stopWhenNpmParentExits();
-  let app: RunningApp;
   try {
-    app = await startRouteops({ shell: wantsShell(process.env.ROUTEOPS_SHELL, process.stdin.isTTY === true) });
+    app = await startRouteops({ shell: wantsShell(process.env.ROUTEOPS_SHELL, process.stdin.isTTY === true), abort: starting.signal });
   } catch (err) {
+    if (err instanceof StartAborted) {
+      process.stderr.write(`routeops: stopped while starting (${exitCode === 130 ? 'SIGINT' : 'SIGTERM'})\n`);
+      process.exit(exitCode);
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
@@ -147,20 +206,9 @@ export async function main(): Promise<void> {
     process.stderr.write(`routeops could not start: ${(err as Error).message}\n`);
     process.exit(1);
   }
+  // A signal in the last moment of start-up: stop what just started.
+  if (starting.signal.aborted) return shutdown();
   if (!app.slack && !app.shellDone) process.stdout.write(`${serverStartLine(noShellReason(process.env.ROUTEOPS_SHELL), app.logs, app.http)}\n`);
-  const shutdown = () => void app.stop().then(() => process.exit(0));
-  let firstSignal = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (!firstSignal) {
-      firstSignal = Date.now();
-      return shutdown();
-    }
-    // A terminal's Ctrl-C reaches us twice under `npm start`: from the terminal and passed on by npm.
-    if (Date.now() - firstSignal < REPEAT_IGNORED_MS) return;
-    process.exit(signal === 'SIGINT' ? 130 : 143); // asked again: stop now, without waiting
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
   if (app.shellDone) void app.shellDone.then(shutdown);
 }
 

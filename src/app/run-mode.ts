@@ -49,12 +49,12 @@ export function logPlan(env: Pick<Env, 'LOG_LEVEL' | 'ROUTEOPS_LOG_FILE' | 'ROUT
 const logsText = (logs: LogPlan): string => (logs.file ? `logs go to ${logs.file}` : logs.level === 'warn' ? 'warnings go to stderr' : 'logs go to stderr');
 
 /** What the HTTP server ended up doing, for the start lines. */
-export type HttpOutcome = { kind: 'listening'; host: string; port: number } | { kind: 'off' } | { kind: 'busy'; host: string; port: number; code: string };
+export type HttpOutcome = { kind: 'listening'; host: string; port: number; /** POST /v1/usage is served (ROUTEOPS_INGEST_TOKEN set). */ ingest: boolean } | { kind: 'off' } | { kind: 'busy'; host: string; port: number; code: string };
 
 function httpText(http: HttpOutcome): string {
   switch (http.kind) {
     case 'listening':
-      return `HTTP on http://${http.host}:${http.port} (/healthz, POST /v1/usage)`;
+      return `HTTP on http://${http.host}:${http.port} (${http.ingest ? '/healthz, POST /v1/usage' : '/healthz; ingest off: set ROUTEOPS_INGEST_TOKEN for POST /v1/usage'})`;
     case 'off':
       return 'HTTP off (set ROUTEOPS_INGEST_TOKEN to take usage on POST /v1/usage)';
     case 'busy':

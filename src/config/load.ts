@@ -1,6 +1,7 @@
 // One parse of environment + YAML file into a resolved Config. Errors name the path of each
 // bad key so a broken file can be fixed without guessing; start-up exits 2 on them.
 import { readFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import cron from 'node-cron';
@@ -42,14 +43,27 @@ export type Config = {
   source: string;
 };
 
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** An IP address, or a host name that is not a malformed IPv4 address (999.1.1.1). */
+export function isHost(value: string): boolean {
+  if (isIP(value)) return true;
+  return HOST_NAME.test(value) && !/^[\d.]+$/.test(value);
+}
+
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'expected a bot token starting with xoxb-').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'expected an app-level token starting with xapp-').optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_API_URL: z.url().optional(),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'expected an integer from 0 to 65535')
+    .transform(Number)
+    .refine((n) => n <= 65535, 'expected an integer from 0 to 65535')
+    .default(3000),
   /** Unset: 0.0.0.0 with Slack, 127.0.0.1 without (src/app/main.ts). */
-  HOST: z.string().min(1).optional(),
+  HOST: z.string().refine(isHost, 'expected an IP address (e.g. 127.0.0.1, 0.0.0.0, ::) or a host name').optional(),
   ROUTEOPS_CONFIG: z.string().min(1).optional(),
   ROUTEOPS_DB: z.string().min(1).default('./data/routeops.db'),
   ROUTEOPS_INGEST_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),

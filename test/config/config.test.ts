@@ -103,6 +103,13 @@ test('environment: defaults, and bad values named', () => {
   assert.equal(env.ROUTEOPS_DB, './data/routeops.db');
   assert.equal(env.SLACK_BOT_TOKEN, undefined, 'empty variables count as unset');
   assert.throws(() => parseEnv({ PORT: 'eighty' }), (err: unknown) => err instanceof ConfigError && /PORT/.test(err.problems.join()));
+  assert.equal(parseEnv({}).PORT, 3000);
+  assert.equal(parseEnv({ PORT: '0' }).PORT, 0);
+  for (const host of ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', 'routeops.internal']) assert.equal(parseEnv({ HOST: host }).HOST, host);
+  for (const host of ['999.1.1.1', '1.2.3', 'bad host', 'http://x'])
+    assert.throws(() => parseEnv({ HOST: host }), (err: unknown) => err instanceof ConfigError && /^HOST: expected an IP address/.test(err.problems.join()), host);
+  for (const port of ['abc', '-1', '70000', '3000.5', '0x10'])
+    assert.throws(() => parseEnv({ PORT: port }), (err: unknown) => err instanceof ConfigError && err.problems.join() === 'PORT: expected an integer from 0 to 65535', port);
   assert.throws(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxp-user-token' }), (err: unknown) => err instanceof ConfigError && /SLACK_BOT_TOKEN: expected a bot token/.test(err.problems.join()));
 });
 

@@ -10,6 +10,8 @@ import { builtinModules } from 'node:module';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { all, copyOf, envOf, execForm, healthcheckOf, readDockerfile, readDockerignore, ROOT, runtimeStage, stageNamed, workdirOf, type Stage } from '../support/dockerfile.js';
+import { wantsShell } from '../../src/app/run-mode.js';
+import { parseEnv } from '../../src/config/load.js';
 
 const dockerfile = readDockerfile();
 const runtime = runtimeStage(dockerfile);
@@ -195,3 +197,10 @@ test('the image listens on every interface on the port it exposes, and HEALTHCHE
   assert.match(readFileSync(join(ROOT, 'src/adapters/http/server.ts'), 'utf8'), /path === '\/healthz'/, 'the HTTP server serves /healthz');
   assert.ok(options.timeout && options['start-period'], 'a timeout and a start period');
 });
+
+test('`docker run -it` runs the server, not the shell: the image says ROUTEOPS_SHELL=0, which a terminal does not override', () => {
+  const env = envOf(runtime);
+  assert.equal(env.ROUTEOPS_SHELL, '0');
+  assert.equal(wantsShell(parseEnv(env).ROUTEOPS_SHELL, true), false, 'stdin a terminal (-it), and still no shell');
+});
+

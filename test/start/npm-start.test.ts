@@ -66,3 +66,31 @@ test('`npx routeops sim` stopped through the shell npx runs it in (which does no
   assert.equal(isRunning(routeops), false);
   await assert.rejects(fetch(`${url}/v1/models`));
 });
+
+test('SIGKILL to `npx routeops sim` (npx gone, the shell it ran routeops through still alive) stops routeops too', LIMIT, async (t) => {
+  // npx: a process titled `npm exec …` (as npm titles itself) that runs `sh -c 'routeops' sim …`
+  // with npm_lifecycle_event=npx; SIGKILL leaves it no chance to pass anything on.
+  const routeopsCmd = `'${process.execPath}' '${REPO_ROOT}bin/routeops.js' sim --port 0`;
+  const fakeNpx = [
+    `process.title = 'npm exec routeops sim';`,
+    `require('node:child_process').spawn('/bin/sh', ['-c', ${JSON.stringify(routeopsCmd)}], { stdio: 'inherit', env: { ...process.env, npm_lifecycle_event: 'npx' } });`,
+    '// padding: process.title can only be as long as the command line it replaces',
+  ].join('\n');
+  const npx = spawnChild(process.execPath, ['-e', fakeNpx], { env: childEnv({}) });
+  t.after(() => npx.proc.kill('SIGKILL'));
+  const url = (await npx.waitFor('stdout', /listening on (http:\S+)/))[1]!;
+  const [sh] = childPids(npx.proc.pid!);
+  assert.ok(sh, 'the shell runs under npx');
+  const [routeops] = childPids(sh);
+  assert.ok(routeops, 'routeops runs under the shell');
+  t.after(() => isRunning(routeops) && process.kill(routeops, 'SIGKILL'));
+  t.after(() => isRunning(sh) && process.kill(sh, 'SIGKILL'));
+
+  npx.proc.kill('SIGKILL');
+  // The shell and routeops hold npx's output open: `exited` resolves once both are gone, which
+  // they are only when routeops stops on its own (without that, the test times out).
+  assert.equal((await npx.exited).signal, 'SIGKILL');
+  assert.equal(isRunning(routeops), false);
+  assert.equal(isRunning(sh), false, 'the shell ended when routeops did');
+  await assert.rejects(fetch(`${url}/v1/models`));
+});

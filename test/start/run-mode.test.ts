@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEnv } from '../../src/config/load.js';
-import { httpPlan, logPlan, wantsShell } from '../../src/app/run-mode.js';
+import { httpPlan, logPlan, serverStartLine, wantsShell } from '../../src/app/run-mode.js';
 import { startTestApp } from '../support/app.js';
 
 const env = (vars: Record<string, string> = {}) => parseEnv(vars);
@@ -37,8 +37,17 @@ test('in the shell logs go to routeops.log beside the database (or ROUTEOPS_LOG_
 
 test('the app with Slack listens on 0.0.0.0; without Slack, as a server, on 127.0.0.1', async (t) => {
   const slack = await startTestApp({ owner: t });
-  assert.deepEqual(slack.app.http, { kind: 'listening', host: '0.0.0.0', port: slack.app.port });
+  assert.deepEqual(slack.app.http, { kind: 'listening', host: '0.0.0.0', port: slack.app.port, ingest: true });
   const server = await startTestApp({ owner: t, withSlack: false });
-  assert.deepEqual(server.app.http, { kind: 'listening', host: '127.0.0.1', port: server.app.port });
+  assert.deepEqual(server.app.http, { kind: 'listening', host: '127.0.0.1', port: server.app.port, ingest: true });
   assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+});
+
+test('the start line lists POST /v1/usage only when ingest is on', () => {
+  const logs = { file: null, level: 'info' };
+  const on = serverStartLine('ROUTEOPS_SHELL=0', logs, { kind: 'listening', host: '127.0.0.1', port: 3000, ingest: true });
+  assert.match(on, /HTTP on http:\/\/127\.0\.0\.1:3000 \(\/healthz, POST \/v1\/usage\)/);
+  const off = serverStartLine('ROUTEOPS_SHELL=0', logs, { kind: 'listening', host: '127.0.0.1', port: 3000, ingest: false });
+  assert.match(off, /HTTP on http:\/\/127\.0\.0\.1:3000 \(\/healthz; ingest off: set ROUTEOPS_INGEST_TOKEN for POST \/v1\/usage\)/);
+  assert.doesNotMatch(off, /\/healthz, POST/);
 });

@@ -69,3 +69,32 @@ test('on a pipe without ROUTEOPS_SHELL routeops is a server: no prompt, /healthz
   assert.deepEqual(await server.exited, { code: 0, signal: null }, server.stderr);
   assert.doesNotMatch(server.stdout, /routeops>/);
 });
+
+async function shellWaitingForAnAnswer(t: import('node:test').TestContext, fault: Record<string, unknown>) {
+  const sim = await startSim(t);
+  sim.setFaults('deepseek', fault);
+  const tmp = tempDir('routeops-ctrl-c-', t);
+  const config = simConfig(sim, { ask: { first_token_timeout_ms: 60_000, progress_interval_ms: 200 } });
+  const env = childEnv({ ...SIM_KEYS, ROUTEOPS_DB: tmp.dbPath, ROUTEOPS_CONFIG: writeConfig(tmp.file('routeops.yml'), config), PORT: '0' });
+  const term = spawnChild('script', ['-qfec', `${quote(process.execPath)} ${quote(MAIN)}`, '/dev/null'], { env });
+  t.after(() => term.proc.kill('SIGKILL'));
+  await term.waitFor('stdout', /routeops> /);
+  term.proc.stdin!.write('/ask are you there?\r');
+  await term.waitFor('stdout', /waiting for deepseek/);
+  term.proc.stdin!.write('\x03'); // Ctrl-C, as the terminal reads it
+  await term.waitFor('stdout', /stopping after the answer in flight… \(Ctrl-C again to quit now\)/);
+  return term;
+}
+
+test('Ctrl-C while the shell waits for an answer says it stops after that answer, then does', LIMIT, async (t) => {
+  const term = await shellWaitingForAnAnswer(t, { slowFirstTokenMs: 4000 });
+  assert.equal((await term.exited).code, 0, term.stdout);
+  assert.match(term.stdout, /Simulated \w+ answer to: are you there\?/, 'the answer in flight was shown');
+});
+
+test('a second Ctrl-C while the shell waits for an answer quits at once (130), without it', LIMIT, async (t) => {
+  const term = await shellWaitingForAnAnswer(t, { hang: true });
+  term.proc.stdin!.write('\x03');
+  assert.equal((await term.exited).code, 130, term.stdout);
+  assert.doesNotMatch(term.stdout, /Simulated \w+ answer/);
+});

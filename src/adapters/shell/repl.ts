@@ -8,6 +8,8 @@ import type { Services } from '../../features/services.js';
 export interface ShellIO {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
+  /** A second Ctrl-C while an answer is awaited: quit without it. Default: exit 130 at once. */
+  quitNow?: () => void;
 }
 
 /**
@@ -37,16 +39,32 @@ export function startShell(services: Services, io: ShellIO = { input: process.st
     // lines already queued behind it (readline may have read them) run no more.
     let queue = Promise.resolve();
     let left = false;
+    let pending = 0;
+    let quitting = false;
+    // Ctrl-C at the prompt leaves; while an answer is awaited (a command cannot be cancelled
+    // midway), the first says the shell stops after it, and a second quits at once.
+    rl.on('SIGINT', () => {
+      if (!pending) return rl.close();
+      if (quitting) return (io.quitNow ?? (() => process.exit(130)))();
+      quitting = true;
+      io.output.write('\nstopping after the answer in flight… (Ctrl-C again to quit now)\n');
+    });
     rl.on('line', (line) => {
+      pending++;
       queue = queue.then(async () => {
-        if (left) return;
-        const out = await runShellLine(line, services, (s) => io.output.write(s), (io.output as NodeJS.WriteStream).isTTY === true);
-        if (out === null) {
-          left = true;
-          return rl.close();
+        try {
+          if (left || quitting) return;
+          const out = await runShellLine(line, services, (s) => io.output.write(s), (io.output as NodeJS.WriteStream).isTTY === true);
+          if (out === null) {
+            left = true;
+            return rl.close();
+          }
+          io.output.write(out.endsWith('\n') || out === '' ? out : `${out}\n`);
+          if (!quitting) rl.prompt();
+        } finally {
+          pending--;
+          if (quitting && !pending) rl.close();
         }
-        io.output.write(out.endsWith('\n') || out === '' ? out : `${out}\n`);
-        rl.prompt();
       });
     });
     rl.on('close', () => void queue.then(() => resolve()));

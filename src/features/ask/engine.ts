@@ -110,7 +110,7 @@ function keyHint(failures: AttemptRecord[], keyEnvOf: KeyEnvOf): string {
   if (!failures.length || failures.some((f) => f.error?.kind !== 'missing_key')) return '';
   const envs = [...new Set(failures.map((f) => keyEnvOf(f.route.provider)).filter((e) => e !== undefined))];
   if (!envs.length) return '';
-  return ` Set ${envs.length === 1 ? envs[0] : `one of ${envs.join(', ')}`} (to try routeops without a provider account, run the simulator: npx routeops sim).`;
+  return ` Set ${envs.length === 1 ? envs[0] : `one of ${envs.join(', ')}`} (to try routeops without a provider account, run the simulator: node bin/routeops.js sim).`;
 }
 
 /** Rows whose token counts are not what the call used (usage missing or beyond belief): their cost is unknown, never $0. */
