@@ -6,7 +6,7 @@ import { CLI_ONLY, defineCommand } from './types.js';
 
 export const startCommand = defineCommand<Record<string, never>>({
   name: 'start',
-  summary: 'Start the bot (same as npm start)',
+  summary: 'Start the bot from the built files (npm start also builds first when a source changed)',
   usage: 'start',
   adapters: CLI_ONLY,
   options: {},
