@@ -147,7 +147,7 @@ test('routeops start exits 2 on an unknown argument and 0 on --help, without sta
   assert.match(bogus.stderr, /^unknown argument "--bogus"\nUsage: routeops start/);
   const help = start('--help');
   assert.equal(help.status, 0, help.stderr);
-  assert.match(help.stdout, /^Start the bot \(same as npm start\)\.\nUsage: routeops start/);
+  assert.match(help.stdout, /^Start the bot from the built files \(npm start also builds first when a source changed\)\.\nUsage: routeops start/);
 });
 
 test('spend refuses --json together with CSV, as the word or as --csv: exit 2, nothing on stdout', async () => {
