@@ -62,7 +62,8 @@ test('healthz answers once started', async () => {
 test('an empty ledger gives a helpful report, not an error', async (ctx) => {
   const slash = slashTo(await startSpendApp(ctx));
   const call = await slash('/spend', 'week');
-  assert.equal(call.body.response_type, 'in_channel');
+  // access.spend names who may see spend: the figures go to the caller only.
+  assert.equal(call.body.response_type, 'ephemeral');
   assert.match(allText(call), /ledger is empty/);
   assert.match(allText(call), /routeops ledger import FILE/);
 });
@@ -94,7 +95,7 @@ test('ingest needs the bearer token, rejects bad lines whole, and is idempotent'
 
 test('/spend week renders a Block Kit table with totals, shares and budgets', async () => {
   const call = await slash('/spend', 'week');
-  assert.equal(call.body.response_type, 'in_channel');
+  assert.equal(call.body.response_type, 'ephemeral', 'access.spend lists who may see spend: not the whole channel');
   const blocks = blocksOf(call);
   assert.equal(blocks[0]?.type, 'header');
   assert.match(blocks[0]!.text!.text, /Spend week by provider \(2026-11-17 → 2026-11-23, UTC\)/);
@@ -140,11 +141,11 @@ test('a user outside access.spend gets a polite refusal', async () => {
   assert.doesNotMatch(allText(call), /\$2.39/);
 });
 
-test('/spend week csv uploads a CSV file with files.uploadV2', async () => {
+test('/spend week csv uploads a CSV file with files.uploadV2, to the caller\'s DM while access.spend limits who sees spend', async () => {
   const before = t.slack.calls.length;
   await slash('/spend', 'week csv');
   const complete = await t.slack.waitFor('files.completeUploadExternal', (c) => t.slack.calls.indexOf(c) >= before);
-  assert.equal(complete.body.channel_id, 'C0FINANCE');
+  assert.equal(complete.body.channel_id, 'D0CFO', 'the DM conversations.open gave, not the channel');
   const upload = t.slack.calls.slice(before).find((c) => c.method === 'upload');
   assert.ok(upload);
   assert.match(upload.raw, /date,provider,usd/);
@@ -181,4 +182,14 @@ test('/routecheck in Slack reports routes whose key is missing, without calling 
     ['openrouter/qwen/qwen-plus', 'FAIL', 'n/a'],
   ]);
   assert.match(allText(call), /DASHSCOPE_API_KEY is not set/);
+});
+
+test('with no access.spend list, /spend and its CSV are for the whole channel', async (ctx) => {
+  const open = await startTestApp({ config: { timezone: 'UTC' }, owner: ctx });
+  const call = await slashTo(open)('/spend', 'week', 'U0ANY');
+  assert.equal(call.body.response_type, 'in_channel');
+  const before = open.slack.calls.length;
+  await slashTo(open)('/spend', 'week csv', 'U0ANY');
+  const complete = await open.slack.waitFor('files.completeUploadExternal', (c) => open.slack.calls.indexOf(c) >= before);
+  assert.equal(complete.body.channel_id, 'C0FINANCE');
 });

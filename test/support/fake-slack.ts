@@ -192,6 +192,12 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
           ...(more ? { response_metadata: { next_cursor: Buffer.from(`offset:${from + limit}`).toString('base64') } } : {}),
         });
       }
+      case 'conversations.open': {
+        // A DM with one user: Slack answers with the IM channel's id (D…).
+        const users = String(call.body.users ?? '');
+        if (!/^[UW][A-Z0-9]+$/.test(users)) return reply(200, { ok: false, error: 'user_not_found' });
+        return reply(200, { ok: true, channel: { id: `D${users.slice(1)}` } });
+      }
       case 'files.getUploadURLExternal': {
         const id = `F0FILE${++fileCounter}`;
         return reply(200, { ok: true, upload_url: `${baseUrl}/upload/${id}`, file_id: id });

@@ -5,6 +5,7 @@ import bolt from '@slack/bolt';
 import type { App as BoltApp, Logger as BoltLogger, RespondFn, SlashCommand, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { dispatch } from '../../../commands/dispatch.js';
+import { findCommand } from '../../../commands/registry.js';
 import { createNodeFetch } from '../../upstream/http/node-fetch.js';
 import { ConfigError } from '../../config/load.js';
 import type { Reply } from '../../domain/reply.js';
@@ -51,14 +52,19 @@ function boltLogger(log: Logger): BoltLogger {
   };
 }
 
-/** Posts a Reply: results in the channel for all, usage messages and refusals only to the caller. */
-export async function postReply(reply: Reply, respond: RespondFn, client: webApi.WebClient, command: Pick<SlashCommand, 'channel_id' | 'user_id'>, log: Logger): Promise<void> {
+/**
+ * Posts a Reply: results in the channel for all, usage messages and refusals only to the caller.
+ * A `private` result (spend figures when access.spend names who may see them: others in the
+ * channel may not) goes to the caller only, its file to the caller's DM with the bot.
+ */
+export async function postReply(reply: Reply, respond: RespondFn, client: webApi.WebClient, command: Pick<SlashCommand, 'channel_id' | 'user_id'>, log: Logger, opts: { private?: boolean } = {}): Promise<void> {
   const msg = renderBlocks(reply);
-  await respond({ response_type: reply.kind === 'result' ? 'in_channel' : 'ephemeral', text: msg.text, blocks: msg.blocks });
+  await respond({ response_type: reply.kind === 'result' && !opts.private ? 'in_channel' : 'ephemeral', text: msg.text, blocks: msg.blocks });
   if (!reply.file) return;
   try {
+    const channel = opts.private ? ((await client.conversations.open({ users: command.user_id })).channel?.id ?? command.user_id) : command.channel_id;
     await client.files.uploadV2({
-      channel_id: command.channel_id,
+      channel_id: channel,
       filename: reply.file.filename,
       title: reply.file.title,
       content: reply.file.content,
@@ -69,6 +75,12 @@ export async function postReply(reply: Reply, respond: RespondFn, client: webApi
     const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' Invite the bot to this channel (/invite @routeops) and try again.' : '';
     await respond({ response_type: 'ephemeral', text: `The CSV file could not be uploaded (${code ?? 'Slack error'}).${hint}` });
   }
+}
+
+/** Spend figures are the caller's alone when access.spend lists who may see them. */
+function showsOnlyToCaller(name: string, access: Services['config']['access']): boolean {
+  const rule = findCommand(name, 'slack')?.access;
+  return rule === 'spend' && (access.spend?.length ?? 0) > 0;
 }
 
 export function createSlackAdapter(settings: SlackSettings, services: Services): SlackAdapter {
@@ -152,7 +164,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
           },
         };
         const reply = await dispatch(command.command, command.text, services, caller, progress, { adapter: 'slack' });
-        await postReply(reply, respond, client, command, log);
+        await postReply(reply, respond, client, command, log, { private: showsOnlyToCaller(command.command, services.config.access) });
       })().catch((err: unknown) => log.error({ err, command: command.command }, 'slash command reply failed')),
     );
   });
