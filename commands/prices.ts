@@ -85,6 +85,8 @@ export const pricesApplyCommand = defineCommand<{ id: number; by: string }>({
   summary: 'Apply a price proposal: add the price version and re-price the ledger from its effective time',
   usage: APPLY_USAGE,
   adapters: CLI_ONLY,
+  // The rule of the Slack buttons (src/adapters/slack/price-buttons.ts); the CLI runs as the operator.
+  access: 'prices',
   options: { by: { type: 'string' } },
   parse: (input) => ({ id: readId(input, APPLY_USAGE), by: readBy(input) }),
   async run({ id, by }, ctx): Promise<Reply> {
@@ -116,6 +118,8 @@ export const pricesIgnoreCommand = defineCommand<{ id: number; by: string }>({
   summary: 'Ignore a price proposal (prices stay as they are)',
   usage: IGNORE_USAGE,
   adapters: CLI_ONLY,
+  // The rule of the Slack buttons (src/adapters/slack/price-buttons.ts); the CLI runs as the operator.
+  access: 'prices',
   options: { by: { type: 'string' } },
   parse: (input) => ({ id: readId(input, IGNORE_USAGE), by: readBy(input) }),
   async run({ id, by }, ctx): Promise<Reply> {

@@ -9,7 +9,7 @@ import { parseIsoInstant } from '../domain/time/iso.js';
  * Commands name their rule with the AccessRule type, so this is the one list; any other key
  * under `access` is a config error, since a misspelt rule would leave its command open to all.
  */
-export const ACCESS_RULES = ['spend', 'routecheck'] as const;
+export const ACCESS_RULES = ['spend', 'routecheck', 'prices'] as const;
 export type AccessRule = (typeof ACCESS_RULES)[number];
 
 const isoInstant = z

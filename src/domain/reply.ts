@@ -25,6 +25,17 @@ export interface ReplyFile {
   content: string;
 }
 
+/**
+ * A choice a person makes on an item of a result (a price proposal's Apply / Ignore). Slack shows
+ * the buttons; terminal adapters ignore it (the text already names the CLI command).
+ */
+export interface ReplyDecision {
+  /** Identifies the item in the rendered message (Slack: the actions block's block_id). */
+  id: string;
+  text: string;
+  choices: Array<{ action: string; label: string; value: string; style?: 'primary' | 'danger' }>;
+}
+
 export interface Reply {
   /** 'refusal' and 'usage' are shown only to the caller in Slack. */
   kind: 'result' | 'usage' | 'refusal' | 'error';
@@ -37,6 +48,7 @@ export interface Reply {
   table?: ReplyTable;
   footer?: string;
   file?: ReplyFile;
+  decisions?: ReplyDecision[];
   /** A result that reports a failure (e.g. a route check that failed): CLI exit code 1. */
   failed?: boolean;
   /** The machine-readable document printed by `--json`. */

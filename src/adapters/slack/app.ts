@@ -1,6 +1,7 @@
 // The Slack adapter: Bolt 5 in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (SLACK_SIGNING_SECRET).
 // It only translates: a slash command is acked at once, dispatched to the command layer, and
-// the Reply is rendered as Block Kit. Commands know nothing of Slack.
+// the Reply is rendered as Block Kit. Commands know nothing of Slack. A price proposal's
+// Apply / Ignore buttons are price-buttons.ts.
 import bolt from '@slack/bolt';
 import type { App as BoltApp, Logger as BoltLogger, RespondFn, SlashCommand, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
@@ -17,6 +18,7 @@ import { createAskGate, DEFAULT_MAX_ASKS } from './ask-gate.js';
 import { EarlyAckReceiver } from './receiver.js';
 import { createChatApi } from './chat-api.js';
 import { createUpdateBudget } from './update-budget.js';
+import { registerPriceButtons } from './price-buttons.js';
 
 const { App, LogLevel } = bolt;
 
@@ -170,6 +172,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   });
 
   registerAskListeners(app, askDeps);
+  registerPriceButtons(app, { services, log, track });
 
   app.error(async (err) => {
     log.error({ err: { name: err.name, code: err.code, message: err.message } }, 'bolt error');

@@ -74,6 +74,14 @@ export function renderBlocks(reply: Reply): SlackMessage {
       rows,
     });
   }
+  for (const d of reply.decisions ?? []) {
+    blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(d.text)) });
+    blocks.push({
+      type: 'actions',
+      block_id: d.id,
+      elements: d.choices.map((c) => ({ type: 'button' as const, action_id: c.action, value: c.value, text: { type: 'plain_text' as const, text: clip(c.label, 75) }, ...(c.style ? { style: c.style } : {}) })),
+    });
+  }
   if (reply.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_TEXT_MAX) }] });
   // The notification/fallback text: title and summary only, escaped like the rest.
   const text = escapeMrkdwn([reply.title, reply.summary].filter(Boolean).join(': ') || cutText(reply.body ?? '', 300));

@@ -10,7 +10,7 @@ import { fetchCatalogSnapshots } from '../../catalog/sources/fetch.js';
 import { runPriceCheck, volumeLookupFromRollup } from '../../catalog/price-check.js';
 import { candidatesForUnpriced, candidatesFromChanges, recordProposals } from '../../catalog/proposals/propose.js';
 import { applyProposal, type ApplyOutcome } from '../../catalog/proposals/apply.js';
-import { proposalLines } from '../../catalog/proposals/announce.js';
+import { proposalDecisions, proposalLines } from '../../catalog/proposals/announce.js';
 import { addDays } from '../../../domain/time/zone.js';
 import { channelFor, type AlertJob } from '../types.js';
 
@@ -57,9 +57,10 @@ export const pricesJob: AlertJob = {
       if (outcome.kind === 'refused') log.warn({ proposal: p.id }, `auto_apply: ${outcome.reason}`);
     }
     const extra = proposalLines(created, auto);
+    const decisions = proposalDecisions(created, auto);
     if (!result.alert && extra.length === 0) return [];
     const text = [...(result.alert ? [result.alert.text] : ['Price proposals']), ...extra].join('\n');
     const key = [result.alert?.key, ...created.map((c) => `proposal:${c.proposal.id}`)].filter(Boolean).join('+');
-    return [{ key, kind: 'price', channel: target.channel, text, reply: { kind: 'result', title: 'Price changes', body: text } }];
+    return [{ key, kind: 'price', channel: target.channel, text, reply: { kind: 'result', title: 'Price changes', body: text, ...(decisions.length ? { decisions } : {}) } }];
   },
 };

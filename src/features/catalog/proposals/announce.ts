@@ -1,7 +1,9 @@
 // The prices alert's lines for new proposals: each with its id and how to apply it, what a new
-// model's unpriced spend comes to, and what catalog.auto_apply applied itself. Pure.
+// model's unpriced spend comes to, and what catalog.auto_apply applied itself; and the Apply /
+// Ignore decisions Slack shows as buttons (docs/ARCHITECTURE.md §3.3, interactivity). Pure.
 import { formatUsd } from '../../../domain/money/units.js';
 import type { PerMillion } from '../../../config/schema.js';
+import type { ReplyDecision } from '../../../domain/reply.js';
 import { safeName } from '../price-alert.js';
 import type { CreatedProposal } from './propose.js';
 import type { ApplyOutcome } from './apply.js';
@@ -24,4 +26,27 @@ export function proposalLines(created: readonly CreatedProposal[], auto: Readonl
     else lines.push(`  apply: routeops prices apply ${p.id}   ignore: routeops prices ignore ${p.id}`);
   }
   return lines;
+}
+
+/** The action ids of the buttons; the value is the proposal id. */
+export const PRICE_ACTIONS = { apply: 'price_apply', ignore: 'price_ignore' } as const;
+/** The block that holds a proposal's buttons: replaced by the outcome once decided. */
+export const decisionBlockId = (id: number) => `price_proposal:${id}`;
+export const proposalIdOfBlock = (blockId: string): number | null => {
+  const m = /^price_proposal:(\d{1,15})$/.exec(blockId);
+  return m ? Number(m[1]) : null;
+};
+
+/** Apply / Ignore for each new proposal a person decides (not one applied already, not a retirement). */
+export function proposalDecisions(created: readonly CreatedProposal[], auto: ReadonlyMap<number, ApplyOutcome>): ReplyDecision[] {
+  return created
+    .filter(({ proposal: p }) => p.kind !== 'retirement' && p.version !== null && auto.get(p.id)?.kind !== 'applied')
+    .map(({ proposal: p }) => ({
+      id: decisionBlockId(p.id),
+      text: `Proposal ${p.id}: ${safeName(p.provider)}/${safeName(p.model)}${p.suspect ? ' (SUSPECT: a change of more than 10x)' : ''}`,
+      choices: [
+        { action: PRICE_ACTIONS.apply, label: 'Apply', value: String(p.id), style: 'primary' as const },
+        { action: PRICE_ACTIONS.ignore, label: 'Ignore', value: String(p.id) },
+      ],
+    }));
 }
