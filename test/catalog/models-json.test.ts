@@ -7,15 +7,8 @@ import assert from 'node:assert/strict';
 import { runCommandLine } from '../../src/app/cli.js';
 import { formatRate, usdPerMillionToRate } from '../../src/domain/money/units.js';
 import { makeServices } from '../support/services.js';
+import type { PerMillion } from '../../src/features/catalog/listing.js';
 
-interface PerMillion {
-  input: number;
-  cached_input: number;
-  cache_write: number;
-  output: number;
-  reasoning_output: number | null;
-  thinking_output: number | null;
-}
 interface ModelDoc {
   provider: string;
   model: string;

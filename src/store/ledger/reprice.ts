@@ -71,15 +71,16 @@ export class LedgerRepricer {
     }
   }
 
-  /** What reprice would change, writing nothing; `first_ms` is the time of the first changed row (null if none). */
-  preview(scope: RepriceScope, price: Pricer): RepricePreview {
+  /**
+   * Prices every row of the scope with `price`, in id order and in pages (better-sqlite3 allows no
+   * write while a statement iterates; a page's rows are handled after it is read), and calls
+   * `changed` for each row whose cost or price version would change. reprice and preview share it.
+   */
+  private scan(scope: RepriceScope, price: Pricer, changed: (r: StoredRow, cost: number | null, version: string | null) => void): RepriceResult {
     let rows = 0;
-    let changed = 0;
+    let count = 0;
     let before = 0n;
     let after = 0n;
-    let firstMs: number | null = null;
-    let unpricedRows = 0;
-    let unpricedAfter = 0n;
     let lastId = 0;
     for (;;) {
       const page = this.page.all(scope.provider, scope.model, scope.fromMs, lastId, PAGE);
@@ -89,18 +90,29 @@ export class LedgerRepricer {
         const priced = price(toPricedRow(scope, r));
         const cost = ourCost(priced, r.provider_cost_nusd);
         if (cost === r.cost_nusd && priced.price_version === r.price_version) continue;
-        changed++;
+        count++;
         before += BigInt(r.cost_nusd ?? r.provider_cost_nusd ?? 0);
         after += BigInt(cost ?? r.provider_cost_nusd ?? 0);
-        if (firstMs === null || r.ts_ms < firstMs) firstMs = r.ts_ms;
-        if (r.cost_nusd === null && r.provider_cost_nusd === null) {
-          unpricedRows++;
-          unpricedAfter += BigInt(cost ?? 0);
-        }
+        changed(r, cost, priced.price_version);
       }
       lastId = page[page.length - 1]!.id;
     }
-    return { rows, changed, before_nusd: before, after_nusd: after, first_ms: firstMs, unpriced_rows: unpricedRows, unpriced_after_nusd: unpricedAfter };
+    return { rows, changed: count, before_nusd: before, after_nusd: after };
+  }
+
+  /** What reprice would change, writing nothing; `first_ms` is the time of the first changed row (null if none). */
+  preview(scope: RepriceScope, price: Pricer): RepricePreview {
+    let firstMs: number | null = null;
+    let unpricedRows = 0;
+    let unpricedAfter = 0n;
+    const result = this.scan(scope, price, (r, cost) => {
+      if (firstMs === null || r.ts_ms < firstMs) firstMs = r.ts_ms;
+      if (r.cost_nusd === null && r.provider_cost_nusd === null) {
+        unpricedRows++;
+        unpricedAfter += BigInt(cost ?? 0);
+      }
+    });
+    return { ...result, first_ms: firstMs, unpriced_rows: unpricedRows, unpriced_after_nusd: unpricedAfter };
   }
 
   private run(scope: RepriceScope, price: Pricer): RepriceResult {
@@ -110,40 +122,23 @@ export class LedgerRepricer {
     const willBe = new BatchRollup();
     const sums = emptyRowSums();
     const facts: RowFacts = { source: '', status: '', model: scope.model, usageKnown: true, costNusd: null, providerCostNusd: null, input: 0, cached: 0, output: 0, reasoning: 0 };
-    let rows = 0;
-    let changed = 0;
-    let before = 0n;
-    let after = 0n;
-    let lastId = 0;
-    for (;;) {
-      const page = this.page.all(scope.provider, scope.model, scope.fromMs, lastId, PAGE);
-      if (page.length === 0) break;
-      for (const r of page) {
-        rows++;
-        const priced = price(toPricedRow(scope, r));
-        const cost = ourCost(priced, r.provider_cost_nusd);
-        if (cost === r.cost_nusd && priced.price_version === r.price_version) continue;
-        changed++;
-        before += BigInt(r.cost_nusd ?? r.provider_cost_nusd ?? 0);
-        after += BigInt(cost ?? r.provider_cost_nusd ?? 0);
-        facts.source = r.source;
-        facts.status = r.status;
-        facts.providerCostNusd = r.provider_cost_nusd;
-        facts.input = r.input_tokens;
-        facts.cached = r.cached_input_tokens;
-        facts.output = r.output_tokens;
-        facts.reasoning = r.reasoning_tokens;
-        facts.costNusd = r.cost_nusd;
-        was.add(r.day, scope.provider, scope.model, r.user, r.route, rowSumsOf(facts, sums));
-        facts.costNusd = cost;
-        willBe.add(r.day, scope.provider, scope.model, r.user, r.route, rowSumsOf(facts, sums));
-        this.update.run(cost, priced.price_version, r.id);
-      }
-      lastId = page[page.length - 1]!.id;
-    }
+    const result = this.scan(scope, price, (r, cost, version) => {
+      facts.source = r.source;
+      facts.status = r.status;
+      facts.providerCostNusd = r.provider_cost_nusd;
+      facts.input = r.input_tokens;
+      facts.cached = r.cached_input_tokens;
+      facts.output = r.output_tokens;
+      facts.reasoning = r.reasoning_tokens;
+      facts.costNusd = r.cost_nusd;
+      was.add(r.day, scope.provider, scope.model, r.user, r.route, rowSumsOf(facts, sums));
+      facts.costNusd = cost;
+      willBe.add(r.day, scope.provider, scope.model, r.user, r.route, rowSumsOf(facts, sums));
+      this.update.run(cost, version, r.id);
+    });
     this.upsert.add(was, -1);
     this.upsert.add(willBe, 1);
-    return { rows, changed, before_nusd: before, after_nusd: after };
+    return result;
   }
 }
 
