@@ -93,6 +93,8 @@ export const priceVersionSchema = z.strictObject({
   /** A fee per call that used tokens, in USD (OpenRouter's `request` price). */
   per_request: z.number().nonnegative().finite().optional(),
   source: z.string().optional(),
+  /** When the price was last confirmed at its source ("YYYY-MM-DD" or "YYYY-MM"): what `/models` ages. */
+  checked: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/, 'expected a date "YYYY-MM-DD" (or "YYYY-MM")').optional(),
 });
 
 export const pricingEntrySchema = z.strictObject({

@@ -160,7 +160,7 @@ void test('an unpriced model is null, never $0', () => {
 
 function flat(rates: Partial<Rates>): PriceVersion {
   const base: Rates = { input: 0, cached_input: 0, cache_write: rates.input ?? 0, output: 0, reasoning_output: null, thinking_output: null, ...rates };
-  return { id: 't/m@1970-01-01T00:00:00.000Z', provider: 't', model: 'm', effective: '1970-01-01T00:00:00.000Z', effectiveMs: 0, base, tiers: [], windows: [], holidays: [], holidayDays: [], perRequestNusd: 0, source: 'test' };
+  return { id: 't/m@1970-01-01T00:00:00.000Z', provider: 't', model: 'm', effective: '1970-01-01T00:00:00.000Z', effectiveMs: 0, base, tiers: [], windows: [], holidays: [], holidayDays: [], perRequestNusd: 0, source: 'test', checked: null };
 }
 
 void test('pico-USD is rounded half-up to nano-USD once, after summing', () => {

@@ -156,6 +156,7 @@ export function normalizeVersion(
     holidayDays,
     perRequestNusd,
     source: v.source ?? defaultSource,
+    checked: v.checked ?? null,
   };
 }
 

@@ -60,6 +60,8 @@ export interface PriceVersion {
   perRequestNusd: number;
   /** Where the price came from (page and date, "config file", importer name). */
   source: string;
+  /** When the price was last confirmed at its source ("YYYY-MM-DD" or "YYYY-MM"); null when nobody said. */
+  checked: string | null;
 }
 
 export interface Retirement {

@@ -38,6 +38,9 @@ export function versionFromEntry(e: SourceEntry, effective: string): PriceVersio
   const per_million = perMillionOf(e.rates);
   if (!per_million) return null;
   const v: PriceVersionInput = { effective, per_million, source: provenanceOf(e) };
+  // The source's own date when it gives a day or month, else the day it was fetched.
+  const checked = e.checked_at !== null && /^\d{4}-\d{2}(-\d{2})?$/.test(e.checked_at) ? e.checked_at : e.fetched_at.slice(0, 10);
+  v.checked = checked;
   const tiers = e.tiers.flatMap((t) => {
     const pm = perMillionOf(t, per_million);
     if (!pm) return [];
