@@ -10,9 +10,11 @@ export const DEFAULT_PROVIDERS: NonNullable<ConfigFile['providers']> = {
 };
 
 export const DEFAULT_MODELS: NonNullable<ConfigFile['models']> = {
-  'deepseek-v4-flash': {
+  // DeepSeek's current name for V4.1 Flash (docs/PROVIDERS.md §2); `deepseek-v4-flash` is its legacy
+  // name. OpenRouter's id is its own: the newest OpenRouter listing we have names the V4 Flash id.
+  'deepseek-flash': {
     routes: [
-      { provider: 'deepseek', model: 'deepseek-v4-flash' },
+      { provider: 'deepseek', model: 'deepseek-flash' },
       { provider: 'openrouter', model: 'deepseek/deepseek-v4-flash' },
     ],
   },

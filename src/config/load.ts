@@ -152,6 +152,20 @@ function knownModels(models: Config['models'], file: ConfigFile): Map<string, Se
   return known;
 }
 
+/** The known names most like `name` (longest common prefix first), at most 8, and how many more. */
+function closestNames(name: string, known: ReadonlySet<string> | undefined): string {
+  const names = [...(known ?? [])];
+  if (names.length === 0) return 'none';
+  const shared = (a: string) => {
+    let n = 0;
+    while (n < a.length && a[n] === name[n]) n++;
+    return n;
+  };
+  const shown = names.sort((a, b) => shared(b) - shared(a) || (a < b ? -1 : 1)).slice(0, 8).sort();
+  const more = names.length - shown.length;
+  return `${shown.join(', ')}${more > 0 ? `, and ${more} more: routeops models lists them` : ''}`;
+}
+
 /** A catalog source's location: `catalog.sources.NAME`, or the older `catalog.openrouter` / `catalog.litellm`. */
 function catalogSource(file: ConfigFile, name: CatalogSourceName): string | null {
   const older = name === 'openrouter' || name === 'litellm' ? file.catalog?.[name] : undefined;
@@ -211,8 +225,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
     if (!providers[r.provider]) problems.push(`retirements[${i}].provider: ${unknownProvider(r.provider)}`);
     else if (r.replacement !== undefined && !known.get(r.provider)?.has(r.replacement)) {
       // A replacement is called on the retired model's provider (src/features/routing/plan.ts).
-      const names = [...(known.get(r.provider) ?? [])].sort();
-      problems.push(`retirements[${i}].replacement: unknown model "${r.replacement}" for provider ${r.provider} (known: ${names.join(', ') || 'none'})`);
+      problems.push(`retirements[${i}].replacement: unknown model "${r.replacement}" for provider ${r.provider} (known: ${closestNames(r.replacement, known.get(r.provider))})`);
     }
   });
   for (const name of Object.keys(file.budgets?.providers ?? {})) {
@@ -224,7 +237,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
   });
   const timezone = file.timezone ?? 'UTC';
   if (!isValidTimeZone(timezone)) problems.push(`timezone: unknown time zone "${timezone}" (use an IANA name like UTC or Europe/Berlin)`);
-  const defaultModel = file.default_model ?? 'deepseek-v4-flash';
+  const defaultModel = file.default_model ?? 'deepseek-flash';
   if (!models[defaultModel]) problems.push(`default_model: unknown alias "${defaultModel}" (known: ${Object.keys(models).join(', ')})`);
   const schedules = { ...DEFAULT_SCHEDULES, ...file.schedules } as Config['schedules'];
   for (const [name, expr] of Object.entries(schedules)) {

@@ -58,7 +58,7 @@ test('README: {"status":429,"times":1} is absorbed by the client\'s retry, and t
   const from = sim.requests.length;
   const shown = await slashAsk('what is a fallback route?', 'C0README1');
   assert.match(shown, /Simulated deepseek answer to: what is a fallback route\?/);
-  assert.match(shown, /deepseek-v4-flash · deepseek\/deepseek-v4-flash · .* · retried once after 429/);
+  assert.match(shown, /deepseek-flash · deepseek\/deepseek-flash · .* · retried once after 429/);
   assert.doesNotMatch(shown, /fallback after/);
   assert.equal(chatRequests(sim, 'deepseek', from).length, 2);
   const rows = (await t.app.services.ledger.recentRows(100)).filter((r) => r.channel === 'C0README1');
@@ -71,7 +71,7 @@ test('README: {"status":429,"times":3} outlasts the 2 retries, so /ask falls bac
   const from = sim.requests.length;
   const shown = await slashAsk('what is a fallback route?', 'C0README3');
   assert.match(shown, /Simulated openrouter answer to: what is a fallback route\?/);
-  assert.match(shown, /deepseek-v4-flash · openrouter\/deepseek\/deepseek-v4-flash · .* · fallback after deepseek\/deepseek-v4-flash was rate limited \(429\), retried 2× after 429/);
+  assert.match(shown, /deepseek-flash · openrouter\/deepseek\/deepseek-v4-flash · .* · fallback after deepseek\/deepseek-flash was rate limited \(429\), retried 2× after 429/);
   assert.equal(chatRequests(sim, 'deepseek', from).length, 3);
   const rows = (await t.app.services.ledger.recentRows(100)).filter((r) => r.channel === 'C0README3');
   assert.deepEqual(rows.map((r) => `${r.provider} ${r.status}`).sort(), ['deepseek rate_limited', 'deepseek retried', 'deepseek retried', 'openrouter ok']);
@@ -87,8 +87,8 @@ test('routeops ask --json lists the client\'s retries with the status each retri
   const out = JSON.parse(stdout) as { ok: boolean; footer: string; retries: Array<{ provider: string; model: string; status: number | null }> };
   assert.equal(out.ok, true);
   assert.deepEqual(out.retries, [
-    { provider: 'deepseek', model: 'deepseek-v4-flash', status: 503 },
-    { provider: 'deepseek', model: 'deepseek-v4-flash', status: 503 },
+    { provider: 'deepseek', model: 'deepseek-flash', status: 503 },
+    { provider: 'deepseek', model: 'deepseek-flash', status: 503 },
   ]);
   assert.match(out.footer, / · retried 2× after 503$/);
 });

@@ -18,7 +18,7 @@ test('ask with no key set names the environment variable of each route, and how 
   assert.equal(stdout, '');
   assert.equal(
     stderr.trim(),
-    'No answer from deepseek-v4-flash: deepseek/deepseek-v4-flash has no API key: DEEPSEEK_API_KEY is not set; ' +
+    'No answer from deepseek-flash: deepseek/deepseek-flash has no API key: DEEPSEEK_API_KEY is not set; ' +
       'openrouter/deepseek/deepseek-v4-flash has no API key: OPENROUTER_API_KEY is not set. ' +
       'Set one of DEEPSEEK_API_KEY, OPENROUTER_API_KEY (to try routeops without a provider account, run the simulator: node bin/routeops.js sim).',
   );

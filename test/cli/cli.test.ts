@@ -156,7 +156,9 @@ test('models --json lists prices in force, aliases and retirements', async () =>
   const find = (p: string, m: string) => models.find((x) => x.provider === p && x.model === m);
   // 2026-11-23: billed as deepseek-flash since 2026-09-10, base (off-peak) prices.
   assert.deepEqual(find('deepseek', 'deepseek-v4-flash')?.per_million, { input: 0.15, cached_input: 0.003, cache_write: 0.15, output: 0.6, reasoning_output: null, thinking_output: null });
-  assert.deepEqual(find('deepseek', 'deepseek-v4-flash')?.aliases, ['deepseek-v4-flash']);
+  assert.deepEqual(find('deepseek', 'deepseek-v4-flash')?.aliases, [], 'the built-in alias is the current name');
+  assert.deepEqual(find('deepseek', 'deepseek-flash')?.per_million, find('deepseek', 'deepseek-v4-flash')?.per_million);
+  assert.deepEqual(find('deepseek', 'deepseek-flash')?.aliases, ['deepseek-flash']);
   assert.equal(find('deepseek', 'deepseek-chat')?.retires_at, '2026-07-24T15:59:00.000Z');
   assert.equal(find('deepseek', 'deepseek-chat')?.replacement, 'deepseek-v4-flash');
   assert.equal(find('openrouter', 'deepseek/deepseek-v4-flash')?.per_million, null, 'gateway routes are not priced, never $0');
@@ -182,7 +184,7 @@ test('ask streams an answer from a routed model and meters it', async () => {
     const calls = sim.requests.length;
     const bad = await run('ask', '--model', 'nope', 'hi', '--json');
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /unknown model alias "nope"; known: deepseek-v4-flash/);
+    assert.match(bad.stderr, /unknown model alias "nope"; known: deepseek-flash/);
     assert.equal(bad.stdout, '');
     assert.equal(sim.requests.length, calls);
     const spend = JSON.parse((await run('spend', 'today', 'by', 'route', '--json')).stdout) as { requests: number; groups: Array<{ key: string }> };

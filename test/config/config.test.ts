@@ -16,11 +16,14 @@ function problemsOf(text: string): string[] {
 test('built-in defaults have the providers of docs/PROVIDERS.md §1 and a few aliases', () => {
   const c = resolveConfig({}, 'built-in defaults');
   assert.equal(c.timezone, 'UTC');
-  assert.equal(c.default_model, 'deepseek-v4-flash');
+  // DeepSeek's current name (docs/PROVIDERS.md §2), routed to the model of that name.
+  assert.equal(c.default_model, 'deepseek-flash');
+  assert.deepEqual(c.models['deepseek-flash']?.routes[0], { provider: 'deepseek', model: 'deepseek-flash' });
+  assert.equal(c.models['deepseek-v4-flash'], undefined, 'no alias under the retired name');
   assert.deepEqual(Object.keys(c.providers).sort(), ['deepseek', 'moonshot', 'openrouter', 'qwen-intl', 'zai']);
   assert.equal(c.providers.deepseek?.base_url, 'https://api.deepseek.com');
   assert.equal(c.providers['qwen-intl']?.api_key_env, 'DASHSCOPE_API_KEY');
-  for (const alias of ['deepseek-v4-flash', 'deepseek-v4-pro', 'qwen-plus', 'kimi-k2.5', 'glm-4.7']) assert.ok(c.models[alias], alias);
+  for (const alias of ['deepseek-flash', 'deepseek-v4-pro', 'qwen-plus', 'kimi-k2.5', 'glm-4.7']) assert.ok(c.models[alias], alias);
   assert.equal(c.schedules.routecheck, null);
 });
 
@@ -143,7 +146,8 @@ test('an unknown key anywhere lists the keys accepted there', () => {
 
 test('a retirement replacement that names no model known for its provider is a config error listing the known ones', () => {
   const text = problemsOf('retirements:\n  - { provider: deepseek, model: deepseek-chat, at: 2026-07-24T15:59:00Z, replacement: deepseek-v5 }').join('\n');
-  assert.match(text, /^retirements\[0\]\.replacement: unknown model "deepseek-v5" for provider deepseek \(known: deepseek-chat, deepseek-flash, deepseek-reasoner, deepseek-v4-flash, deepseek-v4-pro\)$/m);
+  assert.match(text, /^retirements\[0\]\.replacement: unknown model "deepseek-v5" for provider deepseek \(known: (deepseek-[\w.-]+, ){0,7}deepseek-[\w.-]+(, and \d+ more: routeops models lists them)?\)$/m);
+  assert.match(text, /known: [^)]*deepseek-flash/);
   // Known to another provider is not enough: the replacement is called on the retired model's provider.
   assert.match(problemsOf('retirements:\n  - { provider: zai, model: glm-4.7, at: 2027-01-01T00:00:00Z, replacement: kimi-k2.6 }').join('\n'), /retirements\[0\]\.replacement: unknown model "kimi-k2\.6" for provider zai/);
 });

@@ -36,8 +36,23 @@ void test('the price version changes at 2026-04-26T00:00Z', () => {
   assert.deepEqual(priceUsage(builtin, 'deepseek', 'deepseek-v4-flash', usage('2026-04-23T23:59:59Z', u)), { cost_nusd: null, price_version: null });
 });
 
+// Mainland-style qwen-plus terms (docs/PROVIDERS.md §2): a tier above 128K and a thinking price.
+const qwenTiered = new Catalog(BUILTIN_CATALOG, [
+  {
+    provider: 'qwen-intl',
+    model: 'qwen-plus',
+    versions: [
+      {
+        effective: '2026-01-01T00:00:00.000Z',
+        per_million: { input: 0.4, cached_input: 0.08, output: 1.2, thinking_output: 4.0 },
+        tiers: [{ above: 131072, input: 1.2, cached_input: 0.24, output: 3.6, thinking_output: 12.0 }],
+      },
+    ],
+  },
+]);
+
 void test('tiers: the whole request is billed at the tier its prompt falls in (qwen-plus)', () => {
-  const v = builtin.priceAt('qwen-intl', 'qwen-plus', at('2026-03-01T12:00:00Z'));
+  const v = qwenTiered.priceAt('qwen-intl', 'qwen-plus', at('2026-03-01T12:00:00Z'));
   assert.ok(v);
   // 131,072 prompt tokens is not above 131072: base. 131,072 x $0.40/M + 1,000 x $1.20/M
   // = $0.0524288 + $0.0012 = $0.0536288
@@ -96,7 +111,7 @@ void test('inside a window tiers do not apply', () => {
 });
 
 void test('thinking mode has its own output price', () => {
-  const v = builtin.priceAt('qwen-intl', 'qwen-plus', at('2026-03-01T12:00:00Z'));
+  const v = qwenTiered.priceAt('qwen-intl', 'qwen-plus', at('2026-03-01T12:00:00Z'));
   assert.ok(v);
   const u = usage('2026-03-01T12:00:00Z', { input_tokens: 1_000, output_tokens: 10_000, reasoning_tokens: 6_000, thinking: true });
   // 1,000 x $0.40/M + 10,000 (all output) x $4.00/M = $0.0004 + $0.04 = $0.0404
@@ -126,7 +141,7 @@ void test('reasoning tokens priced apart by a config version', () => {
   // The same row under the built-in version (no reasoning price): $0.0036 + $0.00044 + 5,000 x $2.20/M ($0.011) = $0.01504
   assert.deepEqual(priceUsage(cat, 'zai', 'glm-4.7', { ...u, tsMs: at('2026-05-31T23:59:59Z') }), {
     cost_nusd: 15_040_000,
-    price_version: 'zai/glm-4.7@2026-01-01T00:00:00.000Z',
+    price_version: 'zai/glm-4.7@2025-12-22T00:00:00.000Z',
   });
   // thinking without a thinking price still uses the reasoning price
   assert.equal(priceUsage(cat, 'zai', 'glm-4.7', { ...u, thinking: true }).cost_nusd, 11_740_000);

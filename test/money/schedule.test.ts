@@ -100,7 +100,10 @@ void test('a tier boundary is exclusive with "above" and inclusive with "at_leas
 });
 
 void test('thinking is billed at the price of the tier the prompt falls in', () => {
-  const v = builtin.priceAt('qwen-intl', 'qwen-plus', Date.parse('2026-11-16T00:00:00Z'))!;
+  const cat = new Catalog({ pricing: [], retirements: [] }, [
+    { provider: 'qwen-intl', model: 'qwen-plus', versions: [version({ per_million: { input: 0.4, output: 1.2, thinking_output: 4 }, tiers: [{ above: 131_072, input: 1.2, output: 3.6, thinking_output: 12 }] })] },
+  ]);
+  const v = cat.priceAt('qwen-intl', 'qwen-plus', Date.parse('2026-11-16T00:00:00Z'))!;
   // 200,000 prompt tokens (tier above 131,072): 200,000 x 1.2 + 10,000 thinking out x 12.00 = 0.24 + 0.12 = $0.36
   assert.equal(costOf(usage('2026-11-16T00:00:00Z', { input_tokens: 200_000, output_tokens: 10_000, thinking: true }), v).nusd, 360_000_000);
 });

@@ -203,7 +203,7 @@ test('/ask --model with an alias that does not exist is told to the asker alone,
   await postSigned(`${t.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command: '/ask', text: '--model gpt-9 hello', user_id: 'U0ENG1', channel_id: 'C0ENG', response_url: `${t.slack.baseUrl}${respondPath}` }));
   const reply = await t.slack.waitFor('response_url', (c) => c.path === respondPath);
   assert.equal(reply.body.response_type, 'ephemeral');
-  assert.match(String(reply.body.text), /unknown model alias "gpt-9"; known: deepseek-v4-flash, .*qwen-plus/);
+  assert.match(String(reply.body.text), /unknown model alias "gpt-9"; known: deepseek-flash, .*qwen-plus/);
   assert.equal(t.slack.messages.length, posted, 'nothing posted in the channel');
   assert.equal(sim.requests.length, calls, 'no provider called');
 });

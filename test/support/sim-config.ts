@@ -30,6 +30,14 @@ export function simProviders(sim: SimBase, o: { timeout_ms?: number } = {}): Pro
 
 /** The aliases the simulator tests use, on top of the built-in ones. */
 export const SIM_MODELS: NonNullable<ConfigObject['models']> = {
+  // A team's alias from before DeepSeek's rename: the legacy name is still accepted and billed as
+  // deepseek-flash (docs/PROVIDERS.md §2). The built-in alias is deepseek-flash.
+  'deepseek-v4-flash': {
+    routes: [
+      { provider: 'deepseek', model: 'deepseek-v4-flash' },
+      { provider: 'openrouter', model: 'deepseek/deepseek-v4-flash' },
+    ],
+  },
   'or-qwen': { routes: [{ provider: 'openrouter', model: 'qwen/qwen-plus' }] },
   'qwen-nokey': {
     routes: [

@@ -18,7 +18,7 @@ const deepseek: Profile = {
   name: 'deepseek',
   // docs/PROVIDERS.md §1: base `https://api.deepseek.com` (also `/v1`)
   bases: ['/deepseek', '/deepseek/v1'],
-  models: ['deepseek-v4-flash', 'deepseek-v4-pro', 'deepseek-chat', 'deepseek-reasoner'],
+  models: ['deepseek-flash', 'deepseek-v4-flash', 'deepseek-v4-pro', 'deepseek-chat', 'deepseek-reasoner'],
   thinks(model, body) {
     // docs/PROVIDERS.md §3: deepseek-chat / deepseek-reasoner = v4-flash non-thinking / thinking.
     if (model === 'deepseek-chat') return false;
