@@ -79,14 +79,22 @@ void test('OpenRouter expiration_date: proposed at that date for the watched mod
   writeFileSync(file, JSON.stringify(moved));
   await e.run('2026-01-12T12:00:00Z');
   await e.run('2026-01-12T18:00:00Z');
-  const all = (await e.s.store.proposals.list()).filter((x) => x.kind === 'retirement');
-  assert.deepEqual(
-    all.map((x) => [x.effective, x.status]),
-    [
-      ['2026-03-01T00:00:00.000Z', 'proposed'],
-      ['2026-02-15T00:00:00.000Z', 'expired'],
-    ],
-  );
+  const states = async () => (await e.s.store.proposals.list()).filter((x) => x.kind === 'retirement').map((x) => [x.effective, x.status]);
+  assert.deepEqual(await states(), [
+    ['2026-03-01T00:00:00.000Z', 'proposed'],
+    ['2026-02-15T00:00:00.000Z', 'expired'],
+  ]);
+  // A price change of the same model is a price proposal of its own: the retirement stays open.
+  const repriced = { ...moved, data: moved.data.map((m) => (m.id === 'qwen/qwen-plus-2025-07-28' ? { ...m, pricing: { ...(m.pricing as object), prompt: '0.0000005' } } : m)) };
+  writeFileSync(file, JSON.stringify(repriced));
+  const before = (await e.s.store.proposals.list()).length;
+  await e.run('2026-01-13T00:00:00Z');
+  await e.run('2026-01-13T06:00:00Z');
+  assert.equal((await e.s.store.proposals.list()).length, before + 1, 'one price proposal');
+  assert.deepEqual(await states(), [
+    ['2026-03-01T00:00:00.000Z', 'proposed'],
+    ['2026-02-15T00:00:00.000Z', 'expired'],
+  ]);
 });
 
 void test('models.dev status deprecated (no date): proposed from when it was first seen, for a priced model', async (t) => {
