@@ -1,5 +1,6 @@
-// routeops prices list|apply|ignore|history: the price proposals made from the catalog sources,
-// applying one (re-prices the ledger from its effective time), ignoring one, and the audit trail.
+// routeops prices list|apply|ignore|history: the price and retirement proposals made from the
+// catalog sources, applying one (a price re-prices the ledger from its effective time; a
+// retirement joins the catalog, nothing re-priced), ignoring one, and the audit trail.
 // CLI-only; the work is in src/features/catalog/proposals/. Contracts: docs/ARCHITECTURE.md §3.1.
 import { userInfo } from 'node:os';
 import type { Reply } from '../src/domain/reply.js';
@@ -7,7 +8,8 @@ import { UsageError } from '../src/domain/errors.js';
 import { nusdToUsd } from '../src/domain/money/units.js';
 import { truncateForMessage } from '../src/domain/text.js';
 import type { StoredProposal } from '../src/store/price-proposals.js';
-import { applyProposal, ignoreProposal, repricedText } from '../src/features/catalog/proposals/apply.js';
+import { applyProposal, ignoreProposal } from '../src/features/catalog/proposals/apply.js';
+import { proposedRetirement } from '../src/features/catalog/proposals/retirement-version.js';
 import { CLI_ONLY, defineCommand, type CommandInput } from './types.js';
 
 const STATUSES = ['proposed', 'applied', 'ignored', 'expired'] as const;
@@ -38,6 +40,7 @@ function readBy(input: CommandInput): string {
 
 export function proposalJson(p: StoredProposal) {
   const version = p.version as { per_million?: unknown } | null;
+  const retirement = proposedRetirement(p);
   return {
     id: p.id,
     provider: p.provider,
@@ -45,10 +48,12 @@ export function proposalJson(p: StoredProposal) {
     source: p.source,
     kind: p.kind,
     effective: p.effective,
-    per_million: version?.per_million ?? null,
-    previous: p.previous ?? null,
+    per_million: p.kind === 'retirement' ? null : (version?.per_million ?? null),
+    previous: p.kind === 'retirement' ? null : (p.previous ?? null),
     status: p.status,
     suspect: p.suspect,
+    // Only on a retirement: when, the model to move to (null: none named) and where that came from.
+    ...(retirement ? { retirement: { at: retirement.at, replacement: retirement.replacement, why: retirement.source } } : {}),
   };
 }
 
@@ -56,7 +61,7 @@ const LIST_USAGE = 'prices list [--status proposed|applied|ignored|expired] [--j
 
 export const pricesListCommand = defineCommand<{ status: (typeof STATUSES)[number] | undefined }>({
   name: 'prices list',
-  summary: 'Price proposals from the catalog sources (newest first)',
+  summary: 'Price and retirement proposals from the catalog sources (newest first)',
   usage: LIST_USAGE,
   adapters: CLI_ONLY,
   options: { status: { type: 'string' } },
@@ -71,7 +76,7 @@ export const pricesListCommand = defineCommand<{ status: (typeof STATUSES)[numbe
     const lines = proposals.map((p) => {
       const j = proposalJson(p);
       const pm = j.per_million as { input?: number; output?: number } | null;
-      const price = pm ? `input $${pm.input}/M, output $${pm.output}/M` : 'no price';
+      const price = j.retirement ? `retires, ${j.retirement.replacement ? `replacement ${j.retirement.replacement}` : 'no replacement named'}` : pm ? `input $${pm.input}/M, output $${pm.output}/M` : 'no price';
       return `${p.id}  ${p.status}${p.suspect ? ' SUSPECT' : ''}  ${p.provider}/${p.model}  ${p.kind} from ${p.source}, effective ${p.effective}: ${price}`;
     });
     return { kind: 'result', title: '', body: lines.length ? lines.join('\n') : 'No price proposals.', data: { proposals: proposals.map(proposalJson) } };
@@ -101,11 +106,10 @@ export const pricesApplyCommand = defineCommand<{ id: number; by: string }>({
         data: { id, rows_repriced: 0, before_usd: 0, after_usd: 0, already_applied: true },
       };
     }
-    const text = repricedText(outcome.proposal, outcome.rows, outcome.before_nusd, outcome.after_nusd);
     return {
       kind: 'result',
       title: '',
-      body: `Applied proposal ${id}: ${text}`,
+      body: `Applied proposal ${id}: ${outcome.done}`,
       data: { id, rows_repriced: outcome.rows, before_usd: nusdToUsd(outcome.before_nusd), after_usd: nusdToUsd(outcome.after_nusd) },
     };
   },
@@ -125,7 +129,8 @@ export const pricesIgnoreCommand = defineCommand<{ id: number; by: string }>({
   async run({ id, by }, ctx): Promise<Reply> {
     const outcome = await ignoreProposal(ctx.services(), id, { by });
     if (outcome.kind === 'refused') return { kind: 'result', title: '', body: outcome.reason, failed: true, data: { id, error: outcome.reason } };
-    return { kind: 'result', title: '', body: `Ignored proposal ${id}: prices unchanged.`, data: { id, status: 'ignored' } };
+    const what = outcome.proposal.kind === 'retirement' ? 'nothing retired, routing unchanged' : 'prices unchanged';
+    return { kind: 'result', title: '', body: `Ignored proposal ${id}: ${what}.`, data: { id, status: 'ignored' } };
   },
 });
 

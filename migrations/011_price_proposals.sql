@@ -12,7 +12,7 @@ CREATE TABLE price_proposals (
   fingerprint  TEXT    NOT NULL,                 -- of the source entry proposed (price-changes.ts fingerprintOf)
   seen_at      TEXT    NOT NULL,                 -- when the change was first seen (ISO-8601 UTC)
   effective    TEXT    NOT NULL,                 -- ISO-8601 UTC
-  version      TEXT,                             -- price version JSON (PriceVersionInput); NULL for a retirement
+  version      TEXT,                             -- price version JSON (PriceVersionInput); a retirement's {at, replacement, source}
   previous     TEXT,                             -- per_million JSON of the version in force; NULL = not priced
   suspect      INTEGER NOT NULL DEFAULT 0 CHECK (suspect IN (0, 1)),
   status       TEXT    NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'applied', 'ignored', 'expired')),

@@ -11,7 +11,7 @@ import { bodyText, ingestUsageText } from '../features/ledger/ingest.js';
 import { buildCatalog, pricedLedger } from './ledger.js';
 import type { Catalog } from '../domain/catalog/catalog.js';
 import { createPriceProposalStore } from '../store/price-proposals.js';
-import { appliedPricing } from '../features/catalog/catalog-holder.js';
+import { appliedLayer } from '../features/catalog/catalog-holder.js';
 import type { IngestReply, IngestRequest, IngestWorkerData } from './ingest.js';
 
 const { dbPath, config, lockWaitMs } = workerData as IngestWorkerData;
@@ -36,7 +36,7 @@ let catalog: Catalog | null = null;
 const currentCatalog = (): Catalog => {
   const mark = proposals.appliedMark();
   if (catalog === null || mark !== appliedMark) {
-    catalog = buildCatalog(config as Config, appliedPricing(proposals.appliedNow()));
+    catalog = buildCatalog(config as Config, appliedLayer(proposals.appliedNow()));
     appliedMark = mark;
   }
   return catalog;

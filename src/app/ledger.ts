@@ -1,5 +1,5 @@
-// The SQLite ledger as routeops prices it: the built-in catalog, the applied price proposals and
-// the config's pricing, over one open connection. Built the same way for the bot's services
+// The SQLite ledger as routeops prices it: the built-in catalog, the applied proposals (prices and
+// retirements) and the config's pricing and retirements, over one open connection. Built the same way for the bot's services
 // (services.ts) and for the ingest worker's own connection (ingest-worker.ts), so an ingested row
 // is priced as any other.
 import { ConfigError, type Config } from '../config/load.js';
@@ -9,11 +9,10 @@ import { usdToNusd } from '../domain/money/units.js';
 import type { Zone } from '../domain/time/zone.js';
 import type { Db } from '../store/open.js';
 import { SqliteLedger } from '../store/ledger/sqlite-ledger.js';
-import type { PricingEntry } from '../config/schema.js';
-import { catalogWith } from '../features/catalog/catalog-holder.js';
+import { catalogWith, type AppliedLayer } from '../features/catalog/catalog-holder.js';
 
 /** The built-in catalog, applied proposals and the config's pricing; its problems are config problems (exit 2). */
-export function buildCatalog(config: Config, applied: readonly PricingEntry[] = []): Catalog {
+export function buildCatalog(config: Config, applied: AppliedLayer = { pricing: [], retirements: [] }): Catalog {
   try {
     return catalogWith(config, applied);
   } catch (err) {

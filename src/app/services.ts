@@ -15,7 +15,7 @@ import type { Services } from '../features/services.js';
 export type { Services, Clock };
 import { createSqliteRepositories } from '../store/repositories.js';
 import { createPriceProposalStore } from '../store/price-proposals.js';
-import { CatalogHolder, appliedPricing } from '../features/catalog/catalog-holder.js';
+import { CatalogHolder, appliedLayer } from '../features/catalog/catalog-holder.js';
 import { createProviderClients } from '../upstream/providers/client.js';
 import { RouteChecker } from '../features/routecheck/runner.js';
 import { UserTurns } from '../features/ask/user-turns.js';
@@ -37,8 +37,8 @@ export function createServices(opts: ServiceOptions): Services {
   try {
     migrate(db);
     const zone = makeZone(opts.config.timezone);
-    // Applied price proposals are part of the catalog (src/features/catalog/catalog-holder.ts).
-    const catalogs = new CatalogHolder(buildCatalog(opts.config, appliedPricing(createPriceProposalStore(db).appliedNow())));
+    // Applied proposals (prices and retirements) are part of the catalog (src/features/catalog/catalog-holder.ts).
+    const catalogs = new CatalogHolder(buildCatalog(opts.config, appliedLayer(createPriceProposalStore(db).appliedNow())));
     const ledger = pricedLedger(db, () => catalogs.current, zone);
     if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
     const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});

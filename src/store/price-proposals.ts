@@ -59,7 +59,10 @@ export interface PriceProposalStore {
   appliedNow(): StoredProposal[];
   /** Sets the status if it is still `from`; false when it was not (someone else decided first). */
   decide(id: number, from: ProposalStatus, to: ProposalStatus, at: string, by: string | null): Promise<boolean>;
-  /** Older proposals of (source, provider, model) still open become expired: a newer change replaces them. */
+  /**
+   * Older proposals of (source, provider, model) still open become expired: a newer change
+   * replaces them. A retirement replaces only retirements, a price (or new model) only prices.
+   */
   expireOlder(source: string, provider: string, model: string, newerThanId: number, at: string): Promise<number>;
   addAudit(e: NewAuditEntry): Promise<AuditEntry>;
   /** Oldest first. */
@@ -97,7 +100,9 @@ export function createPriceProposalStore(db: Db): PriceProposalStore {
   const applied = db.prepare(`SELECT ${COLS} FROM price_proposals WHERE status = 'applied' ORDER BY decided_at, id`);
   const decide = db.prepare('UPDATE price_proposals SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = ?');
   const expire = db.prepare(
-    `UPDATE price_proposals SET status = 'expired', decided_at = ? WHERE source = ? AND provider = ? AND model = ? AND id < ? AND status = 'proposed'`,
+    `UPDATE price_proposals SET status = 'expired', decided_at = ?
+     WHERE source = ? AND provider = ? AND model = ? AND id < ? AND status = 'proposed'
+       AND (kind = 'retirement') = (SELECT kind = 'retirement' FROM price_proposals WHERE id = ?)`,
   );
   const insertAudit = db.prepare(
     'INSERT INTO price_audit (at, by, action, proposal_id, provider, model, rows, before_nusd, after_nusd, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -132,7 +137,7 @@ export function createPriceProposalStore(db: Db): PriceProposalStore {
     applied: () => Promise.resolve((applied.all() as Row[]).map(fromRow)),
     appliedNow: () => (applied.all() as Row[]).map(fromRow),
     decide: (id, from, to, at, by) => Promise.resolve(decide.run(to, at, by, id, from).changes === 1),
-    expireOlder: (source, provider, model, newerThanId, at) => Promise.resolve(expire.run(at, source, provider, model, newerThanId).changes),
+    expireOlder: (source, provider, model, newerThanId, at) => Promise.resolve(expire.run(at, source, provider, model, newerThanId, newerThanId).changes),
     addAudit(e) {
       const id = Number(insertAudit.run(e.at, e.by, e.action, e.proposal_id, e.provider, e.model, e.rows, e.before_nusd, e.after_nusd, e.text).lastInsertRowid);
       return Promise.resolve({ id, ...e });

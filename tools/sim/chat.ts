@@ -25,7 +25,7 @@ export async function handleChat(
   const model = typeof b['model'] === 'string' ? b['model'] : '';
   const messages = Array.isArray(b['messages']) ? (b['messages'] as Msg[]) : [];
   // docs/PROVIDERS.md §1: "Model ids are case-sensitive (Qwen: `Qwen-Plus` does not exist)".
-  if (!profile.models.includes(model)) {
+  if (!state.modelsOf(profile.name).includes(model)) {
     const status = faults?.unknownModelStatus;
     return sendError(res, profile, 'model_not_found', { model, ...(status !== undefined ? { status } : {}) }, reqId);
   }

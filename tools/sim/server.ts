@@ -47,7 +47,9 @@ export interface Simulator {
   baseUrl(profile: ProfileArg): string;
   setFaults(profile: ProfileArg, faults: Faults | null): void;
   setScript(profile: ProfileArg, script: Script | null): void;
-  /** Clears every profile's faults and script (between tests). */
+  /** The models a profile serves from now on (its GET /models listing; chat takes only these); null = its own. */
+  setModels(profile: ProfileArg, models: readonly string[] | null): void;
+  /** Clears every profile's faults, script and model listing (between tests). */
   reset(): void;
   requests: RecordedRequest[];
   close(): Promise<void>;
@@ -98,6 +100,9 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     setFaults: (p, faults) => sim.state.setFaults(profileOf(p), faults ? { ...faults } : null),
     setScript(p, script) {
       sim.state.of(profileOf(p)).script = script ? { ...script } : null;
+    },
+    setModels(p, models) {
+      sim.state.of(profileOf(p)).models = models ? [...models] : null;
     },
     reset: () => sim.state.reset(),
     requests: sim.requests,
@@ -164,7 +169,7 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
   }
 
   if (endpoint === '/models') {
-    const data = profile.models.map((id) => ({ id, object: 'model', created: 1767225600, owned_by: profile.name }));
+    const data = sim.state.modelsOf(profile.name).map((id) => ({ id, object: 'model', created: 1767225600, owned_by: profile.name }));
     return sendJson(res, 200, { object: 'list', data }, profile.requestIdHeader ? { 'x-request-id': replyId } : {});
   }
   return handleChat(sim.state, sim.timers, res, profile, body, replyId, faults);

@@ -1,8 +1,10 @@
 // What the simulator remembers between requests, per profile: the faults set and how often they
-// were used, the script, and the message-list prefixes seen (for cached tokens). Also the
-// sequence that numbers request and tool-call ids.
+// were used, the script, the model listing set in place of the profile's (a provider renaming or
+// retiring a model), and the message-list prefixes seen (for cached tokens). Also the sequence
+// that numbers request and tool-call ids.
 import { ACCEPTED_PROFILE_NAMES, PROFILE_NAMES, resolveProfileName, type ProfileName } from './profile.js';
 import type { Faults } from './faults.js';
+import { PROFILES } from './profiles.js';
 
 export interface Script {
   /** When tools are offered and no tool result is in the messages yet, call this tool. */
@@ -15,6 +17,8 @@ export interface ProfileState {
   faults: Faults | null;
   faultUses: number;
   script: Script | null;
+  /** The models served (GET /models lists them, chat takes only them); null = the profile's own. */
+  models: string[] | null;
   /** Message-list prefixes seen (for cached tokens). */
   seenPrefixes: Set<string>;
 }
@@ -31,7 +35,7 @@ export function profileOf(p: string): ProfileName {
 
 export class SimState {
   private readonly profiles = new Map<ProfileName, ProfileState>(
-    PROFILE_NAMES.map((p) => [p, { faults: null, faultUses: 0, script: null, seenPrefixes: new Set<string>() }]),
+    PROFILE_NAMES.map((p) => [p, { faults: null, faultUses: 0, script: null, models: null, seenPrefixes: new Set<string>() }]),
   );
   // A random start, so request ids do not repeat across restarts (see profiles.ts).
   private seq = Math.floor(Math.random() * 2 ** 32);
@@ -51,6 +55,11 @@ export class SimState {
     st.faultUses = 0;
   }
 
+  /** The models a profile serves now. */
+  modelsOf(p: ProfileName): readonly string[] {
+    return this.of(p).models ?? PROFILES[p].models;
+  }
+
   /** The faults that apply to this request (and counts the use), or null. */
   takeFaults(p: ProfileName): Faults | null {
     const st = this.of(p);
@@ -61,12 +70,13 @@ export class SimState {
     return f;
   }
 
-  /** Clears every profile's faults and script. */
+  /** Clears every profile's faults, script and model listing. */
   reset(): void {
     for (const st of this.profiles.values()) {
       st.faults = null;
       st.faultUses = 0;
       st.script = null;
+      st.models = null;
     }
   }
 }

@@ -9,7 +9,7 @@
 import type { App as BoltApp, BlockButtonAction, RespondFn, types, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { mayUse } from '../../features/access.js';
-import { applyProposal, ignoreProposal } from '../../features/catalog/proposals/apply.js';
+import { RETIREMENT_IGNORED, applyProposal, ignoreProposal } from '../../features/catalog/proposals/apply.js';
 import { PRICE_ACTIONS, proposalIdOfBlock } from '../../features/catalog/proposals/announce.js';
 import type { Services } from '../../features/services.js';
 import type { AuditEntry } from '../../store/price-proposals.js';
@@ -22,11 +22,12 @@ const minuteOf = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
 /** A Slack user id as a mention; anyone else (a CLI name, auto_apply) as plain text. */
 const who = (by: string) => (/^[UW][A-Z0-9]{2,}$/.test(by) ? `<@${by}>` : escapeMrkdwn(by));
 
-/** The line that replaces a decided proposal's buttons, from its audit entry. */
+/** The line that replaces a decided proposal's buttons, from its audit entry (apply.ts and retire-apply.ts write its text). */
 export function outcomeLine(entry: AuditEntry): string {
   const verb = entry.action === 'applied' ? 'Applied' : 'Ignored';
-  const cut = entry.text.indexOf(': re-priced ');
-  const what = entry.action === 'applied' && cut >= 0 ? entry.text.slice(cut + 2) : 'prices unchanged';
+  const cut = [': re-priced ', ': applied retirement '].map((m) => entry.text.indexOf(m)).find((i) => i >= 0) ?? -1;
+  const ignored = entry.text.endsWith(RETIREMENT_IGNORED) ? RETIREMENT_IGNORED : 'prices unchanged';
+  const what = entry.action === 'applied' && cut >= 0 ? entry.text.slice(cut + 2).replace(/^applied retirement/, 'retirement') : ignored;
   return `${verb} by ${who(entry.by)} at ${minuteOf(entry.at)}: ${escapeMrkdwn(what)}`;
 }
 

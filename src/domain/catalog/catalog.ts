@@ -194,13 +194,16 @@ export class Catalog {
    * version with the same effective instant as a built-in one replaces it. A config retirement
    * of a (provider, model) replaces the built-in one. `applied` (price proposals a person or
    * catalog.auto_apply applied) merge between the two: over the built-in data, under the config;
-   * among them a later one wins at the same instant. Throws CatalogError listing every problem.
+   * among them a later one wins at the same instant. Applied retirement proposals
+   * (`appliedRetirements`) merge the same way: over the built-in ones, under the config's, a later
+   * one winning. Throws CatalogError listing every problem.
    */
   constructor(
     builtin: CatalogSource,
     configPricing: readonly PricingEntry[] = [],
     configRetirements: readonly RetirementInput[] = [],
     applied: readonly PricingEntry[] = [],
+    appliedRetirements: readonly RetirementInput[] = [],
   ) {
     const problems: string[] = [];
 
@@ -242,19 +245,20 @@ export class Catalog {
       else versions.sort((a, b) => a.effectiveMs - b.effectiveMs);
     }
 
-    const collectRetirements = (list: readonly RetirementInput[], label: string, defaultSource: string) => {
+    const collectRetirements = (list: readonly RetirementInput[], label: string, defaultSource: string, laterWins = false) => {
       const out = new Map<string, Retirement>();
       list.forEach((r, i) => {
         const path = `${label}[${i}]`;
         const ret = normalizeRetirement(r, defaultSource, path, problems);
         if (!ret) return;
         const key = keyOf(r.provider, r.model);
-        if (out.has(key)) problems.push(`${path}: ${r.provider}/${r.model} is listed twice`);
+        if (out.has(key) && !laterWins) problems.push(`${path}: ${r.provider}/${r.model} is listed twice`);
         else out.set(key, ret);
       });
       return out;
     };
     for (const [key, r] of collectRetirements(builtin.retirements, 'builtin.retirements', 'built-in catalog')) this.retired.set(key, r);
+    for (const [key, r] of collectRetirements(appliedRetirements, 'applied', 'applied retirement proposal', true)) this.retired.set(key, r);
     for (const [key, r] of collectRetirements(configRetirements, 'retirements', 'config file')) this.retired.set(key, r);
 
     if (problems.length) throw new CatalogError(problems);

@@ -5,10 +5,14 @@
 // named with why in the run's notes and the log; the others go on.
 // A confirmed change of a mapped entry, or a price for a used model routeops has none for,
 // becomes a price proposal (src/features/catalog/proposals/): announced with its id, applied
-// here when catalog.auto_apply trusts its (source, provider) and it is not suspect.
+// here when catalog.auto_apply trusts its (source, provider) and it is not suspect. A model gone
+// from a provider's /models (confirmed over two fetches) or marked deprecated or expiring by a
+// source becomes a retirement proposal (proposals/retire.ts), announced the same way with the
+// aliases and traffic still on it; a person decides it (never catalog.auto_apply).
 import { fetchCatalogSnapshots } from '../../catalog/sources/fetch.js';
 import { runPriceCheck, volumeLookupFromRollup } from '../../catalog/price-check.js';
 import { candidatesForUnpriced, candidatesFromChanges, recordProposals } from '../../catalog/proposals/propose.js';
+import { goneFromListings, markedInSources, recordRetirements } from '../../catalog/proposals/retire.js';
 import { applyProposal, type ApplyOutcome } from '../../catalog/proposals/apply.js';
 import { proposalDecisions, proposalLines } from '../../catalog/proposals/announce.js';
 import { addDays } from '../../../domain/time/zone.js';
@@ -49,9 +53,12 @@ export const pricesJob: AlertJob = {
           [...candidatesFromChanges(result.all), ...candidatesForUnpriced(result.state, isWatched, (p, m) => services.catalog.versions(p, m).length > 0)],
           now,
         );
+    // Retirements: only for models routeops cares about (routed, used, or priced).
+    const cares = (provider: string, model: string) => isWatched(provider, model) || services.catalog.versions(provider, model).length > 0;
+    if (!dryRun) created.push(...(await recordRetirements(services, [...goneFromListings(result.all), ...markedInSources(result.all, result.state)], cares, now)));
     const auto = new Map<number, ApplyOutcome>();
     for (const { proposal: p } of created) {
-      if (p.suspect || !config.catalog.auto_apply.some((a) => a.source === p.source && a.provider === p.provider)) continue;
+      if (p.suspect || p.kind === 'retirement' || !config.catalog.auto_apply.some((a) => a.source === p.source && a.provider === p.provider)) continue;
       const outcome = await applyProposal(services, p.id, { by: 'auto_apply', automatic: true });
       auto.set(p.id, outcome);
       if (outcome.kind === 'refused') log.warn({ proposal: p.id }, `auto_apply: ${outcome.reason}`);

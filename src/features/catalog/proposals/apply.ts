@@ -6,18 +6,21 @@
 // that), the catalog in force is replaced (new rows take the price at once), the ledger is
 // re-priced from the effective time (rows and rollup in one transaction), and the audit entry
 // records who, when, what and the money effect. A failed re-pricing puts both back.
+// A retirement proposal is applied by retire-apply.ts (no price, no re-pricing), by a person only.
 // Ignore: the status becomes ignored and the audit says who; nothing else changes.
 import { formatUsd } from '../../../domain/money/units.js';
 import type { AuditEntry, StoredProposal } from '../../../store/price-proposals.js';
 import type { Services } from '../../services.js';
-import { appliedPricing, catalogWith } from '../catalog-holder.js';
+import { appliedLayer, catalogWith } from '../catalog-holder.js';
 import { fingerprintOf } from '../price-changes.js';
 import { loadDetectionState } from '../snapshots.js';
 import { entryKey } from '../sources/types.js';
 import { pricerOf } from './propose.js';
+import { applyRetirement } from './retire-apply.js';
 
 export type ApplyOutcome =
-  | { kind: 'applied'; proposal: StoredProposal; rows: number; before_nusd: bigint; after_nusd: bigint; audit: AuditEntry }
+  /** `done`: what applying did, in words ("re-priced 12 rows of …", "applied retirement of …"). */
+  | { kind: 'applied'; proposal: StoredProposal; rows: number; before_nusd: bigint; after_nusd: bigint; audit: AuditEntry; done: string }
   | { kind: 'already'; proposal: StoredProposal }
   | { kind: 'refused'; reason: string };
 
@@ -54,7 +57,7 @@ async function staleness(deps: ApplyDeps, p: StoredProposal): Promise<string | n
 
 async function refusal(deps: ApplyDeps, p: StoredProposal, opts: DecideOptions): Promise<string | null> {
   if (p.status === 'ignored' || p.status === 'expired') return `proposal ${p.id} is ${p.status}: nothing applied`;
-  if (p.kind === 'retirement' || p.version === null) return `proposal ${p.id} is a retirement: there is no price to apply`;
+  if (p.version === null) return `proposal ${p.id} holds no price: nothing applied`;
   if (p.suspect && opts.automatic) return `proposal ${p.id} is suspect (a change of more than 10x): only a person applies it`;
   if (deps.config.pricing.some((e) => e.provider === p.provider && e.model === p.model)) return `${name(p)} is priced in the config file, which wins over sources: nothing applied`;
   const stale = await staleness(deps, p);
@@ -66,6 +69,11 @@ export async function applyProposal(deps: ApplyDeps, id: number, opts: DecideOpt
   const p = await store.proposals.get(id);
   if (!p) return { kind: 'refused', reason: `no price proposal ${id} (routeops prices list shows them)` };
   if (p.status === 'applied') return { kind: 'already', proposal: p };
+  if (p.kind === 'retirement') {
+    if (opts.automatic) return { kind: 'refused', reason: `proposal ${p.id} is a retirement: only a person applies it` };
+    const out = await applyRetirement(deps, p, opts.by);
+    return out.kind === 'applied' ? { ...out, rows: 0, before_nusd: 0n, after_nusd: 0n } : out;
+  }
   const why = await refusal(deps, p, opts);
   if (why) return { kind: 'refused', reason: why };
 
@@ -77,7 +85,7 @@ export async function applyProposal(deps: ApplyDeps, id: number, opts: DecideOpt
   const before = catalogs.current;
   let result;
   try {
-    const next = catalogWith(deps.config, appliedPricing(await store.proposals.applied()));
+    const next = catalogWith(deps.config, appliedLayer(await store.proposals.applied()));
     catalogs.replace(next);
     result = await ledger.reprice({ provider: p.provider, model: p.model, fromMs: Date.parse(p.effective) }, pricerOf(next));
   } catch (err) {
@@ -99,8 +107,11 @@ export async function applyProposal(deps: ApplyDeps, id: number, opts: DecideOpt
     after_nusd: Number(result.after_nusd),
     text: `${opts.by} applied proposal ${p.id} (${p.kind} from ${p.source}, effective ${p.effective}): ${text}`,
   });
-  return { kind: 'applied', proposal: applied, rows: result.changed, before_nusd: result.before_nusd, after_nusd: result.after_nusd, audit };
+  return { kind: 'applied', proposal: applied, rows: result.changed, before_nusd: result.before_nusd, after_nusd: result.after_nusd, audit, done: text };
 }
+
+/** What an ignored retirement changed. */
+export const RETIREMENT_IGNORED = 'nothing retired, routing unchanged';
 
 export type IgnoreOutcome = { kind: 'ignored'; proposal: StoredProposal; audit: AuditEntry } | { kind: 'refused'; reason: string };
 
@@ -122,7 +133,7 @@ export async function ignoreProposal(deps: Pick<Services, 'store' | 'clock'>, id
     rows: 0,
     before_nusd: 0,
     after_nusd: 0,
-    text: `${opts.by} ignored proposal ${p.id} (${p.kind} from ${p.source} for ${name(p)}, effective ${p.effective}): prices unchanged`,
+    text: `${opts.by} ignored proposal ${p.id} (${p.kind} from ${p.source} for ${name(p)}, effective ${p.effective}): ${p.kind === 'retirement' ? RETIREMENT_IGNORED : 'prices unchanged'}`,
   });
   return { kind: 'ignored', proposal: (await deps.store.proposals.get(id))!, audit };
 }

@@ -17,11 +17,12 @@ import type { PriceVersionInput } from '../../../config/schema.js';
 import type { Pricer } from '../../../store/ledger.js';
 import type { StoredProposal } from '../../../store/price-proposals.js';
 import type { Services } from '../../services.js';
-import { appliedPricing, catalogWith } from '../catalog-holder.js';
+import { appliedLayer, catalogWith } from '../catalog-holder.js';
 import { fingerprintOf, type DetectionState } from '../price-changes.js';
 import type { ModelChange } from '../price-alert.js';
 import type { SourceEntry } from '../sources/types.js';
 import { perMillionFromRates, sameTerms, versionFromEntry } from './version.js';
+import type { RetirementNotice } from './retirement-version.js';
 
 export interface Candidate {
   source: string;
@@ -37,6 +38,8 @@ export interface CreatedProposal {
   proposal: StoredProposal;
   /** new_model: the rows that were not priced and what they come to at the proposed price. */
   unpriced: { rows: number; nusd: bigint } | null;
+  /** retirement: the aliases still on the model and its traffic (retire.ts). */
+  retirement?: RetirementNotice;
 }
 
 export type ProposalDeps = Pick<Services, 'config' | 'catalog' | 'ledger' | 'store' | 'log'>;
@@ -126,7 +129,8 @@ export async function recordProposals(deps: ProposalDeps, candidates: readonly C
 /** The catalog with the applied versions and one more, or null when it would not build (logged). */
 function tryCatalog(deps: ProposalDeps, extra: { provider: string; model: string; versions: PriceVersionInput[] }) {
   try {
-    return catalogWith(deps.config, [...appliedPricing(deps.store.proposals.appliedNow()), extra]);
+    const layer = appliedLayer(deps.store.proposals.appliedNow());
+    return catalogWith(deps.config, { ...layer, pricing: [...layer.pricing, extra] });
   } catch (err) {
     deps.log.warn({ provider: extra.provider, model: extra.model, err: (err as Error).message }, 'a source price cannot be a price version');
     return null;
