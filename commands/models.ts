@@ -1,10 +1,16 @@
 // /models [TEXT]: the catalog as users see it (src/features/catalog/listing.ts) — each
-// (provider, model) with its aliases, the price in force now, and its retirement.
+// (provider, model) with its aliases, the price in force now, and its retirement; how old the
+// prices are; and for a few models (a filter that names one), where each price came from and what
+// the catalog sources say (src/features/catalog/provenance-text.ts).
 import type { Reply } from '../src/domain/reply.js';
 import { formatRate } from '../src/domain/money/units.js';
 import { truncateForMessage } from '../src/domain/text.js';
 import { UsageError } from '../src/domain/errors.js';
+import type { DayString } from '../src/domain/time/zone.js';
 import { listModels, modelsJson, type ModelListing } from '../src/features/catalog/listing.js';
+import { checkedRangeNote, provenanceText } from '../src/features/catalog/provenance-text.js';
+import { sourcePricesOf, type SourcePrices } from '../src/features/catalog/source-prices.js';
+import { entryKey } from '../src/features/catalog/sources/types.js';
 import { cliFlags, commandPrefix, defineCommand, EVERYWHERE, leadingOption, unknownOptionError, type Adapter } from './types.js';
 
 interface ModelsArgs {
@@ -12,16 +18,20 @@ interface ModelsArgs {
 }
 
 const MAX_ROWS = 60;
+/** A filter matching this many models or fewer shows each one's provenance. */
+const MAX_DETAILED = 3;
 
-function renderModels(models: ModelListing[], filter: string, now: number, adapter: Adapter): Reply {
-  const data = modelsJson(models);
+function renderModels(models: ModelListing[], sources: SourcePrices, filter: string, now: number, today: DayString, adapter: Adapter): Reply {
+  const data = modelsJson(models, sources);
   if (!models.length) {
     return { kind: 'result', title: 'Models', summary: `No model matches "${truncateForMessage(filter)}". Try ${commandPrefix(adapter)}models with no text for the whole catalog.`, data };
   }
   const shown = models.slice(0, MAX_ROWS);
+  const detailed = filter !== '' && models.length <= MAX_DETAILED;
   return {
     kind: 'result',
     title: filter ? `Models matching "${truncateForMessage(filter)}"` : 'Models',
+    ...(detailed ? { sections: models.map((m) => ({ heading: `${m.provider}/${m.model}`, text: provenanceText(m, sources.get(entryKey(m.provider, m.model)) ?? [], today) })) } : {}),
     table: {
       columns: [{ header: 'Route' }, { header: 'Aliases' }, { header: 'In /1M', align: 'right' }, { header: 'Cached /1M', align: 'right' }, { header: 'Out /1M', align: 'right' }, { header: 'Retires' }],
       rows: shown.map((m) => {
@@ -37,7 +47,14 @@ function renderModels(models: ModelListing[], filter: string, now: number, adapt
         ];
       }),
     },
-    footer: `Prices in force now, USD per million tokens; * = tiers or time windows apply. Gateway rows without a price are billed at the cost the gateway reports.${models.length > MAX_ROWS ? ` Showing ${MAX_ROWS} of ${models.length}: add text to narrow it.` : ''}`,
+    footer: [
+      'Prices in force now, USD per million tokens; * = tiers or time windows apply. Gateway rows without a price are billed at the cost the gateway reports.',
+      models.length > MAX_ROWS ? `Showing ${MAX_ROWS} of ${models.length}: add text to narrow it.` : '',
+      checkedRangeNote(models, today) ?? '',
+      detailed ? '' : `${commandPrefix(adapter)}models MODEL says where a price came from and what the catalog sources say.`,
+    ]
+      .filter(Boolean)
+      .join(' '),
     data,
   };
 }
@@ -56,8 +73,10 @@ export const modelsCommand = defineCommand<ModelsArgs>({
     return { filter };
   },
   async run(args, ctx) {
-    const { catalog, config, clock } = ctx.services();
+    const { catalog, config, clock, zone, store } = ctx.services();
     const now = clock().getTime();
-    return renderModels(listModels(catalog, config.models, now, args.filter), args.filter, now, ctx.adapter);
+    const models = listModels(catalog, config.models, now, args.filter);
+    const sources = await sourcePricesOf(store.catalog, models);
+    return renderModels(models, sources, args.filter, now, zone.dayOf(now), ctx.adapter);
   },
 });

@@ -57,4 +57,12 @@ export const DEFAULT_SCHEDULES = {
   budgets: '*/15 * * * *',
   spend_report: '0 9 * * 1',
   routecheck: null,
+  cost_drift: '0 8 * * *',
 } as const;
+
+/**
+ * A model's day is a cost-drift alert when our cost and the provider-reported cost of the same
+ * rows differ by more than 1% of the provider's and more than $1: below that, rounding and cent
+ * fractions, not prices, explain it.
+ */
+export const DEFAULT_COST_DRIFT = { min_percent: 1, min_usd: 1 } as const;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import cron from 'node-cron';
 import { BUILTIN_CATALOG } from '../domain/catalog/builtin.js';
 import { CATALOG_SOURCES, configFileSchema, type AccessRule, type CatalogMapRule, type CatalogSourceName, type ConfigFile } from './schema.js';
-import { DEFAULT_ASK_TIMEOUTS, DEFAULT_MODELS, DEFAULT_PROVIDERS, DEFAULT_SCHEDULES } from './defaults.js';
+import { DEFAULT_ASK_TIMEOUTS, DEFAULT_COST_DRIFT, DEFAULT_MODELS, DEFAULT_PROVIDERS, DEFAULT_SCHEDULES } from './defaults.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], readonly source: string) {
@@ -38,6 +38,8 @@ export type Config = {
     /** (source, provider) pairs whose price proposals apply without a person (never a suspect one). */
     auto_apply: Array<{ source: CatalogSourceName; provider: string }>;
   };
+  /** Alert thresholds: a model's daily cost drift above both min_percent (of the provider's cost) and min_usd. */
+  alerts: { cost_drift: { min_percent: number; min_usd: number } };
   schedules: Record<keyof typeof DEFAULT_SCHEDULES, string | null>;
   /** Where the file came from, for messages ("built-in defaults" when none). */
   source: string;
@@ -264,6 +266,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
       map: file.catalog?.map ?? [],
       auto_apply: file.catalog?.auto_apply ?? [],
     },
+    alerts: { cost_drift: { ...DEFAULT_COST_DRIFT, ...file.alerts?.cost_drift } },
     schedules,
     source,
   };

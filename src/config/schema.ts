@@ -257,6 +257,18 @@ export const configFileSchema = z.strictObject({
       auto_apply: z.array(z.strictObject({ source: z.enum(CATALOG_SOURCES), provider: z.string().min(1) })).optional(),
     })
     .optional(),
+  /** Thresholds of the alert jobs (the jobs themselves run per `schedules`). */
+  alerts: z
+    .strictObject({
+      /** A model's daily gap between our cost and the provider-reported one is an alert above both. */
+      cost_drift: z
+        .strictObject({
+          min_percent: z.number().nonnegative().max(1000).finite().optional(),
+          min_usd: z.number().nonnegative().finite().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
   schedules: z
     .strictObject({
       deprecations: cron.optional(),
@@ -264,6 +276,7 @@ export const configFileSchema = z.strictObject({
       budgets: cron.optional(),
       spend_report: cron.optional(),
       routecheck: cron.optional(),
+      cost_drift: cron.optional(),
     })
     .optional(),
 });

@@ -58,6 +58,16 @@ export interface StoredSourceState {
   pending: StoredPending[];
 }
 
+/** One source's accepted entry of a (provider, model). */
+export interface AcceptedEntry {
+  source: string;
+  provider: string;
+  model: string;
+  data: unknown;
+  /** The source's last fetch that was accepted (ISO-8601 UTC). */
+  last_fetch_at: string;
+}
+
 export type DetectionWrite =
   | { kind: 'source'; source: string; baseline_at: string; last_fetch_at: string }
   | { kind: 'accept'; source: string; provider: string; model: string; fingerprint: string; data: unknown; accepted_at: string }
@@ -80,6 +90,11 @@ export interface CatalogSnapshotStore {
   loadListing(source: string, fetchId?: number): Promise<{ fetch_id: number; fetched_at: string; entries: unknown[] } | null>;
   /** The detection state of the given sources (default: all stored). */
   loadDetectionState(sources?: readonly string[]): Promise<StoredSourceState[]>;
+  /**
+   * What each source last accepted for these (provider, model)s, with the source's last accepted
+   * fetch: the price each source says, for /models. Sources in name order.
+   */
+  acceptedOf(models: ReadonlyArray<{ provider: string; model: string }>): Promise<AcceptedEntry[]>;
   /**
    * Load, decide, write as one unit: the state of `sources` is read, `decide` (synchronous)
    * says what to record and write, and both go in within one write transaction, so a second
@@ -162,6 +177,20 @@ export function createCatalogSnapshotStore(db: Db): CatalogSnapshotStore {
     return out;
   };
 
+  const acceptedOne = db.prepare('SELECT data FROM catalog_accepted WHERE source = ? AND provider = ? AND model = ?').pluck();
+  const acceptedOfModels = (models: ReadonlyArray<{ provider: string; model: string }>): AcceptedEntry[] => {
+    // A primary-key lookup per source and model: a few sources, and /models lists tens of models.
+    const sources = (sourceRows.all() as Array<{ source: string; last_fetch_at: string }>).sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+    const out: AcceptedEntry[] = [];
+    for (const { provider, model } of models) {
+      for (const s of sources) {
+        const data = acceptedOne.get(s.source, provider, model) as string | undefined;
+        if (data !== undefined) out.push({ source: s.source, provider, model, data: JSON.parse(data) as unknown, last_fetch_at: s.last_fetch_at });
+      }
+    }
+    return out;
+  };
+
   const upSource = db.prepare(
     `INSERT INTO catalog_sources (source, baseline_at, last_fetch_at) VALUES (?, ?, ?)
      ON CONFLICT (source) DO UPDATE SET baseline_at = excluded.baseline_at, last_fetch_at = excluded.last_fetch_at`,
@@ -204,6 +233,7 @@ export function createCatalogSnapshotStore(db: Db): CatalogSnapshotStore {
       return Promise.resolve({ fetch_id: f.id, fetched_at: f.fetched_at, entries });
     },
     loadDetectionState: (sources) => Promise.resolve(loadState(sources)),
+    acceptedOf: (models) => Promise.resolve(acceptedOfModels(models)),
     updateDetection<T>(sources: readonly string[], decide: (state: StoredSourceState[]) => DetectionUpdate<T>) {
       const run = db.transaction(() => {
         const update = decide(loadState(sources));

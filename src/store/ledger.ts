@@ -10,9 +10,11 @@
 import type { DayString } from '../domain/time/zone.js';
 import type { UsageInput, UsageStatus } from '../domain/usage-rows/rows.js';
 import type { SpendDim } from '../domain/spend.js';
+import type { DriftGroup } from '../domain/money/drift.js';
 
 
 export type { UsageInput } from '../domain/usage-rows/rows.js';
+export type { DriftGroup } from '../domain/money/drift.js';
 
 export const USAGE_SOURCES = ['import', 'ingest', 'ask', 'routecheck'] as const;
 export type UsageSource = (typeof USAGE_SOURCES)[number];
@@ -174,4 +176,10 @@ export interface LedgerStore {
   reprice(scope: RepriceScope, price: Pricer): Promise<RepriceResult>;
   /** What reprice would change, writing nothing (the unpriced spend a new price would cover). */
   previewReprice(scope: RepriceScope, price: Pricer): Promise<RepricePreview>;
+
+  /**
+   * The rows of `day` that carry both our cost and the provider-reported one, grouped per
+   * (provider, model), cache and reasoning tokens, and our cost ÷ theirs (the daily drift check).
+   */
+  costDriftGroups(day: DayString): Promise<DriftGroup[]>;
 }

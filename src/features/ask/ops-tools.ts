@@ -9,6 +9,7 @@ import { SPEND_DIMS } from '../../domain/spend.js';
 import { spendReport } from '../reports/spend.js';
 import { spendJson } from '../reports/spend-json.js';
 import { listModels, modelsJson } from '../catalog/listing.js';
+import { sourcePricesOf } from '../catalog/source-prices.js';
 import { mayUse, type Caller } from '../access.js';
 import { nusdToUsd } from '../../domain/money/units.js';
 const MAX_RESULT_CHARS = 8000;
@@ -142,7 +143,8 @@ export async function runOpsTool(name: string, rawArgs: string, services: Servic
     }
     case 'get_model_prices': {
       const args = pricesArgs.safeParse(input);
-      return cap(modelsJson(listModels(services.catalog, services.config.models, services.clock().getTime(), args.success ? args.data.query : '')));
+      const models = listModels(services.catalog, services.config.models, services.clock().getTime(), args.success ? args.data.query : '');
+      return cap(modelsJson(models, await sourcePricesOf(services.store.catalog, models)));
     }
     default:
       return cap({ error: `unknown tool "${name}"` });

@@ -5,6 +5,8 @@ import type { Config } from '../../config/load.js';
 import type { Catalog } from '../../domain/catalog/catalog.js';
 import type { PriceVersion, Rates } from '../../domain/catalog/types.js';
 import { ratesFor } from '../../domain/money/cost.js';
+import { sourcesJson, type SourcePrices } from './source-prices.js';
+import { entryKey } from './sources/types.js';
 
 /**
  * Rates as JSON: USD per million tokens. `reasoning_output` (reasoning tokens priced apart) and
@@ -111,8 +113,11 @@ export function priceJson(price: PriceVersion, ratesInForce: Rates | null) {
   };
 }
 
-/** The JSON document of `/models --json` and of the ops tool (docs/ARCHITECTURE.md §3.1 `models`). */
-export function modelsJson(models: readonly ModelListing[]) {
+/**
+ * The JSON document of `/models --json` and of the ops tool (docs/ARCHITECTURE.md §3.1 `models`).
+ * `sources`: what each catalog source says of the listed models (source-prices.ts).
+ */
+export function modelsJson(models: readonly ModelListing[], sources: SourcePrices) {
   return {
     models: models.map((m) => ({
       provider: m.provider,
@@ -122,6 +127,9 @@ export function modelsJson(models: readonly ModelListing[]) {
       price: m.price ? priceJson(m.price, m.window === null ? null : m.rates) : null,
       retires_at: m.retires_at,
       replacement: m.replacement,
+      source: m.price?.source ?? null,
+      checked_at: m.price?.checked ?? null,
+      sources: sourcesJson(sources.get(entryKey(m.provider, m.model)) ?? []),
     })),
   };
 }

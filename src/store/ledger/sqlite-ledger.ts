@@ -16,6 +16,8 @@ import { LedgerReads } from './reads.js';
 import { LedgerTimezone } from './timezone.js';
 import { LedgerWriter } from './writer.js';
 import { LedgerRepricer } from './reprice.js';
+import { LedgerCostDrift } from './cost-drift.js';
+import type { DriftGroup } from '../../domain/money/drift.js';
 
 export interface SqliteLedgerDeps {
   db: Db;
@@ -35,6 +37,7 @@ export class SqliteLedger implements LedgerStore, SyncUsageWriter {
   private readonly writer: LedgerWriter;
   private readonly reads: LedgerReads;
   private readonly repricer: LedgerRepricer;
+  private readonly drift: LedgerCostDrift;
 
   constructor(deps: SqliteLedgerDeps) {
     this.days = new LocalDays(deps.zone);
@@ -42,6 +45,7 @@ export class SqliteLedger implements LedgerStore, SyncUsageWriter {
     this.writer = new LedgerWriter({ db: deps.db, days: this.days, timezone: this.timezone, price: deps.price, usdToNusd: deps.usdToNusd });
     this.reads = new LedgerReads(deps.db);
     this.repricer = new LedgerRepricer(deps.db);
+    this.drift = new LedgerCostDrift(deps.db);
   }
 
   get zone(): Zone {
@@ -98,6 +102,10 @@ export class SqliteLedger implements LedgerStore, SyncUsageWriter {
 
   async previewReprice(scope: RepriceScope, price: Pricer): Promise<RepricePreview> {
     return this.repricer.preview(scope, price);
+  }
+
+  costDriftGroups(day: DayString): Promise<DriftGroup[]> {
+    return this.drift.groups(day);
   }
 
   /** The timezone the stored days were computed in (null before the first write). */

@@ -6,15 +6,17 @@ import { budgetsJob } from './budgets.js';
 import { spendReportJob } from './spend-report.js';
 import { pricesJob } from './prices.js';
 import { routecheckJob } from './routecheck.js';
+import { costDriftJob } from './cost-drift.js';
 
 export { deprecationsJob, makeDeprecationsJob, type DeprecationsJobOptions } from './deprecations.js';
 export { budgetsJob } from './budgets.js';
 export { spendReportJob } from './spend-report.js';
 export { pricesJob } from './prices.js';
 export { routecheckJob } from './routecheck.js';
+export { costDriftJob } from './cost-drift.js';
 
 /** One job per schedule of docs/ARCHITECTURE.md §3.4. */
-export const BUILTIN_ALERT_JOBS: readonly AlertJob[] = [deprecationsJob, pricesJob, budgetsJob, spendReportJob, routecheckJob];
+export const BUILTIN_ALERT_JOBS: readonly AlertJob[] = [deprecationsJob, pricesJob, budgetsJob, spendReportJob, routecheckJob, costDriftJob];
 
 /**
  * The job list with extra jobs added (e.g. the price-change job named 'prices'); an extra job
