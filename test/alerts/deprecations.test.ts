@@ -92,7 +92,7 @@ test('deepseek-chat timeline: 30 days, 7 days, 1 day, retired, then daily while 
 
     const retired = await runAt(env, '2026-07-24T16:00:00Z', sink);
     assert.deepEqual(retired.map((x) => x.key), [key('retired')]);
-    assert.match(retired[0]!.text, /^deepseek\/deepseek-chat was retired at 2026-07-24 15:59 UTC: calls to it now fail\./);
+    assert.match(retired[0]!.text, /^deepseek\/deepseek-chat was retired at 2026-07-24 15:59 UTC: routeops now sends its calls to deepseek-v4-flash; direct calls to it may fail\./);
     assert.match(retired[0]!.text, /Replacement: deepseek-v4-flash/);
     assert.match(retired[0]!.text, /alias chat \(route 1 of 2, primary\)/);
     assert.deepEqual(await runAt(env, '2026-07-24T20:00:00Z', sink), [], 'no daily alert on the retirement day itself');

@@ -3,7 +3,7 @@
 // (the 2026-07-18 subset carries 18, Moonshot's among them), OpenRouter's expiration_date (no
 // stored OpenRouter snapshot carries one, so a real listing gets one on two models, as OpenRouter
 // writes it) and models.dev's status "deprecated" (likewise). Only the models routeops cares
-// about (routed, priced or used) get one, at the source's date, once.
+// about (routed, priced in the config file, or used) get one, at the source's date, once.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -97,10 +97,11 @@ void test('OpenRouter expiration_date: proposed at that date for the watched mod
   ]);
 });
 
-void test('models.dev status deprecated (no date): proposed from when it was first seen, for a priced model', async (t) => {
+void test('models.dev status deprecated (no date): proposed from when it was first seen, for a routed model', async (t) => {
   const e = env(t, {}, '2026-07-02T12:00:00Z');
   const doc = gunzipJson(join(MODELS_DEV_DIR, '2026-07-02.json.gz')) as Record<string, { models: Record<string, Record<string, unknown>> }>;
-  // glm-4.7 is priced in the built-in catalog; glm-4.5-air is nobody's.
+  // glm-4.7 is routed by the built-in alias; glm-4.5-air is priced by the built-in catalog (it
+  // carries whole provider listings) but nobody routes or uses it.
   for (const id of ['glm-4.7', 'glm-4.5-air']) if (doc.zai?.models[id]) doc.zai.models[id] = { ...doc.zai.models[id], status: 'deprecated' };
   assert.ok(doc.zai?.models['glm-4.7'], 'the snapshot lists zai/glm-4.7');
   const file = e.file('api.json');

@@ -74,7 +74,12 @@ export function renderBlocks(reply: Reply): SlackMessage {
       rows,
     });
   }
-  for (const d of reply.decisions ?? []) {
+  // Each decision takes two blocks; those that do not fit in Slack's 50 (the footer and a note kept)
+  // are named instead, so a button is never silently cut off.
+  const decisions = reply.decisions ?? [];
+  const room = Math.max(0, Math.floor((MAX_BLOCKS - blocks.length - (reply.footer ? 1 : 0) - 1) / 2));
+  const shown = decisions.length > room ? decisions.slice(0, room) : decisions;
+  for (const d of shown) {
     blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(d.text)) });
     blocks.push({
       type: 'actions',
@@ -82,6 +87,8 @@ export function renderBlocks(reply: Reply): SlackMessage {
       elements: d.choices.map((c) => ({ type: 'button' as const, action_id: c.action, value: c.value, text: { type: 'plain_text' as const, text: clip(c.label, 75) }, ...(c.style ? { style: c.style } : {}) })),
     });
   }
+  const left = decisions.length - shown.length;
+  if (left > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${left} more decision${left === 1 ? '' : 's'} without buttons here (too many for one message): see the text above for how to decide them` }] });
   if (reply.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(reply.footer), SECTION_TEXT_MAX) }] });
   // The notification/fallback text: title and summary only, escaped like the rest.
   const text = escapeMrkdwn([reply.title, reply.summary].filter(Boolean).join(': ') || cutText(reply.body ?? '', 300));

@@ -156,7 +156,10 @@ export function makeDeprecationsJob(opts: DeprecationsJobOptions = {}): AlertJob
           if (retiredAt === null) {
             stage = 'retired';
             key = retirementKey(r, stage);
-            headline = `${id} was retired at ${utcMinute(r.at)}: calls to it now fail`;
+            // routeops sends the retired model's calls to its replacement (src/features/routing/plan.ts).
+            headline = r.replacement
+              ? `${id} was retired at ${utcMinute(r.at)}: routeops now sends its calls to ${r.replacement}; direct calls to it may fail`
+              : `${id} was retired at ${utcMinute(r.at)}: calls to it now fail`;
           } else {
             if (today <= zone.dayOf(retiredAt)) continue;
             const dayAfter = addDays(retirementDay, 1);

@@ -53,8 +53,10 @@ export const pricesJob: AlertJob = {
           [...candidatesFromChanges(result.all), ...candidatesForUnpriced(result.state, isWatched, (p, m) => services.catalog.versions(p, m).length > 0)],
           now,
         );
-    // Retirements: only for models routeops cares about (routed, used, or priced).
-    const cares = (provider: string, model: string) => isWatched(provider, model) || services.catalog.versions(provider, model).length > 0;
+    // Retirements: only for models routeops cares about (routed, used, or priced in the config
+    // file). Not every model the built-in catalog prices: it carries whole provider listings.
+    const configPriced = new Set(config.pricing.map((p) => `${p.provider}/${p.model}`));
+    const cares = (provider: string, model: string) => isWatched(provider, model) || configPriced.has(`${provider}/${model}`);
     if (!dryRun) created.push(...(await recordRetirements(services, [...goneFromListings(result.all), ...markedInSources(result.all, result.state)], cares, now)));
     const auto = new Map<number, ApplyOutcome>();
     for (const { proposal: p } of created) {

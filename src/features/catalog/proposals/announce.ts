@@ -40,7 +40,7 @@ export function proposalLines(created: readonly CreatedProposal[], auto: Readonl
     lines.push(
       `Proposal ${p.id}: ${safeName(p.provider)}/${safeName(p.model)} ${what} from ${p.source}, effective ${p.effective}: ${priceText(version?.per_million)} (now ${priceText(p.previous as PerMillion | null)})`,
     );
-    if (unpriced && unpriced.rows > 0) lines.push(`  ${unpriced.rows.toLocaleString('en-US')} rows were not priced; at this price they come to ${formatUsd(unpriced.nusd)}`);
+    if (unpriced && unpriced.rows > 0) lines.push(`  ${unpriced.rows.toLocaleString('en-US')} ${unpriced.rows === 1 ? 'row was' : 'rows were'} not priced; at this price they come to ${formatUsd(unpriced.nusd)}`);
     const done = auto.get(p.id);
     if (done?.kind === 'applied') lines.push(`  applied automatically (catalog.auto_apply): ${done.audit.text.replace(/^.*?: re-priced/, 're-priced')}`);
     else if (p.suspect) lines.push(`  SUSPECT (a change of more than 10x): check it before applying: routeops prices apply ${p.id}`);

@@ -9,7 +9,7 @@
 //   entry's `expires_at`; models.dev status deprecated, genai-prices deprecated) is proposed
 //   retired at the source's date, or from when the mark was first seen when the source gives
 //   none; no replacement (no source names one). Once per source, model and mark.
-// - Only for models routeops cares about (routed by an alias, priced, or used in the last 30
+// - Only for models routeops cares about (routed by an alias, priced in the config file, or used in the last 30
 //   days: the caller's predicate) and not already retired in the catalog in force.
 // A retirement has no price: `per_million` and `previous` are null, and it is decided by a
 // person (catalog.auto_apply applies prices only).
