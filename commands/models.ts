@@ -26,7 +26,11 @@ function renderModels(models: ModelListing[], sources: SourcePrices, filter: str
   if (!models.length) {
     return { kind: 'result', title: 'Models', summary: `No model matches "${truncateForMessage(filter)}". Try ${commandPrefix(adapter)}models with no text for the whole catalog.`, data };
   }
-  const shown = models.slice(0, MAX_ROWS);
+  // Too many to show: the models an alias routes to or that retire come first (the built-in
+  // catalog prices whole provider listings), the rest fill up; shown in the usual order.
+  const rank = (m: ModelListing) => (m.aliases.length > 0 || m.retires_at !== null ? 0 : 1);
+  const picked = new Set(models.map((m, i) => ({ m, i })).sort((a, b) => rank(a.m) - rank(b.m) || a.i - b.i).slice(0, MAX_ROWS).map((x) => x.m));
+  const shown = models.filter((m) => picked.has(m));
   const detailed = filter !== '' && models.length <= MAX_DETAILED;
   return {
     kind: 'result',
@@ -49,7 +53,7 @@ function renderModels(models: ModelListing[], sources: SourcePrices, filter: str
     },
     footer: [
       'Prices in force now, USD per million tokens; * = tiers or time windows apply. Gateway rows without a price are billed at the cost the gateway reports.',
-      models.length > MAX_ROWS ? `Showing ${MAX_ROWS} of ${models.length}: add text to narrow it.` : '',
+      models.length > MAX_ROWS ? `Showing ${MAX_ROWS} of ${models.length} (every model an alias routes to or that retires first): add text to narrow it.` : '',
       checkedRangeNote(models, today) ?? '',
       detailed ? '' : `${commandPrefix(adapter)}models MODEL says where a price came from and what the catalog sources say.`,
     ]

@@ -12,6 +12,8 @@ import type { PerMillion } from '../../src/features/catalog/listing.js';
 interface ModelDoc {
   provider: string;
   model: string;
+  aliases: string[];
+  retires_at: string | null;
   per_million: PerMillion | null;
   price: {
     effective: string;
@@ -122,6 +124,16 @@ test('deepseek-flash: the weekday windows the text marks with * are in the JSON 
   // Exact decimals in the document itself, as money in JSON is.
   assert.match(offPeak.raw, /"cached_input": 0\.003,/);
   assert.match(peak.raw, /"cached_input": 0\.006,/);
+});
+
+test('a catalog too long to show lists every aliased or retiring model first, then fills up', async () => {
+  const { text, docs } = await models('2026-11-23T12:00:00Z');
+  assert.ok(docs.length > 60, 'the generated built-in catalog prices whole provider listings');
+  assert.match(text, new RegExp(`Showing 60 of ${docs.length} \\(every model an alias routes to or that retires first\\)`));
+  for (const doc of docs.filter((d) => d.aliases.length > 0 || d.retires_at !== null)) textRow(text, `${doc.provider}/${doc.model}`);
+  const rows = text.split('\n').filter((l) => /^[a-z-]+\/\S+ /.test(l));
+  assert.equal(rows.length, 60);
+  assert.deepEqual(rows, [...rows].sort(), 'in the usual order');
 });
 
 test('every row the text stars has tiers or windows in the JSON, and no other row has', async () => {
