@@ -50,7 +50,9 @@ export const pricesJob: AlertJob = {
       ? []
       : await recordProposals(
           services,
-          [...candidatesFromChanges(result.all), ...candidatesForUnpriced(result.state, isWatched, (p, m) => services.catalog.versions(p, m).length > 0)],
+          // Proposals for the models the alert is about (routed or used), not every model a
+          // source re-prices: a source carries hundreds, counted in the alert's "others".
+          [...candidatesFromChanges(result.all).filter((c) => isWatched(c.entry.provider, c.entry.model)), ...candidatesForUnpriced(result.state, isWatched, (p, m) => services.catalog.versions(p, m).length > 0)],
           now,
         );
     // Retirements: only for models routeops cares about (routed, used, or priced in the config
