@@ -19,7 +19,8 @@ void test('catalog.sources names the four sources, each a location or null; all 
     sources: { openrouter: null, litellm: null, models_dev: null, genai_prices: null },
     provider_models: false,
     map: [],
-    auto_apply: [],
+    // OpenRouter's listing is exact for openrouter routes: trusted by default.
+    auto_apply: [{ source: 'openrouter', provider: 'openrouter' }],
   });
   const c = parseConfigText(
     `catalog:

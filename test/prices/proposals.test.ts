@@ -37,7 +37,8 @@ interface Env {
 }
 
 function env(t: TestContext, extra: ConfigObject = {}): Env {
-  const fx = makeServices({ timezone: 'UTC', slack: { alerts_channel: 'C0ALERTS' }, ...extra }, { owner: t, now: '2026-03-01T00:00:00Z' });
+  // A person decides unless a test says otherwise (OpenRouter's own proposals apply themselves by default).
+  const fx = makeServices({ timezone: 'UTC', slack: { alerts_channel: 'C0ALERTS' }, catalog: { auto_apply: [] }, ...extra }, { owner: t, now: '2026-03-01T00:00:00Z' });
   const file = join(fx.tmp.dir, 'openrouter.json');
   writeFileSync(file, JSON.stringify(listing({})));
   // The source location is read from the config each run: point it at the file.
@@ -174,8 +175,9 @@ void test('a model the config file prices gets no proposal', async (t) => {
   assert.deepEqual(await e.services().store.proposals.list(), []);
 });
 
-void test('catalog.auto_apply applies a trusted source\'s proposal itself, but never a suspect (>10x) one', async (t) => {
-  const e = env(t, { catalog: { auto_apply: [{ source: 'openrouter', provider: 'openrouter' }] } });
+void test('catalog.auto_apply applies a trusted source\'s proposal itself, but never a suspect (>10x) one; OpenRouter for openrouter routes by default', async (t) => {
+  // No catalog.auto_apply in the file: the default trusts OpenRouter for openrouter routes.
+  const e = env(t, { catalog: {} });
   const s = e.services();
   await traffic(s, '2026-02-28T12:00:00Z', 'r');
   const text = await e.run({ [MODEL]: [2, 6] }, '2026-03-01T00:00:00Z');

@@ -34,6 +34,8 @@ void test('OpenRouter over two weeks: one proposal per real change of a watched 
     {
       timezone: 'UTC',
       slack: { alerts_channel: 'C0ALERTS' },
+      // A person decides (by default OpenRouter's proposals for openrouter routes apply themselves).
+      catalog: { auto_apply: [] },
       models: { 'or-glm': { routes: [{ provider: 'openrouter', model: GLM }] }, 'or-next': { routes: [{ provider: 'openrouter', model: NEXT }] } },
     },
     { owner: t, now: '2025-12-29T12:34:00Z' },

@@ -39,7 +39,7 @@ async function env(ctx: TestContext): Promise<Env> {
   const t = await startTestApp({
     owner: ctx,
     now: '2026-03-01T00:00:00Z',
-    config: { timezone: 'UTC', slack: { alerts_channel: ALERTS }, access: { prices: [PRICER] }, catalog: { sources: { openrouter: file } } },
+    config: { timezone: 'UTC', slack: { alerts_channel: ALERTS }, access: { prices: [PRICER] }, catalog: { sources: { openrouter: file }, auto_apply: [] } },
   });
   const s = t.app.services;
   // 1M input + 1M output tokens, twice: at $2 + $6 per million, $8 a row once priced.
