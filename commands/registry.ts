@@ -9,6 +9,7 @@ import { makeHelpCommand } from './help.js';
 import { ledgerImportCommand } from './ledger-import.js';
 import { alertsRunCommand } from './alerts-run.js';
 import { catalogDiffCommand } from './catalog-diff.js';
+import { catalogRefreshCommand } from './catalog-refresh.js';
 import { pricesApplyCommand, pricesHistoryCommand, pricesIgnoreCommand, pricesListCommand } from './prices.js';
 import { simCommand } from './sim.js';
 import { startCommand } from './start.js';
@@ -23,6 +24,7 @@ export const commands: ReadonlyArray<Command<unknown>> = [
   ledgerImportCommand,
   alertsRunCommand,
   catalogDiffCommand,
+  catalogRefreshCommand,
   pricesListCommand,
   pricesApplyCommand,
   pricesIgnoreCommand,

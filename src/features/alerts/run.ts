@@ -8,7 +8,7 @@
 import type { Services } from '../services.js';
 import { AlertOutbox } from './delivery.js';
 import { alertJobs } from './jobs/index.js';
-import { channelFor, JOB_NAMES, type Alert, type AlertJob, type AlertPost, type JobName } from './types.js';
+import { channelFor, JOB_NAMES, type Alert, type AlertJob, type AlertPost, type JobName, type JobRunOptions } from './types.js';
 
 export type AlertStatus = 'sent' | 'pending' | 'dry-run';
 
@@ -26,6 +26,8 @@ export interface RunJobOptions {
   post: AlertPost | null;
   /** Compute and report, record nothing, post nothing. */
   dryRun?: boolean;
+  /** Hooks passed on to the job (`catalog refresh` reads the prices job's detail). */
+  observe?: Pick<JobRunOptions, 'pricesDetail'>;
 }
 
 export async function runJob(services: Services, job: AlertJob, now: Date, opts: RunJobOptions): Promise<JobOutcome> {
@@ -44,7 +46,7 @@ export async function runJob(services: Services, job: AlertJob, now: Date, opts:
   let candidates: Alert[];
   const notes: string[] = [];
   try {
-    candidates = await job.run(services, now, { dryRun: opts.dryRun === true, note: (text) => notes.push(text) });
+    candidates = await job.run(services, now, { ...opts.observe, dryRun: opts.dryRun === true, note: (text) => notes.push(text) });
   } catch (err) {
     const reason = (err as Error)?.message ?? String(err);
     log.error({ err }, 'alert job failed');

@@ -1,6 +1,7 @@
 // The alert model shared by the jobs, the outbox and the scheduler.
 import type { Reply } from '../../domain/reply.js';
 import type { Services } from '../services.js';
+import type { PricesRunDetail } from '../catalog/refresh-report.js';
 
 export const ALERT_KINDS = ['price', 'retirement', 'budget', 'anomaly', 'spend_report', 'routecheck', 'cost_drift'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -35,6 +36,11 @@ export interface JobRunOptions {
    * `reason`), e.g. a price source that could not be read this run.
    */
   note?: (text: string) => void;
+  /**
+   * `routeops catalog refresh`: the prices job hands over what it read and decided (each source,
+   * the changes, the proposals), which an alert does not say in full.
+   */
+  pricesDetail?: (detail: PricesRunDetail) => void;
 }
 
 export interface AlertJob {

@@ -22,8 +22,8 @@ export const pricesJob: AlertJob = {
   name: 'prices',
   channel: 'alerts',
   async run(services, now, opts) {
+    // Without a channel (only `catalog refresh` runs it so) it reads, detects and proposes, and posts nothing.
     const target = channelFor(services, 'alerts');
-    if ('missing' in target) return [];
     const { config, ledger, zone, log } = services;
     if (!Object.values(config.catalog.sources).some(Boolean) && !config.catalog.provider_models) {
       log.info('no catalog source configured (catalog.sources, catalog.provider_models): nothing to watch');
@@ -69,7 +69,8 @@ export const pricesJob: AlertJob = {
     }
     const extra = proposalLines(created, auto);
     const decisions = proposalDecisions(created, auto);
-    if (!result.alert && extra.length === 0) return [];
+    opts?.pricesDetail?.({ fetched: { snapshots, errors }, check: result, created, auto });
+    if ('missing' in target || (!result.alert && extra.length === 0)) return [];
     const text = [...(result.alert ? [result.alert.text] : ['Price proposals']), ...extra].join('\n');
     const key = [result.alert?.key, ...created.map((c) => `proposal:${c.proposal.id}`)].filter(Boolean).join('+');
     return [{ key, kind: 'price', channel: target.channel, text, reply: { kind: 'result', title: 'Price changes', body: text, ...(decisions.length ? { decisions } : {}) } }];
