@@ -6,7 +6,6 @@ import { CATALOG_SOURCES, type CatalogSourceName } from '../../config/schema.js'
 import type { StoredProposal } from '../../store/price-proposals.js';
 import type { ModelChange } from './price-alert.js';
 import type { PriceCheckResult } from './price-check.js';
-import type { ApplyOutcome } from './proposals/apply.js';
 import type { CreatedProposal } from './proposals/propose.js';
 import type { FetchCatalogResult } from './sources/fetch.js';
 
@@ -15,8 +14,12 @@ export interface PricesRunDetail {
   check: PriceCheckResult;
   /** Proposals new this run. */
   created: readonly CreatedProposal[];
-  /** What catalog.auto_apply did with them, by proposal id. */
-  auto: ReadonlyMap<number, ApplyOutcome>;
+  /**
+   * What catalog.auto_apply did with them, by proposal id (proposals/apply.ts ApplyOutcome; only
+   * its kind is read here: naming that type from here would make an import cycle, through
+   * proposals/retire-apply.ts and the deprecations job, back to the alert types).
+   */
+  auto: ReadonlyMap<number, { kind: string }>;
 }
 
 export interface SourceOutcome {
