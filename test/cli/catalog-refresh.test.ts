@@ -62,11 +62,17 @@ async function threeRefreshes(r: Rig, lastFlags: string[]) {
   return { first, second, third };
 }
 
-/** LiteLLM read from the folder's litellm.json.gz, which threeRefreshes writes. */
-const litellmIn = (dir: string): ConfigObject['catalog'] => ({ sources: { litellm: join(dir, 'litellm.json.gz') } });
+/**
+ * LiteLLM read from the folder's litellm.json.gz, which threeRefreshes writes, and an alias
+ * routed to zai/glm-5: proposals are made for the models routed or used.
+ */
+const watchingGlm5 = (dir: string): ConfigObject => ({
+  models: { 'glm-5': { routes: [{ provider: 'zai', model: 'glm-5' }] } },
+  catalog: { sources: { litellm: join(dir, 'litellm.json.gz') } },
+});
 
 void test('a LiteLLM change seen in two refreshes makes one proposal: the JSON document, effective and seen_at from --now', async (t) => {
-  const r = rig(t, (dir) => ({ slack: { alerts_channel: ALERTS }, catalog: litellmIn(dir) }));
+  const r = rig(t, (dir) => ({ slack: { alerts_channel: ALERTS }, ...watchingGlm5(dir) }));
   const { first, second, third } = await threeRefreshes(r, ['--json']);
 
   assert.equal(first.code, 0, first.stderr);
@@ -123,7 +129,7 @@ void test('a LiteLLM change seen in two refreshes makes one proposal: the JSON d
 
 void test('the confirming refresh in text: each source, the change, the proposal, and the alert posted to Slack', async (t) => {
   const slack = await startFakeSlack(t);
-  const r = rig(t, (dir) => ({ slack: { alerts_channel: ALERTS }, catalog: litellmIn(dir) }), { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 'sign', SLACK_API_URL: slack.apiUrl });
+  const r = rig(t, (dir) => ({ slack: { alerts_channel: ALERTS }, ...watchingGlm5(dir) }), { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 'sign', SLACK_API_URL: slack.apiUrl });
   const { first, third } = await threeRefreshes(r, []);
   const entries = (JSON.parse(first.stdout) as { sources: Array<{ entries: number }> }).sources[0]!.entries;
   assert.equal(third.code, 0, third.stderr);
@@ -152,7 +158,7 @@ void test('the confirming refresh in text: each source, the change, the proposal
 });
 
 void test('with price alerts off (no slack.alerts_channel) a refresh still records the proposal and says why nothing is posted', async (t) => {
-  const r = rig(t, (dir) => ({ catalog: litellmIn(dir) }));
+  const r = rig(t, (dir) => watchingGlm5(dir));
   const { third } = await threeRefreshes(r, ['--json']);
   assert.equal(third.code, 0, third.stderr);
   const doc = JSON.parse(third.stdout) as { proposals: Array<{ provider: string; model: string }>; alerts: number; alerts_off: string };
