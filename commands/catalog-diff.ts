@@ -7,7 +7,7 @@ import { diffSavedDocuments, savedDiffJson, savedDiffText, type SavedDiff } from
 import { CatalogSourceError } from '../src/features/catalog/sources/types.js';
 import { CLI_ONLY, commandPrefix, defineCommand } from './types.js';
 
-const USAGE = 'catalog diff OLD NEW [--json]   (saved OpenRouter /models or LiteLLM JSON, .gz ok)';
+const USAGE = 'catalog diff OLD NEW [--json]   (saved OpenRouter /models, LiteLLM, models.dev or genai-prices JSON, .gz ok)';
 
 export const catalogDiffCommand = defineCommand<{ oldPath: string; newPath: string }>({
   name: 'catalog diff',

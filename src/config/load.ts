@@ -264,7 +264,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
       sources: Object.fromEntries(CATALOG_SOURCES.map((name) => [name, catalogSource(file, name)])) as Config['catalog']['sources'],
       provider_models: file.catalog?.provider_models ?? false,
       map: file.catalog?.map ?? [],
-      // OpenRouter's own listing is exact for openrouter routes: trusted by default (issue 13).
+      // OpenRouter's own listing is exact for openrouter routes: trusted by default (docs/ARCHITECTURE.md §3.4).
       auto_apply: file.catalog?.auto_apply ?? [{ source: 'openrouter', provider: 'openrouter' }],
     },
     alerts: { cost_drift: { ...DEFAULT_COST_DRIFT, ...file.alerts?.cost_drift } },
