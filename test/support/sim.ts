@@ -7,9 +7,12 @@ import type { CleanupOwner } from './temp.js';
 
 export type { Simulator };
 
-/** Starts a simulator on a free port; with `owner`, closed when the owner (a test) ends. */
-export async function startSim(owner?: CleanupOwner): Promise<Simulator> {
-  const sim = await startSimulator();
+/**
+ * Starts a simulator on a free port; with `owner`, closed when the owner (a test) ends. `now`:
+ * the clock for OpenRouter's usage_daily/weekly/monthly (default: the system's).
+ */
+export async function startSim(owner?: CleanupOwner, opts: { now?: () => number } = {}): Promise<Simulator> {
+  const sim = await startSimulator(opts);
   owner?.after(() => sim.close());
   return sim;
 }

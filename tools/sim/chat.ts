@@ -1,5 +1,6 @@
 // POST {base}/chat/completions: the request checked against each provider's rules (the 400s
-// of docs/PROVIDERS.md §1), then answered from a plan (plan.ts), streamed or as one body.
+// of docs/PROVIDERS.md §1), then answered from a plan (plan.ts), streamed or as one body, and
+// charged to the profile's balance once answered (balances.ts).
 import type { ServerResponse } from 'node:http';
 import type { Faults } from './faults.js';
 import { sendError } from './http-io.js';
@@ -63,6 +64,7 @@ export async function handleChat(
   const plan = makePlan(state, { profile, model, body: b, messages, tools, toolChoice, thinking, jsonMode, mentionsJson, faults });
   if (faults?.fixedRequestId) plan.id = faults.fixedRequestId;
   const respHeaders: Record<string, string> = profile.requestIdHeader ? { 'x-request-id': reqId } : {};
-  if (b['stream'] === true) await streamPlan(timers, res, profile, plan, b, faults, respHeaders);
-  else await sendPlan(timers, res, profile, plan, faults, respHeaders);
+  const sent = b['stream'] === true ? await streamPlan(timers, res, profile, plan, b, faults, respHeaders) : await sendPlan(timers, res, profile, plan, faults, respHeaders);
+  // A call answered to its end is billed at the simulator's prices, usage sent or not (balances.ts).
+  if (sent) state.balances.charge(profile.name, plan.costFemto, 'calls');
 }

@@ -3,7 +3,8 @@
 // is a profile name or the routeops provider name it stands for (`qwen` or `qwen-intl`).
 // POST /_sim/models/PROFILE with {"models":["deepseek-flash", …]} sets the models it serves (its
 // GET /models listing, and the only ones chat takes: a provider renaming or retiring a model);
-// DELETE /_sim/models[/PROFILE] gives back the profile's own.
+// DELETE /_sim/models[/PROFILE] gives back the profile's own. The prepaid accounts have their
+// own control, /_sim/balance (balance-control.ts).
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { FAULT_NAMES, faultsSchema, type Faults } from './faults.js';
@@ -17,7 +18,7 @@ export const CONTROL_PREFIX = '/_sim';
 const EXAMPLE = '{"status":503}';
 
 /** What a body that is not a JSON object was, for the 400 that says so. */
-function notAnObject(raw: string): string | null {
+export function notAnObject(raw: string): string | null {
   if (raw.trim() === '') return 'the body is empty';
   let body: unknown;
   try {
@@ -57,7 +58,7 @@ function models(state: SimState, res: ServerResponse, method: string, profiles: 
 export function control(state: SimState, res: ServerResponse, method: string, rest: string, raw: string): void {
   const [what, name, ...extra] = rest.split('/');
   if ((what !== 'faults' && what !== 'models') || extra.length) {
-    return sendJson(res, 404, { error: `unknown control path; use POST or DELETE ${CONTROL_PREFIX}/faults/PROFILE or ${CONTROL_PREFIX}/models/PROFILE (PROFILE: ${ACCEPTED_PROFILE_NAMES})` });
+    return sendJson(res, 404, { error: `unknown control path; use POST or DELETE ${CONTROL_PREFIX}/faults/PROFILE or ${CONTROL_PREFIX}/models/PROFILE (PROFILE: ${ACCEPTED_PROFILE_NAMES}), or ${CONTROL_PREFIX}/balance/PROFILE` });
   }
   const profile = name ? resolveProfileName(name) : null;
   if (name && !profile) {

@@ -1,6 +1,7 @@
 // Serving the provider simulator from a terminal (`routeops sim`, commands/sim.ts) until
 // SIGINT/SIGTERM, with a banner on how to point routeops at it.
-import { CONTROL_PREFIX, FAULT_NAMES, PROFILE_NAMES, startSimulator, type ProfileName, type Simulator } from './server.js';
+import { BALANCE_PATHS } from './balance-http.js';
+import { CONTROL_PREFIX, FAULT_NAMES, PROFILE_NAMES, SIM_MANAGEMENT_KEY, startSimulator, type ProfileName, type Simulator } from './server.js';
 import { ACCEPTED_PROFILE_NAMES, PROVIDER_OF } from './profile.js';
 
 /** Which routeops provider (config/defaults.ts) each simulator profile stands for. */
@@ -42,6 +43,14 @@ export function describeSim(sim: Simulator): string {
     `  curl -X POST ${sim.url}${CONTROL_PREFIX}/faults/deepseek -d '{"status":429,"times":1}'`,
     `  curl -X DELETE ${sim.url}${CONTROL_PREFIX}/faults`,
     `(a profile or provider name after /faults/: ${ACCEPTED_PROFILE_NAMES})`,
+    '',
+    'Prepaid balances, charged for every answered call at the simulator\'s prices:',
+    ...BALANCE_PATHS.map((p) => `  GET ${sim.url}${p}`),
+    `(OpenRouter's /credits answers in full to the management key ${SIM_MANAGEMENT_KEY}, zeros to others)`,
+    `  curl -X POST ${sim.url}${CONTROL_PREFIX}/balance/deepseek -d '{"topUp":"50.00"}'`,
+    `  curl -X POST ${sim.url}${CONTROL_PREFIX}/balance/deepseek/outside -d '{"usd":"1.25"}'   (spend routeops never sees)`,
+    `  curl -X POST ${sim.url}${CONTROL_PREFIX}/balance/kimi/faults -d '{"status":500}'`,
+    `  curl ${sim.url}${CONTROL_PREFIX}/balance      curl -X DELETE ${sim.url}${CONTROL_PREFIX}/balance`,
     '',
     'Ctrl-C stops it.',
   );

@@ -6,7 +6,7 @@
 // once results are back, the answer reads them back (tool-summary.ts).
 import type { Faults } from './faults.js';
 import type { Profile, SimUsage } from './profile.js';
-import { SIM_PRICE } from './profiles.js';
+import { exactAmount } from './amounts.js';
 import type { Script, SimState } from './state.js';
 import { ruleToolCall } from './tool-rule.js';
 import { summariseToolResult } from './tool-summary.js';
@@ -22,6 +22,9 @@ export interface Plan {
   toolCalls: { id: string; name: string; arguments: string }[];
   finish: 'stop' | 'length' | 'tool_calls';
   usage: SimUsage;
+  /** What the call costs at the simulator's price list (prices.ts), in femto-units: deducted from the balance once sent. */
+  costFemto: bigint;
+  /** The same as a number (OpenRouter reports it as `usage.cost`). */
   cost: number;
 }
 
@@ -123,7 +126,8 @@ export function makePlan(state: SimState, input: ChatInput): Plan {
     finish = 'length';
   }
   const completion = reasoningTokens + contentTokens;
-  const cost = (prompt - cached) * SIM_PRICE.input + cached * SIM_PRICE.cachedInput + completion * SIM_PRICE.output;
+  const usage: SimUsage = { prompt, cached, completion, reasoning: reasoningTokens };
+  const costFemto = state.balances.costOf(profile.name, model, usage);
   return {
     id: profile.newId(),
     created: Math.floor(Date.now() / 1000),
@@ -132,8 +136,9 @@ export function makePlan(state: SimState, input: ChatInput): Plan {
     content,
     toolCalls,
     finish,
-    usage: { prompt, cached, completion, reasoning: reasoningTokens },
-    cost: Number(cost.toPrecision(6)),
+    usage,
+    costFemto,
+    cost: Number(exactAmount(costFemto)),
   };
 }
 

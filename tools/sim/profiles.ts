@@ -252,6 +252,3 @@ const openrouter: Profile = {
 };
 
 export const PROFILES: Record<ProfileName, Profile> = { deepseek, qwen, kimi, glm, openrouter };
-
-/** USD per token used for OpenRouter's reported `cost` (deepseek-v4-flash list price, docs/PROVIDERS.md §2). */
-export const SIM_PRICE = { input: 0.14e-6, cachedInput: 0.0028e-6, output: 0.28e-6 };

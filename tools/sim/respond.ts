@@ -23,7 +23,8 @@ const KEEP_ALIVE_EVERY_MS = 100;
 /** What a captive proxy or login portal answers in place of the provider (htmlBody). */
 const CAPTIVE_PAGE = '<!DOCTYPE html>\n<html><head><title>Network login required</title></head><body><h1>Sign in to continue</h1><form method="post" action="/login"><input name="user"></form></body></html>\n';
 
-function sendCaptivePage(res: ServerResponse) {
+/** A 200 with an HTML page in place of the provider's answer (also balance-http.ts). */
+export function sendCaptivePage(res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(CAPTIVE_PAGE)) });
   res.end(CAPTIVE_PAGE);
 }
@@ -35,21 +36,27 @@ function cut(timers: SimTimers, res: ServerResponse) {
   });
 }
 
-/** Streams the plan as server-sent events, with the stream faults applied. */
-export async function streamPlan(timers: SimTimers, res: ServerResponse, profile: Profile, plan: Plan, b: Record<string, unknown>, faults: Faults | null, headers: Record<string, string>) {
-  if (faults?.htmlBody) return sendCaptivePage(res);
+/**
+ * Streams the plan as server-sent events, with the stream faults applied. True when the answer
+ * was sent to its end (the call is billed: chat.ts).
+ */
+export async function streamPlan(timers: SimTimers, res: ServerResponse, profile: Profile, plan: Plan, b: Record<string, unknown>, faults: Faults | null, headers: Record<string, string>): Promise<boolean> {
+  if (faults?.htmlBody) {
+    sendCaptivePage(res);
+    return false;
+  }
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
   res.flushHeaders();
   if (faults?.bom) write(res, '\uFEFF');
   const comment = commentFor(profile);
   if (profile.name === 'openrouter') write(res, comment!);
-  if (faults?.hang) return;
+  if (faults?.hang) return false;
   if (faults?.hangWithKeepAlives) {
     // docs/PROVIDERS.md §1: DeepSeek sends `: keep-alive` while it waits under load (up to 10 minutes).
     const ka = comment ?? ': keep-alive\n\n';
     write(res, ka);
     timers.every(KEEP_ALIVE_EVERY_MS, () => write(res, ka));
-    return;
+    return false;
   }
   const interval = (ms: number) => Math.max(20, Math.min(1000, Math.floor(ms / 4)));
   if (faults?.slowFirstTokenMs) {
@@ -69,11 +76,14 @@ export async function streamPlan(timers: SimTimers, res: ServerResponse, profile
     for (const c of chunks.slice(0, keep)) write(res, `data: ${JSON.stringify(c)}\n\n`);
     write(res, `data: ${JSON.stringify(all[keep]).slice(0, 24)}`);
     res.end();
-    return;
+    return false;
   }
   let sent = 0;
   for (const c of all) {
-    if (faults?.cutAfterChunks !== undefined && sent >= faults.cutAfterChunks) return cut(timers, res);
+    if (faults?.cutAfterChunks !== undefined && sent >= faults.cutAfterChunks) {
+      cut(timers, res);
+      return false;
+    }
     if (faults?.midStreamError && sent === 2) {
       // docs/PROVIDERS.md §1 OpenRouter: "after streaming starts, errors arrive as a `data:` event with an `error` field on an HTTP 200"
       const err = {
@@ -84,7 +94,7 @@ export async function streamPlan(timers: SimTimers, res: ServerResponse, profile
       write(res, `data: ${JSON.stringify(err)}\n\n`);
       write(res, 'data: [DONE]\n\n');
       res.end();
-      return;
+      return false;
     }
     write(res, `data: ${JSON.stringify(c)}\n\n`);
     sent++;
@@ -93,14 +103,18 @@ export async function streamPlan(timers: SimTimers, res: ServerResponse, profile
   if (faults?.neverEnd) {
     const ka = comment ?? ': keep-alive\n\n';
     timers.every(interval(1000), () => write(res, ka));
-    return;
+    return false;
   }
   write(res, 'data: [DONE]\n\n');
   res.end();
+  return true;
 }
 
-/** Sends the plan as one JSON body (blank lines first while slow, where the profile sends them). */
-export async function sendPlan(timers: SimTimers, res: ServerResponse, profile: Profile, plan: Plan, faults: Faults | null, headers: Record<string, string>) {
+/**
+ * Sends the plan as one JSON body (blank lines first while slow, where the profile sends them).
+ * True when the body was sent whole (the call is billed: chat.ts).
+ */
+export async function sendPlan(timers: SimTimers, res: ServerResponse, profile: Profile, plan: Plan, faults: Faults | null, headers: Record<string, string>): Promise<boolean> {
   const message: Record<string, unknown> = { role: 'assistant', content: plan.content };
   if (plan.reasoning) message['reasoning_content'] = plan.reasoning;
   if (plan.toolCalls.length) {
@@ -113,7 +127,10 @@ export async function sendPlan(timers: SimTimers, res: ServerResponse, profile: 
     model: plan.model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: plan.finish }],
   };
-  if (faults?.htmlBody) return sendCaptivePage(res);
+  if (faults?.htmlBody) {
+    sendCaptivePage(res);
+    return false;
+  }
   const usage = usageBody(profile, plan, faults);
   if (usage) out['usage'] = usage;
   const text = (faults?.bom ? '\uFEFF' : '') + (faults?.malformedChunk ? '{"id": "oops", this is not json' : JSON.stringify(out));
@@ -122,21 +139,22 @@ export async function sendPlan(timers: SimTimers, res: ServerResponse, profile: 
   if (faults?.hang || faults?.neverEnd || faults?.hangWithKeepAlives || (slow && blankLines) || faults?.cutAfterChunks !== undefined || faults?.truncatedBody) {
     res.writeHead(200, { 'content-type': 'application/json', ...headers });
     res.flushHeaders();
-    if (faults?.hang) return;
+    if (faults?.hang) return false;
     if (faults?.neverEnd || faults?.hangWithKeepAlives) {
       // docs/PROVIDERS.md §1: non-streaming requests get blank lines while DeepSeek waits under load.
       write(res, '\n');
       timers.every(faults.hangWithKeepAlives ? KEEP_ALIVE_EVERY_MS : 200, () => write(res, '\n'));
-      return;
+      return false;
     }
     if (faults?.cutAfterChunks !== undefined || faults?.truncatedBody) {
       write(res, text.slice(0, Math.floor(text.length / 2)));
       // A cut drops the connection; a truncated body ends cleanly (the proxy thought it was whole).
       if (faults.truncatedBody) {
         res.end();
-        return;
+        return false;
       }
-      return cut(timers, res);
+      cut(timers, res);
+      return false;
     }
     // docs/PROVIDERS.md §1: "non-streaming requests get blank lines before the JSON body" (DeepSeek under load).
     write(res, '\n');
@@ -145,10 +163,11 @@ export async function sendPlan(timers: SimTimers, res: ServerResponse, profile: 
     await timers.wait(slow);
     write(res, text);
     res.end();
-    return;
+    return true;
   }
   if (slow) await timers.wait(slow);
-  if (res.destroyed) return;
+  if (res.destroyed) return false;
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
+  return true;
 }

@@ -8,16 +8,26 @@
 // Profiles are named deepseek, qwen, kimi, glm and openrouter; the routeops provider names they
 // stand for (qwen-intl, moonshot, zai) are accepted wherever a profile name is taken.
 //
+// DeepSeek, Kimi and OpenRouter also keep a prepaid balance that every answered call is charged
+// to, served at their documented balance endpoints (docs/PROVIDERS.md §6).
+//
 // This file serves and routes requests; the rest: chat.ts (a chat request checked and answered),
 // plan.ts (the answer; tool-rule.ts and tool-summary.ts for tools), respond.ts and chunks.ts
 // (sending it), faults.ts and control.ts (faults on demand), state.ts (what is kept between
-// requests), profiles.ts (each provider's shapes).
+// requests), profiles.ts (each provider's shapes); balances.ts, prices.ts and amounts.ts (the
+// accounts and what calls cost), balance-http.ts (the balance endpoints), balance-ops.ts and
+// balance-control.ts (changing the accounts).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { balanceControl } from './balance-control.js';
+import { balanceEndpointOf, serveBalance } from './balance-http.js';
+import { billOutside, setBalance, setBalanceFaults, setPrice, type BalanceSet, type OutsideCharge, type PriceSet } from './balance-ops.js';
+import type { BalanceFaults } from './balances.js';
 import { handleChat } from './chat.js';
 import { CONTROL_PREFIX, control } from './control.js';
 import { statusCategory } from './faults.js';
 import { readBody, sendError, sendJson } from './http-io.js';
+import { isBalanceProfile, type BalanceProfile } from './prices.js';
 import { isProfileName, type ErrorCategory, type ProfileName } from './profile.js';
 import { PROFILES } from './profiles.js';
 import { SimState, profileOf, type ProfileArg, type Script } from './state.js';
@@ -28,6 +38,9 @@ export { PROFILE_NAMES, type ProfileName } from './profile.js';
 export { CONTROL_PREFIX } from './control.js';
 export { FAULT_NAMES, type Faults } from './faults.js';
 export type { ProfileArg, Script } from './state.js';
+export { SIM_MANAGEMENT_KEY, type BalanceFaults } from './balances.js';
+export { BALANCE_FAULT_NAMES, type BalanceSet, type OutsideCharge, type PriceSet } from './balance-ops.js';
+export { BALANCE_PROFILES, type BalanceProfile } from './prices.js';
 
 export interface RecordedRequest {
   method: string;
@@ -49,7 +62,17 @@ export interface Simulator {
   setScript(profile: ProfileArg, script: Script | null): void;
   /** The models a profile serves from now on (its GET /models listing; chat takes only these); null = its own. */
   setModels(profile: ProfileArg, models: readonly string[] | null): void;
-  /** Clears every profile's faults, script and model listing (between tests). */
+  /** A prepaid account in exact decimals (what GET /_sim/balance/PROFILE answers under `balance`). */
+  balance(profile: ProfileArg): Record<string, unknown>;
+  /** Sets amounts or tops up, e.g. `{ topUp: '50.00' }`, `{ voucher: '0', cash: '-1.5', currency: 'CNY' }`; throws on bad input. */
+  setBalance(profile: ProfileArg, set: BalanceSet): void;
+  /** Faults of the profile's balance endpoint (null clears them); throws on bad input. */
+  balanceFault(profile: ProfileArg, faults: BalanceFaults | null): void;
+  /** Bills spend routeops never sees: an amount in the account's currency ("1.25") or tokens of a model; returns the amount charged. */
+  billOutside(profile: ProfileArg, charge: string | OutsideCharge): string;
+  /** Charges a model at this price per million tokens from now on; throws on bad input. */
+  setPrice(profile: ProfileArg, price: PriceSet): void;
+  /** Clears every profile's faults, script and model listing, and gives back fresh accounts and prices (between tests). */
   reset(): void;
   requests: RecordedRequest[];
   close(): Promise<void>;
@@ -64,9 +87,21 @@ interface Sim {
   requests: RecordedRequest[];
 }
 
-export async function startSimulator(opts: { port?: number; host?: string } = {}): Promise<Simulator> {
+/** The profile as one that keeps a balance; throws naming those that do. */
+function balanceProfileOf(p: string): BalanceProfile {
+  const name = profileOf(p);
+  if (!isBalanceProfile(name)) throw new Error(`simulator profile "${name}" keeps no balance (only deepseek, kimi and openrouter do)`);
+  return name;
+}
+
+function orThrow(err: string | null): void {
+  if (err) throw new Error(err);
+}
+
+/** `now`: the clock for OpenRouter's usage_daily/weekly/monthly (default: the system's). */
+export async function startSimulator(opts: { port?: number; host?: string; now?: () => number } = {}): Promise<Simulator> {
   const host = opts.host ?? '127.0.0.1';
-  const sim: Sim = { state: new SimState(), timers: new SimTimers(), requests: [] };
+  const sim: Sim = { state: new SimState(opts.now), timers: new SimTimers(), requests: [] };
   const sockets = new Set<Socket>();
 
   const server = http.createServer((req, res) => {
@@ -104,6 +139,18 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     setModels(p, models) {
       sim.state.of(profileOf(p)).models = models ? [...models] : null;
     },
+    balance: (p) => sim.state.balances.view(balanceProfileOf(p)),
+    setBalance: (p, set) => orThrow(setBalance(sim.state.balances, balanceProfileOf(p), set)),
+    balanceFault(p, faults) {
+      if (faults) orThrow(setBalanceFaults(sim.state.balances, balanceProfileOf(p), faults));
+      else sim.state.balances.setFaults(balanceProfileOf(p), null);
+    },
+    billOutside(p, charge) {
+      const out = billOutside(sim.state.balances, balanceProfileOf(p), typeof charge === 'string' ? { amount: charge } : charge);
+      if ('error' in out) throw new Error(out.error);
+      return out.charged;
+    },
+    setPrice: (p, price) => orThrow(setPrice(sim.state.balances, balanceProfileOf(p), price)),
     reset: () => sim.state.reset(),
     requests: sim.requests,
     close: () =>
@@ -137,7 +184,14 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
   const auth = req.headers.authorization ?? '';
   const bearer = /^Bearer\s+(.*)$/i.exec(auth)?.[1]?.trim() ?? '';
   sim.requests.push({ method, path, profile: profileName, body: rawBody ? body : null, headers, hasBearer: bearer !== '' });
+  if (path === `${CONTROL_PREFIX}/balance` || path.startsWith(`${CONTROL_PREFIX}/balance/`)) {
+    return balanceControl(sim.state, res, method, path.slice(CONTROL_PREFIX.length + '/balance'.length), rawBody);
+  }
   if (path.startsWith(`${CONTROL_PREFIX}/`)) return control(sim.state, res, method, path.slice(CONTROL_PREFIX.length + 1), rawBody);
+  const balance = balanceEndpointOf(method, path);
+  if (balance) {
+    return serveBalance(sim.state.balances, res, balance, bearer, bearer !== '' && bearer !== SIM_BAD_KEY, `sim-${balance.profile}-${sim.state.nextSeq()}`);
+  }
 
   // Route: {base}/chat/completions and {base}/models; anything else (e.g. GLM's "a `/v1` base
   // gives 404", docs/PROVIDERS.md §1) is a 404.
@@ -167,6 +221,10 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
     const cat: ErrorCategory = faults.balanceExhausted ? 'balance' : statusCategory(faults.status!);
     return sendError(res, profile, cat, faults.balanceExhausted ? {} : { status: faults.status! }, replyId, extra);
   }
+
+  // An account that cannot pay gets the provider's out-of-balance refusal (DeepSeek 402, Kimi 403,
+  // OpenRouter 402: docs/PROVIDERS.md §1 and §6), as the balanceExhausted fault does.
+  if (endpoint === '/chat/completions' && sim.state.balances.refuses(profile.name)) return sendError(res, profile, 'balance', {}, replyId);
 
   if (endpoint === '/models') {
     const data = sim.state.modelsOf(profile.name).map((id) => ({ id, object: 'model', created: 1767225600, owned_by: profile.name }));

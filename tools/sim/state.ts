@@ -1,7 +1,8 @@
 // What the simulator remembers between requests, per profile: the faults set and how often they
 // were used, the script, the model listing set in place of the profile's (a provider renaming or
 // retiring a model), and the message-list prefixes seen (for cached tokens). Also the sequence
-// that numbers request and tool-call ids.
+// that numbers request and tool-call ids, and the prepaid accounts (balances.ts).
+import { SimBalances } from './balances.js';
 import { ACCEPTED_PROFILE_NAMES, PROFILE_NAMES, resolveProfileName, type ProfileName } from './profile.js';
 import type { Faults } from './faults.js';
 import { PROFILES } from './profiles.js';
@@ -39,6 +40,12 @@ export class SimState {
   );
   // A random start, so request ids do not repeat across restarts (see profiles.ts).
   private seq = Math.floor(Math.random() * 2 ** 32);
+  /** The prepaid accounts that chat calls are charged to. */
+  readonly balances: SimBalances;
+
+  constructor(now: () => number = Date.now) {
+    this.balances = new SimBalances(now);
+  }
 
   of(p: ProfileName): ProfileState {
     return this.profiles.get(p)!;
@@ -70,7 +77,7 @@ export class SimState {
     return f;
   }
 
-  /** Clears every profile's faults, script and model listing. */
+  /** Clears every profile's faults, script and model listing, and gives back fresh accounts and prices. */
   reset(): void {
     for (const st of this.profiles.values()) {
       st.faults = null;
@@ -78,5 +85,6 @@ export class SimState {
       st.script = null;
       st.models = null;
     }
+    this.balances.reset();
   }
 }
