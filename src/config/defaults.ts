@@ -58,6 +58,8 @@ export const DEFAULT_SCHEDULES = {
   spend_report: '0 9 * * 1',
   routecheck: null,
   cost_drift: '0 8 * * *',
+  // Prepaid balances are polled every hour: runway and the bill check work from these snapshots.
+  balances: '0 * * * *',
 } as const;
 
 /**

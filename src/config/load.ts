@@ -8,6 +8,8 @@ import cron from 'node-cron';
 import { BUILTIN_CATALOG } from '../domain/catalog/builtin.js';
 import { CATALOG_SOURCES, configFileSchema, type AccessRule, type CatalogMapRule, type CatalogSourceName, type ConfigFile } from './schema.js';
 import { DEFAULT_ASK_TIMEOUTS, DEFAULT_COST_DRIFT, DEFAULT_MODELS, DEFAULT_PROVIDERS, DEFAULT_SCHEDULES } from './defaults.js';
+import { catalogProblems, catalogSource } from './catalog.js';
+import { resolveBalances, type BalanceSetting } from './balances.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], readonly source: string) {
@@ -40,6 +42,8 @@ export type Config = {
   };
   /** Alert thresholds: a model's daily cost drift above both min_percent (of the provider's cost) and min_usd. */
   alerts: { cost_drift: { min_percent: number; min_usd: number } };
+  /** Per provider: where its prepaid balance is read (null source: not read) and why (src/config/balances.ts). */
+  balances: Record<string, BalanceSetting>;
   schedules: Record<keyof typeof DEFAULT_SCHEDULES, string | null>;
   /** Where the file came from, for messages ("built-in defaults" when none). */
   source: string;
@@ -168,35 +172,6 @@ function closestNames(name: string, known: ReadonlySet<string> | undefined): str
   return `${shown.join(', ')}${more > 0 ? `, and ${more} more: routeops models lists them` : ''}`;
 }
 
-/** A catalog source's location: `catalog.sources.NAME`, or the older `catalog.openrouter` / `catalog.litellm`. */
-function catalogSource(file: ConfigFile, name: CatalogSourceName): string | null {
-  const older = name === 'openrouter' || name === 'litellm' ? file.catalog?.[name] : undefined;
-  return file.catalog?.sources?.[name] ?? older ?? null;
-}
-
-/** `catalog`: one spelling per source, known providers in `map`, no rule given twice. */
-function catalogProblems(file: ConfigFile, providers: readonly string[], unknownProvider: (name: string) => string): string[] {
-  const problems: string[] = [];
-  const catalog = file.catalog;
-  if (!catalog) return problems;
-  for (const name of ['openrouter', 'litellm'] as const) {
-    if (catalog[name] !== undefined && catalog.sources?.[name] !== undefined) {
-      problems.push(`catalog.${name}: also given as catalog.sources.${name}; keep one (catalog.${name} is the older spelling)`);
-    }
-  }
-  const seen = new Map<string, number>();
-  (catalog.map ?? []).forEach((rule, i) => {
-    if (rule.provider !== null && !providers.includes(rule.provider)) problems.push(`catalog.map[${i}].provider: ${unknownProvider(rule.provider)}`);
-    const what = rule.key !== undefined ? `key "${rule.key}"` : `source_provider "${rule.source_provider}"`;
-    // genai-prices matches model names case-insensitively (test/fixtures/catalog/FORMATS.md §2), so its keys are compared so too.
-    const id = `${rule.source}\u0000${rule.key !== undefined ? 'key' : 'provider'}\u0000${rule.source === 'genai_prices' ? what.toLowerCase() : what}`;
-    const first = seen.get(id);
-    if (first !== undefined) problems.push(`catalog.map[${i}]: ${rule.source} ${what} is already mapped by catalog.map[${first}]; keep one rule`);
-    else seen.set(id, i);
-  });
-  return problems;
-}
-
 /** Validates an already-parsed YAML value and merges it over the built-in defaults. */
 export function resolveConfig(raw: unknown, source: string): Config {
   const parsed = configFileSchema.safeParse(raw ?? {});
@@ -268,6 +243,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
       auto_apply: file.catalog?.auto_apply ?? [{ source: 'openrouter', provider: 'openrouter' }],
     },
     alerts: { cost_drift: { ...DEFAULT_COST_DRIFT, ...file.alerts?.cost_drift } },
+    balances: resolveBalances(providers),
     schedules,
     source,
   };

@@ -3,6 +3,9 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseIsoInstant } from '../domain/time/iso.js';
+import { balanceSchema, envName } from './balance-schema.js';
+
+export { BALANCE_KINDS, type BalanceConfig, type BalanceKind } from './balance-schema.js';
 
 /**
  * The keys of `access`: the commands a list of Slack users can limit (docs/ARCHITECTURE.md §3.1).
@@ -115,10 +118,12 @@ export const retirementSchema = z.strictObject({
 
 export const providerSchema = z.strictObject({
   base_url: z.url({ protocol: /^https?$/ }),
-  api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name like DEEPSEEK_API_KEY'),
+  api_key_env: envName('DEEPSEEK_API_KEY'),
   gateway: z.boolean().optional(),
   timeout_ms: z.number().int().positive().optional(),
   max_retries: z.number().int().min(0).max(5).optional(),
+  /** Where its prepaid balance is read; null = not read; absent = inferred from base_url. */
+  balance: balanceSchema.nullable().optional(),
 });
 
 /** A deadline in ms: a positive whole number, at most an hour. */
@@ -277,6 +282,7 @@ export const configFileSchema = z.strictObject({
       spend_report: cron.optional(),
       routecheck: cron.optional(),
       cost_drift: cron.optional(),
+      balances: cron.optional(),
     })
     .optional(),
 });
