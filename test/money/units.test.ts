@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  decimalToNano,
+  formatNanoAmount,
+  nanoToNumber,
   formatRate,
   formatUsd,
   formatUsdExact,
@@ -116,4 +119,25 @@ void test('formatUsdDecimal: a plain exact decimal for files programs read (no $
   assert.equal(formatUsdDecimal(-1_500_000_000), '-1.50', 'a negative amount stays a number');
   assert.equal(formatUsdDecimal(0), '0.00');
   assert.throws(() => formatUsdDecimal(0.5), RangeError);
+});
+
+void test('decimalToNano: balances of any currency, exactly, as bigint (strings and JSON numbers, negatives, beyond 2^53)', () => {
+  assert.equal(decimalToNano('110.50'), 110_500_000_000n);
+  assert.equal(decimalToNano(49.58894), 49_588_940_000n);
+  assert.equal(decimalToNano(8.2), 8_200_000_000n); // 8.2 * 1e9 in floats is 8199999999.999999
+  assert.equal(decimalToNano(-3.00001), -3_000_010_000n);
+  assert.equal(decimalToNano('12345678901.123456789'), 12_345_678_901_123_456_789n);
+  assert.equal(decimalToNano('0.0000000015'), 2n); // half-up beyond 9 decimals
+  assert.equal(decimalToNano('-0.0000000015'), -2n); // away from zero
+  assert.equal(decimalToNano(1e-9), 1n);
+  for (const bad of ['', '1,50', 'NaN', '12abc', '.']) assert.throws(() => decimalToNano(bad), RangeError, bad);
+  assert.throws(() => decimalToNano(Infinity), RangeError);
+});
+
+void test('nanoToNumber and formatNanoAmount render nano-units exactly', () => {
+  assert.equal(nanoToNumber(12_345_679_000n), 12.345679);
+  assert.equal(nanoToNumber(-1_250_000_000n), -1.25);
+  assert.equal(formatNanoAmount(1_234_500_000_000n), '1,234.50');
+  assert.equal(formatNanoAmount(-3_000_010_000n), '-3.00001');
+  assert.equal(formatNanoAmount(0n), '0.00');
 });

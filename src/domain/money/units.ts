@@ -94,6 +94,31 @@ export function usdToNusd(value: number | string): number {
   return toSafeNumber(scaleDecimal(value, 9), 'amount');
 }
 
+/**
+ * A decimal amount of any currency (a decimal string as DeepSeek sends, or a JSON number as Kimi
+ * sends, read through its shortest string) -> integer nano-units of that currency as a bigint,
+ * exactly: "110.50" -> 110500000000n, -3.00001 -> -3000010000n. Beyond 9 decimals rounded
+ * half-up (away from zero for negatives). Throws RangeError for anything that is not a finite
+ * decimal number (an empty string, "1,5", "NaN", Infinity).
+ */
+export function decimalToNano(value: number | string): bigint {
+  return scaleDecimal(value, 9);
+}
+
+/**
+ * Nano-units of a currency -> the JS number nearest to the exact amount, for JSON: one
+ * conversion from the exact decimal text, never arithmetic on doubles.
+ */
+export function nanoToNumber(nano: bigint): number {
+  return Number(formatUsdDecimal(nano));
+}
+
+/** Nano-units for people: thousands separators, at least 2 decimals, exact ("1,234.50", "-3.00001"). */
+export function formatNanoAmount(nano: bigint): string {
+  const neg = nano < 0n;
+  return `${neg ? '-' : ''}${renderScaled(neg ? -nano : nano, 9, 2)}`;
+}
+
 /** pico-USD (tokens x rate) -> nano-USD, rounded half-up (costs are never negative). */
 export function picoToNusd(pico: bigint): bigint {
   return (pico + 500n) / 1000n;
