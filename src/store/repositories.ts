@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Db } from './open.js';
 import { createAlertStore, type AlertStore } from './alert-outbox.js';
+import { createBalanceStore, type BalanceStore } from './balances.js';
 import { createCatalogSnapshotStore, type CatalogSnapshotStore } from './catalog-snapshots.js';
 import { createJobRunStore, type JobRunStore } from './job-runs.js';
 import { createPriceProposalStore, type PriceProposalStore } from './price-proposals.js';
@@ -12,7 +13,7 @@ import { createRouteCheckHistory, type RouteCheckHistory } from './routecheck-hi
 import { createSlackStore, type SlackStore } from './slack-threads.js';
 import type { Journal } from './journal.js';
 
-export type { AlertStore, CatalogSnapshotStore, JobRunStore, PriceProposalStore, RouteCheckHistory, SlackStore };
+export type { AlertStore, BalanceStore, CatalogSnapshotStore, JobRunStore, PriceProposalStore, RouteCheckHistory, SlackStore };
 
 export interface Repositories {
   /** Alert keys recorded and the outbox of alerts to post. */
@@ -27,6 +28,8 @@ export interface Repositories {
   routecheck: RouteCheckHistory;
   /** Slack events handled and threads answered (writes wait out a locked database in memory). */
   slack: SlackStore;
+  /** Prepaid balance snapshots and the top-ups and grants between them. */
+  balances: BalanceStore;
 }
 
 /** `journal` keeps the Slack bookkeeping a stop could not write (src/store/journal.ts). */
@@ -38,5 +41,6 @@ export function createSqliteRepositories(db: Db, log: Logger, journal?: Journal)
     proposals: createPriceProposalStore(db),
     routecheck: createRouteCheckHistory(db),
     slack: createSlackStore(db, log, journal ? { journal } : {}),
+    balances: createBalanceStore(db),
   };
 }
