@@ -8,6 +8,7 @@ import { modelsCommand } from './models.js';
 import { makeHelpCommand } from './help.js';
 import { ledgerImportCommand } from './ledger-import.js';
 import { alertsRunCommand } from './alerts-run.js';
+import { balancePollCommand } from './balance-poll.js';
 import { catalogDiffCommand } from './catalog-diff.js';
 import { catalogRefreshCommand } from './catalog-refresh.js';
 import { pricesApplyCommand, pricesHistoryCommand, pricesIgnoreCommand, pricesListCommand } from './prices.js';
@@ -23,6 +24,7 @@ export const commands: ReadonlyArray<Command<unknown>> = [
   makeHelpCommand(commandsFor),
   ledgerImportCommand,
   alertsRunCommand,
+  balancePollCommand,
   catalogDiffCommand,
   catalogRefreshCommand,
   pricesListCommand,

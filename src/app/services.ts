@@ -17,6 +17,7 @@ import { createSqliteRepositories } from '../store/repositories.js';
 import { createPriceProposalStore } from '../store/price-proposals.js';
 import { CatalogHolder, appliedLayer } from '../features/catalog/catalog-holder.js';
 import { createProviderClients } from '../upstream/providers/client.js';
+import { createBalanceSources } from '../upstream/balances/index.js';
 import { RouteChecker } from '../features/routecheck/runner.js';
 import { UserTurns } from '../features/ask/user-turns.js';
 
@@ -82,6 +83,7 @@ export function createServices(opts: ServiceOptions): Services {
       clock,
       log: opts.log,
       providers,
+      balances: createBalanceSources(opts.config.balances, opts.secrets ?? {}),
       userTurns: new UserTurns(),
       routecheck: new RouteChecker({
         config: opts.config,

@@ -9,6 +9,7 @@ import type { LedgerStore } from '../store/ledger.js';
 import type { UsageMeter } from '../store/usage-meter.js';
 import type { Repositories } from '../store/repositories.js';
 import type { ProviderClient } from '../upstream/providers/types.js';
+import type { BalanceSource } from '../upstream/balances/types.js';
 import type { RouteChecker } from './routecheck/runner.js';
 import type { UserTurns } from './ask/user-turns.js';
 import type { CatalogHolder } from './catalog/catalog-holder.js';
@@ -29,6 +30,8 @@ export interface Services {
   log: Logger;
   /** One OpenAI-compatible client per configured provider. */
   providers: Map<string, ProviderClient>;
+  /** One prepaid-balance source per provider that has one (config.balances), keys bound. */
+  balances: Map<string, BalanceSource>;
   /** Each user's /ask questions in turn when a per-user budget is set (src/features/ask/user-turns.ts). */
   userTurns: UserTurns;
   /** Where features keep their other state: alerts and outbox, job runs, catalog history, route check history, Slack bookkeeping. */

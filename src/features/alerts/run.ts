@@ -38,7 +38,7 @@ export async function runJob(services: Services, job: AlertJob, now: Date, opts:
     return { job: job.name, status: 'skipped', reason, alerts: [] };
   }
   const target = channelFor(services, job.channel);
-  if ('missing' in target) {
+  if ('missing' in target && !job.runsWithoutChannel) {
     const reason = `${target.missing} is not set in the config, so ${job.name} alerts are off`;
     log.info({ reason }, 'alert job skipped');
     return { job: job.name, status: 'skipped', reason, alerts: [] };

@@ -7,7 +7,7 @@ export const ALERT_KINDS = ['price', 'retirement', 'budget', 'anomaly', 'spend_r
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** Job names are the keys of config.schedules (docs/ARCHITECTURE.md §3.4). */
-export const JOB_NAMES = ['deprecations', 'prices', 'budgets', 'spend_report', 'routecheck', 'cost_drift'] as const;
+export const JOB_NAMES = ['deprecations', 'prices', 'budgets', 'spend_report', 'routecheck', 'cost_drift', 'balances'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface Alert {
@@ -46,6 +46,11 @@ export interface JobRunOptions {
 export interface AlertJob {
   name: JobName;
   channel: ChannelRole;
+  /**
+   * The job keeps state of its own that is worth having without alerts (the balances job records
+   * snapshots): it runs even when its channel is not set, and then returns no alerts.
+   */
+  runsWithoutChannel?: boolean;
   /**
    * The alerts due at `now`. Pure over the services (reads config, catalog, ledger and the
    * alert keys recorded); time comes only from `now`, never from a clock. May return alerts

@@ -7,6 +7,7 @@ import { spendReportJob } from './spend-report.js';
 import { pricesJob } from './prices.js';
 import { routecheckJob } from './routecheck.js';
 import { costDriftJob } from './cost-drift.js';
+import { balancesJob } from './balances.js';
 
 export { deprecationsJob, makeDeprecationsJob, type DeprecationsJobOptions } from './deprecations.js';
 export { budgetsJob } from './budgets.js';
@@ -14,9 +15,10 @@ export { spendReportJob } from './spend-report.js';
 export { pricesJob } from './prices.js';
 export { routecheckJob } from './routecheck.js';
 export { costDriftJob } from './cost-drift.js';
+export { balancesJob } from './balances.js';
 
 /** One job per schedule of docs/ARCHITECTURE.md §3.4. */
-export const BUILTIN_ALERT_JOBS: readonly AlertJob[] = [deprecationsJob, pricesJob, budgetsJob, spendReportJob, routecheckJob, costDriftJob];
+export const BUILTIN_ALERT_JOBS: readonly AlertJob[] = [deprecationsJob, pricesJob, budgetsJob, spendReportJob, routecheckJob, costDriftJob, balancesJob];
 
 /**
  * The job list with extra jobs added (e.g. the price-change job named 'prices'); an extra job
