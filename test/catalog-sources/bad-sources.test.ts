@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { detectPriceChanges } from '../../src/features/catalog/price-changes.js';
-import { fetchCatalogSnapshots } from '../../src/features/catalog/sources/fetch.js';
+import { fetchCatalogSnapshots, readSourceJson } from '../../src/features/catalog/sources/fetch.js';
 import { normalizeModelsDev } from '../../src/features/catalog/sources/normalize.js';
 import type { Snapshot } from '../../src/features/catalog/sources/types.js';
 import { GENAI_DIR, MODELS_DEV_DIR, OPENROUTER_DIR, readGzJson, tempDir } from './helpers.js';
@@ -93,5 +93,35 @@ void test('OpenRouter and LiteLLM under the same rules: an HTML error page, anot
     assert.match(r.errors.find((e) => e.source === 'litellm')!.message, /2025-12-29T12-34Z\.json\.gz: lists no models$/);
   } finally {
     t.cleanup();
+  }
+});
+
+void test('a source streaming without end (no Content-Length) is cut off at 64 MiB as too large, not read into memory until the timeout', async () => {
+  const chunk = Buffer.alloc(1024 * 1024, 0x20);
+  let sent = 0;
+  const server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    const more = () => {
+      while (!res.destroyed && sent < 1024 * chunk.length) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', more);
+      }
+      res.end();
+    };
+    res.on('close', () => res.destroy());
+    more();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/models.json`;
+    await assert.rejects(readSourceJson(url, { timeoutMs: 60_000 }), (err: Error) => {
+      assert.match(err.message, /^http:\/\/127\.0\.0\.1:\d+\/models\.json is too large \(more than 67108864 bytes\)$/);
+      return true;
+    });
+    // The server stopped soon after the cap: the body was not read to its end (1 GiB).
+    assert.ok(sent < 128 * chunk.length, `${sent} bytes sent`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
   }
 });

@@ -229,3 +229,15 @@ void test('ignoring a retirement proposal retires nothing and is audited', async
   assert.match(out.kind === 'ignored' ? out.audit.text : '', /: nothing retired, routing unchanged$/);
   assert.equal((await e.s().store.proposals.get(p.id))?.status, 'ignored');
 });
+
+void test('deepseek-flash listed beside deepseek-v4-flash before the old name goes (as DeepSeek did): the replacement is still deepseek-flash', async (t) => {
+  const e = await env(t);
+  const both = ['deepseek-flash', 'deepseek-v4-flash', 'deepseek-v4-pro'];
+  assert.equal(await e.run('2026-11-20T00:00:00Z', both), null, 'the first fetch is the baseline');
+  await e.run('2026-11-21T00:00:00Z', AFTER);
+  await e.run('2026-11-22T00:00:00Z');
+  const [p, ...more] = await retirements(e.s());
+  assert.deepEqual(more, []);
+  assert.equal(p?.model, 'deepseek-v4-flash');
+  assert.equal((p?.version as { replacement: string | null }).replacement, 'deepseek-flash', 'named from what the listing still shows');
+});

@@ -59,7 +59,7 @@ export const pricesJob: AlertJob = {
     // file). Not every model the built-in catalog prices: it carries whole provider listings.
     const configPriced = new Set(config.pricing.map((p) => `${p.provider}/${p.model}`));
     const cares = (provider: string, model: string) => isWatched(provider, model) || configPriced.has(`${provider}/${model}`);
-    if (!dryRun) created.push(...(await recordRetirements(services, [...goneFromListings(result.all), ...markedInSources(result.all, result.state)], cares, now)));
+    if (!dryRun) created.push(...(await recordRetirements(services, [...goneFromListings(result.all, result.state), ...markedInSources(result.all, result.state)], cares, now)));
     const auto = new Map<number, ApplyOutcome>();
     for (const { proposal: p } of created) {
       if (p.suspect || p.kind === 'retirement' || !config.catalog.auto_apply.some((a) => a.source === p.source && a.provider === p.provider)) continue;

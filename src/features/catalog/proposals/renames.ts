@@ -1,8 +1,8 @@
 // Which model a model gone from a provider's /models listing was renamed to, when that can be
 // said honestly (docs/ARCHITECTURE.md §3.1 `prices list`, retirement proposals). Pure.
 //
-// Only models of the same provider that appeared in the same change are candidates (the caller
-// gives them). A candidate must be the same model family: its name without version parts (a `v`
+// Only models of the same provider are candidates (the caller gives them: those that appeared in
+// the same change, else those the listing still shows). A candidate must be the same model family: its name without version parts (a `v`
 // and digits, or digits alone, between - _ . : / separators) is the gone model's, e.g.
 // deepseek-v4-flash and deepseek-flash are both "deepseek flash", and qwen-plus-2025-07-28 and
 // qwen-plus are "qwen plus"; deepseek-chat and deepseek-flash are not, nor are moonshot-v1-8k and

@@ -46,20 +46,25 @@ export interface RetirementCandidate {
 const isListing = (source: string) => source.startsWith('models:');
 const has = (c: ModelChange, kind: 'added' | 'removed') => c.changes.some((x) => x.kind === kind);
 
-/** Models gone from a provider's /models listing in a change confirmed this run, each with its replacement if one can be named. */
-export function goneFromListings(changes: readonly ModelChange[]): RetirementCandidate[] {
+/**
+ * Models gone from a provider's /models listing in a change confirmed this run, each with its
+ * replacement if one can be named: first among the models that appeared in the same change, else
+ * among those the listing still shows (DeepSeek listed deepseek-flash before deepseek-v4-flash went).
+ */
+export function goneFromListings(changes: readonly ModelChange[], state?: DetectionState): RetirementCandidate[] {
   const confirmed = changes.filter((c) => c.status === 'confirmed' && isListing(c.source));
   return confirmed
     .filter((c) => c.entry === null && has(c, 'removed'))
     .map((c) => {
       const appeared = confirmed.filter((a) => a.source === c.source && a.entry !== null && has(a, 'added') && a.first_seen === c.first_seen).map((a) => a.model);
+      const listed = [...(state?.get(c.source)?.accepted.values() ?? [])].filter((e) => e.provider === c.provider && e.model !== c.model).map((e) => e.model);
       return {
         source: c.source,
         provider: c.provider,
         model: c.model,
         fingerprint: GONE,
         seen_at: c.first_seen,
-        proposed: { at: c.first_seen, replacement: renamedTo(c.model, appeared), source: `gone from ${c.provider}'s /models since ${c.first_seen} (${c.source}, confirmed ${c.at})` },
+        proposed: { at: c.first_seen, replacement: renamedTo(c.model, appeared) ?? renamedTo(c.model, listed), source: `gone from ${c.provider}'s /models since ${c.first_seen} (${c.source}, confirmed ${c.at})` },
         onceEver: false,
       };
     });

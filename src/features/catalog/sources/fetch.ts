@@ -47,6 +47,28 @@ function isTimeout(err: unknown): boolean {
   return err instanceof Error && (err.name === 'TimeoutError' || (err.name === 'AbortError' && /timeout/i.test(String((err as { cause?: unknown }).cause ?? ''))));
 }
 
+/**
+ * The body, stopped as soon as it passes MAX_SOURCE_BYTES: a server that streams without a
+ * Content-Length (or lies in it) must not fill the bot's memory before the timeout.
+ */
+async function readCapped(res: Response, shown: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  if (!res.body) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_SOURCE_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new CatalogSourceError(`${shown} is too large (more than ${MAX_SOURCE_BYTES} bytes)`, shown);
+    }
+    chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  }
+  return Buffer.concat(chunks, total);
+}
+
 async function readBytes(location: string, opts: ReadSourceOptions): Promise<Buffer> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
   const shown = displayLocation(location);
@@ -67,9 +89,7 @@ async function readBytes(location: string, opts: ReadSourceOptions): Promise<Buf
         await res.body?.cancel().catch(() => undefined);
         throw new CatalogSourceError(`${shown} is too large (${declared} bytes)`, shown);
       }
-      const buf = Buffer.from(await res.arrayBuffer());
-      if (buf.length > MAX_SOURCE_BYTES) throw new CatalogSourceError(`${shown} is too large (${buf.length} bytes)`, shown);
-      return buf;
+      return await readCapped(res, shown);
     } catch (err) {
       if (err instanceof CatalogSourceError) throw err;
       if (timeout.aborted || isTimeout(err)) throw new CatalogSourceError(`timed out after ${secs} reading ${shown}`, shown, { cause: err });
