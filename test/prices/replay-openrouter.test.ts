@@ -11,7 +11,7 @@ import { pricesJob } from '../../src/features/alerts/jobs/prices.js';
 import { applyProposal, ignoreProposal } from '../../src/features/catalog/proposals/apply.js';
 import type { Services } from '../../src/features/services.js';
 import { makeServices } from '../support/services.js';
-import { OPENROUTER_DIR } from '../catalog-sources/helpers.js';
+import { GENAI_DIR, OPENROUTER_DIR } from '../catalog-sources/helpers.js';
 
 const GLM = 'z-ai/glm-4.6';
 const NEXT = 'qwen/qwen3-next-80b-a3b-instruct';
@@ -100,4 +100,16 @@ void test('OpenRouter over two weeks: one proposal per real change of a watched 
   assert.equal(s.catalog.priceAt('openrouter', NEXT, Date.parse('2026-01-11T18:03:00Z')), null, 'ignored: still not priced');
   assert.equal(s.catalog.priceAt('openrouter', GLM, Date.parse('2026-01-11T18:03:00Z'))?.base.input, 350_000);
   assert.deepEqual((await s.store.proposals.history()).map((h) => [h.by, h.action]), [['alice', 'applied'], ['bob', 'applied'], ['carol', 'ignored']]);
+});
+
+void test('two sources pricing one openrouter model propose once: OpenRouter, trusted for its own routes, not genai-prices beside it', async (t) => {
+  const fx = makeServices({ timezone: 'UTC', slack: { alerts_channel: 'C0ALERTS' } }, { owner: t, now: '2026-08-21T06:00:00Z' });
+  const s = fx.services;
+  s.config.catalog.sources.openrouter = join(OPENROUTER_DIR, '2026-01-11T18-03Z.json.gz');
+  s.config.catalog.sources.genai_prices = join(GENAI_DIR, 'v2-2026-08-21.json.gz');
+  // qwen/qwen-plus through OpenRouter (the built-in qwen-plus alias's second route), not priced.
+  await s.ledger.record([{ ts: '2026-08-20T12:00:00Z', provider: 'openrouter', model: 'qwen/qwen-plus', input_tokens: 1_000_000, cached_input_tokens: 0, output_tokens: 1_000_000, reasoning_tokens: 0, request_id: 'q' }], 'import');
+  await pricesJob.run(s, new Date('2026-08-21T06:00:00Z'));
+  const proposals = (await s.store.proposals.list()).filter((p) => p.model === 'qwen/qwen-plus');
+  assert.deepEqual(proposals.map((p) => [p.source, p.kind, p.status]), [['openrouter', 'new_model', 'applied']]);
 });

@@ -11,7 +11,7 @@
 // aliases and traffic still on it; a person decides it (never catalog.auto_apply).
 import { fetchCatalogSnapshots } from '../../catalog/sources/fetch.js';
 import { runPriceCheck, volumeLookupFromRollup } from '../../catalog/price-check.js';
-import { candidatesForUnpriced, candidatesFromChanges, recordProposals } from '../../catalog/proposals/propose.js';
+import { candidatesForUnpriced, candidatesFromChanges, oneSourceEach, recordProposals } from '../../catalog/proposals/propose.js';
 import { goneFromListings, markedInSources, recordRetirements } from '../../catalog/proposals/retire.js';
 import { applyProposal, type ApplyOutcome } from '../../catalog/proposals/apply.js';
 import { proposalDecisions, proposalLines } from '../../catalog/proposals/announce.js';
@@ -52,7 +52,11 @@ export const pricesJob: AlertJob = {
           services,
           // Proposals for the models the alert is about (routed or used), not every model a
           // source re-prices: a source carries hundreds, counted in the alert's "others".
-          [...candidatesFromChanges(result.all).filter((c) => isWatched(c.entry.provider, c.entry.model)), ...candidatesForUnpriced(result.state, isWatched, (p, m) => services.catalog.versions(p, m).length > 0)],
+          oneSourceEach(
+            [...candidatesFromChanges(result.all).filter((c) => isWatched(c.entry.provider, c.entry.model)), ...candidatesForUnpriced(result.state, isWatched, (p, m) => services.catalog.versions(p, m).length > 0)],
+            (source, provider) => config.catalog.auto_apply.some((a) => a.source === source && a.provider === provider),
+            (source) => Boolean(config.catalog.sources[source as keyof typeof config.catalog.sources]),
+          ),
           now,
         );
     // Retirements: only for models routeops cares about (routed, used, or priced in the config

@@ -63,6 +63,28 @@ export function candidatesForUnpriced(state: DetectionState, watched: (provider:
   return out;
 }
 
+/** Which source wins when several propose for one (provider, model); LiteLLM lags the most (test/fixtures/catalog/FORMATS.md §3). */
+const SOURCE_PREFERENCE = ['openrouter', 'models_dev', 'genai_prices', 'litellm'];
+
+/**
+ * One candidate per (provider, model): where a source is trusted for the provider
+ * (catalog.auto_apply, e.g. OpenRouter for openrouter routes) and configured, only it proposes
+ * for that provider; otherwise the first of SOURCE_PREFERENCE. Two sources proposing for one
+ * model would make two open proposals, the second undoing the first when applied.
+ */
+export function oneSourceEach(candidates: readonly Candidate[], trusted: (source: string, provider: string) => boolean, configured: (source: string) => boolean): Candidate[] {
+  const rank = (c: Candidate) => (trusted(c.source, c.entry.provider) ? -1 : SOURCE_PREFERENCE.indexOf(c.source));
+  const hasTrusted = (provider: string) => SOURCE_PREFERENCE.some((s) => configured(s) && trusted(s, provider));
+  const best = new Map<string, Candidate>();
+  for (const c of candidates) {
+    if (hasTrusted(c.entry.provider) && !trusted(c.source, c.entry.provider)) continue;
+    const key = `${c.entry.provider}\u0000${c.entry.model}`;
+    const cur = best.get(key);
+    if (!cur || rank(c) < rank(cur)) best.set(key, c);
+  }
+  return [...best.values()];
+}
+
 export const pricerOf =
   (catalog: ReturnType<typeof catalogWith>): Pricer =>
   (row) =>
