@@ -8,7 +8,7 @@ import { truncateForMessage } from '../src/domain/text.js';
 import { UsageError } from '../src/domain/errors.js';
 import type { DayString } from '../src/domain/time/zone.js';
 import { listModels, modelsJson, type ModelListing } from '../src/features/catalog/listing.js';
-import { checkedRangeNote, provenanceText } from '../src/features/catalog/provenance-text.js';
+import { checkedRangeNote, holidayCalendarNote, provenanceText } from '../src/features/catalog/provenance-text.js';
 import { sourcePricesOf, type SourcePrices } from '../src/features/catalog/source-prices.js';
 import { entryKey } from '../src/features/catalog/sources/types.js';
 import { cliFlags, commandPrefix, defineCommand, EVERYWHERE, leadingOption, unknownOptionError, type Adapter } from './types.js';
@@ -55,6 +55,7 @@ function renderModels(models: ModelListing[], sources: SourcePrices, filter: str
       'Prices in force now, USD per million tokens; * = tiers or time windows apply. Gateway rows without a price are billed at the cost the gateway reports.',
       models.length > MAX_ROWS ? `Showing ${MAX_ROWS} of ${models.length} (every model an alias routes to or that retires first): add text to narrow it.` : '',
       checkedRangeNote(models, today) ?? '',
+      holidayCalendarNote(models, today) ?? '',
       detailed ? '' : `${commandPrefix(adapter)}models MODEL says where a price came from and what the catalog sources say.`,
     ]
       .filter(Boolean)

@@ -167,3 +167,10 @@ test('--csv is refused by models (and every command but spend) instead of search
   assert.equal(await runCommandLine(['spend', 'today', '--csv'], { stdout: (s) => (stdout += s), stderr: () => {} }, { services: () => services }), 0);
   assert.equal(stdout, 'date,provider,usd,unpriced_rows\r\n');
 });
+
+test('in 2027 /models says the built-in holiday dates of the DeepSeek schedules have run out', async () => {
+  const late = await models('2027-01-04T12:00:00Z', 'deepseek');
+  assert.match(late.text, /Holiday dates of deepseek\/deepseek-flash, deepseek\/deepseek-v4-flash, deepseek\/deepseek-v4-pro end on 2026-10-07: peak prices apply on every weekday until this year's dates are added \(schedule\.holidays\)\./);
+  const now = await models('2026-11-23T12:00:00Z', 'deepseek');
+  assert.doesNotMatch(now.text, /Holiday dates/);
+});

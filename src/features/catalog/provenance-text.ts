@@ -49,3 +49,17 @@ export function checkedRangeNote(models: readonly ModelListing[], today: DayStri
   const range = oldest === newest ? `Prices checked ${at(oldest)}` : `Prices checked ${at(oldest)} … ${at(newest)}`;
   return `${range}${without ? `; ${without}` : ''}.`;
 }
+
+/**
+ * Schedules whose holiday list has run out (src/domain/catalog/holidays.ts has China's 2026
+ * holidays only): from the next year their peak windows apply on every listed weekday until dates
+ * are added (`schedule.holidays` in the config). Null when none in force has.
+ */
+export function holidayCalendarNote(models: readonly ModelListing[], today: DayString): string | null {
+  const yearStart = `${today.slice(0, 4)}-01-01`;
+  const stale = models.filter((m) => m.price && m.price.windows.some((w) => w.skipsHolidays) && (m.price.holidays.at(-1) ?? '') < yearStart);
+  if (!stale.length) return null;
+  const names = stale.map((m) => `${m.provider}/${m.model}`);
+  const last = stale.map((m) => m.price!.holidays.at(-1) ?? 'none').sort().at(-1)!;
+  return `Holiday dates of ${names.slice(0, 3).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''} end on ${last}: peak prices apply on every weekday until this year's dates are added (schedule.holidays).`;
+}
