@@ -12,6 +12,7 @@ import type { Reply } from '../domain/reply.js';
 import { createLogger } from './log.js';
 import { stopWhenNpmParentExits } from './parent-watch.js';
 import { createServices, type Clock, type Services } from './services.js';
+import { followCatalog } from '../features/catalog/follow.js';
 import { commandUsageReply, dispatch } from '../../commands/dispatch.js';
 import { commandsFor, findCommand } from '../../commands/registry.js';
 import { usageOf, type Command, type CommandContext, type CommandInput } from '../../commands/types.js';
@@ -25,7 +26,13 @@ export interface CliIO {
 }
 
 /** What the CLI gives commands besides their input: services opened on first use, and the terminal's hooks. */
-export type CliContext = Pick<CommandContext, 'services' | 'startBot' | 'alertPost' | 'alertJobs'>;
+export type CliContext = Pick<CommandContext, 'services' | 'startBot' | 'alertPost' | 'alertJobs'> & {
+  /** Runs before the command (the real CLI: the ledger follows the catalog in force). */
+  prepare?: (command: string) => Promise<void>;
+};
+
+/** Commands that read neither the ledger nor the catalog (start follows it itself, in main.ts). */
+const NO_LEDGER = new Set(['help', 'sim', 'manifest', 'start', 'catalog diff']);
 
 /** A command line read: the command, its input, and the global output flags. */
 export interface CommandLine {
@@ -197,6 +204,7 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
     }
     // What an answer waits for goes to stderr: stdout carries the answer alone.
     const live = line.json ? undefined : terminalProgress(io.stdout, { status: io.stderr });
+    if (!NO_LEDGER.has(line.command.name)) await ctx.prepare?.(line.command.name);
     const reply = await dispatch(line.command.name, line.input, ctx.services, { id: 'cli', local: true }, live, { ...ctx, adapter: 'cli' });
     return print(reply, line, io, live);
   } catch (err) {
@@ -223,6 +231,10 @@ export async function cli(argv: string[], io: CliIO, onBotStarted: () => void = 
   try {
     return await runCommandLine(argv, io, {
       services,
+      // A catalog changed since the rows were priced (an upgrade, an edited config price) re-prices them first.
+      prepare: async () => {
+        await followCatalog(services());
+      },
       startBot: async () => {
         onBotStarted();
         const { main } = await import('./main.js');

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, parseEnv, type Env } from '../config/load.js';
 import { createLogger } from './log.js';
 import { createServices, type Clock, type Services } from './services.js';
+import { followCatalog } from '../features/catalog/follow.js';
 import { createHttpServer } from '../adapters/http/server.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/app.js';
 import { startShell } from '../adapters/shell/repl.js';
@@ -98,6 +99,12 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
   const logVariable = env.ROUTEOPS_LOG_FILE ? 'ROUTEOPS_LOG_FILE' : 'ROUTEOPS_DB (the log file beside it)';
   const log = opts.log ?? openedOr(logVariable, () => createLogger(logs.level, logs.file ? pino.destination({ dest: logs.file, append: true, mkdir: true, sync: true }) : undefined));
   const services = openedOr('ROUTEOPS_DB', () => createServices({ config, dbPath: env.ROUTEOPS_DB, log, clock: opts.clock, secrets: rawEnv }));
+  // Rows priced with another catalog (an upgrade, an edited config price) follow this one first.
+  try {
+    await followCatalog(services);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'the ledger could not be re-priced to the catalog in force; it keeps its prices');
+  }
   let ready = false;
   let slack: SlackAdapter | undefined;
   // Ingest parses and writes on a thread and connection of its own (ingest.ts); an in-memory

@@ -9,11 +9,12 @@ import { createBalanceStore, type BalanceStore } from './balances.js';
 import { createCatalogSnapshotStore, type CatalogSnapshotStore } from './catalog-snapshots.js';
 import { createJobRunStore, type JobRunStore } from './job-runs.js';
 import { createPriceProposalStore, type PriceProposalStore } from './price-proposals.js';
+import { createPricedWithStore, type PricedWithStore } from './priced-with.js';
 import { createRouteCheckHistory, type RouteCheckHistory } from './routecheck-history.js';
 import { createSlackStore, type SlackStore } from './slack-threads.js';
 import type { Journal } from './journal.js';
 
-export type { AlertStore, BalanceStore, CatalogSnapshotStore, JobRunStore, PriceProposalStore, RouteCheckHistory, SlackStore };
+export type { AlertStore, BalanceStore, CatalogSnapshotStore, JobRunStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
 
 export interface Repositories {
   /** Alert keys recorded and the outbox of alerts to post. */
@@ -30,6 +31,8 @@ export interface Repositories {
   slack: SlackStore;
   /** Prepaid balance snapshots and the top-ups and grants between them. */
   balances: BalanceStore;
+  /** The price versions the ledger's rows were last made to follow (src/features/catalog/follow.ts). */
+  pricedWith: PricedWithStore;
 }
 
 /** `journal` keeps the Slack bookkeeping a stop could not write (src/store/journal.ts). */
@@ -42,5 +45,6 @@ export function createSqliteRepositories(db: Db, log: Logger, journal?: Journal)
     routecheck: createRouteCheckHistory(db),
     slack: createSlackStore(db, log, journal ? { journal } : {}),
     balances: createBalanceStore(db),
+    pricedWith: createPricedWithStore(db),
   };
 }

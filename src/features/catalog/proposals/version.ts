@@ -67,9 +67,11 @@ export function perMillionFromRates(r: Rates): PerMillion {
   return pm;
 }
 
+/** What a version bills, as text: equal for two versions that bill every request the same. */
+export const termsOf = (v: PriceVersion): string =>
+  JSON.stringify([v.base, v.tiers.map((t) => [t.above, t.inclusive, t.rates]), v.windows.map((w) => [w.fromMinute, w.toMinute, w.days, w.skipsHolidays, w.rates]), v.holidays, v.perRequestNusd]);
+
 /** Whether two versions bill every request the same (their dates and provenance aside). */
 export function sameTerms(a: PriceVersion, b: PriceVersion): boolean {
-  const terms = (v: PriceVersion) =>
-    JSON.stringify([v.base, v.tiers.map((t) => [t.above, t.inclusive, t.rates]), v.windows.map((w) => [w.fromMinute, w.toMinute, w.days, w.skipsHolidays, w.rates]), v.holidays, v.perRequestNusd]);
-  return terms(a) === terms(b);
+  return termsOf(a) === termsOf(b);
 }
