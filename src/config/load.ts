@@ -44,6 +44,8 @@ export type Config = {
   alerts: { cost_drift: { min_percent: number; min_usd: number } };
   /** Per provider: where its prepaid balance is read (null source: not read) and why (src/config/balances.ts). */
   balances: Record<string, BalanceSetting>;
+  /** USD per unit of another currency, for /balance's total (none: balances in other currencies are not totalled). */
+  balances_fx: Record<string, number>;
   schedules: Record<keyof typeof DEFAULT_SCHEDULES, string | null>;
   /** Where the file came from, for messages ("built-in defaults" when none). */
   source: string;
@@ -244,6 +246,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
     },
     alerts: { cost_drift: { ...DEFAULT_COST_DRIFT, ...file.alerts?.cost_drift } },
     balances: resolveBalances(providers),
+    balances_fx: file.balances_fx ?? {},
     schedules,
     source,
   };

@@ -262,6 +262,8 @@ export const configFileSchema = z.strictObject({
       auto_apply: z.array(z.strictObject({ source: z.enum(CATALOG_SOURCES), provider: z.string().min(1) })).optional(),
     })
     .optional(),
+  /** USD per unit of another currency (CNY: 0.14): /balance totals balances across currencies only with these. */
+  balances_fx: z.record(z.string().regex(/^[A-Z]{3}$/, 'a currency code like CNY'), z.number().positive().finite()).optional(),
   /** Thresholds of the alert jobs (the jobs themselves run per `schedules`). */
   alerts: z
     .strictObject({

@@ -58,6 +58,17 @@ export interface BalanceStore {
   snapshots(provider: string, fromMs: number, toMs: number): Promise<StoredBalanceSnapshot[]>;
   /** Top-ups and grants with fromMs ≤ at_ms < toMs (of one provider, or all when null), oldest first. */
   events(provider: string | null, fromMs: number, toMs: number): Promise<StoredBalanceEvent[]>;
+  /** Records a failed poll of a provider (migrations/013_balance_failures.sql): its short, key-free message. */
+  recordFailure(provider: string, at: string, message: string): Promise<void>;
+  /** A provider's failed polls after its newest snapshot (all of them when it has none), newest first: the failures in a row. */
+  failuresSinceLastSnapshot(provider: string): Promise<BalanceFailure[]>;
+}
+
+export interface BalanceFailure {
+  provider: string;
+  at: string;
+  at_ms: number;
+  message: string;
 }
 
 type SnapshotRow = Omit<StoredBalanceSnapshot, 'id' | 'at_ms' | 'available' | 'detail'> & { id: bigint; at_ms: bigint; available: bigint | null; detail: string };
@@ -99,6 +110,13 @@ export function createBalanceStore(db: Db): BalanceStore {
   const eventsOf = db
     .prepare('SELECT id, provider, currency, kind, amount_nano, at, at_ms, snapshot_id, previous_id FROM balance_events WHERE (? IS NULL OR provider = ?) AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, id')
     .safeIntegers(true);
+
+  const insertFailure = db.prepare('INSERT INTO balance_failures (provider, at, at_ms, message) VALUES (?, ?, ?, ?)');
+  const failuresSince = db.prepare(
+    `SELECT provider, at, at_ms, message FROM balance_failures
+     WHERE provider = ? AND at_ms > COALESCE((SELECT MAX(at_ms) FROM balance_snapshots WHERE provider = ?), -1)
+     ORDER BY at_ms DESC, id DESC`,
+  );
 
   const record = db.transaction((r: BalanceReading): RecordedBalance => {
     const atMs = Date.parse(r.at);
@@ -148,5 +166,12 @@ export function createBalanceStore(db: Db): BalanceStore {
     },
     snapshots: (provider, fromMs, toMs) => Promise.resolve((range.all(provider, fromMs, toMs) as SnapshotRow[]).map(toSnapshot)),
     events: (provider, fromMs, toMs) => Promise.resolve((eventsOf.all(provider, provider, fromMs, toMs) as EventRow[]).map(toEvent)),
+    recordFailure(provider, at, message) {
+      const atMs = Date.parse(at);
+      if (Number.isNaN(atMs)) throw new RangeError(`a balance failure needs an ISO time, got "${at}"`);
+      insertFailure.run(provider, new Date(atMs).toISOString(), atMs, message);
+      return Promise.resolve();
+    },
+    failuresSinceLastSnapshot: (provider) => Promise.resolve(failuresSince.all(provider, provider) as BalanceFailure[]),
   };
 }
