@@ -248,6 +248,10 @@ export const configFileSchema = z.strictObject({
       monthly: usd.optional(),
       providers: z.record(z.string(), z.strictObject({ daily: usd.optional(), monthly: usd.optional() })).optional(),
       per_user_daily: usd.optional(),
+      /** Runway alerts: when a prepaid balance's days left fall under each (default [7, 2]). */
+      runway_days: z.array(z.number().positive().finite()).min(1).optional(),
+      /** A balance alert under this amount, in the provider's own currency. */
+      balance_floor: z.record(z.string(), z.number().finite()).optional(),
     })
     .optional(),
   catalog: z
