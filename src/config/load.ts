@@ -210,6 +210,9 @@ export function resolveConfig(raw: unknown, source: string): Config {
   for (const name of Object.keys(file.budgets?.providers ?? {})) {
     if (!providers[name]) problems.push(`budgets.providers.${name}: ${unknownProvider(name)}`);
   }
+  for (const name of Object.keys(file.budgets?.balance_floor ?? {})) {
+    if (!providers[name]) problems.push(`budgets.balance_floor.${name}: ${unknownProvider(name)}`);
+  }
   problems.push(...catalogProblems(file, providerNames, unknownProvider));
   (file.catalog?.auto_apply ?? []).forEach((pair, i) => {
     if (!providers[pair.provider]) problems.push(`catalog.auto_apply[${i}].provider: ${unknownProvider(pair.provider)}`);
