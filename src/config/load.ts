@@ -46,6 +46,8 @@ export type Config = {
   balances: Record<string, BalanceSetting>;
   /** USD per unit of another currency, for /balance's total (none: balances in other currencies are not totalled). */
   balances_fx: Record<string, number>;
+  /** The bill check's thresholds: a gap above both alerts (default 5% and $1). */
+  reconcile: { threshold_pct: number; threshold_usd: number };
   schedules: Record<keyof typeof DEFAULT_SCHEDULES, string | null>;
   /** Where the file came from, for messages ("built-in defaults" when none). */
   source: string;
@@ -250,6 +252,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
     alerts: { cost_drift: { ...DEFAULT_COST_DRIFT, ...file.alerts?.cost_drift } },
     balances: resolveBalances(providers),
     balances_fx: file.balances_fx ?? {},
+    reconcile: { threshold_pct: 5, threshold_usd: 1, ...file.reconcile },
     schedules,
     source,
   };

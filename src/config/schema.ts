@@ -268,6 +268,8 @@ export const configFileSchema = z.strictObject({
     .optional(),
   /** USD per unit of another currency (CNY: 0.14): /balance totals balances across currencies only with these. */
   balances_fx: z.record(z.string().regex(/^[A-Z]{3}$/, 'a currency code like CNY'), z.number().positive().finite()).optional(),
+  /** The bill check: a gap between what a provider deducted and the ledger alerts above both. */
+  reconcile: z.strictObject({ threshold_pct: z.number().nonnegative().finite().optional(), threshold_usd: z.number().nonnegative().finite().optional() }).optional(),
   /** Thresholds of the alert jobs (the jobs themselves run per `schedules`). */
   alerts: z
     .strictObject({

@@ -62,6 +62,8 @@ export interface BalanceStore {
   recordFailure(provider: string, at: string, message: string): Promise<void>;
   /** A provider's failed polls after its newest snapshot (all of them when it has none), newest first: the failures in a row. */
   failuresSinceLastSnapshot(provider: string): Promise<BalanceFailure[]>;
+  /** The ledger's effective cost (ours, else the provider's) per model of a provider with fromMs < ts_ms ≤ toMs, nano-USD: the bill check's hours. */
+  ledgerSpendByModel(provider: string, fromMs: number, toMs: number): Promise<Map<string, bigint>>;
 }
 
 export interface BalanceFailure {
@@ -118,6 +120,11 @@ export function createBalanceStore(db: Db): BalanceStore {
      ORDER BY at_ms DESC, id DESC`,
   );
 
+  // A scan of the day's rows (no index on ts_ms): run once a day per provider by the bill check.
+  const spendByModel = db
+    .prepare('SELECT model, SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)) AS cost FROM usage WHERE provider = ? AND ts_ms > ? AND ts_ms <= ? GROUP BY model ORDER BY model')
+    .safeIntegers(true);
+
   const record = db.transaction((r: BalanceReading): RecordedBalance => {
     const atMs = Date.parse(r.at);
     if (Number.isNaN(atMs)) throw new RangeError(`a balance reading needs an ISO time, got "${r.at}"`);
@@ -172,6 +179,8 @@ export function createBalanceStore(db: Db): BalanceStore {
       insertFailure.run(provider, new Date(atMs).toISOString(), atMs, message);
       return Promise.resolve();
     },
+    ledgerSpendByModel: (provider, fromMs, toMs) =>
+      Promise.resolve(new Map((spendByModel.all(provider, fromMs, toMs) as Array<{ model: string; cost: bigint }>).map((r) => [r.model, r.cost]))),
     failuresSinceLastSnapshot: (provider) => Promise.resolve(failuresSince.all(provider, provider) as BalanceFailure[]),
   };
 }

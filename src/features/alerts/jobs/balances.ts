@@ -3,12 +3,16 @@
 // grants since the one before (src/features/balances/poll.ts). It runs without an alerts channel
 // too: the history is what runway and the bill check are computed from. With a channel it then
 // alerts from what /balance shows (src/features/balances/alerts.ts: runway, balance_floor,
-// unavailable, top_up). A provider whose poll failed is named in the run's notes (`alerts run`
+// unavailable, top_up) and from the bill check of yesterday (src/features/balances/bill-check.ts:
+// reconciliation:<provider>:<day>, once a day). A provider whose poll failed is named in the run's notes (`alerts run`
 // jobs[].reason) and the log. A dry run reads the balances and records nothing.
 import { balanceAlerts, DEFAULT_RUNWAY_DAYS } from '../../balances/alerts.js';
+import { billCheck, billCheckText } from '../../balances/bill-check.js';
 import { pollBalances } from '../../balances/poll.js';
 import { balanceView } from '../../balances/view.js';
 import { DAY_MS } from '../../../domain/money/runway.js';
+import { nanoToNumber } from '../../../domain/money/units.js';
+import { addDays } from '../../../domain/time/zone.js';
 import { channelFor, type AlertJob } from '../types.js';
 
 export const balancesJob: AlertJob = {
@@ -29,7 +33,19 @@ export const balancesJob: AlertJob = {
       const topUps = (await balances.events(l.provider, 0, now.getTime() + 1)).filter((e) => e.kind === 'top_up');
       lastTopUpId.set(l.provider, topUps.at(-1)?.id ?? 0);
     }
-    return balanceAlerts({
+    const yesterday = addDays(services.zone.dayOf(now.getTime()), -1);
+    const checks = (await billCheck(services, yesterday)).filter((c) => c.flagged);
+    const bills = checks.map((c) => {
+      const text = billCheckText(c);
+      return {
+        key: `reconciliation:${c.provider}:${c.day}`,
+        kind: 'reconciliation' as const,
+        channel: target.channel,
+        text,
+        reply: { kind: 'result' as const, title: `Bill check: ${c.provider} ${c.day}`, summary: text, data: { provider: c.provider, day: c.day, deducted_usd: nanoToNumber(c.deducted_nano), ledger_usd: nanoToNumber(c.ledger_nano), gap_usd: nanoToNumber(c.gap_nano), gap_pct: c.gap_pct, cause: c.cause } },
+      };
+    });
+    return [...bills, ...balanceAlerts({
       lines: view.lines,
       failures,
       recentTopUps: await balances.events(null, now.getTime() - DAY_MS, now.getTime() + 1),
@@ -37,6 +53,6 @@ export const balancesJob: AlertJob = {
       runwayDays: services.config.budgets.runway_days ?? DEFAULT_RUNWAY_DAYS,
       floors: services.config.budgets.balance_floor ?? {},
       channel: target.channel,
-    });
+    })];
   },
 };
