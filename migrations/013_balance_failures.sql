@@ -9,3 +9,7 @@ CREATE TABLE balance_failures (
   message   TEXT    NOT NULL
 );
 CREATE INDEX balance_failures_provider ON balance_failures (provider, at_ms, id);
+
+-- The newest snapshot of each provider whatever its currency (src/store/balances.ts latest): one
+-- seek per provider.
+CREATE INDEX balance_snapshots_latest ON balance_snapshots (provider, at_ms, id);
