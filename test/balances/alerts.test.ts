@@ -74,3 +74,13 @@ test('a balance endpoint that keeps failing alerts unavailable once, only after 
   assert.match(third[0]!.text, /^moonshot's balance could not be read in the last 3 polls: balance unavailable: .*returned HTML, not JSON/);
   assert.deepEqual(await alertsRun(services, '2026-11-23T04:00:00Z'), [], 'once');
 });
+
+test('an account the provider calls unavailable alerts once, with why; polls that answer do not repeat it', async (t) => {
+  const { sim, fixture } = await fixtureOn(t);
+  const { services } = fixture;
+  sim.balanceFault('deepseek', { unavailable: true });
+  const first = await alertsRun(services, '2026-11-23T00:00:00Z');
+  assert.deepEqual(first.map((a) => [a.kind, a.key]), [['unavailable', 'unavailable:deepseek:flag:0']]);
+  assert.match(first[0]!.text, /^deepseek says its account is not available: calls are refused until it is topped up \(balance USD 110\.00\)\./);
+  assert.deepEqual(await alertsRun(services, '2026-11-23T01:00:00Z'), []);
+});
