@@ -8,6 +8,7 @@ import { modelsCommand } from './models.js';
 import { makeHelpCommand } from './help.js';
 import { ledgerImportCommand } from './ledger-import.js';
 import { alertsRunCommand } from './alerts-run.js';
+import { balanceCommand } from './balance.js';
 import { balancePollCommand } from './balance-poll.js';
 import { catalogDiffCommand } from './catalog-diff.js';
 import { catalogRefreshCommand } from './catalog-refresh.js';
@@ -21,6 +22,7 @@ export const commands: ReadonlyArray<Command<unknown>> = [
   spendCommand,
   routecheckCommand,
   modelsCommand,
+  balanceCommand,
   makeHelpCommand(commandsFor),
   ledgerImportCommand,
   alertsRunCommand,

@@ -44,6 +44,10 @@ export type Config = {
   alerts: { cost_drift: { min_percent: number; min_usd: number } };
   /** Per provider: where its prepaid balance is read (null source: not read) and why (src/config/balances.ts). */
   balances: Record<string, BalanceSetting>;
+  /** USD per unit of another currency, for /balance's total (none: balances in other currencies are not totalled). */
+  balances_fx: Record<string, number>;
+  /** The bill check's thresholds: a gap above both alerts (default 5% and $1). */
+  reconcile: { threshold_pct: number; threshold_usd: number };
   schedules: Record<keyof typeof DEFAULT_SCHEDULES, string | null>;
   /** Where the file came from, for messages ("built-in defaults" when none). */
   source: string;
@@ -208,6 +212,9 @@ export function resolveConfig(raw: unknown, source: string): Config {
   for (const name of Object.keys(file.budgets?.providers ?? {})) {
     if (!providers[name]) problems.push(`budgets.providers.${name}: ${unknownProvider(name)}`);
   }
+  for (const name of Object.keys(file.budgets?.balance_floor ?? {})) {
+    if (!providers[name]) problems.push(`budgets.balance_floor.${name}: ${unknownProvider(name)}`);
+  }
   problems.push(...catalogProblems(file, providerNames, unknownProvider));
   (file.catalog?.auto_apply ?? []).forEach((pair, i) => {
     if (!providers[pair.provider]) problems.push(`catalog.auto_apply[${i}].provider: ${unknownProvider(pair.provider)}`);
@@ -244,6 +251,8 @@ export function resolveConfig(raw: unknown, source: string): Config {
     },
     alerts: { cost_drift: { ...DEFAULT_COST_DRIFT, ...file.alerts?.cost_drift } },
     balances: resolveBalances(providers),
+    balances_fx: file.balances_fx ?? {},
+    reconcile: { threshold_pct: 5, threshold_usd: 1, ...file.reconcile },
     schedules,
     source,
   };

@@ -248,6 +248,10 @@ export const configFileSchema = z.strictObject({
       monthly: usd.optional(),
       providers: z.record(z.string(), z.strictObject({ daily: usd.optional(), monthly: usd.optional() })).optional(),
       per_user_daily: usd.optional(),
+      /** Runway alerts: when a prepaid balance's days left fall under each (default [7, 2]). */
+      runway_days: z.array(z.number().positive().finite()).min(1).optional(),
+      /** A balance alert under this amount, in the provider's own currency. */
+      balance_floor: z.record(z.string(), z.number().finite()).optional(),
     })
     .optional(),
   catalog: z
@@ -262,6 +266,10 @@ export const configFileSchema = z.strictObject({
       auto_apply: z.array(z.strictObject({ source: z.enum(CATALOG_SOURCES), provider: z.string().min(1) })).optional(),
     })
     .optional(),
+  /** USD per unit of another currency (CNY: 0.14): /balance totals balances across currencies only with these. */
+  balances_fx: z.record(z.string().regex(/^[A-Z]{3}$/, 'a currency code like CNY'), z.number().positive().finite()).optional(),
+  /** The bill check: a gap between what a provider deducted and the ledger alerts above both. */
+  reconcile: z.strictObject({ threshold_pct: z.number().nonnegative().finite().optional(), threshold_usd: z.number().nonnegative().finite().optional() }).optional(),
   /** Thresholds of the alert jobs (the jobs themselves run per `schedules`). */
   alerts: z
     .strictObject({

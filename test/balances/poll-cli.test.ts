@@ -110,9 +110,9 @@ test('balance poll: a key that is not set leaves its provider unpolled (exit 0);
   const badNow = await cli(fixture.services, 'poll', '--now', 'yesterday');
   assert.equal(badNow.code, 2);
   assert.match(badNow.stderr, /--now: expected an ISO-8601 time with a zone/);
-  const bare = await cli(fixture.services);
-  assert.equal(bare.code, 2);
-  assert.match(bare.stderr, /balance needs a subcommand/);
+  const wrongSub = await cli(fixture.services, 'pol');
+  assert.equal(wrongSub.code, 2);
+  assert.match(wrongSub.stderr, /unexpected "pol"/);
 });
 
 test('the balances job of alerts run records snapshots without an alerts channel; a dry run records nothing; failures are its notes', async (t) => {

@@ -140,7 +140,8 @@ test('the keys access accepts are exactly the access rules of the commands', asy
 });
 
 test('an unknown key anywhere lists the keys accepted there', () => {
-  assert.match(problemsOf('budgets: { dayly: 3 }').join('\n'), /^budgets\.dayly: unknown key \(accepted: daily, monthly, providers, per_user_daily\)$/m);
+  assert.match(problemsOf('budgets: { balance_floor: { deepsek: 20 } }').join('\n'), /^budgets\.balance_floor\.deepsek: /m);
+  assert.match(problemsOf('budgets: { dayly: 3 }').join('\n'), /^budgets\.dayly: unknown key \(accepted: daily, monthly, providers, per_user_daily, runway_days, balance_floor\)$/m);
   assert.match(problemsOf('models:\n  mine:\n    routes: [{ provider: deepseek, model: x, window: 5 }]').join('\n'), /^models\.mine\.routes\[0\]\.window: unknown key \(accepted: provider, model, context_window\)$/m);
 });
 

@@ -81,6 +81,7 @@ export async function pollBalances(services: Pick<Services, 'config' | 'balances
       if (!(err instanceof BalanceError)) log.error({ err, provider: source.provider }, 'balance read failed on our side');
       const error = err instanceof BalanceError ? err : new BalanceError(source.provider, 'http', 'failed on our side; the error is logged');
       log.warn({ provider: source.provider, reason: error.reason, status: error.status }, error.message);
+      if (opts.record !== false) await services.store.balances.recordFailure(source.provider, opts.now.toISOString(), error.message);
       results.push({ ...base, ok: false, error });
       continue;
     }
