@@ -57,9 +57,10 @@ export interface PriceProposalStore {
   /**
    * Adds the proposal unless one of the same entry (source, provider, model, fingerprint) exists
    * that was first seen at the same time, or — with `onceEver` — at any time. Returns it, or null
-   * when it was there already.
+   * when it was there already. With `replaces`, the older open proposals it replaces expire in
+   * the same transaction (expireOlder), so a stop between the two cannot leave both open.
    */
-  add(p: NewProposal, opts?: { onceEver?: boolean }): Promise<StoredProposal | null>;
+  add(p: NewProposal, opts?: { onceEver?: boolean; replaces?: boolean }): Promise<StoredProposal | null>;
   get(id: number): Promise<StoredProposal | null>;
   /** Newest first; `status` filters. */
   list(status?: ProposalStatus): Promise<StoredProposal[]>;
@@ -141,7 +142,7 @@ export function createPriceProposalStore(db: Db): PriceProposalStore {
     return { id: auditId, ...e };
   };
 
-  const add = db.transaction((p: NewProposal, onceEver: boolean): StoredProposal | null => {
+  const add = db.transaction((p: NewProposal, onceEver: boolean, replaces: boolean): StoredProposal | null => {
     if (exists.get(p.source, p.provider, p.model, p.fingerprint, onceEver ? 1 : 0, p.seen_at) !== undefined) return null;
     const id = Number(
       insert.run(
@@ -158,11 +159,12 @@ export function createPriceProposalStore(db: Db): PriceProposalStore {
         p.created_at,
       ).lastInsertRowid,
     );
+    if (replaces) expire.run(p.created_at, p.source, p.provider, p.model, id, id);
     return fromRow(byId.get(id) as Row);
   });
 
   return {
-    add: (p, opts) => Promise.resolve(add.immediate(p, opts?.onceEver === true)),
+    add: (p, opts) => Promise.resolve(add.immediate(p, opts?.onceEver === true, opts?.replaces === true)),
     get: (id) => Promise.resolve(((r) => (r ? fromRow(r) : null))(byId.get(id) as Row | undefined)),
     list: (status) => Promise.resolve(((status ? withStatus.all(status) : all.all()) as Row[]).map(fromRow)),
     applied: () => Promise.resolve((applied.all() as Row[]).map(fromRow)),
