@@ -2,8 +2,9 @@
 // one year, built through the real ledger; then one (provider, model)'s last M rows (default
 // 1,000,000) are re-priced at a new price version (src/store/ledger/reprice.ts), while a worker
 // thread asks /spend's rollup queries over and over on its own connection. Printed beside a
-// baseline measured in the same run: a bare UPDATE of the same rows (no pricing, no rollup).
-// Nothing is asserted.
+// baseline measured in the same run: a bare UPDATE of the same rows (no pricing, no rollup), and
+// on Linux with each step's CPU time on the main thread (what it cost, apart from the time it
+// waited for a CPU or the disk on a shared machine). Nothing is asserted.
 //
 //   BENCH_ROWS      rows in the ledger (default 10,000,000)
 //   BENCH_AFFECTED  rows re-priced (default 1,000,000)
@@ -23,7 +24,7 @@ import { priceUsage, usageForCost } from '../src/domain/money/cost.js';
 import { formatUsd } from '../src/domain/money/units.js';
 import { openDatabase } from '../src/store/open.js';
 import { UsageGenerator } from './gen.js';
-import { fmtInt, fmtMs, intEnv, summarize } from './stats.js';
+import { cpuBetween, fmtInt, fmtMs, intEnv, summarize, threadCpuMs } from './stats.js';
 
 const ROWS = intEnv('BENCH_ROWS', 10_000_000);
 const AFFECTED = intEnv('BENCH_AFFECTED', 1_000_000);
@@ -65,11 +66,13 @@ async function main(): Promise<void> {
   const total = db.prepare('SELECT COUNT(*) FROM usage').pluck().get() as number;
 
   // Baseline: touching the same rows with a bare UPDATE (rolled back).
+  const bc0 = threadCpuMs();
   const b0 = performance.now();
   db.exec('BEGIN');
   db.prepare('UPDATE usage SET cost_nusd = cost_nusd + 1 WHERE provider = ? AND model = ? AND ts_ms >= ?').run(PROVIDER, MODEL, fromMs);
   db.exec('ROLLBACK');
   const baselineMs = performance.now() - b0;
+  const baselineCpu = cpuBetween(bc0, threadCpuMs());
   db.close();
 
   // The new version from fromMs (a catalog of it alone, so no later built-in version hides it):
@@ -78,9 +81,11 @@ async function main(): Promise<void> {
   const reader = new Worker(new URL('./reprice-reader.js', import.meta.url), { workerData: { dbPath: DB_PATH, fromDay: '2026-12-25', toDay: '2026-12-31' } });
   await new Promise((r) => reader.once('message', r));
   const again = createServices({ config: resolveConfig({}, 'bench'), dbPath: DB_PATH, log: pino({ level: 'silent' }) });
+  const rc0 = threadCpuMs();
   const r0 = performance.now();
   const result = await again.ledger.reprice({ provider: PROVIDER, model: MODEL, fromMs }, (row) => priceUsage(catalog, row.provider, row.model, usageForCost(row, row.tsMs)));
   const repriceMs = performance.now() - r0;
+  const repriceCpu = cpuBetween(rc0, threadCpuMs());
   const answered = new Promise<number[]>((r) => reader.once('message', r));
   reader.postMessage('stop');
   const times = await answered;
@@ -89,8 +94,9 @@ async function main(): Promise<void> {
   const s = summarize(times);
 
   console.log(`Re-pricing ${fmtInt(affected)} rows of ${PROVIDER}/${MODEL} in a ledger of ${fmtInt(total)} rows`);
-  console.log(`  re-price (rows + rollup, one transaction): ${fmtMs(repriceMs)} ms (${fmtInt(result.changed)} changed, ${formatUsd(result.before_nusd)} -> ${formatUsd(result.after_nusd)})`);
-  console.log(`  baseline, a bare UPDATE of the same rows:  ${fmtMs(baselineMs)} ms`);
+  const cpu = (text: string) => (text ? `; ${text}` : '');
+  console.log(`  re-price (rows + rollup, one transaction): ${fmtMs(repriceMs)} ms (${fmtInt(result.changed)} changed, ${formatUsd(result.before_nusd)} -> ${formatUsd(result.after_nusd)}${cpu(repriceCpu)})`);
+  console.log(`  baseline, a bare UPDATE of the same rows:  ${fmtMs(baselineMs)} ms (rolled back, before /spend starts${cpu(baselineCpu)})`);
   console.log(`  /spend week answered ${fmtInt(times.length)} times meanwhile: p50 ${fmtMs(s.p50)} ms, p95 ${fmtMs(s.p95)} ms, max ${fmtMs(s.max)} ms`);
   if (process.env.BENCH_KEEP !== '1') for (const f of files()) rmSync(f, { force: true });
 }
