@@ -8,10 +8,8 @@ import type { Config } from '../config/load.js';
 import { makeZone } from '../domain/time/zone.js';
 import { openDatabase } from '../store/open.js';
 import { bodyText, ingestUsageText } from '../features/ledger/ingest.js';
-import { buildCatalog, pricedLedger } from './ledger.js';
-import type { Catalog } from '../domain/catalog/catalog.js';
+import { followAppliedProposals, pricedLedger } from './ledger.js';
 import { createPriceProposalStore } from '../store/price-proposals.js';
-import { appliedLayer } from '../features/catalog/catalog-holder.js';
 import type { IngestReply, IngestRequest, IngestWorkerData } from './ingest.js';
 
 const { dbPath, config, lockWaitMs } = workerData as IngestWorkerData;
@@ -28,21 +26,11 @@ if (process.platform === 'linux') {
 const port = parentPort!;
 const db = openDatabase(dbPath, { busyTimeoutMs: lockWaitMs });
 // The bot's connection migrated the database and set the ledger's time zone before this started.
-// Applied price proposals are part of the catalog: looked up before each body (a count and a max
-// id), and the catalog rebuilt when one was applied since, so rows are priced as the bot prices them.
-const proposals = createPriceProposalStore(db);
-let appliedMark = '';
-let catalog: Catalog | null = null;
-const currentCatalog = (): Catalog => {
-  const mark = proposals.appliedMark();
-  if (catalog === null || mark !== appliedMark) {
-    catalog = buildCatalog(config as Config, appliedLayer(proposals.appliedNow()));
-    appliedMark = mark;
-  }
-  return catalog;
-};
-let batchCatalog = currentCatalog();
-const ledger = pricedLedger(db, () => batchCatalog, makeZone(config.timezone));
+// Applied price proposals are part of the catalog: looked up inside each body's write transaction
+// (a count and a max id), and the catalog rebuilt when one was applied since, so rows are priced
+// as the bot prices them, even a body that waited for the lock while a proposal was applied.
+const { catalogs, refresh } = followAppliedProposals(config as Config, createPriceProposalStore(db));
+const ledger = pricedLedger(db, () => catalogs.current, makeZone(config.timezone), refresh);
 
 // One body at a time, in the order they arrive (messages are handled one after another).
 port.on('message', (m: IngestRequest | 'close') => {
@@ -52,12 +40,6 @@ port.on('message', (m: IngestRequest | 'close') => {
     return;
   }
   const reply = (r: IngestReply) => port.postMessage(r);
-  try {
-    batchCatalog = currentCatalog();
-  } catch (err) {
-    reply({ id: m.id, error: (err as Error).message });
-    return;
-  }
   ingestUsageText(ledger, bodyText(m.body)).then(
     (outcome) => reply({ id: m.id, outcome }),
     (err: unknown) => reply({ id: m.id, error: (err as Error).message ?? String(err) }),

@@ -7,7 +7,7 @@ import { migrate } from '../store/migrate.js';
 import { createUsageMeter } from '../store/usage-meter.js';
 import { Journal, journalDir } from '../store/journal.js';
 import { replayJournals } from '../store/replay-journal.js';
-import { buildCatalog, pricedLedger } from './ledger.js';
+import { buildCatalog, followAppliedProposals, pricedLedger } from './ledger.js';
 import { makeZone } from '../domain/time/zone.js';
 import type { Clock } from '../domain/time/clock.js';
 import type { Services } from '../features/services.js';
@@ -15,7 +15,6 @@ import type { Services } from '../features/services.js';
 export type { Services, Clock };
 import { createSqliteRepositories } from '../store/repositories.js';
 import { createPriceProposalStore } from '../store/price-proposals.js';
-import { CatalogHolder, appliedLayer } from '../features/catalog/catalog-holder.js';
 import { createProviderClients } from '../upstream/providers/client.js';
 import { createBalanceSources } from '../upstream/balances/index.js';
 import { RouteChecker } from '../features/routecheck/runner.js';
@@ -38,9 +37,12 @@ export function createServices(opts: ServiceOptions): Services {
   try {
     migrate(db);
     const zone = makeZone(opts.config.timezone);
-    // Applied proposals (prices and retirements) are part of the catalog (src/features/catalog/catalog-holder.ts).
-    const catalogs = new CatalogHolder(buildCatalog(opts.config, appliedLayer(createPriceProposalStore(db).appliedNow())));
-    const ledger = pricedLedger(db, () => catalogs.current, zone);
+    // Applied price proposals are part of the catalog (src/features/catalog/catalog-holder.ts),
+    // also those another process applies: each write looks (src/app/ledger.ts).
+    const { catalogs, refresh } = followAppliedProposals(opts.config, createPriceProposalStore(db), (err) =>
+      opts.log.error({ err: err.message }, 'applied price proposals do not build a catalog: prices stay as they were'),
+    );
+    const ledger = pricedLedger(db, () => catalogs.current, zone, refresh);
     if (ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
     const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
     // Calls and rows a stop or crash could not write are journaled beside the database; what

@@ -112,3 +112,32 @@ test('re-pricing a random ledger keeps the rollup equal to the rows in every dim
   const stale = db.prepare(`SELECT COUNT(*) FROM usage WHERE provider = 'deepseek' AND model = 'flash' AND ts_ms >= ? AND cost_nusd IS NOT NULL AND price_version <> 'deepseek/flash@2026-03-02T00:00:00.000Z'`).pluck().get(from);
   assert.equal(stale, 0, 'every row from the instant on is priced at the new version');
 });
+
+test('a row whose new cost makes it a request, or no longer one, moves between the left-out counts and the requests', async (t) => {
+  const { db, cleanup } = tempDb();
+  t.after(cleanup);
+  // "Left out" (docs/ARCHITECTURE.md §3.5) depends on the cost: a missing_key row with no cost is
+  // a call never sent; priced at more than $0 it counts as a request.
+  const ledger = pricedLedger(db, new Catalog(EMPTY, []), makeZone('UTC'));
+  await ledger.record(
+    [
+      row('2026-03-02T01:00:00Z', { request_id: 'k1', status: 'missing_key', model: 'newcomer', provider: 'openrouter' }),
+      row('2026-03-02T02:00:00Z', { request_id: 'k2', status: 'missing_key', model: 'newcomer', provider: 'openrouter', route: undefined }),
+      row('2026-03-02T03:00:00Z', { request_id: 'ok', model: 'newcomer', provider: 'openrouter' }),
+    ],
+    'import',
+  );
+  assert.deepEqual([(await ledger.totals('2026-03-02', '2026-03-02')).never_sent, (await ledger.totals('2026-03-02', '2026-03-02')).requests], [2, 1]);
+  const scope = { provider: 'openrouter', model: 'newcomer', fromMs: 0 };
+  // $10/M in and out: 1M + 1M tokens = $20 each.
+  assert.equal((await ledger.reprice(scope, pricerOf(new Catalog(EMPTY, NEW)))).changed, 3);
+  let totals = await ledger.totals('2026-03-02', '2026-03-02');
+  assert.deepEqual([totals.never_sent, totals.requests, totals.unpriced, totals.cost_nusd], [0, 3, 0, 60_000_000_000n]);
+  assertRollupEqualsRows(db);
+  // And back: at $0 they cost nothing, so the missing_key rows are calls never sent again.
+  const free: PricingEntry[] = [{ provider: 'openrouter', model: 'newcomer', versions: [{ effective: '2026-01-01T00:00:00Z', per_million: { input: 0, output: 0 } }] }];
+  assert.equal((await ledger.reprice(scope, pricerOf(new Catalog(EMPTY, free)))).changed, 3);
+  totals = await ledger.totals('2026-03-02', '2026-03-02');
+  assert.deepEqual([totals.never_sent, totals.requests, totals.cost_nusd], [2, 1, 0n]);
+  assertRollupEqualsRows(db);
+});

@@ -188,6 +188,10 @@ export class Catalog {
   /** provider\0model -> versions ascending by effectiveMs. */
   private readonly prices = new Map<string, PriceVersion[]>();
   private readonly retired = new Map<string, Retirement>();
+  /** priceAt's last (provider, model) and its versions. */
+  private lastProvider: string | null = null;
+  private lastModel: string | null = null;
+  private lastVersions: PriceVersion[] | undefined = undefined;
 
   /**
    * Config adds to the built-in data. Price versions merge per (provider, model); a config
@@ -269,7 +273,14 @@ export class Catalog {
 
   /** The version in force at `atMs` (latest with effectiveMs <= atMs), or null if none: not priced. */
   priceAt(provider: string, model: string, atMs: number): PriceVersion | null {
-    const versions = this.prices.get(keyOf(provider, model));
+    // Rows come in runs of one model (an import, a re-pricing): the last look-up is kept, which
+    // spares building and hashing the key per row (bench/reprice.ts, bench/run.ts).
+    if (provider !== this.lastProvider || model !== this.lastModel) {
+      this.lastVersions = this.prices.get(keyOf(provider, model));
+      this.lastProvider = provider;
+      this.lastModel = model;
+    }
+    const versions = this.lastVersions;
     if (!versions) return null;
     // A handful of versions per model, and rows are mostly recent: scan from the newest.
     for (let i = versions.length - 1; i >= 0; i--) {

@@ -4,100 +4,234 @@
 // never a mix). Rows whose usage was missing or invalid are not priced from their counts and are
 // left alone, as the writer leaves them (writer.ts).
 //
-// How: the rows are read in id order in pages (better-sqlite3 allows no write while a statement
-// iterates; the page's rows are written after it is read), each priced by the same Pricer the
-// writer uses. What a changed row added to the rollup is taken out of spend_daily and what it
-// adds now is added, by the writer's own rules (rollup.ts rowSumsOf), so whatever a cost decides
-// there (not priced, left out, route checks' share) moves with it. Measured in bench/reprice.ts.
+// How: ONE `UPDATE usage … WHERE <scope> AND routeops_reprice_row(<the row>)`. SQLite walks the
+// scope through the index usage_scope (migrations/015_usage_scope.sql) and hands each row to that
+// SQL function, which prices it with the same Pricer the writer uses and answers whether its cost
+// or price version changes; the SET takes the new values the function just computed. What a
+// changed row added to the rollup is taken out of spend_daily and what it adds now is added, by
+// the writer's own rules (rollup.ts rowSumsOf), so whatever a cost decides there (not priced, left
+// out, route checks' share) moves with it. The preview runs the same function in a SELECT.
+//
+// Measured in bench/reprice.ts (1,000,000 rows of a 10,000,000-row ledger, README "Benchmarks"):
+// reading pages of rows into objects and updating each by id took 13.6-17.6 s; the function in
+// one UPDATE skips building 1M row objects and 1M statement runs (the arguments cost ~1.5 µs a
+// row, a row object ~3.6 µs), and the index skips the 9M rows of other models and earlier times.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../open.js';
 import { ourCost } from '../../domain/money/cost.js';
 import type { Pricer, PricedRow, RepricePreview, RepriceResult, RepriceScope } from '../ledger.js';
 import { BatchRollup, emptyRowSums, RollupUpsert, rowSumsOf, type RowFacts } from './rollup.js';
 
-const PAGE = 20_000;
 /** Page cache while re-pricing, in KiB as a negative PRAGMA cache_size (128 MiB). */
 const REPRICE_CACHE_KIB = -131_072;
 
-interface StoredRow {
-  id: number;
-  ts_ms: number;
-  day: string;
-  input_tokens: number;
-  cached_input_tokens: number;
-  cache_write_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
-  thinking: number;
-  cost_nusd: number | null;
-  provider_cost_nusd: number | null;
-  price_version: string | null;
-  route: string | null;
-  user: string | null;
-  source: string;
-  status: string;
+/** The columns routeops_reprice_row takes, in its parameters' order. */
+const ROW_COLUMNS =
+  'id, ts_ms, day, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, thinking, cost_nusd, provider_cost_nusd, price_version, route, "user", source, status';
+const SCOPE = 'provider = @provider AND model = @model AND ts_ms >= @fromMs';
+// The scope again inside the CASE: SQLite may test a WHERE's terms in any order, and a CASE
+// evaluates its THEN only when its WHEN holds, so the function (which sums what it sees) sees
+// the scope's rows and nothing else. The terms outside are the ones the index serves.
+const PRICE_IN_SCOPE = `CASE WHEN ${SCOPE} AND (usage_status = 'ok' OR usage_status = 'estimated') THEN routeops_reprice_row(${ROW_COLUMNS}) ELSE 0 END`;
+
+/** A changed row, as the rollup needs it (the visit's reused `row` holds its tokens and time). */
+type OnChanged = (visit: Visit, day: string, user: string | null, route: string | null, source: string, status: string, was: number | null, providerCost: number | null) => void;
+
+/** One re-pricing or preview under way: what routeops_reprice_row prices, counts and sums. */
+class Visit {
+  rows = 0;
+  changed = 0;
+  private beforeSmall = 0;
+  private afterSmall = 0;
+  private beforeBig = 0n;
+  private afterBig = 0n;
+  /** The changed row the UPDATE writes next (set by its WHERE, read by its SET). */
+  id = -1;
+  cost: number | null = null;
+  version: string | null = null;
+  /** One object refilled per row (no allocation per row): a Pricer reads it and keeps nothing. */
+  readonly row: PricedRow;
+
+  constructor(
+    scope: RepriceScope,
+    readonly price: Pricer,
+    readonly onChanged: OnChanged | null,
+  ) {
+    this.row = {
+      // A pricer reads tsMs; the ISO text is built only if one asks for it.
+      get ts() {
+        return new Date(this.tsMs).toISOString();
+      },
+      tsMs: 0,
+      provider: scope.provider,
+      model: scope.model,
+      input_tokens: 0,
+      cached_input_tokens: 0,
+      cache_write_tokens: 0,
+      output_tokens: 0,
+      reasoning_tokens: 0,
+      thinking: false,
+      status: 'ok',
+      route: undefined,
+      user: undefined,
+    };
+  }
+
+  /** Effective costs before and after, summed exactly (a number while it is safe, then BigInt). */
+  addCosts(before: number, after: number): void {
+    const b = this.beforeSmall + before;
+    if (b <= Number.MAX_SAFE_INTEGER) this.beforeSmall = b;
+    else {
+      this.beforeBig += BigInt(this.beforeSmall) + BigInt(before);
+      this.beforeSmall = 0;
+    }
+    const a = this.afterSmall + after;
+    if (a <= Number.MAX_SAFE_INTEGER) this.afterSmall = a;
+    else {
+      this.afterBig += BigInt(this.afterSmall) + BigInt(after);
+      this.afterSmall = 0;
+    }
+  }
+
+  /** The row the SET writes must be the one the WHERE just priced (SQLite updates this table in one pass). */
+  written(id: number): this {
+    if (id !== this.id) throw new Error(`re-pricing: row ${id} is written but row ${this.id} was priced last`);
+    return this;
+  }
+
+  result(): RepriceResult {
+    return { rows: this.rows, changed: this.changed, before_nusd: this.beforeBig + BigInt(this.beforeSmall), after_nusd: this.afterBig + BigInt(this.afterSmall) };
+  }
 }
 
+/** The visit under way on each connection (better-sqlite3 runs one statement at a time on it). */
+const visits = new WeakMap<Db, { current: Visit | null }>();
+
+/** routeops_reprice_row and the SET's two functions, registered once per connection. */
+function slotOf(db: Db): { current: Visit | null } {
+  const known = visits.get(db);
+  if (known) return known;
+  const s: { current: Visit | null } = { current: null };
+  const visit = (): Visit => {
+    if (s.current === null) throw new Error('routeops_reprice_row outside a re-pricing');
+    return s.current;
+  };
+  db.function(
+    'routeops_reprice_row',
+    { directOnly: true },
+    (
+      id: number,
+      tsMs: number,
+      day: string,
+      input: number,
+      cached: number,
+      written: number,
+      output: number,
+      reasoning: number,
+      thinking: number,
+      was: number | null,
+      providerCost: number | null,
+      version: string | null,
+      route: string | null,
+      user: string | null,
+      source: string,
+      status: string,
+    ): number => {
+      const v = visit();
+      v.rows++;
+      const row = v.row;
+      row.tsMs = tsMs;
+      row.input_tokens = input;
+      row.cached_input_tokens = cached;
+      row.cache_write_tokens = written;
+      row.output_tokens = output;
+      row.reasoning_tokens = reasoning;
+      row.thinking = thinking === 1;
+      row.status = status;
+      row.route = route ?? undefined;
+      row.user = user ?? undefined;
+      const priced = v.price(row);
+      const cost = ourCost(priced, providerCost);
+      if (cost === was && priced.price_version === version) return 0;
+      v.changed++;
+      v.addCosts(was ?? providerCost ?? 0, cost ?? providerCost ?? 0);
+      v.id = id;
+      v.cost = cost;
+      v.version = priced.price_version;
+      v.onChanged?.(v, day, user, route, source, status, was, providerCost);
+      return 1;
+    },
+  );
+  db.function('routeops_repriced_cost', { directOnly: true }, (id: number) => visit().written(id).cost);
+  db.function('routeops_repriced_version', { directOnly: true }, (id: number) => visit().written(id).version);
+  visits.set(db, s);
+  return s;
+}
+
+type ScopeParams = { provider: string; model: string; fromMs: number };
+
 export class LedgerRepricer {
-  private readonly page: BetterSqlite3.Statement<[string, string, number, number, number], StoredRow>;
-  private readonly update: BetterSqlite3.Statement<[number | null, string | null, number]>;
+  private readonly slot: { current: Visit | null };
+  private readonly update: BetterSqlite3.Statement<[ScopeParams]>;
+  private readonly scan: BetterSqlite3.Statement<[ScopeParams]>;
   private readonly upsert: RollupUpsert;
-  private readonly tx: BetterSqlite3.Transaction<(scope: RepriceScope, price: Pricer) => RepriceResult>;
 
   constructor(private readonly db: Db) {
-    this.page = db.prepare(
-      `SELECT id, ts_ms, day, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, thinking,
-         cost_nusd, provider_cost_nusd, price_version, route, "user", source, status
-       FROM usage
-       WHERE provider = ? AND model = ? AND ts_ms >= ? AND id > ? AND (usage_status = 'ok' OR usage_status = 'estimated')
-       ORDER BY id LIMIT ?`,
+    this.slot = slotOf(db);
+    this.update = db.prepare(
+      `UPDATE usage SET cost_nusd = routeops_repriced_cost(id), price_version = routeops_repriced_version(id) WHERE ${SCOPE} AND ${PRICE_IN_SCOPE}`,
     );
-    this.update = db.prepare('UPDATE usage SET cost_nusd = ?, price_version = ? WHERE id = ?');
+    this.scan = db.prepare(`SELECT COUNT(*) FROM usage WHERE ${SCOPE} AND ${PRICE_IN_SCOPE}`);
     this.upsert = new RollupUpsert(db);
-    this.tx = db.transaction((scope: RepriceScope, price: Pricer) => this.run(scope, price));
   }
 
   /** Re-prices the scope with `price` in one transaction; returns what changed. */
   reprice(scope: RepriceScope, price: Pricer): RepriceResult {
-    // One transaction dirties pages all over the ledger: with the default 2 MB page cache SQLite
-    // spills them to the WAL again and again mid-transaction. A larger cache for the duration
-    // (measured in bench/reprice.ts) keeps them in memory until the commit.
+    return this.inTransaction(() => this.repriceRows(scope, price));
+  }
+
+  /**
+   * Runs `work` in one IMMEDIATE transaction (or inside the caller's), with the page cache raised
+   * for it: one transaction dirties pages all over the ledger, and with the default 2 MB cache
+   * SQLite spills them to the WAL again and again before the commit (bench/reprice.ts: 32.7 s
+   * against 17.6 s for the version before this one).
+   */
+  inTransaction<T>(work: () => T): T {
     const cache = this.db.pragma('cache_size', { simple: true }) as number;
     this.db.pragma(`cache_size = ${REPRICE_CACHE_KIB}`);
     try {
-      return this.tx.immediate(scope, price);
+      return this.db.transaction(work).immediate();
     } finally {
       this.db.pragma(`cache_size = ${cache}`);
     }
   }
 
-  /**
-   * Prices every row of the scope with `price`, in id order and in pages (better-sqlite3 allows no
-   * write while a statement iterates; a page's rows are handled after it is read), and calls
-   * `changed` for each row whose cost or price version would change. reprice and preview share it.
-   */
-  private scan(scope: RepriceScope, price: Pricer, changed: (r: StoredRow, cost: number | null, version: string | null) => void): RepriceResult {
-    let rows = 0;
-    let count = 0;
-    let before = 0n;
-    let after = 0n;
-    let lastId = 0;
-    for (;;) {
-      const page = this.page.all(scope.provider, scope.model, scope.fromMs, lastId, PAGE);
-      if (page.length === 0) break;
-      for (const r of page) {
-        rows++;
-        const priced = price(toPricedRow(scope, r));
-        const cost = ourCost(priced, r.provider_cost_nusd);
-        if (cost === r.cost_nusd && priced.price_version === r.price_version) continue;
-        count++;
-        before += BigInt(r.cost_nusd ?? r.provider_cost_nusd ?? 0);
-        after += BigInt(cost ?? r.provider_cost_nusd ?? 0);
-        changed(r, cost, priced.price_version);
-      }
-      lastId = page[page.length - 1]!.id;
-    }
-    return { rows, changed: count, before_nusd: before, after_nusd: after };
+  /** Re-prices the scope inside the caller's transaction (inTransaction): rows and rollup. */
+  repriceRows(scope: RepriceScope, price: Pricer): RepriceResult {
+    // What the changed rows added to the rollup, and what they will add: the first is taken out
+    // of spend_daily and the second added, by the writer's own rules (rollup.ts rowSumsOf).
+    const was = new BatchRollup();
+    const willBe = new BatchRollup();
+    const sums = emptyRowSums();
+    const facts: RowFacts = { source: '', status: '', model: scope.model, usageKnown: true, costNusd: null, providerCostNusd: null, input: 0, cached: 0, output: 0, reasoning: 0 };
+    const { provider, model } = scope;
+    const visit = new Visit(scope, price, (v, day, user, route, source, status, wasCost, providerCost) => {
+      facts.source = source;
+      facts.status = status;
+      facts.providerCostNusd = providerCost;
+      facts.input = v.row.input_tokens;
+      facts.cached = v.row.cached_input_tokens;
+      facts.output = v.row.output_tokens;
+      facts.reasoning = v.row.reasoning_tokens;
+      facts.costNusd = wasCost;
+      was.add(day, provider, model, user, route, rowSumsOf(facts, sums));
+      facts.costNusd = v.cost;
+      willBe.add(day, provider, model, user, route, rowSumsOf(facts, sums));
+    });
+    this.during(visit, () => this.update.run(params(scope)));
+    this.upsert.add(was, -1);
+    this.upsert.add(willBe, 1);
+    return visit.result();
   }
 
   /** What reprice would change, writing nothing; `first_ms` is the time of the first changed row (null if none). */
@@ -105,58 +239,26 @@ export class LedgerRepricer {
     let firstMs: number | null = null;
     let unpricedRows = 0;
     let unpricedAfter = 0n;
-    const result = this.scan(scope, price, (r, cost) => {
-      if (firstMs === null || r.ts_ms < firstMs) firstMs = r.ts_ms;
-      if (r.cost_nusd === null && r.provider_cost_nusd === null) {
+    const visit = new Visit(scope, price, (v, _day, _user, _route, _source, _status, wasCost, providerCost) => {
+      if (firstMs === null || v.row.tsMs < firstMs) firstMs = v.row.tsMs;
+      if (wasCost === null && providerCost === null) {
         unpricedRows++;
-        unpricedAfter += BigInt(cost ?? 0);
+        unpricedAfter += BigInt(v.cost ?? 0);
       }
     });
-    return { ...result, first_ms: firstMs, unpriced_rows: unpricedRows, unpriced_after_nusd: unpricedAfter };
+    this.during(visit, () => this.scan.get(params(scope)));
+    return { ...visit.result(), first_ms: firstMs, unpriced_rows: unpricedRows, unpriced_after_nusd: unpricedAfter };
   }
 
-  private run(scope: RepriceScope, price: Pricer): RepriceResult {
-    // What the changed rows added to the rollup, and what they will add: the first is taken out
-    // of spend_daily and the second added, by the writer's own rules (rollup.ts rowSumsOf).
-    const was = new BatchRollup();
-    const willBe = new BatchRollup();
-    const sums = emptyRowSums();
-    const facts: RowFacts = { source: '', status: '', model: scope.model, usageKnown: true, costNusd: null, providerCostNusd: null, input: 0, cached: 0, output: 0, reasoning: 0 };
-    const result = this.scan(scope, price, (r, cost, version) => {
-      facts.source = r.source;
-      facts.status = r.status;
-      facts.providerCostNusd = r.provider_cost_nusd;
-      facts.input = r.input_tokens;
-      facts.cached = r.cached_input_tokens;
-      facts.output = r.output_tokens;
-      facts.reasoning = r.reasoning_tokens;
-      facts.costNusd = r.cost_nusd;
-      was.add(r.day, scope.provider, scope.model, r.user, r.route, rowSumsOf(facts, sums));
-      facts.costNusd = cost;
-      willBe.add(r.day, scope.provider, scope.model, r.user, r.route, rowSumsOf(facts, sums));
-      this.update.run(cost, version, r.id);
-    });
-    this.upsert.add(was, -1);
-    this.upsert.add(willBe, 1);
-    return result;
+  private during(visit: Visit, run: () => unknown): void {
+    if (this.slot.current !== null) throw new Error('a re-pricing is already under way on this connection');
+    this.slot.current = visit;
+    try {
+      run();
+    } finally {
+      this.slot.current = null;
+    }
   }
 }
 
-function toPricedRow(scope: RepriceScope, r: StoredRow): PricedRow {
-  const row: PricedRow = {
-    ts: new Date(r.ts_ms).toISOString(),
-    tsMs: r.ts_ms,
-    provider: scope.provider,
-    model: scope.model,
-    input_tokens: r.input_tokens,
-    cached_input_tokens: r.cached_input_tokens,
-    output_tokens: r.output_tokens,
-    reasoning_tokens: r.reasoning_tokens,
-    thinking: r.thinking === 1,
-    status: r.status,
-  };
-  if (r.cache_write_tokens > 0) row.cache_write_tokens = r.cache_write_tokens;
-  if (r.route !== null) row.route = r.route;
-  if (r.user !== null) row.user = r.user;
-  return row;
-}
+const params = (scope: RepriceScope): ScopeParams => ({ provider: scope.provider, model: scope.model, fromMs: scope.fromMs });

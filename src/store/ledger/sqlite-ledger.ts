@@ -24,6 +24,8 @@ export interface SqliteLedgerDeps {
   zone: Zone;
   price: Pricer;
   usdToNusd: UsdToNusd;
+  /** Called first inside each write transaction (LedgerWriterDeps.beforeWrite). */
+  beforeWrite?: () => void;
 }
 
 /** What the usage meter writes through: a write that throws SQLITE_BUSY while the lock is held. */
@@ -42,7 +44,7 @@ export class SqliteLedger implements LedgerStore, SyncUsageWriter {
   constructor(deps: SqliteLedgerDeps) {
     this.days = new LocalDays(deps.zone);
     this.timezone = new LedgerTimezone(deps.db, this.days);
-    this.writer = new LedgerWriter({ db: deps.db, days: this.days, timezone: this.timezone, price: deps.price, usdToNusd: deps.usdToNusd });
+    this.writer = new LedgerWriter({ db: deps.db, days: this.days, timezone: this.timezone, price: deps.price, usdToNusd: deps.usdToNusd, ...(deps.beforeWrite ? { beforeWrite: deps.beforeWrite } : {}) });
     this.reads = new LedgerReads(deps.db);
     this.repricer = new LedgerRepricer(deps.db);
     this.drift = new LedgerCostDrift(deps.db);

@@ -28,6 +28,11 @@ export interface LedgerWriterDeps {
   timezone: LedgerTimezone;
   price: Pricer;
   usdToNusd: UsdToNusd;
+  /**
+   * Called first inside each write transaction, before any row is priced: what it reads is what
+   * the write sees (src/app/ledger.ts follows applied price proposals with it).
+   */
+  beforeWrite?: () => void;
 }
 
 export class LedgerWriter {
@@ -57,8 +62,15 @@ export class LedgerWriter {
     );
     this.findCall = db.prepare('SELECT 1 FROM usage WHERE call_id = ?').pluck();
     this.upsertDaily = new RollupUpsert(db);
-    this.recordTx = db.transaction((rows: readonly UsageInput[], source: UsageSource) => this.recordRows(rows, source));
-    this.batchesTx = db.transaction((batches: Iterable<readonly UsageInput[]>, source: UsageSource) => this.recordEach(batches, source));
+    const before = deps.beforeWrite ?? (() => {});
+    this.recordTx = db.transaction((rows: readonly UsageInput[], source: UsageSource) => {
+      before();
+      return this.recordRows(rows, source);
+    });
+    this.batchesTx = db.transaction((batches: Iterable<readonly UsageInput[]>, source: UsageSource) => {
+      before();
+      return this.recordEach(batches, source);
+    });
   }
 
   /** LedgerStore.record, synchronously. */

@@ -2,12 +2,14 @@
 //
 // Apply: the proposal must still be open, not priced by the config file (config wins), and still
 // match what its source shows (its accepted entry, or the change it is now seeing); a suspect one
-// only by a person. Then, in this order: the status becomes applied (the ingest worker reloads on
-// that), the catalog in force is replaced (new rows take the price at once), the ledger is
-// re-priced from the effective time (rows and rollup in one transaction), and the audit entry
-// records who, when, what and the money effect. A failed re-pricing puts both back.
+// only by a person. Then ONE transaction (the store's proposals.apply) sets the status to applied,
+// re-prices the ledger from the effective time (rows and rollup) with the catalog that now
+// includes the version, and writes the audit entry (who, when, what, the money effect): all of it
+// or, if anything throws, none of it. Only after the commit is the catalog in force replaced (new
+// rows take the price at once; other connections follow the applied mark, src/app/ledger.ts).
 // A retirement proposal is applied by retire-apply.ts (no price, no re-pricing), by a person only.
 // Ignore: the status becomes ignored and the audit says who; nothing else changes.
+import type { Catalog } from '../../../domain/catalog/catalog.js';
 import { formatUsd } from '../../../domain/money/units.js';
 import type { AuditEntry, StoredProposal } from '../../../store/price-proposals.js';
 import type { Services } from '../../services.js';
@@ -65,7 +67,7 @@ async function refusal(deps: ApplyDeps, p: StoredProposal, opts: DecideOptions):
 }
 
 export async function applyProposal(deps: ApplyDeps, id: number, opts: DecideOptions): Promise<ApplyOutcome> {
-  const { store, catalogs, ledger } = deps;
+  const { store, catalogs } = deps;
   const p = await store.proposals.get(id);
   if (!p) return { kind: 'refused', reason: `no price proposal ${id} (routeops prices list shows them)` };
   if (p.status === 'applied') return { kind: 'already', proposal: p };
@@ -78,35 +80,33 @@ export async function applyProposal(deps: ApplyDeps, id: number, opts: DecideOpt
   if (why) return { kind: 'refused', reason: why };
 
   const now = deps.clock().toISOString();
-  if (!(await store.proposals.decide(p.id, 'proposed', 'applied', now, opts.by))) {
+  const built: { catalog?: Catalog } = {};
+  const outcome = await store.proposals.apply(
+    p.id,
+    { at: now, by: opts.by },
+    { provider: p.provider, model: p.model, fromMs: Date.parse(p.effective) },
+    // Inside the transaction, the status already applied: the catalog with this version in it.
+    () => pricerOf((built.catalog = catalogWith(deps.config, appliedLayer(store.proposals.appliedNow())))),
+    (result) => ({
+      at: now,
+      by: opts.by,
+      action: 'applied',
+      proposal_id: p.id,
+      provider: p.provider,
+      model: p.model,
+      rows: result.changed,
+      before_nusd: Number(result.before_nusd),
+      after_nusd: Number(result.after_nusd),
+      text: `${opts.by} applied proposal ${p.id} (${p.kind} from ${p.source}, effective ${p.effective}): ${repricedText(p, result.changed, result.before_nusd, result.after_nusd)}`,
+    }),
+  );
+  if (outcome === null) {
     const again = (await store.proposals.get(id))!;
     return again.status === 'applied' ? { kind: 'already', proposal: again } : { kind: 'refused', reason: `proposal ${id} is ${again.status}: nothing applied` };
   }
-  const before = catalogs.current;
-  let result;
-  try {
-    const next = catalogWith(deps.config, appliedLayer(await store.proposals.applied()));
-    catalogs.replace(next);
-    result = await ledger.reprice({ provider: p.provider, model: p.model, fromMs: Date.parse(p.effective) }, pricerOf(next));
-  } catch (err) {
-    catalogs.replace(before);
-    await store.proposals.decide(p.id, 'applied', 'proposed', now, null);
-    throw err;
-  }
-  const applied = (await store.proposals.get(id))!;
+  catalogs.replace(built.catalog!);
+  const { proposal: applied, result, audit } = outcome;
   const text = repricedText(p, result.changed, result.before_nusd, result.after_nusd);
-  const audit = await store.proposals.addAudit({
-    at: now,
-    by: opts.by,
-    action: 'applied',
-    proposal_id: p.id,
-    provider: p.provider,
-    model: p.model,
-    rows: result.changed,
-    before_nusd: Number(result.before_nusd),
-    after_nusd: Number(result.after_nusd),
-    text: `${opts.by} applied proposal ${p.id} (${p.kind} from ${p.source}, effective ${p.effective}): ${text}`,
-  });
   return { kind: 'applied', proposal: applied, rows: result.changed, before_nusd: result.before_nusd, after_nusd: result.after_nusd, audit, done: text };
 }
 

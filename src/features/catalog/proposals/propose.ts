@@ -139,10 +139,10 @@ export async function recordProposals(deps: ProposalDeps, candidates: readonly C
         suspect: c.suspect,
         created_at: now.toISOString(),
       },
-      { onceEver: c.onceEver },
+      // The older open proposals it replaces expire with it, in its transaction.
+      { onceEver: c.onceEver, replaces: true },
     );
     if (!proposal) continue;
-    await store.proposals.expireOlder(c.source, provider, model, proposal.id, now.toISOString());
     created.push({ proposal, unpriced });
   }
   return created;

@@ -120,10 +120,10 @@ export async function recordRetirements(deps: RetireDeps, candidates: readonly R
         suspect: false,
         created_at: now.toISOString(),
       },
-      { onceEver: c.onceEver },
+      // The older open retirements it replaces expire with it, in its transaction.
+      { onceEver: c.onceEver, replaces: true },
     );
     if (!proposal) continue;
-    await deps.store.proposals.expireOlder(c.source, c.provider, c.model, proposal.id, now.toISOString());
     week ??= await lastWeek(deps, now);
     const traffic = week.byModel.get(`${c.provider}/${c.model}`) ?? { calls: 0, nusd: 0n };
     const notice: RetirementNotice = { aliases: routesPointingAt(deps.config.models, c.provider, c.model), calls: traffic.calls, spend_nusd: traffic.nusd, from: week.from, to: week.to };
