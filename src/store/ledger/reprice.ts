@@ -12,10 +12,18 @@
 // the writer's own rules (rollup.ts rowSumsOf), so whatever a cost decides there (not priced, left
 // out, route checks' share) moves with it. The preview runs the same function in a SELECT.
 //
-// Measured in bench/reprice.ts (1,000,000 rows of a 10,000,000-row ledger, README "Benchmarks"):
-// reading pages of rows into objects and updating each by id took 13.6-17.6 s; the function in
-// one UPDATE skips building 1M row objects and 1M statement runs (the arguments cost ~1.5 µs a
-// row, a row object ~3.6 µs), and the index skips the 9M rows of other models and earlier times.
+// Measured in bench/reprice.ts (1,000,000 of 10,000,000 rows, /spend asked meanwhile; README
+// "Benchmarks", the 2-vCPU machine at its quietest): 7.9-8.3 s and 6.7-7.0 s of CPU, beside a
+// bare UPDATE of the same rows in 2.1 s; the version before (pages of row objects, an UPDATE by id
+// per row, a full scan) 19.8 s and 12.0 s of CPU; this one without the index 9.3 s and 7.9 s.
+// A row object cost ~3.6 µs a row, handing the row to the function under 1 µs. What is left is
+// mostly SQLite's: the ~150,000 pages those rows sit on written to the WAL, the statement journal
+// it keeps for an UPDATE that calls a function inside a transaction, and the checkpoint at the
+// commit (~2 s). Tried and dropped, no faster: the new values in a temp table and an UPDATE with
+// no function (8.9 s, 7.9 s of CPU, against 7.8-8.8 s, 7.0 s without /spend), the statement
+// journal in memory (600 MB, more CPU), a rowid range from the index's first id, memory-mapped
+// reads, one rollup of differences in place of two, pricing each distinct usage once (5% of the
+// bench's rows repeat one).
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../open.js';
 import { ourCost } from '../../domain/money/cost.js';
@@ -194,7 +202,7 @@ export class LedgerRepricer {
    * Runs `work` in one IMMEDIATE transaction (or inside the caller's), with the page cache raised
    * for it: one transaction dirties pages all over the ledger, and with the default 2 MB cache
    * SQLite spills them to the WAL again and again before the commit (bench/reprice.ts: 32.7 s
-   * against 17.6 s for the version before this one).
+   * against 17.6 s for the version before this one; slower for this one too).
    */
   inTransaction<T>(work: () => T): T {
     const cache = this.db.pragma('cache_size', { simple: true }) as number;
