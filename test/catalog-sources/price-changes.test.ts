@@ -363,3 +363,11 @@ void test('state in SQLite: pending survives a restart; dry-run writes nothing',
     t.cleanup();
   }
 });
+
+void test('an absurd monthly impact (past $9M) is said as a bound, and the prices alert is still built', async () => {
+  const { impactLine } = await import('../../src/features/catalog/price-alert.js');
+  const volume = { input_tokens: 2_000_000_000, cached_input_tokens: 0, output_tokens: 0 };
+  // $1,000,000 per million input tokens x 2,000M tokens = $2,000,000,000 a month.
+  const line = impactLine({ volume, old_nusd: 2_000_000_000, new_nusd: 2e18, delta_nusd: 2e18 - 2_000_000_000 });
+  assert.equal(line, "  monthly at last 30 days' use: $2.00 -> over $9,007,199 (+over $9,007,199)");
+});

@@ -48,9 +48,12 @@ export function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._:/@+\- ]/g, '?').slice(0, 160);
 }
 
-function impactLine(i: MonthlyImpact): string {
-  const money = (n: number | null) => (n === null ? 'not priced' : formatUsd(n));
-  const delta = i.delta_nusd === null ? '' : ` (${i.delta_nusd >= 0 ? '+' : '-'}${formatUsd(Math.abs(i.delta_nusd))})`;
+/** Past 2^53 nano-USD ($9,007,199.25) a number is no longer exact: said as a bound, never thrown on. */
+const usdOrBound = (nusd: number) => (Number.isSafeInteger(nusd) ? formatUsd(nusd) : 'over $9,007,199');
+
+export function impactLine(i: MonthlyImpact): string {
+  const money = (n: number | null) => (n === null ? 'not priced' : usdOrBound(n));
+  const delta = i.delta_nusd === null ? '' : ` (${i.delta_nusd >= 0 ? '+' : '-'}${usdOrBound(Math.abs(i.delta_nusd))})`;
   return `  monthly at last 30 days' use: ${money(i.old_nusd)} -> ${money(i.new_nusd)}${delta}`;
 }
 
