@@ -128,3 +128,12 @@ test('balance: a provider never read says so; bad arguments are usage errors; th
   assert.match(printed, /moonshot .*CNY 10\.00/);
   assert.match(printed, /unexpected "now"; \/balance takes no words/);
 });
+
+test('the weekly spend report carries the bill check per provider: the balance\'s fall against the ledger over the last 7 days', async (t) => {
+  const { services } = await week(t, { slack: { reports_channel: 'C0FINANCE' } });
+  const { spendReportJob } = await import('../../src/features/alerts/jobs/spend-report.js');
+  const [report] = await spendReportJob.run(services, new Date('2026-11-23T12:00:00Z'));
+  const section = report!.reply.sections?.find((s) => s.heading?.startsWith('Bill check'));
+  // DeepSeek: 10.00 a day off the balance, 9.00 a day in the ledger: +11.1%. Kimi (CNY) is not comparable.
+  assert.deepEqual(section?.fields, [{ label: 'deepseek', value: '+11.1%: the balance fell USD 10.00 a day, the ledger says USD 9.00' }]);
+});

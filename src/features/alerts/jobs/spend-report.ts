@@ -1,10 +1,14 @@
 // The weekly spend report: the /spend last-week report (the previous Monday to Sunday in
 // config.timezone) to slack.reports_channel, once per week: key `spend_report:<from>..<to>`.
-// Run late (a catch-up on Tuesday) it still reports that week.
+// Run late (a catch-up on Tuesday) it still reports that week. With prepaid balances recorded, it
+// also says per provider how the balance's fall compares with the ledger over the last 7 days (the
+// bill check /balance shows, src/features/balances/view.ts).
 import { formatUsd } from '../../../domain/money/units.js';
 import { parsePeriod } from '../../../domain/time/period.js';
 import { spendReport } from '../../reports/spend.js';
 import { spendReply } from '../../reports/spend-reply.js';
+import { balanceView } from '../../balances/view.js';
+import { formatBalance } from '../../../domain/money/balance.js';
 import { channelFor, type AlertJob } from '../types.js';
 import { plural } from '../format.js';
 
@@ -20,7 +24,15 @@ export const spendReportJob: AlertJob = {
     if (!period.ok) throw new Error(period.error);
     const { from, to } = period.period;
     const report = await spendReport(services.ledger, services.config.budgets, { period: period.period, groupBy: 'provider', today });
-    const reply = spendReply(report, { timezone: services.config.timezone, csv: false });
+    let reply = spendReply(report, { timezone: services.config.timezone, csv: false });
+    const gaps = (await balanceView(services, now)).lines.filter((l) => l.gap_pct !== null && l.burn_nano !== null && l.ledger_nano !== null);
+    if (gaps.length) {
+      const fields = gaps.map((l) => ({
+        label: l.provider,
+        value: `${l.gap_pct! > 0 ? '+' : ''}${l.gap_pct}%: the balance fell ${formatBalance(l.burn_nano!, l.currency!)} a day, the ledger says ${formatBalance(l.ledger_nano!, l.currency!)}`,
+      }));
+      reply = { ...reply, sections: [...(reply.sections ?? []), { heading: 'Bill check, last 7 days (provider deductions vs the ledger)', fields }] };
+    }
     const { totals } = report;
     const unpriced =
       (totals.unpriced ? `, ${plural(totals.unpriced, 'row')} not priced` : '') +
