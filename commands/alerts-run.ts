@@ -22,6 +22,13 @@ const USAGE =
 
 
 /** --now value -> Date: an ISO instant with a zone, or a day (its start in the configured timezone). */
+/** The `--now` option as given (null: not given); an empty one is a usage error. Read in `parse`, turned into a time by parseNow in `run`. */
+export function nowOption(options: Record<string, unknown>): string | null {
+  const now = options.now as string | undefined;
+  if (now === '') throw new UsageError('--now needs a time, like 2026-07-17T09:00:00Z');
+  return now ?? null;
+}
+
 export function parseNow(value: string, zone: Pick<Zone, 'startOfDay'>): Date {
   if (isDayForm(value)) {
     if (!isValidDay(value)) throw new UsageError(`--now: "${value}" is not a date`);
@@ -76,9 +83,7 @@ export const alertsRunCommand = defineCommand<AlertsRunArgs>({
   options: { now: { type: 'string' }, 'dry-run': { type: 'boolean' } },
   parse: ({ options, positionals }) => {
     if (positionals.length) throw new UsageError(`unexpected "${truncateForMessage(positionals[0]!)}"`);
-    const now = options.now as string | undefined;
-    if (now === '') throw new UsageError('--now needs a time, like 2026-07-17T09:00:00Z');
-    return { now: now ?? null, dryRun: options['dry-run'] === true };
+    return { now: nowOption(options), dryRun: options['dry-run'] === true };
   },
   async run(args, ctx): Promise<Reply> {
     const services = ctx.services();

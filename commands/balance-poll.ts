@@ -8,7 +8,7 @@ import { formatBalance } from '../src/domain/money/balance.js';
 import { nanoToNumber } from '../src/domain/money/units.js';
 import { truncateForMessage } from '../src/domain/text.js';
 import { addedSince, pollBalances, type BalancePoll, type PollOutcome } from '../src/features/balances/poll.js';
-import { parseNow } from './alerts-run.js';
+import { nowOption, parseNow } from './alerts-run.js';
 import { CLI_ONLY, defineCommand } from './types.js';
 
 const USAGE =
@@ -68,9 +68,7 @@ export const balancePollCommand = defineCommand<{ now: string | null }>({
   options: { now: { type: 'string' } },
   parse: ({ options, positionals }) => {
     if (positionals.length) throw new UsageError(`unexpected "${truncateForMessage(positionals[0]!)}"`);
-    const now = options.now as string | undefined;
-    if (now === '') throw new UsageError('--now needs a time, like 2026-07-17T09:00:00Z');
-    return { now: now ?? null };
+    return { now: nowOption(options) };
   },
   async run(args, ctx): Promise<Reply> {
     const services = ctx.services();

@@ -10,7 +10,7 @@ import { truncateForMessage } from '../src/domain/text.js';
 import { refreshCatalog, type CatalogRefreshResult } from '../src/features/alerts/catalog-refresh.js';
 import type { SourceOutcome } from '../src/features/catalog/refresh-report.js';
 import { CATALOG_SOURCES } from '../src/config/schema.js';
-import { parseNow } from './alerts-run.js';
+import { nowOption, parseNow } from './alerts-run.js';
 import { CLI_ONLY, defineCommand } from './types.js';
 
 const USAGE =
@@ -111,9 +111,7 @@ export const catalogRefreshCommand = defineCommand<{ now: string | null }>({
   options: { now: { type: 'string' } },
   parse: ({ options, positionals }) => {
     if (positionals.length) throw new UsageError(`unexpected "${truncateForMessage(positionals[0]!)}"; catalog refresh takes --now ISO and --json`);
-    const now = options.now as string | undefined;
-    if (now === '') throw new UsageError('--now needs a time, like 2026-07-17T09:00:00Z');
-    return { now: now ?? null };
+    return { now: nowOption(options) };
   },
   async run(args, ctx): Promise<Reply> {
     const services = ctx.services();
