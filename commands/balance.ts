@@ -30,10 +30,18 @@ function row(l: BalanceLine): string[] {
     signed(l.change_week_nano),
     added > 0n ? amount(added) : '',
     l.burn_nano === null ? 'not enough history' : amount(l.burn_nano),
-    l.ledger_nano === null ? (l.currency === 'USD' ? '' : `n/a (${l.currency})`) : amount(l.ledger_nano),
+    l.ledger_nano === null ? (l.currency === 'USD' ? '' : `n/a (no ${l.currency} rate)`) : amount(l.ledger_nano),
     l.gap_pct === null ? '' : `${l.gap_pct > 0 ? '+' : ''}${l.gap_pct}%`,
-    l.runway ? `${l.runway.runway_days} d (${l.runs_out_on})` : '',
+    [l.runway ? `${l.runway.runway_days} d (${l.runs_out_on})` : '', patternText(l)].filter(Boolean).join('; '),
   ];
+}
+
+/** The runway at the weekday/weekend pattern, when it differs from the flat week's. */
+function patternText(l: BalanceLine): string {
+  const p = l.pattern;
+  if (!p || l.currency === null) return '';
+  const burns = `${formatNanoAmount(p.weekday_nano)} a weekday, ${formatNanoAmount(p.weekend_nano)} a weekend day`;
+  return p.runway ? `at ${burns}: ${p.runway.runway_days} d (${p.runs_out_on})` : `at ${burns}: no end in sight`;
 }
 
 function totalText(total: BalanceView['total']): string {
@@ -56,6 +64,12 @@ export function balanceJson(view: BalanceView) {
       runway_days: l.runway?.runway_days ?? null,
       runs_out_on: l.runs_out_on,
       gap_pct: l.gap_pct,
+      runway_pattern: l.pattern && {
+        weekday_burn: nanoToNumber(l.pattern.weekday_nano),
+        weekend_burn: nanoToNumber(l.pattern.weekend_nano),
+        runway_days: l.pattern.runway?.runway_days ?? null,
+        runs_out_on: l.pattern.runs_out_on,
+      },
     })),
   };
 }
@@ -87,7 +101,7 @@ export function balanceReply(view: BalanceView): Reply {
     ...(failed.length ? { sections: [{ text: failed.map((l) => `${l.provider}: ${l.error}`).join('\n') }] } : {}),
     footer: [
       `As stored at ${view.now.slice(0, 16).replace('T', ' ')} UTC; each in its own currency.`,
-      'Burn: the balance fall per day over the 7 whole days before today, top-ups and grants added back; Ledger: routeops\' spend on the provider over the same days (USD balances only); Gap: burn against ledger.',
+      'Burn: the balance fall per day over the 7 whole days before today, top-ups and grants added back; Ledger: routeops\' spend on the provider over the same days (other currencies at balances_fx); Gap: burn against ledger. Runway: at that burn, and at the week\'s weekday/weekend burns when they differ by more than 25%.',
       totalText(view.total),
       unread,
     ]

@@ -5,6 +5,7 @@
 // (the bot's job and a `routeops balance poll`) cannot both count one rise. Amounts are read back
 // as bigint (safeIntegers): exact whatever their size.
 import type { Db } from './open.js';
+import { DAY_MS } from '../domain/money/runway.js';
 import { balanceEvents, type BalanceEventKind, type BalanceReading } from '../domain/money/balance.js';
 
 /** A snapshot as stored: the reading's fields, its id, and `at_ms`. */
@@ -64,6 +65,20 @@ export interface BalanceStore {
   failuresSinceLastSnapshot(provider: string): Promise<BalanceFailure[]>;
   /** The ledger's effective cost (ours, else the provider's) per model of a provider with fromMs < ts_ms ≤ toMs, nano-USD: the bill check's hours. */
   ledgerSpendByModel(provider: string, fromMs: number, toMs: number): Promise<Map<string, bigint>>;
+  /** Per provider, its calls refused for lack of money (ledger status 'balance') with fromMs ≤ ts_ms < toMs, and the episode they belong to. */
+  refusals(fromMs: number, toMs: number): Promise<BalanceRefusals[]>;
+}
+
+export interface BalanceRefusals {
+  provider: string;
+  count: number;
+  last_ms: number;
+  /** The latest refusal's error text (as recorded: short, key-free). */
+  error: string | null;
+  /** The first refusal after the provider's last answered call on the refused models: the episode's start. */
+  episode_ms: number;
+  /** A refused model answered a call after the latest refusal. */
+  recovered: boolean;
 }
 
 export interface BalanceFailure {
@@ -123,10 +138,29 @@ export function createBalanceStore(db: Db): BalanceStore {
      ORDER BY at_ms DESC, id DESC`,
   );
 
-  // A scan of the day's rows (no index on ts_ms): run once a day per provider by the bill check.
-  const spendByModel = db
-    .prepare('SELECT model, SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)) AS cost FROM usage WHERE provider = ? AND ts_ms > ? AND ts_ms <= ? GROUP BY model ORDER BY model')
+  // The bill check cuts a day at the hourly snapshots: per model one range of the usage_scope index
+  // (migrations/015_usage_scope.sql), the models from the rollup of the days around the hours (a
+  // day either side covers any timezone). A GROUP BY over the provider's rows read all of them
+  // for every hour.
+  const modelsOf = db.prepare(
+    "SELECT DISTINCT substr(key, length(?) + 2) AS model FROM spend_daily WHERE dim = 'model' AND day >= ? AND day <= ? AND substr(key, 1, length(?) + 1) = ? || '/' ORDER BY model",
+  );
+  const spendOfModel = db
+    .prepare('SELECT SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)) AS cost FROM usage WHERE provider = ? AND model = ? AND ts_ms > ? AND ts_ms <= ?')
     .safeIntegers(true);
+  const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+  // Refusals: the partial index usage_balance_refusals (migrations/016_balance_refusals.sql); the last
+  // answered call of a model walks usage_scope back from the refusal (only that episode's rows).
+  const refusedIn = db.prepare(
+    `SELECT provider, COUNT(*) AS count, MAX(ts_ms) AS last_ms FROM usage INDEXED BY usage_balance_refusals
+     WHERE status = 'balance' AND ts_ms >= ? AND ts_ms < ? GROUP BY provider ORDER BY provider`,
+  );
+  const refusedModels = db.prepare("SELECT DISTINCT model FROM usage INDEXED BY usage_balance_refusals WHERE status = 'balance' AND provider = ? AND ts_ms >= ? AND ts_ms < ?");
+  const lastRefusal = db.prepare("SELECT error FROM usage INDEXED BY usage_balance_refusals WHERE status = 'balance' AND provider = ? AND ts_ms = ? LIMIT 1");
+  const answeredBefore = db.prepare("SELECT ts_ms FROM usage INDEXED BY usage_scope WHERE provider = ? AND model = ? AND ts_ms < ? AND status = 'ok' ORDER BY ts_ms DESC LIMIT 1").pluck();
+  const answeredAfter = db.prepare("SELECT 1 FROM usage INDEXED BY usage_scope WHERE provider = ? AND model = ? AND ts_ms > ? AND status = 'ok' LIMIT 1").pluck();
+  const firstRefusalAfter = db.prepare("SELECT MIN(ts_ms) FROM usage INDEXED BY usage_balance_refusals WHERE status = 'balance' AND provider = ? AND ts_ms > ?").pluck();
 
   const record = db.transaction((r: BalanceReading): RecordedBalance => {
     const atMs = Date.parse(r.at);
@@ -182,8 +216,32 @@ export function createBalanceStore(db: Db): BalanceStore {
       insertFailure.run(provider, new Date(atMs).toISOString(), atMs, message);
       return Promise.resolve();
     },
-    ledgerSpendByModel: (provider, fromMs, toMs) =>
-      Promise.resolve(new Map((spendByModel.all(provider, fromMs, toMs) as Array<{ model: string; cost: bigint }>).map((r) => [r.model, r.cost]))),
+    ledgerSpendByModel(provider, fromMs, toMs) {
+      const models = (modelsOf.all(provider, utcDay(fromMs - DAY_MS), utcDay(toMs + DAY_MS), provider, provider) as Array<{ model: string }>).map((r) => r.model);
+      const out = new Map<string, bigint>();
+      for (const model of models) {
+        const cost = (spendOfModel.get(provider, model, fromMs, toMs) as { cost: bigint | null }).cost;
+        if (cost !== null) out.set(model, cost);
+      }
+      return Promise.resolve(out);
+    },
+    refusals(fromMs, toMs) {
+      const rows = refusedIn.all(fromMs, toMs) as Array<{ provider: string; count: number; last_ms: number }>;
+      return Promise.resolve(
+        rows.map((r) => {
+          const models = (refusedModels.all(r.provider, fromMs, toMs) as Array<{ model: string }>).map((m) => m.model);
+          const lastOk = Math.max(-1, ...models.map((m) => (answeredBefore.get(r.provider, m, r.last_ms) as number | undefined) ?? -1));
+          return {
+            provider: r.provider,
+            count: r.count,
+            last_ms: r.last_ms,
+            error: ((lastRefusal.get(r.provider, r.last_ms) as { error: string | null } | undefined)?.error) ?? null,
+            episode_ms: firstRefusalAfter.get(r.provider, lastOk) as number,
+            recovered: models.some((m) => answeredAfter.get(r.provider, m, r.last_ms) !== undefined),
+          };
+        }),
+      );
+    },
     failuresSinceLastSnapshot: (provider) => Promise.resolve(failuresSince.all(provider, provider) as BalanceFailure[]),
   };
 }

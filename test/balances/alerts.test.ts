@@ -84,3 +84,36 @@ test('an account the provider calls unavailable alerts once, with why; polls tha
   assert.match(first[0]!.text, /^deepseek says its account is not available: calls are refused until it is topped up \(balance USD 110\.00\)\./);
   assert.deepEqual(await alertsRun(services, '2026-11-23T01:00:00Z'), []);
 });
+
+test('calls a provider refused for lack of balance alert unavailable once per episode, with why, for a provider with no balance source', async (t) => {
+  const sim = await startSim(t);
+  const base = simProviders(sim);
+  // DeepSeek has no balance source here: the refusals on its route are all routeops sees.
+  const providers = { ...base, deepseek: { ...base.deepseek!, balance: null } };
+  const fixture = makeServices(simConfig(sim, { providers, slack: { alerts_channel: 'C0ALERTS' } }), { secrets: SIM_KEYS, owner: t });
+  const { services, clock } = fixture;
+  const ask = async (at: string) => {
+    clock.now = new Date(at);
+    let stdout = '';
+    const code = await runCommandLine(['ask', '--model', 'deepseek-v4-flash', 'hello'], { stdout: (s) => (stdout += s), stderr: () => {} }, { services: () => services });
+    assert.equal(code, 0, stdout);
+  };
+  // Drained by outside billing: DeepSeek answers 402 Insufficient Balance, the route falls back to OpenRouter.
+  sim.billOutside('deepseek', '110');
+  await ask('2026-11-23T10:00:00Z');
+  await ask('2026-11-23T10:30:00Z');
+  const first = await alertsRun(services, '2026-11-23T11:00:00Z');
+  assert.deepEqual(first.map((a) => [a.kind, a.key]), [['unavailable', `unavailable:deepseek:refused:${Date.parse('2026-11-23T10:00:00Z')}`]]);
+  assert.match(first[0]!.text, /^deepseek refused 2 calls for lack of balance since 2026-11-23 10:00 UTC \(.*Insufficient Balance.*\)\. Routes fall back to their next provider until deepseek's account is topped up\.$/);
+  await ask('2026-11-23T11:30:00Z');
+  assert.deepEqual(await alertsRun(services, '2026-11-23T12:00:00Z'), [], 'once per episode, across further refusals');
+  // Topped up: DeepSeek answers again, the episode is over — nothing alerts.
+  sim.setBalance('deepseek', { topUp: '5.00' });
+  await ask('2026-11-23T12:30:00Z');
+  assert.deepEqual(await alertsRun(services, '2026-11-23T13:00:00Z'), []);
+  // Drained again: a new episode, a new alert.
+  sim.billOutside('deepseek', '5');
+  await ask('2026-11-23T14:00:00Z');
+  const again = await alertsRun(fixture.restart(), '2026-11-23T14:30:00Z');
+  assert.deepEqual(again.map((a) => a.key), [`unavailable:deepseek:refused:${Date.parse('2026-11-23T14:00:00Z')}`]);
+});

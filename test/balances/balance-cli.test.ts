@@ -73,11 +73,11 @@ test('balance --json: burn from the balance with the top-up added back, the ledg
   const out = await cli(services, '--json', '--now', '2026-11-23T12:00:00Z');
   assert.equal(out.code, 0, out.stderr);
   const doc = JSON.parse(out.stdout) as { providers: Array<Record<string, unknown>> };
-  assert.deepEqual(doc.providers[0], { provider: 'deepseek', currency: 'USD', balance: 55, available: true, error: null, burn_per_day: 10, ledger_per_day: 9, runway_days: 5.5, runs_out_on: '2026-11-29', gap_pct: 11.1 });
-  assert.deepEqual(doc.providers[1], { provider: 'moonshot', currency: 'CNY', balance: 35, available: true, error: null, burn_per_day: 2, ledger_per_day: null, runway_days: 17.5, runs_out_on: '2026-12-11', gap_pct: null });
+  assert.deepEqual(doc.providers[0], { provider: 'deepseek', currency: 'USD', balance: 55, available: true, error: null, burn_per_day: 10, ledger_per_day: 9, runway_days: 5.5, runs_out_on: '2026-11-29', gap_pct: 11.1, runway_pattern: null });
+  assert.deepEqual(doc.providers[1], { provider: 'moonshot', currency: 'CNY', balance: 35, available: true, error: null, burn_per_day: 2, ledger_per_day: null, runway_days: 17.5, runs_out_on: '2026-12-11', gap_pct: null, runway_pattern: null });
   const or = doc.providers[2]!;
   assert.match(String(or.error), /^balance unavailable: http:\/\/127\.0\.0\.1:\d+\/openrouter\/api\/v1\/key returned HTML, not JSON/);
-  assert.deepEqual({ ...or, error: null }, { provider: 'openrouter', currency: 'USD', balance: 13, available: true, error: null, burn_per_day: 1, ledger_per_day: 0, runway_days: 13, runs_out_on: '2026-12-06', gap_pct: null });
+  assert.deepEqual({ ...or, error: null }, { provider: 'openrouter', currency: 'USD', balance: 13, available: true, error: null, burn_per_day: 1, ledger_per_day: 0, runway_days: 13, runs_out_on: '2026-12-06', gap_pct: null, runway_pattern: null });
   assert.equal(doc.providers.length, 3, 'zai has no balance source');
   assert.deepEqual(Object.keys(doc), ['providers']);
 });
@@ -106,7 +106,7 @@ test('balance: a provider never read says so; bad arguments are usage errors; th
   const json = await cli(services, '--json');
   assert.equal(json.code, 0, json.stderr);
   const first = (JSON.parse(json.stdout) as { providers: Array<Record<string, unknown>> }).providers[0];
-  assert.deepEqual(first, { provider: 'deepseek', currency: null, balance: null, available: null, error: 'no balance recorded yet: routeops balance poll reads it', burn_per_day: null, ledger_per_day: null, runway_days: null, runs_out_on: null, gap_pct: null });
+  assert.deepEqual(first, { provider: 'deepseek', currency: null, balance: null, available: null, error: 'no balance recorded yet: routeops balance poll reads it', burn_per_day: null, ledger_per_day: null, runway_days: null, runs_out_on: null, gap_pct: null, runway_pattern: null });
   const extra = await cli(services, 'soon');
   assert.equal(extra.code, 2);
   assert.match(extra.stderr, /unexpected "soon"/);
@@ -136,4 +136,54 @@ test('the weekly spend report carries the bill check per provider: the balance\'
   const section = report!.reply.sections?.find((s) => s.heading?.startsWith('Bill check'));
   // DeepSeek: 10.00 a day off the balance, 9.00 a day in the ledger: +11.1%. Kimi (CNY) is not comparable.
   assert.deepEqual(section?.fields, [{ label: 'deepseek', value: '+11.1%: the balance fell USD 10.00 a day, the ledger says USD 9.00' }]);
+});
+
+test('balance: a week that burns 10.00 each weekday and 2.00 each weekend day shows the runway at that pattern beside the flat one', async (t) => {
+  const srv = await startBalanceServer(t);
+  const { services } = makeServices(config(srv), { secrets: KEYS, owner: t });
+  // Polled at every local midnight, Mon 11-16 … Mon 11-23: 200 → 146.
+  const burns = [10, 10, 10, 10, 10, 2, 2];
+  let balance = 200;
+  for (let i = 0; i <= 7; i++) {
+    await pollAt(srv, services, `2026-11-${16 + i}T00:00:00Z`, balance.toFixed(2), 50, 20);
+    balance -= burns[i] ?? 0;
+  }
+  const out = await cli(services, '--json', '--now', '2026-11-23T06:00:00Z');
+  const ds = (JSON.parse(out.stdout) as { providers: Array<Record<string, unknown>> }).providers[0]!;
+  // Flat: 54.00 / 7 a day, 146 / 7.714… = 18.9 days → 12-11. At the pattern: 17.8 days → 12-10 19:12.
+  assert.equal(ds.runway_days, 18.9);
+  assert.equal(ds.runs_out_on, '2026-12-11');
+  assert.deepEqual(ds.runway_pattern, { weekday_burn: 10, weekend_burn: 2, runway_days: 17.8, runs_out_on: '2026-12-10' });
+  const text = await cli(services, '--now', '2026-11-23T06:00:00Z');
+  assert.match(text.stdout, /18\.9 d \(2026-12-11\); at 10\.00 a weekday, 2\.00 a weekend day: 17\.8 d \(2026-12-10\)/);
+  // Kimi and OpenRouter burnt nothing: no runway, no pattern.
+  assert.equal((JSON.parse(out.stdout) as { providers: Array<Record<string, unknown>> }).providers[1]!.runway_pattern, null);
+});
+
+test('balance and the bill check in CNY: the ledger is compared at balances_fx and says so; without a rate there is no check', async (t) => {
+  const srv = await startBalanceServer(t);
+  const { services } = makeServices(config(srv, { balances_fx: { CNY: 0.14 }, slack: { alerts_channel: 'C0ALERTS' } }), { secrets: KEYS, owner: t });
+  const kimiSpend = (ts: string, usd: string) =>
+    services.ledger.record([{ ts, provider: 'moonshot', model: 'unlisted-kimi-model', input_tokens: 1000, cached_input_tokens: 0, output_tokens: 100, reasoning_tokens: 0, cost_usd: usd, request_id: `kimi-${ts}` }], 'import');
+  // Kimi (CNY) 100 → 90 → 70 on 11-22: the provider took CNY 30 = USD 4.20; the ledger has USD 1.40 (CNY 10).
+  await pollAt(srv, services, '2026-11-22T00:00:00Z', '10.00', 100, 20);
+  await kimiSpend('2026-11-22T06:00:00Z', '0.70');
+  await pollAt(srv, services, '2026-11-22T12:00:00Z', '10.00', 90, 20);
+  await kimiSpend('2026-11-22T18:00:00Z', '0.70');
+  await pollAt(srv, services, '2026-11-23T00:00:00Z', '10.00', 70, 20);
+  const { billCheck, billCheckText } = await import('../../src/features/balances/bill-check.js');
+  const [check] = (await billCheck(services, '2026-11-22')).filter((c) => c.provider === 'moonshot');
+  assert.equal(check!.deducted_nano, 4_200_000_000n);
+  assert.equal(check!.ledger_nano, 1_400_000_000n);
+  assert.equal(check!.flagged, true);
+  assert.match(billCheckText(check!), /^moonshot's bill for 2026-11-22 does not match the ledger: the provider deducted USD 4\.20 \(its CNY balance at the configured rate of 0\.14 USD, balances_fx\), the ledger says USD 1\.40 \(gap USD 2\.80, \+200%\)/);
+  // /balance: the ledger's burn in CNY beside the balance's (one day of history: 30 a day against 10).
+  const out = await cli(services, '--json', '--now', '2026-11-23T01:00:00Z');
+  const kimi = (JSON.parse(out.stdout) as { providers: Array<Record<string, unknown>> }).providers[1]!;
+  assert.deepEqual([kimi.currency, kimi.burn_per_day, kimi.ledger_per_day, kimi.gap_pct], ['CNY', 30, 10, 200]);
+
+  const { services: noRate } = makeServices(config(srv), { secrets: KEYS, owner: t });
+  await pollAt(srv, noRate, '2026-11-22T00:00:00Z', '10.00', 100, 20);
+  await pollAt(srv, noRate, '2026-11-23T00:00:00Z', '10.00', 70, 20);
+  assert.deepEqual((await billCheck(noRate, '2026-11-22')).map((c) => c.provider), ['deepseek', 'openrouter'], 'no CNY rate: moonshot is not checked');
 });

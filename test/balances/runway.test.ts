@@ -1,7 +1,8 @@
 // Burn and runway arithmetic (src/domain/money/runway.ts) with hand-computed figures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { burnPerDayNano, convertNano, DAY_MS, runwayOf } from '../../src/domain/money/runway.js';
+import { burnPerDayNano, convertNano, DAY_MS, patternDiffers, runwayByPattern, runwayOf } from '../../src/domain/money/runway.js';
+import { makeZone } from '../../src/domain/time/zone.js';
 
 const USD = 1_000_000_000n;
 const T0 = Date.parse('2026-11-16T00:00:00Z');
@@ -37,4 +38,31 @@ test('runway: none without burn; zero once the balance is used up (Kimi cash bel
 test('a CNY amount converted at a configured rate, exact to the nano', () => {
   // CNY 123.45 at 0.14 = USD 17.283.
   assert.equal(convertNano(123_450_000_000n, 140_000_000n), 17_283_000_000n);
+});
+
+test('runway at a weekday/weekend pattern: day by day in local days, from what is left of the reading\'s day', () => {
+  const utc = makeZone('UTC');
+  const p = { weekday_nano: 10_000_000_000n, weekend_nano: 2_000_000_000n };
+  // From Monday 2026-11-23 00:00 with 146.00: 54.00 a week, 38.00 left on Mon 12-07, 8.00 on
+  // Thu 12-10, gone 8/10 into that day: 19:12.
+  const r = runwayByPattern(146_000_000_000n, p, Date.parse('2026-11-23T00:00:00Z'), utc)!;
+  assert.equal(new Date(r.runs_out_ms).toISOString(), '2026-12-10T19:12:00.000Z');
+  assert.equal(r.runway_days, 17.8);
+  // Read at Saturday noon with 3.00: half of Saturday (1.00), Sunday (2.00): gone at Monday 00:00.
+  const sat = runwayByPattern(3_000_000_000n, p, Date.parse('2026-11-28T12:00:00Z'), utc)!;
+  assert.equal(new Date(sat.runs_out_ms).toISOString(), '2026-11-30T00:00:00.000Z');
+  assert.equal(sat.runway_days, 1.5);
+  // A local zone: Shanghai's Saturday starts at Friday 16:00 UTC.
+  const sh = runwayByPattern(1_000_000_000n, { weekday_nano: 0n, weekend_nano: 2_000_000_000n }, Date.parse('2026-11-27T12:00:00Z'), makeZone('Asia/Shanghai'))!;
+  assert.equal(new Date(sh.runs_out_ms).toISOString(), '2026-11-28T04:00:00.000Z');
+  assert.equal(runwayByPattern(5n, { weekday_nano: 0n, weekend_nano: 0n }, 0, utc), null, 'nothing burnt');
+  assert.deepEqual(runwayByPattern(0n, p, 7, utc), { runway_days: 0, runs_out_ms: 7 });
+  assert.equal(runwayByPattern(1_000_000_000_000_000n, { weekday_nano: 1n, weekend_nano: 1n }, 0, utc), null, 'beyond ten years');
+});
+
+test('the pattern is worth showing only when the two burns differ by more than 25% of the larger', () => {
+  assert.equal(patternDiffers({ weekday_nano: 100n, weekend_nano: 75n }), false);
+  assert.equal(patternDiffers({ weekday_nano: 100n, weekend_nano: 74n }), true);
+  assert.equal(patternDiffers({ weekday_nano: 0n, weekend_nano: 0n }), false);
+  assert.equal(patternDiffers({ weekday_nano: 0n, weekend_nano: 3n }), true);
 });

@@ -2,6 +2,7 @@
 // arithmetic on nano-units of the balance's own currency (src/domain/money/balance.ts). Money
 // added between the two readings (top-ups, grants) is added back, so a top-up is never negative
 // spend and never hides what was spent.
+import { addDays, type Zone } from '../time/zone.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -43,4 +44,58 @@ export function runwayOf(balanceNano: bigint, burnNano: bigint | null, atMs: num
 /** An amount in another currency at a rate given in nano-units (1 unit = rate × 1e9), exact to the nano, truncated. */
 export function convertNano(amountNano: bigint, rateNano: bigint): bigint {
   return (amountNano * rateNano) / 1_000_000_000n;
+}
+
+/** A local day's weekday: Saturday and Sunday are the weekend. */
+export function isWeekend(day: string): boolean {
+  const d = new Date(`${day}T00:00:00Z`).getUTCDay();
+  return d === 0 || d === 6;
+}
+
+
+export interface PatternBurn {
+  /** Average burn of a weekday and of a weekend day (nano-units a day). */
+  weekday_nano: bigint;
+  weekend_nano: bigint;
+}
+
+/** The two burns differ by more than this share of the larger (percent): then the pattern's runway is worth showing. */
+export const PATTERN_DIFFERS_PCT = 25n;
+
+export function patternDiffers(p: PatternBurn): boolean {
+  const hi = p.weekday_nano > p.weekend_nano ? p.weekday_nano : p.weekend_nano;
+  const diff = p.weekday_nano > p.weekend_nano ? p.weekday_nano - p.weekend_nano : p.weekend_nano - p.weekday_nano;
+  return hi > 0n && diff * 100n > hi * PATTERN_DIFFERS_PCT;
+}
+
+/** Days looked ahead at most: a balance that lasts longer has no runway worth a date. */
+const HORIZON_DAYS = 3660;
+
+/**
+ * When `balanceNano` runs out if each coming weekday burns `weekday_nano` and each weekend day
+ * `weekend_nano`, counted from `atMs`: day by day in local days (the reading's own day only for
+ * what is left of it), the instant found inside the day it runs out in. Null when nothing is
+ * burnt or it lasts beyond ten years.
+ */
+export function runwayByPattern(balanceNano: bigint, p: PatternBurn, atMs: number, clock: Zone): Runway | null {
+  if (p.weekday_nano <= 0n && p.weekend_nano <= 0n) return null;
+  if (balanceNano <= 0n) return { runway_days: 0, runs_out_ms: atMs };
+  let left = balanceNano;
+  let day = clock.dayOf(atMs);
+  let from = atMs;
+  for (let i = 0; i < HORIZON_DAYS; i++) {
+    const next = addDays(day, 1);
+    const end = clock.startOfDay(next);
+    const burn = isWeekend(day) ? p.weekend_nano : p.weekday_nano;
+    // What this (part of a) day burns: its share of the day's burn.
+    const spent = (burn * BigInt(end - from)) / BigInt(DAY_MS);
+    if (spent >= left && burn > 0n) {
+      const runsOut = from + Number((left * BigInt(DAY_MS)) / burn);
+      return { runway_days: Math.floor(((runsOut - atMs) * 10) / DAY_MS) / 10, runs_out_ms: runsOut };
+    }
+    left -= spent;
+    day = next;
+    from = end;
+  }
+  return null;
 }

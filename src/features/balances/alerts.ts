@@ -8,10 +8,14 @@
 // - unavailable:<provider>:flag:<top-up id|0>: the provider says calls are not served;
 //   unavailable:<provider>:failing:<last snapshot time|none>: FAILURES_IN_A_ROW polls failed in a
 //   row (one failure is no alert);
+//   unavailable:<provider>:refused:<episode start ms>: calls on a route were refused for lack of
+//   money (ledger status 'balance', any provider, balance source or not) in the last day and no
+//   refused model answered since; once per episode (it starts at the first refusal after the
+//   provider last answered);
 // - top_up:<event id>: money paid in.
 import { formatBalance } from '../../domain/money/balance.js';
 import { decimalToNano } from '../../domain/money/units.js';
-import type { StoredBalanceEvent } from '../../store/balances.js';
+import type { BalanceRefusals, StoredBalanceEvent } from '../../store/balances.js';
 import type { Alert, AlertKind } from '../alerts/types.js';
 import type { BalanceLine } from './view.js';
 
@@ -27,6 +31,8 @@ export interface BalanceAlertInput {
   recentTopUps: readonly StoredBalanceEvent[];
   /** Per provider, the id of its latest top-up (0: none): the episode the once-only keys belong to. */
   lastTopUpId: ReadonlyMap<string, number>;
+  /** Calls refused for lack of money in the last day, per provider. */
+  refusals: readonly BalanceRefusals[];
   runwayDays: readonly number[];
   floors: Readonly<Record<string, number>>;
   channel: string;
@@ -42,11 +48,18 @@ export function balanceAlerts(input: BalanceAlertInput): Alert[] {
   const { channel } = input;
   for (const l of input.lines) {
     const episode = input.lastTopUpId.get(l.provider) ?? 0;
-    if (l.balance_nano !== null && l.runway) {
-      const crossed = [...input.runwayDays].sort((a, b) => a - b).find((t) => l.runway!.runway_days < t);
+    // The sooner of the flat week's runway and the weekday/weekend pattern's.
+    const byPattern = l.pattern?.runway && (!l.runway || l.pattern.runway.runway_days < l.runway.runway_days) ? l.pattern : null;
+    const runway = byPattern ? byPattern.runway : l.runway;
+    if (l.balance_nano !== null && runway) {
+      const crossed = [...input.runwayDays].sort((a, b) => a - b).find((t) => runway.runway_days < t);
       if (crossed !== undefined) {
-        const text = `${l.provider}'s balance runs out in ${l.runway.runway_days} days, on ${l.runs_out_on}, at the last week's burn (${formatBalance(l.burn_nano!, l.currency!)} a day; ${formatBalance(l.balance_nano, l.currency!)} left): under ${crossed} days.`;
-        out.push(alert('runway', `runway:${l.provider}:${crossed}:${episode}`, channel, `Runway under ${crossed} days: ${l.provider}`, text, { provider: l.provider, threshold_days: crossed, runway_days: l.runway.runway_days, runs_out_on: l.runs_out_on }));
+        const runsOutOn = byPattern ? byPattern.runs_out_on : l.runs_out_on;
+        const burn = byPattern
+          ? `${formatBalance(byPattern.weekday_nano, l.currency!)} a weekday, ${formatBalance(byPattern.weekend_nano, l.currency!)} a weekend day`
+          : `${formatBalance(l.burn_nano!, l.currency!)} a day`;
+        const text = `${l.provider}'s balance runs out in ${runway.runway_days} days, on ${runsOutOn}, at the last week's burn (${burn}; ${formatBalance(l.balance_nano, l.currency!)} left): under ${crossed} days.`;
+        out.push(alert('runway', `runway:${l.provider}:${crossed}:${episode}`, channel, `Runway under ${crossed} days: ${l.provider}`, text, { provider: l.provider, threshold_days: crossed, runway_days: runway.runway_days, runs_out_on: runsOutOn }));
       }
     }
     const floor = input.floors[l.provider];
@@ -63,6 +76,14 @@ export function balanceAlerts(input: BalanceAlertInput): Alert[] {
       const text = `${l.provider}'s balance could not be read in the last ${failing.count} polls: ${l.error}`;
       out.push(alert('unavailable', `unavailable:${l.provider}:failing:${failing.lastSnapshotAt ?? 'none'}`, channel, `Balance unreadable: ${l.provider}`, text, { provider: l.provider, reason: 'polls_failing', failures: failing.count }));
     }
+  }
+  const flagged = new Set(input.lines.filter((l) => l.available === false && !l.error).map((l) => l.provider));
+  for (const r of input.refusals) {
+    if (r.recovered || flagged.has(r.provider)) continue;
+    const since = new Date(r.episode_ms).toISOString().slice(0, 16).replace('T', ' ');
+    const why = r.error ? ` (${r.error.length > 200 ? `${r.error.slice(0, 199)}…` : r.error})` : '';
+    const text = `${r.provider} refused ${r.count} ${r.count === 1 ? 'call' : 'calls'} for lack of balance since ${since} UTC${why}. Routes fall back to their next provider until ${r.provider}'s account is topped up.`;
+    out.push(alert('unavailable', `unavailable:${r.provider}:refused:${r.episode_ms}`, channel, `Calls refused for lack of balance: ${r.provider}`, text, { provider: r.provider, reason: 'refused', refused_calls: r.count, since: new Date(r.episode_ms).toISOString() }));
   }
   for (const e of input.recentTopUps) {
     if (e.kind !== 'top_up') continue;

@@ -6,13 +6,15 @@
 // The burn window is the 7 whole local days before today, so it covers the same days the ledger's
 // daily rollup does: from the last snapshot at or before the window's start (or the first one in
 // it, on a younger history) to the last one at or before today's start.
-import { DAY_MS, burnPerDayNano, convertNano, runwayOf, type Runway } from '../../domain/money/runway.js';
+import { DAY_MS, burnPerDayNano, convertNano, isWeekend, patternDiffers, runwayByPattern, runwayOf, type PatternBurn, type Runway } from '../../domain/money/runway.js';
 import { decimalToNano } from '../../domain/money/units.js';
 import { addDays, type DayString } from '../../domain/time/zone.js';
 import type { StoredBalanceSnapshot } from '../../store/balances.js';
 import type { Services } from '../services.js';
 
 export const BURN_WINDOW_DAYS = 7;
+/** A day's burn counts in the weekday/weekend pattern when both its ends were read within this (polls are hourly by default). */
+export const PATTERN_READ_SLACK_MS = 3 * 3_600_000;
 
 export interface BalanceLine {
   provider: string;
@@ -32,12 +34,14 @@ export interface BalanceLine {
   grants_week_nano: bigint;
   /** Spent per day over the burn window, from the balance's fall. */
   burn_nano: bigint | null;
-  /** The ledger's spend on this provider per day over the same span (USD balances only). */
+  /** The ledger's spend on this provider per day over the same span, in the balance's currency (other than USD: at balances_fx; null without a rate). */
   ledger_nano: bigint | null;
   /** (burn − ledger) / ledger in percent, to a tenth (null: not comparable or no ledger spend). */
   gap_pct: number | null;
   runway: Runway | null;
   runs_out_on: DayString | null;
+  /** The runway at the window's weekday/weekend burns, when they differ by more than 25% (else null). */
+  pattern: (PatternBurn & { runway: Runway | null; runs_out_on: DayString | null }) | null;
 }
 
 export interface BalanceView {
@@ -51,7 +55,7 @@ export interface BalanceView {
 
 const sumOf = (xs: bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
 
-async function lineOf(services: Pick<Services, 'store' | 'ledger' | 'zone'>, provider: string, newest: StoredBalanceSnapshot | undefined, nowMs: number): Promise<BalanceLine> {
+async function lineOf(services: Pick<Services, 'config' | 'store' | 'ledger' | 'zone'>, provider: string, newest: StoredBalanceSnapshot | undefined, nowMs: number): Promise<BalanceLine> {
   const { balances } = services.store;
   const failures = (await balances.failuresSinceLastSnapshot(provider)).filter((f) => f.at_ms <= nowMs);
   const latest = newest && newest.at_ms > nowMs ? await balances.atOrBefore(provider, newest.currency, nowMs) : (newest ?? null);
@@ -59,7 +63,7 @@ async function lineOf(services: Pick<Services, 'store' | 'ledger' | 'zone'>, pro
   const empty: BalanceLine = {
     provider, currency: null, balance_nano: null, available: null, at: null, error,
     change_day_nano: null, change_week_nano: null, top_ups_week_nano: 0n, grants_week_nano: 0n,
-    burn_nano: null, ledger_nano: null, gap_pct: null, runway: null, runs_out_on: null,
+    burn_nano: null, ledger_nano: null, gap_pct: null, runway: null, runs_out_on: null, pattern: null,
   };
   if (!latest) return empty;
   const { currency } = latest;
@@ -77,13 +81,17 @@ async function lineOf(services: Pick<Services, 'store' | 'ledger' | 'zone'>, pro
   if (start && end && end.at_ms > start.at_ms) {
     const added = (await balances.events(provider, start.at_ms + 1, end.at_ms + 1)).filter((e) => e.currency === currency);
     burn = burnPerDayNano(start, end, sumOf(added.map((e) => e.amount_nano)));
-    if (currency === 'USD') {
+    const rate = currency === 'USD' ? 1_000_000_000n : services.config.balances_fx[currency] !== undefined ? decimalToNano(services.config.balances_fx[currency]) : null;
+    if (rate !== null && rate > 0n) {
       const rows = await services.ledger.spendRollup('provider', services.zone.dayOf(start.at_ms), services.zone.dayOf(end.at_ms - 1));
-      const spent = sumOf(rows.filter((r) => r.key === provider).map((r) => r.cost_nusd));
-      ledger = (spent * BigInt(DAY_MS)) / BigInt(end.at_ms - start.at_ms);
+      const spentUsd = sumOf(rows.filter((r) => r.key === provider).map((r) => r.cost_nusd));
+      // In the balance's currency (USD ÷ the rate) so the two burns sit side by side.
+      ledger = (spentUsd * 1_000_000_000n * BigInt(DAY_MS)) / (rate * BigInt(end.at_ms - start.at_ms));
     }
   }
   const runway = runwayOf(latest.balance_nano, burn, latest.at_ms);
+  const burns = await patternBurn(services, provider, currency, today);
+  const byPattern = burns && patternDiffers(burns) ? runwayByPattern(latest.balance_nano, burns, latest.at_ms, services.zone) : null;
   return {
     ...empty,
     currency,
@@ -99,7 +107,36 @@ async function lineOf(services: Pick<Services, 'store' | 'ledger' | 'zone'>, pro
     gap_pct: burn !== null && ledger !== null && ledger > 0n ? Number(((burn - ledger) * 1000n) / ledger) / 10 : null,
     runway,
     runs_out_on: runway ? services.zone.dayOf(runway.runs_out_ms) : null,
+    pattern: burns && patternDiffers(burns) ? { ...burns, runway: byPattern, runs_out_on: byPattern ? services.zone.dayOf(byPattern.runs_out_ms) : null } : null,
   };
+}
+
+/**
+ * The average burn of a weekday and of a weekend day over the burn window, each local day from
+ * the last snapshots at or before its start and its end (top-ups and grants added back), read
+ * within PATTERN_READ_SLACK_MS of them. Null unless both kinds of day have a figure.
+ */
+async function patternBurn(services: Pick<Services, 'store' | 'zone'>, provider: string, currency: string, today: DayString): Promise<PatternBurn | null> {
+  const { balances } = services.store;
+  const sums = { weekday: [0n, 0n], weekend: [0n, 0n] };
+  for (let i = BURN_WINDOW_DAYS; i >= 1; i--) {
+    const day = addDays(today, -i);
+    const from = services.zone.startOfDay(day);
+    const to = services.zone.startOfDay(addDays(day, 1));
+    const start = await balances.atOrBefore(provider, currency, from);
+    const end = await balances.atOrBefore(provider, currency, to);
+    // Only a day read near both its ends is that day's burn (a sparse history would smear one
+    // day's spend over its neighbours).
+    if (!start || !end || end.at_ms <= start.at_ms || from - start.at_ms > PATTERN_READ_SLACK_MS || to - end.at_ms > PATTERN_READ_SLACK_MS) continue;
+    const added = (await balances.events(provider, start.at_ms + 1, end.at_ms + 1)).filter((e) => e.currency === currency);
+    const burn = burnPerDayNano(start, end, sumOf(added.map((e) => e.amount_nano)));
+    if (burn === null) continue;
+    const slot = isWeekend(day) ? sums.weekend : sums.weekday;
+    slot[0]! += burn;
+    slot[1]! += 1n;
+  }
+  if (!sums.weekday[1] || !sums.weekend[1]) return null;
+  return { weekday_nano: sums.weekday[0]! / sums.weekday[1]!, weekend_nano: sums.weekend[0]! / sums.weekend[1]! };
 }
 
 /** The balances as stored at `now`: one line per provider with a balance source, in config order. */

@@ -3,7 +3,7 @@
 // grants since the one before (src/features/balances/poll.ts). It runs without an alerts channel
 // too: the history is what runway and the bill check are computed from. With a channel it then
 // alerts from what /balance shows (src/features/balances/alerts.ts: runway, balance_floor,
-// unavailable, top_up) and from the bill check of yesterday (src/features/balances/bill-check.ts:
+// unavailable — also from calls refused for lack of money on a route —, top_up) and from the bill check of yesterday (src/features/balances/bill-check.ts:
 // reconciliation:<provider>:<day>, once a day). A provider whose poll failed is named in the run's notes (`alerts run`
 // jobs[].reason) and the log. A dry run reads the balances and records nothing.
 import { balanceAlerts, DEFAULT_RUNWAY_DAYS } from '../../balances/alerts.js';
@@ -42,7 +42,7 @@ export const balancesJob: AlertJob = {
         kind: 'reconciliation' as const,
         channel: target.channel,
         text,
-        reply: { kind: 'result' as const, title: `Bill check: ${c.provider} ${c.day}`, summary: text, data: { provider: c.provider, day: c.day, deducted_usd: nanoToNumber(c.deducted_nano), ledger_usd: nanoToNumber(c.ledger_nano), gap_usd: nanoToNumber(c.gap_nano), gap_pct: c.gap_pct, cause: c.cause } },
+        reply: { kind: 'result' as const, title: `Bill check: ${c.provider} ${c.day}`, summary: text, data: { provider: c.provider, day: c.day, currency: c.currency, rate: c.rate, deducted_usd: nanoToNumber(c.deducted_nano), ledger_usd: nanoToNumber(c.ledger_nano), gap_usd: nanoToNumber(c.gap_nano), gap_pct: c.gap_pct, cause: c.cause } },
       };
     });
     return [...bills, ...balanceAlerts({
@@ -50,6 +50,7 @@ export const balancesJob: AlertJob = {
       failures,
       recentTopUps: await balances.events(null, now.getTime() - DAY_MS, now.getTime() + 1),
       lastTopUpId,
+      refusals: await balances.refusals(now.getTime() - DAY_MS, now.getTime() + 1),
       runwayDays: services.config.budgets.runway_days ?? DEFAULT_RUNWAY_DAYS,
       floors: services.config.budgets.balance_floor ?? {},
       channel: target.channel,
