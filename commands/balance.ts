@@ -19,13 +19,17 @@ const usage = (adapter: Adapter): string =>
 const signed = (nano: bigint | null): string => (nano === null ? '' : `${nano > 0n ? '+' : ''}${formatNanoAmount(nano)}`);
 const amount = (nano: bigint | null): string => (nano === null ? '' : formatNanoAmount(nano));
 
-function row(l: BalanceLine): string[] {
+/** A reading older than this is shown with its time: the bot may have been off. */
+const STALE_MS = 3 * 3_600_000;
+
+function row(l: BalanceLine, nowMs: number): string[] {
   if (l.balance_nano === null) return [l.provider, 'balance unavailable', '', '', '', '', '', '', ''];
   const balance = formatBalance(l.balance_nano, l.currency!) + (l.available === false ? ' (not available)' : '');
   const added = l.top_ups_week_nano + l.grants_week_nano;
+  const asOf = `as of ${l.at!.slice(0, 16).replace('T', ' ')} UTC`;
   return [
     l.provider,
-    l.error ? `${balance} as of ${l.at!.slice(0, 16).replace('T', ' ')} UTC, latest poll failed` : balance,
+    l.error ? `${balance} ${asOf}, latest poll failed` : nowMs - Date.parse(l.at!) > STALE_MS ? `${balance} ${asOf}` : balance,
     signed(l.change_day_nano),
     signed(l.change_week_nano),
     added > 0n ? amount(added) : '',
@@ -96,7 +100,7 @@ export function balanceReply(view: BalanceView): Reply {
         { header: 'Gap', align: 'right' },
         { header: 'Runway' },
       ],
-      rows: view.lines.map(row),
+      rows: view.lines.map((l) => row(l, Date.parse(view.now))),
     },
     ...(failed.length ? { sections: [{ text: failed.map((l) => `${l.provider}: ${l.error}`).join('\n') }] } : {}),
     footer: [

@@ -15,7 +15,8 @@ export interface SpendArgs {
   csv: boolean;
 }
 
-const usage = (adapter: Adapter): string => `spend [PERIOD] [by provider|model|user|route] [csv]${cliFlags(adapter, '[--json|--csv]')}\nPERIOD: ${PERIOD_HELP}. Default: week.`;
+const usage = (adapter: Adapter): string =>
+  `spend [PERIOD] [by provider|model|user|key|route] [csv]${cliFlags(adapter, '[--json|--csv]')}\nPERIOD: ${PERIOD_HELP}. Default: week. "by key" is "by user": a gateway key's calls carry its name as the user.`;
 
 /** Reads `[PERIOD] [by DIMENSION] [csv]` in any order; throws UsageError when it cannot. */
 export function readSpendArgs(text: string, adapter: Adapter = 'slack'): SpendArgs {
@@ -27,8 +28,10 @@ export function readSpendArgs(text: string, adapter: Adapter = 'slack'): SpendAr
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!.toLowerCase();
     if (w === 'by') {
-      const dim = words[i + 1]?.toLowerCase();
-      if (!dim || !(SPEND_DIMS as readonly string[]).includes(dim)) throw new UsageError(`"by" needs one of: ${SPEND_DIMS.join(', ')}`);
+      // A gateway key's rows carry its name as the user (docs/ARCHITECTURE.md §3.3 gateway).
+      const word = words[i + 1]?.toLowerCase();
+      const dim = word === 'key' ? 'user' : word;
+      if (!dim || !(SPEND_DIMS as readonly string[]).includes(dim)) throw new UsageError(`"by" needs one of: ${[...SPEND_DIMS.slice(0, 3), 'key', ...SPEND_DIMS.slice(3)].join(', ')}`);
       args.groupBy = dim as SpendDim;
       i++;
     } else if (w === 'csv') {

@@ -60,6 +60,8 @@ export const DEFAULT_SCHEDULES = {
   cost_drift: '0 8 * * *',
   // Prepaid balances are polled every hour: runway and the bill check work from these snapshots.
   balances: '0 * * * *',
+  // The gateway's keys: error and fallback rates over the last hour.
+  gateway: '*/15 * * * *',
 } as const;
 
 /**

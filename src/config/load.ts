@@ -48,6 +48,8 @@ export type Config = {
   balances_fx: Record<string, number>;
   /** The bill check's thresholds: a gap above both alerts (default 5% and $1). */
   reconcile: { threshold_pct: number; threshold_usd: number };
+  /** The gateway: on with a key or `enabled`; the largest body; provider extras; its alert thresholds. */
+  gateway: { enabled: boolean; body_max_bytes: number; extra_fields: Record<string, string[]>; alert_error_rate_pct: number; alert_fallback_rate_pct: number; alert_min_requests: number };
   schedules: Record<keyof typeof DEFAULT_SCHEDULES, string | null>;
   /** Where the file came from, for messages ("built-in defaults" when none). */
   source: string;
@@ -214,6 +216,14 @@ export function resolveConfig(raw: unknown, source: string): Config {
   }
   for (const name of Object.keys(file.budgets?.balance_floor ?? {})) {
     if (!providers[name]) problems.push(`budgets.balance_floor.${name}: ${unknownProvider(name)}`);
+    else if (providers[name].balance === null) problems.push(`budgets.balance_floor.${name}: ${name}'s balance is not read (balance: null), so no floor can be checked`);
+  }
+  if (file.balances_fx?.['USD'] !== undefined) problems.push('balances_fx.USD: balances in USD need no rate (rates are USD per unit of another currency, like CNY: 0.14)');
+  for (const [code, rate] of Object.entries(file.balances_fx ?? {})) {
+    if (rate < 1e-9) problems.push(`balances_fx.${code}: ${rate} is below 0.000000001 USD, the smallest amount routeops keeps`);
+  }
+  for (const name of Object.keys(file.gateway?.extra_fields ?? {})) {
+    if (!providers[name]) problems.push(`gateway.extra_fields.${name}: ${unknownProvider(name)}`);
   }
   problems.push(...catalogProblems(file, providerNames, unknownProvider));
   (file.catalog?.auto_apply ?? []).forEach((pair, i) => {
@@ -253,6 +263,7 @@ export function resolveConfig(raw: unknown, source: string): Config {
     balances: resolveBalances(providers),
     balances_fx: file.balances_fx ?? {},
     reconcile: { threshold_pct: 5, threshold_usd: 1, ...file.reconcile },
+    gateway: { enabled: false, body_max_bytes: 4 * 1024 * 1024, extra_fields: {}, alert_error_rate_pct: 20, alert_fallback_rate_pct: 30, alert_min_requests: 20, ...file.gateway },
     schedules,
     source,
   };

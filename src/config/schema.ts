@@ -270,6 +270,19 @@ export const configFileSchema = z.strictObject({
   balances_fx: z.record(z.string().regex(/^[A-Z]{3}$/, 'a currency code like CNY'), z.number().positive().finite()).optional(),
   /** The bill check: a gap between what a provider deducted and the ledger alerts above both. */
   reconcile: z.strictObject({ threshold_pct: z.number().nonnegative().finite().optional(), threshold_usd: z.number().nonnegative().finite().optional() }).optional(),
+  // The OpenAI-compatible gateway (docs/ARCHITECTURE.md §3.3): on when a key exists or `enabled`.
+  gateway: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      body_max_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+      // Provider fields beyond OpenAI's and the built-in allowlist, per provider.
+      extra_fields: z.record(z.string(), z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a field name like top_k'))).optional(),
+      // A key's error or fallback rate over the last hour that alerts (with at least min_requests).
+      alert_error_rate_pct: z.number().min(0).max(100).optional(),
+      alert_fallback_rate_pct: z.number().min(0).max(100).optional(),
+      alert_min_requests: z.number().int().positive().optional(),
+    })
+    .optional(),
   /** Thresholds of the alert jobs (the jobs themselves run per `schedules`). */
   alerts: z
     .strictObject({

@@ -71,6 +71,7 @@ export interface BalanceStore {
 
 export interface BalanceRefusals {
   provider: string;
+  /** Refusals of this episode in the span. */
   count: number;
   last_ms: number;
   /** The latest refusal's error text (as recorded: short, key-free). */
@@ -160,6 +161,7 @@ export function createBalanceStore(db: Db): BalanceStore {
   const lastRefusal = db.prepare("SELECT error FROM usage INDEXED BY usage_balance_refusals WHERE status = 'balance' AND provider = ? AND ts_ms = ? LIMIT 1");
   const answeredBefore = db.prepare("SELECT ts_ms FROM usage INDEXED BY usage_scope WHERE provider = ? AND model = ? AND ts_ms < ? AND status = 'ok' ORDER BY ts_ms DESC LIMIT 1").pluck();
   const answeredAfter = db.prepare("SELECT 1 FROM usage INDEXED BY usage_scope WHERE provider = ? AND model = ? AND ts_ms > ? AND status = 'ok' LIMIT 1").pluck();
+  const countSince = db.prepare("SELECT COUNT(*) FROM usage INDEXED BY usage_balance_refusals WHERE status = 'balance' AND provider = ? AND ts_ms >= ? AND ts_ms < ?").pluck();
   const firstRefusalAfter = db.prepare("SELECT MIN(ts_ms) FROM usage INDEXED BY usage_balance_refusals WHERE status = 'balance' AND provider = ? AND ts_ms > ?").pluck();
 
   const record = db.transaction((r: BalanceReading): RecordedBalance => {
@@ -231,12 +233,13 @@ export function createBalanceStore(db: Db): BalanceStore {
         rows.map((r) => {
           const models = (refusedModels.all(r.provider, fromMs, toMs) as Array<{ model: string }>).map((m) => m.model);
           const lastOk = Math.max(-1, ...models.map((m) => (answeredBefore.get(r.provider, m, r.last_ms) as number | undefined) ?? -1));
+          const episode = firstRefusalAfter.get(r.provider, lastOk) as number;
           return {
             provider: r.provider,
-            count: r.count,
+            count: countSince.get(r.provider, Math.max(episode, fromMs), toMs) as number,
             last_ms: r.last_ms,
             error: ((lastRefusal.get(r.provider, r.last_ms) as { error: string | null } | undefined)?.error) ?? null,
-            episode_ms: firstRefusalAfter.get(r.provider, lastOk) as number,
+            episode_ms: episode,
             recovered: models.some((m) => answeredAfter.get(r.provider, m, r.last_ms) !== undefined),
           };
         }),

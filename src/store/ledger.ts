@@ -10,13 +10,14 @@
 import type { DayString } from '../domain/time/zone.js';
 import type { UsageInput, UsageStatus } from '../domain/usage-rows/rows.js';
 import type { SpendDim } from '../domain/spend.js';
+import type { GatewayTrafficRow } from './ledger/gateway-traffic.js';
 import type { DriftGroup } from '../domain/money/drift.js';
 
 
 export type { UsageInput } from '../domain/usage-rows/rows.js';
 export type { DriftGroup } from '../domain/money/drift.js';
 
-export const USAGE_SOURCES = ['import', 'ingest', 'ask', 'routecheck'] as const;
+export const USAGE_SOURCES = ['import', 'ingest', 'ask', 'routecheck', 'gateway'] as const;
 export type UsageSource = (typeof USAGE_SOURCES)[number];
 
 
@@ -182,4 +183,7 @@ export interface LedgerStore {
    * (provider, model), cache and reasoning tokens, and our cost ÷ theirs (the daily drift check).
    */
   costDriftGroups(day: DayString): Promise<DriftGroup[]>;
+
+  /** The gateway's attempts with fromMs ≤ ts_ms < toMs per key, alias, route and status (its alert). */
+  gatewayTraffic(fromMs: number, toMs: number): Promise<GatewayTrafficRow[]>;
 }

@@ -73,6 +73,7 @@ test('--json: every job once, exactly the documented fields, posted to the right
       ['routecheck', 'skipped'],
       ['cost_drift', 'ok'],
       ['balances', 'ok'],
+      ['gateway', 'ok'],
     ]);
     // The report is the /spend last-week Reply, as Block Kit.
     const report = sink.delivered.find((d) => d.channel === REPORTS_CHANNEL)!;

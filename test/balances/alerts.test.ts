@@ -116,4 +116,5 @@ test('calls a provider refused for lack of balance alert unavailable once per ep
   await ask('2026-11-23T14:00:00Z');
   const again = await alertsRun(fixture.restart(), '2026-11-23T14:30:00Z');
   assert.deepEqual(again.map((a) => a.key), [`unavailable:deepseek:refused:${Date.parse('2026-11-23T14:00:00Z')}`]);
+  assert.match(again[0]!.text, /^deepseek refused 1 call for lack of balance since 2026-11-23 14:00 UTC/, 'the episode\'s own refusals, not the day\'s');
 });

@@ -187,3 +187,27 @@ test('balance and the bill check in CNY: the ledger is compared at balances_fx a
   await pollAt(srv, noRate, '2026-11-23T00:00:00Z', '10.00', 70, 20);
   assert.deepEqual((await billCheck(noRate, '2026-11-22')).map((c) => c.provider), ['deepseek', 'openrouter'], 'no CNY rate: moonshot is not checked');
 });
+
+test('balance: the ledger is taken over the same instants as the readings; readings less than a day apart give no burn; an old reading shows its time', async (t) => {
+  const srv = await startBalanceServer(t);
+  const { services } = makeServices(config(srv), { secrets: KEYS, owner: t });
+  // The job's readings land just after the hour: the window's first is 11-15 23:00, its last 11-23 00:00.
+  await pollAt(srv, services, '2026-11-15T23:00:00Z', '100.00', 50, 20);
+  await pollAt(srv, services, '2026-11-23T00:00:00Z', '79.00', 50, 20);
+  const spend = (ts: string, usd: string, id: string) =>
+    services.ledger.record([{ ts, provider: 'deepseek', model: 'unlisted-balance-model', input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, cost_usd: usd, request_id: id }], 'import');
+  // 3.00 a day inside the readings (21.00, what the balance fell), and 5.00 on 11-15 before the first.
+  for (let d = 16; d <= 22; d++) await spend(`2026-11-${d}T10:00:00Z`, '3.00', `same-${d}`);
+  await spend('2026-11-15T10:00:00Z', '5.00', 'before');
+  const ds = (JSON.parse((await cli(services, '--json', '--now', '2026-11-23T01:00:00Z')).stdout) as { providers: Array<Record<string, unknown>> }).providers[0]!;
+  assert.equal(ds.burn_per_day, ds.ledger_per_day, 'matched traffic: no gap');
+  assert.equal(ds.gap_pct, 0);
+
+  const { services: fresh } = makeServices(config(srv), { secrets: KEYS, owner: t });
+  await pollAt(srv, fresh, '2026-11-22T10:00:00Z', '50.00', 50, 20);
+  await pollAt(srv, fresh, '2026-11-22T10:01:00Z', '49.99', 50, 20);
+  const minute = (JSON.parse((await cli(fresh, '--json', '--now', '2026-11-23T12:00:00Z')).stdout) as { providers: Array<Record<string, unknown>> }).providers[0]!;
+  assert.deepEqual([minute.burn_per_day, minute.runway_days], [null, null], 'a minute of spend is not scaled to a day');
+  const text = await cli(fresh, '--now', '2026-11-23T12:00:00Z');
+  assert.match(text.stdout, /deepseek +USD 49\.99 as of 2026-11-22 10:01 UTC/);
+});

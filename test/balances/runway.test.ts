@@ -28,6 +28,12 @@ test('runway: days to a tenth rounded down and the instant the balance reaches z
   assert.deepEqual(runwayOf(25n * USD, 7n * USD, T0), { runway_days: 3.5, runs_out_ms: T0 + Math.floor((25 * DAY_MS) / 7) });
 });
 
+test('runway: none beyond ten years (a large credit at a trickle of spend), where no date can be named', () => {
+  assert.equal(runwayOf(1000n * USD, 1_400n, T0), null);
+  assert.equal(runwayOf(3660n * USD, USD, T0)?.runway_days, 3660);
+  assert.equal(runwayOf(3661n * USD, USD, T0), null);
+});
+
 test('runway: none without burn; zero once the balance is used up (Kimi cash below zero)', () => {
   assert.equal(runwayOf(60n * USD, 0n, T0), null);
   assert.equal(runwayOf(60n * USD, -5n * USD, T0), null);

@@ -178,3 +178,17 @@ test('a slow endpoint times out after the given time and says so; an unreachable
   assert.equal(refused.reason, 'connection');
   assert.match(refused.message, /cannot reach http:\/\/127\.0\.0\.1:\d+\/deepseek\/user\/balance \(ECONNREFUSED\)/);
 });
+
+test('a reply that quotes the key back (a failure answered 200) is reported with the key redacted', async (t) => {
+  const srv = await server(t);
+  srv.set('/kimi/v1/users/me/balance', { json: { code: 1, error: `bad auth ${KEY}`, status: false } });
+  const kimi = await failure(sourceFor(`${srv.url}/kimi/v1`, { kind: 'moonshot' }));
+  assert.match(kimi.message, /bad auth \[redacted\]/);
+  // A key shorter than the generic patterns catch is scrubbed too: the source knows its own.
+  const short = 'AKIDXYZ1';
+  srv.set('/json/balance', { json: { ok: false, message: `no such key ${short}` } });
+  const { source } = resolveBalance('p', { base_url: `${srv.url}/json`, api_key_env: 'TEST_API_KEY', balance: { kind: 'json', url: `${srv.url}/json/balance`, field: 'data.balance', currency: 'USD', key_env: 'SHORT_KEY' } });
+  srv.set('/json/balance', { json: { data: { balance: `not a number ${short}` } } });
+  const err = await failure(createBalanceSource(source!, { SHORT_KEY: short }));
+  assert.ok(!err.message.includes(short), err.message);
+});

@@ -202,7 +202,7 @@ test('006_request_key turns stored request hashes into day keys the ledger finds
   );
   const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage'`).pluck().all();
   // (usage_scope is migration 015's: re-pricing one model from an instant.)
-  assert.deepEqual(indexes, ['usage_request_key', 'usage_call_id', 'usage_scope']);
+  assert.deepEqual(indexes, ['usage_request_key', 'usage_call_id', 'usage_scope', 'usage_balance_refusals', 'usage_gateway']);
   // The ledger skips the migrated ids.
   const ledger = makeLedger(db);
   ledger.ensureTimezone();

@@ -18,7 +18,14 @@ export interface ReconcileThresholds {
   threshold_nano: bigint;
 }
 
-export type GapCause = { kind: 'outside_traffic' } | { kind: 'stale_price'; model: string; ratio_pct: number } | { kind: 'billed_differently' };
+/**
+ * `alone`: the model was the only one routeops called there, so traffic outside routeops that
+ * rises and falls with routeops' own would look the same; the alert says both.
+ */
+export type GapCause = { kind: 'outside_traffic' } | { kind: 'stale_price'; model: string; ratio_pct: number; alone: boolean } | { kind: 'billed_differently' };
+
+/** A model billed at more than this share of routeops' price is not a price out of date but traffic routeops did not see. */
+export const MAX_PRICE_RATIO_PCT = 400;
 
 export interface Reconciliation {
   deducted_nano: bigint;
@@ -43,12 +50,15 @@ const sum = (xs: Iterable<bigint>): bigint => {
  * The model whose ledger cost, times one ratio, explains the gap in every interval (within 5% of
  * the gap), or null. The ratio is fixed by the totals: gap = cost_m × (ratio − 1).
  */
-function modelExplaining(intervals: readonly ReconcileInterval[], gap: bigint): { model: string; ratio_pct: number } | null {
-  const models = new Set(intervals.flatMap((i) => [...i.ledger_by_model.keys()]));
+function modelExplaining(intervals: readonly ReconcileInterval[], gap: bigint): { model: string; ratio_pct: number; alone: boolean } | null {
+  const models = new Set(intervals.flatMap((i) => [...i.ledger_by_model.entries()].filter(([, c]) => c > 0n).map(([m]) => m)));
   let best: { model: string; misfit: bigint; cost: bigint } | null = null;
   for (const m of models) {
     const cost = sum(intervals.map((i) => i.ledger_by_model.get(m) ?? 0n));
     if (cost <= 0n) continue;
+    // A ratio is seen only across hours the model was used in: one busy hour is no pattern.
+    if (intervals.filter((i) => (i.ledger_by_model.get(m) ?? 0n) > 0n).length < 2) continue;
+    if ((cost + gap) * 100n > cost * BigInt(MAX_PRICE_RATIO_PCT) || cost + gap <= 0n) continue;
     // Σ |actual gap_i − cost_i × gap / cost|, scaled by cost to stay in integers.
     let misfit = 0n;
     for (const i of intervals) {
@@ -58,7 +68,7 @@ function modelExplaining(intervals: readonly ReconcileInterval[], gap: bigint): 
     if (misfit * 20n <= abs(gap) * cost && (!best || misfit * best.cost < best.misfit * cost)) best = { model: m, misfit, cost };
   }
   if (!best) return null;
-  return { model: best.model, ratio_pct: Number(((best.cost + gap) * 1000n) / best.cost) / 10 };
+  return { model: best.model, ratio_pct: Number(((best.cost + gap) * 1000n) / best.cost) / 10, alone: models.size === 1 };
 }
 
 /** The bill check of one provider over consecutive intervals (a day cut at its snapshots). */
@@ -83,6 +93,9 @@ export function reconcile(intervals: readonly ReconcileInterval[], t: ReconcileT
 /** The cause in words, for the alert. */
 export function causeText(c: GapCause): string {
   if (c.kind === 'outside_traffic') return 'traffic not going through routeops (or its imports): the provider deducted far more than the ledger recorded';
-  if (c.kind === 'stale_price') return `prices out of date: ${c.model} was billed at ${c.ratio_pct}% of routeops' price in every hour`;
+  if (c.kind === 'stale_price') {
+    const stale = `prices out of date: ${c.model} was billed at ${c.ratio_pct}% of routeops' price in every hour`;
+    return c.alone ? `${stale} — or traffic outside routeops that follows routeops' own (${c.model} is the only model routeops called there, so the two look alike)` : stale;
+  }
   return 'cache or reasoning tokens billed differently, or a cause routeops cannot tell';
 }

@@ -5,6 +5,8 @@
 import { addDays, type Zone } from '../time/zone.js';
 
 export const DAY_MS = 86_400_000;
+/** Days looked ahead at most (ten years): a balance that lasts longer has no runway worth a date. */
+export const HORIZON_DAYS = 3660;
 
 export interface BalancePoint {
   balance_nano: bigint;
@@ -32,12 +34,15 @@ export interface Runway {
 
 /**
  * When `balanceNano` runs out at `burnNano` per day, counted from `atMs` (the reading's time).
- * Null when nothing is burnt (burn ≤ 0): no runway to speak of.
+ * Null when nothing is burnt (burn ≤ 0) or it lasts beyond HORIZON_DAYS: no runway to speak of.
  */
 export function runwayOf(balanceNano: bigint, burnNano: bigint | null, atMs: number): Runway | null {
   if (burnNano === null || burnNano <= 0n) return null;
   if (balanceNano <= 0n) return { runway_days: 0, runs_out_ms: atMs };
   const tenths = (balanceNano * 10n) / burnNano;
+  // Beyond the horizon there is no date worth naming (and no Date to hold it: a large credit at a
+  // trickle of spend lasts millions of years).
+  if (tenths > BigInt(HORIZON_DAYS * 10)) return null;
   return { runway_days: Number(tenths) / 10, runs_out_ms: atMs + Number((balanceNano * BigInt(DAY_MS)) / burnNano) };
 }
 
@@ -68,8 +73,6 @@ export function patternDiffers(p: PatternBurn): boolean {
   return hi > 0n && diff * 100n > hi * PATTERN_DIFFERS_PCT;
 }
 
-/** Days looked ahead at most: a balance that lasts longer has no runway worth a date. */
-const HORIZON_DAYS = 3660;
 
 /**
  * When `balanceNano` runs out if each coming weekday burns `weekday_nano` and each weekend day

@@ -3,11 +3,11 @@ import type { Reply } from '../../domain/reply.js';
 import type { Services } from '../services.js';
 import type { PricesRunDetail } from '../catalog/refresh-report.js';
 
-export const ALERT_KINDS = ['price', 'retirement', 'budget', 'anomaly', 'spend_report', 'routecheck', 'cost_drift', 'runway', 'balance_floor', 'unavailable', 'top_up', 'reconciliation'] as const;
+export const ALERT_KINDS = ['price', 'retirement', 'budget', 'anomaly', 'spend_report', 'routecheck', 'cost_drift', 'runway', 'balance_floor', 'unavailable', 'top_up', 'reconciliation', 'gateway'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** Job names are the keys of config.schedules (docs/ARCHITECTURE.md §3.4). */
-export const JOB_NAMES = ['deprecations', 'prices', 'budgets', 'spend_report', 'routecheck', 'cost_drift', 'balances'] as const;
+export const JOB_NAMES = ['deprecations', 'prices', 'budgets', 'spend_report', 'routecheck', 'cost_drift', 'balances', 'gateway'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface Alert {

@@ -13,6 +13,8 @@ import type { StoredBalanceSnapshot } from '../../store/balances.js';
 import type { Services } from '../services.js';
 
 export const BURN_WINDOW_DAYS = 7;
+/** The least time between the two readings a burn is computed from. */
+export const MIN_BURN_SPAN_MS = DAY_MS;
 /** A day's burn counts in the weekday/weekend pattern when both its ends were read within this (polls are hourly by default). */
 export const PATTERN_READ_SLACK_MS = 3 * 3_600_000;
 
@@ -78,13 +80,14 @@ async function lineOf(services: Pick<Services, 'config' | 'store' | 'ledger' | '
   const end = await balances.atOrBefore(provider, currency, toMs);
   let burn: bigint | null = null;
   let ledger: bigint | null = null;
-  if (start && end && end.at_ms > start.at_ms) {
+  // A day at least between the readings: minutes of traffic scaled to a day say nothing of a day.
+  if (start && end && end.at_ms - start.at_ms >= MIN_BURN_SPAN_MS) {
     const added = (await balances.events(provider, start.at_ms + 1, end.at_ms + 1)).filter((e) => e.currency === currency);
     burn = burnPerDayNano(start, end, sumOf(added.map((e) => e.amount_nano)));
     const rate = currency === 'USD' ? 1_000_000_000n : services.config.balances_fx[currency] !== undefined ? decimalToNano(services.config.balances_fx[currency]) : null;
     if (rate !== null && rate > 0n) {
-      const rows = await services.ledger.spendRollup('provider', services.zone.dayOf(start.at_ms), services.zone.dayOf(end.at_ms - 1));
-      const spentUsd = sumOf(rows.filter((r) => r.key === provider).map((r) => r.cost_nusd));
+      // The ledger over the same instants as the two readings (not whole days around them).
+      const spentUsd = sumOf([...(await balances.ledgerSpendByModel(provider, start.at_ms, end.at_ms)).values()]);
       // In the balance's currency (USD ÷ the rate) so the two burns sit side by side.
       ledger = (spentUsd * 1_000_000_000n * BigInt(DAY_MS)) / (rate * BigInt(end.at_ms - start.at_ms));
     }
@@ -98,8 +101,9 @@ async function lineOf(services: Pick<Services, 'config' | 'store' | 'ledger' | '
     balance_nano: latest.balance_nano,
     available: latest.available,
     at: latest.at,
-    change_day_nano: dayAgo ? latest.balance_nano - dayAgo.balance_nano : null,
-    change_week_nano: weekAgo ? latest.balance_nano - weekAgo.balance_nano : null,
+    // A reading older than a day has no "change since yesterday" (it would be compared with itself).
+    change_day_nano: dayAgo && dayAgo.id !== latest.id ? latest.balance_nano - dayAgo.balance_nano : null,
+    change_week_nano: weekAgo && weekAgo.id !== latest.id ? latest.balance_nano - weekAgo.balance_nano : null,
     top_ups_week_nano: sumOf(week.filter((e) => e.kind === 'top_up').map((e) => e.amount_nano)),
     grants_week_nano: sumOf(week.filter((e) => e.kind === 'grant').map((e) => e.amount_nano)),
     burn_nano: burn,

@@ -123,7 +123,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ExecuteResult> 
 }
 
 export interface MeterContext {
-  source: 'ask' | 'routecheck';
+  source: 'ask' | 'routecheck' | 'gateway';
   user?: string;
   channel?: string;
   /** Alias or target the call served. */

@@ -17,6 +17,7 @@ import { LedgerTimezone } from './timezone.js';
 import { LedgerWriter } from './writer.js';
 import { LedgerRepricer } from './reprice.js';
 import { LedgerCostDrift } from './cost-drift.js';
+import { createGatewayTraffic, type GatewayTrafficRow } from './gateway-traffic.js';
 import type { DriftGroup } from '../../domain/money/drift.js';
 
 export interface SqliteLedgerDeps {
@@ -40,6 +41,7 @@ export class SqliteLedger implements LedgerStore, SyncUsageWriter {
   private readonly reads: LedgerReads;
   private readonly repricer: LedgerRepricer;
   private readonly drift: LedgerCostDrift;
+  private readonly traffic: (fromMs: number, toMs: number) => GatewayTrafficRow[];
 
   constructor(deps: SqliteLedgerDeps) {
     this.days = new LocalDays(deps.zone);
@@ -48,6 +50,7 @@ export class SqliteLedger implements LedgerStore, SyncUsageWriter {
     this.reads = new LedgerReads(deps.db);
     this.repricer = new LedgerRepricer(deps.db);
     this.drift = new LedgerCostDrift(deps.db);
+    this.traffic = createGatewayTraffic(deps.db);
   }
 
   get zone(): Zone {
@@ -108,6 +111,10 @@ export class SqliteLedger implements LedgerStore, SyncUsageWriter {
 
   costDriftGroups(day: DayString): Promise<DriftGroup[]> {
     return this.drift.groups(day);
+  }
+
+  gatewayTraffic(fromMs: number, toMs: number): Promise<GatewayTrafficRow[]> {
+    return Promise.resolve(this.traffic(fromMs, toMs));
   }
 
   /** The timezone the stored days were computed in (null before the first write). */

@@ -15,7 +15,9 @@ export function parseDeepseekBalance(body: unknown, ctx: ParseContext): BalanceR
   const root = f.object(body, '');
   const infos = root.balance_infos;
   if (!Array.isArray(infos) || infos.length === 0) throw f.missing('balance_infos');
-  const currencies = infos.map((i) => (typeof i === 'object' && i !== null ? (i as Record<string, unknown>).currency : undefined));
+  // Currency codes are compared in capitals ("usd" is USD).
+  const codeOf = (c: unknown) => (typeof c === 'string' ? c.trim().toUpperCase() : c);
+  const currencies = infos.map((i) => (typeof i === 'object' && i !== null ? codeOf((i as Record<string, unknown>).currency) : undefined));
   const index = ctx.currency === undefined ? 0 : currencies.indexOf(ctx.currency);
   if (index < 0) {
     const listed = currencies.filter((c) => typeof c === 'string').join(', ') || 'none';
@@ -23,8 +25,9 @@ export function parseDeepseekBalance(body: unknown, ctx: ParseContext): BalanceR
   }
   const path = `balance_infos.${index}`;
   const info = f.object(body, path);
-  const currency = info.currency;
-  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) throw f.missing(`${path}.currency`);
+  const currency = codeOf(info.currency);
+  if (typeof currency !== 'string') throw f.missing(`${path}.currency`);
+  if (!/^[A-Z]{3}$/.test(currency)) throw new BalanceError(ctx.provider, 'field_missing', `${path}.currency is "${truncateForMessage(currency, 12)}", not a currency code like USD`);
   const total = f.amount(body, `${path}.total_balance`);
   const granted = f.optionalAmount(body, `${path}.granted_balance`);
   const toppedUp = f.optionalAmount(body, `${path}.topped_up_balance`);

@@ -9,7 +9,8 @@ import { balanceFetch, getJson, shownUrl } from './http.js';
 import { parseJsonBalance } from './json.js';
 import { parseMoonshotBalance } from './moonshot.js';
 import { parseOpenrouterCredits, parseOpenrouterKey } from './openrouter.js';
-import type { BalanceReading, BalanceSource, ReadBalanceOptions } from './types.js';
+import { scrub } from '../providers/errors.js';
+import { BalanceError, type BalanceReading, type BalanceSource, type ReadBalanceOptions } from './types.js';
 
 export { BalanceError, DEFAULT_BALANCE_TIMEOUT_MS, type BalanceErrorReason, type BalanceSource, type ReadBalanceOptions } from './types.js';
 export { parseDeepseekBalance } from './deepseek.js';
@@ -76,7 +77,18 @@ export function createBalanceSource(cfg: BalanceSourceConfig, env: NodeJS.Proces
         );
     }
   };
-  return { provider, kind: cfg.kind, url: shownUrl(cfg.url), missing, read };
+  // Every key this source holds is scrubbed from whatever it throws: a parser may quote the
+  // provider's own message, which may echo the key (an auth failure answered 200).
+  const secrets = [bearer, valueOf(env, cfg.access_key_id_env), valueOf(env, cfg.access_key_secret_env)].filter((s) => s !== '');
+  const scrubbed = async (o: ReadBalanceOptions): Promise<BalanceReading> => {
+    try {
+      return await read(o);
+    } catch (err) {
+      if (err instanceof BalanceError && secrets.some((k) => err.why.includes(k))) throw new BalanceError(err.provider, err.reason, scrub(err.why, secrets), err.status);
+      throw err;
+    }
+  };
+  return { provider, kind: cfg.kind, url: shownUrl(cfg.url), missing, read: scrubbed };
 }
 
 /** A source per provider that has one (providers whose balance is off are left out), in config order. */

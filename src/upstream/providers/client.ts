@@ -16,6 +16,7 @@ import { Call, SilenceWatch } from './call.js';
 import { dialectOf, shapeRequest, type Dialect } from './dialect.js';
 import { ERROR_WORDING } from './error-wording.js';
 import { MalformedReplyError, ProviderError, SilenceTimeoutError, classifyError } from './errors.js';
+import { forwardCall, type ForwardContext } from './forward.js';
 import { readEvents } from './read-events.js';
 import { makeFetch, type CallInit } from './sdk-fetch.js';
 import type { ChatRequest, ChatResult, ProviderClient, StreamDelta, ToolCall } from './types.js';
@@ -133,9 +134,23 @@ export function createProviderClient(
   const fail = (err: unknown, call: Call, extra: { lastChunkId?: string | null; partial?: ChatResult } = {}) =>
     classifyError(err, name, { body: call.errorBody, secrets, timedOut: call.timedOut, attempts: call.attempts, retriedAfter: call.retriedAfter(), now, ...extra });
 
+  const forwarding: ForwardContext = {
+    dialect,
+    now,
+    silenceMs: timeoutMs,
+    begin: (signal, streamed, callerMs) => begin(signal, streamed, callerMs),
+    fail,
+    ...(opts.firstTokenTimeoutMs ? { firstTokenTimeoutMs: opts.firstTokenTimeoutMs } : {}),
+  };
+
   return {
     name,
     hasKey,
+
+    forward(req) {
+      if (!hasKey) return Promise.reject(missingKey());
+      return forwardCall(forwarding, req);
+    },
 
     async chat(req: ChatRequest): Promise<ChatResult> {
       if (!hasKey) throw missingKey();

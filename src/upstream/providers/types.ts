@@ -98,6 +98,32 @@ export interface ChatResult {
   retriedAfter?: Array<number | null>;
 }
 
+/** A call forwarded with the client's own body (the gateway: forward.ts). */
+export interface ForwardRequest {
+  /** The client's body (validated by the caller); `model` is replaced by the route's. */
+  body: Record<string, unknown>;
+  model: string;
+  stream: boolean;
+  /** Thinking on/off set by the route (a retired model's mode kept on its replacement). */
+  thinking?: boolean;
+  signal?: AbortSignal;
+  /** routeops' id of the call, sent as X-Client-Request-Id. */
+  clientRequestId?: string;
+  timeoutMs?: number;
+  firstTokenTimeoutMs?: number;
+  /** Provider fields allowed beyond the dialect's own (config). */
+  extraFields?: readonly string[];
+  /** Each streamed event's data as it arrives, with the parsed chunk. Throwing stops the call. */
+  onEvent?(data: string, chunk: Record<string, unknown>): void;
+}
+
+export interface ForwardResult extends ChatResult {
+  /** A plain call's reply as the provider sent it (JSON text); null when streamed. */
+  text: string | null;
+  /** The fixes made for the provider (forward-body.ts). */
+  notes?: string[];
+}
+
 export const ERROR_KINDS = [
   'auth',
   'balance',
@@ -132,4 +158,6 @@ export interface ProviderClient {
   chatStream(req: ChatRequest, onDelta: (d: StreamDelta) => void): Promise<ChatResult>;
   /** GET {base}/models ids; throws ProviderError. */
   listModels(signal?: AbortSignal): Promise<string[]>;
+  /** The client's own body sent on with the route's fixes, the reply passed back as sent (forward.ts); throws ProviderError. */
+  forward(req: ForwardRequest): Promise<ForwardResult>;
 }

@@ -8,6 +8,7 @@ import { pricesJob } from './prices.js';
 import { routecheckJob } from './routecheck.js';
 import { costDriftJob } from './cost-drift.js';
 import { balancesJob } from './balances.js';
+import { gatewayJob } from './gateway.js';
 
 export { deprecationsJob, makeDeprecationsJob, type DeprecationsJobOptions } from './deprecations.js';
 export { budgetsJob } from './budgets.js';
@@ -16,9 +17,10 @@ export { pricesJob } from './prices.js';
 export { routecheckJob } from './routecheck.js';
 export { costDriftJob } from './cost-drift.js';
 export { balancesJob } from './balances.js';
+export { gatewayJob } from './gateway.js';
 
 /** One job per schedule of docs/ARCHITECTURE.md §3.4. */
-export const BUILTIN_ALERT_JOBS: readonly AlertJob[] = [deprecationsJob, pricesJob, budgetsJob, spendReportJob, routecheckJob, costDriftJob, balancesJob];
+export const BUILTIN_ALERT_JOBS: readonly AlertJob[] = [deprecationsJob, pricesJob, budgetsJob, spendReportJob, routecheckJob, costDriftJob, balancesJob, gatewayJob];
 
 /**
  * The job list with extra jobs added (e.g. the price-change job named 'prices'); an extra job

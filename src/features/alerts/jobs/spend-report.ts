@@ -5,6 +5,7 @@
 // bill check /balance shows, src/features/balances/view.ts).
 import { formatUsd } from '../../../domain/money/units.js';
 import { parsePeriod } from '../../../domain/time/period.js';
+import { addDays } from '../../../domain/time/zone.js';
 import { spendReport } from '../../reports/spend.js';
 import { spendReply } from '../../reports/spend-reply.js';
 import { balanceView } from '../../balances/view.js';
@@ -25,7 +26,9 @@ export const spendReportJob: AlertJob = {
     const { from, to } = period.period;
     const report = await spendReport(services.ledger, services.config.budgets, { period: period.period, groupBy: 'provider', today });
     let reply = spendReply(report, { timezone: services.config.timezone, csv: false });
-    const gaps = (await balanceView(services, now)).lines.filter((l) => l.gap_pct !== null && l.burn_nano !== null && l.ledger_nano !== null);
+    // The bill check of the report's own week: the view as it stood when the week ended.
+    const weekEnd = new Date(services.zone.startOfDay(addDays(to, 1)));
+    const gaps = (await balanceView(services, weekEnd)).lines.filter((l) => l.gap_pct !== null && l.burn_nano !== null && l.ledger_nano !== null);
     if (gaps.length) {
       const fields = gaps.map((l) => ({
         label: l.provider,

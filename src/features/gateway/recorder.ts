@@ -1,0 +1,41 @@
+// The gateway's ledger rows go in batches (docs/ARCHITECTURE.md §3.3 gateway): a call's rows are
+// queued and written with the others of the next few milliseconds in one transaction through the
+// usage meter (src/store/usage-meter.ts: journaled first, kept while the database is locked), so
+// a request never waits for SQLite and a busy gateway does not pay a commit per call.
+import type { UsageInput } from '../../domain/usage-rows/rows.js';
+import type { UsageMeter } from '../../store/usage-meter.js';
+
+export interface BatchedRecorder {
+  record(rows: readonly UsageInput[]): void;
+  /** Rows queued, not yet handed to the meter. */
+  readonly queued: number;
+  /** Hands what is queued to the meter now (at stop, before the meter flushes). */
+  flush(): void;
+}
+
+/** Rows are handed over after `delayMs` from the first queued, or at once past `maxRows`. */
+export function createBatchedRecorder(meter: UsageMeter, opts: { delayMs?: number; maxRows?: number } = {}): BatchedRecorder {
+  const delayMs = opts.delayMs ?? 5;
+  const maxRows = opts.maxRows ?? 500;
+  let rows: UsageInput[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (!rows.length) return;
+    const batch = rows;
+    rows = [];
+    meter.record(batch, 'gateway');
+  };
+  return {
+    record(more) {
+      for (const r of more) rows.push(r);
+      if (rows.length >= maxRows) flush();
+      else timer ??= setTimeout(flush, delayMs);
+    },
+    get queued() {
+      return rows.length;
+    },
+    flush,
+  };
+}

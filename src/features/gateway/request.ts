@@ -1,0 +1,70 @@
+// What the gateway accepts as a chat-completions body (docs/ARCHITECTURE.md §3.3 gateway):
+// OpenAI's fields, typed where a wrong value would only fail upstream, plus the provider extras
+// on the allowlists (src/upstream/providers/forward-body.ts and config `gateway.extra_fields`).
+// Messages and tools keep fields of their own (names, images, cache hints): they pass as given.
+// Pure: the first problem found is the 400's message, with its path as `param`.
+import { z } from 'zod';
+import { EXTRA_FIELDS, OPENAI_FIELDS } from '../../upstream/providers/forward-body.js';
+import { truncateForMessage } from '../../domain/text.js';
+import { gatewayError, type GatewayError } from './errors.js';
+
+const positiveInt = z.number().int().positive();
+const message = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]).optional(),
+});
+const chatBody = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(message).min(1),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  tools: z.array(z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) })).optional(),
+  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) })]).optional(),
+  response_format: z.looseObject({ type: z.enum(['text', 'json_object', 'json_schema']) }).optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  max_tokens: positiveInt.nullable().optional(),
+  max_completion_tokens: positiveInt.nullable().optional(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  seed: z.number().int().nullable().optional(),
+  n: z.number().int().min(1).max(8).nullable().optional(),
+});
+
+export interface ChatCall {
+  body: Record<string, unknown>;
+  model: string;
+  stream: boolean;
+  /** The client asked for the usage chunk (stream_options.include_usage). */
+  wantsUsage: boolean;
+  maxTokens: number;
+}
+
+/** Every provider extra any route may take: a field outside these and OpenAI's is a mistake. */
+export function knownFields(extra: readonly string[] = []): Set<string> {
+  return new Set([...OPENAI_FIELDS, ...Object.values(EXTRA_FIELDS).flat(), ...extra]);
+}
+
+export function parseChatBody(raw: unknown, known: ReadonlySet<string>): { ok: true; call: ChatCall } | { ok: false; error: GatewayError } {
+  const bad = (message: string, param: string | null) => ({ ok: false as const, error: gatewayError(400, 'invalid_request_error', 'invalid_request', message, param) });
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('the body must be a JSON object with "model" and "messages"', null);
+  for (const k of Object.keys(raw)) {
+    if (!known.has(k)) return bad(`unknown field "${truncateForMessage(k)}": accepted are OpenAI's chat-completions fields and the provider extras listed in the gateway docs (e.g. thinking, enable_thinking, reasoning)`, k);
+  }
+  const parsed = chatBody.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.map(String).join('.');
+    return bad(`${path || 'body'}: ${issue.message}`, path || null);
+  }
+  const body = parsed.data as Record<string, unknown> & z.infer<typeof chatBody>;
+  return {
+    ok: true,
+    call: {
+      body,
+      model: body.model,
+      stream: body.stream === true,
+      wantsUsage: body.stream_options?.include_usage === true,
+      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? 0,
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// A call forwarded as the client made it (the gateway, docs/ARCHITECTURE.md §3.3): the body goes
+// out with the route's fixes (forward-body.ts) through the provider's SDK client (auth, retries,
+// error statuses, the same timers as chat/chatStream in client.ts), and comes back as it was
+// sent: a plain reply as its own JSON text, a stream event by event as each arrives, so the
+// gateway passes both on without building them again. Usage, ids and timings are read on the way
+// (StreamAssembler) for the ledger row.
+import type OpenAI from 'openai';
+import { APIError } from 'openai';
+import { isJsonObject } from '../../domain/json.js';
+import { StreamAssembler } from './assemble.js';
+import { type Call, SilenceWatch } from './call.js';
+import type { Dialect } from './dialect.js';
+import { MalformedReplyError, SilenceTimeoutError, type ProviderError } from './errors.js';
+import { shapeForwardBody } from './forward-body.js';
+import { readEvents } from './read-events.js';
+import type { ChatResult, ForwardRequest, ForwardResult } from './types.js';
+import { readUsage } from './usage.js';
+
+type SdkRequestOptions = NonNullable<Parameters<OpenAI['models']['list']>[0]>;
+
+/** What forward needs of its provider client (client.ts). */
+export interface ForwardContext {
+  dialect: Dialect;
+  now(): number;
+  silenceMs: number;
+  begin(signal: AbortSignal | undefined, streamed: boolean, callerMs?: number): { call: Call; sdk: OpenAI; options: SdkRequestOptions };
+  fail(err: unknown, call: Call, extra?: { lastChunkId?: string | null; partial?: ChatResult }): ProviderError;
+  /** The first-token deadline when the request sets none. */
+  firstTokenTimeoutMs?: number;
+}
+
+/** A plain reply: its JSON text checked to be an answer (choices), its usage read. */
+function readPlain(text: string, headers: Headers): Record<string, unknown> {
+  let reply: unknown;
+  try {
+    reply = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    throw new MalformedReplyError(`the reply was not JSON (${headers.get('content-type')?.split(';')[0] || 'no content type'}, ${text.length} characters)`);
+  }
+  if (!isJsonObject(reply)) throw new MalformedReplyError('the reply was not a JSON object');
+  if (!Array.isArray(reply['choices'])) {
+    if (reply['error']) throw new APIError(undefined, reply['error'] as object, undefined, headers);
+    throw new MalformedReplyError('the reply had no choices');
+  }
+  return reply;
+}
+
+export async function forwardCall(ctx: ForwardContext, req: ForwardRequest): Promise<ForwardResult> {
+  const { body, notes } = shapeForwardBody(ctx.dialect, req.model, req.body, req.stream, req.extraFields, req.thinking);
+  const { call, sdk, options } = ctx.begin(req.signal, req.stream, req.timeoutMs);
+  if (req.clientRequestId) options.headers = { 'X-Client-Request-Id': req.clientRequestId };
+  const startedAt = ctx.now();
+  const asm = new StreamAssembler();
+  const meta = () => ({ startedAt, endedAt: ctx.now(), notes, attempts: call.attempts, retriedAfter: call.retriedAfter() });
+  let silence: SilenceWatch | null = null;
+  const firstTokenMs = req.stream ? (req.firstTokenTimeoutMs ?? ctx.firstTokenTimeoutMs) : undefined;
+  const firstToken = firstTokenMs ? call.timer(firstTokenMs, () => call.timeout(new SilenceTimeoutError(firstTokenMs, 'first_token'))) : null;
+  let requestId: string | null = null;
+  try {
+    const response = await sdk.chat.completions.create(body as unknown as OpenAI.Chat.ChatCompletionCreateParams, options).asResponse();
+    requestId = response.headers.get('x-request-id') || null;
+    if (!req.stream) {
+      const text = await response.text();
+      const reply = readPlain(text, response.headers);
+      const choice = Array.isArray(reply['choices']) && isJsonObject(reply['choices'][0]) ? reply['choices'][0] : {};
+      const message = isJsonObject(choice['message']) ? choice['message'] : {};
+      const usage = readUsage(reply['usage'] ?? choice['usage']);
+      const reasoning = typeof message['reasoning_content'] === 'string' ? message['reasoning_content'] : '';
+      const m = meta();
+      const result: ForwardResult = {
+        text,
+        content: '',
+        reasoning,
+        toolCalls: [],
+        finishReason: typeof choice['finish_reason'] === 'string' ? choice['finish_reason'] : null,
+        usage: usage.usage,
+        requestId: requestId ?? (typeof reply['id'] === 'string' ? reply['id'] : null),
+        model: typeof reply['model'] === 'string' ? reply['model'] : null,
+        latencyMs: Math.max(0, m.endedAt - startedAt),
+        ttftMs: null,
+        chunks: 0,
+        attempts: call.attempts,
+      };
+      if (m.retriedAfter.length) result.retriedAfter = m.retriedAfter;
+      if (usage.invalid) result.usageInvalid = usage.invalid;
+      if (notes.length) result.notes = notes;
+      return result;
+    }
+    silence = new SilenceWatch(call, ctx.silenceMs);
+    const watch = silence;
+    let gotToken = firstToken === null;
+    let done = false;
+    await readEvents(response, (events) => {
+      for (const ev of events) {
+        if (done) return true;
+        if (ev.data.startsWith('[DONE]')) {
+          done = true;
+          return true;
+        }
+        if (ev.event !== null && ev.event.startsWith('thread.')) continue;
+        const chunk = JSON.parse(ev.data) as unknown;
+        if (!isJsonObject(chunk)) throw new MalformedReplyError('a stream event was not a JSON object');
+        if (chunk['error']) throw new APIError(undefined, chunk['error'] as object, undefined, response.headers);
+        watch.touch();
+        const deltas = asm.push(chunk, ctx.now());
+        if (!gotToken && deltas.length) {
+          gotToken = true;
+          call.clear(firstToken);
+        }
+        req.onEvent?.(ev.data, chunk);
+      }
+      return false;
+    });
+    if (call.controller.signal.aborted) throw call.timedOut ?? new DOMException('aborted', 'AbortError');
+    if (asm.chunks === 0) throw new MalformedReplyError(`the reply was not an event stream (${response.headers.get('content-type')?.split(';')[0] || 'no content type'})`);
+    if (!done && asm.finishReason === null) throw new MalformedReplyError('the stream ended before its last chunk (no finish_reason, no [DONE])');
+    return { ...asm.result({ requestId, ...meta() }), text: null };
+  } catch (err) {
+    const got = asm.chunks > 0 ? { partial: asm.result({ requestId, ...meta() }) } : {};
+    throw ctx.fail(err, call, { lastChunkId: asm.lastChunkId, ...got });
+  } finally {
+    silence?.stop();
+    call.done();
+  }
+}
