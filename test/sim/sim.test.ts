@@ -253,4 +253,6 @@ test('runSim arguments and banner', () => {
   const text = describeSim(sim);
   for (const p of PROFILE_NAMES) assert.ok(text.includes(sim.baseUrl(p)));
   assert.match(text, /qwen-intl: \{ base_url: ".*\/qwen\/compatible-mode\/v1", api_key_env: DASHSCOPE_API_KEY \}/);
+  // The balance endpoints are read with the block as printed (a local URL infers no balance kind).
+  assert.match(text, /deepseek: \{ base_url: ".*\/deepseek", api_key_env: DEEPSEEK_API_KEY, balance: \{ kind: deepseek \} \}/);
 });

@@ -33,7 +33,9 @@ export function describeSim(sim: Simulator): string {
   );
   for (const p of PROFILE_NAMES) {
     const { provider, apiKeyEnv } = SIM_PROVIDER_FOR[p];
-    lines.push(`  ${provider}: { base_url: "${sim.baseUrl(p)}", api_key_env: ${apiKeyEnv}${p === 'openrouter' ? ', gateway: true' : ''} }`);
+    // The balance kinds too: a local URL infers none (src/config/balances.ts).
+    const balance = p === 'deepseek' ? ', balance: { kind: deepseek }' : p === 'kimi' ? ', balance: { kind: moonshot }' : p === 'openrouter' ? ', balance: { kind: openrouter }' : '';
+    lines.push(`  ${provider}: { base_url: "${sim.baseUrl(p)}", api_key_env: ${apiKeyEnv}${p === 'openrouter' ? ', gateway: true' : ''}${balance} }`);
   }
   lines.push(
     '',
