@@ -7,6 +7,7 @@ import type { Db } from './open.js';
 import { createAlertStore, type AlertStore } from './alert-outbox.js';
 import { createBalanceStore, type BalanceStore } from './balances.js';
 import { createCatalogSnapshotStore, type CatalogSnapshotStore } from './catalog-snapshots.js';
+import { createGatewayKeyStore, type GatewayKeyStore } from './gateway-keys.js';
 import { createJobRunStore, type JobRunStore } from './job-runs.js';
 import { createPriceProposalStore, type PriceProposalStore } from './price-proposals.js';
 import { createPricedWithStore, type PricedWithStore } from './priced-with.js';
@@ -14,7 +15,7 @@ import { createRouteCheckHistory, type RouteCheckHistory } from './routecheck-hi
 import { createSlackStore, type SlackStore } from './slack-threads.js';
 import type { Journal } from './journal.js';
 
-export type { AlertStore, BalanceStore, CatalogSnapshotStore, JobRunStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
+export type { AlertStore, BalanceStore, CatalogSnapshotStore, GatewayKeyStore, JobRunStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
 
 export interface Repositories {
   /** Alert keys recorded and the outbox of alerts to post. */
@@ -33,6 +34,8 @@ export interface Repositories {
   balances: BalanceStore;
   /** The price versions the ledger's rows were last made to follow (src/features/catalog/follow.ts). */
   pricedWith: PricedWithStore;
+  /** The gateway's virtual keys: hashes and settings, never the keys (migrations/018_gateway_keys.sql). */
+  gatewayKeys: GatewayKeyStore;
 }
 
 /** `journal` keeps the Slack bookkeeping a stop could not write (src/store/journal.ts). */
@@ -46,5 +49,6 @@ export function createSqliteRepositories(db: Db, log: Logger, journal?: Journal)
     slack: createSlackStore(db, log, journal ? { journal } : {}),
     balances: createBalanceStore(db),
     pricedWith: createPricedWithStore(db),
+    gatewayKeys: createGatewayKeyStore(db),
   };
 }
