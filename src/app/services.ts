@@ -19,6 +19,7 @@ import { createProviderClients } from '../upstream/providers/client.js';
 import { createBalanceSources } from '../upstream/balances/index.js';
 import { RouteChecker } from '../features/routecheck/runner.js';
 import { UserTurns } from '../features/ask/user-turns.js';
+import { createGatewayKeys, type GatewayKeys } from '../features/gateway/keys.js';
 
 export { buildCatalog };
 
@@ -72,6 +73,7 @@ export function createServices(opts: ServiceOptions): Services {
       db.close();
     };
     const clock = opts.clock ?? (() => new Date());
+    let gatewayKeys: GatewayKeys | undefined;
     return {
       config: opts.config,
       store,
@@ -97,6 +99,10 @@ export function createServices(opts: ServiceOptions): Services {
         usage,
         history: store.routecheck,
       }),
+      // Its key cache and request windows live as long as the services; most commands never need them.
+      get gatewayKeys() {
+        return (gatewayKeys ??= createGatewayKeys({ store, ledger, zone, clock }));
+      },
       close,
       isOpen: () => db.open,
     };

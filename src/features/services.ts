@@ -13,6 +13,7 @@ import type { BalanceSource } from '../upstream/balances/types.js';
 import type { RouteChecker } from './routecheck/runner.js';
 import type { UserTurns } from './ask/user-turns.js';
 import type { CatalogHolder } from './catalog/catalog-holder.js';
+import type { GatewayKeys } from './gateway/keys.js';
 
 export type { Clock };
 
@@ -38,6 +39,8 @@ export interface Services {
   store: Repositories;
   /** Runs /routecheck (one run per target at a time, so it lives as long as the services). */
   routecheck: RouteChecker;
+  /** The gateway's key check and admission (src/features/gateway/keys.ts); made on first use. */
+  readonly gatewayKeys: GatewayKeys;
   /** Writes usage rows still waiting, then closes the database. */
   close(): void;
   /** False once close() ran. */

@@ -1,0 +1,188 @@
+// The gateway's key check (docs/ARCHITECTURE.md §3.3 gateway, §3.1 `keys`): who is calling
+// (authenticate) and whether this call may go ahead (admit: the key's daily and monthly budgets
+// and its requests a minute). The keys are read from the store into memory and read again once
+// they are `cacheMs` old (by the caller's `nowMs`), so a key revoked or rotated by the CLI in
+// another process stops working within that long, and a request costs a hash and a map look-up.
+// Messages name a key by its name and prefix, never by the key.
+import type { GatewayKeyRecord, GatewayKeyStore } from '../../store/gateway-keys.js';
+import type { LedgerStore } from '../../store/ledger.js';
+import type { Zone } from '../../domain/time/zone.js';
+import type { Clock } from '../../domain/time/clock.js';
+import { formatUsd } from '../../domain/money/units.js';
+import { keyHash, looksLikeKey, shownPrefix } from './key-text.js';
+import { dayResetMs, localIso, monthResetMs, spendByUser, type KeySpend } from './key-spend.js';
+
+export interface GatewayKeyInfo {
+  id: number;
+  name: string;
+  owner: string | null;
+  aliases: string[];
+  providerModels: boolean;
+  budgetDailyNano: bigint | null;
+  budgetMonthlyNano: bigint | null;
+  rpm: number | null;
+  expiresAtMs: number | null;
+}
+export type KeyCheck = { ok: true; key: GatewayKeyInfo } | { ok: false; status: 401; code: 'missing_api_key' | 'invalid_api_key' | 'revoked_api_key' | 'expired_api_key'; message: string };
+export type Admission =
+  | { ok: true }
+  | { ok: false; status: 429; type: 'insufficient_quota' | 'rate_limit_exceeded'; code: 'budget_exceeded' | 'rate_limit_exceeded'; message: string; retryAfterS: number };
+
+export interface GatewayKeys {
+  /** From the Authorization header ("Bearer ro_…"); revoked/rotated keys stop working within cacheMs (default 2000) in a running process. */
+  authenticate(authorization: string | undefined, nowMs: number): Promise<KeyCheck>;
+  /** Before routing a request: the key's daily and monthly budgets, then its requests a minute (spend from the ledger's rollup, in config.timezone). */
+  admit(key: GatewayKeyInfo, nowMs: number): Promise<Admission>;
+  /** Number of active keys (the gateway is on when > 0). */
+  activeCount(): Promise<number>;
+}
+
+export interface GatewayKeysDeps {
+  store: { gatewayKeys: GatewayKeyStore };
+  ledger: Pick<LedgerStore, 'spendRollup'>;
+  zone: Zone;
+  clock: Clock;
+}
+
+export const DEFAULT_KEY_CACHE_MS = 2000;
+const WINDOW_MS = 60_000;
+
+const info = (r: GatewayKeyRecord): GatewayKeyInfo => ({
+  id: r.id,
+  name: r.name,
+  owner: r.owner,
+  aliases: r.aliases,
+  providerModels: r.providerModels,
+  budgetDailyNano: r.budgetDailyNano,
+  budgetMonthlyNano: r.budgetMonthlyNano,
+  rpm: r.rpm,
+  expiresAtMs: r.expiresMs,
+});
+
+interface Snapshot {
+  atMs: number;
+  byHash: Map<string, { record: GatewayKeyRecord; info: GatewayKeyInfo; rotated: boolean }>;
+}
+
+/**
+ * The last `rpm` admissions of a key, oldest first from `next`: a call is admitted when fewer
+ * than `rpm` were admitted in the 60 s before it (a sliding window, O(1) a call).
+ */
+class MinuteWindow {
+  private readonly times: number[] = [];
+  private next = 0;
+  constructor(readonly rpm: number) {}
+  /** Seconds until a slot frees, or 0 when one is free now. */
+  waitS(nowMs: number): number {
+    if (this.times.length < this.rpm) return 0;
+    const oldest = this.times[this.next]!;
+    return nowMs - oldest >= WINDOW_MS ? 0 : Math.max(1, Math.ceil((oldest + WINDOW_MS - nowMs) / 1000));
+  }
+  take(nowMs: number): void {
+    if (this.times.length < this.rpm) this.times.push(nowMs);
+    else {
+      this.times[this.next] = nowMs;
+      this.next = (this.next + 1) % this.rpm;
+    }
+  }
+}
+
+const refusal = (code: 'missing_api_key' | 'invalid_api_key' | 'revoked_api_key' | 'expired_api_key', message: string): KeyCheck => ({ ok: false, status: 401, code, message });
+
+export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: number } = {}): GatewayKeys {
+  const cacheMs = opts.cacheMs ?? DEFAULT_KEY_CACHE_MS;
+  let snapshot: Snapshot | null = null;
+  let loading: Promise<Snapshot> | null = null;
+  const windows = new Map<string, MinuteWindow>();
+  let spend: { atMs: number; today: string; byUser: Map<string, KeySpend> } | null = null;
+
+  const load = async (nowMs: number): Promise<Snapshot> => {
+    const records = await deps.store.gatewayKeys.list();
+    const replaced = new Set(records.map((r) => r.rotatedFrom).filter((id) => id !== null));
+    const byHash: Snapshot['byHash'] = new Map();
+    for (const r of records) byHash.set(r.hash, { record: r, info: info(r), rotated: replaced.has(r.id) });
+    return { atMs: nowMs, byHash };
+  };
+  // A clock that went back counts as stale too; concurrent callers share one read.
+  const keys = (nowMs: number): Promise<Snapshot> | Snapshot => {
+    if (snapshot && nowMs >= snapshot.atMs && nowMs - snapshot.atMs < cacheMs) return snapshot;
+    loading ??= load(nowMs).then(
+      (s) => {
+        snapshot = s;
+        loading = null;
+        return s;
+      },
+      (err: unknown) => {
+        loading = null;
+        throw err;
+      },
+    );
+    return loading;
+  };
+
+  const spendOf = async (name: string, nowMs: number): Promise<{ today: string; spent: KeySpend }> => {
+    const today = deps.zone.dayOf(nowMs);
+    if (!spend || spend.today !== today || nowMs < spend.atMs || nowMs - spend.atMs >= cacheMs) {
+      spend = { atMs: nowMs, today, byUser: await spendByUser(deps.ledger, today) };
+    }
+    return { today, spent: spend.byUser.get(name) ?? { dayNano: 0n, monthNano: 0n } };
+  };
+
+  const budgetRefusal = (key: GatewayKeyInfo, period: 'daily' | 'monthly', spentNano: bigint, limitNano: bigint, today: string, nowMs: number): Admission => {
+    const resetMs = period === 'daily' ? dayResetMs(deps.zone, today) : monthResetMs(deps.zone, today);
+    const when = period === 'daily' ? `on ${today}` : `in ${today.slice(0, 7)}`;
+    return {
+      ok: false,
+      status: 429,
+      type: 'insufficient_quota',
+      code: 'budget_exceeded',
+      message: `Key "${key.name}" has used its ${period} budget: ${formatUsd(spentNano)} of ${formatUsd(limitNano)} spent ${when} (${deps.zone.name}); it resets at ${localIso(resetMs, deps.zone)}.`,
+      retryAfterS: Math.max(1, Math.ceil((resetMs - nowMs) / 1000)),
+    };
+  };
+
+  return {
+    async authenticate(authorization, nowMs) {
+      const header = authorization?.trim() ?? '';
+      if (header === '') return refusal('missing_api_key', 'Missing API key: send a routeops key as "Authorization: Bearer ro_…".');
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m) return refusal('missing_api_key', 'Missing API key: the Authorization header must be "Bearer ro_…".');
+      const token = m[1]!;
+      if (!looksLikeKey(token)) return refusal('invalid_api_key', 'Invalid API key: a routeops key is "ro_" and 40 letters and digits (routeops keys create makes one).');
+      const found = (await keys(nowMs)).byHash.get(keyHash(token));
+      if (!found) return refusal('invalid_api_key', 'Invalid API key: no routeops key matches it.');
+      const { record: r } = found;
+      const named = `"${r.name}" (${shownPrefix(r.prefix)})`;
+      if (r.revokedMs !== null && r.revokedMs <= nowMs) {
+        const how = found.rotated ? 'was replaced by a rotated key' : 'was revoked';
+        return refusal('revoked_api_key', `API key ${named} ${how} at ${new Date(r.revokedMs).toISOString()}.`);
+      }
+      if (r.expiresMs !== null && r.expiresMs <= nowMs) return refusal('expired_api_key', `API key ${named} expired at ${new Date(r.expiresMs).toISOString()}.`);
+      return { ok: true, key: found.info };
+    },
+
+    async admit(key, nowMs) {
+      if (key.budgetDailyNano !== null || key.budgetMonthlyNano !== null) {
+        const { today, spent } = await spendOf(key.name, nowMs);
+        // The month first: when both are used up, the call waits for the later reset.
+        if (key.budgetMonthlyNano !== null && spent.monthNano >= key.budgetMonthlyNano) return budgetRefusal(key, 'monthly', spent.monthNano, key.budgetMonthlyNano, today, nowMs);
+        if (key.budgetDailyNano !== null && spent.dayNano >= key.budgetDailyNano) return budgetRefusal(key, 'daily', spent.dayNano, key.budgetDailyNano, today, nowMs);
+      }
+      // After the budget's await, with none after it: looking at the window and taking a slot
+      // happen together, so concurrent calls cannot both take the last one.
+      if (key.rpm !== null) {
+        // By name: a rotated key keeps its minute (and, through the ledger, its spend).
+        let window = windows.get(key.name);
+        if (!window || window.rpm !== key.rpm) windows.set(key.name, (window = new MinuteWindow(key.rpm)));
+        const waitS = window.waitS(nowMs);
+        if (waitS > 0) {
+          return { ok: false, status: 429, type: 'rate_limit_exceeded', code: 'rate_limit_exceeded', message: `Key "${key.name}" is limited to ${key.rpm} requests a minute; retry in ${waitS} s.`, retryAfterS: waitS };
+        }
+        window.take(nowMs);
+      }
+      return { ok: true };
+    },
+
+    activeCount: () => deps.store.gatewayKeys.activeCount(deps.clock().getTime()),
+  };
+}
