@@ -10,6 +10,7 @@ import { ledgerImportCommand } from './ledger-import.js';
 import { alertsRunCommand } from './alerts-run.js';
 import { balanceCommand } from './balance.js';
 import { balancePollCommand } from './balance-poll.js';
+import { keysCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.js';
 import { catalogDiffCommand } from './catalog-diff.js';
 import { catalogRefreshCommand } from './catalog-refresh.js';
 import { pricesApplyCommand, pricesHistoryCommand, pricesIgnoreCommand, pricesListCommand } from './prices.js';
@@ -23,6 +24,7 @@ export const commands: ReadonlyArray<Command<unknown>> = [
   routecheckCommand,
   modelsCommand,
   balanceCommand,
+  keysCommand,
   makeHelpCommand(commandsFor),
   ledgerImportCommand,
   alertsRunCommand,
@@ -33,6 +35,10 @@ export const commands: ReadonlyArray<Command<unknown>> = [
   pricesApplyCommand,
   pricesIgnoreCommand,
   pricesHistoryCommand,
+  keysListCommand,
+  keysCreateCommand,
+  keysRevokeCommand,
+  keysRotateCommand,
   simCommand,
   manifestCommand,
   startCommand,

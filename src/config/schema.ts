@@ -12,7 +12,7 @@ export { BALANCE_KINDS, type BalanceConfig, type BalanceKind } from './balance-s
  * Commands name their rule with the AccessRule type, so this is the one list; any other key
  * under `access` is a config error, since a misspelt rule would leave its command open to all.
  */
-export const ACCESS_RULES = ['spend', 'routecheck', 'prices'] as const;
+export const ACCESS_RULES = ['spend', 'routecheck', 'prices', 'keys'] as const;
 export type AccessRule = (typeof ACCESS_RULES)[number];
 
 const isoInstant = z

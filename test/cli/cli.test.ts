@@ -129,7 +129,7 @@ test('a broken config file stops start-up with exit 2 and names the bad key', ()
 test('a misspelt access rule stops start-up with exit 2, naming the key and the accepted ones', () => {
   const child = startWith('access: { spnd: [U0CFO] }\n');
   assert.equal(child.status, 2, child.stderr);
-  assert.match(child.stderr, /access\.spnd: unknown key \(accepted: spend, routecheck, prices\)/);
+  assert.match(child.stderr, /access\.spnd: unknown key \(accepted: spend, routecheck, prices, keys\)/);
 });
 
 test('a retirement replacement no model is known by, and a catalog source that is no URL or path, exit 2', () => {

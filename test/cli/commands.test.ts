@@ -22,8 +22,8 @@ async function run(...argv: string[]) {
 }
 
 test('every command says which adapters offer it; Slack and the shell offer the chat commands, the CLI all', () => {
-  assert.deepEqual(commandsFor('slack').map((c) => c.name), ['ask', 'spend', 'routecheck', 'models', 'balance', 'help']);
-  assert.deepEqual(commandsFor('shell').map((c) => c.name), ['ask', 'spend', 'routecheck', 'models', 'balance', 'help']);
+  assert.deepEqual(commandsFor('slack').map((c) => c.name), ['ask', 'spend', 'routecheck', 'models', 'balance', 'keys', 'help']);
+  assert.deepEqual(commandsFor('shell').map((c) => c.name), ['ask', 'spend', 'routecheck', 'models', 'balance', 'keys', 'help']);
   assert.deepEqual(commandsFor('cli').map((c) => c.name), commands.map((c) => c.name));
   assert.ok(commands.every((c) => c.adapters.length > 0));
   assert.equal(findCommand('/Spend', 'slack')?.name, 'spend');
@@ -42,7 +42,7 @@ test('an adapter that does not offer a command gets the usual "not a routeops co
 
 test('help lists what the calling adapter offers, and needs no services', async () => {
   const slack = await dispatch('help', '', noServices, local, undefined, { adapter: 'slack' });
-  assert.deepEqual((slack.data as { commands: Array<{ name: string }> }).commands.map((c) => c.name), ['ask', 'spend', 'routecheck', 'models', 'balance', 'help']);
+  assert.deepEqual((slack.data as { commands: Array<{ name: string }> }).commands.map((c) => c.name), ['ask', 'spend', 'routecheck', 'models', 'balance', 'keys', 'help']);
   assert.equal(slack.sections?.[0]?.heading, '/ask');
   const out = await run('help');
   assert.equal(out.code, 0, out.stderr);

@@ -128,7 +128,7 @@ test('a pricing problem found by the catalog is reported as a config problem wit
 test('an unknown key under access is a config error naming its path and the accepted keys, not an open command', () => {
   // A misspelt rule used to be accepted and left /spend open to everyone.
   const text = problemsOf('access: { spnd: [U0CFO] }').join('\n');
-  assert.match(text, /^access\.spnd: unknown key \(accepted: spend, routecheck, prices\)$/m);
+  assert.match(text, /^access\.spnd: unknown key \(accepted: spend, routecheck, prices, keys\)$/m);
   assert.deepEqual(parseConfigText('access: { spend: [U0CFO], routecheck: null }', 'routeops.yml').access, { spend: ['U0CFO'], routecheck: [] });
 });
 

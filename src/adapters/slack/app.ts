@@ -79,10 +79,10 @@ export async function postReply(reply: Reply, respond: RespondFn, client: webApi
   }
 }
 
-/** Spend figures are the caller's alone when access.spend lists who may see them. */
+/** Spend figures (/spend, /balance, /keys' spend per key) are the caller's alone when its access list names who may see them. */
 function showsOnlyToCaller(name: string, access: Services['config']['access']): boolean {
   const rule = findCommand(name, 'slack')?.access;
-  return rule === 'spend' && (access.spend?.length ?? 0) > 0;
+  return (rule === 'spend' || rule === 'keys') && (access[rule]?.length ?? 0) > 0;
 }
 
 export function createSlackAdapter(settings: SlackSettings, services: Services): SlackAdapter {
