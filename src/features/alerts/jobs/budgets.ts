@@ -1,8 +1,9 @@
 // Budget and anomaly alerts.
 //
 // Budgets: the daily, monthly and per-provider budgets (budgetStatuses, the same numbers /spend
-// shows) plus a per-user daily budget for every user with spend today. Each alerts at 50, 80
-// and 100%, each threshold once per budget period: key `budget:<id>:<period start>:<threshold>`.
+// shows), a per-user daily budget for every user with spend today, and the daily and monthly
+// budgets of each gateway key (keyBudgetStatuses; ids `key:<name>:daily|monthly`). Each alerts
+// at 50, 80 and 100%, each threshold once per budget period: key `budget:<id>:<period start>:<threshold>`.
 // A run that finds a budget past several thresholds at once (85% on the first check) sends
 // only the highest one crossed (80%): the lower ones would say less and arrive together. A
 // threshold is also skipped when a higher one was already sent this period (spend only grows;
@@ -18,6 +19,7 @@ import { budgetStatuses, percentUsed, type BudgetStatus } from '../../budgets/st
 import { NO_USER } from '../../../domain/spend.js';
 import { formatUsd, formatUsdDecimal, usdToNusd } from '../../../domain/money/units.js';
 import { addDays, type DayString } from '../../../domain/time/zone.js';
+import { keyBudgetStatuses } from '../../gateway/key-budgets.js';
 import { channelFor, type Alert, type AlertJob } from '../types.js';
 
 export const BUDGET_THRESHOLDS = [50, 80, 100] as const;
@@ -32,20 +34,23 @@ export function crossedThreshold(percent: number): BudgetThreshold | null {
   return out;
 }
 
-/** Every budget with its spend today: global and per-provider ones, then one per user with spend. */
+/** Every budget with its spend today: global and per-provider ones, one per user with spend, then the gateway keys'. */
 export async function allBudgetStatuses(services: Services, today: DayString): Promise<BudgetStatus[]> {
   const { budgets } = services.config;
   const out = await budgetStatuses(budgets, services.ledger, today);
+  // The gateway's rows carry the key name as the user: a key is held to its own budgets, not per_user_daily.
+  const keyNames = new Set((await services.store.gatewayKeys.list()).map((k) => k.name));
   if (budgets.per_user_daily !== undefined) {
     const limit = usdToNusd(budgets.per_user_daily);
     const byUser = new Map<string, bigint>();
     for (const r of await services.ledger.spendRollup('user', today, today)) {
-      if (r.key !== NO_USER) byUser.set(r.key, (byUser.get(r.key) ?? 0n) + r.cost_nusd);
+      if (r.key !== NO_USER && !keyNames.has(r.key)) byUser.set(r.key, (byUser.get(r.key) ?? 0n) + r.cost_nusd);
     }
     for (const [user, spent] of [...byUser].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       out.push({ id: `user:${user}:daily`, label: `Daily budget of user ${user}`, period: 'daily', periodStart: today, spent_nusd: spent, limit_nusd: limit });
     }
   }
+  out.push(...(await keyBudgetStatuses(services, today)));
   return out;
 }
 
