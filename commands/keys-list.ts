@@ -8,7 +8,7 @@ import { formatUsd, nanoToNumber } from '../src/domain/money/units.js';
 import { truncateForMessage } from '../src/domain/text.js';
 import { shownPrefix } from '../src/features/gateway/key-text.js';
 import { listKeys, type ListedKey } from '../src/features/gateway/manage.js';
-import { commandPrefix, defineCommand, type Adapter } from './types.js';
+import { cliFlags, commandPrefix, defineCommand, EVERYWHERE, type Adapter } from './types.js';
 
 const usd = (nano: bigint | null): number | null => (nano === null ? null : nanoToNumber(nano));
 
@@ -88,21 +88,25 @@ export async function listReply(services: Pick<Services, 'store' | 'clock' | 'le
   };
 }
 
-/** In Slack and the shell: the list only; keys are made where they can be shown safely (the CLI). */
+/**
+ * `routeops keys [list]` and `/keys` in Slack and the shell: the list only. Keys are made where
+ * they can be shown safely, the CLI's `keys create` and `keys rotate` (keys.ts).
+ */
 export const keysCommand = defineCommand<null>({
   name: 'keys',
-  summary: 'The gateway keys: status, aliases, budgets and spend, rate limit, expiry',
-  usage: 'keys',
-  adapters: ['slack', 'shell'],
+  summary: 'The gateway keys: status, aliases, budgets and spend, rate limit, expiry (never the keys)',
+  usage: (adapter) => `keys [list]${cliFlags(adapter)}`,
+  adapters: EVERYWHERE,
   access: 'keys',
   parse: (input, adapter) => {
-    const word = input.text.trim().split(/\s+/)[0] ?? '';
-    if (/^(create|rotate|revoke)$/i.test(word)) {
-      throw new UsageError(`${commandPrefix(adapter)}keys only lists the keys; to ${word.toLowerCase()} one, run routeops keys ${word.toLowerCase()} NAME on the server (a key is shown only there)`);
+    const words = input.text.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0 || (words.length === 1 && /^list$/i.test(words[0]!))) return null;
+    const word = words[0]!.toLowerCase();
+    if (adapter !== 'cli' && ['create', 'rotate', 'revoke'].includes(word)) {
+      throw new UsageError(`${commandPrefix(adapter)}keys only lists the keys; to ${word} one, run routeops keys ${word} NAME on the server (a key is shown only there)`);
     }
-    if (word && !/^list$/i.test(word)) throw new UsageError(`unexpected "${truncateForMessage(word)}"; ${commandPrefix(adapter)}keys takes no words`);
-    if (input.text.trim().split(/\s+/).length > 1) throw new UsageError(`${commandPrefix(adapter)}keys takes no words`);
-    return null;
+    const bad = /^list$/i.test(words[0]!) ? words[1]! : words[0]!;
+    throw new UsageError(`unexpected "${truncateForMessage(bad)}"; ${commandPrefix(adapter)}keys takes only the word list${adapter === 'cli' ? ' (and --json); keys create, rotate and revoke are commands of their own' : ''}`);
   },
   run: async (_args, ctx) => listReply(ctx.services(), ctx.adapter),
 });

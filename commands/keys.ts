@@ -1,6 +1,7 @@
 // routeops keys create|list|revoke|rotate: the gateway's virtual keys (docs/ARCHITECTURE.md §3.1).
 // A key is shown once, when made (create, rotate); the store keeps its hash. In Slack and the
-// shell `/keys` only lists them (keys-list.ts), for access.keys: keys are never made or shown there.
+// shell `/keys` only lists them (keys-list.ts, also `routeops keys [list]`), for access.keys: keys are
+// never made or shown there.
 import type { Reply } from '../src/domain/reply.js';
 import { UsageError } from '../src/domain/errors.js';
 import { decimalToNano, formatUsdExact } from '../src/domain/money/units.js';
@@ -9,7 +10,6 @@ import { CONTROL_CHARS, truncateForMessage } from '../src/domain/text.js';
 import type { Zone } from '../src/domain/time/zone.js';
 import { keyNameProblem, shownPrefix } from '../src/features/gateway/key-text.js';
 import { checkAliases, createKey, revokeKey, rotateKey, type KeySettings, type MadeKey } from '../src/features/gateway/manage.js';
-import { listReply } from './keys-list.js';
 import { CLI_ONLY, defineCommand, type CommandInput } from './types.js';
 
 export { keysCommand } from './keys-list.js';
@@ -156,20 +156,6 @@ export const keysCreateCommand = defineCommand<CreateArgs>({
     if (!outcome.ok) return { kind: 'result', title: '', body: `Not created: ${outcome.reason}.`, failed: true, data: { name: args.name, error: outcome.reason } };
     return madeReply(outcome.made, 'Created');
   },
-});
-
-export const keysListCommand = defineCommand<null>({
-  name: 'keys list',
-  summary: 'The gateway keys: status, aliases, budgets and spend, rate limit, expiry (never the keys)',
-  usage: 'keys list [--json]',
-  adapters: CLI_ONLY,
-  access: 'keys',
-  options: {},
-  parse: ({ positionals }) => {
-    if (positionals.length) throw new UsageError(`unexpected "${truncateForMessage(positionals[0]!)}"`);
-    return null;
-  },
-  run: async (_args, ctx) => listReply(ctx.services(), 'cli'),
 });
 
 export const keysRevokeCommand = defineCommand<string>({

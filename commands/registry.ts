@@ -10,7 +10,7 @@ import { ledgerImportCommand } from './ledger-import.js';
 import { alertsRunCommand } from './alerts-run.js';
 import { balanceCommand } from './balance.js';
 import { balancePollCommand } from './balance-poll.js';
-import { keysCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys.js';
+import { keysCommand, keysCreateCommand, keysRevokeCommand, keysRotateCommand } from './keys.js';
 import { catalogDiffCommand } from './catalog-diff.js';
 import { catalogRefreshCommand } from './catalog-refresh.js';
 import { pricesApplyCommand, pricesHistoryCommand, pricesIgnoreCommand, pricesListCommand } from './prices.js';
@@ -35,7 +35,6 @@ export const commands: ReadonlyArray<Command<unknown>> = [
   pricesApplyCommand,
   pricesIgnoreCommand,
   pricesHistoryCommand,
-  keysListCommand,
   keysCreateCommand,
   keysRevokeCommand,
   keysRotateCommand,
