@@ -10,6 +10,7 @@ import { createLogger } from './log.js';
 import { createServices, type Clock, type Services } from './services.js';
 import { followCatalog } from '../features/catalog/follow.js';
 import { createHttpServer } from '../adapters/http/server.js';
+import { startGateway } from './gateway.js';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/app.js';
 import { startShell } from '../adapters/shell/repl.js';
 import { alertPoster } from '../adapters/slack/alert-poster.js';
@@ -120,14 +121,17 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
         services,
       );
     }
+    const gateway = await startGateway(services, log);
     const server = createHttpServer({
       ingest,
       log,
       ingestToken: env.ROUTEOPS_INGEST_TOKEN,
       slackListener: slack?.httpListener,
       isReady: () => ready,
+      gateway: gateway.handler,
     });
-    const http = await unlessAborted(listen(server, httpPlan(env, !!slack, shell), log, !!env.ROUTEOPS_INGEST_TOKEN), opts.abort);
+    const listened = await unlessAborted(listen(server, httpPlan(env, !!slack, shell, gateway.enabledAtStart), log, !!env.ROUTEOPS_INGEST_TOKEN), opts.abort);
+    const http: HttpOutcome = listened.kind === 'listening' && gateway.enabledAtStart ? { ...listened, gateway: true } : listened;
     if (http.kind === 'listening') opened = server;
     const port = http.kind === 'listening' ? http.port : null;
     await unlessAborted(slack?.start() ?? Promise.resolve(), opts.abort);
@@ -153,6 +157,8 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
           await slack?.stop();
           await slack?.drain();
           await closed;
+          // The gateway's last rows go to the meter before the database closes.
+          gateway.flush();
           await ingest.close();
           services.close();
           log.info('routeops stopped');

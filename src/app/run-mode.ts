@@ -21,9 +21,9 @@ export interface HttpPlan {
   required: boolean;
 }
 
-/** Whether and where the HTTP server listens; null: not started (the shell, and nothing needs it). */
-export function httpPlan(env: Pick<Env, 'HOST' | 'PORT' | 'ROUTEOPS_INGEST_TOKEN'>, slack: boolean, shell: boolean): HttpPlan | null {
-  if (shell && !env.ROUTEOPS_INGEST_TOKEN) return null;
+/** Whether and where the HTTP server listens; null: not started (the shell, and neither ingest nor the gateway needs it). */
+export function httpPlan(env: Pick<Env, 'HOST' | 'PORT' | 'ROUTEOPS_INGEST_TOKEN'>, slack: boolean, shell: boolean, gateway = false): HttpPlan | null {
+  if (shell && !env.ROUTEOPS_INGEST_TOKEN && !gateway) return null;
   return { host: env.HOST ?? (slack ? '0.0.0.0' : '127.0.0.1'), port: env.PORT, required: !shell };
 }
 
@@ -49,12 +49,12 @@ export function logPlan(env: Pick<Env, 'LOG_LEVEL' | 'ROUTEOPS_LOG_FILE' | 'ROUT
 const logsText = (logs: LogPlan): string => (logs.file ? `logs go to ${logs.file}` : logs.level === 'warn' ? 'warnings go to stderr' : 'logs go to stderr');
 
 /** What the HTTP server ended up doing, for the start lines. */
-export type HttpOutcome = { kind: 'listening'; host: string; port: number; /** POST /v1/usage is served (ROUTEOPS_INGEST_TOKEN set). */ ingest: boolean } | { kind: 'off' } | { kind: 'busy'; host: string; port: number; code: string };
+export type HttpOutcome = { kind: 'listening'; host: string; port: number; /** POST /v1/usage is served (ROUTEOPS_INGEST_TOKEN set). */ ingest: boolean; /** The gateway is on (a key exists, or gateway.enabled). */ gateway?: boolean } | { kind: 'off' } | { kind: 'busy'; host: string; port: number; code: string };
 
 function httpText(http: HttpOutcome): string {
   switch (http.kind) {
     case 'listening':
-      return `HTTP on http://${http.host}:${http.port} (${http.ingest ? '/healthz, POST /v1/usage' : '/healthz; ingest off: set ROUTEOPS_INGEST_TOKEN for POST /v1/usage'})`;
+      return `HTTP on http://${http.host}:${http.port} (${http.ingest ? '/healthz, POST /v1/usage' : '/healthz; ingest off: set ROUTEOPS_INGEST_TOKEN for POST /v1/usage'}${http.gateway ? '; gateway on /v1/chat/completions' : ''})`;
     case 'off':
       return 'HTTP off (set ROUTEOPS_INGEST_TOKEN to take usage on POST /v1/usage)';
     case 'busy':

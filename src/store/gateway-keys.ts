@@ -44,6 +44,12 @@ export interface GatewayKeyStore {
   rotate(name: string, next: Pick<GatewayKeyRecord, 'prefix' | 'hash'>, atMs: number): Promise<KeyWrite>;
   /** Keys neither revoked nor expired at `nowMs`. */
   activeCount(nowMs: number): Promise<number>;
+  /**
+   * Changes whenever the keys may have changed: another connection committed (SQLite's
+   * data_version: a `routeops keys` in another process) or this one wrote keys. A reader holding
+   * a copy reads again when it moves, so a revoked key stops at its next request.
+   */
+  stamp(): Promise<string>;
 }
 
 interface Row {
@@ -136,12 +142,18 @@ export function createGatewayKeyStore(db: Db): GatewayKeyStore {
     return { ok: true, key, replaced: fromRow(byId.get(old.id) as Row) };
   });
 
+  let ownWrites = 0;
+  const wrote = <T>(r: T): Promise<T> => {
+    ownWrites++;
+    return Promise.resolve(r);
+  };
   return {
-    create: (k, atMs) => Promise.resolve(create(k, atMs)),
+    create: (k, atMs) => wrote(create(k, atMs)),
     list: () => Promise.resolve((all.all() as Row[]).map(fromRow)),
     live: (name) => Promise.resolve(liveKey(name)),
-    revoke: (name, atMs) => Promise.resolve(revokeLive(name, atMs)),
-    rotate: (name, next, atMs) => Promise.resolve(rotate(name, next, atMs)),
+    revoke: (name, atMs) => wrote(revokeLive(name, atMs)),
+    rotate: (name, next, atMs) => wrote(rotate(name, next, atMs)),
+    stamp: () => Promise.resolve(`${String(db.pragma('data_version', { simple: true }))}:${ownWrites}`),
     activeCount: (nowMs) => Promise.resolve((active.get(nowMs) as { n: number }).n),
   };
 }

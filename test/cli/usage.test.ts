@@ -115,7 +115,7 @@ test('Slack and the shell keep their words, and refuse unknown options with the 
     assert.equal(models.summary, 'unknown option "--bogus"; /models takes no options');
     const help = await dispatch('spend', '--help', noServices, local, undefined, { adapter });
     assert.equal(help.kind, 'usage');
-    assert.match(help.sections?.[0]?.text ?? '', /^\/spend \[PERIOD\] \[by provider\|model\|user\|route\] \[csv\]\n/);
+    assert.match(help.sections?.[0]?.text ?? '', /^\/spend \[PERIOD\] \[by provider\|model\|user\|key\|route\] \[csv\]\n/);
   }
 });
 
@@ -129,7 +129,7 @@ test('routeops help and bare routeops list --version, COMMAND --help and each co
     assert.match(text, /routeops COMMAND --help/);
     assert.match(text, /routeops models \[TEXT\] \[--json\]/);
     assert.match(text, /routeops routecheck TARGET \[--long\] \[--json\]/);
-    assert.match(text, /routeops spend \[PERIOD\] \[by provider\|model\|user\|route\] \[csv\] \[--json\|--csv\]/);
+    assert.match(text, /routeops spend \[PERIOD\] \[by provider\|model\|user\|key\|route\] \[csv\] \[--json\|--csv\]/);
     assert.equal(text.match(/JSONL/g)?.length, 1, 'the import formats are said once');
   }
   const extra = await run('--version', '--bogus');

@@ -70,30 +70,27 @@ test('authenticate: no key, a header that is not Bearer, a text that is no route
   assert.equal(await gk.activeCount(), 1);
 });
 
-test('a key revoked by another process is refused once the cached copy is cacheMs old, by the caller\'s clock', async (t) => {
+test('a key revoked by another process is refused at its next request: the store\'s stamp moved, whatever the clocks say', async (t) => {
   const f = env(t);
   const key = await makeKey(f.services, 'svc');
-  const gk = gatewayKeys(f, 500);
+  const gk = gatewayKeys(f, 60_000);
   assert.ok((await gk.authenticate(bearer(key), NOW)).ok);
-  // The CLI in another process: its own connection to the same file.
+  // The CLI in another process: its own connection to the same file (and a clock of its own).
   const cli = createServices({ config: testConfig({ timezone: 'Europe/Paris' }), dbPath: f.dbPath, log: pino({ level: 'silent' }), clock: () => new Date(NOW + 100) });
   t.after(() => cli.close());
   await keysCli(cli, 'revoke', 'svc');
-  assert.ok((await gk.authenticate(bearer(key), NOW + 499)).ok, 'within cacheMs the copy read at NOW still holds');
-  refused(await gk.authenticate(bearer(key), NOW + 500), 'revoked_api_key', /^API key "svc" \(ro_\w{4}…\) was revoked at 2026-11-23T12:00:00\.100Z\.$/, key);
-  refused(await gk.authenticate(bearer(key), NOW + 400), 'revoked_api_key', /was revoked/, key);
+  refused(await gk.authenticate(bearer(key), NOW), 'revoked_api_key', /^API key "svc" \(ro_\w{4}…\) was revoked at 2026-11-23T12:00:00\.100Z\.$/, key);
   assert.equal(await gk.activeCount(), 0);
 });
 
-test('after keys rotate the old key is refused within cacheMs and the new one works; the default cacheMs is 2 s', async (t) => {
+test('after keys rotate the old key is refused and the new one works at once, with the same settings', async (t) => {
   const f = env(t);
   const old = await makeKey(f.services, 'svc', '--rpm', '5');
   const gk = f.services.gatewayKeys;
   assert.ok((await gk.authenticate(bearer(old), NOW)).ok);
   const fresh = (JSON.parse(await keysCli(f.services, 'rotate', 'svc')) as { key: string }).key;
-  refused(await gk.authenticate(bearer(fresh), NOW + 1999), 'invalid_api_key', /no routeops key matches it/);
-  refused(await gk.authenticate(bearer(old), NOW + 2000), 'revoked_api_key', /^API key "svc" \(ro_\w{4}…\) was replaced by a rotated key at 2026-11-23T12:00:00\.000Z\.$/, old);
-  const now = await gk.authenticate(bearer(fresh), NOW + 2000);
+  refused(await gk.authenticate(bearer(old), NOW), 'revoked_api_key', /^API key "svc" \(ro_\w{4}…\) was replaced by a rotated key at 2026-11-23T12:00:00\.000Z\.$/, old);
+  const now = await gk.authenticate(bearer(fresh), NOW);
   assert.ok(now.ok);
   assert.equal(now.key.rpm, 5, 'the same settings');
   assert.equal(now.key.id, 2);

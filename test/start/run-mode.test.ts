@@ -20,6 +20,7 @@ test('without Slack HTTP binds 127.0.0.1 unless HOST says otherwise, and the she
   const token = { ROUTEOPS_INGEST_TOKEN: 'a-token-of-16-chars' };
   assert.equal(httpPlan(env(), false, true), null, 'a shell with nothing that needs HTTP does not listen');
   assert.deepEqual(httpPlan(env(token), false, true), { host: '127.0.0.1', port: 3000, required: false });
+  assert.deepEqual(httpPlan(env(), false, true, true), { host: '127.0.0.1', port: 3000, required: false }, 'the shell listens for the gateway when it is on');
   assert.deepEqual(httpPlan(env(), false, false), { host: '127.0.0.1', port: 3000, required: true }, 'a server serves /healthz');
   assert.deepEqual(httpPlan(env({ HOST: '0.0.0.0', PORT: '8080' }), false, false), { host: '0.0.0.0', port: 8080, required: true });
   assert.deepEqual(httpPlan(env(), true, false), { host: '0.0.0.0', port: 3000, required: true }, 'with Slack, as before');
@@ -50,4 +51,6 @@ test('the start line lists POST /v1/usage only when ingest is on', () => {
   const off = serverStartLine('ROUTEOPS_SHELL=0', logs, { kind: 'listening', host: '127.0.0.1', port: 3000, ingest: false });
   assert.match(off, /HTTP on http:\/\/127\.0\.0\.1:3000 \(\/healthz; ingest off: set ROUTEOPS_INGEST_TOKEN for POST \/v1\/usage\)/);
   assert.doesNotMatch(off, /\/healthz, POST/);
+  const gateway = serverStartLine('ROUTEOPS_SHELL=0', logs, { kind: 'listening', host: '127.0.0.1', port: 3000, ingest: false, gateway: true });
+  assert.match(gateway, /; gateway on \/v1\/chat\/completions\)/);
 });

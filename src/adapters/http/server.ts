@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { UsageIngest } from '../../features/ledger/ingest.js';
 import { declaresMoreThan, readBodyCapped, refuseTooLarge } from './body.js';
 import { SLACK_BODY_MAX_BYTES } from '../slack/request-check.js';
+import { gatewayCrashed, type GatewayHandler } from './gateway.js';
 
 export interface HttpDeps {
   /** Where posted usage bodies are parsed and written. */
@@ -19,6 +20,8 @@ export interface HttpDeps {
   slackListener?: http.RequestListener;
   /** False until migrations ran and the app started. */
   isReady: () => boolean;
+  /** The OpenAI-compatible gateway (src/adapters/http/gateway.ts); absent: its paths answer 404. */
+  gateway?: GatewayHandler;
 }
 
 export const INGEST_MAX_BYTES = 20 * 1024 * 1024;
@@ -98,6 +101,14 @@ export function createHttpServer(deps: HttpDeps): http.Server {
       return;
     }
     if (deps.slackListener && path === '/slack/events') return deps.slackListener(req, res);
+    if (path === '/v1/chat/completions' || path === '/v1/models') {
+      const openAi = (status: number, message: string, code: string) => sendJson(res, status, { error: { message, type: 'invalid_request_error', param: null, code } });
+      if (!deps.gateway) return openAi(404, 'the gateway is off: create a key with `routeops keys create NAME` (or set gateway.enabled)', 'gateway_off');
+      const chat = path === '/v1/chat/completions';
+      if (req.method !== (chat ? 'POST' : 'GET')) return openAi(405, `use ${chat ? 'POST' : 'GET'} on ${path}`, 'method_not_allowed');
+      (chat ? deps.gateway.chat(req, res) : deps.gateway.models(req, res)).catch((err: unknown) => gatewayCrashed(res, deps.log, err));
+      return;
+    }
     sendJson(res, 404, { ok: false, error: 'not found' });
   };
   const server = http.createServer(handle);

@@ -1,9 +1,12 @@
 // The gateway's key check (docs/ARCHITECTURE.md §3.3 gateway, §3.1 `keys`): who is calling
 // (authenticate) and whether this call may go ahead (admit: the key's daily and monthly budgets
-// and its requests a minute). The keys are read from the store into memory and read again once
-// they are `cacheMs` old (by the caller's `nowMs`), so a key revoked or rotated by the CLI in
-// another process stops working within that long, and a request costs a hash and a map look-up.
-// Messages name a key by its name and prefix, never by the key.
+// and its requests a minute). The keys are read from the store into memory and read again when
+// the store's stamp moves (a `routeops keys` in another process committed) or the copy is
+// `cacheMs` old (real time), so a key revoked or rotated stops working at its next request, and
+// a request costs a stamp read, a hash and a map look-up. Spend is read from the ledger's rollup
+// every `cacheMs` and the calls this process answers are added to it as they end (`charge`), so
+// a budget holds between reads. Messages name a key by its name and prefix, never by the key.
+import { performance } from 'node:perf_hooks';
 import type { GatewayKeyRecord, GatewayKeyStore } from '../../store/gateway-keys.js';
 import type { LedgerStore } from '../../store/ledger.js';
 import type { Zone } from '../../domain/time/zone.js';
@@ -35,6 +38,8 @@ export interface GatewayKeys {
   admit(key: GatewayKeyInfo, nowMs: number): Promise<Admission>;
   /** Number of active keys (the gateway is on when > 0). */
   activeCount(): Promise<number>;
+  /** What a call of this key just cost (nano-USD), counted against its budgets until the next rollup read. */
+  charge(name: string, nano: bigint, nowMs: number): void;
 }
 
 export interface GatewayKeysDeps {
@@ -60,7 +65,9 @@ const info = (r: GatewayKeyRecord): GatewayKeyInfo => ({
 });
 
 interface Snapshot {
+  /** performance.now() when read, and the store's stamp then. */
   atMs: number;
+  stamp: string;
   byHash: Map<string, { record: GatewayKeyRecord; info: GatewayKeyInfo; rotated: boolean }>;
 }
 
@@ -96,17 +103,19 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
   const windows = new Map<string, MinuteWindow>();
   let spend: { atMs: number; today: string; byUser: Map<string, KeySpend> } | null = null;
 
-  const load = async (nowMs: number): Promise<Snapshot> => {
+  const load = async (stamp: string): Promise<Snapshot> => {
+    const atMs = performance.now();
     const records = await deps.store.gatewayKeys.list();
     const replaced = new Set(records.map((r) => r.rotatedFrom).filter((id) => id !== null));
     const byHash: Snapshot['byHash'] = new Map();
     for (const r of records) byHash.set(r.hash, { record: r, info: info(r), rotated: replaced.has(r.id) });
-    return { atMs: nowMs, byHash };
+    return { atMs, stamp, byHash };
   };
-  // A clock that went back counts as stale too; concurrent callers share one read.
-  const keys = (nowMs: number): Promise<Snapshot> | Snapshot => {
-    if (snapshot && nowMs >= snapshot.atMs && nowMs - snapshot.atMs < cacheMs) return snapshot;
-    loading ??= load(nowMs).then(
+  // Concurrent callers share one read.
+  const keys = async (): Promise<Snapshot> => {
+    const stamp = await deps.store.gatewayKeys.stamp();
+    if (snapshot && snapshot.stamp === stamp && performance.now() - snapshot.atMs < cacheMs) return snapshot;
+    loading ??= load(stamp).then(
       (s) => {
         snapshot = s;
         loading = null;
@@ -122,8 +131,8 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
 
   const spendOf = async (name: string, nowMs: number): Promise<{ today: string; spent: KeySpend }> => {
     const today = deps.zone.dayOf(nowMs);
-    if (!spend || spend.today !== today || nowMs < spend.atMs || nowMs - spend.atMs >= cacheMs) {
-      spend = { atMs: nowMs, today, byUser: await spendByUser(deps.ledger, today) };
+    if (!spend || spend.today !== today || performance.now() - spend.atMs >= cacheMs) {
+      spend = { atMs: performance.now(), today, byUser: await spendByUser(deps.ledger, today) };
     }
     return { today, spent: spend.byUser.get(name) ?? { dayNano: 0n, monthNano: 0n } };
   };
@@ -149,11 +158,12 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
       if (!m) return refusal('missing_api_key', 'Missing API key: the Authorization header must be "Bearer ro_…".');
       const token = m[1]!;
       if (!looksLikeKey(token)) return refusal('invalid_api_key', 'Invalid API key: a routeops key is "ro_" and 40 letters and digits (routeops keys create makes one).');
-      const found = (await keys(nowMs)).byHash.get(keyHash(token));
+      const found = (await keys()).byHash.get(keyHash(token));
       if (!found) return refusal('invalid_api_key', 'Invalid API key: no routeops key matches it.');
       const { record: r } = found;
       const named = `"${r.name}" (${shownPrefix(r.prefix)})`;
-      if (r.revokedMs !== null && r.revokedMs <= nowMs) {
+      // Revoking is at once, whatever the clocks of the process that revoked and this one say.
+      if (r.revokedMs !== null) {
         const how = found.rotated ? 'was replaced by a rotated key' : 'was revoked';
         return refusal('revoked_api_key', `API key ${named} ${how} at ${new Date(r.revokedMs).toISOString()}.`);
       }
@@ -184,5 +194,13 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
     },
 
     activeCount: () => deps.store.gatewayKeys.activeCount(deps.clock().getTime()),
+
+    charge(name, nano, nowMs) {
+      // Only into the copy read from the rollup: the next read has the rows themselves.
+      const s = spend?.today === deps.zone.dayOf(nowMs) ? spend.byUser : null;
+      if (!s || nano <= 0n) return;
+      const cur = s.get(name) ?? { dayNano: 0n, monthNano: 0n };
+      s.set(name, { dayNano: cur.dayNano + nano, monthNano: cur.monthNano + nano });
+    },
   };
 }

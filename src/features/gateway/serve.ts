@@ -57,7 +57,14 @@ function failureText(attempts: readonly AttemptRecord[], plan: RoutePlan): strin
   return [...tried, ...skipped].join('; ');
 }
 
-export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePlan, ctx: { keyName: string; signal: AbortSignal }, sink: GatewaySink): Promise<ServeOutcome> {
+export interface ServeContext {
+  keyName: string;
+  signal: AbortSignal;
+  /** Told what each attempt cost (nano-USD), for a key with a budget. */
+  charge?(nano: bigint): void;
+}
+
+export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePlan, ctx: ServeContext, sink: GatewaySink): Promise<ServeOutcome> {
   const meter: MeterContext = { source: 'gateway', user: ctx.keyName, route: plan.alias };
   const attempts: AttemptRecord[] = [];
   let opened = false;
@@ -91,7 +98,14 @@ export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePl
             opened = true;
             sink.open(headersFor(route, callId));
           }
-          if (!call.wantsUsage && usageOnly(chunk)) return;
+          if (!call.wantsUsage && chunk['usage'] !== undefined) {
+            // Asked for by routeops, not by the client: the usage chunk is dropped, usage on a
+            // content chunk (DeepSeek's last) taken off it.
+            if (usageOnly(chunk)) return;
+            const { usage: _usage, ...rest } = chunk;
+            sink.write(`data: ${JSON.stringify(rest)}\n\n`);
+            return;
+          }
           sink.write(`data: ${data}\n\n`);
         },
       });
@@ -104,6 +118,11 @@ export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePl
     attempts.push(attempt);
     const rows = attemptToUsage(attempt, meter);
     deps.recorder.record(rows);
+    if (ctx.charge) {
+      let nano = 0n;
+      for (const r of rows) nano += BigInt(effectiveCost(deps.catalog(), r, startedAtMs) ?? 0);
+      ctx.charge(nano);
+    }
     if (!error) {
       const headers = headersFor(route, callId);
       headers['x-routeops-attempts'] = String(attempts.length);
