@@ -53,7 +53,9 @@ let out = '';
 const created = await cli(['keys', 'create', 'bench', '--json'], { stdout: (s) => (out += s), stderr: (s) => process.stderr.write(s), env });
 if (created !== 0) throw new Error('could not create the bench key');
 const key = (JSON.parse(out) as { key: string }).key;
-const child: ChildProcess = spawn(process.execPath, ['bin/routeops.js', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+// GATEWAY_BENCH_NODE_ARGS: flags for routeops' node, e.g. "--cpu-prof --cpu-prof-dir=bench/out".
+const nodeArgs = (process.env.GATEWAY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bin/routeops.js', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 const gatewayUrl = `http://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
   const ok = await fetch(`${gatewayUrl}/healthz`).then((r) => r.ok).catch(() => false);
@@ -114,6 +116,16 @@ async function openLoop(client: OpenAI, rate: number, seconds: number): Promise<
 }
 
 const f = (ms: number) => `${ms.toFixed(2)} ms`;
+if (process.env.GATEWAY_BENCH_ONLY_LOAD) {
+  // Profiling: warm up, then the open loop only.
+  await paired(4, 20, once);
+  const load = await openLoop(viaGateway, RATE, 10);
+  console.log(`CPU per call ${f(load.cpuMs / load.calls)}`);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await sim.close();
+  process.exit(0);
+}
 const row = (label: string, measured: string, target: string) => console.log(`${label.padEnd(58)} ${measured.padStart(12)}  ${target}`);
 
 // Warm both paths (JIT, keep-alive sockets).

@@ -142,6 +142,8 @@ export function createGatewayKeyStore(db: Db): GatewayKeyStore {
     return { ok: true, key, replaced: fromRow(byId.get(old.id) as Row) };
   });
 
+  // A prepared statement: db.pragma() prepares one on every call (2% of the gateway's CPU).
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
   let ownWrites = 0;
   const wrote = <T>(r: T): Promise<T> => {
     ownWrites++;
@@ -153,7 +155,7 @@ export function createGatewayKeyStore(db: Db): GatewayKeyStore {
     live: (name) => Promise.resolve(liveKey(name)),
     revoke: (name, atMs) => wrote(revokeLive(name, atMs)),
     rotate: (name, next, atMs) => wrote(rotate(name, next, atMs)),
-    stamp: () => Promise.resolve(`${String(db.pragma('data_version', { simple: true }))}:${ownWrites}`),
+    stamp: () => Promise.resolve(`${String(dataVersion.get())}:${ownWrites}`),
     activeCount: (nowMs) => Promise.resolve((active.get(nowMs) as { n: number }).n),
   };
 }

@@ -64,3 +64,18 @@ test('key health arithmetic: rates to a tenth rounded down, statuses that are no
   );
   assert.deepEqual([h!.attempts, h!.failed, h!.error_pct, h!.answered, h!.fellBack, h!.fallback_pct], [4, 1, 25, 3, 1, 33.3]);
 });
+
+test('the weekly spend report names each gateway key with its spend and calls; Slack users are not keys', async (t) => {
+  const { services } = makeServices({ slack: { reports_channel: 'C0FINANCE' } }, { owner: t });
+  let out = '';
+  assert.equal(await runCommandLine(['keys', 'create', 'checkout', '--json'], { stdout: (s) => (out += s), stderr: () => {} }, { services: () => services }), 0, out);
+  const row = (user: string, ts: string, usd: string, source: 'gateway' | 'ask') =>
+    services.ledger.record([{ ts, provider: 'deepseek', model: 'unlisted-report-model', input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, cost_usd: usd, user, call_id: `r-${n++}` }], source);
+  await row('checkout', '2026-11-17T10:00:00Z', '1.25', 'gateway');
+  await row('checkout', '2026-11-18T10:00:00Z', '0.75', 'gateway');
+  await row('U0ALICE', '2026-11-18T11:00:00Z', '3.00', 'ask');
+  const { spendReportJob } = await import('../../src/features/alerts/jobs/spend-report.js');
+  const [report] = await spendReportJob.run(services, new Date('2026-11-23T12:00:00Z'));
+  const section = report!.reply.sections?.find((s) => s.heading?.startsWith('Gateway keys'));
+  assert.deepEqual(section?.fields, [{ label: 'checkout', value: '$2.00 over 2 calls' }]);
+});

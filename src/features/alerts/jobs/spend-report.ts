@@ -36,6 +36,18 @@ export const spendReportJob: AlertJob = {
       }));
       reply = { ...reply, sections: [...(reply.sections ?? []), { heading: 'Bill check, last 7 days (provider deductions vs the ledger)', fields }] };
     }
+    // The gateway's services: each key's spend and calls in the week (its rows carry the key's name as user).
+    const keyNames = new Set((await services.store.gatewayKeys.list()).map((k) => k.name));
+    if (keyNames.size) {
+      const byKey = new Map<string, { cost: bigint; requests: number }>();
+      for (const r of await services.ledger.spendRollup('user', from, to)) {
+        if (!keyNames.has(r.key)) continue;
+        const k = byKey.get(r.key) ?? { cost: 0n, requests: 0 };
+        byKey.set(r.key, { cost: k.cost + r.cost_nusd, requests: k.requests + r.requests });
+      }
+      const fields = [...byKey].sort((a, b) => (b[1].cost > a[1].cost ? 1 : b[1].cost < a[1].cost ? -1 : a[0].localeCompare(b[0]))).map(([name, k]) => ({ label: name, value: `${formatUsd(k.cost)} over ${plural(k.requests, 'call')}` }));
+      if (fields.length) reply = { ...reply, sections: [...(reply.sections ?? []), { heading: 'Gateway keys (the services calling through routeops)', fields }] };
+    }
     const { totals } = report;
     const unpriced =
       (totals.unpriced ? `, ${plural(totals.unpriced, 'row')} not priced` : '') +
