@@ -66,6 +66,14 @@ test('fallback before the first byte (429, 503, timeout), none after a stream st
     assert.equal(response.headers.get('x-routeops-route'), 'openrouter/deepseek/deepseek-v4-flash', JSON.stringify(fault));
     assert.equal(response.headers.get('x-routeops-attempts'), '2');
   }
+  // A stream falls back too while nothing was sent: the client sees one clean stream.
+  rig.sim.setFaults('deepseek', { status: 503, times: 1 });
+  const streamed = await client.chat.completions.create({ model: 'deepseek-v4-flash', messages: ask, stream: true }).withResponse();
+  let text = '';
+  for await (const chunk of streamed.data) text += chunk.choices[0]?.delta.content ?? '';
+  assert.match(text, /hello gateway/);
+  assert.equal(streamed.response.headers.get('x-routeops-route'), 'openrouter/deepseek/deepseek-v4-flash');
+  assert.equal(streamed.response.headers.get('x-routeops-attempts'), '2');
   rig.sim.setFaults('deepseek', { midStreamError: true, times: 1 });
   let chunks = 0;
   await assert.rejects(
@@ -75,11 +83,12 @@ test('fallback before the first byte (429, 503, timeout), none after a stream st
     (e: unknown) => e instanceof APIError,
   );
   assert.ok(chunks > 0, 'chunks arrived before the error: no other route may answer then');
-  const rows = await rowsOnce(rig, 7);
+  const rows = await rowsOnce(rig, 9);
   assert.deepEqual(rows.map((r) => [r['provider'], r['status']]), [
     ['deepseek', 'rate_limited'], ['openrouter', 'ok'],
     ['deepseek', 'overloaded'], ['openrouter', 'ok'],
     ['deepseek', 'timeout'], ['openrouter', 'ok'],
+    ['deepseek', 'overloaded'], ['openrouter', 'ok'],
     ['deepseek', 'server'],
   ]);
 });
