@@ -48,7 +48,7 @@ function row(k: ListedKey): string[] {
     r.name,
     shownPrefix(r.prefix),
     k.status === 'revoked' ? `revoked ${minute(r.revokedAt)}` : k.status,
-    [...r.aliases, ...(r.providerModels ? ['provider/model'] : [])].join(', '),
+    [...(r.aliases.length ? r.aliases : ['every alias']), ...(r.providerModels ? ['provider/model'] : [])].join(', '),
     budgetCell(k.spent?.dayNano, r.budgetDailyNano),
     budgetCell(k.spent?.monthNano, r.budgetMonthlyNano),
     r.rpm === null ? '' : String(r.rpm),

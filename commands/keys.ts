@@ -90,7 +90,7 @@ function madeReply(made: MadeKey, verb: 'Created' | 'Rotated', replaced?: string
     title: '',
     body: [
       `${verb} key "${r.name}" (${shownPrefix(r.prefix)})${replaced ? `; the old key ${replaced} is revoked now` : ''}.`,
-      `Aliases: ${r.aliases.join(', ') || 'none'}${limits.length ? `; ${limits.join(', ')}` : ''}.`,
+      `Aliases: ${r.aliases.join(', ') || 'every alias of the config'}${limits.length ? `; ${limits.join(', ')}` : ''}.`,
       '',
       made.key,
       '',

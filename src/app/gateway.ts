@@ -26,6 +26,7 @@ export async function startGateway(services: Services, log: Logger): Promise<Run
     usage: services.usage,
     recorder,
     now: () => services.clock().getTime(),
+    firstTokenTimeoutMs: services.config.ask.first_token_timeout_ms,
     keys,
     log,
     enabled: async () => services.config.gateway.enabled || (await keys.activeCount()) > 0,

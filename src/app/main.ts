@@ -129,6 +129,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
       slackListener: slack?.httpListener,
       isReady: () => ready,
       gateway: gateway.handler,
+      gatewayBodyMax: config.gateway.body_max_bytes,
     });
     const listened = await unlessAborted(listen(server, httpPlan(env, !!slack, shell, gateway.enabledAtStart), log, !!env.ROUTEOPS_INGEST_TOKEN), opts.abort);
     const http: HttpOutcome = listened.kind === 'listening' && gateway.enabledAtStart ? { ...listened, gateway: true } : listened;
@@ -153,10 +154,14 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
           ready = false;
           const closed = port === null ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
+          // Gateway calls still streaming after GATEWAY_DRAIN_MS are stopped (their rows say
+          // aborted, with the usage seen), so a stop never waits on an endless stream.
+          const drain = setTimeout(() => gateway.handler.abortAll('routeops is stopping'), GATEWAY_DRAIN_MS);
           await alerts.stop();
           await slack?.stop();
           await slack?.drain();
           await closed;
+          clearTimeout(drain);
           // The gateway's last rows go to the meter before the database closes.
           gateway.flush();
           await ingest.close();
@@ -174,6 +179,9 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
     throw err;
   }
 }
+
+/** How long a stop lets gateway calls in flight finish (Docker's SIGKILL comes 10 s after its SIGTERM). */
+export const GATEWAY_DRAIN_MS = 8000;
 
 /** A second SIGTERM/SIGINT this soon after the first is the same request; later, it stops at once. */
 const REPEAT_IGNORED_MS = 1000;

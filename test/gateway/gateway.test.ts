@@ -190,3 +190,78 @@ test('a client that goes away mid-stream stops the upstream call; its row is wri
   assert.equal(row!['provider'], 'deepseek');
   assert.equal(row!['usage_status'], 'missing', 'output was streamed, no usage arrived: usage missing, never $0');
 });
+
+test('review fixes: deep bodies are 400 with no row; the SDK reads the 413; a revoked last key is 401; a made-up provider/model is 404', async (t) => {
+  const rig = await startGateway(t, (sim) => ({ gateway: { body_max_bytes: 2048 }, providers: simProviders(sim) }));
+  const key = await rig.newKey('only-svc', '--provider-models');
+  const client = rig.client(key, { maxRetries: 2 });
+  const deep = `${'['.repeat(400)}"x"${']'.repeat(400)}`;
+  const nested = await rig.post('/v1/chat/completions', `{"model":"qwen-plus","messages":[{"role":"user","content":"hi","x":${deep}}]}`, { authorization: `Bearer ${key}` });
+  assert.equal(nested.status, 400);
+  assert.match((nested.json as { error: { message: string } }).error.message, /nests deeper than 64 levels/);
+  const small = await rig.post('/v1/chat/completions', { model: 'qwen-plus', messages: [{ role: 'user', content: 'hi', x: JSON.parse(`${'['.repeat(80)}1${']'.repeat(80)}`) as unknown }] }, { authorization: `Bearer ${key}` });
+  assert.equal(small.status, 400);
+  assert.match((small.json as { error: { message: string } }).error.message, /nests deeper than 64 levels/);
+  const big = await client.chat.completions.create({ model: 'qwen-plus', messages: [{ role: 'user', content: 'x'.repeat(100_000) }] }).catch((e: unknown) => e);
+  assert.ok(big instanceof APIError && big.status === 413, `the SDK reads the 413, not a broken pipe: ${String(big)}`);
+  const madeUp = await client.chat.completions.create({ model: 'deepseek/no-such-model', messages: ask }).catch((e: unknown) => e);
+  assert.ok(madeUp instanceof APIError && madeUp.status === 404, String(madeUp));
+  assert.match(madeUp.message, /knows its model/);
+  // The only key revoked: it is told it was revoked (401), a stranger that the gateway is off (404).
+  assert.equal((await rig.keys('revoke', 'only-svc')).code, 0);
+  const revoked = await client.chat.completions.create({ model: 'qwen-plus', messages: ask }).catch((e: unknown) => e);
+  assert.ok(revoked instanceof APIError && revoked.status === 401 && (revoked.error as { code?: string }).code === 'revoked_api_key', String(revoked));
+  const stranger = await rig.post('/v1/chat/completions', { model: 'qwen-plus', messages: ask }, { authorization: `Bearer ro_${'a'.repeat(40)}` });
+  assert.equal(stranger.status, 404);
+  // Only the made-up model reached a provider.
+  assert.deepEqual((await rowsOnce(rig, 1)).map((r) => r['status']), ['model_not_found']);
+});
+
+test('review fixes: a stream with no first token in time and a 429 with a long Retry-After fall back at once; Kimi\'s usage only when asked', async (t) => {
+  const rig = await startGateway(t, (sim) => ({ ask: { first_token_timeout_ms: 300 }, providers: { ...simProviders(sim, { timeout_ms: 10_000 }), deepseek: { ...simProviders(sim).deepseek!, timeout_ms: 10_000, max_retries: 2 } } }));
+  const client = rig.client(await rig.newKey('deadline-svc'));
+  rig.sim.setFaults('deepseek', { slowFirstTokenMs: 5000, times: 1 });
+  const slow = await client.chat.completions.create({ model: 'deepseek-v4-flash', messages: ask, stream: true }).withResponse();
+  for await (const _c of slow.data) void _c;
+  assert.equal(slow.response.headers.get('x-routeops-route'), 'openrouter/deepseek/deepseek-v4-flash');
+  rig.sim.setFaults('deepseek', { status: 429, retryAfterSeconds: 20, times: 3 });
+  const limited = await client.chat.completions.create({ model: 'deepseek-v4-flash', messages: ask }).withResponse();
+  assert.equal(limited.response.headers.get('x-routeops-attempts'), '2', 'one call to DeepSeek, no retry slept, then the fallback');
+  rig.sim.setFaults('deepseek', null);
+  const kimiChunks = async (stream_options?: { include_usage: boolean }) => {
+    const out: unknown[] = [];
+    for await (const c of await client.chat.completions.create({ model: 'kimi-k2.5', messages: ask, stream: true, ...(stream_options ? { stream_options } : {}) })) out.push(c);
+    return out as Array<{ usage?: unknown; choices: Array<{ usage?: unknown }> }>;
+  };
+  const unasked = await kimiChunks();
+  assert.ok(unasked.every((c) => c.usage == null && c.choices.every((ch) => ch.usage === undefined)), 'no usage anywhere unless asked');
+  const asked = await kimiChunks({ include_usage: true });
+  assert.ok(asked.some((c) => c.usage != null), 'usage at the top level, where the SDK reads it');
+  const rows = await rowsOnce(rig, 6);
+  assert.deepEqual(rows.slice(0, 4).map((r) => [r['provider'], r['status']]), [['deepseek', 'timeout'], ['openrouter', 'ok'], ['deepseek', 'rate_limited'], ['openrouter', 'ok']]);
+});
+
+test('review fixes: concurrent calls of a budgeted key cannot all spend the same budget; a stop ends an endless stream after the drain', async (t) => {
+  // A minute before the provider would give up on the stream: only the stop's drain (8 s) ends it.
+  const rig = await startGateway(t, (sim) => ({ providers: simProviders(sim, { timeout_ms: 60_000 }) }));
+  const client = rig.client(await rig.newKey('burst-svc', '--budget-daily', '0.000001'));
+  const results = await Promise.all(Array.from({ length: 12 }, () => client.chat.completions.create({ model: 'qwen-plus', messages: ask }).then(() => 'ok', (e: unknown) => (e instanceof APIError ? e.status : String(e)))));
+  const answered = results.filter((r) => r === 'ok').length;
+  assert.ok(answered >= 1 && answered <= 4, `at most 4 in flight before a cost is known: ${results.join(',')}`);
+  assert.ok(results.every((r) => r === 'ok' || r === 429));
+
+  const key = await rig.newKey('endless-svc');
+  rig.sim.setFaults('deepseek', { neverEnd: true });
+  const res = await fetch(`${rig.app.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'deepseek-v4-flash', messages: ask, stream: true }) });
+  const reader = res.body!.getReader();
+  await reader.read();
+  const stopped = rig.app.close();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  await stopped;
+  assert.match(text, /data: \{"error":\{"message":"[^"]*","type":"api_error","param":null,"code":"aborted"\}\}/);
+});

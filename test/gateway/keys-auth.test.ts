@@ -114,15 +114,15 @@ test('admit: at most rpm calls in any 60 s; the refusal says when to retry, and 
   const check = await gk.authenticate(bearer(await makeKey(f.services, 'other', '--rpm', '1')), NOW + 2000);
   assert.ok(key.ok && check.ok);
   const t0 = NOW + 10_000;
-  for (const dt of [0, 10, 20]) assert.deepEqual(await gk.admit(key.key, t0 + dt), { ok: true }, `call at +${dt}`);
+  for (const dt of [0, 10, 20]) assert.equal((await gk.admit(key.key, t0 + dt)).ok, true, `call at +${dt}`);
   assert.deepEqual(await gk.admit(key.key, t0 + 30), { ok: false, status: 429, type: 'rate_limit_exceeded', code: 'rate_limit_exceeded', message: 'Key "svc" is limited to 3 requests a minute; retry in 60 s.', retryAfterS: 60 });
   const edge = await gk.admit(key.key, t0 + 59_999);
   assert.ok(!edge.ok && edge.retryAfterS === 1);
-  assert.deepEqual(await gk.admit(key.key, t0 + 60_000), { ok: true }, 'the first call is 60 s old: its slot is free');
+  assert.equal((await gk.admit(key.key, t0 + 60_000)).ok, true, 'the first call is 60 s old: its slot is free');
   assert.equal((await gk.admit(key.key, t0 + 60_009)).ok, false, 'the second one is not yet');
-  assert.deepEqual(await gk.admit(key.key, t0 + 60_010), { ok: true });
+  assert.equal((await gk.admit(key.key, t0 + 60_010)).ok, true);
   // Another key has its own window.
-  assert.deepEqual(await gk.admit(check.key, t0 + 30), { ok: true });
+  assert.equal((await gk.admit(check.key, t0 + 30)).ok, true);
 });
 
 test('admit: concurrent calls cannot take more slots than rpm, also while the budget is being read', async (t) => {
@@ -146,7 +146,7 @@ test('admit: the daily budget at 100% refuses with insufficient_quota, the spend
   await spend(f, 'svc', '2026-11-22T22:30:00Z', '50');
   await spend(f, 'U0SOMEONE', '2026-11-23T10:00:00Z', '50');
   await spend(f, 'svc', '2026-11-23T11:00:00Z', '3.99');
-  assert.deepEqual(await gk.admit(check.key, NOW), { ok: true }, '$9.99 of $10.00');
+  assert.equal((await gk.admit(check.key, NOW)).ok, true, '$9.99 of $10.00');
   await spend(f, 'svc', '2026-11-23T11:30:00Z', '0.01');
   assert.deepEqual(await gk.admit(check.key, NOW + 1), {
     ok: false,
@@ -157,7 +157,7 @@ test('admit: the daily budget at 100% refuses with insufficient_quota, the spend
     retryAfterS: Math.ceil((Date.parse('2026-11-23T23:00:00Z') - NOW - 1) / 1000),
   });
   // The next local day starts afresh.
-  assert.deepEqual(await gk.admit(check.key, Date.parse('2026-11-23T23:00:00Z')), { ok: true });
+  assert.equal((await gk.admit(check.key, Date.parse('2026-11-23T23:00:00Z'))).ok, true);
 });
 
 test('admit: the monthly budget at 100% refuses until the 1st of next month; when both are used up the month is named', async (t) => {
@@ -169,7 +169,7 @@ test('admit: the monthly budget at 100% refuses until the 1st of next month; whe
   await spend(f, 'svc', '2026-10-31T22:59:00Z', '100'); // 23:59 on Oct 31 in Paris: last month
   await spend(f, 'svc', '2026-11-02T09:00:00Z', '12');
   await spend(f, 'svc', '2026-11-20T09:00:00Z', '7.5');
-  assert.deepEqual(await gk.admit(check.key, NOW), { ok: true }, '$19.50 of $20.00');
+  assert.equal((await gk.admit(check.key, NOW)).ok, true, '$19.50 of $20.00');
   await spend(f, 'svc', '2026-11-23T09:00:00Z', '0.5');
   const month = await gk.admit(check.key, NOW + 1);
   assert.ok(!month.ok);

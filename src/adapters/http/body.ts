@@ -83,3 +83,35 @@ export function refuseTooLarge(res: ServerResponse, body: { contentType: string;
   res.writeHead(status, { 'content-type': body.contentType, 'content-length': Buffer.byteLength(body.text), connection: 'close' });
   res.end(body.text);
 }
+
+/**
+ * Reads and drops the rest of a refused body, up to `maxBytes`: true once it ended (the refusal
+ * can then go out on a connection that stays open, and a client that writes its whole body
+ * before reading, as the openai SDK does, reads it instead of a broken pipe); false when the body
+ * is longer than that (the caller closes the connection). A client that waits for
+ * `100 Continue` never sent the body: nothing to read.
+ */
+export function drainBody(req: IncomingMessage, maxBytes: number): Promise<boolean> {
+  if (/100-continue/i.test(req.headers.expect ?? '') || declaresMoreThan(req, maxBytes)) return Promise.resolve(false);
+  if (req.complete) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    let size = 0;
+    const done = (ok: boolean) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      if (!ok) req.pause();
+      resolve(ok);
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > maxBytes) done(false);
+    };
+    const onEnd = () => done(true);
+    const onError = () => done(false);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.resume();
+  });
+}

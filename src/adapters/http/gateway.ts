@@ -9,7 +9,10 @@ import type { GatewayKeyInfo, GatewayKeys } from '../../features/gateway/keys.js
 import { knownFields, parseChatBody } from '../../features/gateway/request.js';
 import { aliasesOf, resolveRoutes } from '../../features/gateway/resolve.js';
 import { serveChat, type GatewayDeps, type GatewaySink } from '../../features/gateway/serve.js';
-import { readBodyCapped, refuseTooLarge } from './body.js';
+import { drainBody, readBodyCapped, refuseTooLarge } from './body.js';
+
+/** A refused body up to this size is read to its end and dropped, so the client reads the 413 (larger: the connection is closed). */
+export const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface GatewayHttpDeps extends GatewayDeps {
   keys: GatewayKeys;
@@ -21,6 +24,8 @@ export interface GatewayHttpDeps extends GatewayDeps {
 export interface GatewayHandler {
   chat(req: IncomingMessage, res: ServerResponse): Promise<void>;
   models(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Requests under way (their upstream calls too) are stopped: a stream ends with an error event, each row says aborted. */
+  abortAll(reason: string): void;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -54,14 +59,16 @@ function sinkOf(res: ServerResponse): GatewaySink {
 
 export function createGatewayHandler(deps: GatewayHttpDeps): GatewayHandler {
   const known = knownFields(Object.values(deps.config.gateway.extra_fields).flat());
+  const underWay = new Set<AbortController>();
 
   async function authenticated(req: IncomingMessage, res: ServerResponse): Promise<GatewayKeyInfo | null> {
-    if (!(await deps.enabled())) {
+    const check = await deps.keys.authenticate(req.headers.authorization, deps.now());
+    if (check.ok) return check.key;
+    // A key that was revoked or expired is told so (401), even when it was the last one.
+    if ((check.code === 'missing_api_key' || check.code === 'invalid_api_key') && !(await deps.enabled())) {
       sendError(res, gatewayError(404, 'not_found_error', 'gateway_off', 'the gateway is off: create a key with `routeops keys create NAME` (or set gateway.enabled)'));
       return null;
     }
-    const check = await deps.keys.authenticate(req.headers.authorization, deps.now());
-    if (check.ok) return check.key;
     sendError(res, gatewayError(401, 'authentication_error', check.code, check.message, null, { 'www-authenticate': 'Bearer' }));
     return null;
   }
@@ -74,6 +81,7 @@ export function createGatewayHandler(deps: GatewayHttpDeps): GatewayHandler {
       const pieces = await readBodyCapped(req, max);
       if (pieces === null) {
         const e = gatewayError(413, 'invalid_request_error', 'body_too_large', `the body is over ${max} bytes (gateway.body_max_bytes)`);
+        if (await drainBody(req, DRAIN_MAX_BYTES)) return sendError(res, e);
         return refuseTooLarge(res, { contentType: JSON_TYPE, text: errorBody(e) });
       }
       let raw: unknown;
@@ -91,13 +99,25 @@ export function createGatewayHandler(deps: GatewayHttpDeps): GatewayHandler {
       if (!admission.ok) return sendError(res, gatewayError(429, admission.type === 'insufficient_quota' ? 'insufficient_quota' : 'rate_limit_error', admission.code, admission.message, null, { 'retry-after': String(admission.retryAfterS) }));
       // The client going away stops the upstream call (its row keeps the usage seen so far).
       const gone = new AbortController();
+      underWay.add(gone);
       res.on('close', () => {
+        underWay.delete(gone);
         if (!res.writableFinished) gone.abort(new Error('the client closed the connection'));
       });
-      const budgeted = key.budgetDailyNano !== null || key.budgetMonthlyNano !== null;
-      const charge = budgeted ? (nano: bigint) => deps.keys.charge(key.name, nano, deps.now()) : undefined;
-      const outcome = await serveChat(deps, call, routes.plan, { keyName: key.name, signal: gone.signal, ...(charge ? { charge } : {}) }, sinkOf(res));
-      if (!outcome.ok) deps.log.warn({ key: key.name, alias: routes.plan.alias, attempts: outcome.attempts, aborted: gone.signal.aborted }, 'gateway request failed');
+      let cost: bigint | null = null;
+      const charge = (nano: bigint | null) => {
+        if (nano !== null) cost = (cost ?? 0n) + nano;
+      };
+      try {
+        const outcome = await serveChat(deps, call, routes.plan, { keyName: key.name, signal: gone.signal, charge }, sinkOf(res));
+        if (!outcome.ok) deps.log.warn({ key: key.name, alias: routes.plan.alias, attempts: outcome.attempts, aborted: gone.signal.aborted }, 'gateway request failed');
+      } finally {
+        admission.settle(cost);
+      }
+    },
+
+    abortAll(reason) {
+      for (const c of underWay) c.abort(new Error(reason));
     },
 
     async models(req, res) {

@@ -22,6 +22,8 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** The OpenAI-compatible gateway (src/adapters/http/gateway.ts); absent: its paths answer 404. */
   gateway?: GatewayHandler;
+  /** gateway.body_max_bytes: a larger declared body gets no `100 Continue`. */
+  gatewayBodyMax?: number;
 }
 
 export const INGEST_MAX_BYTES = 20 * 1024 * 1024;
@@ -83,7 +85,8 @@ async function handleIngest(req: IncomingMessage, res: ServerResponse, deps: Htt
 }
 
 /** The largest body each path reads: a larger declared one is refused before `100 Continue`. */
-const bodyLimitOf = (path: string | undefined): number => (path === '/v1/usage' ? INGEST_MAX_BYTES : path === '/slack/events' ? SLACK_BODY_MAX_BYTES : Infinity);
+const bodyLimitOf = (path: string | undefined, gatewayMax: number): number =>
+  path === '/v1/usage' ? INGEST_MAX_BYTES : path === '/slack/events' ? SLACK_BODY_MAX_BYTES : path === '/v1/chat/completions' ? gatewayMax : Infinity;
 
 export function createHttpServer(deps: HttpDeps): http.Server {
   const inFlight = { n: 0 };
@@ -115,7 +118,7 @@ export function createHttpServer(deps: HttpDeps): http.Server {
   // `Expect: 100-continue` (curl sends it for bodies over 1 MB): a body over the path's cap is
   // refused before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!declaresMoreThan(req, bodyLimitOf((req.url ?? '/').split('?')[0]))) res.writeContinue();
+    if (!declaresMoreThan(req, bodyLimitOf((req.url ?? '/').split('?')[0], deps.gatewayBodyMax ?? Infinity))) res.writeContinue();
     handle(req, res);
   });
   return server;

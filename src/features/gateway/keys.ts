@@ -11,7 +11,10 @@ import type { GatewayKeyRecord, GatewayKeyStore } from '../../store/gateway-keys
 import type { LedgerStore } from '../../store/ledger.js';
 import type { Zone } from '../../domain/time/zone.js';
 import type { Clock } from '../../domain/time/clock.js';
-import { formatUsd } from '../../domain/money/units.js';
+import { formatUsd, formatUsdExact } from '../../domain/money/units.js';
+
+/** Dollars to the cent, or exact under a cent (a test budget of $0.0001 is not "<$0.01"). */
+const usd = (nano: bigint): string => (nano > 0n && nano < 10_000_000n ? formatUsdExact(nano) : formatUsd(nano));
 import { keyHash, looksLikeKey, shownPrefix } from './key-text.js';
 import { dayResetMs, localIso, monthResetMs, spendByUser, type KeySpend } from './key-spend.js';
 
@@ -28,7 +31,11 @@ export interface GatewayKeyInfo {
 }
 export type KeyCheck = { ok: true; key: GatewayKeyInfo } | { ok: false; status: 401; code: 'missing_api_key' | 'invalid_api_key' | 'revoked_api_key' | 'expired_api_key'; message: string };
 export type Admission =
-  | { ok: true }
+  | {
+      ok: true;
+      /** The call ended: what it cost (nano-USD; null when not priced). Call it once, whatever happened. */
+      settle(nano: bigint | null): void;
+    }
   | { ok: false; status: 429; type: 'insufficient_quota' | 'rate_limit_exceeded'; code: 'budget_exceeded' | 'rate_limit_exceeded'; message: string; retryAfterS: number };
 
 export interface GatewayKeys {
@@ -38,9 +45,10 @@ export interface GatewayKeys {
   admit(key: GatewayKeyInfo, nowMs: number): Promise<Admission>;
   /** Number of active keys (the gateway is on when > 0). */
   activeCount(): Promise<number>;
-  /** What a call of this key just cost (nano-USD), counted against its budgets until the next rollup read. */
-  charge(name: string, nano: bigint, nowMs: number): void;
 }
+
+/** Calls of a budgeted key in flight before any of its costs is known (then: reserved at its average cost). */
+export const UNPRICED_IN_FLIGHT = 4;
 
 export interface GatewayKeysDeps {
   store: { gatewayKeys: GatewayKeyStore };
@@ -101,6 +109,16 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
   let snapshot: Snapshot | null = null;
   let loading: Promise<Snapshot> | null = null;
   const windows = new Map<string, MinuteWindow>();
+  /** Per budgeted key: calls admitted and not settled, and the average cost of its priced calls (an EMA, 1/8 a call). */
+  const flights = new Map<string, { inFlight: number; avgNano: bigint | null }>();
+  const flightOf = (name: string) => flights.get(name) ?? (flights.set(name, { inFlight: 0, avgNano: null }), flights.get(name)!);
+  const charge = (name: string, nano: bigint, nowMs: number): void => {
+    // Only into the copy read from the rollup: the next read has the rows themselves.
+    const s = spend?.today === deps.zone.dayOf(nowMs) ? spend.byUser : null;
+    if (!s || nano <= 0n) return;
+    const cur = s.get(name) ?? { dayNano: 0n, monthNano: 0n };
+    s.set(name, { dayNano: cur.dayNano + nano, monthNano: cur.monthNano + nano });
+  };
   let spend: { atMs: number; today: string; byUser: Map<string, KeySpend> } | null = null;
 
   const load = async (stamp: string): Promise<Snapshot> => {
@@ -137,17 +155,15 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
     return { today, spent: spend.byUser.get(name) ?? { dayNano: 0n, monthNano: 0n } };
   };
 
-  const budgetRefusal = (key: GatewayKeyInfo, period: 'daily' | 'monthly', spentNano: bigint, limitNano: bigint, today: string, nowMs: number): Admission => {
+  const budgetRefusal = (key: GatewayKeyInfo, period: 'daily' | 'monthly', spentNano: bigint, limitNano: bigint, today: string, nowMs: number, reservedNano = 0n): Admission => {
     const resetMs = period === 'daily' ? dayResetMs(deps.zone, today) : monthResetMs(deps.zone, today);
     const when = period === 'daily' ? `on ${today}` : `in ${today.slice(0, 7)}`;
-    return {
-      ok: false,
-      status: 429,
-      type: 'insufficient_quota',
-      code: 'budget_exceeded',
-      message: `Key "${key.name}" has used its ${period} budget: ${formatUsd(spentNano)} of ${formatUsd(limitNano)} spent ${when} (${deps.zone.name}); it resets at ${localIso(resetMs, deps.zone)}.`,
-      retryAfterS: Math.max(1, Math.ceil((resetMs - nowMs) / 1000)),
-    };
+    // Spent alone under the budget: calls in flight hold the rest, and settle within moments.
+    const held = spentNano < limitNano;
+    const message = held
+      ? `Key "${key.name}" has its ${period} budget taken: ${usd(spentNano)} spent ${when} and about ${usd(reservedNano)} held by calls in flight, of ${usd(limitNano)}; retry in a moment.`
+      : `Key "${key.name}" has used its ${period} budget: ${usd(spentNano)} of ${usd(limitNano)} spent ${when} (${deps.zone.name}); it resets at ${localIso(resetMs, deps.zone)}.`;
+    return { ok: false, status: 429, type: 'insufficient_quota', code: 'budget_exceeded', message, retryAfterS: held ? 1 : Math.max(1, Math.ceil((resetMs - nowMs) / 1000)) };
   };
 
   return {
@@ -172,11 +188,20 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
     },
 
     async admit(key, nowMs) {
-      if (key.budgetDailyNano !== null || key.budgetMonthlyNano !== null) {
+      const budgeted = key.budgetDailyNano !== null || key.budgetMonthlyNano !== null;
+      if (budgeted) {
         const { today, spent } = await spendOf(key.name, nowMs);
+        // Calls in flight hold their expected cost (the key's average), so a burst of concurrent
+        // calls cannot all be admitted against the same spend; before any cost is known, at
+        // most UNPRICED_IN_FLIGHT run at once.
+        const f = flightOf(key.name);
+        const reserved = f.avgNano === null ? 0n : f.avgNano * BigInt(f.inFlight);
         // The month first: when both are used up, the call waits for the later reset.
-        if (key.budgetMonthlyNano !== null && spent.monthNano >= key.budgetMonthlyNano) return budgetRefusal(key, 'monthly', spent.monthNano, key.budgetMonthlyNano, today, nowMs);
-        if (key.budgetDailyNano !== null && spent.dayNano >= key.budgetDailyNano) return budgetRefusal(key, 'daily', spent.dayNano, key.budgetDailyNano, today, nowMs);
+        if (key.budgetMonthlyNano !== null && spent.monthNano + reserved >= key.budgetMonthlyNano) return budgetRefusal(key, 'monthly', spent.monthNano, key.budgetMonthlyNano, today, nowMs, reserved);
+        if (key.budgetDailyNano !== null && spent.dayNano + reserved >= key.budgetDailyNano) return budgetRefusal(key, 'daily', spent.dayNano, key.budgetDailyNano, today, nowMs, reserved);
+        if (f.avgNano === null && f.inFlight >= UNPRICED_IN_FLIGHT) {
+          return { ok: false, status: 429, type: 'rate_limit_exceeded', code: 'rate_limit_exceeded', message: `Key "${key.name}" has a budget and ${f.inFlight} calls in flight whose cost is not known yet; retry in 1 s.`, retryAfterS: 1 };
+        }
       }
       // After the budget's await, with none after it: looking at the window and taking a slot
       // happen together, so concurrent calls cannot both take the last one.
@@ -190,17 +215,23 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
         }
         window.take(nowMs);
       }
-      return { ok: true };
+      if (!budgeted) return { ok: true, settle: () => {} };
+      const f = flightOf(key.name);
+      f.inFlight++;
+      let settled = false;
+      return {
+        ok: true,
+        settle(nano) {
+          if (settled) return;
+          settled = true;
+          f.inFlight--;
+          if (nano === null) return;
+          f.avgNano = f.avgNano === null ? nano : f.avgNano + (nano - f.avgNano) / 8n;
+          charge(key.name, nano, nowMs);
+        },
+      };
     },
 
     activeCount: () => deps.store.gatewayKeys.activeCount(deps.clock().getTime()),
-
-    charge(name, nano, nowMs) {
-      // Only into the copy read from the rollup: the next read has the rows themselves.
-      const s = spend?.today === deps.zone.dayOf(nowMs) ? spend.byUser : null;
-      if (!s || nano <= 0n) return;
-      const cur = s.get(name) ?? { dayNano: 0n, monthNano: 0n };
-      s.set(name, { dayNano: cur.dayNano + nano, monthNano: cur.monthNano + nano });
-    },
   };
 }

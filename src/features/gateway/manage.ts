@@ -26,9 +26,13 @@ export function keyStatus(r: Pick<GatewayKeyRecord, 'revokedMs' | 'expiresMs'>, 
   return r.expiresMs !== null && r.expiresMs <= nowMs ? 'expired' : 'active';
 }
 
-/** The aliases a key may call: each must be one of config.models (the error lists them). */
+/**
+ * The aliases a key may call: each must be one of config.models (the error lists them). None
+ * given is stored as none: every alias of the config in force at each call, aliases added later
+ * included (src/features/gateway/resolve.ts aliasesOf).
+ */
 export function checkAliases(aliases: readonly string[] | null, known: readonly string[]): string[] {
-  if (aliases === null) return [...known];
+  if (aliases === null) return [];
   const unknown = aliases.filter((a) => !known.includes(a));
   if (unknown.length) throw new UsageError(`--aliases: unknown alias${unknown.length > 1 ? 'es' : ''} ${unknown.map((a) => `"${a}"`).join(', ')} (known: ${known.join(', ')})`);
   return [...aliases];

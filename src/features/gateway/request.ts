@@ -44,9 +44,25 @@ export function knownFields(extra: readonly string[] = []): Set<string> {
   return new Set([...OPENAI_FIELDS, ...Object.values(EXTRA_FIELDS).flat(), ...extra]);
 }
 
+/** Deeper JSON than this is refused: no chat request needs it, and serialising it again overflows the stack. */
+export const MAX_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than `max` (iterative: a hostile depth cannot overflow the check). */
+export function deeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export function parseChatBody(raw: unknown, known: ReadonlySet<string>): { ok: true; call: ChatCall } | { ok: false; error: GatewayError } {
   const bad = (message: string, param: string | null) => ({ ok: false as const, error: gatewayError(400, 'invalid_request_error', 'invalid_request', message, param) });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('the body must be a JSON object with "model" and "messages"', null);
+  if (deeperThan(raw, MAX_DEPTH)) return bad(`the body nests deeper than ${MAX_DEPTH} levels: flatten it`, null);
   for (const k of Object.keys(raw)) {
     if (!known.has(k)) return bad(`unknown field "${truncateForMessage(k)}": accepted are OpenAI's chat-completions fields and the provider extras listed in the gateway docs (e.g. thinking, enable_thinking, reasoning)`, k);
   }

@@ -36,6 +36,8 @@ export interface GatewayDeps {
   usage: Pick<UsageMeter, 'begin'>;
   recorder: BatchedRecorder;
   now(): number;
+  /** A stream whose route sends no token within this falls back (config ask.first_token_timeout_ms). */
+  firstTokenTimeoutMs?: number;
 }
 
 /** What the outcome was, for the key's error and fallback rates. */
@@ -50,6 +52,27 @@ const errorType = (e: ProviderError): GatewayError['type'] => (e.kind === 'timeo
 /** The usage-only chunk a stream ends with when usage was asked for (no choices, a usage member). */
 const usageOnly = (chunk: Record<string, unknown>): boolean => Array.isArray(chunk['choices']) && chunk['choices'].length === 0 && chunk['usage'] !== undefined;
 
+/**
+ * A chunk as the client asked for usage (routeops always asks upstream): without asking, no
+ * usage chunk and no usage on a content chunk (DeepSeek's last, Kimi's inside its choice); with
+ * asking, usage at the top level where OpenAI puts it (Kimi's lifted out of its choice). Null:
+ * drop the chunk; the same object: send it as it came.
+ */
+export function usageAsAsked(chunk: Record<string, unknown>, asked: boolean): Record<string, unknown> | null {
+  const choices = Array.isArray(chunk['choices']) ? (chunk['choices'] as unknown[]) : [];
+  const inChoice = choices.find((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && (c as Record<string, unknown>)['usage'] !== undefined);
+  if (chunk['usage'] === undefined && !inChoice) return chunk;
+  if (!asked) {
+    if (usageOnly(chunk)) return null;
+    const { usage: _usage, ...rest } = chunk;
+    if (!inChoice) return rest;
+    const { usage: _inner, ...choiceRest } = inChoice;
+    return { ...rest, choices: choices.map((c) => (c === inChoice ? choiceRest : c)) };
+  }
+  if (chunk['usage'] !== undefined || !inChoice) return chunk;
+  return { ...chunk, usage: inChoice['usage'] };
+}
+
 /** Why every route failed, one clause a route: "deepseek/deepseek-v4-flash: rate limited (HTTP 429)". */
 function failureText(attempts: readonly AttemptRecord[], plan: RoutePlan): string {
   const tried = attempts.map((a) => `${a.route.provider}/${a.route.model}: ${a.error!.message.replace(`${a.route.provider}: `, '')}`);
@@ -60,8 +83,8 @@ function failureText(attempts: readonly AttemptRecord[], plan: RoutePlan): strin
 export interface ServeContext {
   keyName: string;
   signal: AbortSignal;
-  /** Told what each attempt cost (nano-USD), for a key with a budget. */
-  charge?(nano: bigint): void;
+  /** Told what each attempt cost (nano-USD; null: not priced), for the key's budget. */
+  charge?(nano: bigint | null): void;
 }
 
 export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePlan, ctx: ServeContext, sink: GatewaySink): Promise<ServeOutcome> {
@@ -73,8 +96,11 @@ export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePl
     'x-routeops-attempts': String(attempts.length + 1),
     'x-request-id': callId,
   });
-  for (const route of plan.routes) {
+  for (const [i, route] of plan.routes.entries()) {
     if (ctx.signal.aborted) break;
+    // With a route after this one, a failure falls back at once (the client's SDK retries
+    // the whole request if it wants); the last route keeps its provider's retries.
+    const last = i === plan.routes.length - 1;
     const callId = randomUUID();
     const startedAtMs = deps.now();
     // Journaled before it is sent (not waited for: the fsync is group-committed within
@@ -90,6 +116,8 @@ export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePl
         ...(route.thinking === undefined ? {} : { thinking: route.thinking }),
         model: route.model,
         stream: call.stream,
+        ...(last ? {} : { maxRetries: 0 }),
+        ...(call.stream && deps.firstTokenTimeoutMs ? { firstTokenTimeoutMs: deps.firstTokenTimeoutMs } : {}),
         signal: ctx.signal,
         clientRequestId: callId,
         extraFields: deps.config.gateway.extra_fields[route.provider] ?? [],
@@ -98,15 +126,9 @@ export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePl
             opened = true;
             sink.open(headersFor(route, callId));
           }
-          if (!call.wantsUsage && chunk['usage'] !== undefined) {
-            // Asked for by routeops, not by the client: the usage chunk is dropped, usage on a
-            // content chunk (DeepSeek's last) taken off it.
-            if (usageOnly(chunk)) return;
-            const { usage: _usage, ...rest } = chunk;
-            sink.write(`data: ${JSON.stringify(rest)}\n\n`);
-            return;
-          }
-          sink.write(`data: ${data}\n\n`);
+          const shaped = usageAsAsked(chunk, call.wantsUsage);
+          if (shaped === null) return;
+          sink.write(shaped === chunk ? `data: ${data}\n\n` : `data: ${JSON.stringify(shaped)}\n\n`);
         },
       });
     } catch (err) {
@@ -119,8 +141,11 @@ export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePl
     const rows = attemptToUsage(attempt, meter);
     deps.recorder.record(rows);
     if (ctx.charge) {
-      let nano = 0n;
-      for (const r of rows) nano += BigInt(effectiveCost(deps.catalog(), r, startedAtMs) ?? 0);
+      let nano: bigint | null = null;
+      for (const r of rows) {
+        const c = effectiveCost(deps.catalog(), r, startedAtMs);
+        if (c !== null) nano = (nano ?? 0n) + BigInt(c);
+      }
       ctx.charge(nano);
     }
     if (!error) {
@@ -157,6 +182,10 @@ function respondFailure(attempts: readonly AttemptRecord[], plan: RoutePlan): Ga
   const last = attempts.at(-1)?.error;
   if (last && !shouldFallBack(last)) {
     return gatewayError(400, 'invalid_request_error', last.kind, `${last.message} (on ${attempts.at(-1)!.route.provider}/${attempts.at(-1)!.route.model})`);
+  }
+  // No provider knows the model (a `provider/model` id made up): the client's model is wrong.
+  if (attempts.length > 0 && attempts.every((a) => a.error?.kind === 'model_not_found')) {
+    return gatewayError(404, 'not_found_error', 'model_not_found', `no route of "${plan.alias}" knows its model: ${failureText(attempts, plan)}`, 'model');
   }
   const allTimedOut = attempts.length > 0 && attempts.every((a) => a.error?.kind === 'timeout');
   const text = `no route of "${plan.alias}" answered: ${failureText(attempts, plan)}`;

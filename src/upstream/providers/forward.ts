@@ -86,6 +86,7 @@ export async function forwardCall(ctx: ForwardContext, req: ForwardRequest): Pro
   // gateway's CPU (bench/gateway.ts).
   const { call, sdk, options } = ctx.begin(req.signal, true, req.timeoutMs);
   if (req.clientRequestId) options.headers = { 'X-Client-Request-Id': req.clientRequestId };
+  if (req.maxRetries !== undefined) options.maxRetries = req.maxRetries;
   const startedAt = ctx.now();
   const asm = new StreamAssembler();
   const meta = () => ({ startedAt, endedAt: ctx.now(), notes, attempts: call.attempts, retriedAfter: call.retriedAfter() });

@@ -106,6 +106,8 @@ export interface ForwardRequest {
   stream: boolean;
   /** Thinking on/off set by the route (a retired model's mode kept on its replacement). */
   thinking?: boolean;
+  /** Retries of this call (default: the provider's max_retries); 0 when another route can take it at once. */
+  maxRetries?: number;
   signal?: AbortSignal;
   /** routeops' id of the call, sent as X-Client-Request-Id. */
   clientRequestId?: string;
