@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { cli } from '../src/app/cli.js';
 import { startSimulator } from '../tools/sim/server.js';
 import { writeConfig } from '../test/support/config.js';
-import { simConfig, SIM_KEYS } from '../test/support/sim-config.js';
+import { simConfig, simProviders, SIM_KEYS } from '../test/support/sim-config.js';
 import { tempDir } from '../test/support/temp.js';
 import { percentile } from './stats.js';
 
@@ -47,8 +47,11 @@ const rssMbOf = (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/p
 const sim = await startSimulator();
 const tmp = tempDir('routeops-bench-gateway-');
 const port = await freePort();
-const config = simConfig(sim, { gateway: { enabled: true } });
-const env = { ...process.env, ...SIM_KEYS, ROUTEOPS_CONFIG: writeConfig(tmp.file('routeops.yml'), config), ROUTEOPS_DB: tmp.dbPath, PORT: String(port), LOG_LEVEL: 'warn', ROUTEOPS_SHELL: '0' };
+// Generous provider timeouts: an overloaded machine queues, it does not fail calls here.
+const config = simConfig(sim, { gateway: { enabled: true }, providers: simProviders(sim, { timeout_ms: 30_000 }) });
+// The simulator's prepaid accounts must not run dry over tens of thousands of calls.
+for (const p of ['deepseek', 'kimi', 'openrouter']) sim.setBalance(p, { topUp: '1000000' });
+const env = { ...process.env, ...SIM_KEYS, ROUTEOPS_CONFIG: writeConfig(tmp.file('routeops.yml'), config), ROUTEOPS_DB: tmp.dbPath, PORT: String(port), LOG_LEVEL: 'error', ROUTEOPS_SHELL: '0' };
 let out = '';
 const created = await cli(['keys', 'create', 'bench', '--json'], { stdout: (s) => (out += s), stderr: (s) => process.stderr.write(s), env });
 if (created !== 0) throw new Error('could not create the bench key');
