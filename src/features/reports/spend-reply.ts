@@ -13,8 +13,8 @@ import { spendCsvFile } from './spend-csv.js';
 /** Slack tables allow 20 cells a row: the day column, up to 17 groups, "other" and the total. */
 const MAX_GROUP_COLUMNS = 17;
 
-/** Display buckets: days up to ~2 months, then ISO weeks, then months (Slack tables hold 100 rows). */
-function bucketOf(day: DayString, spanDays: number): string {
+/** Display buckets: days up to ~2 months, then ISO weeks, then months (Slack tables hold 100 rows; the chart uses the same). */
+export function bucketOf(day: DayString, spanDays: number): string {
   if (spanDays <= 62) return day;
   if (spanDays <= 26 * 7) {
     const wd = new Date(`${day}T00:00:00Z`).getUTCDay() || 7;
