@@ -6,8 +6,7 @@ import { assignColors, CHART_PALETTE, OTHERS_COLOR, type ChartLine, type ChartMo
 import { formatUsd, nusdToUsd } from '../../domain/money/units.js';
 import { plural } from '../../domain/text.js';
 import { addDays, daysBetweenInclusive, type DayString } from '../../domain/time/zone.js';
-import { daysOf, type SpendGroup, type SpendReport } from '../reports/spend.js';
-import { bucketOf } from '../reports/spend-reply.js';
+import { bucketOf, daysOf, type SpendGroup, type SpendReport } from '../reports/spend.js';
 
 export const NO_SPEND_TEXT = 'No spend in this period';
 
