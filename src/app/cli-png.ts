@@ -4,7 +4,6 @@
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Reply } from '../domain/reply.js';
-import { UsageError } from '../domain/errors.js';
 import { renderChartPng } from '../features/charts/render-png.js';
 
 export const PNG_FLAG = '--png';
@@ -18,16 +17,17 @@ function why(code: string | undefined): string {
   return code ?? 'error';
 }
 
-/** Throws UsageError when FILE cannot be written: its folder is missing or read-only, or FILE is a folder. */
-export function checkPngPath(file: string): void {
+/** Why FILE cannot be written (its folder is missing or read-only, or FILE is a folder), or null when it can. */
+export function pngPathProblem(file: string): string | null {
   const path = resolve(file);
   try {
     if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
     const folder = dirname(path);
     if (!statSync(folder).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     accessSync(folder, constants.W_OK);
+    return null;
   } catch (err) {
-    throw new UsageError(`Cannot write the chart to ${file}: ${why((err as NodeJS.ErrnoException).code)}`);
+    return `Cannot write the chart to ${file}: ${why((err as NodeJS.ErrnoException).code)}`;
   }
 }
 

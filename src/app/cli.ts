@@ -17,7 +17,7 @@ import { commandUsageReply, dispatch } from '../../commands/dispatch.js';
 import { commandsFor, findCommand } from '../../commands/registry.js';
 import { usageOf, type Command, type CommandContext, type CommandInput } from '../../commands/types.js';
 import { renderAfterProgress, renderText, renderUsage, terminalProgress } from '../adapters/shell/text.js';
-import { checkPngPath, PNG_FLAG, writeChartPng } from './cli-png.js';
+import { PNG_FLAG, pngPathProblem, writeChartPng } from './cli-png.js';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -221,7 +221,11 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
       return 2;
     }
     // A chart file that cannot be written is bad usage, said before any work.
-    if (line.png !== undefined) checkPngPath(line.png);
+    const pngProblem = line.png === undefined ? null : pngPathProblem(line.png);
+    if (pngProblem) {
+      io.stderr(`${pngProblem}\n`);
+      return 2;
+    }
     // What an answer waits for goes to stderr: stdout carries the answer alone.
     const live = line.json ? undefined : terminalProgress(io.stdout, { status: io.stderr });
     if (!NO_LEDGER.has(line.command.name)) await ctx.prepare?.(line.command.name);
