@@ -4,6 +4,7 @@
 // The libraries load on the first chart (about a second): commands that draw none never pay it.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { SpendChart } from '../../domain/chart.js';
 import { chartOption, CHART_FONT, CHART_HEIGHT, CHART_SCALE, CHART_WIDTH } from './chart-option.js';
 import { fontMetrics, readFontShorthand } from './font-metrics.js';
@@ -19,15 +20,12 @@ interface Engine {
 let engine: Promise<Engine> | undefined;
 
 async function loadEngine(): Promise<Engine> {
-  const [echarts, charts, components, renderers, resvg] = await Promise.all([
-    import('echarts/core'),
-    import('echarts/charts'),
-    import('echarts/components'),
-    import('echarts/renderers'),
-    import('@resvg/resvg-js'),
-  ]);
-  echarts.use([charts.BarChart, charts.LineChart, components.TitleComponent, components.LegendComponent, components.GridComponent, components.MarkLineComponent, components.GraphicComponent, renderers.SVGRenderer]);
   const require = createRequire(import.meta.url);
+  // ECharts' own minified bundle (beside its CommonJS entry): one file takes about half the
+  // memory of its ES modules (~25 MB against ~55 MB once a chart is drawn), and holds every
+  // chart type and both renderers.
+  const echarts = require(join(dirname(require.resolve('echarts')), 'echarts.min.js')) as typeof import('echarts');
+  const resvg = await import('@resvg/resvg-js');
   const fontFiles = [require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'), require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')];
   const [regular, bold] = fontFiles.map((f) => fontMetrics(readFileSync(f)));
   const measure = (text: string, px: number, isBold = false) => (isBold ? bold! : regular!).width(text, px);
