@@ -16,7 +16,7 @@ export interface SpendArgs {
 }
 
 const usage = (adapter: Adapter): string =>
-  `spend [PERIOD] [by provider|model|user|key|route] [csv]${cliFlags(adapter, '[--json|--csv]')}\nPERIOD: ${PERIOD_HELP}. Default: week. "by key" is "by user": a gateway key's calls carry its name as the user.`;
+  `spend [PERIOD] [by provider|model|user|key|route] [csv]${cliFlags(adapter, '[--json|--csv] [--png FILE]')}\nPERIOD: ${PERIOD_HELP}. Default: week. "by key" is "by user": a gateway key's calls carry its name as the user.`;
 
 /** Reads `[PERIOD] [by DIMENSION] [csv]` in any order; throws UsageError when it cannot. */
 export function readSpendArgs(text: string, adapter: Adapter = 'slack'): SpendArgs {
@@ -51,10 +51,11 @@ export function readSpendArgs(text: string, adapter: Adapter = 'slack'): SpendAr
 
 export const spendCommand = defineCommand<SpendArgs>({
   name: 'spend',
-  summary: 'Spend per day and provider, model, user or route, with totals, trend and budgets',
+  summary: 'Spend per day and provider, model, user or route, with totals, trend, budgets and a chart',
   usage,
   adapters: EVERYWHERE,
   csvWord: true,
+  chart: true,
   access: 'spend',
   parse: (input, adapter) => readSpendArgs(input.text, adapter),
   async run(args, ctx) {

@@ -74,6 +74,8 @@ export interface Command<A = unknown> {
    * refuses --csv for every other command rather than pass it on as text.
    */
   csvWord?: boolean;
+  /** Its result carries a chart (Reply.chart): the CLI's `--png FILE` writes it; other commands refuse --png. */
+  chart?: boolean;
   /** Key of config.access that limits who may run it (one of ACCESS_RULES); absent = everyone. */
   access?: AccessRule;
   /**

@@ -17,6 +17,7 @@ import { commandUsageReply, dispatch } from '../../commands/dispatch.js';
 import { commandsFor, findCommand } from '../../commands/registry.js';
 import { usageOf, type Command, type CommandContext, type CommandInput } from '../../commands/types.js';
 import { renderAfterProgress, renderText, renderUsage, terminalProgress } from '../adapters/shell/text.js';
+import { PNG_FLAG, pngPathProblem, writeChartPng } from './cli-png.js';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -40,6 +41,8 @@ export interface CommandLine {
   input: CommandInput;
   json: boolean;
   csv: boolean;
+  /** `--png FILE`: where to write the reply's chart (commands with `chart` only). */
+  png?: string;
   /** `routeops CMD --help` (or -h): print the command's usage, run nothing. */
   help: boolean;
 }
@@ -65,7 +68,7 @@ function packageVersion(): string {
 
 function usageText(): string {
   const lines = commandsFor('cli').map((c) => `  routeops ${usageOf(c, 'cli').split('\n')[0]}\n      ${c.summary}`);
-  return `Usage: routeops <command> [args] [--json|--csv]
+  return `Usage: routeops <command> [args] [--json|--csv] [--png FILE]
 
 Commands:
 ${lines.join('\n')}
@@ -101,17 +104,29 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
   const skip = new Set<number>();
   let json = false;
   let csv = false;
-  for (const t of tokens) {
+  let png: string | undefined;
+  let pngError: string | undefined;
+  for (const [i, t] of tokens.entries()) {
     if (t.kind === 'option' && GLOBAL_FLAGS.has(t.rawName) && t.inlineValue === undefined) {
       skip.add(t.index);
       if (t.name === 'json') json = true;
       else csv = true;
+    } else if (t.kind === 'option' && t.rawName === PNG_FLAG) {
+      // `--png FILE` or `--png=FILE`; the loose pass reads FILE as the next positional word.
+      const next = tokens[i + 1];
+      const inline = t.inlineValue === true ? (t.value ?? '') : undefined;
+      const value = inline ?? (next?.kind === 'positional' && next.index === t.index + 1 ? next.value : undefined);
+      skip.add(t.index);
+      if (inline === undefined && value !== undefined) skip.add(t.index + 1);
+      if (png !== undefined) pngError = `${PNG_FLAG} given twice: one chart file at a time`;
+      else if (!value) pngError = `${PNG_FLAG} needs a FILE to write the chart to`;
+      png = value ?? '';
     }
   }
-  const words = tokens.filter((t) => t.kind === 'positional');
+  const words = tokens.filter((t): t is Extract<typeof t, { kind: 'positional' }> => t.kind === 'positional' && !skip.has(t.index));
   const [first, second] = words;
   if (!first) {
-    const option = tokens.find((t) => t.kind === 'option' && !GLOBAL_FLAGS.has(t.rawName));
+    const option = tokens.find((t) => t.kind === 'option' && !GLOBAL_FLAGS.has(t.rawName) && t.rawName !== PNG_FLAG);
     throw new CommandLineError(option && option.kind === 'option' ? `Unknown command "${truncateForMessage(option.rawName)}".` : 'no command given');
   }
   const two = second && findCommand(`${first.value} ${second.value}`, 'cli');
@@ -138,17 +153,20 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
 
   // Only spend writes CSV: any other command says so (`models --csv` is no search for "csv").
   if (csv && !command.csvWord) throw new CommandLineError(`--csv is not an option of routeops ${command.name} (spend writes CSV; --json gives the data)`, command);
+  if (png !== undefined && !command.chart) throw new CommandLineError(`${PNG_FLAG} is not an option of routeops ${command.name} (spend draws a chart)`, command);
+  if (pngError) throw new CommandLineError(pngError, command);
+  const pngPart = png !== undefined ? { png } : {};
   if (!command.options) {
     // The chat commands read text, whose leading words are their options: --help among them is
     // the CLI's (later in the text it is just text). --csv is spend's "csv" word.
     const textStart = rest.findIndex((w) => !w.startsWith('-') || w === '--');
     const help = rest.slice(0, textStart < 0 ? rest.length : textStart).some((w) => HELP_FLAGS.has(w));
-    return { command, json, csv, help, input: { text: [...rest, ...(csv ? ['csv'] : [])].join(' '), options: {}, positionals: [] } };
+    return { command, json, csv, ...pngPart, help, input: { text: [...rest, ...(csv ? ['csv'] : [])].join(' '), options: {}, positionals: [] } };
   }
   try {
     const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
     const { help, ...options } = values;
-    return { command, json, csv, help: help === true, input: { text: rest.join(' '), options: options as CommandInput['options'], positionals } };
+    return { command, json, csv, ...pngPart, help: help === true, input: { text: rest.join(' '), options: options as CommandInput['options'], positionals } };
   } catch (err) {
     throw argError(err, command);
   }
@@ -202,11 +220,22 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
       io.stderr(`Choose one of --json and ${line.csv ? '--csv' : 'csv'}.\n`);
       return 2;
     }
+    // A chart file that cannot be written is bad usage, said before any work.
+    const pngProblem = line.png === undefined ? null : pngPathProblem(line.png);
+    if (pngProblem) {
+      io.stderr(`${pngProblem}\n`);
+      return 2;
+    }
     // What an answer waits for goes to stderr: stdout carries the answer alone.
     const live = line.json ? undefined : terminalProgress(io.stdout, { status: io.stderr });
     if (!NO_LEDGER.has(line.command.name)) await ctx.prepare?.(line.command.name);
     const reply = await dispatch(line.command.name, line.input, ctx.services, { id: 'cli', local: true }, live, { ...ctx, adapter: 'cli' });
-    return print(reply, line, io, live);
+    const code = print(reply, line, io, live);
+    if (line.png === undefined || reply.kind !== 'result') return code;
+    const failure = await writeChartPng(reply, line.png);
+    if (failure === null) return code;
+    io.stderr(`routeops: ${failure}\n`);
+    return 1;
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`${err.message}\n`);

@@ -1,6 +1,7 @@
 // A Reply is what every command returns: transport-neutral, so the Slack, CLI and shell
 // adapters can each render it their own way. All text here is plain text, never markup;
 // renderers escape it for their medium.
+import type { SpendChart } from './chart.js';
 
 export type Align = 'left' | 'right';
 
@@ -48,6 +49,11 @@ export interface Reply {
   table?: ReplyTable;
   footer?: string;
   file?: ReplyFile;
+  /**
+   * A chart of the result, as data (src/domain/chart.ts): Slack uploads it as a PNG after the
+   * text, the CLI writes it with --png FILE; text renderers ignore it.
+   */
+  chart?: SpendChart;
   decisions?: ReplyDecision[];
   /** A result that reports a failure (e.g. a route check that failed): CLI exit code 1. */
   failed?: boolean;

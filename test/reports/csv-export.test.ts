@@ -47,15 +47,6 @@ function checkCsv(csv: string, dim: string): string[][] {
   return records.slice(1);
 }
 
-/** The file part of the multipart body files.uploadV2 sends to the upload URL. */
-function uploadedFile(upload: { raw: string; headers: Record<string, unknown> }): string {
-  const boundary = /boundary=([^;]+)/.exec(String(upload.headers['content-type']))?.[1];
-  if (!boundary) return upload.raw;
-  const part = upload.raw.split(`--${boundary}`).find((p) => /filename=/.test(p));
-  assert.ok(part, 'the upload carries a file part');
-  return part.slice(part.indexOf('\r\n\r\n') + 4, part.lastIndexOf('\r\n'));
-}
-
 async function cli(argv: string[], services: ReturnType<typeof makeServices>['services']) {
   let stdout = '';
   let stderr = '';
@@ -108,13 +99,11 @@ test('Slack /spend … csv uploads the same RFC 4180 file', async (t) => {
   const app = await startTestApp({ config: { timezone: 'UTC', providers: PROVIDERS, pricing: PRICING, access: { spend: ['U0CFO'] } }, owner: t });
   const res = await fetch(`${app.url}/v1/usage`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${INGEST_TOKEN}` }, body: jsonl });
   assert.equal(res.status, 200, await res.text());
-  const before = app.slack.calls.length;
   const posted = await postSigned(`${app.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command: '/spend', text: `${PERIOD} by user csv`, user_id: 'U0CFO', response_url: `${app.slack.baseUrl}/respond/${randomUUID()}` }));
   assert.equal(posted.status, 200);
-  await app.slack.waitFor('files.completeUploadExternal', (c) => app.slack.calls.indexOf(c) >= before);
-  const upload = app.slack.calls.slice(before).find((c) => c.method === 'upload');
-  assert.ok(upload);
-  const records = checkCsv(uploadedFile(upload), 'user');
+  // The file part of the multipart body files.uploadV2 posted to the upload URL (the chart is another file).
+  const csv = await app.slack.waitForFile((f) => f.filename.endsWith('.csv'));
+  const records = checkCsv(csv.data!.toString('utf8'), 'user');
   assert.equal(records.length, 4);
   assert.equal(sumNusd(records.map((r) => r[2]!)), 2000n * NUSD + 8_999_999_999_999_991n + 1_234_567_000_000n + 1n);
   assert.deepEqual(records.find((r) => r[1] === 'Doe, "JJ"'), ['2026-11-02', 'Doe, "JJ"', '2000.00', '0']);

@@ -142,15 +142,13 @@ test('a user outside access.spend gets a polite refusal', async () => {
 });
 
 test('/spend week csv uploads a CSV file with files.uploadV2, to the caller\'s DM while access.spend limits who sees spend', async () => {
-  const before = t.slack.calls.length;
   await slash('/spend', 'week csv');
-  const complete = await t.slack.waitFor('files.completeUploadExternal', (c) => t.slack.calls.indexOf(c) >= before);
-  assert.equal(complete.body.channel_id, 'D0CFO', 'the DM conversations.open gave, not the channel');
-  const upload = t.slack.calls.slice(before).find((c) => c.method === 'upload');
-  assert.ok(upload);
-  assert.match(upload.raw, /date,provider,usd/);
-  assert.match(upload.raw, /2026-11-20,deepseek,0\.75\b/);
-  assert.match(upload.raw, /2026-11-23,openrouter,0\.25\b/);
+  const csv = await t.slack.waitForFile((f) => f.filename === 'spend_2026-11-17_2026-11-23_by_provider.csv');
+  assert.equal(csv.completed?.channel_id, 'D0CFO', 'the DM conversations.open gave, not the channel');
+  const text = csv.data!.toString('utf8');
+  assert.match(text, /date,provider,usd/);
+  assert.match(text, /2026-11-20,deepseek,0\.75\b/);
+  assert.match(text, /2026-11-23,openrouter,0\.25\b/);
 });
 
 test('a request with a bad signature is refused and never answered', async () => {
@@ -188,8 +186,7 @@ test('with no access.spend list, /spend and its CSV are for the whole channel', 
   const open = await startTestApp({ config: { timezone: 'UTC' }, owner: ctx });
   const call = await slashTo(open)('/spend', 'week', 'U0ANY');
   assert.equal(call.body.response_type, 'in_channel');
-  const before = open.slack.calls.length;
   await slashTo(open)('/spend', 'week csv', 'U0ANY');
-  const complete = await open.slack.waitFor('files.completeUploadExternal', (c) => open.slack.calls.indexOf(c) >= before);
-  assert.equal(complete.body.channel_id, 'C0FINANCE');
+  const csv = await open.slack.waitForFile((f) => f.filename.endsWith('.csv'));
+  assert.equal(csv.completed?.channel_id, 'C0FINANCE');
 });

@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { CleanupOwner } from './temp.js';
+import { parseMultipart } from './multipart.js';
 
 export interface RecordedCall {
   /** Web API method ("chat.postMessage"), "response_url", or "upload". */
@@ -13,7 +14,25 @@ export interface RecordedCall {
   path: string;
   body: Record<string, unknown>;
   raw: string;
+  /** The body as received, byte for byte (an uploaded PNG is not UTF-8). */
+  bytes: Buffer;
   headers: http.IncomingHttpHeaders;
+}
+
+/**
+ * A file as files.uploadV2 leaves it: announced by files.getUploadURLExternal (name, length),
+ * its bytes posted to the upload URL, then shared by files.completeUploadExternal.
+ */
+export interface UploadedFile {
+  id: string;
+  filename: string;
+  /** The length getUploadURLExternal was told. */
+  length: number;
+  alt_text?: string;
+  /** What reached the upload URL (the file part of a multipart body, or the raw body); null until then. */
+  data: Buffer | null;
+  /** Set by completeUploadExternal. */
+  completed?: { channel_id?: string; thread_ts?: string; initial_comment?: string; title?: string };
 }
 
 /** A message as the fake workspace holds it (posted by the bot, or added by a test as a user). */
@@ -39,6 +58,10 @@ export interface FakeSlack {
   apiUrl: string;
   baseUrl: string;
   calls: RecordedCall[];
+  /** Files announced through files.getUploadURLExternal, in order. */
+  files: UploadedFile[];
+  /** Resolves with the first file (already shared or shared later) that files.completeUploadExternal shared and that matches. */
+  waitForFile(predicate?: (f: UploadedFile) => boolean): Promise<UploadedFile>;
   /** Resolves with the first call (already made or future) that matches. */
   waitFor(method: string, predicate?: (c: RecordedCall) => boolean): Promise<RecordedCall>;
   /** Makes a method answer `{ok:false,error}` until cleared. */
@@ -72,6 +95,7 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
   const holds = new Map<string, Promise<void>>();
   let tsCounter = 1_700_000_000;
   const messages: StoredMessage[] = [];
+  const files: UploadedFile[] = [];
   const nextTs = () => `${tsCounter++}.000100`;
   const find = (channel: unknown, ts: unknown) => messages.find((m) => m.channel === channel && m.ts === ts);
   const chunkText = (body: Record<string, unknown>) =>
@@ -85,7 +109,8 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString('utf8');
       const url = req.url ?? '/';
       const reply = (status: number, body: unknown) => {
         const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -98,7 +123,7 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
       else if (url.startsWith('/upload/')) method = 'upload';
       else return reply(404, { ok: false, error: 'unknown_method' });
 
-      const call: RecordedCall = { method, path: url.split('?')[0]!, body: method === 'upload' ? { content: raw } : parseBody(raw, req.headers['content-type']), raw, headers: req.headers };
+      const call: RecordedCall = { method, path: url.split('?')[0]!, body: method === 'upload' ? { content: raw } : parseBody(raw, req.headers['content-type']), raw, bytes, headers: req.headers };
       calls.push(call);
       events.emit('call', call);
 
@@ -113,7 +138,6 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
   }
 
   function answer(method: string, call: RecordedCall, reply: (status: number, body: unknown) => void): void {
-    const raw = call.raw;
     const failure = failures.get(method);
     if (failure) return reply(200, { ok: false, error: failure });
     const auth = String(call.headers.authorization ?? '');
@@ -128,8 +152,15 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
     switch (method) {
       case 'response_url':
         return reply(200, 'ok');
-      case 'upload':
-        return reply(200, `OK - ${raw.length}`);
+      case 'upload': {
+        // The URL getUploadURLExternal gave; the file arrives as the body or as a form's file part.
+        const file = files.find((f) => call.path === `/upload/${f.id}`);
+        if (!file) return reply(404, 'unknown upload URL');
+        const parts = parseMultipart(call.bytes, call.headers['content-type']);
+        file.data = parts ? (parts.find((p) => p.filename !== undefined)?.data ?? null) : call.bytes;
+        if (!file.data) return reply(400, 'no file in the form');
+        return reply(200, `OK - ${file.data.length}`);
+      }
       case 'auth.test':
         return reply(200, { ok: true, url: 'https://routeops-test.slack.com/', team: 'Test', user: 'routeops', team_id: 'T0TEST', user_id: 'U0BOT', bot_id: 'B0BOT' });
       case 'chat.postMessage': {
@@ -199,12 +230,24 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
         return reply(200, { ok: true, channel: { id: `D${users.slice(1)}` } });
       }
       case 'files.getUploadURLExternal': {
+        // Slack requires both: the name and the size in bytes.
+        const length = Number(call.body.length);
+        if (typeof call.body.filename !== 'string' || !call.body.filename || !Number.isInteger(length) || length <= 0) return reply(200, { ok: false, error: 'invalid_arguments' });
         const id = `F0FILE${++fileCounter}`;
+        files.push({ id, filename: call.body.filename, length, ...(typeof call.body.alt_text === 'string' ? { alt_text: call.body.alt_text } : {}), data: null });
         return reply(200, { ok: true, upload_url: `${baseUrl}/upload/${id}`, file_id: id });
       }
       case 'files.completeUploadExternal': {
-        const files = (call.body.files as Array<{ id: string; title?: string }>) ?? [];
-        return reply(200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) });
+        const listed = (call.body.files as Array<{ id: string; title?: string }>) ?? [];
+        const found = listed.map((l) => ({ l, f: files.find((f) => f.id === l.id) }));
+        // A file never announced, or whose bytes never reached its URL (or not as many as announced), is not there to share.
+        if (!listed.length || found.some(({ f }) => !f || !f.data || f.data.length !== f.length)) return reply(200, { ok: false, error: 'file_not_found' });
+        const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+        for (const { l, f } of found) {
+          f!.completed = { channel_id: str(call.body.channel_id), thread_ts: str(call.body.thread_ts), initial_comment: str(call.body.initial_comment), title: l.title };
+          events.emit('file', f);
+        }
+        return reply(200, { ok: true, files: listed.map((f) => ({ id: f.id, title: f.title })) });
       }
       default:
         return reply(200, { ok: true });
@@ -224,6 +267,7 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
     apiUrl: `${baseUrl}/api/`,
     baseUrl,
     calls,
+    files,
     waitFor(method, predicate = () => true) {
       const found = calls.find((c) => c.method === method && predicate(c));
       if (found) return Promise.resolve(found);
@@ -235,6 +279,19 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
           }
         };
         events.on('call', onCall);
+      });
+    },
+    waitForFile(predicate = () => true) {
+      const found = files.find((f) => f.completed && predicate(f));
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve) => {
+        const onFile = (f: UploadedFile) => {
+          if (predicate(f)) {
+            events.off('file', onFile);
+            resolve(f);
+          }
+        };
+        events.on('file', onFile);
       });
     },
     setSocketUrl(url) {

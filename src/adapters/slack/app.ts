@@ -1,7 +1,7 @@
 // The Slack adapter: Bolt 5 in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (SLACK_SIGNING_SECRET).
 // It only translates: a slash command is acked at once, dispatched to the command layer, and
-// the Reply is rendered as Block Kit. Commands know nothing of Slack. A price proposal's
-// Apply / Ignore buttons are price-buttons.ts.
+// the Reply is rendered as Block Kit, its chart uploaded as a PNG (chart-upload.ts). Commands
+// know nothing of Slack. A price proposal's Apply / Ignore buttons are price-buttons.ts.
 import bolt from '@slack/bolt';
 import type { App as BoltApp, Logger as BoltLogger, RespondFn, SlashCommand, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
@@ -19,6 +19,7 @@ import { EarlyAckReceiver } from './receiver.js';
 import { createChatApi } from './chat-api.js';
 import { createUpdateBudget } from './update-budget.js';
 import { registerPriceButtons } from './price-buttons.js';
+import { uploadChart, type ChartRenderer } from './chart-upload.js';
 
 const { App, LogLevel } = bolt;
 
@@ -57,25 +58,36 @@ function boltLogger(log: Logger): BoltLogger {
 /**
  * Posts a Reply: results in the channel for all, usage messages and refusals only to the caller.
  * A `private` result (spend figures when access.spend names who may see them: others in the
- * channel may not) goes to the caller only, its file to the caller's DM with the bot.
+ * channel may not) goes to the caller only, its file and chart to the caller's DM with the bot.
+ * The text goes first; the CSV file and the chart's PNG follow (chart-upload.ts).
  */
-export async function postReply(reply: Reply, respond: RespondFn, client: webApi.WebClient, command: Pick<SlashCommand, 'channel_id' | 'user_id'>, log: Logger, opts: { private?: boolean } = {}): Promise<void> {
+export async function postReply(reply: Reply, respond: RespondFn, client: webApi.WebClient, command: Pick<SlashCommand, 'channel_id' | 'user_id'>, log: Logger, opts: { private?: boolean; renderChart?: ChartRenderer } = {}): Promise<void> {
   const msg = renderBlocks(reply);
   await respond({ response_type: reply.kind === 'result' && !opts.private ? 'in_channel' : 'ephemeral', text: msg.text, blocks: msg.blocks });
-  if (!reply.file) return;
+  if (!reply.file && !reply.chart) return;
+  const hint = (code: string | undefined) => (code === 'not_in_channel' || code === 'channel_not_found' ? ' Invite the bot to this channel (/invite @routeops) and try again.' : '');
+  let channel: string;
   try {
-    const channel = opts.private ? ((await client.conversations.open({ users: command.user_id })).channel?.id ?? command.user_id) : command.channel_id;
-    await client.files.uploadV2({
-      channel_id: channel,
-      filename: reply.file.filename,
-      title: reply.file.title,
-      content: reply.file.content,
-    });
+    channel = opts.private ? ((await client.conversations.open({ users: command.user_id })).channel?.id ?? command.user_id) : command.channel_id;
   } catch (err) {
     const code = (err as { data?: { error?: string } }).data?.error;
-    log.warn({ code }, 'file upload failed');
-    const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' Invite the bot to this channel (/invite @routeops) and try again.' : '';
-    await respond({ response_type: 'ephemeral', text: `The CSV file could not be uploaded (${code ?? 'Slack error'}).${hint}` });
+    log.warn({ code }, 'DM for the files could not be opened');
+    await respond({ response_type: 'ephemeral', text: `The ${reply.file ? 'CSV file and chart' : 'chart'} could not be sent to you (${code ?? 'Slack error'}).` });
+    return;
+  }
+  if (reply.file) {
+    try {
+      await client.files.uploadV2({ channel_id: channel, filename: reply.file.filename, title: reply.file.title, content: reply.file.content });
+    } catch (err) {
+      const code = (err as { data?: { error?: string } }).data?.error;
+      log.warn({ code }, 'file upload failed');
+      await respond({ response_type: 'ephemeral', text: `The CSV file could not be uploaded (${code ?? 'Slack error'}).${hint(code)}` });
+    }
+  }
+  if (reply.chart) {
+    const result = await uploadChart(reply.chart, client, { channel }, log, opts.renderChart);
+    // A chart that could not be drawn is logged only: the figures are in the text already.
+    if (!result.ok && result.stage === 'upload') await respond({ response_type: 'ephemeral', text: `The chart could not be uploaded (${result.code ?? 'Slack error'}).${hint(result.code)}` });
   }
 }
 

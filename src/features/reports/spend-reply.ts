@@ -1,27 +1,19 @@
-// The spend report as a Reply: headline figures, budget lines, a day × group table and the JSON
-// document (and the CSV file when asked). Shared by /spend and the weekly report job, so the
-// report posted on Monday looks like the one anyone can ask for.
+// The spend report as a Reply: headline figures, budget lines, a day × group table, the JSON
+// document (and the CSV file when asked) and the chart as data (src/features/charts). Shared by
+// /spend and the weekly report job, so the report posted on Monday looks like the one anyone
+// can ask for.
 import type { Reply, ReplyTable } from '../../domain/reply.js';
 import { formatUsd, formatUsdExact } from '../../domain/money/units.js';
-import { addDays, daysBetweenInclusive, type DayString } from '../../domain/time/zone.js';
+import { daysBetweenInclusive, type DayString } from '../../domain/time/zone.js';
 import { percentUsed } from '../budgets/status.js';
-import { shareOf, type SpendGroup, type SpendReport } from './spend.js';
+import { bucketOf, shareOf, type SpendGroup, type SpendReport } from './spend.js';
+import { spendChart } from '../charts/spend-chart.js';
 import { plural } from '../../domain/text.js';
 import { spendJson } from './spend-json.js';
 import { spendCsvFile } from './spend-csv.js';
 
 /** Slack tables allow 20 cells a row: the day column, up to 17 groups, "other" and the total. */
 const MAX_GROUP_COLUMNS = 17;
-
-/** Display buckets: days up to ~2 months, then ISO weeks, then months (Slack tables hold 100 rows). */
-function bucketOf(day: DayString, spanDays: number): string {
-  if (spanDays <= 62) return day;
-  if (spanDays <= 26 * 7) {
-    const wd = new Date(`${day}T00:00:00Z`).getUTCDay() || 7;
-    return `week of ${addDays(day, 1 - wd)}`;
-  }
-  return day.slice(0, 7);
-}
 
 function percent(part: bigint, whole: bigint, digits = 1): string {
   if (whole === 0n) return '—';
@@ -133,11 +125,14 @@ export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply 
   const title = `Spend ${period.label} by ${report.groupBy} (${range}, ${opts.timezone})`;
   const data = spendJson(report, opts.timezone);
   const file = opts.csv ? spendCsvFile(report) : undefined;
+  // The same chart whatever the figures: with none, it says "No spend in this period".
+  const chart = spendChart(report, { timezone: opts.timezone });
 
   const leftOut = leftOutText(totals);
   if (totals.requests === 0) {
     return {
       file,
+      chart,
       kind: 'result',
       title,
       summary: report.ledgerEmpty
@@ -182,6 +177,7 @@ export function spendReply(report: SpendReport, opts: SpendReplyOptions): Reply 
     table: buildTable(report.groups, report),
     footer: `Amounts in USD from the daily ledger rollup; days are calendar days in ${opts.timezone}.${totals.unpriced || totals.usage_missing ? ' Rows without a known price or without usage are not in the amounts: "not priced" where a cell has only such rows, * where it has some.' : ''}`,
     data,
+    chart,
   };
   if (file) reply.file = file;
   return reply;

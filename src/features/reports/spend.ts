@@ -92,6 +92,16 @@ function collectGroups(rows: readonly RollupRow[]): SpendGroup[] {
   return [...groups.values()].sort((a, b) => byAmountDesc(a.total, b.total) || a.key.localeCompare(b.key));
 }
 
+/** Display buckets: days up to ~2 months, then ISO weeks, then months (Slack tables hold 100 rows; the chart uses the same). */
+export function bucketOf(day: DayString, spanDays: number): string {
+  if (spanDays <= 62) return day;
+  if (spanDays <= 26 * 7) {
+    const wd = new Date(`${day}T00:00:00Z`).getUTCDay() || 7;
+    return `week of ${addDays(day, 1 - wd)}`;
+  }
+  return day.slice(0, 7);
+}
+
 export function daysOf(p: { from: DayString; to: DayString }): DayString[] {
   const out: DayString[] = [];
   for (let d = p.from; d <= p.to; d = addDays(d, 1)) out.push(d);
