@@ -182,9 +182,12 @@ export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
           if (!noBody) bodyFromNode(out, res);
           // A body nobody starts reading (a caller that looked only at the status) would hold its
           // socket until the server closes it: after a while it is let go.
-          setTimeout(() => {
+          // Cleared once the body is done with: a pending timer holds the response and the whole
+          // call behind it (30 s of calls at 200/s kept ~100 MB alive: bench/gateway.ts).
+          const unread = setTimeout(() => {
             if (!res.readableDidRead && res.readableFlowing === null) res.destroy();
           }, unreadBodyMs).unref();
+          res.once('close', () => clearTimeout(unread));
           resolve(out);
         },
       );
