@@ -274,7 +274,7 @@ export async function cli(argv: string[], io: CliIO, onBotStarted: () => void = 
         const env = parseEnv(io.env);
         if (!env.SLACK_BOT_TOKEN) return null;
         const { alertPoster } = await import('../adapters/slack/alert-poster.js');
-        return alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL);
+        return alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL));
       },
     });
   } finally {

@@ -137,7 +137,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
     const port = http.kind === 'listening' ? http.port : null;
     await unlessAborted(slack?.start() ?? Promise.resolve(), opts.abort);
     // Alerts post through Slack; without it they are recorded in the outbox for later.
-    const alerts: AlertsHandle = startAlerts(services, env.SLACK_BOT_TOKEN ? alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL) : null);
+    const alerts: AlertsHandle = startAlerts(services, env.SLACK_BOT_TOKEN ? alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, log) : null);
     ready = true;
     log.info({ pid: process.pid, port, host: http.kind === 'off' ? null : http.host, slack: slack?.mode ?? 'off', shell, timezone: config.timezone, config: config.source }, 'routeops started');
 
