@@ -7,7 +7,7 @@ import { webApi } from '@slack/bolt';
 import pino from 'pino';
 import { slackPoster } from '../../src/adapters/slack/alert-poster.js';
 import { AlertOutbox } from '../../src/features/alerts/delivery.js';
-import { spendReportJob } from '../../src/features/alerts/jobs/index.js';
+import { budgetsJob, spendReportJob } from '../../src/features/alerts/jobs/index.js';
 import { runJobs } from '../../src/features/alerts/run.js';
 import { startFakeSlack } from '../support/fake-slack.js';
 import { pngSize } from '../support/png.js';
@@ -39,4 +39,22 @@ test('the weekly spend report is posted, then its chart as a PNG in the report\'
   await runJobs(services, [spendReportJob], new Date('2026-11-30T13:00:00Z'), { outbox, post });
   assert.equal(slack.messages.filter((m) => m.channel === 'C0FINANCE').length, 2);
   assert.equal(slack.files.length, 1, 'no second chart');
+});
+
+test('a budget alert carries the chart of its month, uploaded into its thread', async (t) => {
+  const slack = await startFakeSlack();
+  t.after(() => slack.close());
+  const { services } = makeServices({ slack: { alerts_channel: 'C0ALERTS' }, budgets: { monthly: 10 } }, { owner: t });
+  await services.ledger.record(
+    [{ ts: '2026-11-20T10:00:00Z', provider: 'deepseek', model: 'unlisted-chart-model', input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, cost_usd: '9.00', request_id: 'b1' }],
+    'import',
+  );
+  const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+  const outbox = new AlertOutbox(services.store.alerts, services.log);
+  const [outcome] = await runJobs(services, [budgetsJob], new Date('2026-11-23T12:00:00Z'), { outbox, post: slackPoster(client, pino({ level: 'silent' })) });
+  assert.deepEqual(outcome?.alerts.map((a) => a.key), ['budget:monthly:2026-11-01:80']);
+  const posted = slack.messages.find((m) => m.channel === 'C0ALERTS')!;
+  const file = await slack.waitForFile();
+  assert.deepEqual([file.completed?.channel_id, file.completed?.thread_ts], ['C0ALERTS', posted.ts]);
+  assert.equal(file.filename, 'spend-2026-11-01_2026-11-23-by-provider.png', 'the month to date');
 });

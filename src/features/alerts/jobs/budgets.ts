@@ -14,12 +14,17 @@
 // day: key `anomaly:<day>`. Only judged with a full week of history before the day and a
 // non-zero average, so the first days of a new ledger are not flagged. Today-so-far is not
 // judged: a partial day is compared only once it is complete.
+//
+// Each carries the chart of what it talks about (src/features/alerts/chart-of.ts), which the
+// Slack poster uploads into its thread.
 import type { Services } from '../../services.js';
 import { budgetStatuses, percentUsed, type BudgetStatus } from '../../budgets/status.js';
 import { NO_USER } from '../../../domain/spend.js';
 import { formatUsd, formatUsdDecimal, usdToNusd } from '../../../domain/money/units.js';
 import { addDays, type DayString } from '../../../domain/time/zone.js';
 import { keyBudgetStatuses } from '../../gateway/key-budgets.js';
+import type { SpendChart } from '../../../domain/chart.js';
+import { periodChart } from '../chart-of.js';
 import { channelFor, type Alert, type AlertJob } from '../types.js';
 
 export const BUDGET_THRESHOLDS = [50, 80, 100] as const;
@@ -54,7 +59,7 @@ export async function allBudgetStatuses(services: Services, today: DayString): P
   return out;
 }
 
-function budgetAlert(s: BudgetStatus, threshold: BudgetThreshold, channel: string): Alert {
+function budgetAlert(s: BudgetStatus, threshold: BudgetThreshold, channel: string, chart: SpendChart | undefined): Alert {
   const pct = percentUsed(s);
   const when = s.period === 'daily' ? `on ${s.periodStart}` : `in ${s.periodStart.slice(0, 7)} (month to date)`;
   const headline =
@@ -81,6 +86,7 @@ function budgetAlert(s: BudgetStatus, threshold: BudgetThreshold, channel: strin
         },
       ],
       footer: 'Budget alerts come at 50, 80 and 100%, each once per budget period. /spend shows the details.',
+      ...(chart ? { chart } : {}),
       data: { id: s.id, period_start: s.periodStart, threshold, percent: pct, spent_usd: formatUsdDecimal(s.spent_nusd), limit_usd: formatUsdDecimal(s.limit_nusd) },
     },
   };
@@ -98,7 +104,8 @@ export async function budgetAlerts(services: Services, today: DayString, channel
     if (threshold === null) continue;
     const higherOrSame = BUDGET_THRESHOLDS.filter((t) => t >= threshold);
     if (await recorded(higherOrSame.map((t) => budgetKey(s, t)))) continue;
-    out.push(budgetAlert(s, threshold, channel));
+    // The chart of what it talks about: the month to date, or a daily budget's last 14 days.
+    out.push(budgetAlert(s, threshold, channel, await periodChart(services, s.period === 'daily' ? '14d' : 'month', today)));
   }
   return out;
 }
@@ -120,6 +127,8 @@ export async function anomalyAlert(services: Services, today: DayString, channel
   const top = [...byProvider].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0)).slice(0, 3);
   const headline = `Spend anomaly on ${day}: ${formatUsd(spent)}, ${times / 10n}.${times % 10n}× the 7-day average before it (${formatUsd(avg)} a day, ${from}..${to})`;
   const topText = top.map(([k, v]) => `${k} ${formatUsd(v)}`).join(', ');
+  // The day beside the 7 it is compared with.
+  const chart = await periodChart(services, `${from}..${day}`, today);
   return {
     key: `anomaly:${day}`,
     kind: 'anomaly',
@@ -131,6 +140,7 @@ export async function anomalyAlert(services: Services, today: DayString, channel
       summary: `${headline}.`,
       sections: [{ heading: 'Top providers that day', text: top.map(([k, v]) => `${k}: ${formatUsd(v)}`).join('\n') }],
       footer: 'A day is flagged when its spend is more than three times the average of the 7 days before it. /spend yesterday by model shows the details.',
+      ...(chart ? { chart } : {}),
       // Reply data is JSON (the outbox stores it): the amounts as exact decimal text.
       data: { day, spent_usd: formatUsdDecimal(spent), trailing_usd: formatUsdDecimal(trailing), from, to },
     },
