@@ -118,3 +118,13 @@ test('calls a provider refused for lack of balance alert unavailable once per ep
   assert.deepEqual(again.map((a) => a.key), [`unavailable:deepseek:refused:${Date.parse('2026-11-23T14:00:00Z')}`]);
   assert.match(again[0]!.text, /^deepseek refused 1 call for lack of balance since 2026-11-23 14:00 UTC/, 'the episode\'s own refusals, not the day\'s');
 });
+
+test('a rise under 1.00 (rounding, a refund) is recorded as a top-up but not announced', async (t) => {
+  const { sim, fixture } = await fixtureOn(t);
+  const { services } = fixture;
+  assert.deepEqual(await alertsRun(services, '2026-11-23T00:00:00Z'), []);
+  sim.setBalance('deepseek', { topUp: '0.40' });
+  assert.deepEqual(await alertsRun(services, '2026-11-23T01:00:00Z'), []);
+  const events = await services.store.balances.events('deepseek', 0, Date.UTC(2030, 0));
+  assert.deepEqual(events.map((e) => [e.kind, e.amount_nano]), [['top_up', 400_000_000n]], 'recorded all the same');
+});

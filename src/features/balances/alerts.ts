@@ -12,7 +12,7 @@
 //   money (ledger status 'balance', any provider, balance source or not) in the last day and no
 //   refused model answered since; once per episode (it starts at the first refusal after the
 //   provider last answered);
-// - top_up:<event id>: money paid in.
+// - top_up:<event id>: money paid in (1.00 or more: smaller rises are recorded, not announced).
 import { formatBalance } from '../../domain/money/balance.js';
 import { decimalToNano } from '../../domain/money/units.js';
 import type { BalanceRefusals, StoredBalanceEvent } from '../../store/balances.js';
@@ -20,6 +20,8 @@ import type { Alert, AlertKind } from '../alerts/types.js';
 import type { BalanceLine } from './view.js';
 
 export const DEFAULT_RUNWAY_DAYS = [7, 2] as const;
+/** The least top-up announced: 1.00 of the balance's currency. */
+export const TOP_UP_ALERT_MIN_NANO = 1_000_000_000n;
 /** Polls that must fail in a row before the unavailable alert: one failure may be a blip. */
 export const FAILURES_IN_A_ROW = 3;
 
@@ -86,7 +88,8 @@ export function balanceAlerts(input: BalanceAlertInput): Alert[] {
     out.push(alert('unavailable', `unavailable:${r.provider}:refused:${r.episode_ms}`, channel, `Calls refused for lack of balance: ${r.provider}`, text, { provider: r.provider, reason: 'refused', refused_calls: r.count, since: new Date(r.episode_ms).toISOString() }));
   }
   for (const e of input.recentTopUps) {
-    if (e.kind !== 'top_up') continue;
+    // A rise under one unit (a provider's rounding, a refund of a few calls) is recorded, not announced.
+    if (e.kind !== 'top_up' || e.amount_nano < TOP_UP_ALERT_MIN_NANO) continue;
     const text = `${e.provider} was topped up by ${formatBalance(e.amount_nano, e.currency)} (seen at ${e.at.slice(0, 16).replace('T', ' ')} UTC).`;
     out.push(alert('top_up', `top_up:${e.id}`, channel, `Top-up received: ${e.provider}`, text, { provider: e.provider, currency: e.currency, amount: String(e.amount_nano), at: e.at }));
   }
