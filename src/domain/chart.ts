@@ -68,20 +68,36 @@ export function fnv1a(key: string): number {
 }
 
 /**
- * Each key's colour: the palette slot its hash names, so "deepseek" is the same orange in every
- * chart; when that slot is taken in this chart (two keys hash alike), the next free slot, taken
- * in the order given (biggest first), so the bigger group keeps its usual colour. At most
- * CHART_PALETTE.length keys.
+ * The built-in providers' own colours, so the five of them never share one whatever else is in a
+ * chart (a hash put moonshot, zai and openrouter on one slot, and the colour then followed the
+ * ranking, which changes with the period). A model or route key takes its provider's colour
+ * first ("deepseek/deepseek-flash").
+ */
+const PROVIDER_SLOTS: Readonly<Record<string, number>> = { deepseek: 0, 'qwen-intl': 1, moonshot: 2, zai: 4, openrouter: 5 };
+
+/** The slot a key asks for: its provider's, else the one its hash names. */
+function preferredSlot(key: string): number {
+  const provider = key.split('/')[0]!;
+  return PROVIDER_SLOTS[key] ?? PROVIDER_SLOTS[provider] ?? fnv1a(key) % CHART_PALETTE.length;
+}
+
+/**
+ * Each key's colour: the built-in providers' own, else the palette slot its hash names, so
+ * "deepseek" is the same orange in every chart. When keys ask for one slot, they are served in
+ * name order (a provider's own slot first), the later taking the next free slot: the result
+ * depends on which keys are in the chart, never on their ranking. At most CHART_PALETTE.length keys.
  */
 export function assignColors(keys: readonly string[]): Map<string, string> {
   if (keys.length > CHART_PALETTE.length) throw new RangeError(`at most ${CHART_PALETTE.length} coloured groups (got ${keys.length})`);
   const taken = new Set<number>();
   const out = new Map<string, string>();
-  for (const key of keys) {
-    let slot = fnv1a(key) % CHART_PALETTE.length;
+  const own = (k: string) => PROVIDER_SLOTS[k] !== undefined;
+  const order = [...keys].sort((a, b) => Number(own(b)) - Number(own(a)) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const key of order) {
+    let slot = preferredSlot(key);
     while (taken.has(slot)) slot = (slot + 1) % CHART_PALETTE.length;
     taken.add(slot);
     out.set(key, CHART_PALETTE[slot]!);
   }
-  return out;
+  return new Map(keys.map((k) => [k, out.get(k)!]));
 }

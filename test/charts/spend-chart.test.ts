@@ -93,16 +93,27 @@ test('more groups than colours: the six biggest in colour and the rest as one gr
   assert.equal(new Set(chart.series.map((s) => s.color)).size, 7, 'no two groups share a colour');
 });
 
-test('a group\'s colour comes from a hash of its key, the same in every chart; a clash moves the smaller group on', () => {
+test('a group\'s colour is the same in every chart: the built-in providers their own, others by hash, clashes served in name order', () => {
   // FNV-1a test vectors.
   assert.equal(fnv1a(''), 0x811c9dc5);
   assert.equal(fnv1a('a'), 0xe40c292c);
   assert.equal(fnv1a('foobar'), 0xbf9cf968);
-  for (const key of ['deepseek', 'qwen-intl', 'openrouter']) assert.equal(assignColors([key]).get(key), CHART_PALETTE[fnv1a(key) % CHART_PALETTE.length]);
+  // The five providers, ranked three ways (the review found colours following the ranking).
+  const providers = ['deepseek', 'qwen-intl', 'moonshot', 'zai', 'openrouter'];
+  const first = assignColors(providers);
+  for (const ranking of [[...providers].reverse(), ['zai', 'openrouter', 'moonshot', 'deepseek', 'qwen-intl'], ['moonshot', 'zai']]) {
+    const again = assignColors(ranking);
+    for (const k of ranking) assert.equal(again.get(k), first.get(k), `${k} in ${ranking.join(',')}`);
+  }
+  assert.equal(new Set(first.values()).size, 5, 'five different colours');
+  assert.equal(assignColors(['deepseek/deepseek-flash']).get('deepseek/deepseek-flash'), first.get('deepseek'), 'a model takes its provider\'s colour first');
   const slot = (k: string) => fnv1a(k) % CHART_PALETTE.length;
   const clash = Array.from({ length: 50 }, (_, i) => `key${i}`).find((k) => k !== 'key0' && slot(k) === slot('key0'))!;
-  const both = assignColors(['key0', clash]);
-  assert.equal(both.get('key0'), CHART_PALETTE[slot('key0')], 'the bigger keeps its usual colour');
-  assert.equal(both.get(clash), CHART_PALETTE[(slot('key0') + 1) % CHART_PALETTE.length], 'the smaller takes the next one');
+  for (const order of [['key0', clash], [clash, 'key0']]) {
+    const both = assignColors(order);
+    const [a, b] = ['key0', clash].sort();
+    assert.equal(both.get(a!), CHART_PALETTE[slot('key0')], 'the first by name keeps the slot, whatever the ranking');
+    assert.equal(both.get(b!), CHART_PALETTE[(slot('key0') + 1) % CHART_PALETTE.length]);
+  }
   assert.throws(() => assignColors(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']), /at most 7/);
 });
