@@ -117,3 +117,15 @@ test('a group\'s colour is the same in every chart: the built-in providers their
   }
   assert.throws(() => assignColors(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']), /at most 7/);
 });
+
+test('legend names stay unique and read as they are: long names cut alike, a group named like the chart\'s own line, emoji, a right-to-left override', async () => {
+  const { legendNames } = await import('../../src/features/charts/chart-option.js');
+  const long = 'anthropic/claude-sonnet-4.5-20260101-';
+  assert.deepEqual(legendNames([`${long}extended`, `${long}thinking`, 'Month to date', `${'x'.repeat(26)}😀😀😀`, '\u202Eevil'], ['Month to date']), [
+    'anthropic/claude-sonnet-4.5…',
+    'anthropic/claude-sonnet-4.5… (2)',
+    'Month to date (2)',
+    `${'x'.repeat(26)}😀…`,
+    'evil',
+  ]);
+});

@@ -68,7 +68,25 @@ export function legendRows(names: string[], measure: (text: string, px: number) 
 }
 
 /** Long group keys (model ids, routes) are cut so a legend item stays under a third of the width. */
-const legendName = (key: string): string => (key.length > 28 ? `${key.slice(0, 27)}…` : key);
+/** Control and bidirectional-override characters: a legend shows names as they read (\u202Eevil is not "live"). */
+const HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * The groups' names in the legend: cut to 28 characters (whole code points: an emoji is never
+ * split), hidden characters removed, and unique — ECharts joins series of one name, so two long
+ * names cut alike, or a group named like the chart's own lines ("Month to date"), get "(2)".
+ */
+export function legendNames(keys: readonly string[], reserved: readonly string[]): string[] {
+  const used = new Set(reserved);
+  return keys.map((key) => {
+    const points = Array.from(key.replace(HIDDEN_CHARS, ''));
+    const base = points.length > 28 ? `${points.slice(0, 27).join('')}…` : points.join('');
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base} (${n})`;
+    used.add(name);
+    return name;
+  });
+}
 
 export function chartOption(chart: SpendChart, measure: (text: string, px: number) => number): EChartsOption {
   const base: EChartsOption = {
@@ -87,13 +105,14 @@ export function chartOption(chart: SpendChart, measure: (text: string, px: numbe
 
   const month = chart.month;
   const projectionName = month ? `Projection ${usdLabel(month.projectionUsd)}` : '';
-  const legendNames = [...chart.series.map((s) => legendName(s.key)), ...(month ? ['Month to date', projectionName] : [])];
-  const legendData = [...chart.series.map((s) => legendName(s.key)), ...(month ? [{ name: 'Month to date', icon: SOLID_ICON }, { name: projectionName, icon: DASHED_ICON }] : [])];
-  const rows = legendRows(legendNames, measure);
+  const seriesNames = legendNames(chart.series.map((s) => s.key), month ? ['Month to date', projectionName] : []);
+  const allNames = [...seriesNames, ...(month ? ['Month to date', projectionName] : [])];
+  const legendData = [...seriesNames, ...(month ? [{ name: 'Month to date', icon: SOLID_ICON }, { name: projectionName, icon: DASHED_ICON }] : [])];
+  const rows = legendRows(allNames, measure);
   const totals = chart.categories.map((_, i) => chart.series.reduce((sum, s) => sum + s.values[i]!, 0));
   const bars = chart.series.map((s, i) => ({
     type: 'bar' as const,
-    name: legendName(s.key),
+    name: seriesNames[i]!,
     stack: 'spend',
     data: s.values,
     barMaxWidth: 44,
