@@ -14,14 +14,20 @@ function why(code: string | undefined): string {
   if (code === 'ENOTDIR') return 'a part of the path is not a folder';
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'no permission to write there';
   if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full';
   return code ?? 'error';
 }
 
 /** Why FILE cannot be written (its folder is missing or read-only, or FILE is a folder), or null when it can. */
 export function pngPathProblem(file: string): string | null {
+  // Not standard output: a PNG on a terminal helps no one, and a file named "-" is a surprise.
+  if (file === '-') return 'Cannot write the chart to "-": --png takes a file path (e.g. --png spend.png)';
   const path = resolve(file);
   try {
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    const existing = statSync(path, { throwIfNoEntry: false });
+    if (existing?.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    // An existing file must be writable itself (a read-only one in a writable folder).
+    if (existing) accessSync(path, constants.W_OK);
     const folder = dirname(path);
     if (!statSync(folder).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     accessSync(folder, constants.W_OK);
@@ -42,6 +48,6 @@ export async function writeChartPng(reply: Reply, file: string): Promise<string 
     writeFileSync(file, png);
     return null;
   } catch (err) {
-    return `cannot write the chart to ${file}: ${why((err as NodeJS.ErrnoException).code)}`;
+    return `Cannot write the chart to ${file}: ${why((err as NodeJS.ErrnoException).code)}`;
   }
 }

@@ -70,6 +70,10 @@ test('a FILE that cannot be written is bad usage: one line, exit 2, nothing run'
   const folder = await run('spend', 'week', '--png', dir);
   assert.equal(folder.code, 2);
   assert.match(folder.stderr, /Cannot write the chart to .*: it is a folder/);
+  const dash = await run('spend', 'week', '--png', '-');
+  assert.equal(dash.code, 2);
+  assert.match(dash.stderr, /--png takes a file path/);
+  assert.ok(!existsSync('-'), 'no file named "-"');
 });
 
 test('--png needs a FILE, is given once, and only commands that draw a chart take it', async (t) => {
