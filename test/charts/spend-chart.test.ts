@@ -78,9 +78,9 @@ test('a period with no spend gives a chart that says so, not an empty axis', asy
   assert.equal(empty.empty, 'No spend in this period');
   assert.deepEqual(empty.series, []);
   assert.deepEqual(empty.budgetLines, []);
-  // Rows without a price are no spend to draw either; the note says they exist.
+  // Rows without a price are nothing to draw, but not "no spend": the chart says they are not priced.
   const unpriced = await chartOf(t, {}, [row('2026-11-23T10:00:00Z', 'acme', null, 'u1')], 'today');
-  assert.equal(unpriced.empty, 'No spend in this period');
+  assert.equal(unpriced.empty, '1 row in this period, none priced');
   assert.deepEqual(unpriced.notes, ['1 row without a price or usage: not in the bars.']);
 });
 

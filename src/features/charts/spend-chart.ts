@@ -100,7 +100,9 @@ export function spendChart(report: SpendReport, opts: SpendChartOptions): SpendC
   const categories = bucketKeys.map(bucketLabel);
 
   if (!series.length) {
-    return { title, subtitle, categories, bucket, series: [], budgetLines: [], month: null, empty: NO_SPEND_TEXT, notes, filename, alt: `${title}, ${range}: no spend in this period.` };
+    // Rows there, none with a price or usage: that is not "no spend" (money is never $0 by default).
+    const empty = left ? `${plural(left, 'row')} in this period, none priced` : NO_SPEND_TEXT;
+    return { title, subtitle, categories, bucket, series: [], budgetLines: [], month: null, empty, notes, filename, alt: `${title}, ${range}: ${empty.charAt(0).toLowerCase()}${empty.slice(1)}.` };
   }
 
   const stackMax = Math.max(...categories.map((_, i) => series.reduce((s, x) => s + x.values[i]!, 0)));
