@@ -18,6 +18,7 @@ import { createAskGate, DEFAULT_MAX_ASKS } from './ask-gate.js';
 import { EarlyAckReceiver } from './receiver.js';
 import { createChatApi } from './chat-api.js';
 import { createUpdateBudget } from './update-budget.js';
+import { registerBudgetButtons } from './budget-buttons.js';
 import { registerPriceButtons } from './price-buttons.js';
 import { uploadChart, type ChartRenderer } from './chart-upload.js';
 
@@ -185,6 +186,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
 
   registerAskListeners(app, askDeps);
   registerPriceButtons(app, { services, log, track });
+  registerBudgetButtons(app, { services, log, track });
 
   app.error(async (err) => {
     log.error({ err: { name: err.name, code: err.code, message: err.message } }, 'bolt error');

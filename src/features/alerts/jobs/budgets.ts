@@ -28,6 +28,11 @@ import { periodChart } from '../chart-of.js';
 import { channelFor, type Alert, type AlertJob } from '../types.js';
 
 export const BUDGET_THRESHOLDS = [50, 80, 100] as const;
+/** The budget alert's button (docs/ARCHITECTURE.md §3.6 action ids). */
+export const SHOW_SPEND_ACTION = 'budget.show_spend';
+
+/** The last day of the month a day is in. */
+const lastDay = (day: DayString): number => new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)), 0)).getUTCDate();
 export type BudgetThreshold = (typeof BUDGET_THRESHOLDS)[number];
 
 export const budgetKey = (s: Pick<BudgetStatus, 'id' | 'periodStart'>, threshold: number): string => `budget:${s.id}:${s.periodStart}:${threshold}`;
@@ -87,6 +92,14 @@ function budgetAlert(s: BudgetStatus, threshold: BudgetThreshold, channel: strin
       ],
       footer: 'Budget alerts come at 50, 80 and 100%, each once per budget period. /spend shows the details.',
       ...(chart ? { chart } : {}),
+      // Slack shows a button that posts the breakdown in the alert's thread (src/adapters/slack/budget-buttons.ts).
+      decisions: [
+        {
+          id: 'budget.show_spend',
+          text: `The spend behind it, ${s.period === 'daily' ? `on ${s.periodStart}` : `in ${s.periodStart.slice(0, 7)}`}, by provider and by model:`,
+          choices: [{ action: SHOW_SPEND_ACTION, label: 'Show spend', value: s.period === 'daily' ? s.periodStart : `${s.periodStart}..${s.periodStart.slice(0, 8)}${String(lastDay(s.periodStart)).padStart(2, '0')}` }],
+        },
+      ],
       data: { id: s.id, period_start: s.periodStart, threshold, percent: pct, spent_usd: formatUsdDecimal(s.spent_nusd), limit_usd: formatUsdDecimal(s.limit_nusd) },
     },
   };
