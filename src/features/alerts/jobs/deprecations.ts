@@ -26,6 +26,9 @@ import type { Reply } from '../../../domain/reply.js';
 import { percentText, plural, utcMinute } from '../format.js';
 import { channelFor, type Alert, type AlertJob } from '../types.js';
 
+/** The retirement alert's button (docs/ARCHITECTURE.md §3.3 interactivity). */
+export const RETIREMENT_ROUTECHECK_ACTION = 'retirement.routecheck';
+
 export type RetirementStage = 'd30' | 'd7' | 'd1' | 'retired' | 'daily';
 
 /** The pre-retirement stage at `today` (calendar days in the zone), or null outside the 30-day window. */
@@ -203,6 +206,10 @@ export function makeDeprecationsJob(opts: DeprecationsJobOptions = {}): AlertJob
           ],
           footer: `Source: ${r.source}. Stage ${stage}; alerts come 30, 7 and 1 days before, at the retirement, then daily while it is configured or used.`,
           data: { provider: r.provider, model: r.model, at: r.at, replacement: r.replacement, stage, aliases: pointers.map((p) => p.alias) },
+          // Slack shows a button that runs /routecheck on the replacement into the alert's thread (src/adapters/slack/routecheck-button.ts).
+          ...(r.replacement
+            ? { decisions: [{ id: RETIREMENT_ROUTECHECK_ACTION, text: `Does ${r.provider}/${r.replacement} work for what ${id} did?`, choices: [{ action: RETIREMENT_ROUTECHECK_ACTION, label: 'Run route check on the replacement', value: `${r.provider}/${r.replacement}` }] }] }
+            : {}),
         };
         alerts.push({ key, kind: 'retirement', channel: target.channel, text, reply });
       }
