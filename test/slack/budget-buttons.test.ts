@@ -4,13 +4,12 @@
 // it is clicked; someone outside access.spend is refused and nothing is posted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import bolt from '@slack/bolt';
 import { slackPoster } from '../../src/adapters/slack/alert-poster.js';
 import { budgetsJob } from '../../src/features/alerts/jobs/budgets.js';
-import { startTestApp, SIGNING_SECRET } from '../support/app.js';
+import { startTestApp } from '../support/app.js';
+import { clickButton } from '../support/block-actions.js';
 import type { StoredMessage } from '../support/fake-slack.js';
-import { postSigned } from '../support/slack-request.js';
 
 const ALERTS = 'C0ALERTS';
 const CFO = 'U0CFO';
@@ -27,25 +26,7 @@ test('Show spend posts the budget period\'s breakdown in the alert\'s thread onc
   assert.equal(button.block_id, 'budget.show_spend');
   assert.deepEqual(button.elements!.map((e) => [e.action_id, e.value]), [['budget.show_spend', '2026-11-01..2026-11-30']]);
 
-  const click = async (user: string) => {
-    const respondPath = `/respond/${randomUUID()}`;
-    const payload = {
-      type: 'block_actions',
-      user: { id: user, username: user.toLowerCase(), team_id: 'T0TEST' },
-      api_app_id: 'A0ROUTEOPS',
-      token: 'deprecated-verification-token',
-      container: { type: 'message', message_ts: message.ts, channel_id: ALERTS, is_ephemeral: false },
-      trigger_id: '398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c',
-      team: { id: 'T0TEST', domain: 'routeops-test' },
-      channel: { id: ALERTS, name: 'alerts' },
-      message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', ts: message.ts, text: message.text, blocks: message.blocks },
-      response_url: `${app.slack.baseUrl}${respondPath}`,
-      actions: [{ action_id: 'budget.show_spend', block_id: 'budget.show_spend', text: { type: 'plain_text', text: 'Show spend' }, value: button.elements![0]!.value, type: 'button', action_ts: '1796040000.000100' }],
-    };
-    const res = await postSigned(`${app.url}/slack/events`, SIGNING_SECRET, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
-    assert.equal(res.status, 200);
-    return respondPath;
-  };
+  const click = (user: string) => clickButton(app, message, user, { id: 'budget.show_spend', value: button.elements![0]!.value });
   // Someone outside access.spend: told, nothing posted.
   const refused = await click('U0INTERN');
   const told = await app.slack.waitFor('response_url', (c) => c.path === refused);

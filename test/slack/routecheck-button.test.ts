@@ -5,13 +5,12 @@
 // the alert's thread; someone outside access.routecheck is refused and nothing runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import bolt from '@slack/bolt';
 import { slackPoster } from '../../src/adapters/slack/alert-poster.js';
 import { deprecationsJob } from '../../src/features/alerts/jobs/deprecations.js';
-import { startTestApp, SIGNING_SECRET } from '../support/app.js';
+import { startTestApp } from '../support/app.js';
+import { clickButton } from '../support/block-actions.js';
 import type { StoredMessage } from '../support/fake-slack.js';
-import { postSigned } from '../support/slack-request.js';
 import { startSim } from '../support/sim.js';
 import { simConfig, SIM_KEYS } from '../support/sim-config.js';
 
@@ -28,25 +27,7 @@ test('Run route check on the replacement: the report in the alert\'s thread once
   const actions = (message.blocks as Array<{ type: string; block_id?: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions' && b.block_id === 'retirement.routecheck')!;
   assert.deepEqual(actions.elements!.map((e) => [e.action_id, e.value]), [['retirement.routecheck', 'deepseek/deepseek-v4-flash']]);
 
-  const click = async (user: string) => {
-    const respondPath = `/respond/${randomUUID()}`;
-    const payload = {
-      type: 'block_actions',
-      user: { id: user, username: user.toLowerCase(), team_id: 'T0TEST' },
-      api_app_id: 'A0ROUTEOPS',
-      token: 'deprecated-verification-token',
-      container: { type: 'message', message_ts: message.ts, channel_id: ALERTS, is_ephemeral: false },
-      trigger_id: '398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c',
-      team: { id: 'T0TEST', domain: 'routeops-test' },
-      channel: { id: ALERTS, name: 'alerts' },
-      message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', ts: message.ts, text: message.text, blocks: message.blocks },
-      response_url: `${app.slack.baseUrl}${respondPath}`,
-      actions: [{ action_id: 'retirement.routecheck', block_id: 'retirement.routecheck', text: { type: 'plain_text', text: 'Run' }, value: 'deepseek/deepseek-v4-flash', type: 'button', action_ts: '1784548800.000100' }],
-    };
-    const res = await postSigned(`${app.url}/slack/events`, SIGNING_SECRET, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
-    assert.equal(res.status, 200);
-    return respondPath;
-  };
+  const click = (user: string) => clickButton(app, message, user, { id: 'retirement.routecheck', value: 'deepseek/deepseek-v4-flash' });
   const refused = await click('U0INTERN');
   assert.match(String((await app.slack.waitFor('response_url', (c) => c.path === refused)).body.text), /Only the people listed in access\.routecheck/);
   const checks = () => sim.requests.filter((r) => r.path.endsWith('/chat/completions')).length;

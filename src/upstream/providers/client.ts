@@ -17,7 +17,7 @@ import { dialectOf, shapeRequest, type Dialect } from './dialect.js';
 import { ERROR_WORDING } from './error-wording.js';
 import { MalformedReplyError, ProviderError, SilenceTimeoutError, classifyError } from './errors.js';
 import { forwardCall, type ForwardContext } from './forward.js';
-import { readEvents } from './read-events.js';
+import { readChunks } from './stream-chunks.js';
 import { makeFetch, type CallInit } from './sdk-fetch.js';
 import type { ChatRequest, ChatResult, ProviderClient, StreamDelta, ToolCall } from './types.js';
 import { readUsage } from './usage.js';
@@ -214,36 +214,10 @@ export function createProviderClient(
         requestId = response.headers.get('x-request-id') || null;
         // From the headers on, the body must keep sending data (the SDK's timeout stops at the headers).
         silence = new SilenceWatch(call, timeoutMs);
-        const watch = silence;
-        let gotToken = firstToken === null;
-        let done = false;
-        await readEvents(response, (events) => {
-          // As the SDK's Stream does: [DONE] ends it, an `error` member is an APIError, anything
-          // not JSON is a SyntaxError (a malformed response).
-          for (const ev of events) {
-            if (done) return true;
-            if (ev.data.startsWith('[DONE]')) {
-              done = true;
-              return true;
-            }
-            if (ev.event !== null && ev.event.startsWith('thread.')) continue;
-            const chunk = JSON.parse(ev.data) as unknown;
-            if (isJsonObject(chunk) && chunk['error']) throw new APIError(undefined, chunk['error'] as object, undefined, response.headers);
-            watch.touch();
-            const deltas = asm.push(chunk, now());
-            if (!gotToken && deltas.length) {
-              gotToken = true;
-              call.clear(firstToken);
-            }
+        await readChunks(response, { asm, call, watch: silence, firstToken, now, onChunk: (_data, _chunk, deltas) => {
             for (const d of deltas) onDelta(d);
-          }
-          return false;
+          },
         });
-        if (call.controller.signal.aborted) throw call.timedOut ?? new DOMException('aborted', 'AbortError');
-        // A 200 that carried no event (an HTML page, a JSON body) or ended before its last chunk
-        // (no [DONE], no finish_reason) is no answer, whatever part of one it held.
-        if (asm.chunks === 0) throw new MalformedReplyError(`the reply was not an event stream (${response.headers.get('content-type')?.split(';')[0] || 'no content type'})`);
-        if (!done && asm.finishReason === null) throw new MalformedReplyError('the stream ended before its last chunk (no finish_reason, no [DONE])');
         return partial();
       } catch (err) {
         const got = asm.chunks > 0 ? { partial: partial() } : {};

@@ -13,7 +13,7 @@ import type { Dialect } from './dialect.js';
 import { MalformedReplyError, SilenceTimeoutError, type ProviderError } from './errors.js';
 import { shapeForwardBody } from './forward-body.js';
 import { rawBodyOf } from '../http/node-fetch.js';
-import { readEvents } from './read-events.js';
+import { readChunks } from './stream-chunks.js';
 import type { ChatResult, ForwardRequest, ForwardResult } from './types.js';
 import { readUsage } from './usage.js';
 
@@ -125,33 +125,7 @@ export async function forwardCall(ctx: ForwardContext, req: ForwardRequest): Pro
       if (notes.length) result.notes = notes;
       return result;
     }
-    const watch = silence;
-    let gotToken = firstToken === null;
-    let done = false;
-    await readEvents(response, (events) => {
-      for (const ev of events) {
-        if (done) return true;
-        if (ev.data.startsWith('[DONE]')) {
-          done = true;
-          return true;
-        }
-        if (ev.event !== null && ev.event.startsWith('thread.')) continue;
-        const chunk = JSON.parse(ev.data) as unknown;
-        if (!isJsonObject(chunk)) throw new MalformedReplyError('a stream event was not a JSON object');
-        if (chunk['error']) throw new APIError(undefined, chunk['error'] as object, undefined, response.headers);
-        watch.touch();
-        const deltas = asm.push(chunk, ctx.now());
-        if (!gotToken && deltas.length) {
-          gotToken = true;
-          call.clear(firstToken);
-        }
-        req.onEvent?.(ev.data, chunk);
-      }
-      return false;
-    });
-    if (call.controller.signal.aborted) throw call.timedOut ?? new DOMException('aborted', 'AbortError');
-    if (asm.chunks === 0) throw new MalformedReplyError(`the reply was not an event stream (${response.headers.get('content-type')?.split(';')[0] || 'no content type'})`);
-    if (!done && asm.finishReason === null) throw new MalformedReplyError('the stream ended before its last chunk (no finish_reason, no [DONE])');
+    await readChunks(response, { asm, call, watch: silence, firstToken, now: ctx.now, objectsOnly: true, onChunk: (data, chunk) => req.onEvent?.(data, chunk as Record<string, unknown>) });
     return { ...asm.result({ requestId, ...meta() }), text: null };
   } catch (err) {
     const got = asm.chunks > 0 ? { partial: asm.result({ requestId, ...meta() }) } : {};
