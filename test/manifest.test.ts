@@ -29,7 +29,7 @@ function validator() {
 }
 
 interface Manifest {
-  features: { slash_commands: Array<{ command: string; url?: string; usage_hint?: string }> };
+  features: { slash_commands: Array<{ command: string; url?: string; usage_hint?: string }>; app_home: { home_tab_enabled: boolean } };
   oauth_config: { scopes: { bot: string[] } };
   settings: {
     event_subscriptions: { bot_events: string[]; request_url?: string };
@@ -73,7 +73,9 @@ test('manifest declares the commands, events, scopes and Socket Mode routeops ne
   // Every command the Slack adapter offers, and only those (a command missing here cannot be typed).
   assert.deepEqual(manifest.features.slash_commands.map((c) => c.command).sort(), commandsFor('slack').map((c) => `/${c.name}`).sort());
   // Group DMs arrive as message.mpim, and their threads are read with mpim:history.
-  assert.deepEqual(manifest.settings.event_subscriptions.bot_events.sort(), ['app_mention', 'message.channels', 'message.groups', 'message.im', 'message.mpim']);
+  // App Home is published on app_home_opened (src/adapters/slack/home.ts): the tab must be on.
+  assert.deepEqual(manifest.settings.event_subscriptions.bot_events.sort(), ['app_home_opened', 'app_mention', 'message.channels', 'message.groups', 'message.im', 'message.mpim']);
+  assert.equal(manifest.features.app_home.home_tab_enabled, true);
   for (const scope of ['commands', 'chat:write', 'files:write', 'app_mentions:read', 'channels:history', 'groups:history', 'im:history', 'mpim:history']) {
     assert.ok(manifest.oauth_config.scopes.bot.includes(scope), scope);
   }

@@ -28,6 +28,8 @@ export interface RunningApp {
   http: HttpOutcome;
   logs: LogPlan;
   slack?: SlackAdapter;
+  /** The alert jobs on their schedules (runNow runs one at once). */
+  alerts: AlertsHandle;
   /** Resolves when the shell adapter's input ends (shell mode only). */
   shellDone?: Promise<void>;
   stop(): Promise<void>;
@@ -137,7 +139,10 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
     const port = http.kind === 'listening' ? http.port : null;
     await unlessAborted(slack?.start() ?? Promise.resolve(), opts.abort);
     // Alerts post through Slack; without it they are recorded in the outbox for later.
-    const alerts: AlertsHandle = startAlerts(services, env.SLACK_BOT_TOKEN ? alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, log) : null);
+    // A job that finished may have changed what App Home shows (alerts, balances, proposals, route checks).
+    const alerts: AlertsHandle = startAlerts(services, env.SLACK_BOT_TOKEN ? alertPoster(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, log) : null, {
+      onJobFinished: (job) => slack?.home.changed(job),
+    });
     ready = true;
     log.info({ pid: process.pid, port, host: http.kind === 'off' ? null : http.host, slack: slack?.mode ?? 'off', shell, timezone: config.timezone, config: config.source }, 'routeops started');
 
@@ -148,6 +153,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
       http,
       logs,
       slack,
+      alerts,
       stop: () =>
         (stopping ??= (async () => {
           // Stop taking work, finish what is in flight, then close the database.

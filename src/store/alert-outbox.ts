@@ -47,6 +47,18 @@ export interface AlertStore {
   claim(key: string, nowMs: number, until: Date): Promise<boolean>;
   markSent(key: string, at: Date): Promise<void>;
   markFailed(key: string, nextAttempt: Date, error: string): Promise<void>;
+  /** The `limit` alerts recorded last, newest first (by insertion: rowid, so no index or sort is needed). */
+  recent(limit: number): Promise<RecentAlert[]>;
+}
+
+/** An alert as App Home lists it: what it was and when it was recorded; `title` its Reply's (null for rows from before replies were kept). */
+export interface RecentAlert {
+  key: string;
+  kind: string;
+  title: string | null;
+  text: string;
+  created_at: string;
+  sent_at: string | null;
 }
 
 interface DueRow {
@@ -70,6 +82,7 @@ export function createAlertStore(db: Db): AlertStore {
   const claim = db.prepare('UPDATE sent_alerts SET next_attempt_ms = ?, next_attempt_at = ? WHERE key = ? AND sent_at IS NULL AND next_attempt_ms <= ?');
   const markSent = db.prepare('UPDATE sent_alerts SET sent_at = ?, attempts = attempts + 1, next_attempt_at = NULL, next_attempt_ms = NULL, last_error = NULL WHERE key = ?');
   const markFailed = db.prepare('UPDATE sent_alerts SET attempts = attempts + 1, next_attempt_at = ?, next_attempt_ms = ?, last_error = ? WHERE key = ?');
+  const recent = db.prepare(`SELECT key, kind, json_extract(reply, '$.title') AS title, text, created_at, sent_at FROM sent_alerts ORDER BY rowid DESC LIMIT ?`);
   const record = db.transaction((entries: readonly OutboxEntry[], now: Date): string[] => {
     const iso = now.toISOString();
     const ms = now.getTime();
@@ -100,5 +113,6 @@ export function createAlertStore(db: Db): AlertStore {
       markFailed.run(next.toISOString(), next.getTime(), error, key);
       return Promise.resolve();
     },
+    recent: (limit) => Promise.resolve(recent.all(limit) as RecentAlert[]),
   };
 }

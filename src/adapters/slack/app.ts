@@ -22,6 +22,7 @@ import { registerBudgetButtons } from './budget-buttons.js';
 import { registerPriceButtons } from './price-buttons.js';
 import { registerRoutecheckButton } from './routecheck-button.js';
 import { uploadChart, type ChartRenderer } from './chart-upload.js';
+import { registerHome, type HomePublisher } from './home.js';
 
 const { App, LogLevel } = bolt;
 
@@ -41,6 +42,8 @@ export interface SlackAdapter {
   stop(): Promise<void>;
   /** Resolves when every command being handled has finished (for graceful shutdown). */
   drain(): Promise<void>;
+  /** App Home: `changed()` after something it shows may have changed (home.ts). */
+  home: Pick<HomePublisher, 'changed'>;
 }
 
 /** Bolt logs through pino at warn and above so its debug output never carries tokens. */
@@ -180,15 +183,23 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
           },
         };
         const reply = await dispatch(command.command, command.text, services, caller, progress, { adapter: 'slack' });
+        // A route check's result is on App Home (its last check per alias).
+        if (command.command === '/routecheck') home.changed('routecheck');
         await postReply(reply, respond, client, command, log, { private: showsOnlyToCaller(command.command, services.config.access) });
       })().catch((err: unknown) => log.error({ err, command: command.command }, 'slash command reply failed')),
     );
   });
 
+  const home = registerHome(app, { services, log });
+  // A button's work (a proposal applied or ignored, a route check run) may change App Home.
+  const trackAction = <T>(work: Promise<T>): Promise<T> => {
+    void work.finally(() => home.changed('action')).catch(() => {});
+    return track(work);
+  };
   registerAskListeners(app, askDeps);
-  registerPriceButtons(app, { services, log, track });
-  registerBudgetButtons(app, { services, log, track });
-  registerRoutecheckButton(app, { services, log, track });
+  registerPriceButtons(app, { services, log, track: trackAction });
+  registerBudgetButtons(app, { services, log, track: trackAction });
+  registerRoutecheckButton(app, { services, log, track: trackAction });
 
   app.error(async (err) => {
     log.error({ err: { name: err.name, code: err.code, message: err.message } }, 'bolt error');
@@ -198,6 +209,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
     app,
     mode,
     httpListener,
+    home,
     async start() {
       try {
         await app.init();
@@ -210,7 +222,9 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
       if (mode === 'socket') await app.stop();
     },
     async drain() {
+      home.stop();
       while (inFlight.size) await Promise.allSettled([...inFlight]);
+      await home.idle();
       store.close();
     },
   };

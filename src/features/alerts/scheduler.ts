@@ -27,6 +27,8 @@ export interface StartAlertsOptions {
   outbox?: OutboxOptions;
   /** Catch up runs missed while down. Default true. */
   catchUp?: boolean;
+  /** Called after each run that finished (App Home refreshes what a job changed: src/adapters/slack/home.ts). */
+  onJobFinished?: (job: JobName, outcome: JobOutcome) => void;
 }
 
 export interface ScheduledJobInfo {
@@ -110,6 +112,7 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
         const outcome = await runJob(services, job, now, { outbox, post });
         await recordJobRun(services, job.name, now, outcome.status, outcome.status === 'failed' ? (outcome.reason ?? null) : null);
         log.info({ job: job.name, status: outcome.status, alerts: outcome.alerts.length }, 'alert job finished');
+        opts.onJobFinished?.(job.name, outcome);
         return outcome;
       } catch (err) {
         // runJob catches job errors; this is the bookkeeping itself failing (e.g. the database).
