@@ -53,6 +53,8 @@ export interface StoredMessage {
 export interface FakeSlack {
   /** Every message in the fake workspace, in posting order. */
   messages: StoredMessage[];
+  /** Each person's Home tab as views.publish last set it. */
+  homeViews: Map<string, { type: string; blocks: unknown[] }>;
   /** Adds a user's message, as if typed in Slack; returns its ts. */
   addUserMessage(m: { channel: string; user: string; text: string; thread_ts?: string }): string;
   apiUrl: string;
@@ -96,6 +98,7 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
   let tsCounter = 1_700_000_000;
   const messages: StoredMessage[] = [];
   const files: UploadedFile[] = [];
+  const homeViews = new Map<string, { type: string; blocks: unknown[] }>();
   const nextTs = () => `${tsCounter++}.000100`;
   const find = (channel: unknown, ts: unknown) => messages.find((m) => m.channel === channel && m.ts === ts);
   const chunkText = (body: Record<string, unknown>) =>
@@ -223,6 +226,15 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
           ...(more ? { response_metadata: { next_cursor: Buffer.from(`offset:${from + limit}`).toString('base64') } } : {}),
         });
       }
+      case 'views.publish': {
+        // Slack wants the user and a view; a Home tab view is of type home with at most 100 blocks.
+        const view = call.body.view as { type?: unknown; blocks?: unknown } | undefined;
+        if (typeof call.body.user_id !== 'string' || !/^[UW][A-Z0-9]+$/.test(call.body.user_id)) return reply(200, { ok: false, error: 'invalid_arguments' });
+        if (!view || view.type !== 'home' || !Array.isArray(view.blocks)) return reply(200, { ok: false, error: 'invalid_arguments' });
+        if (view.blocks.length > 100) return reply(200, { ok: false, error: 'invalid_blocks' });
+        homeViews.set(call.body.user_id, { type: 'home', blocks: view.blocks });
+        return reply(200, { ok: true, view: { id: `V0${homeViews.size}`, type: 'home', blocks: view.blocks } });
+      }
       case 'conversations.open': {
         // A DM with one user: Slack answers with the IM channel's id (D…).
         const users = String(call.body.users ?? '');
@@ -259,6 +271,7 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
 
   const fake: FakeSlack = {
     messages,
+    homeViews,
     addUserMessage(m) {
       const ts = nextTs();
       messages.push({ ...m, ts, updates: 0 });

@@ -62,7 +62,7 @@ function monthBlocks(month: SpendReport): KnownBlock[] {
   if (t.requests > 0) {
     const chart = dayBars(dayTotals(month));
     const note = chart.marked ? '\n_* some calls of that day are not priced or have usage missing: not in the amount._' : '';
-    blocks.push(section(`*Spend per day*\n\`\`\`${e(chart.lines.join('\n'))}\`\`\`${note}`, 'home.chart'));
+    blocks.push(section(`*Spend per day*\n\`\`\`\n${e(chart.lines.join('\n'))}\`\`\`${note}`, 'home.chart'));
   } else {
     blocks.push(section('*Spend per day*\nNo spend this month yet.', 'home.chart'));
   }
