@@ -48,6 +48,14 @@ export interface HomePublisherDeps {
   limits?: Partial<HomeLimits>;
   /** Real time in ms (rate limits count real seconds, whatever the services' clock says). */
   now?: () => number;
+  /** Runs `fn` in `ms` (default: an unref'd setTimeout: a waiting refresh never keeps the process up). */
+  timer?: (fn: () => void, ms: number) => { cancel(): void };
+}
+
+function realTimer(fn: () => void, ms: number): { cancel(): void } {
+  const handle = setTimeout(fn, ms);
+  handle.unref();
+  return { cancel: () => clearTimeout(handle) };
 }
 
 interface Viewer {
@@ -57,7 +65,7 @@ interface Viewer {
   publishedMs: number;
   /** What the person was last sent, without its "Updated" line. */
   fingerprint: string | null;
-  timer: NodeJS.Timeout | null;
+  timer: { cancel(): void } | null;
   busy: boolean;
   /** A change arrived while busy: look again after. */
   again: boolean;
@@ -72,6 +80,7 @@ export function fingerprintOf(view: HomeView): string {
 export class HomePublisher {
   private readonly limits: HomeLimits;
   private readonly now: () => number;
+  private readonly timer: NonNullable<HomePublisherDeps['timer']>;
   private readonly viewers = new Map<string, Viewer>();
   private readonly pending = new Set<Promise<void>>();
   private readonly shared = new Map<string, { atMs: number; view: Promise<HomeView> }>();
@@ -79,12 +88,11 @@ export class HomePublisher {
   private tokensAtMs: number;
   private readonly periodic: NodeJS.Timeout | null;
   private stopped = false;
-  /** Resolves the pending entries of waiting refreshes when stop() drops them. */
-  private readonly release = new Set<() => void>();
 
   constructor(private readonly deps: HomePublisherDeps) {
     this.limits = { ...HOME_LIMITS, ...deps.limits };
     this.now = deps.now ?? Date.now;
+    this.timer = deps.timer ?? realTimer;
     this.tokens = this.limits.perMinute;
     this.tokensAtMs = this.now();
     this.periodic = this.limits.periodicMs > 0 ? setInterval(() => this.changed('periodic'), this.limits.periodicMs) : null;
@@ -108,7 +116,7 @@ export class HomePublisher {
     const now = this.now();
     for (const [user, v] of this.viewers) {
       if (now - v.openedMs > this.limits.recentViewerMs) {
-        if (v.timer) clearTimeout(v.timer);
+        v.timer?.cancel();
         this.viewers.delete(user);
         continue;
       }
@@ -118,7 +126,7 @@ export class HomePublisher {
     this.deps.log.debug({ reason, viewers: this.viewers.size }, 'home refresh requested');
   }
 
-  /** Resolves when no publish is running or waiting (tests; shutdown after stop()). */
+  /** Resolves when no publish is running (a refresh waiting for its window is not running: stop() drops those). */
   async idle(): Promise<void> {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
@@ -128,27 +136,20 @@ export class HomePublisher {
     this.stopped = true;
     if (this.periodic) clearInterval(this.periodic);
     for (const v of this.viewers.values()) {
-      if (v.timer) clearTimeout(v.timer);
+      v.timer?.cancel();
       v.timer = null;
     }
-    this.release.forEach((done) => done());
-    this.release.clear();
   }
 
-  /** A refresh in `delayMs` (now when ≤ 0); kept in `pending` until it ran or was dropped. */
+  /** A refresh in `delayMs` (now when ≤ 0). */
   private schedule(user: string, v: Viewer, delayMs: number): void {
     if (delayMs <= 0) {
       void this.run(user, v, 'refresh');
       return;
     }
-    let done!: () => void;
-    const waiting = new Promise<void>((resolve) => (done = resolve));
-    this.release.add(done);
-    void this.track(waiting);
-    v.timer = setTimeout(() => {
+    v.timer = this.timer(() => {
       v.timer = null;
-      this.release.delete(done);
-      void this.run(user, v, 'refresh').finally(done);
+      void this.run(user, v, 'refresh');
     }, delayMs);
   }
 
@@ -159,6 +160,7 @@ export class HomePublisher {
   }
 
   private run(user: string, v: Viewer, kind: 'open' | 'refresh'): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (v.busy) {
       v.again = true;
       return Promise.resolve();
