@@ -98,7 +98,7 @@ test('opening the Home tab publishes that person\'s view: month to date vs budge
   assert.match(checks, /:x: &lt;!here&gt; &amp; \*bold\* `tick`: \*fail\* 2026-11-23 09:01 UTC: deepseek\/legacy-&lt;b&gt;&amp;`x` stream: HTTP 500 &lt;script&gt;/);
   assert.match(checks, /• deepseek-flash: never checked/);
   assert.match(sectionText(call, 'home.alerts')!, /2026-11-23 12:00 UTC \*Budget 50%: Monthly budget\*: Monthly budget at 50%: \$50\.00 of \$100\.00/);
-  assert.match(sectionText(call, 'home.proposals')!, /Open price proposals\* \(1\)\n• #1 new model: deepseek\/house-model from litellm, effective 2026-11-20 00:00 UTC/);
+  assert.match(sectionText(call, 'home.proposals')!, /Open price proposals\* \(1\): decide with the Apply \/ Ignore buttons[^\n]*\n• #1 new model: deepseek\/house-model from litellm, effective 2026-11-20 00:00 UTC/);
   // Hostile names never become markup: no raw mention or tag anywhere in the view.
   assert.ok(!JSON.stringify(call.body.view).includes('<!here>'));
   assert.ok(!JSON.stringify(call.body.view).includes('<script>'));

@@ -1,6 +1,6 @@
 // App Home as Block Kit (docs/ARCHITECTURE.md §3.6 "App Home"): a pure function of what
 // src/features/home/home-data.ts gathered. Every text the bot did not write (aliases, models,
-// providers, alert titles) goes through escapeMrkdwn; lists are capped so the view stays within
+// providers, alert titles) goes through escapeMrkdwn; lists are capped (and counted) so the view stays within
 // Slack's limits (a Home view: 100 blocks; a section's text 3000 characters, a header's 150).
 import type { types } from '@slack/bolt';
 import { formatBalance } from '../../domain/money/balance.js';
@@ -34,10 +34,25 @@ const section = (text: string, blockId?: string): KnownBlock => ({ type: 'sectio
 const header = (text: string): KnownBlock => ({ type: 'header', text: { type: 'plain_text', text: clip(text, 150) } });
 const context = (text: string, blockId?: string): KnownBlock => ({ type: 'context', ...(blockId ? { block_id: blockId } : {}), elements: [{ type: 'mrkdwn', text: clip(text, SECTION_TEXT_MAX) }] });
 
-/** Lines, at most LIST_MAX, then how many more there are. */
-function capped(lines: string[], what: string): string {
-  if (lines.length <= LIST_MAX) return lines.join('\n');
-  return [...lines.slice(0, LIST_MAX), `_and ${plural(lines.length - LIST_MAX, `more ${what}`, `more ${what}s`)}_`].join('\n');
+/** A list line's most characters (a hostile or huge name cannot crowd out the others). */
+const LINE_MAX = 400;
+
+/**
+ * A heading and its lines, as many as fit in a section (at most LIST_MAX), then how many more
+ * there are: the count is never what a clip cuts off.
+ */
+function listSection(heading: string, lines: string[], more: (n: number) => string, blockId: string, total = lines.length): KnownBlock {
+  const room = SECTION_TEXT_MAX - 100; // the "and N more" line and the footer lines callers add
+  let text = heading;
+  let shown = 0;
+  for (const line of lines.slice(0, LIST_MAX)) {
+    const next = `\n${clip(line, LINE_MAX)}`;
+    if (text.length + next.length > room) break;
+    text += next;
+    shown++;
+  }
+  if (shown < total) text += `\n_and ${more(total - shown)}_`;
+  return section(text, blockId);
 }
 
 /** The rows of the period not in its amounts, said in words (never a bare $0). */
@@ -78,7 +93,7 @@ function weekBlock(week: SpendReport): KnownBlock {
     const share = whole > 0n ? ` · ${Number((g.total * 1000n) / whole) / 10}%` : '';
     return `• ${e(g.key)}: ${amount}${share} · ${plural(g.requests, 'call')}`;
   });
-  return section(`${head}\n${capped(lines, 'provider')}\nTotal ${formatUsd(whole)}${notInAmounts(week.totals)}`, 'home.week');
+  return listSection(`${head}\nTotal ${formatUsd(whole)}${notInAmounts(week.totals)}`, lines, (n) => plural(n, 'more provider', 'more providers'), 'home.week');
 }
 
 function balanceLine(l: BalanceLine): string {
@@ -117,20 +132,20 @@ export function homeView(data: HomeData): HomeView {
   }
   if (data.balances) {
     const total = data.balances.total && 'usd_nano' in data.balances.total ? `\nTotal ${formatUsd(data.balances.total.usd_nano)} (other currencies at \`balances_fx\`)` : '';
-    blocks.push({ type: 'divider' }, section(`*Provider balances and runway*\n${capped(data.balances.lines.map(balanceLine), 'provider')}${total}`, 'home.balances'));
+    blocks.push({ type: 'divider' }, listSection(`*Provider balances and runway*${total}`, data.balances.lines.map(balanceLine), (n) => plural(n, 'more provider', 'more providers'), 'home.balances'));
   }
 
   blocks.push({ type: 'divider' });
   blocks.push(
-    section(
-      data.retirements.length
-        ? `*Retirements ahead, still routed to*\n${capped(data.retirements.map(retirementLine), 'retirement')}`
-        : '*Retirements ahead*\nNo routed model retires in the next 90 days.',
-      'home.retirements',
-    ),
+    data.retirements.length
+      ? listSection('*Retirements ahead, still routed to*', data.retirements.map(retirementLine), (n) => plural(n, 'more retirement', 'more retirements'), 'home.retirements')
+      : section('*Retirements ahead*\nNo routed model retires in the next 90 days.', 'home.retirements'),
   );
-  const aliases = data.routeChecks.map(aliasCheckLine);
-  blocks.push(section(aliases.length ? `*Last route check per alias*\n${capped(aliases, 'alias')}` : '*Last route check per alias*\nNo aliases configured.', 'home.routechecks'));
+  blocks.push(
+    data.routeChecks.length
+      ? listSection('*Last route check per alias*', data.routeChecks.map(aliasCheckLine), (n) => plural(n, 'more alias', 'more aliases'), 'home.routechecks')
+      : section('*Last route check per alias*\nNo aliases configured.', 'home.routechecks'),
+  );
 
   const alerts = data.alerts.map((a) => {
     const what = e(a.title ?? a.kind);
@@ -138,18 +153,14 @@ export function homeView(data: HomeData): HomeView {
     const text = data.seesSpend ? `: ${e(clip(a.text, 200))}` : '';
     return `• ${utcMinute(a.created_at)} *${what}*${text}${a.sent_at ? '' : ' _(not posted yet)_'}`;
   });
-  blocks.push(section(alerts.length ? `*Recent alerts*\n${alerts.join('\n')}` : '*Recent alerts*\nNone recorded yet.', 'home.alerts'));
+  blocks.push(alerts.length ? listSection('*Recent alerts*', alerts, (n) => plural(n, 'more alert', 'more alerts'), 'home.alerts') : section('*Recent alerts*\nNone recorded yet.', 'home.alerts'));
 
   const p = data.proposals;
   const proposals = p.shown.map((x) => `• #${x.id} ${x.kind.replace('_', ' ')}: ${e(`${x.provider}/${x.model}`)} from ${e(x.source)}, effective ${utcMinute(x.effective)}${x.suspect ? ' _(suspect: a move of more than 10x)_' : ''}`);
-  const more = p.open > p.shown.length ? `\n_and ${plural(p.open - p.shown.length, 'more')}_` : '';
   blocks.push(
-    section(
-      p.open
-        ? `*Open price proposals* (${p.open})\n${proposals.join('\n')}${more}\nDecide with the Apply / Ignore buttons in the alerts channel, or \`routeops prices apply|ignore ID\`.`
-        : '*Open price proposals*\nNone.',
-      'home.proposals',
-    ),
+    p.open
+      ? listSection(`*Open price proposals* (${p.open}): decide with the Apply / Ignore buttons in the alerts channel, or \`routeops prices apply|ignore ID\``, proposals, (n) => plural(n, 'more'), 'home.proposals', p.open)
+      : section('*Open price proposals*\nNone.', 'home.proposals'),
   );
   return { type: 'home', blocks: blocks.slice(0, HOME_MAX_BLOCKS) };
 }
