@@ -9,11 +9,12 @@
 // sees stale figures for longer than until their next look. What a restart loses is only the
 // refresh of a tab left open across it.
 //
-// Rate limits: `views.publish` is Slack's Tier 4 (100+ calls a minute per workspace). routeops
-// stays well under it (HOME_LIMITS): an open is published at once; refreshes of one person at
-// most once a minute (changes in between are coalesced into one publish at the minute's end);
-// and every publish draws on one workspace budget of 50 a minute (a token bucket; beyond it,
-// publishes wait for a token). A refresh whose content did not change is not sent at all.
+// Rate limits: `views.publish` is Slack's Tier 4, 100+ calls a minute per workspace
+// (docs/PROVIDERS.md §5). routeops stays well under it (HOME_LIMITS): an open is published at
+// once (unless the same content went to that person less than a minute ago); refreshes of one
+// person at most once a minute, the changes in between coalesced into one publish at the
+// minute's end; every publish draws on one workspace budget of 50 a minute (a token bucket:
+// beyond it a publish waits for a token). A refresh whose content did not change is not sent.
 import { createHash } from 'node:crypto';
 import type { App as BoltApp } from '@slack/bolt';
 import type { Logger } from 'pino';
