@@ -10,6 +10,7 @@ import { eventBody, postEvent } from '../support/slack-request.js';
 import type { RecordedCall } from '../support/fake-slack.js';
 import type { ConfigObject } from '../support/config.js';
 import { homeViewProblems } from '../support/block-limits.js';
+import { startBalanceServer } from '../support/balance-server.js';
 
 const NOW = '2026-11-23T12:00:00Z';
 const CFO = 'U0CFO';
@@ -152,4 +153,23 @@ test('a job that changed what Home shows re-publishes for a recent viewer; a bur
   }
   await app.close();
   assert.equal(publishes(app).length, 2, 'no publish for the burst within the minute');
+});
+
+test('the balances job\'s poll re-publishes Home for a recent viewer with the new balance (the kept balance view is dropped)', async (t) => {
+  const balances = await startBalanceServer(t);
+  balances.set('/gw/balance', { json: { data: { balance: '120.00' } } });
+  // One provider whose balance a json source reads; the others have none.
+  const providers = Object.fromEntries(['deepseek', 'qwen-intl', 'moonshot', 'zai', 'openrouter'].map((p) => [p, { base_url: `http://127.0.0.1:9/${p}/v1`, api_key_env: 'DEEPSEEK_API_KEY' }]));
+  const gw = { base_url: 'http://127.0.0.1:9/gw/v1', api_key_env: 'DEEPSEEK_API_KEY', balance: { kind: 'json' as const, url: `${balances.url}/gw/balance`, field: 'data.balance', currency: 'USD' } };
+  const models = { chat: { routes: [{ provider: 'gw', model: 'm' }] } };
+  const app = await startTestApp({ owner: t, now: NOW, config: { timezone: 'UTC', access: { spend: [CFO] }, providers: { ...providers, gw }, models, default_model: 'chat' } });
+  await openHome(app, CFO);
+  const first = await app.slack.waitFor('views.publish');
+  assert.match(sectionText(first, 'home.balances')!, /• gw: balance unavailable \(no balance recorded yet/);
+
+  const outcome = await app.app.alerts.runNow('balances');
+  assert.equal(outcome?.status, 'ok');
+  const refreshed = await app.slack.waitFor('views.publish', (c) => /• gw: USD 120\.00 as of 2026-11-23 12:00 UTC/.test(sectionText(c, 'home.balances') ?? ''));
+  assert.equal(refreshed.body.user_id, CFO);
+  assert.equal(publishes(app).length, 2);
 });

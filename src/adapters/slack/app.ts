@@ -22,7 +22,7 @@ import { registerBudgetButtons } from './budget-buttons.js';
 import { registerPriceButtons } from './price-buttons.js';
 import { registerRoutecheckButton } from './routecheck-button.js';
 import { uploadChart, type ChartRenderer } from './chart-upload.js';
-import { registerHome, type HomePublisher } from './home.js';
+import { registerHome, type Home } from './home.js';
 
 const { App, LogLevel } = bolt;
 
@@ -43,7 +43,7 @@ export interface SlackAdapter {
   /** Resolves when every command being handled has finished (for graceful shutdown). */
   drain(): Promise<void>;
   /** App Home: `changed()` after something it shows may have changed (home.ts). */
-  home: Pick<HomePublisher, 'changed'>;
+  home: Pick<Home, 'changed'>;
 }
 
 /** Bolt logs through pino at warn and above so its debug output never carries tokens. */

@@ -20,6 +20,7 @@ import type { App as BoltApp } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { mayUse } from '../../features/access.js';
 import { homeData } from '../../features/home/home-data.js';
+import { createBalanceCache } from '../../features/home/balance-cache.js';
 import type { Services } from '../../features/services.js';
 import { homeView, UPDATED_BLOCK_ID, type HomeView } from './home-view.js';
 
@@ -233,13 +234,21 @@ export interface HomeDeps {
   limits?: Partial<HomeLimits>;
 }
 
-/** Registers `app_home_opened` and returns the publisher, for the changes that refresh it. */
-export function registerHome(app: BoltApp, deps: HomeDeps): HomePublisher {
+export interface Home {
+  /** Something Home shows may have changed (`reason`: the job's name, `routecheck`, `action`). */
+  changed(reason: string): void;
+  stop(): void;
+  idle(): Promise<void>;
+}
+
+/** Registers `app_home_opened` and returns what refreshes and stops it. */
+export function registerHome(app: BoltApp, deps: HomeDeps): Home {
   const { services } = deps;
   const log = deps.log.child({ component: 'home' });
+  const balances = createBalanceCache(services);
   const home = new HomePublisher({
     views: { publish: (args) => app.client.views.publish(args) },
-    build: async (user) => homeView(await homeData(services, { id: user, local: false }, services.clock())),
+    build: async (user) => homeView(await homeData(services, { id: user, local: false }, services.clock(), { balances: (now) => balances.get(now) })),
     audienceOf: (user) => (mayUse('spend', { id: user, local: false }, services.config.access) ? 'spend' : 'no-spend'),
     log,
     ...(deps.limits ? { limits: deps.limits } : {}),
@@ -249,5 +258,13 @@ export function registerHome(app: BoltApp, deps: HomeDeps): HomePublisher {
     if (event.tab !== 'home') return;
     await home.opened(event.user);
   });
-  return home;
+  return {
+    changed(reason) {
+      // The balances job polled: the kept balance view is out of date.
+      if (reason === 'balances') balances.invalidate();
+      home.changed(reason);
+    },
+    stop: () => home.stop(),
+    idle: () => home.idle(),
+  };
 }
