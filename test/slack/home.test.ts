@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SIGNING_SECRET, startTestApp, type TestApp } from '../support/app.js';
-import { eventBody, postEvent } from '../support/slack-request.js';
+import { eventBody, postEvent, postSigned, slashCommandBody } from '../support/slack-request.js';
+import { startSim } from '../support/sim.js';
+import { simConfig, SIM_KEYS } from '../support/sim-config.js';
 import type { RecordedCall } from '../support/fake-slack.js';
 import type { ConfigObject } from '../support/config.js';
 import { homeViewProblems } from '../support/block-limits.js';
@@ -172,4 +174,16 @@ test('the balances job\'s poll re-publishes Home for a recent viewer with the ne
   const refreshed = await app.slack.waitFor('views.publish', (c) => /• gw: USD 120\.00 as of 2026-11-23 12:00 UTC/.test(sectionText(c, 'home.balances') ?? ''));
   assert.equal(refreshed.body.user_id, CFO);
   assert.equal(publishes(app).length, 2);
+});
+
+test('a /routecheck that finished re-publishes Home for a recent viewer with that alias\'s result', async (t) => {
+  const sim = await startSim(t);
+  const app = await startTestApp({ owner: t, now: NOW, env: SIM_KEYS, config: simConfig(sim, { models: { chat: { routes: [{ provider: 'deepseek', model: 'deepseek-v4-flash' }] } }, default_model: 'chat' }) });
+  await openHome(app, CFO);
+  const first = await app.slack.waitFor('views.publish');
+  assert.match(sectionText(first, 'home.routechecks')!, /• chat: never checked/);
+  const res = await postSigned(`${app.url}/slack/events`, SIGNING_SECRET, slashCommandBody({ command: '/routecheck', text: 'chat', user_id: CFO, response_url: `${app.slack.baseUrl}/respond/rc` }));
+  assert.equal(res.status, 200);
+  const refreshed = await app.slack.waitFor('views.publish', (c) => /• (:white_check_mark:|:x:) chat: (pass|\*fail\*) 2026-11-23 12:00 UTC/.test(sectionText(c, 'home.routechecks') ?? ''));
+  assert.equal(refreshed.body.user_id, CFO);
 });

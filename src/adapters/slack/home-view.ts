@@ -63,7 +63,8 @@ function notInAmounts(t: SpendReport['totals']): string {
 
 function monthBlocks(month: SpendReport): KnownBlock[] {
   const t = month.totals;
-  const total = t.requests > 0 && t.cost_nusd === 0n && t.unpriced + t.usage_missing === t.requests ? 'not priced' : formatUsd(t.cost_nusd);
+  // Every call of the month without an amount: say which, never $0.00.
+  const total = t.requests > 0 && t.cost_nusd === 0n && t.unpriced + t.usage_missing === t.requests ? (t.unpriced ? 'not priced' : 'usage missing') : formatUsd(t.cost_nusd);
   const budget = month.budgets.find((b) => b.id === 'monthly');
   const lines = [`*Month to date* (${month.period.from} to ${month.period.to}): *${total}* over ${plural(t.requests, 'call')}${notInAmounts(t)}`];
   if (budget) lines.push(`Monthly budget ${formatUsd(budget.limit_nusd)}: ${percentUsed(budget)}% used`);
