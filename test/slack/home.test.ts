@@ -90,7 +90,8 @@ test('opening the Home tab publishes that person\'s view: month to date vs budge
   assert.match(chart, /11-01 {22}\$0\.00/);
   assert.equal(chart.match(/^\d\d-\d\d /gm)?.length, 23, 'one line per day of the month so far');
   const week = sectionText(call, 'home.week')!;
-  assert.match(week, /• deepseek: \$3\.00 \(1 call not in it\) · 92\.3% · 2 calls\n• moonshot: \$0\.25 · 7\.6% · 1 call/);
+  assert.match(week, /Total \$3\.25 \(1 call not priced: not in the amounts\)/);
+  assert.match(week, /• deepseek: \$3\.00 \(1 call not in it\) · 92\.3% · 2 calls\n• moonshot: \$0\.25 · 7\.7% · 1 call/);
   const balances = sectionText(call, 'home.balances')!;
   assert.match(balances, /• deepseek: USD 110\.50 as of 2026-11-23 11:00 UTC · runway: not enough history yet/);
   assert.match(balances, /• moonshot: balance unavailable \(no balance recorded yet/);

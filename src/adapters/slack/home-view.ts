@@ -8,6 +8,7 @@ import { formatUsd } from '../../domain/money/units.js';
 import { plural } from '../../domain/text.js';
 import { daysBetweenInclusive } from '../../domain/time/zone.js';
 import { percentUsed } from '../../features/budgets/status.js';
+import { percentText } from '../../features/alerts/format.js';
 import { dayBars, dayTotals } from '../../features/home/day-bars.js';
 import type { AliasCheck, HomeData, UpcomingRetirement } from '../../features/home/home-data.js';
 import type { BalanceLine } from '../../features/balances/view.js';
@@ -61,10 +62,15 @@ function notInAmounts(t: SpendReport['totals']): string {
   return parts.length ? ` (${parts.join(', ')}: not in the amounts)` : '';
 }
 
+/** A period's total; when no call of it has an amount, which it is (never $0.00). */
+function totalText(t: SpendReport['totals']): string {
+  if (t.requests > 0 && t.cost_nusd === 0n && t.unpriced + t.usage_missing === t.requests) return t.unpriced ? 'not priced' : 'usage missing';
+  return formatUsd(t.cost_nusd);
+}
+
 function monthBlocks(month: SpendReport): KnownBlock[] {
   const t = month.totals;
-  // Every call of the month without an amount: say which, never $0.00.
-  const total = t.requests > 0 && t.cost_nusd === 0n && t.unpriced + t.usage_missing === t.requests ? (t.unpriced ? 'not priced' : 'usage missing') : formatUsd(t.cost_nusd);
+  const total = totalText(t);
   const budget = month.budgets.find((b) => b.id === 'monthly');
   const lines = [`*Month to date* (${month.period.from} to ${month.period.to}): *${total}* over ${plural(t.requests, 'call')}${notInAmounts(t)}`];
   if (budget) lines.push(`Monthly budget ${formatUsd(budget.limit_nusd)}: ${percentUsed(budget)}% used`);
@@ -91,10 +97,10 @@ function weekBlock(week: SpendReport): KnownBlock {
   const whole = week.totals.cost_nusd;
   const lines = week.groups.map((g) => {
     const amount = g.unpriced + g.usage_missing ? (g.total === 0n ? 'not priced' : `${formatUsd(g.total)} (${plural(g.unpriced + g.usage_missing, 'call')} not in it)`) : formatUsd(g.total);
-    const share = whole > 0n ? ` · ${Number((g.total * 1000n) / whole) / 10}%` : '';
+    const share = whole > 0n ? ` · ${percentText(g.total, whole)}` : '';
     return `• ${e(g.key)}: ${amount}${share} · ${plural(g.requests, 'call')}`;
   });
-  return listSection(`${head}\nTotal ${formatUsd(whole)}${notInAmounts(week.totals)}`, lines, (n) => plural(n, 'more provider', 'more providers'), 'home.week');
+  return listSection(`${head}\nTotal ${totalText(week.totals)}${notInAmounts(week.totals)}`, lines, (n) => plural(n, 'more provider', 'more providers'), 'home.week');
 }
 
 function balanceLine(l: BalanceLine): string {
