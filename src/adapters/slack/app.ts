@@ -20,7 +20,7 @@ import { createChatApi } from './chat-api.js';
 import { createUpdateBudget } from './update-budget.js';
 import { registerBudgetButtons } from './budget-buttons.js';
 import { registerPriceButtons } from './price-buttons.js';
-import { registerRoutecheckButton } from './routecheck-button.js';
+import { registerRoutecheckButton, registerRoutecheckRerunButton } from './routecheck-button.js';
 import { uploadChart, type ChartRenderer } from './chart-upload.js';
 
 const { App, LogLevel } = bolt;
@@ -189,6 +189,7 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   registerPriceButtons(app, { services, log, track });
   registerBudgetButtons(app, { services, log, track });
   registerRoutecheckButton(app, { services, log, track });
+  registerRoutecheckRerunButton(app, { services, log, track });
 
   app.error(async (err) => {
     log.error({ err: { name: err.name, code: err.code, message: err.message } }, 'bolt error');

@@ -10,7 +10,7 @@ import type { App as BoltApp, BlockButtonAction, RespondFn, types, webApi } from
 import type { Logger } from 'pino';
 import { mayUse } from '../../features/access.js';
 import { RETIREMENT_IGNORED, applyProposal, ignoreProposal } from '../../features/catalog/proposals/apply.js';
-import { PRICE_ACTIONS, proposalIdOfBlock } from '../../features/catalog/proposals/announce.js';
+import { LEGACY_PRICE_ACTIONS, PRICE_ACTIONS, proposalIdOfBlock } from '../../features/catalog/proposals/announce.js';
 import type { Services } from '../../features/services.js';
 import type { AuditEntry } from '../../store/price-proposals.js';
 import { clip, escapeMrkdwn } from './escape.js';
@@ -74,7 +74,7 @@ async function decide(deps: ButtonDeps, body: BlockButtonAction, respond: Respon
     return;
   }
   let note: { id: number; text: string } | undefined;
-  if (action.action_id === PRICE_ACTIONS.apply) {
+  if (action.action_id === PRICE_ACTIONS.apply || action.action_id === LEGACY_PRICE_ACTIONS.apply) {
     const out = await applyProposal(services, id, { by: user });
     if (out.kind === 'already') await tell(`Proposal ${id} was already applied${out.proposal.decided_by ? ` by ${who(out.proposal.decided_by)}` : ''}: nothing changed.`);
     else if (out.kind === 'refused') note = await refusalNote(deps, id, user, out.reason, tell);
@@ -104,7 +104,7 @@ async function refusalNote(deps: ButtonDeps, id: number, user: string, reason: s
 }
 
 export function registerPriceButtons(app: BoltApp, deps: ButtonDeps): void {
-  for (const actionId of Object.values(PRICE_ACTIONS)) {
+  for (const actionId of [...Object.values(PRICE_ACTIONS), ...Object.values(LEGACY_PRICE_ACTIONS)]) {
     app.action<BlockButtonAction>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, respond, client }) => {
       // Ack first: Slack wants it within 3 s; re-pricing may take longer.
       await ack();
