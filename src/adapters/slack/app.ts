@@ -19,6 +19,8 @@ import { EarlyAckReceiver } from './receiver.js';
 import { createChatApi } from './chat-api.js';
 import { createUpdateBudget } from './update-budget.js';
 import { registerBudgetButtons } from './budget-buttons.js';
+import { registerFeedbackButtons } from './answer-feedback.js';
+import { registerAssistantThreads } from './assistant.js';
 import { registerPriceButtons } from './price-buttons.js';
 import { registerRoutecheckButton, registerRoutecheckRerunButton } from './routecheck-button.js';
 import { uploadChart, type ChartRenderer } from './chart-upload.js';
@@ -186,6 +188,8 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
   });
 
   registerAskListeners(app, askDeps);
+  registerAssistantThreads(app, { services, log, track });
+  registerFeedbackButtons(app, { services, log, track });
   registerPriceButtons(app, { services, log, track });
   registerBudgetButtons(app, { services, log, track });
   registerRoutecheckButton(app, { services, log, track });
