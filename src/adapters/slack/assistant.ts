@@ -59,23 +59,34 @@ export function registerAssistantThreads(app: BoltApp, deps: AssistantDeps): voi
   });
 }
 
-/** The thread's status: calls in order, a change only when the workspace's update budget allows (the first and the clearing always go out). */
-function threadStatus(client: WebClient, target: { channel: string; threadTs: string }, log: Logger, budget: UpdateBudget) {
+/**
+ * The thread's status, calls in order. A change comes at most once a progress tick
+ * (`ask.progress_interval_ms`, src/features/ask/progress.ts), so it needs no share of the
+ * chat.update budget (update-budget.ts). Once the answer's text begins no further status is shown:
+ * Slack clears it when the answer is posted, and `clear` clears it explicitly when the answer is done.
+ */
+function threadStatus(client: WebClient, target: { channel: string; threadTs: string }, log: Logger) {
   let chain: Promise<unknown> = Promise.resolve();
   let shown = false;
+  let stopped = false;
   const send = (status: string) => {
     chain = chain.then(() =>
       client.assistant.threads.setStatus({ channel_id: target.channel, thread_ts: target.threadTs, status }).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'assistant status not set')),
     );
   };
   return {
-    show(status: string, always = false) {
-      if (!always && !budget.take()) return;
+    show(status: string) {
+      if (stopped) return;
       shown = true;
       send(status);
     },
-    /** Clears a shown status (an empty status clears it); waits for the calls before it. */
+    /** The answer's text began: no more statuses. */
+    stop() {
+      stopped = true;
+    },
+    /** No more statuses, and a shown one is cleared (an empty status clears it); resolves after the calls before it. */
     clear(): Promise<unknown> {
+      stopped = true;
       if (shown) send('');
       shown = false;
       return chain;
@@ -94,9 +105,8 @@ export interface AssistantReplyTarget {
 /**
  * The sink of a question in an assistant thread: the status says what the answer waits for until
  * its first words; the answer is one message in the thread (answer-updating.ts, with 👍/👎),
- * posted with those words (a post clears Slack's status anyway); the status is cleared when the
- * text begins and, at the latest, when the answer (or its error line) is shown. The thread is
- * titled from its first question.
+ * posted with those words (which clears Slack's status anyway); the status is cleared explicitly
+ * once the answer (or its error line) is shown. The thread is titled from its first question.
  */
 export function startAssistantReply(
   client: WebClient,
@@ -105,8 +115,8 @@ export function startAssistantReply(
   target: AssistantReplyTarget,
 ): AnswerSink {
   const { log, services, budget } = deps;
-  const status = threadStatus(client, target, log, budget);
-  status.show(`is routing to ${target.alias}…`, true);
+  const status = threadStatus(client, target, log);
+  status.show(`is routing to ${target.alias}…`);
   if (target.question) {
     const title = threadTitle(target.question);
     void services.store.assistantThreads
@@ -134,7 +144,7 @@ export function startAssistantReply(
         open().then((m) => m.progress.update(text), () => {});
       },
       status(s) {
-        if (s === null) void status.clear();
+        if (s === null) status.stop();
         else status.show(statusText(s));
       },
     },
