@@ -14,10 +14,11 @@ import { createJobRunStore, type JobRunStore } from './job-runs.js';
 import { createPriceProposalStore, type PriceProposalStore } from './price-proposals.js';
 import { createPricedWithStore, type PricedWithStore } from './priced-with.js';
 import { createRouteCheckHistory, type RouteCheckHistory } from './routecheck-history.js';
+import { createActionAuditStore, type ActionAuditStore } from './slack-actions.js';
 import { createSlackStore, type SlackStore } from './slack-threads.js';
 import type { Journal } from './journal.js';
 
-export type { AlertStore, AnswerFeedbackStore, AssistantThreadStore, BalanceStore, CatalogSnapshotStore, GatewayKeyStore, JobRunStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
+export type { ActionAuditStore, AlertStore, AnswerFeedbackStore, AssistantThreadStore, BalanceStore, CatalogSnapshotStore, GatewayKeyStore, JobRunStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
 
 export interface Repositories {
   /** Alert keys recorded and the outbox of alerts to post. */
@@ -42,6 +43,8 @@ export interface Repositories {
   assistantThreads: AssistantThreadStore;
   /** 👍/👎 on answers, beside their ledger rows' call_id (migrations/019_assistant.sql). */
   feedback: AnswerFeedbackStore;
+  /** The audit of Slack button clicks (migrations/020_slack_actions.sql). */
+  actions: ActionAuditStore;
 }
 
 /** `journal` keeps the Slack bookkeeping a stop could not write (src/store/journal.ts). */
@@ -58,5 +61,6 @@ export function createSqliteRepositories(db: Db, log: Logger, journal?: Journal)
     gatewayKeys: createGatewayKeyStore(db),
     assistantThreads: createAssistantThreadStore(db),
     feedback: createAnswerFeedbackStore(db),
+    actions: createActionAuditStore(db),
   };
 }

@@ -129,6 +129,9 @@ void test('an alert posted before the ids became price.apply / price.ignore stil
   await nthUpdate(e.t, 1);
   assert.deepEqual(await e.costs(), [['a', 8_000_000_000], ['b', 8_000_000_000]]);
   assert.equal((await e.t.app.services.store.proposals.history())[0]?.action, 'applied');
+  const [audited] = await e.t.app.services.store.actions.since(0, 10);
+  assert.deepEqual([audited?.user, audited?.action, audited?.value, audited?.outcome], [PRICER, 'price_apply', String(id), 'done']);
+  assert.match(audited!.detail!, /re-priced 2 rows/);
 });
 
 void test('a double click applies once: the second click is told it was already applied', async (ctx) => {

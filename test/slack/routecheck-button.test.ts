@@ -84,6 +84,12 @@ test('Re-run on a route-check regression: the failing route checked again once, 
   assert.equal(thread.length, routes.length, 'one report per route');
   routes.forEach((r, i) => assert.ok(JSON.stringify(thread[i]!.blocks).includes(r), r));
   assert.match(JSON.stringify(update.body.blocks), new RegExp(`Re-run of ${routes.length} routes by <@U0OPS> at 2026-07-20 12:00 UTC: all passing \\(report in the thread\\)`));
+  // Each click audited, refusals and the repeat included (routeops audit reads them).
+  const audited = await s.store.actions.since(0, 10);
+  assert.deepEqual(audited.map((a) => [a.user, a.action, a.outcome]), [['U0INTERN', 'routecheck.rerun', 'refused'], [OPS, 'routecheck.rerun', 'done'], [OPS, 'routecheck.rerun', 'already']]);
+  assert.equal(audited[1]!.value, value);
+  assert.equal(audited[1]!.message_ts, message.ts);
+  assert.match(audited[1]!.detail!, /all passing/);
 });
 
 test('the Re-run value names each failing route once and falls back to all when they do not fit in a button', () => {
