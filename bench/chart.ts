@@ -2,7 +2,7 @@
 //
 // A 31-day × 6-group spend chart with a daily budget line (bench/chart-data.ts), drawn as /spend
 // and `spend --png` draw it (src/features/charts/render-png.ts): the first chart of a process
-// (ECharts and resvg loaded, fonts read), then RUNS more, each split into its stages. Beside it
+// (the chart worker started, ECharts and resvg loaded, fonts read), then RUNS more, each split into its stages. Beside it
 // the baseline of the text reply the chart rides on (spendReply: figures, table, JSON).
 // Targets (docs: issue "Speed"): < 150 ms a chart and < 60 MB of extra RSS.
 import { performance } from 'node:perf_hooks';

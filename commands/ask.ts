@@ -71,7 +71,7 @@ export function outcomeToReply(outcome: AskOutcome): Reply {
   const reply: Reply = outcome.ok
     ? { kind: 'result', title: '', body: outcome.text, footer: outcome.footer }
     : { kind: 'error', title: '', summary: outcome.text };
-  reply.data = { ok: outcome.ok, answer: outcome.ok ? outcome.text : null, error: outcome.ok ? null : outcome.text, alias: outcome.alias, route: outcome.route, footer: outcome.footer, retries: outcome.retries };
+  reply.data = { ok: outcome.ok, answer: outcome.ok ? outcome.text : null, error: outcome.ok ? null : outcome.text, alias: outcome.alias, route: outcome.route, footer: outcome.footer, retries: outcome.retries, call_id: outcome.call_id };
   return reply;
 }
 

@@ -8,6 +8,7 @@ import { modelsCommand } from './models.js';
 import { makeHelpCommand } from './help.js';
 import { ledgerImportCommand } from './ledger-import.js';
 import { alertsRunCommand } from './alerts-run.js';
+import { auditCommand } from './audit.js';
 import { balanceCommand } from './balance.js';
 import { balancePollCommand } from './balance-poll.js';
 import { keysCommand, keysCreateCommand, keysRevokeCommand, keysRotateCommand } from './keys.js';
@@ -35,6 +36,7 @@ export const commands: ReadonlyArray<Command<unknown>> = [
   pricesApplyCommand,
   pricesIgnoreCommand,
   pricesHistoryCommand,
+  auditCommand,
   keysCreateCommand,
   keysRevokeCommand,
   keysRotateCommand,

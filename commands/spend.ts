@@ -59,11 +59,12 @@ export const spendCommand = defineCommand<SpendArgs>({
   access: 'spend',
   parse: (input, adapter) => readSpendArgs(input.text, adapter),
   async run(args, ctx) {
-    const { ledger, zone, clock, config } = ctx.services();
+    const { ledger, zone, clock, config, store } = ctx.services();
     const today = zone.dayOf(clock().getTime());
     const parsed = parsePeriod(args.period, today);
     if (!parsed.ok) throw new UsageError(parsed.error);
-    const report = await spendReport(ledger, config.budgets, { period: parsed.period, groupBy: args.groupBy, today });
+    // By model, the answers' 👍/👎 join the report (src/store/answer-feedback.ts).
+    const report = await spendReport(ledger, config.budgets, { period: parsed.period, groupBy: args.groupBy, today, feedback: store.feedback });
     return spendReply(report, { timezone: config.timezone, csv: args.csv });
   },
 });

@@ -73,14 +73,23 @@ test('manifest declares the commands, events, scopes and Socket Mode routeops ne
   // Every command the Slack adapter offers, and only those (a command missing here cannot be typed).
   assert.deepEqual(manifest.features.slash_commands.map((c) => c.command).sort(), commandsFor('slack').map((c) => `/${c.name}`).sort());
   // Group DMs arrive as message.mpim, and their threads are read with mpim:history.
+  // The assistant view's threads arrive as assistant_thread_started, their messages as message.im.
   // App Home is published on app_home_opened (src/adapters/slack/home.ts): the tab must be on.
-  assert.deepEqual(manifest.settings.event_subscriptions.bot_events.sort(), ['app_home_opened', 'app_mention', 'message.channels', 'message.groups', 'message.im', 'message.mpim']);
+  assert.deepEqual(manifest.settings.event_subscriptions.bot_events.sort(), ['app_home_opened', 'app_mention', 'assistant_thread_started', 'message.channels', 'message.groups', 'message.im', 'message.mpim']);
   assert.equal(manifest.features.app_home.home_tab_enabled, true);
-  for (const scope of ['commands', 'chat:write', 'files:write', 'app_mentions:read', 'channels:history', 'groups:history', 'im:history', 'mpim:history']) {
+  for (const scope of ['commands', 'chat:write', 'files:write', 'app_mentions:read', 'assistant:write', 'channels:history', 'groups:history', 'im:history', 'mpim:history']) {
     assert.ok(manifest.oauth_config.scopes.bot.includes(scope), scope);
   }
   assert.equal(manifest.settings.socket_mode_enabled, true);
   assert.equal(manifest.settings.event_subscriptions.request_url, undefined, 'Socket Mode needs no request URL');
+});
+
+test('manifest declares the assistant view with what its surfaces use: assistant:write and assistant_thread_started, not the context event routeops does not handle', () => {
+  const features = manifest.features as unknown as { assistant_view?: { assistant_description?: string } };
+  assert.match(features.assistant_view?.assistant_description ?? '', /\S/, 'assistant_view needs its description');
+  assert.ok(manifest.oauth_config.scopes.bot.includes('assistant:write'), 'setStatus, setSuggestedPrompts and setTitle need assistant:write');
+  assert.ok(manifest.settings.event_subscriptions.bot_events.includes('assistant_thread_started'));
+  assert.ok(!manifest.settings.event_subscriptions.bot_events.includes('assistant_thread_context_changed'), 'no listener: the answer does not use the viewed channel');
 });
 
 test("each slash command's usage hint names every option the command takes (e.g. /ask --ops)", () => {

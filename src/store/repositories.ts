@@ -5,6 +5,8 @@
 import type { Logger } from 'pino';
 import type { Db } from './open.js';
 import { createAlertStore, type AlertStore } from './alert-outbox.js';
+import { createAnswerFeedbackStore, type AnswerFeedbackStore } from './answer-feedback.js';
+import { createAssistantThreadStore, type AssistantThreadStore } from './assistant-threads.js';
 import { createBalanceStore, type BalanceStore } from './balances.js';
 import { createCatalogSnapshotStore, type CatalogSnapshotStore } from './catalog-snapshots.js';
 import { createGatewayKeyStore, type GatewayKeyStore } from './gateway-keys.js';
@@ -12,10 +14,11 @@ import { createJobRunStore, type JobRunStore } from './job-runs.js';
 import { createPriceProposalStore, type PriceProposalStore } from './price-proposals.js';
 import { createPricedWithStore, type PricedWithStore } from './priced-with.js';
 import { createRouteCheckHistory, type RouteCheckHistory } from './routecheck-history.js';
+import { createActionAuditStore, type ActionAuditStore } from './slack-actions.js';
 import { createSlackStore, type SlackStore } from './slack-threads.js';
 import type { Journal } from './journal.js';
 
-export type { AlertStore, BalanceStore, CatalogSnapshotStore, GatewayKeyStore, JobRunStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
+export type { ActionAuditStore, AlertStore, AnswerFeedbackStore, AssistantThreadStore, BalanceStore, CatalogSnapshotStore, GatewayKeyStore, JobRunStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
 
 export interface Repositories {
   /** Alert keys recorded and the outbox of alerts to post. */
@@ -36,6 +39,12 @@ export interface Repositories {
   pricedWith: PricedWithStore;
   /** The gateway's virtual keys: hashes and settings, never the keys (migrations/018_gateway_keys.sql). */
   gatewayKeys: GatewayKeyStore;
+  /** Slack assistant threads opened in the app's assistant view (migrations/019_assistant.sql). */
+  assistantThreads: AssistantThreadStore;
+  /** 👍/👎 on answers, beside their ledger rows' call_id (migrations/019_assistant.sql). */
+  feedback: AnswerFeedbackStore;
+  /** The audit of Slack button clicks (migrations/020_slack_actions.sql). */
+  actions: ActionAuditStore;
 }
 
 /** `journal` keeps the Slack bookkeeping a stop could not write (src/store/journal.ts). */
@@ -50,5 +59,8 @@ export function createSqliteRepositories(db: Db, log: Logger, journal?: Journal)
     balances: createBalanceStore(db),
     pricedWith: createPricedWithStore(db),
     gatewayKeys: createGatewayKeyStore(db),
+    assistantThreads: createAssistantThreadStore(db),
+    feedback: createAnswerFeedbackStore(db),
+    actions: createActionAuditStore(db),
   };
 }

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
 import { renderChartPng, renderChartSvg, CHART_PNG_WIDTH } from '../../src/features/charts/render-png.js';
 import { fontMetrics } from '../../src/features/charts/font-metrics.js';
+import { chartOption, subtitleLines } from '../../src/features/charts/chart-option.js';
 import { CHART_PALETTE, type SpendChart } from '../../src/domain/chart.js';
 import { barsOfColor, decodePng, pngSize } from '../support/png.js';
 
@@ -32,7 +33,7 @@ const centre = (r: { from: number; to: number }) => (r.from + r.to) / 2;
 
 test('a chart is a PNG 1200 px wide with a bar in each day that has spend, stacked per group', async () => {
   const png = await renderChartPng(base);
-  assert.deepEqual(pngSize(png), { width: CHART_PNG_WIDTH, height: 840 });
+  assert.deepEqual(pngSize(png), { width: CHART_PNG_WIDTH, height: 1000 });
   assert.ok(CHART_PNG_WIDTH >= 1200);
   const img = decodePng(png);
   const below = Math.round(img.height * 0.3); // under the title and the legend's swatches
@@ -83,4 +84,16 @@ test('text widths for the layout are those of the font resvg draws with', () => 
     const measured = metrics.width(text, 100);
     assert.ok(Math.abs(measured - ink.width) / ink.width < 0.02, `${file}: measured ${measured}, drawn ${ink.width}`);
   }
+});
+
+test('a subtitle wider than the chart wraps after its " · " parts, and the legend moves down by the lines added', async () => {
+  const require = createRequire(import.meta.url);
+  const font = fontMetrics(readFileSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf')));
+  const measure = (text: string, px: number) => font.width(text, px);
+  const long = '2026-11-01 → 2026-11-23 (Europe/Paris) · total $1,724.19 · month-end projection $2,248.95';
+  assert.deepEqual(subtitleLines(long, measure), ['2026-11-01 → 2026-11-23 (Europe/Paris) · total $1,724.19', 'month-end projection $2,248.95']);
+  assert.deepEqual(subtitleLines('2026-11-17 → 2026-11-23 (UTC) · total $515.09', measure), ['2026-11-17 → 2026-11-23 (UTC) · total $515.09']);
+  const chart = (subtitle: string): SpendChart => ({ title: 'Spend month', subtitle, categories: ['Nov 1'], bucket: 'day', series: [{ key: 'deepseek', color: CHART_PALETTE[0]!, values: [1] }], budgetLines: [], month: null, notes: [], empty: null, filename: 'spend.png', alt: 'Spend' });
+  const legendTop = (subtitle: string) => (chartOption(chart(subtitle), measure).legend as { top: number }).top;
+  assert.equal(legendTop(long) - legendTop('short'), 16, 'one line of 12 px type and 4 px leading');
 });

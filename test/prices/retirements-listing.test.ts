@@ -105,7 +105,7 @@ void test('deepseek-v4-flash gone from DeepSeek’s /models in two fetches, deep
   assert.ok(alert.text.includes(`last 7 days (2026-11-16..2026-11-22): 2 calls, ${usd}`), alert.text);
   assert.deepEqual(
     alert.reply?.decisions?.map((d) => [d.id, d.choices.map((c) => c.action)]),
-    [[`price_proposal:${p.id}`, ['price_apply', 'price_ignore']]],
+    [[`price_proposal:${p.id}`, ['price.apply', 'price.ignore']]],
   );
   // Once per real change: the next fetches of the same listing propose nothing more.
   await e.run('2026-11-22T06:00:00Z');

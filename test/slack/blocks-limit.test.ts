@@ -10,8 +10,8 @@ const decision = (id: number): ReplyDecision => ({
   id: `price_proposal:${id}`,
   text: `Proposal ${id}: deepseek/model-${id}`,
   choices: [
-    { action: 'price_apply', label: 'Apply', value: String(id), style: 'primary' },
-    { action: 'price_ignore', label: 'Ignore', value: String(id) },
+    { action: 'price.apply', label: 'Apply', value: String(id), style: 'primary' },
+    { action: 'price.ignore', label: 'Ignore', value: String(id) },
   ],
 });
 

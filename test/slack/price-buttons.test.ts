@@ -28,7 +28,7 @@ interface Env {
   /** Writes the listing, runs the prices job at `at` and posts its alert to the fake Slack; returns the message. */
   announce(prices: Record<string, [number, number]>, at: string): Promise<StoredMessage | null>;
   /** Clicks a button of `message` as `user`; resolves once acked, with the click's response_url path. */
-  click(message: StoredMessage, actionId: 'price_apply' | 'price_ignore', proposalId: number, user: string, opts?: { tamper?: (b: string) => string }): Promise<{ status: number; respondPath: string }>;
+  click(message: StoredMessage, actionId: 'price.apply' | 'price.ignore' | 'price_apply' | 'price_ignore', proposalId: number, user: string, opts?: { tamper?: (b: string) => string }): Promise<{ status: number; respondPath: string }>;
   costs(): Promise<Array<[string, number | null]>>;
 }
 
@@ -99,8 +99,8 @@ void test('the proposal alert carries Apply and Ignore buttons whose value is th
   assert.deepEqual(
     actions?.elements?.map((b) => [b.action_id, b.value, b.text.text]),
     [
-      ['price_apply', String(id), 'Apply'],
-      ['price_ignore', String(id), 'Ignore'],
+      ['price.apply', String(id), 'Apply'],
+      ['price.ignore', String(id), 'Ignore'],
     ],
   );
 });
@@ -109,7 +109,7 @@ void test('clicking Apply re-prices the ledger, audits the Slack user and replac
   const e = await env(ctx);
   const { message, id } = await proposalAlert(e);
   assert.deepEqual(await e.costs(), [['a', null], ['b', null]]);
-  assert.equal((await e.click(message, 'price_apply', id, PRICER)).status, 200);
+  assert.equal((await e.click(message, 'price.apply', id, PRICER)).status, 200);
   const update = await nthUpdate(e.t, 1);
   assert.deepEqual(await e.costs(), [['a', 8_000_000_000], ['b', 8_000_000_000]]);
   const [audit] = await e.t.app.services.store.proposals.history();
@@ -122,13 +122,25 @@ void test('clicking Apply re-prices the ledger, audits the Slack user and replac
   assert.ok(lines.includes(`Applied by <@${PRICER}> at 2026-03-01 00:00 UTC: re-priced 2 rows of openrouter/acme/widget-1 since 2026-02-10 12:00 UTC: $0.00 → $16.00, +$16.00`), lines.join('\n'));
 });
 
+void test('an alert posted before the ids became price.apply / price.ignore still works: its price_apply applies', async (ctx) => {
+  const e = await env(ctx);
+  const { message, id } = await proposalAlert(e);
+  assert.equal((await e.click(message, 'price_apply', id, PRICER)).status, 200);
+  await nthUpdate(e.t, 1);
+  assert.deepEqual(await e.costs(), [['a', 8_000_000_000], ['b', 8_000_000_000]]);
+  assert.equal((await e.t.app.services.store.proposals.history())[0]?.action, 'applied');
+  const [audited] = await e.t.app.services.store.actions.since(0, 10);
+  assert.deepEqual([audited?.user, audited?.action, audited?.value, audited?.outcome], [PRICER, 'price_apply', String(id), 'done']);
+  assert.match(audited!.detail!, /re-priced 2 rows/);
+});
+
 void test('a double click applies once: the second click is told it was already applied', async (ctx) => {
   const e = await env(ctx);
   const { message, id } = await proposalAlert(e);
-  await e.click(message, 'price_apply', id, PRICER);
+  await e.click(message, 'price.apply', id, PRICER);
   await nthUpdate(e.t, 1);
   // The second click comes from the message as the clicker still saw it, buttons and all.
-  const second = await e.click(message, 'price_apply', id, PRICER);
+  const second = await e.click(message, 'price.apply', id, PRICER);
   const told = await respondedAt(e.t, second.respondPath);
   assert.equal(told.body.response_type, 'ephemeral');
   assert.match(String(told.body.text), new RegExp(`Proposal ${id} was already applied by <@${PRICER}>`));
@@ -139,7 +151,7 @@ void test('a double click applies once: the second click is told it was already 
 void test('a user outside access.prices is refused, only to them, and nothing changes', async (ctx) => {
   const e = await env(ctx);
   const { message, id } = await proposalAlert(e);
-  const click = await e.click(message, 'price_apply', id, 'U0OUTSIDER');
+  const click = await e.click(message, 'price.apply', id, 'U0OUTSIDER');
   assert.equal(click.status, 200);
   const told: RecordedCall = await respondedAt(e.t, click.respondPath);
   assert.equal(told.body.response_type, 'ephemeral');
@@ -154,7 +166,7 @@ void test('a user outside access.prices is refused, only to them, and nothing ch
 void test('clicking Ignore ignores the proposal: prices and rows unchanged, the alert says who ignored it', async (ctx) => {
   const e = await env(ctx);
   const { message, id } = await proposalAlert(e);
-  await e.click(message, 'price_ignore', id, PRICER);
+  await e.click(message, 'price.ignore', id, PRICER);
   await nthUpdate(e.t, 1);
   const s = e.t.app.services;
   assert.equal((await s.store.proposals.get(id))?.status, 'ignored');
@@ -169,7 +181,7 @@ void test('a proposal its source has moved on from says so in the alert and appl
   const e = await env(ctx);
   const first = await proposalAlert(e);
   const s = e.t.app.services;
-  await e.click(first.message, 'price_apply', first.id, PRICER);
+  await e.click(first.message, 'price.apply', first.id, PRICER);
   await nthUpdate(e.t, 1);
   // A change held two fetches (a proposal, announced), then the source shows another price.
   await e.announce({ [MODEL]: [3, 9] }, '2026-03-02T00:00:00Z');
@@ -178,7 +190,7 @@ void test('a proposal its source has moved on from says so in the alert and appl
   assert.ok(message && q);
   await e.announce({ [MODEL]: [4, 12] }, '2026-03-04T00:00:00Z');
   const before = await e.costs();
-  await e.click(message, 'price_apply', q.id, PRICER);
+  await e.click(message, 'price.apply', q.id, PRICER);
   await nthUpdate(e.t, 2);
   assert.equal((await s.store.proposals.get(q.id))?.status, 'proposed');
   assert.deepEqual(await e.costs(), before);
@@ -189,7 +201,7 @@ void test('a proposal its source has moved on from says so in the alert and appl
 void test('a click with a bad signature is refused (401) and nothing changes', async (ctx) => {
   const e = await env(ctx);
   const { message, id } = await proposalAlert(e);
-  const click = await e.click(message, 'price_apply', id, PRICER, { tamper: (b) => b.replace('U0PRICER', 'U0PRICES') });
+  const click = await e.click(message, 'price.apply', id, PRICER, { tamper: (b) => b.replace('U0PRICER', 'U0PRICES') });
   assert.equal(click.status, 401);
   assert.equal((await e.t.app.services.store.proposals.get(id))?.status, 'proposed');
   assert.deepEqual(await e.costs(), [['a', null], ['b', null]]);

@@ -59,7 +59,7 @@ async function env(ctx: TestContext): Promise<Env> {
 }
 
 /** Clicks `actionId` on the proposal's buttons of `message` as `user`. */
-async function click(t: TestApp, message: StoredMessage, actionId: 'price_apply' | 'price_ignore', id: number, user: string): Promise<number> {
+async function click(t: TestApp, message: StoredMessage, actionId: 'price.apply' | 'price.ignore', id: number, user: string): Promise<number> {
   const payload = {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), team_id: 'T0TEST' },
@@ -106,7 +106,7 @@ void test('deepseek-v4-flash renamed deepseek-flash in DeepSeek’s /models: pro
   assert.match(lines, /last 7 days \(2026-11-17\.\.2026-11-23\): 1 call, (&lt;)?\$\d/, 'the /ask before the rename');
   assert.ok(texts(message.blocks).includes(`[buttons price_proposal:${p.id}]`));
 
-  assert.equal(await click(e.t, message, 'price_apply', p.id, PRICER), 200);
+  assert.equal(await click(e.t, message, 'price.apply', p.id, PRICER), 200);
   await e.t.slack.waitFor('chat.update', (c) => c.body.ts === message.ts);
   const after = texts(e.t.slack.messages.find((m) => m.ts === message.ts)!.blocks);
   assert.ok(!after.includes(`[buttons price_proposal:${p.id}]`), 'the buttons are gone');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import bolt from '@slack/bolt';
 import { slackPoster } from '../../src/adapters/slack/alert-poster.js';
 import { deprecationsJob } from '../../src/features/alerts/jobs/deprecations.js';
+import { routecheckJob, rerunValue } from '../../src/features/alerts/jobs/routecheck.js';
 import { startTestApp } from '../support/app.js';
 import { clickButton } from '../support/block-actions.js';
 import type { StoredMessage } from '../support/fake-slack.js';
@@ -43,4 +44,56 @@ test('Run route check on the replacement: the report in the alert\'s thread once
   assert.equal(thread.length, 1);
   assert.match(JSON.stringify(thread[0]!.blocks), /deepseek\/deepseek-v4-flash/);
   assert.match(JSON.stringify(update.body.blocks), /Route check of deepseek\/deepseek-v4-flash run by <@U0OPS> at 2026-07-20 12:00 UTC: (every route passed|a route failed) \(report in the thread\)/);
+});
+
+test('Re-run on a route-check regression: the failing route checked again once, its report in the thread, the button replaced by the outcome', async (t) => {
+  const sim = await startSim(t);
+  const app = await startTestApp({ owner: t, now: '2026-07-20T12:00:00Z', env: SIM_KEYS, config: simConfig(sim, { slack: { alerts_channel: ALERTS }, access: { routecheck: [OPS] } }) });
+  const s = app.app.services;
+  const now = new Date('2026-07-20T12:00:00Z');
+  assert.deepEqual(await routecheckJob.run(s, now), [], 'a first healthy run has no changes');
+  sim.setFaults('deepseek', { omitUsage: true });
+  const [alert] = await routecheckJob.run(s, now);
+  assert.ok(alert, 'the regression is an alert');
+  await slackPoster(new bolt.webApi.WebClient('xoxb-test-token', { slackApiUrl: app.slack.apiUrl, retryConfig: { retries: 0 } }))(alert);
+  const message: StoredMessage = app.slack.messages.at(-1)!;
+  const actions = (message.blocks as Array<{ type: string; block_id?: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions' && b.block_id === 'routecheck.rerun')!;
+  assert.deepEqual(actions.elements!.map((e) => e.action_id), ['routecheck.rerun']);
+  // The routes on the simulator's deepseek profile regressed, each named once (the regression lines name the same ones).
+  const value = actions.elements![0]!.value;
+  const routes = value.split(' ');
+  assert.ok(routes.includes('deepseek/deepseek-v4-flash'), value);
+  assert.equal(new Set(routes).size, routes.length);
+  for (const r of routes) assert.match(alert.reply!.body!, new RegExp(`REGRESSION ${r} `));
+
+  const checks = () => sim.requests.filter((r) => r.profile === 'deepseek' && r.path.endsWith('/chat/completions')).length;
+  const before = checks();
+  const click = (user: string) => clickButton(app, message, user, { id: 'routecheck.rerun', value });
+  const refused = await click('U0INTERN');
+  assert.match(String((await app.slack.waitFor('response_url', (c) => c.path === refused)).body.text), /Only the people listed in access\.routecheck/);
+  assert.equal(checks(), before, 'nothing ran for the refused click');
+  sim.setFaults('deepseek', {});
+  await click(OPS);
+  const update = await app.slack.waitFor('chat.update');
+  const ran = checks();
+  assert.ok(ran > before, 'the route was checked again');
+  const again = await click(OPS);
+  assert.match(String((await app.slack.waitFor('response_url', (c) => c.path === again)).body.text), /already re-run from this alert/);
+  assert.equal(checks(), ran, 'not run twice');
+  const thread = app.slack.messages.filter((m) => m.channel === ALERTS && m.thread_ts === message.ts);
+  assert.equal(thread.length, routes.length, 'one report per route');
+  routes.forEach((r, i) => assert.ok(JSON.stringify(thread[i]!.blocks).includes(r), r));
+  assert.match(JSON.stringify(update.body.blocks), new RegExp(`Re-run of ${routes.length} routes by <@U0OPS> at 2026-07-20 12:00 UTC: all passing \\(report in the thread\\)`));
+  // Each click audited, refusals and the repeat included (routeops audit reads them).
+  const audited = await s.store.actions.since(0, 10);
+  assert.deepEqual(audited.map((a) => [a.user, a.action, a.outcome]), [['U0INTERN', 'routecheck.rerun', 'refused'], [OPS, 'routecheck.rerun', 'done'], [OPS, 'routecheck.rerun', 'already']]);
+  assert.equal(audited[1]!.value, value);
+  assert.equal(audited[1]!.message_ts, message.ts);
+  assert.match(audited[1]!.detail!, /all passing/);
+});
+
+test('the Re-run value names each failing route once and falls back to all when they do not fit in a button', () => {
+  assert.equal(rerunValue([{ provider: 'a', model: 'x' }, { provider: 'a', model: 'x' }, { provider: 'b', model: 'y' }]), 'a/x b/y');
+  const many = Array.from({ length: 200 }, (_, i) => ({ provider: 'openrouter', model: `vendor/model-${i}` }));
+  assert.equal(rerunValue(many), 'all');
 });

@@ -57,7 +57,7 @@ test('/spend week attaches a PNG chart, uploaded with files.uploadV2 into the ch
   assert.ok(t.slack.calls.indexOf(reply) < announced, 'the text went first');
   const png = file.data!;
   assert.equal(png.length, file.length, 'the bytes announced are the bytes uploaded');
-  assert.deepEqual(pngSize(png), { width: 1200, height: 840 });
+  assert.deepEqual(pngSize(png), { width: 1200, height: 1000 });
   // A bar of each group's colour on each day it spent: acme on two days, zeta on two.
   const img = decodePng(png);
   const colors = assignColors(['acme', 'zeta']);

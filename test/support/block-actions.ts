@@ -8,7 +8,8 @@ import { SIGNING_SECRET } from './app.js';
 import type { StoredMessage } from './fake-slack.js';
 import { postSigned } from './slack-request.js';
 
-export async function clickButton(app: TestApp, message: StoredMessage, user: string, action: { id: string; blockId?: string; value: string }): Promise<string> {
+/** `type` is the element clicked: a `button` unless said (e.g. `feedback_buttons`, whose value names the half clicked). */
+export async function clickButton(app: TestApp, message: StoredMessage, user: string, action: { id: string; blockId?: string; value: string; type?: string }): Promise<string> {
   const respondPath = `/respond/${randomUUID()}`;
   const payload = {
     type: 'block_actions',
@@ -21,7 +22,7 @@ export async function clickButton(app: TestApp, message: StoredMessage, user: st
     channel: { id: message.channel, name: 'alerts' },
     message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', ts: message.ts, text: message.text, blocks: message.blocks },
     response_url: `${app.slack.baseUrl}${respondPath}`,
-    actions: [{ action_id: action.id, block_id: action.blockId ?? action.id, text: { type: 'plain_text', text: 'Button' }, value: action.value, type: 'button', action_ts: '1784548800.000100' }],
+    actions: [{ action_id: action.id, block_id: action.blockId ?? action.id, text: { type: 'plain_text', text: 'Button' }, value: action.value, type: action.type ?? 'button', action_ts: '1784548800.000100' }],
   };
   const res = await postSigned(`${app.url}/slack/events`, SIGNING_SECRET, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
   assert.equal(res.status, 200);

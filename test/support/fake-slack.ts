@@ -235,6 +235,23 @@ export async function startFakeSlack(owner?: CleanupOwner): Promise<FakeSlack> {
         homeViews.set(call.body.user_id, { type: 'home', blocks: view.blocks });
         return reply(200, { ok: true, view: { id: `V0${homeViews.size}`, type: 'home', blocks: view.blocks } });
       }
+      // Slack's AI-app methods (scope assistant:write): an assistant thread lives in the user's DM with the app.
+      case 'assistant.threads.setStatus':
+      case 'assistant.threads.setTitle':
+      case 'assistant.threads.setSuggestedPrompts': {
+        const b = call.body;
+        if (typeof b.channel_id !== 'string' || !b.channel_id.startsWith('D') || typeof b.thread_ts !== 'string' || !b.thread_ts) return reply(200, { ok: false, error: 'invalid_arguments' });
+        if (method === 'assistant.threads.setStatus' && typeof b.status !== 'string') return reply(200, { ok: false, error: 'invalid_arguments' });
+        if (method === 'assistant.threads.setTitle' && (typeof b.title !== 'string' || !b.title)) return reply(200, { ok: false, error: 'invalid_arguments' });
+        if (method === 'assistant.threads.setSuggestedPrompts') {
+          // At most 4 prompts, each a title and a message.
+          const prompts = b.prompts as Array<{ title?: unknown; message?: unknown }> | undefined;
+          if (!Array.isArray(prompts) || !prompts.length || prompts.length > 4 || prompts.some((p) => typeof p.title !== 'string' || !p.title || typeof p.message !== 'string' || !p.message)) {
+            return reply(200, { ok: false, error: 'invalid_arguments' });
+          }
+        }
+        return reply(200, { ok: true });
+      }
       case 'conversations.open': {
         // A DM with one user: Slack answers with the IM channel's id (D…).
         const users = String(call.body.users ?? '');

@@ -10,6 +10,7 @@ import type { Reply } from '../../domain/reply.js';
 import { mayUse } from '../../features/access.js';
 import type { Services } from '../../features/services.js';
 import { renderBlocks } from './blocks.js';
+import { clickAudit } from './click-audit.js';
 import { clip } from './escape.js';
 
 type Block = types.KnownBlock | types.Block;
@@ -40,29 +41,32 @@ export function registerAlertButton(app: BoltApp, deps: ButtonDeps, button: Aler
     await ack();
     const { services, log } = deps;
     const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const audit = clickAudit(services, log, body);
     const work = async () => {
       const user = body.user.id;
       const channel = body.channel?.id;
       const ts = body.message?.ts;
       const value = body.actions[0]?.value ?? '';
       log.info({ action: button.action, user, channel, ts, value }, 'alert button clicked');
-      if (!mayUse(button.access, { id: user, local: false }, services.config.access)) return void (await tell(button.refused));
-      if (!channel || !ts || !value) return void (await tell(button.badValue));
-      if (!(await services.store.slack.claimEvent(`${button.action}:${channel}:${ts}`, services.clock().toISOString()))) return void (await tell(button.already(value)));
+      if (!mayUse(button.access, { id: user, local: false }, services.config.access)) return void (await audit('refused'), await tell(button.refused));
+      if (!channel || !ts || !value) return void (await audit('bad_value'), await tell(button.badValue));
+      if (!(await services.store.slack.claimEvent(`${button.action}:${channel}:${ts}`, services.clock().toISOString()))) return void (await audit('already'), await tell(button.already(value)));
       const done = await button.run(value, user);
-      if (!done) return void (await tell(button.badValue));
+      if (!done) return void (await audit('bad_value'), await tell(button.badValue));
       for (const reply of done.replies) {
         const message = renderBlocks(reply);
         await client.chat.postMessage({ channel, thread_ts: ts, text: message.text, blocks: message.blocks, unfurl_links: false });
       }
       const at = services.clock().toISOString();
+      await audit('done', done.outcome(user, `${at.slice(0, 10)} ${at.slice(11, 16)} UTC`));
       const line: Block = { type: 'context', elements: [{ type: 'mrkdwn', text: clip(done.outcome(`<@${user}>`, `${at.slice(0, 10)} ${at.slice(11, 16)} UTC`), 3000) }] };
       const blocks = Array.isArray(body.message?.['blocks']) ? (body.message['blocks'] as Block[]).map((b) => (b.type === 'actions' && b.block_id === button.action ? line : b)) : [line];
       await client.chat.update({ channel, ts, text: typeof body.message?.['text'] === 'string' ? body.message['text'] : 'Alert', blocks });
     };
     await deps.track(
-      work().catch((err: unknown) => {
+      work().catch(async (err: unknown) => {
         log.error({ err: (err as Error).message, action: button.action }, 'alert button failed');
+        await audit('failed', (err as Error).message);
         return tell(button.failed).catch(() => undefined);
       }),
     );

@@ -19,6 +19,8 @@ export interface UpdatingTarget {
   heading?: KnownBlock;
   /** Slack message metadata (e.g. the question, for thread history). */
   metadata?: { event_type: string; event_payload: Record<string, string> };
+  /** The final answer carries 👍/👎 (answer-feedback.ts). */
+  feedback?: boolean;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function startUpdatingMessage(chat: ChatApi, target: UpdatingTarget
       finished = true;
       if (timer) clearTimeout(timer);
       await chain;
-      const [first, ...rest] = answerMessages(reply, target.heading);
+      const [first, ...rest] = answerMessages(reply, target.heading, { feedback: target.feedback === true });
       await chat.update({ channel: target.channel, ts, text: first!.text, blocks: first!.blocks });
       for (const m of rest) await chat.postMessage({ channel: target.channel, thread_ts: target.threadTs ?? ts, text: m.text, blocks: m.blocks, metadata: m.metadata });
     },

@@ -8,6 +8,7 @@ import type { Reply } from '../../domain/reply.js';
 import type { AskStatus } from '../../features/ask/progress.js';
 import { clip, escapeMrkdwn } from './escape.js';
 import { splitText } from './blocks.js';
+import { answerCallId, feedbackBlock } from './answer-feedback.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -28,8 +29,13 @@ export interface AnswerSink {
   readonly ts: string | undefined;
 }
 
-/** The final message(s) of an answer: the first holds the heading, the last the footer. */
-export function answerMessages(reply: Reply, heading?: KnownBlock): Array<{ text: string; blocks: KnownBlock[]; metadata?: typeof CONTINUATION }> {
+/**
+ * The final message(s) of an answer: the first holds the heading, the last the footer. With
+ * `feedback`, an answer (a reply naming its ledger row) gets 👍/👎 under its last piece, above the
+ * footer (answer-feedback.ts): a context block last still marks the final rendering.
+ */
+export function answerMessages(reply: Reply, heading?: KnownBlock, opts: { feedback?: boolean } = {}): Array<{ text: string; blocks: KnownBlock[]; metadata?: typeof CONTINUATION }> {
+  const callId = opts.feedback ? answerCallId(reply) : null;
   const answer = reply.body ?? reply.summary ?? '';
   const escaped = escapeMrkdwn(answer);
   const footer = reply.footer ? clip(escapeMrkdwn(reply.footer), SECTION_MAX) : '';
@@ -40,6 +46,7 @@ export function answerMessages(reply: Reply, heading?: KnownBlock): Array<{ text
     const blocks: KnownBlock[] = [];
     if (i === 0 && heading) blocks.push(heading);
     for (const section of splitText(piece, SECTION_MAX)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: section } });
+    if (i === pieces.length - 1 && callId) blocks.push(feedbackBlock(callId));
     if (i === pieces.length - 1 && footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: footer }] });
     // The first message's text carries the whole answer: Slack uses it for notifications and
     // it is what conversations.replies gives back as thread history (continuations are marked

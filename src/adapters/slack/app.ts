@@ -19,8 +19,10 @@ import { EarlyAckReceiver } from './receiver.js';
 import { createChatApi } from './chat-api.js';
 import { createUpdateBudget } from './update-budget.js';
 import { registerBudgetButtons } from './budget-buttons.js';
+import { registerFeedbackButtons } from './answer-feedback.js';
+import { registerAssistantThreads } from './assistant.js';
 import { registerPriceButtons } from './price-buttons.js';
-import { registerRoutecheckButton } from './routecheck-button.js';
+import { registerRoutecheckButton, registerRoutecheckRerunButton } from './routecheck-button.js';
 import { uploadChart, type ChartRenderer } from './chart-upload.js';
 import { registerHome, type Home } from './home.js';
 
@@ -197,9 +199,12 @@ export function createSlackAdapter(settings: SlackSettings, services: Services):
     return track(work);
   };
   registerAskListeners(app, askDeps);
+  registerAssistantThreads(app, { services, log, track });
+  registerFeedbackButtons(app, { services, log, track });
   registerPriceButtons(app, { services, log, track: trackAction });
   registerBudgetButtons(app, { services, log, track: trackAction });
   registerRoutecheckButton(app, { services, log, track: trackAction });
+  registerRoutecheckRerunButton(app, { services, log, track: trackAction });
 
   app.error(async (err) => {
     log.error({ err: { name: err.name, code: err.code, message: err.message } }, 'bolt error');

@@ -13,6 +13,7 @@ import { escapeMrkdwn, clip } from './escape.js';
 import type { AnswerSink } from './answer.js';
 import { startStreamingReply } from './answer-streaming.js';
 import { startUpdatingMessage } from './answer-updating.js';
+import { startAssistantReply } from './assistant.js';
 import { fetchThreadHistory, mentionsBot, plainText, questionMetadata, type BotIdentity } from './conversation.js';
 import type { SlackStore } from '../../store/slack-threads.js';
 import type { AskGate } from './ask-gate.js';
@@ -121,7 +122,7 @@ async function slashAsk(
   try {
     sink = await startUpdatingMessage(
       deps.chat,
-      { channel: command.channel_id, heading, metadata: questionMetadata(parsed.args.question) },
+      { channel: command.channel_id, heading, metadata: questionMetadata(parsed.args.question), feedback: true },
       deps.log,
       deps.updates,
     );
@@ -160,6 +161,8 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
     // channel: mentions and replies in the bot's threads only (docs/ARCHITECTURE.md §3.6).
     const isDm = message.channel_type === 'im';
     const inBotThread = !isDm && threadTs !== undefined && threadTs !== message.ts && (await deps.store.isBotThread(message.channel, threadTs));
+    // A thread the user opened in the app's assistant view (assistant.ts): same answer, Slack's AI-app surfaces.
+    const inAssistantThread = isDm && threadTs !== undefined && (await deps.services.store.assistantThreads.isAssistantThread(message.channel, threadTs));
     // Mentions in channels and group DMs are answered by the app_mention listener; Slack sends none for DMs.
     if (!(isDm || inBotThread) || (!isDm && mentionsBot(text, bot))) return;
     const user = message.user;
@@ -171,9 +174,16 @@ export function registerAskListeners(app: App, deps: AskListenerDeps): void {
           // thread under the answer then has the question in its history (the thread starts there).
           const asked = parseAskArgs(plainText(text, bot));
           const dmTarget = threadTs || !asked.ok ? { channel: message.channel, ...(threadTs ? { threadTs } : {}) } : { channel: message.channel, metadata: questionMetadata(asked.args.question) };
-          const sink = isDm
-            ? await startUpdatingMessage(deps.chat, dmTarget, deps.log, deps.updates)
-            : startStreamingReply(client, deps.chat, { channel: message.channel, threadTs: threadTs!, teamId: team, userId: user }, deps.log, deps.updates);
+          const sink = inAssistantThread
+            ? startAssistantReply(client, deps.chat, { services: deps.services, log: deps.log, budget: deps.updates }, {
+                channel: message.channel,
+                threadTs: threadTs!,
+                alias: (asked.ok ? asked.args.alias : undefined) ?? deps.services.config.default_model,
+                question: asked.ok ? asked.args.question : null,
+              })
+            : isDm
+              ? await startUpdatingMessage(deps.chat, { ...dmTarget, feedback: true }, deps.log, deps.updates)
+              : startStreamingReply(client, deps.chat, { channel: message.channel, threadTs: threadTs!, teamId: team, userId: user }, deps.log, deps.updates);
           // The question and this answer's own placeholder are not history.
           const history = () =>
             threadTs && threadTs !== message.ts ? fetchThreadHistory(client, message.channel, threadTs, bot, sink.ts ? [message.ts, sink.ts] : [message.ts]) : Promise.resolve([]);

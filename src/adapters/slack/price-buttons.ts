@@ -10,9 +10,10 @@ import type { App as BoltApp, BlockButtonAction, RespondFn, types, webApi } from
 import type { Logger } from 'pino';
 import { mayUse } from '../../features/access.js';
 import { RETIREMENT_IGNORED, applyProposal, ignoreProposal } from '../../features/catalog/proposals/apply.js';
-import { PRICE_ACTIONS, proposalIdOfBlock } from '../../features/catalog/proposals/announce.js';
+import { LEGACY_PRICE_ACTIONS, PRICE_ACTIONS, proposalIdOfBlock } from '../../features/catalog/proposals/announce.js';
 import type { Services } from '../../features/services.js';
 import type { AuditEntry } from '../../store/price-proposals.js';
+import { clickAudit, type ClickAudit } from './click-audit.js';
 import { clip, escapeMrkdwn } from './escape.js';
 
 type Block = types.KnownBlock | types.Block;
@@ -59,27 +60,31 @@ interface ButtonDeps {
   track: <T>(p: Promise<T>) => Promise<T>;
 }
 
-async function decide(deps: ButtonDeps, body: BlockButtonAction, respond: RespondFn, client: webApi.WebClient): Promise<void> {
+async function decide(deps: ButtonDeps, body: BlockButtonAction, respond: RespondFn, client: webApi.WebClient, audit: ClickAudit): Promise<void> {
   const { services, log } = deps;
   const action = body.actions[0]!;
   const user = body.user.id;
   const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
   if (!mayUse('prices', { id: user, local: false }, services.config.access)) {
+    await audit('refused');
     await tell('Only the people listed in access.prices may apply or ignore price proposals: nothing changed.');
     return;
   }
   const id = /^\d{1,15}$/.test(action.value ?? '') ? Number(action.value) : NaN;
   if (!Number.isSafeInteger(id)) {
+    await audit('bad_value');
     await tell('This button names no price proposal: nothing changed.');
     return;
   }
   let note: { id: number; text: string } | undefined;
-  if (action.action_id === PRICE_ACTIONS.apply) {
+  if (action.action_id === PRICE_ACTIONS.apply || action.action_id === LEGACY_PRICE_ACTIONS.apply) {
     const out = await applyProposal(services, id, { by: user });
+    await audit(out.kind === 'applied' ? 'done' : out.kind === 'already' ? 'already' : 'stale', out.kind === 'applied' ? out.done : out.kind === 'refused' ? out.reason : undefined);
     if (out.kind === 'already') await tell(`Proposal ${id} was already applied${out.proposal.decided_by ? ` by ${who(out.proposal.decided_by)}` : ''}: nothing changed.`);
     else if (out.kind === 'refused') note = await refusalNote(deps, id, user, out.reason, tell);
   } else {
     const out = await ignoreProposal(services, id, { by: user });
+    await audit(out.kind === 'ignored' ? 'done' : 'stale', out.kind === 'ignored' ? out.audit.text : out.reason);
     if (out.kind === 'refused') note = await refusalNote(deps, id, user, out.reason, tell);
   }
   const channel = body.channel?.id;
@@ -104,12 +109,14 @@ async function refusalNote(deps: ButtonDeps, id: number, user: string, reason: s
 }
 
 export function registerPriceButtons(app: BoltApp, deps: ButtonDeps): void {
-  for (const actionId of Object.values(PRICE_ACTIONS)) {
+  for (const actionId of [...Object.values(PRICE_ACTIONS), ...Object.values(LEGACY_PRICE_ACTIONS)]) {
     app.action<BlockButtonAction>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, respond, client }) => {
       // Ack first: Slack wants it within 3 s; re-pricing may take longer.
       await ack();
-      await deps.track(decide(deps, body, respond, client).catch((err: unknown) => {
+      const audit = clickAudit(deps.services, deps.log, body);
+      await deps.track(decide(deps, body, respond, client, audit).catch(async (err: unknown) => {
         deps.log.error({ err: (err as Error).message, action: actionId }, 'price proposal button failed');
+        await audit('failed', (err as Error).message);
         return respond({ response_type: 'ephemeral', replace_original: false, text: 'The proposal could not be decided (see the log): nothing changed.' }).catch(() => undefined);
       }));
     });

@@ -1,10 +1,14 @@
-// The Run route check button of a retirement alert (docs/ARCHITECTURE.md §3.3, action id
-// `retirement.routecheck`, value `provider/replacement`): /routecheck of the replacement, once,
-// its report in the alert's thread, for access.routecheck (alert-button.ts).
+// The route-check buttons of alerts (docs/ARCHITECTURE.md §3.3 action ids), for access.routecheck,
+// once per alert message, reports in the alert's thread (alert-button.ts):
+// - a retirement alert's Run route check on the replacement (`retirement.routecheck`, value
+//   `provider/replacement`): /routecheck of the replacement;
+// - a regression alert's Re-run (`routecheck.rerun`, value the failing routes `provider/model`
+//   space-separated, or `all`): /routecheck of each again.
 import type { App as BoltApp } from '@slack/bolt';
 import { renderRoutecheck } from '../../../commands/routecheck.js';
 import type { Reply } from '../../domain/reply.js';
 import { RETIREMENT_ROUTECHECK_ACTION } from '../../features/alerts/jobs/deprecations.js';
+import { ROUTECHECK_RERUN_ACTION } from '../../features/alerts/jobs/routecheck.js';
 import { registerAlertButton, type ButtonDeps } from './alert-button.js';
 import { escapeMrkdwn } from './escape.js';
 
@@ -21,6 +25,41 @@ export function registerRoutecheckButton(app: BoltApp, deps: ButtonDeps): void {
       const reply: Reply = run.ok ? renderRoutecheck(run.report) : { kind: 'error', title: 'Route check not run', summary: run.error };
       const outcome = !run.ok ? `could not run: ${run.error}` : run.report.ok ? 'every route passed' : 'a route failed';
       return { replies: [reply], outcome: (who, at) => `Route check of ${escapeMrkdwn(target)} run by ${who} at ${at}: ${escapeMrkdwn(outcome)} (report in the thread).` };
+    },
+  });
+}
+
+/** At most this many routes are re-run from one alert (each is a report in the thread). */
+const RERUN_MAX = 10;
+
+export function registerRoutecheckRerunButton(app: BoltApp, deps: ButtonDeps): void {
+  registerAlertButton(app, deps, {
+    action: ROUTECHECK_RERUN_ACTION,
+    access: 'routecheck',
+    refused: 'Only the people listed in access.routecheck may run route checks: nothing ran.',
+    already: () => 'These routes were already re-run from this alert: the report is in the thread. Run /routecheck to check again.',
+    badValue: 'This button names no route to check: nothing ran.',
+    failed: 'The route check could not be run (see the log).',
+    async run(value, user) {
+      const targets = [...new Set(value.split(' ').filter(Boolean))];
+      if (!targets.length || targets.length > RERUN_MAX) return null;
+      const replies: Reply[] = [];
+      let passed = 0;
+      const problems: string[] = [];
+      for (const target of targets) {
+        const run = await deps.services.routecheck.run({ target, user });
+        if (run.ok && run.report.ok) passed++;
+        if (!run.ok) problems.push(`${target}: ${run.error}`);
+        replies.push(run.ok ? renderRoutecheck(run.report) : { kind: 'error', title: `Route check of ${target} not run`, summary: run.error });
+      }
+      const failing = targets.length - passed - problems.length;
+      const outcome = [
+        passed ? `${passed === targets.length ? 'all' : passed} passing` : '',
+        failing ? `${failing} still failing` : '',
+        problems.length ? `could not run ${problems.join('; ')}` : '',
+      ].filter(Boolean).join(', ');
+      const what = targets.length === 1 ? targets[0]! : `${targets.length} routes`;
+      return { replies, outcome: (who, at) => `Re-run of ${escapeMrkdwn(what)} by ${who} at ${at}: ${escapeMrkdwn(outcome)} (report in the thread).` };
     },
   });
 }

@@ -65,6 +65,8 @@ export interface AskOutcome {
   cost_nusd: number | null;
   /** The client retries of every route called, in order (the footer says them). */
   retries: AskRetry[];
+  /** The ledger row of the call that gave the answer (its call_id: feedback is kept beside it); null without an answer. */
+  call_id: string | null;
 }
 
 /** Keeps the newest turns that fit the budget, so the question always fits. */
@@ -152,7 +154,7 @@ export async function ask(services: Services, input: AskInput, progress?: AskPro
 async function askNow(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
   const alias = input.alias ?? services.config.default_model;
   const retries: AskRetry[] = [];
-  const fail = (text: string): AskOutcome => ({ ok: false, text, footer: '', alias, route: null, attempts: 0, cost_nusd: null, retries });
+  const fail = (text: string): AskOutcome => ({ ok: false, text, footer: '', alias, route: null, attempts: 0, cost_nusd: null, retries, call_id: null });
 
   const refusal = await budgetRefusal(services, input.user);
   if (refusal) return fail(refusal);
@@ -192,7 +194,7 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
   };
 
   const meterContext = { source: 'ask' as const, user: input.user, channel: input.channel, route: alias };
-  let final: { route: PlannedRoute; result: ChatResult } | null = null;
+  let final: { route: PlannedRoute; result: ChatResult; callId: string | null } | null = null;
   for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
     const offerTools = tools && round < MAX_TOOL_ROUNDS ? tools : undefined;
     /** The route just given up, said when the next one is called. */
@@ -249,7 +251,8 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
     }
     const { result, route } = outcome;
     if (!offerTools || result.toolCalls.length === 0) {
-      final = { route, result };
+      // The call that answered ends the round's attempts.
+      final = { route, result, callId: outcome.attempts.findLast((a) => a.ok)?.callId ?? null };
       break;
     }
     // The model asked for data: run the read-only tools and go again on the route that answered.
@@ -288,5 +291,5 @@ async function askNow(services: Services, input: AskInput, progress?: AskProgres
     `${seconds} s`,
     ...notes,
   ].join(' · ');
-  return { ok: true, text, footer, alias, route: final.route, attempts: rows.length, cost_nusd: cost, retries };
+  return { ok: true, text, footer, alias, route: final.route, attempts: rows.length, cost_nusd: cost, retries, call_id: final.callId };
 }

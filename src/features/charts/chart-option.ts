@@ -5,10 +5,10 @@
 import type { EChartsOption } from 'echarts';
 import type { SpendChart } from '../../domain/chart.js';
 
-/** The SVG's size; the PNG is CHART_SCALE times larger (1200 px wide). */
-export const CHART_WIDTH = 600;
-export const CHART_HEIGHT = 420;
-export const CHART_SCALE = 2;
+/** The SVG's size; the PNG is CHART_SCALE times larger (1200 px wide; 480 × 2.5, so 12 px type is 30 px: about 9 pt on a phone showing it full width). */
+export const CHART_WIDTH = 480;
+export const CHART_HEIGHT = 400;
+export const CHART_SCALE = 2.5;
 export const CHART_FONT = 'DejaVu Sans';
 
 const INK = '#1a1a1a';
@@ -88,12 +88,26 @@ export function legendNames(keys: readonly string[], reserved: readonly string[]
   });
 }
 
+/** The subtitle in lines that fit the width, broken after its " · " parts (a part longer than a line stays whole). */
+export function subtitleLines(text: string, measure: (text: string, px: number) => number, width = CHART_WIDTH - 28): string[] {
+  const lines: string[] = [];
+  for (const part of text.split(' · ')) {
+    const last = lines.at(-1);
+    if (last !== undefined && measure(`${last} · ${part}`, TEXT_PX) <= width) lines[lines.length - 1] = `${last} · ${part}`;
+    else lines.push(part);
+  }
+  return lines;
+}
+
 export function chartOption(chart: SpendChart, measure: (text: string, px: number) => number): EChartsOption {
+  const subtitle = subtitleLines(chart.subtitle, measure);
+  // The legend and the plot move down a line for each line the subtitle wraps onto.
+  const legendTop = LEGEND_TOP + (subtitle.length - 1) * (TEXT_PX + 4);
   const base: EChartsOption = {
     animation: false,
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: CHART_FONT, fontSize: TEXT_PX, color: INK },
-    title: { text: chart.title, subtext: chart.subtitle, left: 14, top: 10, itemGap: 6, textStyle: { fontSize: TITLE_PX, fontWeight: 'bold', color: INK }, subtextStyle: { fontSize: TEXT_PX, color: SOFT_INK } },
+    title: { text: chart.title, subtext: subtitle.join('\n'), left: 14, top: 10, itemGap: 6, textStyle: { fontSize: TITLE_PX, fontWeight: 'bold', color: INK }, subtextStyle: { fontSize: TEXT_PX, lineHeight: TEXT_PX + 4, color: SOFT_INK } },
   };
   const notes = chart.notes.map((text, i) => ({ type: 'text' as const, left: 14, bottom: 8 + (chart.notes.length - 1 - i) * (NOTE_PX + 4), style: { text, fontSize: NOTE_PX, fill: SOFT_INK, fontFamily: CHART_FONT } }));
   if (chart.empty !== null) {
@@ -156,9 +170,9 @@ export function chartOption(chart: SpendChart, measure: (text: string, px: numbe
   const axisLabel = { fontSize: TEXT_PX, color: INK, formatter: usdTick };
   return {
     ...base,
-    legend: { top: LEGEND_TOP, left: 14, right: 14, data: legendData, itemWidth: 25, itemHeight: 12, itemGap: 12, textStyle: { fontSize: LEGEND_PX, color: INK } },
+    legend: { top: legendTop, left: 14, right: 14, data: legendData, itemWidth: 25, itemHeight: 12, itemGap: 12, textStyle: { fontSize: LEGEND_PX, color: INK } },
     // The box holds the axes' labels too (ECharts 6's form of `containLabel`).
-    grid: { left: 14, right: 14, top: LEGEND_TOP + rows * LEGEND_ROW + 14, bottom: 8 + chart.notes.length * (NOTE_PX + 4), outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
+    grid: { left: 14, right: 14, top: legendTop + rows * LEGEND_ROW + 14, bottom: 8 + chart.notes.length * (NOTE_PX + 4), outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     xAxis: { type: 'category', data: chart.categories, axisTick: { alignWithLabel: true }, axisLine: { lineStyle: { color: SOFT_INK } }, axisLabel: { fontSize: TEXT_PX, color: INK, hideOverlap: true } },
     yAxis: [
       { type: 'value', axisLabel, splitLine: { lineStyle: { color: '#e0e0e0' } }, max: axisTop(Math.max(...totals), chart.budgetLines.map((l) => l.usd)) },

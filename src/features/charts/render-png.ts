@@ -1,75 +1,87 @@
-// A chart as PNG bytes: ECharts draws it as an SVG string (server-side rendering, no DOM, no
-// canvas), resvg rasterises that SVG with the DejaVu Sans files shipped in the dejavu-fonts-ttf
-// package, system fonts off, so a chart looks the same on every machine. No browser, no network.
-// The libraries load on the first chart (about a second): commands that draw none never pay it.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+// A chart as PNG (or SVG) bytes, drawn on a worker thread (chart-worker.ts, chart-engine.ts): the
+// event loop keeps serving Slack and the gateway while a chart is drawn, and the libraries' memory
+// (ECharts, resvg, the fonts) lives and dies with that thread. The worker starts with the first
+// chart (the libraries load in about a second: commands that draw none never pay it) and stops
+// after a minute without charts, giving its memory back.
+import { Worker } from 'node:worker_threads';
 import type { SpendChart } from '../../domain/chart.js';
-import { chartOption, CHART_FONT, CHART_HEIGHT, CHART_SCALE, CHART_WIDTH } from './chart-option.js';
-import { fontMetrics, readFontShorthand } from './font-metrics.js';
+import { CHART_SCALE, CHART_WIDTH } from './chart-option.js';
+import type { ChartAnswer, ChartRequest } from './chart-worker.js';
 
 /** The PNG's width in px. */
 export const CHART_PNG_WIDTH = CHART_WIDTH * CHART_SCALE;
+/** How long an idle worker is kept for the next chart. */
+const IDLE_MS = 60_000;
+/** A small young generation: the worker's heap stays small and its garbage goes quickly. */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
 
-interface Engine {
-  toSvg(chart: SpendChart): string;
-  rasterize(svg: string): Promise<Buffer>;
+interface Pending {
+  resolve(a: ChartAnswer): void;
+  reject(err: Error): void;
 }
 
-let engine: Promise<Engine> | undefined;
+let worker: Worker | undefined;
+let idle: NodeJS.Timeout | undefined;
+let nextId = 1;
+const pending = new Map<number, Pending>();
 
-async function loadEngine(): Promise<Engine> {
-  const require = createRequire(import.meta.url);
-  // ECharts' own minified bundle (beside its CommonJS entry): one file takes about half the
-  // memory of its ES modules (~25 MB against ~55 MB once a chart is drawn), and holds every
-  // chart type and both renderers.
-  const echarts = require(join(dirname(require.resolve('echarts')), 'echarts.min.js')) as typeof import('echarts');
-  const resvg = await import('@resvg/resvg-js');
-  const fontFiles = [require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'), require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')];
-  const [regular, bold] = fontFiles.map((f) => fontMetrics(readFileSync(f)));
-  const measure = (text: string, px: number, isBold = false) => (isBold ? bold! : regular!).width(text, px);
-  // ECharts lays text out with these widths (legend rows, axis margins, overlapping labels).
-  echarts.setPlatformAPI({
-    measureText: (text: string, font?: string) => {
-      const f = readFontShorthand(font);
-      return { width: measure(text ?? '', f.sizePx, f.bold) };
-    },
+function startWorker(): Worker {
+  const w = new Worker(new URL('./chart-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS });
+  w.on('message', (a: ChartAnswer) => {
+    const p = pending.get(a.id);
+    pending.delete(a.id);
+    settle(w);
+    p?.resolve(a);
   });
-  const fontOptions = { loadSystemFonts: false, fontFiles, defaultFontFamily: CHART_FONT, sansSerifFamily: CHART_FONT };
-  return {
-    toSvg(chart) {
-      const instance = echarts.init(null, null, { renderer: 'svg', ssr: true, width: CHART_WIDTH, height: CHART_HEIGHT });
-      try {
-        instance.setOption(chartOption(chart, (text, px) => measure(text, px)));
-        return instance.renderToSVGString();
-      } finally {
-        instance.dispose();
-      }
-    },
-    // Rasterised on libuv's thread pool: the event loop keeps serving while a chart is drawn.
-    async rasterize(svg) {
-      const image = await resvg.renderAsync(svg, { font: fontOptions, fitTo: { mode: 'width', value: CHART_PNG_WIDTH }, background: '#ffffff', logLevel: 'off' });
-      return image.asPng();
-    },
+  const fail = (err: Error) => {
+    if (worker === w) worker = undefined;
+    const all = [...pending.values()];
+    pending.clear();
+    for (const p of all) p.reject(err);
   };
+  w.on('error', fail);
+  w.on('exit', (code) => fail(new Error(`the chart worker stopped (exit code ${code})`)));
+  return w;
 }
 
-const getEngine = (): Promise<Engine> => {
-  engine ??= loadEngine().catch((err: unknown) => {
-    engine = undefined;
-    throw err;
+/** While charts are pending the worker holds the process open (a CLI waits for its chart); idle, it does not. */
+function settle(w: Worker): void {
+  if (pending.size) return;
+  w.unref();
+  clearTimeout(idle);
+  idle = setTimeout(() => {
+    if (worker === w && !pending.size) {
+      worker = undefined;
+      void w.terminate();
+    }
+  }, IDLE_MS).unref();
+}
+
+function draw(chart: SpendChart, format: ChartRequest['format']): Promise<ChartAnswer> {
+  worker ??= startWorker();
+  const w = worker;
+  clearTimeout(idle);
+  w.ref();
+  const id = nextId++;
+  return new Promise<ChartAnswer>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    w.postMessage({ id, chart, format } satisfies ChartRequest);
   });
-  return engine;
-};
+}
+
+async function drawn(chart: SpendChart, format: ChartRequest['format']): Promise<Extract<ChartAnswer, { ok: true }>> {
+  const a = await draw(chart, format);
+  if (!a.ok) throw new Error(a.error);
+  return a;
+}
 
 /** The chart as an SVG document (ECharts' own output, before rasterising). */
 export async function renderChartSvg(chart: SpendChart): Promise<string> {
-  return (await getEngine()).toSvg(chart);
+  return (await drawn(chart, 'svg')).svg!;
 }
 
 /** The chart as a PNG, CHART_PNG_WIDTH px wide. */
 export async function renderChartPng(chart: SpendChart): Promise<Buffer> {
-  const e = await getEngine();
-  return e.rasterize(e.toSvg(chart));
+  const png = (await drawn(chart, 'png')).png!;
+  return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
 }

@@ -7,6 +7,10 @@ import { shareOf, type SpendReport } from './spend.js';
 export function spendJson(report: SpendReport, timezone: string) {
   const { period, totals, previous } = report;
   const overall = totals.cost_nusd;
+  // By model on /spend: 👍/👎 on the period's answers, per model and in all (added fields only).
+  const votes = report.feedback;
+  const feedbackOf = (key: string) => (votes ? { feedback: votes.get(key) ?? { up: 0, down: 0 } } : {});
+  const allVotes = votes && [...votes.values()].reduce((t, v) => ({ up: t.up + v.up, down: t.down + v.down }), { up: 0, down: 0 });
   return {
     from: period.from,
     to: period.to,
@@ -24,6 +28,7 @@ export function spendJson(report: SpendReport, timezone: string) {
     previous: { from: previous.from, to: previous.to, total_usd: nusdToUsd(previous.totals.cost_nusd) },
     projection_usd: report.projection_nusd === null ? null : nusdToUsd(report.projection_nusd),
     // A period without usage reports no budget lines (the reply then only says it is empty).
+    ...(allVotes ? { feedback: allVotes } : {}),
     budgets: totals.requests === 0 ? [] : report.budgets.map((s) => ({ id: s.id, spent_usd: nusdToUsd(s.spent_nusd), limit_usd: nusdToUsd(s.limit_nusd), percent: percentUsed(s) })),
     groups: report.groups.map((g) => ({
       key: g.key,
@@ -34,6 +39,7 @@ export function spendJson(report: SpendReport, timezone: string) {
       unpriced_rows: g.unpriced,
       usage_missing_rows: g.usage_missing,
       interrupted_calls: g.interrupted,
+      ...feedbackOf(g.key),
       days: report.days.map((date) => {
         const unpriced = g.unpricedByDay.get(date) ?? 0;
         return { date, usd: nusdToUsd(g.byDay.get(date) ?? 0n), ...(unpriced ? { unpriced_rows: unpriced } : {}) };

@@ -107,7 +107,18 @@ function buildTable(groups: SpendGroup[], report: SpendReport): ReplyTable {
     ['Total', ...shown.map((g) => money(g.total, left(g))), ...(hidden.length ? [money(hiddenTotal, hiddenUnpriced)] : []), money(overall, overallUnpriced)],
     ['Share', ...shown.map((g) => share({ total: g.total, unpriced: left(g) })), ...(hidden.length ? [share({ total: hiddenTotal, unpriced: hiddenUnpriced })] : []), overall ? '100%' : '—'],
   ];
+  const votes = feedbackRow(report, shown, hidden);
+  if (votes) footerRows.push(votes);
   return { columns, rows, footerRows };
+}
+
+/** By model, when the period's answers have any 👍/👎: a row of "up / down" per column; else null. */
+function feedbackRow(report: SpendReport, shown: SpendGroup[], hidden: SpendGroup[]): string[] | null {
+  const votes = report.feedback;
+  if (!votes?.size) return null;
+  const sum = (groups: SpendGroup[]) => groups.reduce((t, g) => ({ up: t.up + (votes.get(g.key)?.up ?? 0), down: t.down + (votes.get(g.key)?.down ?? 0) }), { up: 0, down: 0 });
+  const cell = (v: { up: number; down: number }) => (v.up || v.down ? `${v.up} / ${v.down}` : '—');
+  return ['👍 / 👎', ...shown.map((g) => cell(sum([g]))), ...(hidden.length ? [cell(sum(hidden))] : []), cell(sum([...shown, ...hidden]))];
 }
 
 export interface SpendReplyOptions {

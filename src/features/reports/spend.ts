@@ -4,6 +4,7 @@
 // tools and the weekly report job all read the same numbers.
 import type { Config } from '../../config/load.js';
 import type { LedgerStore, SpendRow } from '../../store/ledger.js';
+import type { AnswerFeedbackStore, FeedbackTally } from '../../store/answer-feedback.js';
 import type { SpendDim } from '../../domain/spend.js';
 import { previousPeriod, type Period } from '../../domain/time/period.js';
 import { addDays, daysBetweenInclusive, type DayString } from '../../domain/time/zone.js';
@@ -50,6 +51,8 @@ export interface SpendQuery {
   groupBy: SpendDim;
   /** Today in the configured timezone (budgets are measured up to it). */
   today: DayString;
+  /** By model: also count the 👍/👎 on answers of the period (/spend; docs/ARCHITECTURE.md §3.1). */
+  feedback?: Pick<AnswerFeedbackStore, 'byModel'>;
 }
 
 export interface SpendReport {
@@ -66,6 +69,8 @@ export interface SpendReport {
   /** Only looked up when the period has no usage: true when the ledger has no row at all. */
   ledgerEmpty: boolean;
   budgets: BudgetStatus[];
+  /** By model with `feedback` asked: votes on the period's answers per model key (absent key: none); else null. */
+  feedback?: Map<string, FeedbackTally> | null;
 }
 
 type RollupRow = Pick<SpendRow, 'day' | 'key' | 'cost_nusd' | 'requests' | 'unpriced' | 'usage_missing' | 'interrupted'>;
@@ -123,12 +128,14 @@ export function shareOf(part: bigint, whole: bigint): number {
 export async function spendReport(ledger: SpendLedger, budgets: Config['budgets'], q: SpendQuery): Promise<SpendReport> {
   const { period, groupBy, today } = q;
   const prev = previousPeriod(period);
-  const [totals, rollup, previousTotals, rows, budgetList] = await Promise.all([
+  const feedbackOf = groupBy === 'model' ? q.feedback : undefined;
+  const [totals, rollup, previousTotals, rows, budgetList, votes] = await Promise.all([
     ledger.totals(period.from, period.to),
     ledger.spendRollup(groupBy, period.from, period.to),
     ledger.totals(prev.from, prev.to),
     ledger.count(),
     budgetStatuses(budgets, ledger, today),
+    feedbackOf ? feedbackOf.byModel(period.from, period.to) : null,
   ]);
   return {
     period,
@@ -140,5 +147,6 @@ export async function spendReport(ledger: SpendLedger, budgets: Config['budgets'
     projection_nusd: period.monthToDate ? projectMonth(totals.cost_nusd, period) : null,
     ledgerEmpty: totals.requests === 0 && rows === 0,
     budgets: budgetList,
+    feedback: votes && new Map(votes.map((v) => [v.key, { up: v.up, down: v.down }])),
   };
 }

@@ -2,6 +2,17 @@
 // and recoveries (fail -> pass) since the previous scheduled run are posted.
 import { channelFor, type AlertJob } from '../types.js';
 
+/** The regression alert's Re-run button (docs/ARCHITECTURE.md §3.3 action ids); value: the failing routes, space-separated. */
+export const ROUTECHECK_RERUN_ACTION = 'routecheck.rerun';
+/** Slack's limit on a button's value; beyond it the button re-runs every route. */
+const BUTTON_VALUE_MAX = 2000;
+
+/** The Re-run button's value: each regressed `provider/model` once, or `all` when they do not fit. */
+export function rerunValue(routes: ReadonlyArray<{ provider: string; model: string }>): string {
+  const value = [...new Set(routes.map((r) => `${r.provider}/${r.model}`))].join(' ');
+  return value.length <= BUTTON_VALUE_MAX ? value : 'all';
+}
+
 export const routecheckJob: AlertJob = {
   name: 'routecheck',
   channel: 'alerts',
@@ -28,7 +39,17 @@ export const routecheckJob: AlertJob = {
         kind: 'routecheck',
         channel: target.channel,
         text,
-        reply: { kind: 'result', title: 'Route check changes', summary: text, body: lines.join('\n'), footer: 'Run /routecheck all for the full report.' },
+        reply: {
+          kind: 'result',
+          title: 'Route check changes',
+          summary: text,
+          body: lines.join('\n'),
+          footer: 'Run /routecheck all for the full report.',
+          // Slack shows a button that checks the failing routes again into the alert's thread (src/adapters/slack/routecheck-button.ts).
+          ...(regressions.length
+            ? { decisions: [{ id: ROUTECHECK_RERUN_ACTION, text: 'Check the failing routes again now?', choices: [{ action: ROUTECHECK_RERUN_ACTION, label: 'Re-run', value: rerunValue(regressions) }] }] }
+            : {}),
+        },
       },
     ];
   },

@@ -49,8 +49,10 @@ export function proposalLines(created: readonly CreatedProposal[], auto: Readonl
   return lines;
 }
 
-/** The action ids of the buttons; the value is the proposal id. */
-export const PRICE_ACTIONS = { apply: 'price_apply', ignore: 'price_ignore' } as const;
+/** The action ids of the buttons (docs/ARCHITECTURE.md §3.3); the value is the proposal id. */
+export const PRICE_ACTIONS = { apply: 'price.apply', ignore: 'price.ignore' } as const;
+/** The ids alerts posted before 2026-12 carry: their buttons still work. */
+export const LEGACY_PRICE_ACTIONS = { apply: 'price_apply', ignore: 'price_ignore' } as const;
 /** The block that holds a proposal's buttons: replaced by the outcome once decided. */
 export const decisionBlockId = (id: number) => `price_proposal:${id}`;
 export const proposalIdOfBlock = (blockId: string): number | null => {

@@ -1,0 +1,106 @@
+// 👍/👎 on an answer (docs/ARCHITECTURE.md §3.3 `answer.feedback`): Slack's feedback buttons in a
+// context_actions block of every answer delivered as one message (/ask, DMs, assistant threads),
+// each button's value naming the answer's ledger row (`up:<call_id>`, `down:<call_id>`). A click is
+// acked at once; the vote is kept beside the row (src/store/answer-feedback.ts), one per user per
+// answer: the other button changes it, the same one again changes nothing. The answer is then
+// updated with a line under the buttons that thanks and counts the votes, its text kept as it was.
+import type { App as BoltApp, BlockFeedbackButtonsAction, types } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Reply } from '../../domain/reply.js';
+import type { Services } from '../../features/services.js';
+import type { FeedbackTally, Vote } from '../../store/answer-feedback.js';
+
+type Block = types.KnownBlock | types.Block;
+
+/** The feedback element's action_id (stable: docs/ARCHITECTURE.md §3.3). */
+export const FEEDBACK_ACTION = 'answer.feedback';
+/** The block_id of the line that acknowledges votes, under the buttons. */
+export const FEEDBACK_ACK_BLOCK = 'answer.feedback.ack';
+
+/** routeops' call ids are UUIDs; anything else in a button's value is no answer of ours. */
+const CALL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
+/** The call_id of an answer's ledger row, when the reply is an answer (commands/ask.ts outcomeToReply). */
+export function answerCallId(reply: Reply): string | null {
+  if (reply.kind !== 'result') return null;
+  const id = (reply.data as { call_id?: unknown } | undefined)?.call_id;
+  return typeof id === 'string' && CALL_ID.test(id) ? id : null;
+}
+
+/** The feedback buttons of the answer whose ledger row is `callId`. */
+export function feedbackBlock(callId: string): types.ContextActionsBlock {
+  return {
+    type: 'context_actions',
+    elements: [
+      {
+        type: 'feedback_buttons',
+        action_id: FEEDBACK_ACTION,
+        positive_button: { text: { type: 'plain_text', text: '👍' }, value: `up:${callId}`, accessibility_label: 'This answer was useful' },
+        negative_button: { text: { type: 'plain_text', text: '👎' }, value: `down:${callId}`, accessibility_label: 'This answer was not useful' },
+      },
+    ],
+  };
+}
+
+/** A button's value as a vote, or null when it is not one of ours. */
+export function parseFeedbackValue(value: string): { vote: Vote; callId: string } | null {
+  const m = /^(up|down):(.+)$/.exec(value);
+  if (!m || !CALL_ID.test(m[2]!)) return null;
+  return { vote: m[1] as Vote, callId: m[2]! };
+}
+
+const isFeedbackBlock = (b: Block) => b.type === 'context_actions' && JSON.stringify(b).includes(`"action_id":"${FEEDBACK_ACTION}"`);
+
+/**
+ * The message's blocks with the acknowledgement (and the votes so far) right under the feedback
+ * buttons, replacing an earlier one; null when the message has no feedback buttons.
+ */
+export function acknowledgedBlocks(blocks: readonly Block[], tally: FeedbackTally): Block[] | null {
+  const at = blocks.findIndex(isFeedbackBlock);
+  if (at < 0) return null;
+  const line: Block = { type: 'context', block_id: FEEDBACK_ACK_BLOCK, elements: [{ type: 'mrkdwn', text: `Thanks — feedback recorded (👍 ${tally.up} · 👎 ${tally.down})` }] } as types.ContextBlock;
+  const rest = blocks.filter((b) => b.block_id !== FEEDBACK_ACK_BLOCK);
+  const index = rest.findIndex(isFeedbackBlock);
+  return [...rest.slice(0, index + 1), line, ...rest.slice(index + 1)];
+}
+
+export interface FeedbackDeps {
+  services: Services;
+  log: Logger;
+  track: <T>(p: Promise<T>) => Promise<T>;
+}
+
+const SAID: Record<Vote, string> = { up: '👍', down: '👎' };
+
+export function registerFeedbackButtons(app: BoltApp, deps: FeedbackDeps): void {
+  app.action<BlockFeedbackButtonsAction>({ type: 'block_actions', action_id: FEEDBACK_ACTION }, async ({ ack, body, respond, client }) => {
+    await ack();
+    const { services, log } = deps;
+    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const work = async () => {
+      const user = body.user.id;
+      const channel = body.channel?.id ?? null;
+      const ts = body.message?.ts ?? null;
+      const parsed = parseFeedbackValue(body.actions[0]?.value ?? '');
+      if (!parsed) {
+        log.warn({ user, channel, ts }, 'answer feedback with a value that names no answer');
+        return void (await tell('This feedback button names no answer of routeops: nothing was recorded.'));
+      }
+      const { outcome, tally } = await services.store.feedback.vote({ ...parsed, user, channel, messageTs: ts, nowIso: services.clock().toISOString() });
+      log.info({ action: FEEDBACK_ACTION, user, channel, ts, call_id: parsed.callId, vote: parsed.vote, outcome }, 'answer feedback');
+      if (outcome === 'unchanged') return void (await tell(`You already said ${SAID[parsed.vote]} on this answer: nothing changed.`));
+      if (outcome === 'changed') await tell(`Your feedback on this answer is now ${SAID[parsed.vote]}.`);
+      const blocks = Array.isArray(body.message?.['blocks']) ? acknowledgedBlocks(body.message['blocks'] as Block[], tally) : null;
+      const text = body.message?.['text'];
+      // The answer's own text and blocks stay; only the line under the buttons is new.
+      if (channel && ts && blocks && typeof text === 'string') await client.chat.update({ channel, ts, text, blocks });
+      else await tell('Thanks — feedback recorded.');
+    };
+    await deps.track(
+      work().catch((err: unknown) => {
+        log.error({ err: (err as Error).message, action: FEEDBACK_ACTION }, 'answer feedback failed');
+        return tell('Your feedback could not be recorded on our side (it is logged). Please try again.').catch(() => undefined);
+      }),
+    );
+  });
+}
