@@ -129,3 +129,20 @@ test('legend names stay unique and read as they are: long names cut alike, a gro
     'evil',
   ]);
 });
+
+test('weeks and months the period covers only in part are marked with * and a note; whole ones are not', async (t) => {
+  const rows = [row('2026-09-10T10:00:00Z', 'acme', 2, 'a1'), row('2026-11-20T10:00:00Z', 'acme', 1, 'a2')];
+  // 2026-08-26..2026-11-23 (90 days): weekly bars from the week of Aug 24 (Mon) to the week of Nov 23.
+  const weeks = await chartOf(t, {}, rows, '2026-08-26..2026-11-23');
+  assert.equal(weeks.bucket, 'week');
+  assert.equal(weeks.categories[0], 'Aug 24*', 'the period starts on a Wednesday');
+  assert.equal(weeks.categories.at(-1), 'Nov 23*', 'one day of that week');
+  assert.ok(weeks.categories.slice(1, -1).every((c) => !c.endsWith('*')), weeks.categories.join(' '));
+  assert.ok(weeks.notes.includes('* Partial week: the period covers only part of it.'));
+  const months = await chartOf(t, {}, rows, '2026-01-01..2026-11-23');
+  assert.equal(months.bucket, 'month');
+  assert.deepEqual([months.categories[0], months.categories.at(-1)], ['Jan 2026', 'Nov 2026*']);
+  assert.equal(months.categories.filter((c) => c.endsWith('*')).length, 1);
+  const days = await chartOf(t, {}, rows, 'week');
+  assert.ok(!days.notes.some((n) => n.startsWith('* Partial')), 'days are never partial buckets');
+});

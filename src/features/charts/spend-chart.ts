@@ -44,6 +44,18 @@ function coloredSeries(groups: SpendGroup[], buckets: string[], bucketIndex: (da
   return series;
 }
 
+/** The week or month buckets with fewer of their days in `days` than they have. */
+function partialBuckets(bucketKeys: string[], days: DayString[], bucket: SpendChart['bucket'], spanDays: number): Set<string> {
+  if (bucket === 'day') return new Set();
+  const covered = new Map<string, number>();
+  for (const day of days) {
+    const b = bucketOf(day, spanDays);
+    covered.set(b, (covered.get(b) ?? 0) + 1);
+  }
+  const length = (b: string) => (bucket === 'week' ? 7 : Number(lastDayOfMonth(`${b}-01`).slice(8)));
+  return new Set(bucketKeys.filter((b) => (covered.get(b) ?? 0) < length(b)));
+}
+
 /** Lines within reach of the data; the rest become notes. */
 function withinScale(lines: ChartLine[], dataMax: number, notes: string[]): ChartLine[] {
   return lines.filter((l) => {
@@ -97,7 +109,10 @@ export function spendChart(report: SpendReport, opts: SpendChartOptions): SpendC
   const bucketIndex = (day: DayString) => indexOfBucket.get(bucketOf(day, spanDays))!;
   const bucket: SpendChart['bucket'] = spanDays <= 62 ? 'day' : spanDays <= 26 * 7 ? 'week' : 'month';
   const series = coloredSeries(report.groups, bucketKeys, bucketIndex);
-  const categories = bucketKeys.map(bucketLabel);
+  // A week or month the period covers only part of is marked, so a short bar is not read as a quiet one.
+  const partial = partialBuckets(bucketKeys, days, bucket, spanDays);
+  const categories = bucketKeys.map((b) => `${bucketLabel(b)}${partial.has(b) ? '*' : ''}`);
+  if (partial.size) notes.push(`* Partial ${bucket}: the period covers only part of it.`);
 
   if (!series.length) {
     // Rows there, none with a price or usage: that is not "no spend" (money is never $0 by default).
