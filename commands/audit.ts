@@ -3,7 +3,7 @@
 // §3.1 `audit`). Terminal only: it names every user's clicks.
 import type { Reply } from '../src/domain/reply.js';
 import { UsageError } from '../src/domain/errors.js';
-import { truncateForMessage } from '../src/domain/text.js';
+import { truncateForMessage, withoutHiddenChars } from '../src/domain/text.js';
 import { CLI_ONLY, defineCommand } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -11,6 +11,9 @@ const DAYS_DEFAULT = 7;
 const DAYS_MAX = 366;
 /** At most this many clicks are listed (the latest). */
 export const AUDIT_LIMIT = 1000;
+
+/** A stored value (from Slack) never breaks or reorders the table. */
+const cell = (s: string): string => truncateForMessage(withoutHiddenChars(s, ' '));
 
 export const auditCommand = defineCommand<{ days: number }>({
   name: 'audit',
@@ -36,7 +39,7 @@ export const auditCommand = defineCommand<{ days: number }>({
       title: `Slack button clicks, last ${days} day${days === 1 ? '' : 's'}`,
       table: {
         columns: [{ header: 'at (UTC)' }, { header: 'user' }, { header: 'action' }, { header: 'value' }, { header: 'outcome' }, { header: 'detail' }],
-        rows: clicks.map((c) => [`${c.at.slice(0, 10)} ${c.at.slice(11, 19)}`, c.user, c.action, truncateForMessage(c.value), c.outcome, truncateForMessage(c.detail ?? '')]),
+        rows: clicks.map((c) => [`${c.at.slice(0, 10)} ${c.at.slice(11, 19)}`, cell(c.user), cell(c.action), cell(c.value), c.outcome, cell(c.detail ?? '')]),
       },
       ...(clicks.length === AUDIT_LIMIT ? { footer: `The latest ${AUDIT_LIMIT} clicks; use --days to look at fewer days.` } : {}),
       data,

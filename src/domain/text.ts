@@ -56,3 +56,9 @@ export function firstControl(text: string): string {
   const m = CONTROL_CHARS.exec(text);
   return m ? `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : '';
 }
+
+/** Control and bidirectional-override characters: shown text never breaks a line or reads reordered (\u202Eevil is not "live"). */
+const HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `s` with its control and bidi-override characters replaced by `by`. */
+export const withoutHiddenChars = (s: string, by = ''): string => s.replace(HIDDEN_CHARS, by);

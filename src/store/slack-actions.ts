@@ -1,4 +1,5 @@
-// The audit of Slack button clicks (migrations/020_slack_actions.sql): written by the buttons'
+// The audit of Slack button clicks (migrations/020_slack_actions.sql), and the once-per-message
+// claims of alert buttons (021_slack_action_claims.sql). The audit is written by the buttons
 // adapters after each click, read by `routeops audit`.
 import type { Db } from './open.js';
 
@@ -16,8 +17,17 @@ export interface ActionRecord {
   detail: string | null;
 }
 
+/** What a claim on an alert message's action found: claimed now, or someone's running or done claim. */
+export type ActionClaim = { claimed: true } | { claimed: false; state: 'running' | 'done'; user: string };
+
 export interface ActionAuditStore {
   record(entry: ActionRecord): Promise<void>;
+  /** Claims `action` on a message (migrations/021_slack_action_claims.sql); a 'running' claim older than `staleMs` is taken over. */
+  claim(action: string, channel: string, messageTs: string, user: string, nowMs: number, staleMs: number): Promise<ActionClaim>;
+  /** The action could not run: the next click may try again. */
+  release(action: string, channel: string, messageTs: string): Promise<void>;
+  /** The action happened: every later click is told so. */
+  finish(action: string, channel: string, messageTs: string): Promise<void>;
   /** The clicks at or after `sinceMs`, oldest first, at most `limit` (the latest ones). */
   since(sinceMs: number, limit: number): Promise<ActionRecord[]>;
 }
@@ -33,7 +43,28 @@ export function createActionAuditStore(db: Db): ActionAuditStore {
        (SELECT * FROM slack_actions WHERE at_ms >= ? ORDER BY at_ms DESC, id DESC LIMIT ?)
      ORDER BY at_ms, id`,
   );
+  const claim = db.prepare(
+    `INSERT INTO slack_action_claims (action, channel, message_ts, state, user, at_ms) VALUES (?, ?, ?, 'running', ?, ?)
+     ON CONFLICT (action, channel, message_ts) DO UPDATE SET user = excluded.user, at_ms = excluded.at_ms
+     WHERE slack_action_claims.state = 'running' AND slack_action_claims.at_ms < ?`,
+  );
+  const claimOf = db.prepare('SELECT state, user FROM slack_action_claims WHERE action = ? AND channel = ? AND message_ts = ?');
+  const release = db.prepare("DELETE FROM slack_action_claims WHERE action = ? AND channel = ? AND message_ts = ? AND state = 'running'");
+  const finish = db.prepare("UPDATE slack_action_claims SET state = 'done' WHERE action = ? AND channel = ? AND message_ts = ?");
   return {
+    claim(action, channel, ts, user, nowMs, staleMs) {
+      if (claim.run(action, channel, ts, user, nowMs, nowMs - staleMs).changes === 1) return Promise.resolve({ claimed: true });
+      const held = claimOf.get(action, channel, ts) as { state: 'running' | 'done'; user: string };
+      return Promise.resolve({ claimed: false, state: held.state, user: held.user });
+    },
+    release(action, channel, ts) {
+      release.run(action, channel, ts);
+      return Promise.resolve();
+    },
+    finish(action, channel, ts) {
+      finish.run(action, channel, ts);
+      return Promise.resolve();
+    },
     record(e) {
       insert.run(e.at, Date.parse(e.at), e.user, e.action, clipped(e.value), e.channel, e.message_ts, e.outcome, clipped(e.detail));
       return Promise.resolve();

@@ -44,3 +44,30 @@ test('Show spend posts the budget period\'s breakdown in the alert\'s thread onc
   assert.match(JSON.stringify(update.body.blocks), /Spend shown by <@U0CFO> at 2026-11-23 12:00 UTC/);
   assert.doesNotMatch(JSON.stringify(update.body.blocks), /"type":"actions"/);
 });
+
+test('a daily budget\'s Show spend shows that day; a click with a bad value first does not use the alert up; a message Slack will not update still counts as shown', async (t) => {
+  const app = await startTestApp({ owner: t, now: '2026-11-23T12:00:00Z', config: { timezone: 'UTC', slack: { alerts_channel: ALERTS }, budgets: { daily: 10 }, access: { spend: [CFO] } } });
+  const s = app.app.services;
+  await s.ledger.record([{ ts: '2026-11-23T10:00:00Z', provider: 'deepseek', model: 'unlisted-button-model', input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, reasoning_tokens: 0, cost_usd: '9.00', request_id: 'd1' }], 'import');
+  const [alert] = await budgetsJob.run(s, new Date('2026-11-23T12:00:00Z'));
+  await slackPoster(new bolt.webApi.WebClient('xoxb-test-token', { slackApiUrl: app.slack.apiUrl, retryConfig: { retries: 0 } }))(alert!);
+  const message: StoredMessage = app.slack.messages.at(-1)!;
+  const value = (message.blocks as Array<{ type: string; elements?: Array<{ value: string }> }>).find((b) => b.type === 'actions')!.elements![0]!.value;
+  assert.equal(value, '2026-11-23', 'a daily budget names its day');
+
+  const bad = await clickButton(app, message, CFO, { id: 'budget.show_spend', value: 'garbage' });
+  assert.match(String((await app.slack.waitFor('response_url', (c) => c.path === bad)).body.text), /names no period/);
+  // The same message, its ts unknown to Slack's chat.update: the spend is still posted once and the click is not told it failed.
+  const gone: StoredMessage = { ...message, ts: '1763899200.999999' };
+  const good = await clickButton(app, gone, CFO, { id: 'budget.show_spend', value });
+  await app.slack.waitFor('chat.update');
+  const thread = app.slack.messages.filter((m) => m.channel === ALERTS && m.thread_ts === gone.ts);
+  assert.equal(thread.length, 2);
+  assert.match(JSON.stringify(thread[0]!.blocks), /Spend 2026-11-23 by provider/);
+  assert.match(JSON.stringify(thread[0]!.blocks), /\$9\.00/);
+  const again = await clickButton(app, gone, CFO, { id: 'budget.show_spend', value });
+  assert.match(String((await app.slack.waitFor('response_url', (c) => c.path === again)).body.text), /already shown/);
+  assert.ok(!app.slack.calls.some((c) => c.method === 'response_url' && c.path === good), 'nobody told it failed');
+  const audited = (await s.store.actions.since(0, 10)).map((a) => a.outcome);
+  assert.deepEqual(audited, ['bad_value', 'done', 'already']);
+});

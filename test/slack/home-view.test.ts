@@ -23,7 +23,7 @@ test('day bars: the largest day fills the bar, others in proportion to the eight
   assert.equal(lines[1], `11-02 ██▌${' '.repeat(BAR_WIDTH - 3)} $10.00`);
   assert.equal(lines[2], `11-03 ▏${' '.repeat(BAR_WIDTH - 1)} <$0.01`);
   assert.equal(lines[3], `11-04 ${' '.repeat(BAR_WIDTH)} $0.00`);
-  assert.equal(lines[4], `11-05 ${' '.repeat(BAR_WIDTH)} not priced`);
+  assert.equal(lines[4], `11-05 ${' '.repeat(BAR_WIDTH)} no amount*`);
   assert.match(lines[5]!, / \$2\.35\*$/);
   assert.equal(marked, true);
   // Sums beyond 2^53 nano-USD stay exact (bigint throughout).

@@ -86,7 +86,7 @@ test('opening the Home tab publishes that person\'s view: month to date vs budge
   assert.match(chart, /```[\s\S]*11-22 █{20} \$3\.00/, 'the largest day fills the bar');
   assert.match(chart, /11-03 █{10} {11}\$1\.50/, 'half the largest day, half the bar');
   assert.match(chart, /11-20 █▋ {19}\$0\.25/, 'a twelfth of it: 13 eighths of a character');
-  assert.match(chart, /11-21 {22}not priced/, 'a day of unpriced calls is "not priced", never $0.00');
+  assert.match(chart, /11-21 {22}no amount\*/, 'a day of unpriced calls has "no amount*", never $0.00');
   assert.match(chart, /11-01 {22}\$0\.00/);
   assert.equal(chart.match(/^\d\d-\d\d /gm)?.length, 23, 'one line per day of the month so far');
   const week = sectionText(call, 'home.week')!;

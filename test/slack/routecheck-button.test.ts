@@ -13,7 +13,7 @@ import { startTestApp } from '../support/app.js';
 import { clickButton } from '../support/block-actions.js';
 import type { StoredMessage } from '../support/fake-slack.js';
 import { startSim } from '../support/sim.js';
-import { simConfig, SIM_KEYS } from '../support/sim-config.js';
+import { simConfig, simProviders, SIM_KEYS } from '../support/sim-config.js';
 
 const ALERTS = 'C0ALERTS';
 const OPS = 'U0OPS';
@@ -96,4 +96,43 @@ test('the Re-run value names each failing route once and falls back to all when 
   assert.equal(rerunValue([{ provider: 'a', model: 'x' }, { provider: 'a', model: 'x' }, { provider: 'b', model: 'y' }]), 'a/x b/y');
   const many = Array.from({ length: 200 }, (_, i) => ({ provider: 'openrouter', model: `vendor/model-${i}` }));
   assert.equal(rerunValue(many), 'all');
+});
+
+test('a route check already running when the button is clicked: told so, nothing claimed, and a later click runs it', async (t) => {
+  const sim = await startSim(t);
+  // Short timeouts: the hung check below ends in about a second and a half, not half a minute.
+  const app = await startTestApp({ owner: t, now: '2026-07-20T12:00:00Z', env: SIM_KEYS, config: simConfig(sim, { providers: simProviders(sim, { timeout_ms: 300 }), slack: { alerts_channel: ALERTS }, access: { routecheck: [OPS] } }) });
+  const s = app.app.services;
+  const alert = (await deprecationsJob.run(s, new Date('2026-07-20T12:00:00Z'))).find((a) => a.text.includes('deepseek-chat'))!;
+  await slackPoster(new bolt.webApi.WebClient('xoxb-test-token', { slackApiUrl: app.slack.apiUrl, retryConfig: { retries: 0 } }))(alert);
+  const message: StoredMessage = app.slack.messages.at(-1)!;
+  const click = () => clickButton(app, message, OPS, { id: 'retirement.routecheck', value: 'deepseek/deepseek-v4-flash' });
+
+  sim.setFaults('deepseek', { hang: true });
+  // Someone's /routecheck of the same target holds it (the lock is taken as run() is called).
+  const running = s.routecheck.run({ target: 'deepseek/deepseek-v4-flash', user: 'U0OTHER' });
+  const busy = await click();
+  assert.match(String((await app.slack.waitFor('response_url', (c) => c.path === busy)).body.text), /already running .* Nothing ran: try again later\./);
+  await running;
+  assert.equal(app.slack.messages.filter((m) => m.thread_ts === message.ts).length, 0, 'nothing in the thread');
+  sim.setFaults('deepseek', {});
+  await click();
+  await app.slack.waitFor('chat.update');
+  assert.equal(app.slack.messages.filter((m) => m.thread_ts === message.ts).length, 1, 'the later click ran the check');
+  assert.deepEqual((await s.store.actions.since(0, 10)).map((a) => a.outcome), ['failed', 'done']);
+});
+
+test('Re-run with more failing routes than a thread takes reports one check of every route', async (t) => {
+  const sim = await startSim(t);
+  const app = await startTestApp({ owner: t, now: '2026-07-20T12:00:00Z', env: SIM_KEYS, config: simConfig(sim, { slack: { alerts_channel: ALERTS }, access: { routecheck: [OPS] } }) });
+  const poster = slackPoster(new bolt.webApi.WebClient('xoxb-test-token', { slackApiUrl: app.slack.apiUrl, retryConfig: { retries: 0 } }));
+  const value = Array.from({ length: 11 }, (_, i) => `deepseek/model-${i}`).join(' ');
+  await poster({ channel: ALERTS, text: 'Route check: 11 regressions', reply: { kind: 'result', title: 'Route check changes', summary: '11 regressions', decisions: [{ id: 'routecheck.rerun', text: 'Again?', choices: [{ action: 'routecheck.rerun', label: 'Re-run', value }] }] } });
+  const message: StoredMessage = app.slack.messages.at(-1)!;
+  await clickButton(app, message, OPS, { id: 'routecheck.rerun', value });
+  const update = await app.slack.waitFor('chat.update');
+  const thread = app.slack.messages.filter((m) => m.thread_ts === message.ts);
+  assert.equal(thread.length, 1, 'one report');
+  assert.match(JSON.stringify(thread[0]!.blocks), /deepseek\/deepseek-v4-flash/);
+  assert.match(JSON.stringify(update.body.blocks), /Re-run of all by <@U0OPS>/);
 });

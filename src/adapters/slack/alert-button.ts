@@ -1,8 +1,10 @@
 // What the buttons of an alert share (docs/ARCHITECTURE.md §3.3 interactivity): the click is acked
 // at once and logged; a user outside the action's access rule is told so, ephemerally, and
-// nothing happens; the action runs once per alert message (claimed in the store: a double click
-// or a second person is told it already happened); what it produces is posted in the alert's
-// thread, and its button becomes a line saying who did what and when.
+// nothing happens; the action runs once per alert message (claimed in the store before it runs,
+// migrations/021_slack_action_claims.sql: a double click or a second person is told it is running
+// or already happened; a bad value, a busy resource or an error releases the claim for a later
+// click); what it produces is posted in the alert's thread, and its button becomes a line saying
+// who did what and when. Every click is audited (click-audit.ts).
 import type { App as BoltApp, BlockButtonAction, types } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AccessRule } from '../../config/schema.js';
@@ -21,6 +23,12 @@ export interface ButtonDeps {
   track: <T>(p: Promise<T>) => Promise<T>;
 }
 
+/** What an action produced: the replies for the thread and the line that replaces the button (mrkdwn, after "by <@U> at …"). */
+export interface ButtonDone {
+  replies: Reply[];
+  outcome: (who: string, at: string) => string;
+}
+
 export interface AlertButton {
   /** The button's action_id, also its actions block's block_id. */
   action: string;
@@ -32,9 +40,13 @@ export interface AlertButton {
   badValue: string;
   /** Said when the action fails on our side. */
   failed: string;
-  /** The replies to post in the thread and the line that replaces the button (mrkdwn, after "by <@U> at …"), or null: a bad value. */
-  run(value: string, user: string): Promise<{ replies: Reply[]; outcome: (who: string, at: string) => string } | null>;
+  /** Runs the action: what it produced; null: a bad value; `{ retry }`: it cannot run now (why), a later click may. */
+  run(value: string, user: string): Promise<ButtonDone | { retry: string } | null>;
 }
+
+/** A claim left 'running' this long (its process stopped mid-action) may be taken over. */
+const STALE_CLAIM_MS = 15 * 60_000;
+const minute = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 export function registerAlertButton(app: BoltApp, deps: ButtonDeps, button: AlertButton): void {
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: button.action }, async ({ ack, body, respond, client }) => {
@@ -42,30 +54,48 @@ export function registerAlertButton(app: BoltApp, deps: ButtonDeps, button: Aler
     const { services, log } = deps;
     const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     const audit = clickAudit(services, log, body);
+    const user = body.user.id;
+    const channel = body.channel?.id;
+    const ts = body.message?.ts;
+    const value = body.actions[0]?.value ?? '';
+    let claimed = false;
     const work = async () => {
-      const user = body.user.id;
-      const channel = body.channel?.id;
-      const ts = body.message?.ts;
-      const value = body.actions[0]?.value ?? '';
       log.info({ action: button.action, user, channel, ts, value }, 'alert button clicked');
       if (!mayUse(button.access, { id: user, local: false }, services.config.access)) return void (await audit('refused'), await tell(button.refused));
       if (!channel || !ts || !value) return void (await audit('bad_value'), await tell(button.badValue));
-      if (!(await services.store.slack.claimEvent(`${button.action}:${channel}:${ts}`, services.clock().toISOString()))) return void (await audit('already'), await tell(button.already(value)));
+      // Once per alert message: claimed before it runs, released if it could not run, kept once done.
+      const claim = await services.store.actions.claim(button.action, channel, ts, user, services.clock().getTime(), STALE_CLAIM_MS);
+      if (!claim.claimed) {
+        await audit('already', claim.state === 'running' ? `running, started by ${claim.user}` : undefined);
+        return void (await tell(claim.state === 'running' ? `<@${claim.user}> started this a moment ago: its result will be in the thread.` : button.already(value)));
+      }
+      claimed = true;
       const done = await button.run(value, user);
-      if (!done) return void (await audit('bad_value'), await tell(button.badValue));
+      if (done === null || 'retry' in done) {
+        claimed = false;
+        await services.store.actions.release(button.action, channel, ts);
+        if (done === null) return void (await audit('bad_value'), await tell(button.badValue));
+        return void (await audit('failed', done.retry), await tell(`${done.retry} Nothing ran: try again later.`));
+      }
       for (const reply of done.replies) {
         const message = renderBlocks(reply);
         await client.chat.postMessage({ channel, thread_ts: ts, text: message.text, blocks: message.blocks, unfurl_links: false });
       }
-      const at = services.clock().toISOString();
-      await audit('done', done.outcome(user, `${at.slice(0, 10)} ${at.slice(11, 16)} UTC`));
-      const line: Block = { type: 'context', elements: [{ type: 'mrkdwn', text: clip(done.outcome(`<@${user}>`, `${at.slice(0, 10)} ${at.slice(11, 16)} UTC`), 3000) }] };
+      await services.store.actions.finish(button.action, channel, ts);
+      claimed = false;
+      const at = minute(services.clock().toISOString());
+      await audit('done', done.outcome(user, at));
+      const line: Block = { type: 'context', elements: [{ type: 'mrkdwn', text: clip(done.outcome(`<@${user}>`, at), 3000) }] };
       const blocks = Array.isArray(body.message?.['blocks']) ? (body.message['blocks'] as Block[]).map((b) => (b.type === 'actions' && b.block_id === button.action ? line : b)) : [line];
-      await client.chat.update({ channel, ts, text: typeof body.message?.['text'] === 'string' ? body.message['text'] : 'Alert', blocks });
+      // Done is done: a message Slack will not update (deleted, too old) leaves its button, and the next click is told it happened.
+      await client.chat
+        .update({ channel, ts, text: typeof body.message?.['text'] === 'string' ? body.message['text'] : 'Alert', blocks })
+        .catch((err: unknown) => log.warn({ action: button.action, code: (err as { data?: { error?: string } }).data?.error ?? (err as Error).message }, 'alert message not updated after its button'));
     };
     await deps.track(
       work().catch(async (err: unknown) => {
         log.error({ err: (err as Error).message, action: button.action }, 'alert button failed');
+        if (claimed && channel && ts) await services.store.actions.release(button.action, channel, ts).catch(() => undefined);
         await audit('failed', (err as Error).message);
         return tell(button.failed).catch(() => undefined);
       }),

@@ -8,6 +8,7 @@ import type { App as BoltApp, BlockFeedbackButtonsAction, types } from '@slack/b
 import type { Logger } from 'pino';
 import type { Reply } from '../../domain/reply.js';
 import type { Services } from '../../features/services.js';
+import { clickAudit } from './click-audit.js';
 import type { FeedbackTally, Vote } from '../../store/answer-feedback.js';
 
 type Block = types.KnownBlock | types.Block;
@@ -77,6 +78,7 @@ export function registerFeedbackButtons(app: BoltApp, deps: FeedbackDeps): void 
     await ack();
     const { services, log } = deps;
     const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const audit = clickAudit(services, log, body);
     const work = async () => {
       const user = body.user.id;
       const channel = body.channel?.id ?? null;
@@ -84,21 +86,29 @@ export function registerFeedbackButtons(app: BoltApp, deps: FeedbackDeps): void 
       const parsed = parseFeedbackValue(body.actions[0]?.value ?? '');
       if (!parsed) {
         log.warn({ user, channel, ts }, 'answer feedback with a value that names no answer');
+        await audit('bad_value');
         return void (await tell('This feedback button names no answer of routeops: nothing was recorded.'));
       }
       const { outcome, tally } = await services.store.feedback.vote({ ...parsed, user, channel, messageTs: ts, nowIso: services.clock().toISOString() });
       log.info({ action: FEEDBACK_ACTION, user, channel, ts, call_id: parsed.callId, vote: parsed.vote, outcome }, 'answer feedback');
+      await audit(outcome === 'unchanged' ? 'already' : 'done', `${parsed.vote} (${outcome})`);
       if (outcome === 'unchanged') return void (await tell(`You already said ${SAID[parsed.vote]} on this answer: nothing changed.`));
       if (outcome === 'changed') await tell(`Your feedback on this answer is now ${SAID[parsed.vote]}.`);
       const blocks = Array.isArray(body.message?.['blocks']) ? acknowledgedBlocks(body.message['blocks'] as Block[], tally) : null;
       const text = body.message?.['text'];
       // The answer's own text and blocks stay; only the line under the buttons is new.
-      if (channel && ts && blocks && typeof text === 'string') await client.chat.update({ channel, ts, text, blocks });
-      else await tell('Thanks — feedback recorded.');
+      // The vote is kept whatever Slack says to the update: a refused update is logged, not a failure.
+      if (channel && ts && blocks && typeof text === 'string') {
+        await client.chat.update({ channel, ts, text, blocks }).catch(async (err: unknown) => {
+          log.warn({ code: (err as { data?: { error?: string } }).data?.error ?? (err as Error).message }, 'answer feedback recorded, message not updated');
+          await tell('Thanks — feedback recorded.');
+        });
+      } else await tell('Thanks — feedback recorded.');
     };
     await deps.track(
-      work().catch((err: unknown) => {
+      work().catch(async (err: unknown) => {
         log.error({ err: (err as Error).message, action: FEEDBACK_ACTION }, 'answer feedback failed');
+        await audit('failed', (err as Error).message);
         return tell('Your feedback could not be recorded on our side (it is logged). Please try again.').catch(() => undefined);
       }),
     );

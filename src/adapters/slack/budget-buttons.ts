@@ -19,11 +19,14 @@ export function registerBudgetButtons(app: BoltApp, deps: ButtonDeps): void {
     failed: 'The spend could not be shown (see the log).',
     async run(value) {
       const today = services.zone.dayOf(services.clock().getTime());
-      const period = parsePeriod(value, today);
-      if (!period.ok) return null;
+      // A daily budget's alert names its day alone (2026-11-23): the period of that one day.
+      const oneDay = /^\d{4}-\d{2}-\d{2}$/.test(value);
+      const parsed = parsePeriod(oneDay ? `${value}..${value}` : value, today);
+      if (!parsed.ok) return null;
+      const period = oneDay ? { ...parsed.period, label: value } : parsed.period;
       const replies = [];
       for (const groupBy of ['provider', 'model'] as const) {
-        replies.push(spendReply(await spendReport(services.ledger, services.config.budgets, { period: period.period, groupBy, today }), { timezone: services.config.timezone, csv: false }));
+        replies.push(spendReply(await spendReport(services.ledger, services.config.budgets, { period, groupBy, today }), { timezone: services.config.timezone, csv: false }));
       }
       return { replies, outcome: (who, at) => `Spend shown by ${who} at ${at}, in the thread.` };
     },

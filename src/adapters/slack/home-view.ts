@@ -83,7 +83,7 @@ function monthBlocks(month: SpendReport): KnownBlock[] {
   const blocks = [section(lines.join('\n'), 'home.month')];
   if (t.requests > 0) {
     const chart = dayBars(dayTotals(month));
-    const note = chart.marked ? '\n_* some calls of that day are not priced or have usage missing: not in the amount._' : '';
+    const note = chart.marked ? '\n_* some or all calls of that day are not priced or have usage missing: not in the amount._' : '';
     blocks.push(section(`*Spend per day*\n\`\`\`\n${e(chart.lines.join('\n'))}\`\`\`${note}`, 'home.chart'));
   } else {
     blocks.push(section('*Spend per day*\nNo spend this month yet.', 'home.chart'));
@@ -91,13 +91,16 @@ function monthBlocks(month: SpendReport): KnownBlock[] {
   return blocks;
 }
 
+/** Why a group with calls has no amount: its calls are not priced, have usage missing, or both. */
+const noAmount = (g: SpendReport['groups'][number]): string => [g.unpriced ? 'not priced' : '', g.usage_missing ? 'usage missing' : ''].filter(Boolean).join(', ');
+
 function weekBlock(week: SpendReport): KnownBlock {
   const head = `*Spend by provider, last 7 days* (${week.period.from} to ${week.period.to})`;
   if (!week.groups.length) return section(`${head}\nNo spend in these days.`, 'home.week');
   const whole = week.totals.cost_nusd;
   const lines = week.groups.map((g) => {
-    const amount = g.unpriced + g.usage_missing ? (g.total === 0n ? 'not priced' : `${formatUsd(g.total)} (${plural(g.unpriced + g.usage_missing, 'call')} not in it)`) : formatUsd(g.total);
-    const share = whole > 0n ? ` · ${percentText(g.total, whole)}` : '';
+    const amount = g.unpriced + g.usage_missing ? (g.total === 0n ? noAmount(g) : `${formatUsd(g.total)} (${plural(g.unpriced + g.usage_missing, 'call')} not in it)`) : formatUsd(g.total);
+    const share = whole > 0n && g.total > 0n ? ` · ${percentText(g.total, whole)}` : '';
     return `• ${e(g.key)}: ${amount}${share} · ${plural(g.requests, 'call')}`;
   });
   return listSection(`${head}\nTotal ${totalText(week.totals)}${notInAmounts(week.totals)}`, lines, (n) => plural(n, 'more provider', 'more providers'), 'home.week');

@@ -255,7 +255,7 @@ export function registerHome(app: BoltApp, deps: HomeDeps): Home {
   });
   app.event('app_home_opened', async ({ event }) => {
     // The Messages tab sends the same event: only the Home tab has a view to publish.
-    if (event.tab !== 'home') return;
+    if (event.tab !== 'home' || typeof event.user !== 'string' || !event.user) return;
     await home.opened(event.user);
   });
   return {

@@ -84,7 +84,7 @@ async function decide(deps: ButtonDeps, body: BlockButtonAction, respond: Respon
     else if (out.kind === 'refused') note = await refusalNote(deps, id, user, out.reason, tell);
   } else {
     const out = await ignoreProposal(services, id, { by: user });
-    await audit(out.kind === 'ignored' ? 'done' : 'stale', out.kind === 'ignored' ? out.audit.text : out.reason);
+    await audit(out.kind === 'ignored' ? 'done' : / is ignored:/.test(out.reason) ? 'already' : 'stale', out.kind === 'ignored' ? out.audit.text : out.reason);
     if (out.kind === 'refused') note = await refusalNote(deps, id, user, out.reason, tell);
   }
   const channel = body.channel?.id;

@@ -22,6 +22,7 @@ export function registerRoutecheckButton(app: BoltApp, deps: ButtonDeps): void {
     failed: 'The route check could not be run (see the log).',
     async run(target, user) {
       const run = await deps.services.routecheck.run({ target, user });
+      if (!run.ok && run.busy) return { retry: run.error };
       const reply: Reply = run.ok ? renderRoutecheck(run.report) : { kind: 'error', title: 'Route check not run', summary: run.error };
       const outcome = !run.ok ? `could not run: ${run.error}` : run.report.ok ? 'every route passed' : 'a route failed';
       return { replies: [reply], outcome: (who, at) => `Route check of ${escapeMrkdwn(target)} run by ${who} at ${at}: ${escapeMrkdwn(outcome)} (report in the thread).` };
@@ -29,7 +30,7 @@ export function registerRoutecheckButton(app: BoltApp, deps: ButtonDeps): void {
   });
 }
 
-/** At most this many routes are re-run from one alert (each is a report in the thread). */
+/** Up to this many routes are re-run one by one (a report each in the thread); more: one check of all routes. */
 const RERUN_MAX = 10;
 
 export function registerRoutecheckRerunButton(app: BoltApp, deps: ButtonDeps): void {
@@ -41,13 +42,16 @@ export function registerRoutecheckRerunButton(app: BoltApp, deps: ButtonDeps): v
     badValue: 'This button names no route to check: nothing ran.',
     failed: 'The route check could not be run (see the log).',
     async run(value, user) {
-      const targets = [...new Set(value.split(' ').filter(Boolean))];
-      if (!targets.length || targets.length > RERUN_MAX) return null;
+      const named = [...new Set(value.split(' ').filter(Boolean))];
+      if (!named.length) return null;
+      // More failing routes than reports a thread can take: one check of every route instead.
+      const targets = named.length > RERUN_MAX ? ['all'] : named;
       const replies: Reply[] = [];
       let passed = 0;
       const problems: string[] = [];
       for (const target of targets) {
         const run = await deps.services.routecheck.run({ target, user });
+        if (!run.ok && run.busy && !replies.length) return { retry: run.error };
         if (run.ok && run.report.ok) passed++;
         if (!run.ok) problems.push(`${target}: ${run.error}`);
         replies.push(run.ok ? renderRoutecheck(run.report) : { kind: 'error', title: `Route check of ${target} not run`, summary: run.error });

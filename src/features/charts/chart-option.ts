@@ -4,6 +4,7 @@
 // width, so the type stays large enough to read on a phone. Pure.
 import type { EChartsOption } from 'echarts';
 import type { SpendChart } from '../../domain/chart.js';
+import { withoutHiddenChars } from '../../domain/text.js';
 
 /** The SVG's size; the PNG is CHART_SCALE times larger (1200 px wide; 480 × 2.5, so 12 px type is 30 px: about 9 pt on a phone showing it full width). */
 export const CHART_WIDTH = 480;
@@ -68,8 +69,6 @@ export function legendRows(names: string[], measure: (text: string, px: number) 
 }
 
 /** Long group keys (model ids, routes) are cut so a legend item stays under a third of the width. */
-/** Control and bidirectional-override characters: a legend shows names as they read (\u202Eevil is not "live"). */
-const HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * The groups' names in the legend: cut to 28 characters (whole code points: an emoji is never
@@ -79,7 +78,7 @@ const HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066
 export function legendNames(keys: readonly string[], reserved: readonly string[]): string[] {
   const used = new Set(reserved);
   return keys.map((key) => {
-    const points = Array.from(key.replace(HIDDEN_CHARS, ''));
+    const points = Array.from(withoutHiddenChars(key));
     const base = points.length > 28 ? `${points.slice(0, 27).join('')}…` : points.join('');
     let name = base;
     for (let n = 2; used.has(name); n++) name = `${base} (${n})`;
@@ -131,14 +130,15 @@ export function chartOption(chart: SpendChart, measure: (text: string, px: numbe
     data: s.values,
     barMaxWidth: 44,
     itemStyle: { color: s.color, borderColor: '#ffffff', borderWidth: 0.6 },
-    // The budget lines ride on the first series: a markLine spans the plot's whole width.
+    // The budget lines ride on the first series: a markLine spans the plot's whole width. Each
+    // line's label sits by its own axis: the daily ones on the left, the month's on the right.
     ...(i === 0 && chart.budgetLines.length
       ? {
           markLine: {
             silent: true,
             symbol: 'none',
             lineStyle: { color: INK, width: 1.6, type: 'solid' as const },
-            label: { position: 'insideEndTop' as const, fontSize: TEXT_PX - 1, color: INK, fontFamily: CHART_FONT, ...HALO },
+            label: { position: 'insideStartTop' as const, fontSize: TEXT_PX - 1, color: INK, fontFamily: CHART_FONT, ...HALO },
             data: chart.budgetLines.map((l) => ({ yAxis: l.usd, label: { formatter: l.label } })),
           },
         }
@@ -162,7 +162,7 @@ export function chartOption(chart: SpendChart, measure: (text: string, px: numbe
     ? [
         { type: 'line' as const, name: 'Month to date', yAxisIndex: 1, data: month.cumulative, symbol: 'none', lineStyle: { color: INK, width: 2.4 }, itemStyle: { color: INK }, z: 5,
           ...(month.budgetUsd !== null
-            ? { markLine: { silent: true, symbol: 'none', lineStyle: { color: INK, width: 1.6, type: 'dotted' as const }, label: { position: 'insideStartTop' as const, fontSize: TEXT_PX - 1, color: INK, ...HALO, formatter: `Monthly budget ${usdLabel(month.budgetUsd)}` }, data: [{ yAxis: month.budgetUsd }] } }
+            ? { markLine: { silent: true, symbol: 'none', lineStyle: { color: INK, width: 1.6, type: 'dotted' as const }, label: { position: 'insideEndTop' as const, fontSize: TEXT_PX - 1, color: INK, ...HALO, formatter: `Monthly budget ${usdLabel(month.budgetUsd)}` }, data: [{ yAxis: month.budgetUsd }] } }
             : {}) },
         { type: 'line' as const, name: projectionName, yAxisIndex: 1, data: month.projection, symbol: 'none', lineStyle: { color: INK, width: 2.4, type: 'dashed' as const }, itemStyle: { color: INK }, z: 5 },
       ]

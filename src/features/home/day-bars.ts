@@ -36,10 +36,10 @@ function bar(units: bigint): string {
   return '█'.repeat(Math.floor(n / 8)) + PARTS[n % 8]!;
 }
 
-/** An amount, never "$0.00" for a day whose rows have no price or no usage. */
+/** An amount, never "$0.00" for a day whose rows have no price or no usage ("no amount*": the footnote says why). */
 export function dayAmountText(d: DayAmount): string {
   if (!d.notInAmount) return formatUsd(d.nusd);
-  return d.nusd === 0n ? 'not priced' : `${formatUsd(d.nusd)}*`;
+  return d.nusd === 0n ? 'no amount*' : `${formatUsd(d.nusd)}*`;
 }
 
 /**
@@ -55,5 +55,5 @@ export function dayBars(days: readonly DayAmount[]): { lines: string[]; marked: 
     if (d.nusd > 0n && units === 0n) units = 1n;
     return `${d.day.slice(5)} ${bar(units).padEnd(BAR_WIDTH)} ${dayAmountText(d)}`;
   });
-  return { lines, marked: days.some((d) => d.notInAmount > 0 && d.nusd > 0n) };
+  return { lines, marked: days.some((d) => d.notInAmount > 0) };
 }
