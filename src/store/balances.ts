@@ -5,7 +5,7 @@
 // (the bot's job and a `routeops balance poll`) cannot both count one rise. Amounts are read back
 // as bigint (safeIntegers): exact whatever their size.
 import type { Db } from './open.js';
-import { DAY_MS } from '../domain/money/runway.js';
+import { createModelSpend } from './ledger/model-spend.js';
 import { balanceEvents, type BalanceEventKind, type BalanceReading } from '../domain/money/balance.js';
 
 /** A snapshot as stored: the reading's fields, its id, and `at_ms`. */
@@ -139,17 +139,8 @@ export function createBalanceStore(db: Db): BalanceStore {
      ORDER BY at_ms DESC, id DESC`,
   );
 
-  // The bill check cuts a day at the hourly snapshots: per model one range of the usage_scope index
-  // (migrations/015_usage_scope.sql), the models from the rollup of the days around the hours (a
-  // day either side covers any timezone). A GROUP BY over the provider's rows read all of them
-  // for every hour.
-  const modelsOf = db.prepare(
-    "SELECT DISTINCT substr(key, length(?) + 2) AS model FROM spend_daily WHERE dim = 'model' AND day >= ? AND day <= ? AND substr(key, 1, length(?) + 1) = ? || '/' ORDER BY model",
-  );
-  const spendOfModel = db
-    .prepare('SELECT SUM(COALESCE(cost_nusd, provider_cost_nusd, 0)) AS cost FROM usage WHERE provider = ? AND model = ? AND ts_ms > ? AND ts_ms <= ?')
-    .safeIntegers(true);
-  const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+  // The bill check's hours and /balance's week: the rollup's whole days, raw rows at the edges (ledger/model-spend.ts).
+  const modelSpend = createModelSpend(db);
 
   // Refusals: the partial index usage_balance_refusals (migrations/016_balance_refusals.sql); the last
   // answered call of a model walks usage_scope back from the refusal (only that episode's rows).
@@ -218,15 +209,7 @@ export function createBalanceStore(db: Db): BalanceStore {
       insertFailure.run(provider, new Date(atMs).toISOString(), atMs, message);
       return Promise.resolve();
     },
-    ledgerSpendByModel(provider, fromMs, toMs) {
-      const models = (modelsOf.all(provider, utcDay(fromMs - DAY_MS), utcDay(toMs + DAY_MS), provider, provider) as Array<{ model: string }>).map((r) => r.model);
-      const out = new Map<string, bigint>();
-      for (const model of models) {
-        const cost = (spendOfModel.get(provider, model, fromMs, toMs) as { cost: bigint | null }).cost;
-        if (cost !== null) out.set(model, cost);
-      }
-      return Promise.resolve(out);
-    },
+    ledgerSpendByModel: (provider, fromMs, toMs) => Promise.resolve(modelSpend(provider, fromMs, toMs)),
     refusals(fromMs, toMs) {
       const rows = refusedIn.all(fromMs, toMs) as Array<{ provider: string; count: number; last_ms: number }>;
       return Promise.resolve(

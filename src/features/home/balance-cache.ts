@@ -1,10 +1,12 @@
-// The balances App Home shows, kept for a while: /balance's view (src/features/balances/view.ts)
-// compares each provider's burn with the ledger's spend over the same days, which reads a week
-// of ledger rows per model — about 200 ms at a 10M-row ledger (README "Benchmarks", App Home) —
-// while what it shows only changes when balances are polled (hourly by default). So Home reuses
-// one view for `ttlMs` within the same local day, and the balances job's end drops it
+// The balances App Home shows, kept for a while: what /balance's view (src/features/balances/view.ts)
+// shows only changes when balances are polled (hourly by default), so Home reuses one view for
+// `ttlMs` within the same local day, and the balances job's end drops it
 // (src/adapters/slack/home.ts): a poll by `routeops balance poll` in another process shows within
-// `ttlMs`.
+// `ttlMs`. Not needed for speed any more: the view's ledger spend reads the daily rollup
+// (src/store/ledger/model-spend.ts), and a view computed afresh takes ~2 ms at a 10M-row ledger,
+// a Home build with it ~7 ms, as fast as one with the kept view (README "Benchmarks", App Home).
+// Kept because it is cheap and spares the view's dozen snapshot reads per provider on every
+// build when many people open Home at once, e.g. the re-publishes after a job.
 import { balanceView, type BalanceView } from '../balances/view.js';
 import type { Services } from '../services.js';
 
