@@ -5,7 +5,8 @@
 // 1. added latency at 1 and at 4 requests in flight (non-streamed, p50 and p99), and added time
 //    to first token (streamed, p50); the two paths alternate in rounds so drift hits both;
 // 2. gateway CPU per call at a fixed open-loop rate (GATEWAY_BENCH_RATE, default 500/s), from
-//    /proc/PID/stat, beside its CPU idle over as long;
+//    /proc/PID/stat, beside its CPU idle over as long and beside a bare node:http proxy's CPU a
+//    call at the same rate (bench/bare-proxy.ts: this machine's floor for passing a call on);
 // 3. the highest sustained rate (steps of 100/s) whose p99 added latency stays under 10 ms, its
 //    RSS, then 60 s at that rate (GATEWAY_BENCH_SOAK_S) with every call's ledger row counted.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,10 +38,10 @@ const freePort = () =>
     });
   });
 
-/** utime + stime of a process in ms (Linux /proc). */
-function cpuMsOf(pid: number): number {
+/** utime + stime of a process in ms (Linux /proc; clock ticks of 10 ms); `kernel`: stime only. */
+function cpuMsOf(pid: number, kernel = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  return (((kernel ? 0 : Number(fields[11])) + Number(fields[12])) * 1000) / 100;
 }
 const rssMbOf = (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
@@ -58,7 +59,8 @@ if (created !== 0) throw new Error('could not create the bench key');
 const key = (JSON.parse(out) as { key: string }).key;
 // GATEWAY_BENCH_NODE_ARGS: flags for routeops' node, e.g. "--cpu-prof --cpu-prof-dir=bench/out".
 const nodeArgs = (process.env.GATEWAY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bin/routeops.js', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+// Node's flags as deployed (npm start, the Dockerfile): a 32 MB young generation.
+const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=32', ...nodeArgs, 'bin/routeops.js', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 const gatewayUrl = `http://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
   const ok = await fetch(`${gatewayUrl}/healthz`).then((r) => r.ok).catch(() => false);
@@ -69,6 +71,16 @@ for (let i = 0; ; i++) {
 const pid = child.pid!;
 const viaGateway = new OpenAI({ apiKey: key, baseURL: `${gatewayUrl}/v1`, maxRetries: 0 });
 const direct = new OpenAI({ apiKey: 'sim', baseURL: sim.baseUrl('deepseek'), maxRetries: 0 });
+const barePort = await freePort();
+const bare: ChildProcess = spawn(process.execPath, ['dist/bench/bare-proxy.js'], { env: { ...process.env, PORT: String(barePort), TARGET: sim.baseUrl('deepseek') }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+await new Promise((r) => bare.once('message', r));
+const viaBare = new OpenAI({ apiKey: 'sim', baseURL: `http://127.0.0.1:${barePort}/v1`, maxRetries: 0 });
+const stopChildren = async () => {
+  for (const c of [child, bare]) {
+    c.kill('SIGTERM');
+    if (c.exitCode === null) await new Promise((r) => c.once('exit', r));
+  }
+};
 
 async function once(client: OpenAI): Promise<number> {
   const t0 = performance.now();
@@ -95,12 +107,12 @@ async function paired(inFlight: number, rounds: number, f: (c: OpenAI) => Promis
   return { gw, base };
 }
 
-/** Open-loop calls at `rate`/s for `seconds`: each call's latency, and the gateway's CPU over the span. */
-async function openLoop(client: OpenAI, rate: number, seconds: number): Promise<{ latencies: number[]; failed: number; cpuMs: number; calls: number }> {
+/** Open-loop calls at `rate`/s for `seconds`: each call's latency, and the CPU of process `of` (the gateway's) over the span. */
+async function openLoop(client: OpenAI, rate: number, seconds: number, of = pid): Promise<{ latencies: number[]; failed: number; cpuMs: number; calls: number }> {
   const latencies: number[] = [];
   let failed = 0;
   const pending: Array<Promise<void>> = [];
-  const cpu0 = cpuMsOf(pid);
+  const cpu0 = cpuMsOf(of);
   const start = performance.now();
   const total = Math.round(rate * seconds);
   for (let i = 0; i < total; i++) {
@@ -115,17 +127,26 @@ async function openLoop(client: OpenAI, rate: number, seconds: number): Promise<
     );
   }
   await Promise.all(pending);
-  return { latencies, failed, cpuMs: cpuMsOf(pid) - cpu0, calls: total };
+  return { latencies, failed, cpuMs: cpuMsOf(of) - cpu0, calls: total };
 }
 
 const f = (ms: number) => `${ms.toFixed(2)} ms`;
 if (process.env.GATEWAY_BENCH_ONLY_LOAD) {
-  // Profiling: warm up, then the open loop only.
+  // Profiling and quick comparisons: warm up, then the open loop only, the gateway and the bare
+  // proxy alternating GATEWAY_BENCH_ONLY_LOAD times.
   await paired(4, 20, once);
-  const load = await openLoop(viaGateway, RATE, 10);
-  console.log(`CPU per call ${f(load.cpuMs / load.calls)}`);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  for (let i = 0; i < 20; i++) await once(viaBare);
+  // The first seconds at the rate still compile and grow the heap: not counted.
+  await openLoop(viaGateway, RATE, 5);
+  await openLoop(viaBare, RATE, 5, bare.pid);
+  for (let i = 0; i < Number(process.env.GATEWAY_BENCH_ONLY_LOAD); i++) {
+    const k0 = [cpuMsOf(pid, true), cpuMsOf(bare.pid!, true)];
+    const load = await openLoop(viaGateway, RATE, 10);
+    const floor = await openLoop(viaBare, RATE, 10, bare.pid);
+    const [gk, bk] = [(cpuMsOf(pid, true) - k0[0]!) / load.calls, (cpuMsOf(bare.pid!, true) - k0[1]!) / floor.calls];
+    console.log(`CPU per call ${f(load.cpuMs / load.calls)} (kernel ${f(gk)}, ${load.failed} failed); bare proxy ${f(floor.cpuMs / floor.calls)} (kernel ${f(bk)}, ${floor.failed} failed)`);
+  }
+  await stopChildren();
   await sim.close();
   process.exit(0);
 }
@@ -133,6 +154,7 @@ const row = (label: string, measured: string, target: string) => console.log(`${
 
 // Warm both paths (JIT, keep-alive sockets).
 await paired(4, 20, once);
+for (let i = 0; i < 20; i++) await once(viaBare);
 for (const inFlight of [1, 4]) {
   const { gw, base } = await paired(inFlight, Math.round(ROUNDS / inFlight), once);
   row(`added latency, ${inFlight} in flight, p50 (non-streamed)`, f(percentile(gw, 50) - percentile(base, 50)), `< 0.4 ms; direct p50 ${f(percentile(base, 50))}, via gateway ${f(percentile(gw, 50))}`);
@@ -146,6 +168,8 @@ await new Promise((r) => setTimeout(r, 5000));
 const idleMs = cpuMsOf(pid) - idle0;
 const load = await openLoop(viaGateway, RATE, 10);
 row(`gateway CPU per call at ${RATE} calls/s open loop`, f((load.cpuMs - idleMs * 2) / load.calls), `< 0.3 ms; raw ${f(load.cpuMs / load.calls)}, idle CPU ${f(idleMs / 5)} per s subtracted; ${load.failed} failed`);
+const floor = await openLoop(viaBare, RATE, 10, bare.pid);
+row(`  a bare node:http proxy at ${RATE} calls/s (the floor)`, f(floor.cpuMs / floor.calls), `bench/bare-proxy.ts; ${floor.failed} failed`);
 
 // The highest rate whose p99 added latency stays under 10 ms (direct p99 at the same rate as baseline).
 let best = 0;
@@ -171,8 +195,7 @@ for (let i = 0; i < 100 && count() - before < soak.calls - soak.failed; i++) awa
 row(`${SOAK_S} s at ${best}/s: ledger rows for the calls`, `${count() - before}/${soak.calls}`, `${soak.failed} failed; RSS ${rssMbOf(pid).toFixed(0)} MB; p99 ${f(percentile(soak.latencies, 99))}`);
 db.close();
 
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
+await stopChildren();
 await sim.close();
 tmp.cleanup();
 console.log(`(Node ${process.version}; ${ROUNDS} rounds for latency; open-loop steps of ${STEP_S} s)`);
