@@ -10,6 +10,10 @@
 //    call at the same rate (bench/bare-proxy.ts: this machine's floor for passing a call on);
 // 3. the highest sustained rate (steps of 100/s) whose p99 added latency stays under 10 ms, its
 //    RSS, then 60 s at that rate (GATEWAY_BENCH_SOAK_S) with every call's ledger row counted.
+// For profiling: GATEWAY_BENCH_ONLY_LOAD=N (only N rounds of 2., the gateway and the bare proxy
+// alternating, CPU a call and its kernel part, RSS), GATEWAY_BENCH_NODE_ARGS and
+// GATEWAY_BENCH_BARE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=bench/out"),
+// GATEWAY_BENCH_CHILD_STDOUT=1 (routeops' stdout shown, e.g. with --trace-gc).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -61,7 +65,7 @@ const key = (JSON.parse(out) as { key: string }).key;
 // GATEWAY_BENCH_NODE_ARGS: flags for routeops' node, e.g. "--cpu-prof --cpu-prof-dir=bench/out".
 const nodeArgs = (process.env.GATEWAY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 // Node's flags as deployed (npm start, the Dockerfile): a 32 MB young generation.
-const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=32', ...nodeArgs, 'bin/routeops.js', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=32', ...nodeArgs, 'bin/routeops.js', 'start'], { env, stdio: ['ignore', process.env.GATEWAY_BENCH_CHILD_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
 const gatewayUrl = `http://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
   const ok = await fetch(`${gatewayUrl}/healthz`).then((r) => r.ok).catch(() => false);
@@ -78,6 +82,12 @@ const bareArgs = (process.env.GATEWAY_BENCH_BARE_NODE_ARGS ?? '').split(' ').fil
 const bare: ChildProcess = spawn(process.execPath, [...bareArgs, 'dist/bench/bare-proxy.js'], { env: { ...process.env, PORT: String(barePort), TARGET: sim.baseUrl('deepseek') }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 await new Promise((r) => bare.once('message', r));
 const viaBare = new OpenAI({ apiKey: 'sim', baseURL: `http://127.0.0.1:${barePort}/v1`, maxRetries: 0 });
+// A bench that fails or is interrupted leaves no routeops or proxy behind.
+process.on('exit', () => {
+  child.kill('SIGKILL');
+  bare.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(1));
 const stopChildren = async () => {
   for (const c of [child, bare]) {
     c.kill('SIGTERM');
