@@ -3,11 +3,17 @@
 // Slack), so its CPU and RSS are its own; the simulator and the openai SDK clients run here.
 // Each figure is clients → gateway → simulator against clients → simulator directly:
 // 1. added latency at 1 and at 4 requests in flight (non-streamed, p50 and p99), and added time
-//    to first token (streamed, p50); the two paths alternate in rounds so drift hits both;
+//    to first token (streamed, p50), each beside what a bare node:http proxy adds
+//    (bench/bare-proxy.ts); the paths take turns in rounds so drift hits all;
 // 2. gateway CPU per call at a fixed open-loop rate (GATEWAY_BENCH_RATE, default 500/s), from
-//    /proc/PID/stat, beside its CPU idle over as long;
+//    /proc/PID/stat, beside its CPU idle over as long and beside a bare node:http proxy's CPU a
+//    call at the same rate (bench/bare-proxy.ts: this machine's floor for passing a call on);
 // 3. the highest sustained rate (steps of 100/s) whose p99 added latency stays under 10 ms, its
 //    RSS, then 60 s at that rate (GATEWAY_BENCH_SOAK_S) with every call's ledger row counted.
+// For profiling: GATEWAY_BENCH_ONLY_LOAD=N (only N rounds of 2., the gateway and the bare proxy
+// alternating, CPU a call and its kernel part, RSS), GATEWAY_BENCH_NODE_ARGS and
+// GATEWAY_BENCH_BARE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=bench/out"),
+// GATEWAY_BENCH_CHILD_STDOUT=1 (routeops' stdout shown, e.g. with --trace-gc).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -37,10 +43,10 @@ const freePort = () =>
     });
   });
 
-/** utime + stime of a process in ms (Linux /proc). */
-function cpuMsOf(pid: number): number {
+/** utime + stime of a process in ms (Linux /proc; clock ticks of 10 ms); `kernel`: stime only. */
+function cpuMsOf(pid: number, kernel = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  return (((kernel ? 0 : Number(fields[11])) + Number(fields[12])) * 1000) / 100;
 }
 const rssMbOf = (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
@@ -58,7 +64,8 @@ if (created !== 0) throw new Error('could not create the bench key');
 const key = (JSON.parse(out) as { key: string }).key;
 // GATEWAY_BENCH_NODE_ARGS: flags for routeops' node, e.g. "--cpu-prof --cpu-prof-dir=bench/out".
 const nodeArgs = (process.env.GATEWAY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bin/routeops.js', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+// Node's flags as deployed (npm start, the Dockerfile): a 32 MB young generation.
+const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=32', ...nodeArgs, 'bin/routeops.js', 'start'], { env, stdio: ['ignore', process.env.GATEWAY_BENCH_CHILD_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
 const gatewayUrl = `http://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
   const ok = await fetch(`${gatewayUrl}/healthz`).then((r) => r.ok).catch(() => false);
@@ -69,6 +76,24 @@ for (let i = 0; ; i++) {
 const pid = child.pid!;
 const viaGateway = new OpenAI({ apiKey: key, baseURL: `${gatewayUrl}/v1`, maxRetries: 0 });
 const direct = new OpenAI({ apiKey: 'sim', baseURL: sim.baseUrl('deepseek'), maxRetries: 0 });
+const barePort = await freePort();
+// GATEWAY_BENCH_BARE_NODE_ARGS: flags for the bare proxy's node (to profile it alike).
+const bareArgs = (process.env.GATEWAY_BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const bare: ChildProcess = spawn(process.execPath, [...bareArgs, 'dist/bench/bare-proxy.js'], { env: { ...process.env, PORT: String(barePort), TARGET: sim.baseUrl('deepseek') }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+await new Promise((r) => bare.once('message', r));
+const viaBare = new OpenAI({ apiKey: 'sim', baseURL: `http://127.0.0.1:${barePort}/v1`, maxRetries: 0 });
+// A bench that fails or is interrupted leaves no routeops or proxy behind.
+process.on('exit', () => {
+  child.kill('SIGKILL');
+  bare.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(1));
+const stopChildren = async () => {
+  for (const c of [child, bare]) {
+    c.kill('SIGTERM');
+    if (c.exitCode === null) await new Promise((r) => c.once('exit', r));
+  }
+};
 
 async function once(client: OpenAI): Promise<number> {
   const t0 = performance.now();
@@ -83,24 +108,29 @@ async function firstToken(client: OpenAI): Promise<number> {
   return at;
 }
 
-/** `rounds` rounds of `inFlight` concurrent calls, the two paths alternating round by round. */
-async function paired(inFlight: number, rounds: number, f: (c: OpenAI) => Promise<number>): Promise<{ gw: number[]; base: number[] }> {
-  const gw: number[] = [];
-  const base: number[] = [];
+/**
+ * `rounds` rounds of `inFlight` concurrent calls on each path in turn (gateway, direct, bare
+ * proxy), the order turning round by round so drift hits all three.
+ */
+async function paired(inFlight: number, rounds: number, f: (c: OpenAI) => Promise<number>): Promise<{ gw: number[]; base: number[]; bare: number[] }> {
+  const out = { gw: [] as number[], base: [] as number[], bare: [] as number[] };
+  const paths: Array<[OpenAI, number[]]> = [[viaGateway, out.gw], [direct, out.base], [viaBare, out.bare]];
   for (let i = 0; i < rounds; i++) {
-    for (const [client, into] of (i % 2 ? [[direct, base], [viaGateway, gw]] : [[viaGateway, gw], [direct, base]]) as Array<[OpenAI, number[]]>) {
+    for (let j = 0; j < paths.length; j++) {
+      const [client, into] = paths[(i + j) % paths.length]!;
       into.push(...(await Promise.all(Array.from({ length: inFlight }, () => f(client)))));
     }
   }
-  return { gw, base };
+  return out;
 }
 
-/** Open-loop calls at `rate`/s for `seconds`: each call's latency, and the gateway's CPU over the span. */
-async function openLoop(client: OpenAI, rate: number, seconds: number): Promise<{ latencies: number[]; failed: number; cpuMs: number; calls: number }> {
+/** Open-loop calls at `rate`/s for `seconds`: each call's latency, and the CPU of process `of` (the gateway's) over the span. */
+async function openLoop(client: OpenAI, rate: number, seconds: number, of = pid): Promise<{ latencies: number[]; failed: number; firstError: string; cpuMs: number; calls: number }> {
   const latencies: number[] = [];
   let failed = 0;
+  let firstError = '';
   const pending: Array<Promise<void>> = [];
-  const cpu0 = cpuMsOf(pid);
+  const cpu0 = cpuMsOf(of);
   const start = performance.now();
   const total = Math.round(rate * seconds);
   for (let i = 0; i < total; i++) {
@@ -110,42 +140,56 @@ async function openLoop(client: OpenAI, rate: number, seconds: number): Promise<
     pending.push(
       once(client).then(
         (ms) => void latencies.push(ms),
-        () => void failed++,
+        (err: unknown) => {
+          failed++;
+          firstError ||= `${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${String((err as { cause?: Error }).cause)})` : ''}`;
+        },
       ),
     );
   }
   await Promise.all(pending);
-  return { latencies, failed, cpuMs: cpuMsOf(pid) - cpu0, calls: total };
+  return { latencies, failed, firstError, cpuMs: cpuMsOf(of) - cpu0, calls: total };
 }
 
 const f = (ms: number) => `${ms.toFixed(2)} ms`;
 if (process.env.GATEWAY_BENCH_ONLY_LOAD) {
-  // Profiling: warm up, then the open loop only.
+  // Profiling and quick comparisons: warm up, then the open loop only, the gateway and the bare
+  // proxy alternating GATEWAY_BENCH_ONLY_LOAD times.
   await paired(4, 20, once);
-  const load = await openLoop(viaGateway, RATE, 10);
-  console.log(`CPU per call ${f(load.cpuMs / load.calls)}`);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  // The first seconds at the rate still compile and grow the heap: not counted.
+  await openLoop(viaGateway, RATE, 5);
+  await openLoop(viaBare, RATE, 5, bare.pid);
+  for (let i = 0; i < Number(process.env.GATEWAY_BENCH_ONLY_LOAD); i++) {
+    const k0 = [cpuMsOf(pid, true), cpuMsOf(bare.pid!, true)];
+    const load = await openLoop(viaGateway, RATE, 10);
+    const floor = await openLoop(viaBare, RATE, 10, bare.pid);
+    const [gk, bk] = [(cpuMsOf(pid, true) - k0[0]!) / load.calls, (cpuMsOf(bare.pid!, true) - k0[1]!) / floor.calls];
+    console.log(`CPU per call ${f(load.cpuMs / load.calls)} (kernel ${f(gk)}, ${load.failed} failed${load.firstError ? `: ${load.firstError}` : ''}); bare proxy ${f(floor.cpuMs / floor.calls)} (kernel ${f(bk)}, ${floor.failed} failed); gateway RSS ${rssMbOf(pid).toFixed(0)} MB`);
+  }
+  await stopChildren();
   await sim.close();
   process.exit(0);
 }
 const row = (label: string, measured: string, target: string) => console.log(`${label.padEnd(58)} ${measured.padStart(12)}  ${target}`);
 
-// Warm both paths (JIT, keep-alive sockets).
+// Warm the paths (JIT, keep-alive sockets).
 await paired(4, 20, once);
 for (const inFlight of [1, 4]) {
-  const { gw, base } = await paired(inFlight, Math.round(ROUNDS / inFlight), once);
-  row(`added latency, ${inFlight} in flight, p50 (non-streamed)`, f(percentile(gw, 50) - percentile(base, 50)), `< 0.4 ms; direct p50 ${f(percentile(base, 50))}, via gateway ${f(percentile(gw, 50))}`);
-  row(`added latency, ${inFlight} in flight, p99`, f(percentile(gw, 99) - percentile(base, 99)), `< 2 ms; direct p99 ${f(percentile(base, 99))}, via gateway ${f(percentile(gw, 99))}`);
+  const { gw, base, bare: floor } = await paired(inFlight, Math.round(ROUNDS / inFlight), once);
+  const added = (p: number, xs: number[]) => f(percentile(xs, p) - percentile(base, p));
+  row(`added latency, ${inFlight} in flight, p50 (non-streamed)`, added(50, gw), `< 0.4 ms; direct p50 ${f(percentile(base, 50))}, via gateway ${f(percentile(gw, 50))}; bare proxy adds ${added(50, floor)}`);
+  row(`added latency, ${inFlight} in flight, p99`, added(99, gw), `< 2 ms; direct p99 ${f(percentile(base, 99))}, via gateway ${f(percentile(gw, 99))}; bare proxy adds ${added(99, floor)}`);
 }
 const ttft = await paired(1, Math.round(ROUNDS / 2), firstToken);
-row('added time to first token, p50 (streamed)', f(percentile(ttft.gw, 50) - percentile(ttft.base, 50)), `< 0.5 ms; direct ${f(percentile(ttft.base, 50))}, via gateway ${f(percentile(ttft.gw, 50))}`);
+row('added time to first token, p50 (streamed)', f(percentile(ttft.gw, 50) - percentile(ttft.base, 50)), `< 0.5 ms; direct ${f(percentile(ttft.base, 50))}, via gateway ${f(percentile(ttft.gw, 50))}; bare proxy adds ${f(percentile(ttft.bare, 50) - percentile(ttft.base, 50))}`);
 
 const idle0 = cpuMsOf(pid);
 await new Promise((r) => setTimeout(r, 5000));
 const idleMs = cpuMsOf(pid) - idle0;
 const load = await openLoop(viaGateway, RATE, 10);
 row(`gateway CPU per call at ${RATE} calls/s open loop`, f((load.cpuMs - idleMs * 2) / load.calls), `< 0.3 ms; raw ${f(load.cpuMs / load.calls)}, idle CPU ${f(idleMs / 5)} per s subtracted; ${load.failed} failed`);
+const floor = await openLoop(viaBare, RATE, 10, bare.pid);
+row(`  a bare node:http proxy at ${RATE} calls/s (the floor)`, f(floor.cpuMs / floor.calls), `bench/bare-proxy.ts; ${floor.failed} failed`);
 
 // The highest rate whose p99 added latency stays under 10 ms (direct p99 at the same rate as baseline).
 let best = 0;
@@ -155,7 +199,7 @@ for (let rate = 100; rate <= 3000; rate += 100) {
   const base = await openLoop(direct, rate, STEP_S);
   const added = percentile(gw.latencies, 99) - percentile(base.latencies, 99);
   const rss = rssMbOf(pid);
-  console.log(`  ${rate}/s: p99 via gateway ${f(percentile(gw.latencies, 99))}, direct ${f(percentile(base.latencies, 99))}, added ${f(added)}, ${gw.failed} failed, RSS ${rss.toFixed(0)} MB`);
+  console.log(`  ${rate}/s: p99 via gateway ${f(percentile(gw.latencies, 99))}, direct ${f(percentile(base.latencies, 99))}, added ${f(added)}, ${gw.failed} failed${gw.firstError ? ` (${gw.firstError})` : ''}, RSS ${rss.toFixed(0)} MB`);
   if (added >= 10 || gw.failed > 0) break;
   best = rate;
   bestRss = rss;
@@ -166,13 +210,13 @@ row('highest sustained rate with p99 added < 10 ms', `${best}/s`, `RSS there ${b
 const db = new Database(tmp.dbPath, { readonly: true });
 const count = () => db.prepare("SELECT COUNT(*) FROM usage WHERE source = 'gateway'").pluck().get() as number;
 const before = count();
+if (best === 0) throw new Error('no rate met p99 added < 10 ms here: no soak');
 const soak = await openLoop(viaGateway, best, SOAK_S);
 for (let i = 0; i < 100 && count() - before < soak.calls - soak.failed; i++) await new Promise((r) => setTimeout(r, 50));
 row(`${SOAK_S} s at ${best}/s: ledger rows for the calls`, `${count() - before}/${soak.calls}`, `${soak.failed} failed; RSS ${rssMbOf(pid).toFixed(0)} MB; p99 ${f(percentile(soak.latencies, 99))}`);
 db.close();
 
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
+await stopChildren();
 await sim.close();
 tmp.cleanup();
 console.log(`(Node ${process.version}; ${ROUNDS} rounds for latency; open-loop steps of ${STEP_S} s)`);

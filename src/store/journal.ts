@@ -6,26 +6,27 @@
 // an entry is "open" until its owner settles it. At start, the files of processes that are gone
 // are replayed (replay-journal.ts) and removed.
 //
-// Lines are written and fsynced off the event loop, several at once (a group commit): an fsync
-// here takes ~3 ms, and 200 concurrent /ask calling it on the event loop would hold every ack
-// for over a second. `durable()` resolves once what was appended is on disk: a call waits for it
-// before it is sent.
-//
-// A file only grows while entries are open: past COMPACT_BYTES it is rewritten with the open
-// entries alone (written to a temporary file, fsynced, renamed over), and at a clean close it is
-// removed when nothing is open. A torn last line (a crash mid-append) is ignored on reading: the
-// call it announced had not been sent yet. A write that fails (a full disk) is tried again a
-// second later, after a line break, so its entries are not glued to the torn part. While open,
-// the file is touched every HEARTBEAT_MS: another host sharing the folder sees it is alive.
-import { closeSync, fsync, fsyncSync, futimes, mkdirSync, openSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
+// A line is written to the file when it is appended (one write(2) on the event loop, ~10 µs: in
+// the kernel's page cache, so a process that dies a moment later leaves it behind), and the
+// file is fsynced off the event loop for everything written since the last one (a group
+// commit: an fsync here takes ~3 ms, and 200 concurrent /ask calling it on the event loop would
+// hold every ack for over a second). `durable()` resolves once what was appended is on disk
+// (fsynced: survives a power cut too): /ask and /routecheck wait for it before they send a call;
+// the gateway does not (src/features/gateway/serve.ts), its line is written before the call is
+// sent and fsynced within milliseconds. Writing in the thread pool instead (a write and an fsync
+// there per group) cost the gateway ~0.4 ms of CPU a call at 500 calls/s (bench/gateway.ts).
+import { closeSync, fsync, fsyncSync, futimes, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HEARTBEAT_MS, journalFileName, liveFiles, type JournalEntry } from './journal-files.js';
 
 export { orphanJournals, removeJournal, type JournalEntry, type OrphanJournal } from './journal-files.js';
 
-/** Rewrite a file holding this many bytes down to its open entries. */
-const COMPACT_BYTES = 1 << 20;
+/**
+ * Rewrite a file holding this many bytes down to its open entries. The rewrite fsyncs on the
+ * event loop (~10 ms here): at 1 MB the gateway paid it every ~2 s at 500 calls/s (bench/gateway.ts).
+ */
+const COMPACT_BYTES = 8 << 20;
 
 /** The journal folder of a database file (none for an in-memory database). */
 export function journalDir(dbPath: string): string | null {
@@ -40,15 +41,17 @@ export class Journal {
   private bytes = 0;
   private nextId = 1;
   private readonly open = new Map<number, JournalEntry>();
-  /** Lines appended, not yet handed to the disk. */
+  /** Lines whose write failed (a full disk): written again by the retry, in order, before any new line. */
   private queued: Buffer[] = [];
-  /** A write + fsync is under way; `waiters` wait for the one after it. */
+  /** Written since the last fsync began. */
+  private dirty = false;
+  /** An fsync is under way; `waiters` wait for the one after it. */
   private flushing = false;
   private waiters: Array<() => void> = [];
   private closed = false;
   /** Descriptors replaced or closed while a write on them was under way: closed when it ends (never reused under it). */
   private retired: number[] = [];
-  /** Called when an asynchronous write fails (the entries stay queued and are tried again; the call goes on). */
+  /** Called when a write or an fsync fails (the entries are written again a second later; the call goes on). */
   onError: (err: Error) => void = () => {};
   private heartbeat: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
@@ -69,29 +72,32 @@ export class Journal {
   }
 
   /**
-   * Queues an entry for the disk (written and fsynced off the event loop; `durable()` says when);
-   * it stays open until settled. Throws when the journal file cannot be created.
+   * Writes an entry to the file now (fsynced off the event loop; `durable()` says when); it stays
+   * open until settled. Throws when the journal file cannot be created; a write that fails is
+   * tried again (see onError).
    */
   append(entry: JournalEntry): number {
     if (this.closed) throw new Error('the journal is closed');
     const id = this.nextId++;
     this.openFile();
-    this.queued.push(Buffer.from(`${JSON.stringify({ id, ...entry })}\n`, 'utf8'));
+    const line = Buffer.from(`${JSON.stringify({ id, ...entry })}\n`, 'utf8');
     this.open.set(id, entry);
+    if (this.queued.length) this.queued.push(line);
+    else this.writeNow([line]);
     this.kick();
     return id;
   }
 
   /** Resolves once every entry appended so far is on disk (or its write failed: see onError). */
   durable(): Promise<void> {
-    if (this.queued.length === 0 && !this.flushing) return Promise.resolve();
+    if (!this.dirty && !this.flushing) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** The entry is done with (its call ended, its rows are in the ledger). */
   settle(id: number): void {
     if (!this.open.delete(id)) return;
-    if (this.bytes >= this.compactBytes && !this.flushing && this.queued.length === 0) this.compact();
+    if (this.bytes >= this.compactBytes && this.queued.length === 0) this.compact();
   }
 
   /**
@@ -132,45 +138,61 @@ export class Journal {
     this.heartbeat.unref();
   }
 
-  /** One write + fsync of everything queued; the waiters of the batch resolve when it is done. */
+  /**
+   * Writes lines at the end of the file (synchronously: a page-cache write). A write that fails
+   * (a full disk) keeps them, after a line break (a part may be on disk: it stays a line of its
+   * own), for a retry a second later; the callers go on meanwhile.
+   */
+  private writeNow(lines: Buffer[]): void {
+    const data = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
+    try {
+      for (let off = 0; off < data.length; ) off += writeSync(this.fd!, data, off, data.length - off);
+      this.bytes += data.length;
+      this.dirty = true;
+    } catch (err) {
+      this.queued = data[0] === 0x0a ? [data] : [Buffer.from('\n'), data];
+      this.onError(err as Error);
+      // What waits for the disk goes on: the write will not be on it soon.
+      for (const w of this.waiters.splice(0)) w();
+      this.retry ??= setTimeout(() => {
+        this.retry = null;
+        if (this.closed || this.fd === null || !this.queued.length) return;
+        const again = this.queued;
+        this.queued = [];
+        this.writeNow(again);
+        this.kick();
+      }, 1000);
+      this.retry.unref();
+    }
+  }
+
+  /** One fsync of everything written since the last; the waiters of the batch resolve when it is done. */
   private kick(): void {
-    if (this.flushing || this.queued.length === 0 || this.fd === null) return;
+    if (this.flushing || !this.dirty || this.fd === null) return;
     this.flushing = true;
-    const data = Buffer.concat(this.queued);
-    this.queued = [];
-    // Who waits now appended before this batch was taken: their lines are in it.
+    this.dirty = false;
+    // Who waits now appended before this fsync began: their lines are in it.
     const batchWaiters = this.waiters.splice(0);
-    const fd = this.fd;
-    const done = (err: Error | null) => {
+    fsync(this.fd, (err) => {
       this.flushing = false;
       for (const old of this.retired.splice(0)) closeSync(old);
-      if (!err) this.bytes += data.length;
-      else if (!this.closed) {
+      if (err && !this.closed) {
         this.onError(err);
-        // Written again after a line break (a part may be on disk: it stays a line of its own),
-        // ahead of what came since; its callers went on meanwhile.
-        this.queued.unshift(Buffer.from('\n'), data);
-        for (const w of [...batchWaiters, ...this.waiters.splice(0)]) w();
+        this.dirty = true;
+      }
+      for (const w of batchWaiters) w();
+      if (this.closed) return;
+      // Waiters who came during this fsync: with nothing written since, their lines were in it.
+      if (!this.dirty) for (const w of this.waiters.splice(0)) w();
+      else if (err) {
+        for (const w of this.waiters.splice(0)) w();
         this.retry ??= setTimeout(() => {
           this.retry = null;
           this.kick();
         }, 1000);
         this.retry.unref();
-        return;
-      }
-      for (const w of batchWaiters) w();
-      if (this.closed) return;
-      // Waiters who came during this batch: with nothing queued since, their lines were in it.
-      if (this.queued.length === 0) for (const w of this.waiters.splice(0)) w();
-      else this.kick();
-    };
-    const writeFrom = (off: number) =>
-      write(fd, data, off, data.length - off, null, (err, n) => {
-        if (err) return done(err);
-        if (off + n < data.length) return writeFrom(off + n);
-        fsync(fd, (e) => done(e));
-      });
-    writeFrom(0);
+      } else this.kick();
+    });
   }
 
   /** Rewrites the file with the open entries only (atomic: temporary file, fsync, rename). */
@@ -190,6 +212,9 @@ export class Journal {
     this.closeFd();
     this.fd = openSync(this.path, 'a');
     this.bytes = Buffer.byteLength(text);
+    // Every open entry is in the new file, fsynced: nothing written waits for the disk.
+    this.dirty = false;
+    for (const w of this.waiters.splice(0)) w();
   }
 
   /** Closes the file's descriptor now, or when the write under way on it ends. */

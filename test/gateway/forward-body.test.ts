@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shapeForwardBody } from '../../src/upstream/providers/forward-body.js';
-import { knownFields, parseChatBody } from '../../src/features/gateway/request.js';
+import { chatBody, knownFields, parseChatBody, plainChat } from '../../src/features/gateway/request.js';
 
 const toolTurn = { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] };
 
@@ -63,4 +63,41 @@ test('gateway body check: a short message with the field\'s path; unknown fields
   const ok = parseChatBody({ model: 'a', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }], name: 'n' }], stream: true, stream_options: { include_usage: true }, enable_thinking: true, max_tokens: 9 }, known);
   assert.ok(ok.ok);
   assert.deepEqual(ok.ok && [ok.call.stream, ok.call.wantsUsage, ok.call.maxTokens], [true, true, 9]);
+});
+
+test('gateway body check: the fast path takes only bodies the full check accepts, and the common ones', () => {
+  const m = [{ role: 'user', content: 'x' }];
+  const bodies: Array<Record<string, unknown>> = [
+    { model: 'a', messages: m },
+    { model: 'a', messages: m, stream: true, stream_options: { include_usage: true }, temperature: 0.7, top_p: 1, max_tokens: 9, seed: -3, n: 8, presence_penalty: 0.5 },
+    { model: 'a', messages: [{ role: 'assistant', content: null }, { role: 'tool', tool_call_id: 'c' }], stream: null, temperature: null, max_completion_tokens: null },
+    { model: '', messages: m },
+    { model: 1, messages: m },
+    { model: 'a', messages: [] },
+    { model: 'a', messages: [null] },
+    { model: 'a', messages: [['user']] },
+    { model: 'a', messages: [{ role: 'robot', content: 'x' }] },
+    { model: 'a', messages: [{ role: 'user', content: 5 }] },
+    { model: 'a', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }] },
+    { model: 'a', messages: m, stream: 'yes' },
+    { model: 'a', messages: m, stream_options: { include_usage: null } },
+    { model: 'a', messages: m, stream_options: [] },
+    { model: 'a', messages: m, temperature: 2.01 },
+    { model: 'a', messages: m, temperature: -0.1 },
+    { model: 'a', messages: m, top_p: 1.5 },
+    { model: 'a', messages: m, max_tokens: 0 },
+    { model: 'a', messages: m, max_tokens: 1.5 },
+    { model: 'a', messages: m, max_completion_tokens: '9' },
+    { model: 'a', messages: m, seed: 0.5 },
+    { model: 'a', messages: m, seed: 2 ** 60 },
+    { model: 'a', messages: m, n: 9 },
+    { model: 'a', messages: m, n: 0 },
+    { model: 'a', messages: m, stop: 'x' },
+    { model: 'a', messages: m, tools: [] },
+  ];
+  for (const b of bodies) {
+    if (plainChat(b)) assert.ok(chatBody.safeParse(b).success, `the fast path took a body the full check refuses: ${JSON.stringify(b)}`);
+  }
+  assert.deepEqual(bodies.slice(0, 3).map(plainChat), [true, true, true], 'the common bodies take the fast path');
+  assert.equal(bodies.slice(3).filter(plainChat).length, 0, 'the rest go to the full check (its message is the refusal)');
 });

@@ -13,7 +13,7 @@ const message = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
   content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]).optional(),
 });
-const chatBody = z.looseObject({
+export const chatBody = z.looseObject({
   model: z.string().min(1),
   messages: z.array(message).min(1),
   stream: z.boolean().nullable().optional(),
@@ -29,6 +29,46 @@ const chatBody = z.looseObject({
   seed: z.number().int().nullable().optional(),
   n: z.number().int().min(1).max(8).nullable().optional(),
 });
+
+const ROLES: ReadonlySet<unknown> = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
+const isNum = (v: unknown, min: number, max: number): boolean => v == null || (typeof v === 'number' && v >= min && v <= max);
+const isInt = (v: unknown, min: number, max: number): boolean => v == null || (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max);
+
+/**
+ * A fast path: true only for a body chatBody certainly accepts, in the shape most calls have
+ * (text messages; the sampling fields, stream and its options; no tools, response_format or
+ * stop, which go through zod). Anything else is left to chatBody, whose message a refusal is.
+ * Measured (bench/gateway.ts profile, 500 calls/s): chatBody.safeParse was ~1.8% of the
+ * gateway's CPU for the bench's body; this check is under 0.1%.
+ */
+export function plainChat(b: Record<string, unknown>): boolean {
+  if (typeof b['model'] !== 'string' || b['model'] === '') return false;
+  if (b['tools'] !== undefined || b['tool_choice'] !== undefined || b['response_format'] !== undefined || b['stop'] !== undefined) return false;
+  const messages = b['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) return false;
+  for (const m of messages) {
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
+    const c = (m as Record<string, unknown>)['content'];
+    if (!ROLES.has((m as Record<string, unknown>)['role']) || (c !== undefined && c !== null && typeof c !== 'string')) return false;
+  }
+  const stream = b['stream'];
+  if (stream != null && typeof stream !== 'boolean') return false;
+  const options = b['stream_options'];
+  if (options != null) {
+    if (typeof options !== 'object' || Array.isArray(options)) return false;
+    const usage = (options as Record<string, unknown>)['include_usage'];
+    if (usage !== undefined && typeof usage !== 'boolean') return false;
+  }
+  const big = Number.MAX_SAFE_INTEGER;
+  return (
+    isNum(b['temperature'], 0, 2) &&
+    isNum(b['top_p'], 0, 1) &&
+    isInt(b['max_tokens'], 1, big) &&
+    isInt(b['max_completion_tokens'], 1, big) &&
+    isInt(b['seed'], -big, big) &&
+    isInt(b['n'], 1, 8)
+  );
+}
 
 export interface ChatCall {
   body: Record<string, unknown>;
@@ -66,13 +106,17 @@ export function parseChatBody(raw: unknown, known: ReadonlySet<string>): { ok: t
   for (const k of Object.keys(raw)) {
     if (!known.has(k)) return bad(`unknown field "${truncateForMessage(k)}": accepted are OpenAI's chat-completions fields and the provider extras listed in the gateway docs (e.g. thinking, enable_thinking, reasoning)`, k);
   }
-  const parsed = chatBody.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.map(String).join('.');
-    return bad(`${path || 'body'}: ${issue.message}`, path || null);
+  let body: Record<string, unknown> & z.infer<typeof chatBody>;
+  if (plainChat(raw as Record<string, unknown>)) body = raw as Record<string, unknown> & z.infer<typeof chatBody>;
+  else {
+    const parsed = chatBody.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const path = issue.path.map(String).join('.');
+      return bad(`${path || 'body'}: ${issue.message}`, path || null);
+    }
+    body = parsed.data as Record<string, unknown> & z.infer<typeof chatBody>;
   }
-  const body = parsed.data as Record<string, unknown> & z.infer<typeof chatBody>;
   return {
     ok: true,
     call: {

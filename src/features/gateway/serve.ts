@@ -103,8 +103,9 @@ export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePl
     const last = i === plan.routes.length - 1;
     const callId = randomUUID();
     const startedAtMs = deps.now();
-    // Journaled before it is sent (not waited for: the fsync is group-committed within
-    // milliseconds, src/store/journal.ts), so a crash leaves the call as an interrupted row.
+    // Journaled before it is sent: the line is written now (a process that dies leaves it, an
+    // interrupted row); its fsync is group-committed within milliseconds and not waited for
+    // (src/store/journal.ts, docs/ARCHITECTURE.md "Nothing lost").
     void deps.usage.begin(interruptedRow({ callId, route, startedAtMs }, meter, 0), 'gateway');
     let error: ProviderError | null = null;
     let result = null;
