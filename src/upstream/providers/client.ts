@@ -107,9 +107,7 @@ export function createProviderClient(
   const missingKey = () =>
     new ProviderError({ kind: 'missing_key', provider: name, message: `${name}: ${ERROR_WORDING.missing_key.label} (set ${cfg.api_key_env})`, attempts: 0 });
 
-  // One SDK client per provider: per-call state travels in each request's fetchOptions. Its
-  // fetch also carries the gateway's forwarded calls (forward-post.ts).
-  const sdkFetch = makeFetch(baseFetch, timeoutMs, maxRetries + 1, maxRetryAfterMs);
+  // One SDK client per provider: per-call state travels in each request's fetchOptions.
   let sdkClient: OpenAI | null = null;
   const sdkOf = () =>
     (sdkClient ??= new OpenAI({
@@ -119,7 +117,7 @@ export function createProviderClient(
       project: null,
       timeout: timeoutMs,
       maxRetries,
-      fetch: sdkFetch,
+      fetch: makeFetch(baseFetch, timeoutMs, maxRetries + 1, maxRetryAfterMs),
       logLevel: 'off',
     }));
 
@@ -140,7 +138,6 @@ export function createProviderClient(
     dialect,
     now,
     silenceMs: timeoutMs,
-    post: { baseUrl: cfg.base_url, apiKey, timeoutMs, maxRetries, fetch: sdkFetch },
     begin: (signal, streamed, callerMs) => begin(signal, streamed, callerMs),
     fail,
     ...(opts.firstTokenTimeoutMs ? { firstTokenTimeoutMs: opts.firstTokenTimeoutMs } : {}),

@@ -1,13 +1,11 @@
 // A call forwarded as the client made it (the gateway, docs/ARCHITECTURE.md §3.3): the body goes
-// out with the route's fixes (forward-body.ts) as the provider's SDK client would send it (its
-// fetch, retries and error classes: forward-post.ts; the same timers as chat/chatStream in
-// client.ts), and comes back as it was
+// out with the route's fixes (forward-body.ts) through the provider's SDK client (auth, retries,
+// error statuses, the same timers as chat/chatStream in client.ts), and comes back as it was
 // sent: a plain reply as its own JSON text, a stream event by event as each arrives, so the
 // gateway passes both on without building them again. Usage, ids and timings are read on the way
 // (StreamAssembler) for the ledger row.
 import type OpenAI from 'openai';
 import { APIError } from 'openai';
-import { postChat, type PostTarget } from './forward-post.js';
 import { isJsonObject } from '../../domain/json.js';
 import { StreamAssembler } from './assemble.js';
 import { type Call, SilenceWatch } from './call.js';
@@ -26,8 +24,6 @@ export interface ForwardContext {
   dialect: Dialect;
   now(): number;
   silenceMs: number;
-  /** Where the POST goes, as the provider's SDK client would send it (forward-post.ts). */
-  post: PostTarget;
   begin(signal: AbortSignal | undefined, streamed: boolean, callerMs?: number): { call: Call; sdk: OpenAI; options: SdkRequestOptions };
   fail(err: unknown, call: Call, extra?: { lastChunkId?: string | null; partial?: ChatResult }): ProviderError;
   /** The first-token deadline when the request sets none. */
@@ -88,7 +84,7 @@ export async function forwardCall(ctx: ForwardContext, req: ForwardRequest): Pro
   // Both kinds are read from node:http's own body here (as a stream is in client.ts), with the
   // silence watched per chunk: the fetch wrapper's WHATWG body watch cost a plain call ~8% of the
   // gateway's CPU (bench/gateway.ts).
-  const { call, options } = ctx.begin(req.signal, true, req.timeoutMs);
+  const { call, sdk, options } = ctx.begin(req.signal, true, req.timeoutMs);
   if (req.clientRequestId) options.headers = { 'X-Client-Request-Id': req.clientRequestId };
   if (req.maxRetries !== undefined) options.maxRetries = req.maxRetries;
   const startedAt = ctx.now();
@@ -99,7 +95,7 @@ export async function forwardCall(ctx: ForwardContext, req: ForwardRequest): Pro
   const firstToken = firstTokenMs ? call.timer(firstTokenMs, () => call.timeout(new SilenceTimeoutError(firstTokenMs, 'first_token'))) : null;
   let requestId: string | null = null;
   try {
-    const response = await postChat(ctx.post, body, { signal: options.signal!, ...(options.headers ? { headers: options.headers as Record<string, string> } : {}), ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }), fetchOptions: options.fetchOptions as object });
+    const response = await sdk.chat.completions.create(body as unknown as OpenAI.Chat.ChatCompletionCreateParams, options).asResponse();
     requestId = response.headers.get('x-request-id') || null;
     silence = new SilenceWatch(call, ctx.silenceMs);
     if (!req.stream) {
