@@ -10,6 +10,7 @@ import { CATALOG_SOURCES, configFileSchema, type AccessRule, type CatalogMapRule
 import { DEFAULT_ASK_TIMEOUTS, DEFAULT_COST_DRIFT, DEFAULT_MODELS, DEFAULT_PROVIDERS, DEFAULT_SCHEDULES } from './defaults.js';
 import { catalogProblems, catalogSource } from './catalog.js';
 import { resolveBalances, type BalanceSetting } from './balances.js';
+import { truncateForMessage } from '../domain/text.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], readonly source: string) {
@@ -220,6 +221,10 @@ export function resolveConfig(raw: unknown, source: string): Config {
   }
   if (file.balances_fx?.['USD'] !== undefined) problems.push('balances_fx.USD: balances in USD need no rate (rates are USD per unit of another currency, like CNY: 0.14)');
   for (const [code, rate] of Object.entries(file.balances_fx ?? {})) {
+    if (!/^[A-Z]{3}$/.test(code)) {
+      problems.push(`balances_fx.${truncateForMessage(code)}: not a currency code: use its three capital letters, like CNY: 0.14`);
+      continue;
+    }
     if (rate < 1e-9) problems.push(`balances_fx.${code}: ${rate} is below 0.000000001 USD, the smallest amount routeops keeps`);
   }
   for (const name of Object.keys(file.gateway?.extra_fields ?? {})) {

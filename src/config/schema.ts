@@ -267,7 +267,8 @@ export const configFileSchema = z.strictObject({
     })
     .optional(),
   /** USD per unit of another currency (CNY: 0.14): /balance totals balances across currencies only with these. */
-  balances_fx: z.record(z.string().regex(/^[A-Z]{3}$/, 'a currency code like CNY'), z.number().positive().finite()).optional(),
+  // Keys are checked in load.ts: zod 4 words a bad record key only as "Invalid key in record".
+  balances_fx: z.record(z.string(), z.number().positive().finite()).optional(),
   /** The bill check: a gap between what a provider deducted and the ledger alerts above both. */
   reconcile: z.strictObject({ threshold_pct: z.number().nonnegative().finite().optional(), threshold_usd: z.number().nonnegative().finite().optional() }).optional(),
   // The OpenAI-compatible gateway (docs/ARCHITECTURE.md §3.3): on when a key exists or `enabled`.

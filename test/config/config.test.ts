@@ -214,6 +214,7 @@ test('balance and gateway settings that cannot work are config errors saying why
   assert.match(text('providers:\n  deepseek: { base_url: https://api.deepseek.com, api_key_env: DEEPSEEK_API_KEY, balance: null }\nbudgets: { balance_floor: { deepseek: 5 } }'), /^budgets\.balance_floor\.deepseek: deepseek's balance is not read \(balance: null\), so no floor can be checked$/m);
   assert.match(text('balances_fx: { USD: 2 }'), /^balances_fx\.USD: balances in USD need no rate/m);
   assert.match(text('balances_fx: { CNY: 0.0000000001 }'), /^balances_fx\.CNY: 1e-10 is below 0\.000000001 USD/m);
+  assert.match(text('balances_fx: { yuan: 0.14 }'), /^balances_fx\.yuan: not a currency code: use its three capital letters, like CNY: 0\.14$/m);
   assert.match(text('gateway: { extra_fields: { deepsek: [top_k] } }'), /^gateway\.extra_fields\.deepsek: /m);
   assert.match(text('gateway: { body_max_bytes: 10 }'), /^gateway\.body_max_bytes: /m);
 });
