@@ -26,6 +26,14 @@ export interface UsageMeter {
   begin(interrupted: UsageInput, source: UsageSource): Promise<void>;
   /** Records the rows now, or as soon as the database takes them. Never throws. */
   record(rows: readonly UsageInput[], source: UsageSource): void;
+  /**
+   * The rows of an ended call, journaled now (a crash from here on replays them, not its
+   * interrupted row), written to the ledger by `recordEnded` later: for a caller that batches its
+   * writes (the gateway, src/features/gateway/recorder.ts). Never throws.
+   */
+  journalEnded(rows: readonly UsageInput[], source: UsageSource): EndedRows;
+  /** Records rows `journalEnded` journaled, in one write, as `record` does. */
+  recordEnded(ended: readonly EndedRows[], source: UsageSource): void;
   /** Rows waiting for the database. */
   readonly pending: number;
   /** The rows waiting for the database, oldest first (a budget check counts them as spent). */
@@ -50,11 +58,18 @@ export interface UsageMeterDeps {
   maxRetryMs?: number;
 }
 
+/** Rows journaled by `journalEnded`, waiting for `recordEnded`. */
+export interface EndedRows {
+  readonly rows: readonly UsageInput[];
+  /** Their journal entry (null: no journal, or it failed). */
+  readonly entry: number | null;
+}
+
 interface Batch {
   rows: readonly UsageInput[];
   source: UsageSource;
-  /** Its journal entry, settled once the ledger has the rows. */
-  entry: number | null;
+  /** Their journal entries, settled once the ledger has the rows. */
+  entries: ReadonlyArray<number | null>;
 }
 
 export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
@@ -75,6 +90,21 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
   };
   const settle = (entry: number | null) => {
     if (entry !== null) journal!.settle(entry);
+  };
+
+  /** Journals an ended call's rows and settles its call entry: from here a crash replays the rows. */
+  const journalEnded = (rows: readonly UsageInput[], source: UsageSource): EndedRows => {
+    if (rows.length === 0) return { rows, entry: null };
+    // Every row has a call_id, so replaying the journal after a crash adds nothing twice.
+    const withIds = rows.map((r) => (r.call_id ? r : { ...r, call_id: randomUUID() }));
+    const entry = journaled(() => journal!.append({ kind: 'rows', source, rows: withIds }));
+    for (const r of withIds) {
+      const call = calls.get(r.call_id!);
+      if (call === undefined) continue;
+      calls.delete(r.call_id!);
+      settle(call);
+    }
+    return { rows: withIds, entry };
   };
 
   const queue = createRetryQueue<Batch>({
@@ -99,12 +129,12 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
         }
         if (refused.length) log.error({ err, rows: refused }, 'usage rows could not be recorded');
       }
-      settle(b.entry);
+      for (const e of b.entries) settle(e);
     },
     // Not a lock: these rows will never go in (a bug or a broken database). Say so with the rows.
     dropped: (batches, err) => {
       log.error({ err, rows: batches.flatMap((b) => b.rows) }, 'usage rows could not be recorded');
-      for (const b of batches) settle(b.entry);
+      for (const b of batches) for (const e of b.entries) settle(e);
     },
     // A stop while the lock is held: the rows are in the journal already and stay there.
     ...(journal
@@ -131,16 +161,13 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
     },
     record(rows, source) {
       if (rows.length === 0) return;
-      // Every row has a call_id, so replaying the journal after a crash adds nothing twice.
-      const withIds = rows.map((r) => (r.call_id ? r : { ...r, call_id: randomUUID() }));
-      const entry = journaled(() => journal!.append({ kind: 'rows', source, rows: withIds }));
-      for (const r of withIds) {
-        const call = calls.get(r.call_id!);
-        if (call === undefined) continue;
-        calls.delete(r.call_id!);
-        settle(call);
-      }
-      queue.push({ rows: withIds, source, entry });
+      const { rows: withIds, entry } = journalEnded(rows, source);
+      queue.push({ rows: withIds, source, entries: [entry] });
+    },
+    journalEnded,
+    recordEnded(ended, source) {
+      const rows = ended.flatMap((e) => e.rows);
+      if (rows.length) queue.push({ rows, source, entries: ended.map((e) => e.entry) });
     },
     waitingRows() {
       return queue.items().flatMap((b) => b.rows);

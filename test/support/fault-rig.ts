@@ -55,7 +55,8 @@ export function isFinalAnswer(blocks: unknown): boolean {
   return list.at(-1)?.type === 'context' || list.some((b) => /No answer|budget|Something went wrong/.test(b.text?.text ?? ''));
 }
 
-export async function startFaultRig(opts: { config?: (sim: Simulator) => ConfigObject } = {}): Promise<FaultRig> {
+/** `slack: false`: no Slack tokens, as a gateway-only deployment runs (a server on PORT, no shell). */
+export async function startFaultRig(opts: { config?: (sim: Simulator) => ConfigObject; slack?: boolean } = {}): Promise<FaultRig> {
   const sim = await startSim();
   const slack = await startFakeSlack();
   const tmp = tempDir('routeops-faults-');
@@ -66,10 +67,7 @@ export async function startFaultRig(opts: { config?: (sim: Simulator) => ConfigO
     ROUTEOPS_CONFIG: configPath,
     ROUTEOPS_DB: dbPath,
     ROUTEOPS_INGEST_TOKEN: RIG_INGEST_TOKEN,
-    SLACK_BOT_TOKEN: 'xoxb-fault-rig',
-    SLACK_SIGNING_SECRET: RIG_SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    SLACK_APP_TOKEN: '',
+    ...(opts.slack === false ? {} : { SLACK_BOT_TOKEN: 'xoxb-fault-rig', SLACK_SIGNING_SECRET: RIG_SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, SLACK_APP_TOKEN: '' }),
   };
   const bots = new Set<BotProcess>();
   const topLevel = (channel: string) => slack.messages.find((m) => m.channel === channel && m.bot_id && !m.thread_ts);

@@ -1,9 +1,11 @@
 // The gateway's ledger rows go in batches (docs/ARCHITECTURE.md §3.3 gateway): a call's rows are
-// queued and written with the others of the next few milliseconds in one transaction through the
-// usage meter (src/store/usage-meter.ts: journaled first, kept while the database is locked), so
-// a request never waits for SQLite and a busy gateway does not pay a commit per call.
+// journaled at once, before its reply is sent (a process killed after the client has its reply
+// replays them, not an interrupted row: test/faults/gateway-kill.test.ts), then written with the
+// others of the next few milliseconds in one transaction through the usage meter
+// (src/store/usage-meter.ts: kept while the database is locked), so a request never waits for
+// SQLite and a busy gateway does not pay a commit per call.
 import type { UsageInput } from '../../domain/usage-rows/rows.js';
-import type { UsageMeter } from '../../store/usage-meter.js';
+import type { EndedRows, UsageMeter } from '../../store/usage-meter.js';
 
 export interface BatchedRecorder {
   record(rows: readonly UsageInput[]): void;
@@ -19,24 +21,28 @@ export function createBatchedRecorder(meter: UsageMeter, opts: { delayMs?: numbe
   // also costs its BEGIN/COMMIT, busy-timeout pragmas and rollup upsert; bench/gateway.ts).
   const delayMs = opts.delayMs ?? 20;
   const maxRows = opts.maxRows ?? 500;
-  let rows: UsageInput[] = [];
+  let ended: EndedRows[] = [];
+  let rows = 0;
   let timer: NodeJS.Timeout | null = null;
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = null;
-    if (!rows.length) return;
-    const batch = rows;
-    rows = [];
-    meter.record(batch, 'gateway');
+    if (!ended.length) return;
+    const batch = ended;
+    ended = [];
+    rows = 0;
+    meter.recordEnded(batch, 'gateway');
   };
   return {
     record(more) {
-      for (const r of more) rows.push(r);
-      if (rows.length >= maxRows) flush();
+      if (more.length === 0) return;
+      ended.push(meter.journalEnded(more, 'gateway'));
+      rows += more.length;
+      if (rows >= maxRows) flush();
       else timer ??= setTimeout(flush, delayMs);
     },
     get queued() {
-      return rows.length;
+      return rows;
     },
     flush,
   };

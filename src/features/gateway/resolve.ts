@@ -22,8 +22,8 @@ export function providerModel(config: Config, id: string): { provider: string; m
   return Object.hasOwn(config.providers, provider) ? { provider, model: id.slice(slash + 1) } : null;
 }
 
-/** A rough prompt size, only when a route has a context window to fit. */
-function promptTokens(messages: unknown): number {
+/** A rough prompt size (estimateTokens), for a route's context window and a call's interrupted row. */
+export function promptTokens(messages: unknown): number {
   let n = 0;
   for (const m of Array.isArray(messages) ? messages : []) n += estimateTokens(JSON.stringify(m)) + 4;
   return n;

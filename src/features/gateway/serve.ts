@@ -18,6 +18,7 @@ import type { PlannedRoute, RoutePlan } from '../routing/plan.js';
 import { errorBody, gatewayError, type GatewayError } from './errors.js';
 import type { BatchedRecorder } from './recorder.js';
 import type { ChatCall } from './request.js';
+import { promptTokens } from './resolve.js';
 
 /** Where the reply goes (the HTTP adapter's response). */
 export interface GatewaySink {
@@ -96,6 +97,8 @@ export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePl
     'x-routeops-attempts': String(attempts.length + 1),
     'x-request-id': callId,
   });
+  // What an interrupted row says the prompt was (never 0 tokens: that would price the call at $0).
+  let estimatedPrompt: number | null = null;
   for (const [i, route] of plan.routes.entries()) {
     if (ctx.signal.aborted) break;
     // With a route after this one, a failure falls back at once (the client's SDK retries
@@ -106,7 +109,8 @@ export async function serveChat(deps: GatewayDeps, call: ChatCall, plan: RoutePl
     // Journaled before it is sent: the line is written now (a process that dies leaves it, an
     // interrupted row); its fsync is group-committed within milliseconds and not waited for
     // (src/store/journal.ts, docs/ARCHITECTURE.md "Nothing lost").
-    void deps.usage.begin(interruptedRow({ callId, route, startedAtMs }, meter, 0), 'gateway');
+    estimatedPrompt ??= promptTokens(call.body['messages']);
+    void deps.usage.begin(interruptedRow({ callId, route, startedAtMs }, meter, estimatedPrompt), 'gateway');
     let error: ProviderError | null = null;
     let result = null;
     try {
