@@ -17,17 +17,25 @@ export interface ActionRecord {
   detail: string | null;
 }
 
-/** What a claim on an alert message's action found: claimed now, or someone's running or done claim. */
-export type ActionClaim = { claimed: true } | { claimed: false; state: 'running' | 'done'; user: string };
+/** What a claim on an alert message's action found: claimed now (`atMs` identifies this claim), or someone's running or done claim. */
+export type ActionClaim = { claimed: true; atMs: number } | { claimed: false; state: 'running' | 'done'; user: string; atMs: number };
+/** Which claim a release or finish is for: one taken over since (stale) is not touched. */
+export interface ClaimRef {
+  action: string;
+  channel: string;
+  messageTs: string;
+  user: string;
+  atMs: number;
+}
 
 export interface ActionAuditStore {
   record(entry: ActionRecord): Promise<void>;
   /** Claims `action` on a message (migrations/021_slack_action_claims.sql); a 'running' claim older than `staleMs` is taken over. */
   claim(action: string, channel: string, messageTs: string, user: string, nowMs: number, staleMs: number): Promise<ActionClaim>;
   /** The action could not run: the next click may try again. */
-  release(action: string, channel: string, messageTs: string): Promise<void>;
+  release(claim: ClaimRef): Promise<void>;
   /** The action happened: every later click is told so. */
-  finish(action: string, channel: string, messageTs: string): Promise<void>;
+  finish(claim: ClaimRef): Promise<void>;
   /** The clicks at or after `sinceMs`, oldest first, at most `limit` (the latest ones). */
   since(sinceMs: number, limit: number): Promise<ActionRecord[]>;
 }
@@ -48,21 +56,21 @@ export function createActionAuditStore(db: Db): ActionAuditStore {
      ON CONFLICT (action, channel, message_ts) DO UPDATE SET user = excluded.user, at_ms = excluded.at_ms
      WHERE slack_action_claims.state = 'running' AND slack_action_claims.at_ms < ?`,
   );
-  const claimOf = db.prepare('SELECT state, user FROM slack_action_claims WHERE action = ? AND channel = ? AND message_ts = ?');
-  const release = db.prepare("DELETE FROM slack_action_claims WHERE action = ? AND channel = ? AND message_ts = ? AND state = 'running'");
-  const finish = db.prepare("UPDATE slack_action_claims SET state = 'done' WHERE action = ? AND channel = ? AND message_ts = ?");
+  const claimOf = db.prepare('SELECT state, user, at_ms AS atMs FROM slack_action_claims WHERE action = ? AND channel = ? AND message_ts = ?');
+  const release = db.prepare("DELETE FROM slack_action_claims WHERE action = ? AND channel = ? AND message_ts = ? AND user = ? AND at_ms = ? AND state = 'running'");
+  const finish = db.prepare("UPDATE slack_action_claims SET state = 'done' WHERE action = ? AND channel = ? AND message_ts = ? AND user = ? AND at_ms = ?");
   return {
     claim(action, channel, ts, user, nowMs, staleMs) {
-      if (claim.run(action, channel, ts, user, nowMs, nowMs - staleMs).changes === 1) return Promise.resolve({ claimed: true });
-      const held = claimOf.get(action, channel, ts) as { state: 'running' | 'done'; user: string };
-      return Promise.resolve({ claimed: false, state: held.state, user: held.user });
+      if (claim.run(action, channel, ts, user, nowMs, nowMs - staleMs).changes === 1) return Promise.resolve({ claimed: true, atMs: nowMs });
+      const held = claimOf.get(action, channel, ts) as { state: 'running' | 'done'; user: string; atMs: number };
+      return Promise.resolve({ claimed: false, ...held });
     },
-    release(action, channel, ts) {
-      release.run(action, channel, ts);
+    release(c) {
+      release.run(c.action, c.channel, c.messageTs, c.user, c.atMs);
       return Promise.resolve();
     },
-    finish(action, channel, ts) {
-      finish.run(action, channel, ts);
+    finish(c) {
+      finish.run(c.action, c.channel, c.messageTs, c.user, c.atMs);
       return Promise.resolve();
     },
     record(e) {

@@ -13,6 +13,7 @@ import { mayUse } from '../../features/access.js';
 import type { Services } from '../../features/services.js';
 import { renderBlocks } from './blocks.js';
 import { clickAudit } from './click-audit.js';
+import type { ClaimRef } from '../../store/slack-actions.js';
 import { clip } from './escape.js';
 
 type Block = types.KnownBlock | types.Block;
@@ -44,8 +45,11 @@ export interface AlertButton {
   run(value: string, user: string): Promise<ButtonDone | { retry: string } | null>;
 }
 
-/** A claim left 'running' this long (its process stopped mid-action) may be taken over. */
-const STALE_CLAIM_MS = 15 * 60_000;
+/**
+ * A claim left 'running' this long may be taken over (its process stopped mid-action): longer
+ * than the longest action, a Re-run of 10 routes on hanging providers (~3 min each).
+ */
+const STALE_CLAIM_MS = 60 * 60_000;
 const minute = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 export function registerAlertButton(app: BoltApp, deps: ButtonDeps, button: AlertButton): void {
@@ -58,7 +62,7 @@ export function registerAlertButton(app: BoltApp, deps: ButtonDeps, button: Aler
     const channel = body.channel?.id;
     const ts = body.message?.ts;
     const value = body.actions[0]?.value ?? '';
-    let claimed = false;
+    let claimed: ClaimRef | null = null;
     const work = async () => {
       log.info({ action: button.action, user, channel, ts, value }, 'alert button clicked');
       if (!mayUse(button.access, { id: user, local: false }, services.config.access)) return void (await audit('refused'), await tell(button.refused));
@@ -67,13 +71,16 @@ export function registerAlertButton(app: BoltApp, deps: ButtonDeps, button: Aler
       const claim = await services.store.actions.claim(button.action, channel, ts, user, services.clock().getTime(), STALE_CLAIM_MS);
       if (!claim.claimed) {
         await audit('already', claim.state === 'running' ? `running, started by ${claim.user}` : undefined);
-        return void (await tell(claim.state === 'running' ? `<@${claim.user}> started this a moment ago: its result will be in the thread.` : button.already(value)));
+        const since = minute(new Date(claim.atMs).toISOString());
+        const retryAt = minute(new Date(claim.atMs + STALE_CLAIM_MS).toISOString());
+        return void (await tell(claim.state === 'running' ? `<@${claim.user}> started this at ${since}: its result will be in the thread (if none comes, the button works again from ${retryAt}).` : button.already(value)));
       }
-      claimed = true;
+      const held: ClaimRef = { action: button.action, channel, messageTs: ts, user, atMs: claim.atMs };
+      claimed = held;
       const done = await button.run(value, user);
       if (done === null || 'retry' in done) {
-        claimed = false;
-        await services.store.actions.release(button.action, channel, ts);
+        claimed = null;
+        await services.store.actions.release(held);
         if (done === null) return void (await audit('bad_value'), await tell(button.badValue));
         return void (await audit('failed', done.retry), await tell(`${done.retry} Nothing ran: try again later.`));
       }
@@ -81,8 +88,8 @@ export function registerAlertButton(app: BoltApp, deps: ButtonDeps, button: Aler
         const message = renderBlocks(reply);
         await client.chat.postMessage({ channel, thread_ts: ts, text: message.text, blocks: message.blocks, unfurl_links: false });
       }
-      await services.store.actions.finish(button.action, channel, ts);
-      claimed = false;
+      await services.store.actions.finish(held);
+      claimed = null;
       const at = minute(services.clock().toISOString());
       await audit('done', done.outcome(user, at));
       const line: Block = { type: 'context', elements: [{ type: 'mrkdwn', text: clip(done.outcome(`<@${user}>`, at), 3000) }] };
@@ -95,7 +102,7 @@ export function registerAlertButton(app: BoltApp, deps: ButtonDeps, button: Aler
     await deps.track(
       work().catch(async (err: unknown) => {
         log.error({ err: (err as Error).message, action: button.action }, 'alert button failed');
-        if (claimed && channel && ts) await services.store.actions.release(button.action, channel, ts).catch(() => undefined);
+        if (claimed) await services.store.actions.release(claimed).catch(() => undefined);
         await audit('failed', (err as Error).message);
         return tell(button.failed).catch(() => undefined);
       }),

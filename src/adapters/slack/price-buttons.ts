@@ -79,12 +79,12 @@ async function decide(deps: ButtonDeps, body: BlockButtonAction, respond: Respon
   let note: { id: number; text: string } | undefined;
   if (action.action_id === PRICE_ACTIONS.apply || action.action_id === LEGACY_PRICE_ACTIONS.apply) {
     const out = await applyProposal(services, id, { by: user });
-    await audit(out.kind === 'applied' ? 'done' : out.kind === 'already' ? 'already' : 'stale', out.kind === 'applied' ? out.done : out.kind === 'refused' ? out.reason : undefined);
+    await audit(out.kind === 'applied' ? 'done' : out.kind === 'already' || decidedBefore(out.reason) ? 'already' : 'stale', out.kind === 'applied' ? out.done : out.kind === 'refused' ? out.reason : undefined);
     if (out.kind === 'already') await tell(`Proposal ${id} was already applied${out.proposal.decided_by ? ` by ${who(out.proposal.decided_by)}` : ''}: nothing changed.`);
     else if (out.kind === 'refused') note = await refusalNote(deps, id, user, out.reason, tell);
   } else {
     const out = await ignoreProposal(services, id, { by: user });
-    await audit(out.kind === 'ignored' ? 'done' : / is ignored:/.test(out.reason) ? 'already' : 'stale', out.kind === 'ignored' ? out.audit.text : out.reason);
+    await audit(out.kind === 'ignored' ? 'done' : decidedBefore(out.reason) ? 'already' : 'stale', out.kind === 'ignored' ? out.audit.text : out.reason);
     if (out.kind === 'refused') note = await refusalNote(deps, id, user, out.reason, tell);
   }
   const channel = body.channel?.id;
@@ -97,6 +97,9 @@ async function decide(deps: ButtonDeps, body: BlockButtonAction, respond: Respon
     log.warn({ proposal: id, code: (err as { data?: { error?: string } }).data?.error }, 'price proposal message not updated');
   }
 }
+
+/** A refusal because the proposal was decided already (applied or ignored by someone): the audit's `already`, not `stale`. */
+const decidedBefore = (reason: string): boolean => /^proposal \d+ is (applied|ignored):/.test(reason);
 
 /** A proposal already decided is the clicker's news alone; one still open but refused (stale, config wins) goes in the message. */
 async function refusalNote(deps: ButtonDeps, id: number, user: string, reason: string, tell: (text: string) => Promise<unknown>): Promise<{ id: number; text: string } | undefined> {
