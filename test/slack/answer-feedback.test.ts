@@ -179,3 +179,17 @@ test('`spend --json by model` counts the votes per model beside the spend; by pr
   assert.equal('feedback' in byProvider.groups[0]!, false);
   assert.doesNotMatch(await run('spend', 'today'), /👍/);
 });
+
+test('votes arriving together: the answer ends showing the stored count, never an older one', async () => {
+  const answer = await slashAsk('three people vote at once');
+  const element = feedbackOf(answer)!;
+  const before = t.slack.calls.length;
+  const voters: Array<[string, string]> = [['U0V1', element.negative_button.value], ['U0V2', element.positive_button.value], ['U0V3', element.positive_button.value], ['U0V4', element.negative_button.value], ['U0V5', element.positive_button.value]];
+  await Promise.all(voters.map(([user, value]) => clickButton(t, answer, user, { id: 'answer.feedback', blockId: 'feedback', value, type: 'feedback_buttons' })));
+  // Five votes, five updates, in the order they went out: the last carries the stored count.
+  const updates = () => t.slack.calls.filter((c) => t.slack.calls.indexOf(c) >= before && c.method === 'chat.update' && c.body.ts === answer.ts);
+  for (let n = 1; n <= voters.length; n++) await t.slack.waitFor('chat.update', () => updates().length >= n);
+  const last = JSON.stringify(updates().at(-1)!.body.blocks);
+  assert.match(last, /feedback recorded \(👍 3 · 👎 2\)/);
+  assert.match(JSON.stringify(t.slack.messages.find((m) => m.ts === answer.ts)!.blocks), /👍 3 · 👎 2/);
+});

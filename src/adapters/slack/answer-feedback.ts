@@ -73,7 +73,19 @@ export interface FeedbackDeps {
 
 const SAID: Record<Vote, string> = { up: '👍', down: '👎' };
 
+/** Runs the tasks of one key one after another (other keys' meanwhile); a key's chain is dropped once idle. */
+function serialized(): (key: string, task: () => Promise<void>) => Promise<void> {
+  const chains = new Map<string, Promise<void>>();
+  return (key, task) => {
+    const next = (chains.get(key) ?? Promise.resolve()).then(task, task);
+    chains.set(key, next);
+    void next.finally(() => chains.get(key) === next && chains.delete(key)).catch(() => undefined);
+    return next;
+  };
+}
+
 export function registerFeedbackButtons(app: BoltApp, deps: FeedbackDeps): void {
+  const inOrder = serialized();
   app.action<BlockFeedbackButtonsAction>({ type: 'block_actions', action_id: FEEDBACK_ACTION }, async ({ ack, body, respond, client }) => {
     await ack();
     const { services, log } = deps;
@@ -94,16 +106,20 @@ export function registerFeedbackButtons(app: BoltApp, deps: FeedbackDeps): void 
       await audit(outcome === 'unchanged' ? 'already' : 'done', `${parsed.vote} (${outcome})`);
       if (outcome === 'unchanged') return void (await tell(`You already said ${SAID[parsed.vote]} on this answer: nothing changed.`));
       if (outcome === 'changed') await tell(`Your feedback on this answer is now ${SAID[parsed.vote]}.`);
-      const blocks = Array.isArray(body.message?.['blocks']) ? acknowledgedBlocks(body.message['blocks'] as Block[], tally) : null;
+      const message = Array.isArray(body.message?.['blocks']) ? (body.message['blocks'] as Block[]) : null;
       const text = body.message?.['text'];
-      // The answer's own text and blocks stay; only the line under the buttons is new.
-      // The vote is kept whatever Slack says to the update: a refused update is logged, not a failure.
-      if (channel && ts && blocks && typeof text === 'string') {
-        await client.chat.update({ channel, ts, text, blocks }).catch(async (err: unknown) => {
+      if (!channel || !ts || !message || !acknowledgedBlocks(message, tally) || typeof text !== 'string') return void (await tell('Thanks — feedback recorded.'));
+      // The answer's own text and blocks stay; only the line under the buttons is new. One update
+      // at a time per message, each with the tally as stored when it goes out: votes arriving
+      // together never leave an older count on the message.
+      await inOrder(`${channel}:${ts}`, async () => {
+        const now = await services.store.feedback.tally(parsed.callId);
+        // The vote is kept whatever Slack says to the update: a refused update is logged, not a failure.
+        await client.chat.update({ channel, ts, text, blocks: acknowledgedBlocks(message, now)! }).catch(async (err: unknown) => {
           log.warn({ code: (err as { data?: { error?: string } }).data?.error ?? (err as Error).message }, 'answer feedback recorded, message not updated');
-          await tell('Thanks — feedback recorded.');
+          if (outcome !== 'changed') await tell('Thanks — feedback recorded.');
         });
-      } else await tell('Thanks — feedback recorded.');
+      });
     };
     await deps.track(
       work().catch(async (err: unknown) => {
