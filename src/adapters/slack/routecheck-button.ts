@@ -47,18 +47,22 @@ export function registerRoutecheckRerunButton(app: BoltApp, deps: ButtonDeps): v
       // More failing routes than reports a thread can take: one check of every route instead.
       const targets = named.length > RERUN_MAX ? ['all'] : named;
       const replies: Reply[] = [];
+      // Counted in routes (a check of `all` has many), not in checks run.
       let passed = 0;
+      let failing = 0;
       const problems: string[] = [];
       for (const target of targets) {
         const run = await deps.services.routecheck.run({ target, user });
         if (!run.ok && run.busy && !replies.length) return { retry: run.error };
-        if (run.ok && run.report.ok) passed++;
-        if (!run.ok) problems.push(`${target}: ${run.error}`);
+        if (run.ok) {
+          const good = run.report.routes.filter((r) => Object.values(r.checks).every((c) => c.status !== 'fail')).length;
+          passed += good;
+          failing += run.report.routes.length - good;
+        } else problems.push(`${target}: ${run.error}`);
         replies.push(run.ok ? renderRoutecheck(run.report) : { kind: 'error', title: `Route check of ${target} not run`, summary: run.error });
       }
-      const failing = targets.length - passed - problems.length;
       const outcome = [
-        passed ? `${passed === targets.length ? 'all' : passed} passing` : '',
+        passed ? `${failing || problems.length ? passed : 'all'} passing` : '',
         failing ? `${failing} still failing` : '',
         problems.length ? `could not run ${problems.join('; ')}` : '',
       ].filter(Boolean).join(', ');
