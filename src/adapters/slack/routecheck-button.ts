@@ -17,7 +17,7 @@ export function registerRoutecheckButton(app: BoltApp, deps: ButtonDeps): void {
     action: RETIREMENT_ROUTECHECK_ACTION,
     access: 'routecheck',
     refused: 'Only the people listed in access.routecheck may run route checks: nothing ran.',
-    already: (target) => `The route check of ${target} already ran from this alert: its report is in the thread.`,
+    already: (target) => `The route check of ${target} already ran from this alert: its report is in the thread. Run /routecheck ${target} to check again.`,
     badValue: 'This button names no route to check: nothing ran.',
     failed: 'The route check could not be run (see the log).',
     async run(target, user) {
