@@ -16,10 +16,12 @@ export interface Engine {
 
 async function loadEngine(): Promise<Engine> {
   const require = createRequire(import.meta.url);
-  // ECharts' own minified bundle (beside its CommonJS entry): one file takes about half the
-  // memory of its ES modules (~25 MB against ~55 MB once a chart is drawn), and holds every
-  // chart type and both renderers.
-  const echarts = require(join(dirname(require.resolve('echarts')), 'echarts.min.js')) as typeof import('echarts');
+  // ECharts' own minified "common" bundle (beside its CommonJS entry): bar and line charts, the
+  // components these charts use (title, legend, markLine, graphic) and both renderers in one
+  // 0.7 MB file. Its ES modules took ~25 MB more once a chart was drawn; the full bundle (1.1 MB)
+  // draws byte-identical PNGs here and peaked higher (bench/chart.ts, 2026-12-05: 74–81 MB of
+  // extra RSS against 65–74 MB; runs vary by ~8 MB).
+  const echarts = require(join(dirname(require.resolve('echarts')), 'echarts.common.min.js')) as typeof import('echarts');
   const resvg = (await import('@resvg/resvg-js')).default;
   const fontFiles = [require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'), require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')];
   const [regular, bold] = fontFiles.map((f) => fontMetrics(readFileSync(f)));
