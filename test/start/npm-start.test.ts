@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { childEnv, REPO_ROOT } from '../support/bot-process.js';
-import { childPids, healthAnswers, isRunning, spawnChild } from '../support/child.js';
+import { childPids, healthAnswers, isRunning, spawnChild, stopsRunning } from '../support/child.js';
 import { writeConfig } from '../support/config.js';
 import { tempDir } from '../support/temp.js';
 
@@ -91,6 +91,6 @@ test('SIGKILL to `npx routeops sim` (npx gone, the shell it ran routeops through
   // they are only when routeops stops on its own (without that, the test times out).
   assert.equal((await npx.exited).signal, 'SIGKILL');
   assert.equal(isRunning(routeops), false);
-  assert.equal(isRunning(sh), false, 'the shell ended when routeops did');
+  assert.equal(await stopsRunning(sh), true, 'the shell ended when routeops did');
   await assert.rejects(fetch(`${url}/v1/models`));
 });

@@ -77,6 +77,20 @@ export function isRunning(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
 
+/**
+ * Resolves true once the process no longer runs, false if it still runs after `withinMs`. A
+ * process's open files close before the kernel marks it exited, so a closed pipe (`exited`) can be
+ * seen a moment before its last holder counts as gone: this watches for the mark itself.
+ */
+export async function stopsRunning(pid: number, withinMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
 /** The ids of a process's children (Linux /proc). */
 export function childPids(pid: number): number[] {
   return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
