@@ -4,12 +4,11 @@
 // payloads as Slack sends them on a click (form-encoded `payload=`, signed like events).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import bolt from '@slack/bolt';
-import { startTestApp, SIGNING_SECRET, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp } from '../support/app.js';
 import { tempDir } from '../support/temp.js';
-import { postSigned } from '../support/slack-request.js';
+import { postClick } from '../support/block-actions.js';
 import type { RecordedCall, StoredMessage } from '../support/fake-slack.js';
 import { pricesJob } from '../../src/features/alerts/jobs/prices.js';
 import { slackPoster } from '../../src/adapters/slack/alert-poster.js';
@@ -56,24 +55,7 @@ async function env(ctx: TestContext): Promise<Env> {
       await poster(alert);
       return t.slack.messages.at(-1)!;
     },
-    async click(message, actionId, proposalId, user, opts) {
-      const respondPath = `/respond/${randomUUID()}`;
-      const payload = {
-        type: 'block_actions',
-        user: { id: user, username: user.toLowerCase(), team_id: 'T0TEST' },
-        api_app_id: 'A0ROUTEOPS',
-        token: 'deprecated-verification-token',
-        container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-        trigger_id: '398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c',
-        team: { id: 'T0TEST', domain: 'routeops-test' },
-        channel: { id: message.channel, name: 'alerts' },
-        message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', ts: message.ts, text: message.text, blocks: message.blocks },
-        response_url: `${t.slack.baseUrl}${respondPath}`,
-        actions: [{ action_id: actionId, block_id: `price_proposal:${proposalId}`, text: { type: 'plain_text', text: 'Apply' }, value: String(proposalId), type: 'button', action_ts: '1772323200.000100' }],
-      };
-      const res = await postSigned(`${t.url}/slack/events`, SIGNING_SECRET, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), opts);
-      return { status: res.status, respondPath };
-    },
+    click: (message, actionId, proposalId, user, opts) => postClick(t, message, user, { id: actionId, blockId: `price_proposal:${proposalId}`, value: String(proposalId) }, opts),
     costs: async () => (await s.ledger.recentRows(100)).map((r) => [r.request_id, r.cost_nusd] as [string, number | null]).sort(),
   };
 }

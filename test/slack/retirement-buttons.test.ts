@@ -11,6 +11,7 @@ import bolt from '@slack/bolt';
 import { startTestApp, SIGNING_SECRET, type TestApp } from '../support/app.js';
 import { postSigned, slashCommandBody } from '../support/slack-request.js';
 import type { StoredMessage } from '../support/fake-slack.js';
+import { postClick } from '../support/block-actions.js';
 import { chatRequests, startSim, type Simulator } from '../support/sim.js';
 import { simProviders, SIM_KEYS } from '../support/sim-config.js';
 import { pricesJob } from '../../src/features/alerts/jobs/prices.js';
@@ -60,20 +61,7 @@ async function env(ctx: TestContext): Promise<Env> {
 
 /** Clicks `actionId` on the proposal's buttons of `message` as `user`. */
 async function click(t: TestApp, message: StoredMessage, actionId: 'price.apply' | 'price.ignore', id: number, user: string): Promise<number> {
-  const payload = {
-    type: 'block_actions',
-    user: { id: user, username: user.toLowerCase(), team_id: 'T0TEST' },
-    api_app_id: 'A0ROUTEOPS',
-    token: 'deprecated-verification-token',
-    container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-    trigger_id: '398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c',
-    team: { id: 'T0TEST', domain: 'routeops-test' },
-    channel: { id: message.channel, name: 'alerts' },
-    message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', ts: message.ts, text: message.text, blocks: message.blocks },
-    response_url: `${t.slack.baseUrl}/respond/${randomUUID()}`,
-    actions: [{ action_id: actionId, block_id: `price_proposal:${id}`, text: { type: 'plain_text', text: 'Apply' }, value: String(id), type: 'button', action_ts: '1795435200.000100' }],
-  };
-  return (await postSigned(`${t.url}/slack/events`, SIGNING_SECRET, new URLSearchParams({ payload: JSON.stringify(payload) }).toString())).status;
+  return (await postClick(t, message, user, { id: actionId, blockId: `price_proposal:${id}`, value: String(id) })).status;
 }
 
 const texts = (blocks: unknown) => (blocks as Array<{ type: string; block_id?: string; text?: { text: string } }>).map((b) => (b.type === 'actions' ? `[buttons ${b.block_id}]` : (b.text?.text ?? `[${b.type}]`)));

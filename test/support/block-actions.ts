@@ -8,8 +8,16 @@ import { SIGNING_SECRET } from './app.js';
 import type { StoredMessage } from './fake-slack.js';
 import { postSigned } from './slack-request.js';
 
-/** `type` is the element clicked: a `button` unless said (e.g. `feedback_buttons`, whose value names the half clicked). */
-export async function clickButton(app: TestApp, message: StoredMessage, user: string, action: { id: string; blockId?: string; value: string; type?: string }): Promise<string> {
+export interface ClickedAction {
+  id: string;
+  blockId?: string;
+  value: string;
+  /** The element clicked: a `button` unless said (e.g. `feedback_buttons`, whose value names the half clicked). */
+  type?: string;
+}
+
+/** Posts the click; resolves with the HTTP status and the path its response_url answers go to. `tamper` alters the body after signing. */
+export async function postClick(app: TestApp, message: StoredMessage, user: string, action: ClickedAction, opts: { tamper?: (b: string) => string } = {}): Promise<{ status: number; respondPath: string }> {
   const respondPath = `/respond/${randomUUID()}`;
   const payload = {
     type: 'block_actions',
@@ -24,7 +32,13 @@ export async function clickButton(app: TestApp, message: StoredMessage, user: st
     response_url: `${app.slack.baseUrl}${respondPath}`,
     actions: [{ action_id: action.id, block_id: action.blockId ?? action.id, text: { type: 'plain_text', text: 'Button' }, value: action.value, type: action.type ?? 'button', action_ts: '1784548800.000100' }],
   };
-  const res = await postSigned(`${app.url}/slack/events`, SIGNING_SECRET, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
-  assert.equal(res.status, 200);
+  const res = await postSigned(`${app.url}/slack/events`, SIGNING_SECRET, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), opts);
+  return { status: res.status, respondPath };
+}
+
+/** A click Slack's signature lets through: asserts it was acked (200). */
+export async function clickButton(app: TestApp, message: StoredMessage, user: string, action: ClickedAction): Promise<string> {
+  const { status, respondPath } = await postClick(app, message, user, action);
+  assert.equal(status, 200);
   return respondPath;
 }
