@@ -110,7 +110,7 @@ export function appliedMigrations(db: Db): AppliedMigration[] {
 const label = (version: number, name: string) => `${String(version).padStart(3, '0')}_${name}.sql`;
 
 /** Throws unless `applied` is a prefix of `files` (same versions, same names, in order). */
-function checkPrefix(applied: AppliedMigration[], files: MigrationFile[], dir: string): void {
+export function checkPrefix(applied: AppliedMigration[], files: MigrationFile[], dir: string): void {
   applied.forEach((a, i) => {
     const f = files[i];
     if (!f) {

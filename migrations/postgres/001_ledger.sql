@@ -1,0 +1,2 @@
+-- The ledger (usage rows, the daily rollup, its time zone) for the PostgreSQL store: the tables of
+-- the SQLite migrations 001, 006, 008–010, 013, 015 and 017 as they stand after 021 (migrations/).

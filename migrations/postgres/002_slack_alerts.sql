@@ -1,0 +1,2 @@
+-- Slack and alerts for the PostgreSQL store: the tables of the SQLite migrations 002, 004, 007,
+-- 019, 020 and 021 as they stand after 021 (migrations/).

@@ -1,0 +1,2 @@
+-- The catalog sources and price proposals for the PostgreSQL store: the tables of the SQLite
+-- migrations 003 and 011 as they stand after 021 (migrations/).

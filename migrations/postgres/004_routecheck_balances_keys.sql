@@ -1,0 +1,2 @@
+-- Route check history, balances and gateway keys for the PostgreSQL store: the tables of the
+-- SQLite migrations 005, 012, 014, 016 and 018 as they stand after 021 (migrations/).

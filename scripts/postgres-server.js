@@ -1,0 +1,99 @@
+// A throwaway PostgreSQL server for the tests (and for trying replicas locally): a fresh cluster
+// in a temp folder, listening on 127.0.0.1 at a free port, trust authentication, durability off
+// (a test database is dropped anyway). Uses the server programs of Debian's postgresql package
+// (/usr/lib/postgresql/<version>/bin) or those on PATH. Run as root, the cluster belongs to the
+// `postgres` user the package creates (the server refuses to run as root).
+//
+//   node scripts/postgres-server.js            starts one, prints its URL, stops it on SIGTERM/SIGINT
+//   import { startPostgres } from './postgres-server.js'   (scripts/test.js)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setInterval } from 'node:timers';
+import { pathToFileURL } from 'node:url';
+
+const INSTALL_HINT = 'install PostgreSQL\'s server from Debian\'s packages (apt-get install -y postgresql) or set ROUTEOPS_TEST_DATABASE_URL to a server the tests may create databases on';
+
+/** The folder holding initdb, pg_ctl and postgres, or null. */
+export function findServerBin() {
+  const debian = '/usr/lib/postgresql';
+  if (existsSync(debian)) {
+    const versions = readdirSync(debian)
+      .filter((v) => existsSync(join(debian, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions.length > 0) return join(debian, versions[0], 'bin');
+  }
+  const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
+  const found = which.status === 0 ? which.stdout.trim() : '';
+  return found ? found.replace(/\/initdb$/, '') : null;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a server; resolves to { url, stop() }. Throws with INSTALL_HINT when there is none to start. */
+export async function startPostgres() {
+  const bin = findServerBin();
+  if (!bin) throw new Error(`no PostgreSQL server programs found: ${INSTALL_HINT}`);
+  const asRoot = process.getuid?.() === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'routeops-pg-'));
+  const data = join(dir, 'data');
+  // As root the cluster's files and the server belong to `postgres`; runuser keeps our env.
+  const run = (cmd, args, opts = {}) =>
+    asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], opts) : execFileSync(join(bin, cmd), args, opts);
+  if (asRoot) {
+    chmodSync(dir, 0o777);
+  }
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'], { stdio: 'pipe' });
+  const port = await freePort();
+  const options = [
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    `-k ${dir}`,
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_connections=300',
+    '-c shared_buffers=64MB',
+  ].join(' ');
+  run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start'], { stdio: 'pipe' });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  return { url, dataDir: data, logFile: join(dir, 'server.log'), stop };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const server = await startPostgres();
+    console.log(server.url);
+    const quit = () => {
+      server.stop();
+      process.exit(0);
+    };
+    process.on('SIGTERM', quit);
+    process.on('SIGINT', quit);
+    setInterval(() => {}, 1 << 30);
+  } catch (err) {
+    console.error(err.message);
+    process.exit(1);
+  }
+}
