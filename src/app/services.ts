@@ -1,5 +1,7 @@
 // Composition root for the services (src/features/services.ts): opens the store, builds the
 // catalog, clients and meter, and hands each feature what it needs.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { openDatabase } from '../store/open.js';
@@ -85,6 +87,7 @@ export function createServices(opts: ServiceOptions): Services {
       usage,
       zone,
       clock,
+      instance: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       log: opts.log,
       providers,
       balances: createBalanceSources(opts.config.balances, opts.secrets ?? {}),

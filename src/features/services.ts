@@ -28,6 +28,8 @@ export interface Services {
   usage: UsageMeter;
   zone: Zone;
   clock: Clock;
+  /** This process among those sharing the store (hostname:pid:random): who holds a lease. */
+  instance: string;
   log: Logger;
   /** One OpenAI-compatible client per configured provider. */
   providers: Map<string, ProviderClient>;

@@ -11,6 +11,7 @@ import { createBalanceStore, type BalanceStore } from './balances.js';
 import { createCatalogSnapshotStore, type CatalogSnapshotStore } from './catalog-snapshots.js';
 import { createGatewayKeyStore, type GatewayKeyStore } from './gateway-keys.js';
 import { createJobRunStore, type JobRunStore } from './job-runs.js';
+import { createLeaseStore, type LeaseStore } from './leases.js';
 import { createPriceProposalStore, type PriceProposalStore } from './price-proposals.js';
 import { createPricedWithStore, type PricedWithStore } from './priced-with.js';
 import { createRouteCheckHistory, type RouteCheckHistory } from './routecheck-history.js';
@@ -18,7 +19,7 @@ import { createActionAuditStore, type ActionAuditStore } from './slack-actions.j
 import { createSlackStore, type SlackStore } from './slack-threads.js';
 import type { Journal } from './journal.js';
 
-export type { ActionAuditStore, AlertStore, AnswerFeedbackStore, AssistantThreadStore, BalanceStore, CatalogSnapshotStore, GatewayKeyStore, JobRunStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
+export type { ActionAuditStore, AlertStore, AnswerFeedbackStore, AssistantThreadStore, BalanceStore, CatalogSnapshotStore, GatewayKeyStore, JobRunStore, LeaseStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
 
 export interface Repositories {
   /** Alert keys recorded and the outbox of alerts to post. */
@@ -45,6 +46,8 @@ export interface Repositories {
   feedback: AnswerFeedbackStore;
   /** The audit of Slack button clicks (migrations/020_slack_actions.sql). */
   actions: ActionAuditStore;
+  /** Named leases: what one process or replica at a time does (migrations/022_leases.sql). */
+  leases: LeaseStore;
 }
 
 /** `journal` keeps the Slack bookkeeping a stop could not write (src/store/journal.ts). */
@@ -62,5 +65,6 @@ export function createSqliteRepositories(db: Db, log: Logger, journal?: Journal)
     assistantThreads: createAssistantThreadStore(db),
     feedback: createAnswerFeedbackStore(db),
     actions: createActionAuditStore(db),
+    leases: createLeaseStore(db),
   };
 }

@@ -6,6 +6,7 @@ import cron from 'node-cron';
 import { lastJobRun, recordJobRun, startAlerts, startupDecision } from '../../src/features/alerts/scheduler.js';
 import type { AlertJob, JobName } from '../../src/features/alerts/types.js';
 import { alertEnv, ALERTS_CHANNEL, fakePost, REPORTS_CHANNEL } from '../support/alerts.js';
+import { JOB_LEASE_MS } from '../../src/features/alerts/job-lease.js';
 
 const config = {
   timezone: 'UTC',
@@ -156,6 +157,61 @@ test('pending alerts are flushed at start', async () => {
     handle = startAlerts(env.services, sink.post, { jobs: [job], flushIntervalMs: 0, catchUp: false });
     await handle.ready;
     await handle.stop();
+    assert.deepEqual(sink.delivered.map((d) => d.message.text), ['deprecations ran']);
+  } finally {
+    env.cleanup();
+  }
+});
+
+// Replicas share one store; each scheduler here is one replica (its own holder name).
+const replica = (services: ReturnType<typeof alertEnv>['services'], name: string) => ({ ...services, instance: name });
+
+test('a tick left undone by a replica that died holding its lease is run by another once the lease lapses, once', async () => {
+  const env = alertEnv(config, '2026-07-17T09:00:01Z');
+  const sink = fakePost();
+  try {
+    await recordJobRun(env.services, 'deprecations', new Date('2026-07-16T09:00:00Z'), 'ok');
+    // Replica "a" took the 09:00 tick and was killed: its lease stands until it lapses.
+    assert.equal(await env.services.store.leases.acquire('alerts:deprecations', 'replica-a', env.clock.now.getTime(), JOB_LEASE_MS), true);
+    const job = countingJob('deprecations');
+    const handle = startAlerts(replica(env.services, 'replica-b'), sink.post, { jobs: [job], flushIntervalMs: 0, takeoverIntervalMs: 0, catchUp: false });
+    await handle.takeover();
+    assert.equal(job.runs.length, 0, 'the lease is still live: a stays the holder');
+    env.clock.now = new Date(env.clock.now.getTime() + JOB_LEASE_MS);
+    await handle.takeover();
+    assert.deepEqual(job.runs.map((d) => d.toISOString()), ['2026-07-17T09:00:31.000Z'], 'taken over at the lapse');
+    assert.equal((await lastJobRun(env.services, 'deprecations'))?.last_run_at, '2026-07-17T09:00:31.000Z');
+    assert.equal(await env.services.store.leases.current('alerts:deprecations', env.clock.now.getTime()), null, 'given up after the run');
+    await handle.takeover();
+    assert.equal(job.runs.length, 1, 'recorded: not run again');
+    await handle.stop();
+    assert.deepEqual(sink.delivered.map((d) => d.message.text), ['deprecations ran']);
+  } finally {
+    env.cleanup();
+  }
+});
+
+test('replicas ticking together run a job once: the others skip while it runs and find it recorded after', async () => {
+  const env = alertEnv(config, '2026-07-17T09:00:00.500Z');
+  const sink = fakePost();
+  try {
+    await recordJobRun(env.services, 'deprecations', new Date('2026-07-16T09:00:00Z'), 'ok');
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const jobs = ['replica-a', 'replica-b', 'replica-c'].map(() => countingJob('deprecations', { gate }));
+    const handles = jobs.map((job, i) => startAlerts(replica(env.services, `replica-${i}`), sink.post, { jobs: [job], flushIntervalMs: 0, takeoverIntervalMs: 0, catchUp: false }));
+    const first = handles[0]!.takeover();
+    // The first holds the lease (its job waits at the gate): the others' sweeps skip it.
+    await new Promise<void>((resolve) => {
+      const check = () => (jobs[0]!.runs.length === 1 ? resolve() : setImmediate(check));
+      check();
+    });
+    await Promise.all([handles[1]!.takeover(), handles[2]!.takeover()]);
+    open();
+    await first;
+    await Promise.all([handles[1]!.takeover(), handles[2]!.takeover()]);
+    assert.deepEqual(jobs.map((j) => j.runs.length), [1, 0, 0]);
+    await Promise.all(handles.map((h) => h.stop()));
     assert.deepEqual(sink.delivered.map((d) => d.message.text), ['deprecations ran']);
   } finally {
     env.cleanup();

@@ -10,6 +10,10 @@
 // - A tick whose fire time (the latest one at or before the services' clock) is not after the
 //   recorded last run is skipped: no double run after a catch-up.
 // - The outbox is flushed at start and every `flushIntervalMs` while running.
+// - Across processes and replicas sharing the store, a run holds the job's lease (job-lease.ts):
+//   the others skip that tick. Every `takeoverIntervalMs` each process looks for a tick whose run
+//   is not recorded and whose lease is free (its holder died) and runs it: within
+//   JOB_LEASE_MS + takeoverIntervalMs of a holder's death.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Services } from '../services.js';
 import { AlertOutbox, type OutboxOptions } from './delivery.js';
@@ -18,6 +22,7 @@ import { alertJobs } from './jobs/index.js';
 import { jobsNotImplemented, runJob, type JobOutcome } from './run.js';
 import type { AlertJob, AlertPost, JobName } from './types.js';
 import type { JobRunRecord } from '../../store/job-runs.js';
+import { underJobLease } from './job-lease.js';
 
 export interface StartAlertsOptions {
   /** Default alertJobs(): deprecations, budgets, spend_report (add the price job here). */
@@ -27,6 +32,8 @@ export interface StartAlertsOptions {
   outbox?: OutboxOptions;
   /** Catch up runs missed while down. Default true. */
   catchUp?: boolean;
+  /** How often to look for a tick another process left undone. Default 15 s; 0 = never. */
+  takeoverIntervalMs?: number;
   /** Called after each run that finished (App Home refreshes what a job changed: src/adapters/slack/home.ts). */
   onJobFinished?: (job: JobName, outcome: JobOutcome) => void;
 }
@@ -46,6 +53,8 @@ export interface AlertsHandle {
   runNow(name: JobName): Promise<JobOutcome | null>;
   /** Flushes the outbox now (what the timer does). */
   flush(): Promise<void>;
+  /** Runs the takeover sweep now (what its timer does): ticks another process left undone. */
+  takeover(): Promise<void>;
   /** Stops the cron tasks and the timer, then waits for running jobs and flushes. */
   stop(): Promise<void>;
 }
@@ -89,31 +98,52 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
     }
   };
 
-  /** `expression` is given for cron ticks: the tick is skipped when its scheduled time already had its run. */
-  function runGuarded(job: AlertJob, reason: 'scheduled' | 'catch-up' | 'manual', expression?: string): Promise<JobOutcome | null> {
+  const lease = {
+    leases: services.store.leases,
+    holder: services.instance,
+    clock: services.clock,
+    onRenewError: (err: unknown) => log.error({ err }, 'alert job lease could not be renewed: another process may take the job over'),
+  };
+
+  /** The tick of `expression` at `now` had its run already (by this process or another). */
+  async function ranFor(job: AlertJob, expression: string, now: Date): Promise<boolean> {
+    const due = previousFire(expression, config.timezone, now);
+    const last = await lastJobRun(services, job.name);
+    return Boolean(last && due && last.last_run_ms >= due.getTime());
+  }
+
+  /**
+   * `expression` is given for ticks, catch-ups and takeovers: the run is skipped when its
+   * scheduled time already had one. A manual run always runs (under the lease all the same).
+   */
+  function runGuarded(job: AlertJob, reason: 'scheduled' | 'catch-up' | 'takeover' | 'manual', expression?: string): Promise<JobOutcome | null> {
     if (stopped) return Promise.resolve(null);
     if (running.has(job.name)) {
-      log.warn({ job: job.name, reason }, 'alert job still running; this run is skipped');
+      if (reason !== 'takeover') log.warn({ job: job.name, reason }, 'alert job still running; this run is skipped');
       return Promise.resolve(null);
     }
     const now = services.clock();
     const p = (async (): Promise<JobOutcome | null> => {
       try {
-        if (expression !== undefined) {
-          // The fire time this tick stands for, by the services' clock (the same one catch-up uses).
-          const due = previousFire(expression, config.timezone, now);
-          const last = await lastJobRun(services, job.name);
-          if (last && due && last.last_run_ms >= due.getTime()) {
-            log.info({ job: job.name, scheduled: due.toISOString() }, 'alert job already ran for this time; skipped');
+        const leased = await underJobLease(lease, job.name, async (): Promise<JobOutcome | null> => {
+          // Checked under the lease: a process that ran this tick a moment ago has recorded it.
+          if (expression !== undefined && (await ranFor(job, expression, now))) {
+            if (reason !== 'takeover') log.info({ job: job.name, scheduled: previousFire(expression, config.timezone, now)?.toISOString() }, 'alert job already ran for this time; skipped');
             return null;
           }
+          if (reason === 'takeover') log.warn({ job: job.name }, 'alert job tick left undone by another process (its lease lapsed): running it here');
+          log.info({ job: job.name, reason, now: now.toISOString() }, 'alert job started');
+          const outcome = await runJob(services, job, now, { outbox, post });
+          await recordJobRun(services, job.name, now, outcome.status, outcome.status === 'failed' ? (outcome.reason ?? null) : null);
+          log.info({ job: job.name, status: outcome.status, alerts: outcome.alerts.length }, 'alert job finished');
+          opts.onJobFinished?.(job.name, outcome);
+          return outcome;
+        });
+        if (!leased.held) {
+          if (reason !== 'takeover') log.info({ job: job.name, reason }, 'alert job is running in another process; this run is skipped');
+          return null;
         }
-        log.info({ job: job.name, reason, now: now.toISOString() }, 'alert job started');
-        const outcome = await runJob(services, job, now, { outbox, post });
-        await recordJobRun(services, job.name, now, outcome.status, outcome.status === 'failed' ? (outcome.reason ?? null) : null);
-        log.info({ job: job.name, status: outcome.status, alerts: outcome.alerts.length }, 'alert job finished');
-        opts.onJobFinished?.(job.name, outcome);
-        return outcome;
+        return leased.value;
       } catch (err) {
         // runJob catches job errors; this is the bookkeeping itself failing (e.g. the database).
         log.error({ err, job: job.name }, 'alert job failed');
@@ -154,7 +184,7 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
         if (d.action === 'baseline') await recordJobRun(services, job.name, now, 'baseline');
         else if (d.action === 'catch-up' && (opts.catchUp ?? true)) {
           log.info({ job: job.name, missed: d.missed.toISOString(), last_run: last?.last_run_at }, 'catching up a run missed while down');
-          await runGuarded(job, 'catch-up');
+          await runGuarded(job, 'catch-up', expression);
         }
       } catch (err) {
         log.error({ err, job: job.name }, 'alert catch-up failed');
@@ -166,6 +196,23 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
   const timer = opts.flushIntervalMs === 0 ? null : setInterval(() => void flush(), opts.flushIntervalMs ?? 30_000);
   timer?.unref();
 
+  // A tick recorded by nobody and leased by nobody: its holder died (or this process missed it).
+  // Jobs never run are left to the start-up baseline.
+  const takeover = async () => {
+    for (const { job, expression } of tasks) {
+      if (stopped || running.has(job.name)) continue;
+      try {
+        const last = await lastJobRun(services, job.name);
+        if (last === null || (await ranFor(job, expression, services.clock()))) continue;
+        await runGuarded(job, 'takeover', expression);
+      } catch (err) {
+        log.error({ err, job: job.name }, 'alert job takeover check failed');
+      }
+    }
+  };
+  const takeoverTimer = opts.takeoverIntervalMs === 0 ? null : setInterval(() => void ready.then(takeover), opts.takeoverIntervalMs ?? 15_000);
+  takeoverTimer?.unref();
+
   return {
     ready,
     scheduled: () => tasks.map(({ job, expression }) => ({ job: job.name, expression, next: nextFire(expression, config.timezone, services.clock()) })),
@@ -174,10 +221,12 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
       return job ? runGuarded(job, 'manual') : Promise.resolve(null);
     },
     flush,
+    takeover: () => ready.then(takeover),
     async stop() {
       if (stopped) return;
       stopped = true;
       if (timer) clearInterval(timer);
+      if (takeoverTimer) clearInterval(takeoverTimer);
       for (const { task } of tasks) {
         await task.stop();
         await task.destroy();

@@ -1,0 +1,45 @@
+// Named leases (migrations/022_leases.sql): one holder at a time, until a deadline it renews while
+// it works. Taking one is a single conditional upsert, so two processes (or replicas, with the
+// PostgreSQL store: src/store/postgres/leases.ts) asking at once cannot both get it.
+import type { Db } from './open.js';
+
+export interface LeaseHolder {
+  holder: string;
+  /** The lease's deadline, ms since the epoch. */
+  until_ms: number;
+  /** When this holder took it. */
+  since_ms: number;
+}
+
+export interface LeaseStore {
+  /**
+   * Takes `name` for `holder` until nowMs + ttlMs, or renews it when `holder` has it already;
+   * true when `holder` holds it now. Someone else's lease is taken only once its deadline passed.
+   */
+  acquire(name: string, holder: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `holder` has it (someone who took it over since keeps it). */
+  release(name: string, holder: string): Promise<void>;
+  /** Who holds `name` at nowMs (null when nobody, or the deadline passed). */
+  current(name: string, nowMs: number): Promise<LeaseHolder | null>;
+}
+
+export function createLeaseStore(db: Db): LeaseStore {
+  // The WHERE of an upsert's update decides: no row changes when someone else holds it in time.
+  const take = db.prepare(
+    `INSERT INTO leases (name, holder, until_ms, since_ms) VALUES (@name, @holder, @until, @now)
+     ON CONFLICT (name) DO UPDATE SET
+       since_ms = CASE WHEN leases.holder = excluded.holder THEN leases.since_ms ELSE excluded.since_ms END,
+       holder = excluded.holder, until_ms = excluded.until_ms
+     WHERE leases.holder = excluded.holder OR leases.until_ms <= @now`,
+  );
+  const release = db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?');
+  const current = db.prepare('SELECT holder, until_ms, since_ms FROM leases WHERE name = ? AND until_ms > ?');
+  return {
+    acquire: (name, holder, nowMs, ttlMs) => Promise.resolve(take.run({ name, holder, until: nowMs + ttlMs, now: nowMs }).changes === 1),
+    release(name, holder) {
+      release.run(name, holder);
+      return Promise.resolve();
+    },
+    current: (name, nowMs) => Promise.resolve((current.get(name, nowMs) as LeaseHolder | undefined) ?? null),
+  };
+}
