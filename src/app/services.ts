@@ -75,6 +75,7 @@ export function createServices(opts: ServiceOptions): Services {
       db.close();
     };
     const clock = opts.clock ?? (() => new Date());
+    const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     let gatewayKeys: GatewayKeys | undefined;
     return {
       config: opts.config,
@@ -87,7 +88,7 @@ export function createServices(opts: ServiceOptions): Services {
       usage,
       zone,
       clock,
-      instance: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      instance,
       log: opts.log,
       providers,
       balances: createBalanceSources(opts.config.balances, opts.secrets ?? {}),
@@ -101,6 +102,7 @@ export function createServices(opts: ServiceOptions): Services {
         providers,
         usage,
         history: store.routecheck,
+        lease: { leases: store.leases, holder: instance, clock, onError: (err) => opts.log.error({ err }, 'route check lease could not be renewed or given up') },
       }),
       // Its key cache and request windows live as long as the services; most commands never need them.
       get gatewayKeys() {

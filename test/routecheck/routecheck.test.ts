@@ -7,7 +7,7 @@ import { startSim, type Simulator } from '../support/sim.js';
 import { simConfig, simProviders, SIM_KEYS } from '../support/sim-config.js';
 import { makeServices } from '../support/services.js';
 import { dispatch } from '../../commands/dispatch.js';
-import type { RouteCheckReport } from '../../src/features/routecheck/runner.js';
+import { RouteChecker, type RouteCheckReport } from '../../src/features/routecheck/runner.js';
 
 let sim: Simulator;
 let services: Services;
@@ -144,6 +144,25 @@ test('one run per target at a time; an unknown target gets the closest names', a
   const unknown = await services.routecheck.run({ target: 'qwen-pls' });
   assert.ok(!unknown.ok);
   assert.match(unknown.error, /Did you mean "qwen-plus"/);
+});
+
+test('one run per target across replicas: another replica is told the check is running there, and runs it once it ended', async () => {
+  // A second replica over the same store: its own checker, its own lease holder name.
+  const other = new RouteChecker({
+    config: services.config,
+    catalog: services.catalog,
+    clock: services.clock,
+    providers: services.providers,
+    usage: services.usage,
+    history: services.store.routecheck,
+    lease: { leases: services.store.leases, holder: 'replica-b', clock: services.clock },
+  });
+  const first = services.routecheck.run({ target: 'glm-4.7' });
+  const second = await other.run({ target: 'glm-4.7' });
+  assert.ok(!second.ok && second.busy);
+  assert.match(second.error, /^A route check of glm-4\.7 is already running on another routeops replica \(since \d\d:\d\d:\d\d UTC\); its report will appear when it finishes\.$/);
+  assert.ok((await first).ok);
+  assert.ok((await other.run({ target: 'glm-4.7' })).ok, 'the lease was given up when the first ended');
 });
 
 test("each call a route check makes is sent with its own call id, and that id is its ledger row's call_id", async () => {

@@ -102,7 +102,7 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
     leases: services.store.leases,
     holder: services.instance,
     clock: services.clock,
-    onRenewError: (err: unknown) => log.error({ err }, 'alert job lease could not be renewed: another process may take the job over'),
+    onError: (err: unknown) => log.error({ err }, 'alert job lease could not be renewed or given up: another process may take the job over'),
   };
 
   /** The tick of `expression` at `now` had its run already (by this process or another). */

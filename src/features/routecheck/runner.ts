@@ -34,6 +34,7 @@ import type { ChatMessage } from '../../upstream/providers/types.js';
 /** A request's prompt tokens, estimated (what an interrupted call is recorded with). */
 const promptEstimate = (messages: readonly ChatMessage[]): number => messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
 import { statusChanges, type StatusChange } from './changes.js';
+import { underLease, type LeaseDeps } from '../lease.js';
 
 export const DEFAULT_LONG_TOKENS = 32_000;
 /** Calls in flight per provider: enough for one route's checks at once, bounded for `all`. */
@@ -97,7 +98,12 @@ export interface RouteCheckDeps {
   providers: Map<string, ProviderClient>;
   usage: UsageMeter;
   history: RouteCheckHistory;
+  /** One check of a target at a time across processes and replicas (src/features/lease.ts). */
+  lease: LeaseDeps;
 }
+
+/** A check's lease lasts this long without renewal (a check of every route with the long context takes minutes; it renews). */
+const CHECK_LEASE_MS = 60_000;
 
 export class RouteChecker {
   private readonly running = new Map<string, string>();
@@ -135,7 +141,12 @@ export class RouteChecker {
     if (since) return { ok: false, busy: true, error: `A route check of ${opts.target} is already running (since ${since.slice(11, 19)} UTC); its report will appear when it finishes.` };
     this.running.set(opts.target, services.clock().toISOString());
     try {
-      return { ok: true, report: await this.execute(opts, resolved.routes) };
+      const name = `routecheck:${opts.target}`;
+      const leased = await underLease(services.lease, name, CHECK_LEASE_MS, () => this.execute(opts, resolved.routes));
+      if (leased.held) return { ok: true, report: leased.value };
+      const holder = await services.lease.leases.current(name, services.clock().getTime());
+      const started = holder ? ` (since ${new Date(holder.since_ms).toISOString().slice(11, 19)} UTC)` : '';
+      return { ok: false, busy: true, error: `A route check of ${opts.target} is already running on another routeops replica${started}; its report will appear when it finishes.` };
     } finally {
       this.running.delete(opts.target);
     }
