@@ -92,7 +92,7 @@ export function createServices(opts: ServiceOptions): Services {
       log: opts.log,
       providers,
       balances: createBalanceSources(opts.config.balances, opts.secrets ?? {}),
-      userTurns: new UserTurns(),
+      userTurns: new UserTurns({ lease: { leases: store.leases, holder: instance, clock, onError: (err) => opts.log.error({ err }, '/ask turn lease could not be renewed or given up') } }),
       routecheck: new RouteChecker({
         config: opts.config,
         get catalog() {

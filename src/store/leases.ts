@@ -23,23 +23,37 @@ export interface LeaseStore {
   current(name: string, nowMs: number): Promise<LeaseHolder | null>;
 }
 
+/** How long a lease write waits for SQLite's write lock (a long import holds it for minutes). */
+const LEASE_BUSY_MS = 100;
+
 export function createLeaseStore(db: Db): LeaseStore {
+  // Statements are prepared under the short busy timeout (SQLite applies the one in force when a
+  // statement is prepared: src/store/retry-queue.ts), then the connection's own is restored.
+  const briefly = <T>(fn: () => T): T => {
+    const normal = db.pragma('busy_timeout', { simple: true }) as number;
+    db.pragma(`busy_timeout = ${LEASE_BUSY_MS}`);
+    try {
+      return fn();
+    } finally {
+      db.pragma(`busy_timeout = ${normal}`);
+    }
+  };
   // The WHERE of an upsert's update decides: no row changes when someone else holds it in time.
-  const take = db.prepare(
+  const TAKE =
     `INSERT INTO leases (name, holder, until_ms, since_ms) VALUES (@name, @holder, @until, @now)
      ON CONFLICT (name) DO UPDATE SET
        since_ms = CASE WHEN leases.holder = excluded.holder THEN leases.since_ms ELSE excluded.since_ms END,
        holder = excluded.holder, until_ms = excluded.until_ms
-     WHERE leases.holder = excluded.holder OR leases.until_ms <= @now`,
-  );
-  const release = db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?');
+     WHERE leases.holder = excluded.holder OR leases.until_ms <= @now`;
   const current = db.prepare('SELECT holder, until_ms, since_ms FROM leases WHERE name = ? AND until_ms > ?');
   return {
-    acquire: (name, holder, nowMs, ttlMs) => Promise.resolve(take.run({ name, holder, until: nowMs + ttlMs, now: nowMs }).changes === 1),
-    release(name, holder) {
-      release.run(name, holder);
-      return Promise.resolve();
-    },
+    acquire: (name, holder, nowMs, ttlMs) =>
+      new Promise((resolve) => resolve(briefly(() => db.prepare(TAKE).run({ name, holder, until: nowMs + ttlMs, now: nowMs }).changes === 1))),
+    release: (name, holder) =>
+      new Promise<void>((resolve) => {
+        briefly(() => db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder));
+        resolve();
+      }),
     current: (name, nowMs) => Promise.resolve((current.get(name, nowMs) as LeaseHolder | undefined) ?? null),
   };
 }

@@ -6,6 +6,7 @@ import { openPostgres } from '../../src/store/postgres/pool.js';
 import { storeTest, type StoreKind } from '../support/both-stores.js';
 import { tempPg } from '../support/postgres.js';
 import { tempDb } from '../support/store.js';
+import { openDatabase } from '../../src/store/open.js';
 import { test } from 'node:test';
 
 async function leases(kind: StoreKind, t: TestContext): Promise<LeaseStore> {
@@ -53,4 +54,16 @@ test('postgres: of replicas asking for a lease at the same moment exactly one ge
     const winner = won.indexOf(true);
     assert.equal((await stores[0]!.current('job:spend_report', now))?.holder, `replica-${winner}`);
   }
+});
+
+test('sqlite: a lease asked for while another process holds the write lock is refused as busy, and the connection keeps its own busy timeout', async (t) => {
+  const tmp = tempDb(t);
+  const store = createLeaseStore(tmp.db);
+  const importer = openDatabase(tmp.path);
+  t.after(() => importer.close());
+  importer.prepare('BEGIN IMMEDIATE').run();
+  await assert.rejects(store.acquire('ask:U1', 'replica-a', T0, 60_000), (err: { code?: string }) => err.code === 'SQLITE_BUSY');
+  assert.equal(tmp.db.pragma('busy_timeout', { simple: true }), 5000);
+  importer.prepare('ROLLBACK').run();
+  assert.equal(await store.acquire('ask:U1', 'replica-a', T0, 60_000), true);
 });

@@ -147,8 +147,7 @@ export async function ask(services: Services, input: AskInput, progress?: AskPro
   // With a per-user budget, a user's questions take turns (user-turns.ts): each is checked
   // against what the ones before it cost.
   if (services.config.budgets.per_user_daily === undefined) return askNow(services, input, progress);
-  if (services.userTurns.busy(input.user)) progress?.waiting?.();
-  return services.userTurns.run(input.user, () => askNow(services, input, progress));
+  return services.userTurns.run(input.user, () => askNow(services, input, progress), () => progress?.waiting?.());
 }
 
 async function askNow(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
