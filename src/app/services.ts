@@ -64,7 +64,7 @@ export function createServices(opts: ServiceOptions): Services {
     }
     const close = () => {
       if (!db.open) return;
-      usage.flush();
+      usage.flushNow();
       usage.stop();
       store.slack.close();
       try {

@@ -38,8 +38,8 @@ export interface UsageMeter {
   readonly pending: number;
   /** The rows waiting for the database, oldest first (a budget check counts them as spent). */
   waitingRows(): UsageInput[];
-  /** Writes what waits (with the normal busy timeout); true when nothing is left. */
-  flush(): boolean;
+  /** Writes what waits (SQLite: with the normal busy timeout); true when nothing is left. */
+  flush(): Promise<boolean>;
   /** Stops the retry timer (call flush first: what still cannot go in stays in the journal for the next start). */
   stop(): void;
 }
@@ -72,7 +72,12 @@ interface Batch {
   entries: ReadonlyArray<number | null>;
 }
 
-export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
+/** SQLite's meter writes at once: its flush is also synchronous (services.close before the database closes). */
+export interface SqliteUsageMeter extends UsageMeter {
+  flushNow(): boolean;
+}
+
+export function createUsageMeter(deps: UsageMeterDeps): SqliteUsageMeter {
   const { ledger, log, journal } = deps;
   if (journal) journal.onError = (err) => log.error({ err: err.message }, 'usage journal write failed: calls go on without it');
   /** Journal entries of calls under way, by call_id. */
@@ -175,7 +180,8 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
     get pending() {
       return queue.items().reduce((n, b) => n + b.rows.length, 0);
     },
-    flush: () => queue.flush(),
+    flush: () => Promise.resolve(queue.flush()),
+    flushNow: () => queue.flush(),
     stop: () => queue.stop(),
   };
 }

@@ -40,7 +40,7 @@ function processOver(t: TempDb) {
   const usage = createUsageMeter({ db, ledger, log, journal, busyWaitMs: 1, retryMs: 60_000 });
   const slack = createSlackStore(db, log, { busyWaitMs: 1, retryMs: 60_000, journal });
   const stop = () => {
-    usage.flush();
+    usage.flushNow();
     usage.stop();
     slack.close();
     journal.close();

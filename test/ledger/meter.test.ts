@@ -85,11 +85,11 @@ test('usage meter: rows the ledger refuses for another reason are logged with th
   assert.equal(meter.pending, 1);
   importer.prepare('COMMIT').run();
   importer.close();
-  assert.equal(meter.flush(), true);
+  assert.equal(await meter.flush(), true);
   assert.equal(await ledger.count(), 2);
 });
 
-test('usage meter: a database that is gone is not "busy": the rows are logged and dropped, nothing is left waiting', (t) => {
+test('usage meter: a database that is gone is not "busy": the rows are logged and dropped, nothing is left waiting', async (t) => {
   const { db, cleanup } = tempDb();
   t.after(cleanup);
   const { log, lines } = memoryLog();
@@ -101,5 +101,5 @@ test('usage meter: a database that is gone is not "busy": the rows are logged an
   assert.deepEqual(meter.waitingRows(), []);
   const logged = lines.find((l) => /could not be recorded/.test(l.msg)) as { rows?: Array<{ request_id: string }> } | undefined;
   assert.equal(logged?.rows?.[0]?.request_id, 'after-close');
-  assert.equal(meter.flush(), true);
+  assert.equal(await meter.flush(), true);
 });

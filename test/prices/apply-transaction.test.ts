@@ -228,7 +228,7 @@ void test('rows written while an apply holds the lock are all kept, each at the 
 
   // After the commit: the meter's retry, the client's retry, and new rows from both, whose
   // catalogs were read before the apply: each write looks again inside its transaction.
-  assert.equal(meter.flush(), true);
+  assert.equal(await meter.flush(), true);
   assert.deepEqual(await ingestUsageText(ingest.ledger, body('ingest-during', '2026-03-04T02:00:00Z')), { kind: 'written', inserted: 1, skipped: 0 });
   assert.deepEqual(await ingestUsageText(ingest.ledger, body('ingest-after', '2026-03-04T03:00:00Z')), { kind: 'written', inserted: 1, skipped: 0 });
   meter.record([usage('2026-03-04T03:30:00Z', 'bot-after')], 'ask');

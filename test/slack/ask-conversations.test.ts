@@ -82,7 +82,7 @@ test('a mention is answered while another process holds the database write lock'
     if (locked) importer.prepare('COMMIT').run();
     importer.close();
   }
-  assert.equal(t.app.services.usage.flush(), true, 'written once the lock is released');
+  assert.equal(await t.app.services.usage.flush(), true, 'written once the lock is released');
   // The Slack bookkeeping that waited is written too (drain flushes the store).
   await t.app.slack!.drain();
   assert.equal(peekDb(join(t.dir, 'routeops.db'), (db) => db.prepare("SELECT count(*) FROM ask_threads WHERE channel = 'C0LOCKED'").pluck().get()), 1, 'the answered thread is remembered');

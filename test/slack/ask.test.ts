@@ -268,7 +268,7 @@ test('the per-user daily budget refuses politely once spent', async () => {
       assert.equal(second.ok, false);
       assert.match(second.text, /You have used your daily \/ask budget/);
       importer.prepare('COMMIT').run();
-      assert.equal(services.usage.flush(), true);
+      assert.equal(await services.usage.flush(), true);
     } finally {
       importer.close();
     }
