@@ -17,18 +17,11 @@
 // A model is in the answer when it has a row in the interval (its spend may be 0), as the raw sum
 // gives it. Falls back to the raw sum where the rollup cannot tell models apart, its key being
 // provider/model: when the provider's name holds a "/", or another's starts with it and "/".
+// Which parts to read is planned in model-spend-plan.ts, shared with the PostgreSQL store.
 import type { Db } from '../open.js';
 import { makeZone, type DayString } from '../../domain/time/zone.js';
 import { LocalDays } from './local-days.js';
-
-const SLOT_MS = 15 * 60 * 1000;
-/** More slots than any local day holds (25 h at a DST change): a search never leaves its day's neighbours. */
-const SEARCH_SLOTS = 4 * 30;
-
-interface Part {
-  cost: bigint;
-  rows: bigint;
-}
+import { combineSpend, planModelSpend, type Part } from './model-spend-plan.js';
 
 export type ModelSpend = (provider: string, fromMs: number, toMs: number) => Map<string, bigint>;
 
@@ -74,69 +67,19 @@ export function createModelSpend(db: Db): ModelSpend {
     // No stored zone: nothing was ever written. Fractional instants: not what the slots assume.
     if (name === undefined || !Number.isInteger(fromMs) || !Number.isInteger(toMs)) return raw(provider, fromMs, toMs);
     if (days?.zone.name !== name) days = new LocalDays(makeZone(name));
-    const local = days;
-    const dayOfSlot = (slot: number): DayString => local.dayOf(slot * SLOT_MS);
-    const firstDay = dayOfSlot(Math.floor(fromMs / SLOT_MS));
-    const lastDay = dayOfSlot(Math.floor(toMs / SLOT_MS));
-    if (lastDay < firstDay || provider.includes('/') || mixedProvider.get({ provider, first: firstDay, last: lastDay }) !== undefined) return raw(provider, fromMs, toMs);
-
-    /** The first slot in [lo, hi] whose day is past `day` (after: later than it; from: it or later); days only grow with time. */
-    const firstSlotPast = (day: DayString, inclusive: boolean, lo: number, hi: number): number => {
-      while (lo < hi) {
-        const mid = lo + Math.floor((hi - lo) / 2);
-        const d = dayOfSlot(mid);
-        if (d > day || (inclusive && d === day)) hi = mid;
-        else lo = mid + 1;
-      }
-      return lo;
-    };
-    /** [start, end) of `day`, the local day of instant `ms`, on slot edges. */
-    const boundsOf = (ms: number, day: DayString): [number, number] => {
-      const slot = Math.floor(ms / SLOT_MS);
-      return [firstSlotPast(day, true, slot - SEARCH_SLOTS, slot) * SLOT_MS, firstSlotPast(day, false, slot + 1, slot + SEARCH_SLOTS) * SLOT_MS];
-    };
+    const plan = planModelSpend(days, fromMs, toMs);
+    if (!plan || provider.includes('/') || mixedProvider.get({ provider, first: plan.firstDay, last: plan.lastDay }) !== undefined) return raw(provider, fromMs, toMs);
 
     // Per model, in key order: its rollup on each day from the first to the last.
     const rollup = new Map<string, Map<DayString, Part>>();
-    for (const r of rollupOf.all({ provider, first: firstDay, last: lastDay }) as Array<Part & { day: string; model: string }>) {
+    for (const r of rollupOf.all({ provider, first: plan.firstDay, last: plan.lastDay }) as Array<Part & { day: string; model: string }>) {
       let byDay = rollup.get(r.model);
       if (!byDay) rollup.set(r.model, (byDay = new Map()));
       byDay.set(r.day, { cost: r.cost, rows: r.rows });
     }
-    const total = new Map<string, Part>([...rollup.keys()].map((m) => [m, { cost: 0n, rows: 0n }]));
-    const add = (model: string, p: Part, sign: 1n | -1n) => {
-      const t = total.get(model)!;
-      t.cost += sign * p.cost;
-      t.rows += sign * p.rows;
-    };
-    const scan = (day: DayString, lo: number, hi: number, sign: 1n | -1n) => {
-      if (hi <= lo) return;
-      for (const model of rollup.keys()) if (rollup.get(model)!.has(day)) add(model, scanOfModel.get(provider, model, lo, hi, day) as Part, sign);
-    };
-    /** Adds the rows of `day` (its instants [start, end)) with lo < ts_ms ≤ hi. */
-    const partOfDay = (day: DayString, [start, end]: [number, number], lo: number, hi: number) => {
-      const inside = hi - lo;
-      const outside = lo - (start - 1) + (end - 1 - hi);
-      if (inside <= outside) return scan(day, lo, hi, 1n);
-      for (const [model, byDay] of rollup) {
-        const p = byDay.get(day);
-        if (p) add(model, p, 1n);
-      }
-      scan(day, start - 1, lo, -1n);
-      scan(day, hi, end - 1, -1n);
-    };
-
-    if (firstDay === lastDay) {
-      partOfDay(firstDay, boundsOf(fromMs, firstDay), fromMs, toMs);
-    } else {
-      const first = boundsOf(fromMs, firstDay);
-      partOfDay(firstDay, first, fromMs, first[1] - 1);
-      const last = boundsOf(toMs, lastDay);
-      partOfDay(lastDay, last, last[0] - 1, toMs);
-      for (const [model, byDay] of rollup) for (const [day, p] of byDay) if (day > firstDay && day < lastDay) add(model, p, 1n);
-    }
-    const out = new Map<string, bigint>();
-    for (const [model, t] of total) if (t.rows > 0n) out.set(model, t.cost);
-    return out;
+    return combineSpend(plan, rollup, (i, model) => {
+      const s = plan.scans[i]!;
+      return scanOfModel.get(provider, model, s.lo, s.hi, s.day) as Part;
+    });
   };
 }
