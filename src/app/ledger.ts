@@ -9,7 +9,7 @@ import { usdToNusd } from '../domain/money/units.js';
 import type { Zone } from '../domain/time/zone.js';
 import type { Db } from '../store/open.js';
 import { SqliteLedger } from '../store/ledger/sqlite-ledger.js';
-import type { PriceProposalStore } from '../store/price-proposals.js';
+import type { SqlitePriceProposalStore } from '../store/price-proposals.js';
 import { appliedLayer, CatalogHolder, catalogWith, type AppliedLayer } from '../features/catalog/catalog-holder.js';
 
 /** The built-in catalog, applied proposals and the config's pricing; its problems are config problems (exit 2). */
@@ -48,14 +48,14 @@ export function pricedLedger(db: Db, catalog: Catalog | (() => Catalog), zone: Z
  */
 export function followAppliedProposals(
   config: Config,
-  proposals: Pick<PriceProposalStore, 'appliedMark' | 'appliedNow'>,
+  proposals: Pick<SqlitePriceProposalStore, 'appliedMarkNow' | 'appliedNow'>,
   onError?: (err: Error) => void,
 ): { catalogs: CatalogHolder; refresh: () => void } {
   // The mark before the list: an apply in between is seen as new at the next refresh.
-  let mark = proposals.appliedMark();
+  let mark = proposals.appliedMarkNow();
   const catalogs = new CatalogHolder(buildCatalog(config, appliedLayer(proposals.appliedNow())));
   const refresh = () => {
-    const now = proposals.appliedMark();
+    const now = proposals.appliedMarkNow();
     if (now === mark) return;
     try {
       catalogs.replace(buildCatalog(config, appliedLayer(proposals.appliedNow())));

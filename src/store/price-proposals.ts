@@ -66,23 +66,22 @@ export interface PriceProposalStore {
   list(status?: ProposalStatus): Promise<StoredProposal[]>;
   /** The applied proposals, oldest decision first (later ones win at the same instant). */
   applied(): Promise<StoredProposal[]>;
-  /** The same, synchronously: for building the catalog at start and in the ingest worker. */
-  appliedNow(): StoredProposal[];
   /** Sets the status if it is still `from`; false when it was not (someone else decided first). */
   decide(id: number, from: ProposalStatus, to: ProposalStatus, at: string, by: string | null): Promise<boolean>;
   /**
    * Applies proposal `id` in ONE transaction, all or nothing: its status goes from `proposed` to
    * `applied` (`at`, `by`), the ledger rows of `scope` are re-priced (spend_daily with them) with
-   * the pricer `pricer()` returns — called inside the transaction once the status is applied, so
-   * appliedNow() lists this proposal too — and the audit entry `audit(result, proposal)` is
-   * written. If any of it throws, nothing is written and the error is rethrown. Null when the
-   * proposal was no longer `proposed` (someone decided first): nothing is written.
+   * the pricer `pricer(applied)` returns — called inside the transaction once the status is
+   * applied, with the applied proposals as the transaction sees them (this one too) — and the
+   * audit entry `audit(result, proposal)` is written. If any of it throws, nothing is written
+   * and the error is rethrown. Null when the proposal was no longer `proposed` (someone decided
+   * first): nothing is written.
    */
   apply(
     id: number,
     decision: { at: string; by: string },
     scope: RepriceScope,
-    pricer: () => Pricer,
+    pricer: (applied: StoredProposal[]) => Pricer,
     audit: (result: RepriceResult, proposal: StoredProposal) => NewAuditEntry,
   ): Promise<AppliedProposal | null>;
   /**
@@ -93,8 +92,19 @@ export interface PriceProposalStore {
   addAudit(e: NewAuditEntry): Promise<AuditEntry>;
   /** Oldest first. */
   history(): Promise<AuditEntry[]>;
-  /** A number that changes whenever a proposal is applied (the ingest worker reloads then). */
-  appliedMark(): string;
+  /** A text that changes whenever a proposal is applied (the ingest worker reloads then). */
+  appliedMark(): Promise<string>;
+}
+
+/**
+ * The SQLite store also answers synchronously, so that a SQLite write transaction can look for
+ * newly applied proposals inside itself (src/app/ledger.ts followAppliedProposals).
+ */
+export interface SqlitePriceProposalStore extends PriceProposalStore {
+  /** applied(), synchronously. */
+  appliedNow(): StoredProposal[];
+  /** appliedMark(), synchronously. */
+  appliedMarkNow(): string;
 }
 
 interface Row extends Omit<StoredProposal, 'version' | 'previous' | 'suspect'> {
@@ -114,7 +124,7 @@ function fromRow(r: Row): StoredProposal {
   };
 }
 
-export function createPriceProposalStore(db: Db): PriceProposalStore {
+export function createPriceProposalStore(db: Db): SqlitePriceProposalStore {
   const exists = db.prepare('SELECT 1 FROM price_proposals WHERE source = ? AND provider = ? AND model = ? AND fingerprint = ? AND (? = 1 OR seen_at = ?) LIMIT 1').pluck();
   const insert = db.prepare(
     `INSERT INTO price_proposals (source, provider, model, kind, fingerprint, seen_at, effective, version, previous, suspect, created_at)
@@ -175,7 +185,7 @@ export function createPriceProposalStore(db: Db): PriceProposalStore {
       const ledger = (repricer ??= new LedgerRepricer(db));
       return ledger.inTransaction((): AppliedProposal | null => {
         if (decide.run('applied', decision.at, decision.by, id, 'proposed').changes !== 1) return null;
-        const result = ledger.repriceRows(scope, pricer());
+        const result = ledger.repriceRows(scope, pricer((applied.all() as Row[]).map(fromRow)));
         const proposal = fromRow(byId.get(id) as Row);
         return { proposal, result, audit: addAudit(audit(result, proposal)) };
       });
@@ -183,6 +193,7 @@ export function createPriceProposalStore(db: Db): PriceProposalStore {
     expireOlder: (source, provider, model, newerThanId, at) => Promise.resolve(expire.run(at, source, provider, model, newerThanId, newerThanId).changes),
     addAudit: (e) => Promise.resolve(addAudit(e)),
     history: () => Promise.resolve(history.all() as AuditEntry[]),
-    appliedMark: () => mark.get() as string,
+    appliedMark: () => Promise.resolve(mark.get() as string),
+    appliedMarkNow: () => mark.get() as string,
   };
 }

@@ -14,7 +14,7 @@ import { pricerOf } from '../../src/features/catalog/proposals/propose.js';
 import { appliedLayer, catalogWith } from '../../src/features/catalog/catalog-holder.js';
 import { followAppliedProposals, pricedLedger } from '../../src/app/ledger.js';
 import { ingestUsageText } from '../../src/features/ledger/ingest.js';
-import { createPriceProposalStore } from '../../src/store/price-proposals.js';
+import { createPriceProposalStore, type StoredProposal } from '../../src/store/price-proposals.js';
 import { createUsageMeter } from '../../src/store/usage-meter.js';
 import { Journal } from '../../src/store/journal.js';
 import { openDatabase, type Db } from '../../src/store/open.js';
@@ -109,7 +109,7 @@ const costsOf = (path: string) =>
   Object.fromEntries(peekDb(path, (db) => db.prepare('SELECT request_id, cost_nusd FROM usage ORDER BY id').all() as Array<{ request_id: string; cost_nusd: number }>).map((r) => [r.request_id, r.cost_nusd]));
 
 /** The pricer applyProposal builds inside the transaction: the catalog with the applied proposals. */
-const appliedPricer = (s: Services): Pricer => pricerOf(catalogWith(s.config, appliedLayer(s.store.proposals.appliedNow())));
+const appliedPricer = (s: Services, applied: readonly StoredProposal[]): Pricer => pricerOf(catalogWith(s.config, appliedLayer(applied)));
 
 void test('a pricer that throws midway leaves rows, rollup, proposal status and audit as they were', async (t) => {
   const e = env(t);
@@ -117,8 +117,8 @@ void test('a pricer that throws midway leaves rows, rollup, proposal status and 
   await e.s.ledger.record(Array.from({ length: 40 }, (_, i) => usage(`2026-03-04T${String(i % 24).padStart(2, '0')}:${String(i).padStart(2, '0')}:00Z`, `r${i}`)), 'import');
   const before = everything(e.fx.dbPath);
   let priced = 0;
-  const failing = (): Pricer => {
-    const real = appliedPricer(e.s);
+  const failing = (applied: StoredProposal[]): Pricer => {
+    const real = appliedPricer(e.s, applied);
     return (row) => {
       if (++priced === 20) throw new Error('pricer failed at row 20');
       return real(row);
@@ -203,8 +203,8 @@ void test('rows written while an apply holds the lock are all kept, each at the 
   assert.equal(meter.pending, 0);
 
   let during: Promise<unknown> | null = null;
-  const pricer = (): Pricer => {
-    const real = appliedPricer(e.s);
+  const pricer = (appliedList: StoredProposal[]): Pricer => {
+    const real = appliedPricer(e.s, appliedList);
     return (row) => {
       if (during === null) {
         // Mid-transaction: the others try to write and find the lock held.

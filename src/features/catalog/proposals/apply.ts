@@ -86,7 +86,7 @@ export async function applyProposal(deps: ApplyDeps, id: number, opts: DecideOpt
     { at: now, by: opts.by },
     { provider: p.provider, model: p.model, fromMs: Date.parse(p.effective) },
     // Inside the transaction, the status already applied: the catalog with this version in it.
-    () => pricerOf((built.catalog = catalogWith(deps.config, appliedLayer(store.proposals.appliedNow())))),
+    (applied) => pricerOf((built.catalog = catalogWith(deps.config, appliedLayer(applied)))),
     (result) => ({
       at: now,
       by: opts.by,

@@ -17,7 +17,7 @@ import type { PriceVersionInput } from '../../../config/schema.js';
 import type { Pricer } from '../../../store/ledger.js';
 import type { StoredProposal } from '../../../store/price-proposals.js';
 import type { Services } from '../../services.js';
-import { appliedLayer, catalogWith } from '../catalog-holder.js';
+import { appliedLayer, catalogWith, type AppliedLayer } from '../catalog-holder.js';
 import { fingerprintOf, type DetectionState } from '../price-changes.js';
 import type { ModelChange } from '../price-alert.js';
 import type { SourceEntry } from '../sources/types.js';
@@ -95,6 +95,9 @@ export async function recordProposals(deps: ProposalDeps, candidates: readonly C
   const { config, store, ledger, log } = deps;
   const configPriced = new Set(config.pricing.map((p) => `${p.provider}/${p.model}`));
   const created: CreatedProposal[] = [];
+  // The applied proposals, read once when a candidate first needs them (adding one applies none).
+  let layer: AppliedLayer | undefined;
+  const appliedNow = async () => (layer ??= appliedLayer(await store.proposals.applied()));
   for (const c of candidates) {
     const { provider, model } = c.entry;
     if (!c.entry.mapped || !c.entry.priced || configPriced.has(`${provider}/${model}`)) continue;
@@ -106,7 +109,7 @@ export async function recordProposals(deps: ProposalDeps, candidates: readonly C
       // What the rows not priced come to at this price, and from when they are.
       const probe = versionFromEntry(c.entry, EPOCH);
       if (!probe) continue;
-      const trial = tryCatalog(deps, { provider, model, versions: [probe] });
+      const trial = tryCatalog(deps, await appliedNow(), { provider, model, versions: [probe] });
       if (!trial) continue;
       const preview = await ledger.previewReprice({ provider, model, fromMs: 0 }, pricerOf(trial));
       // From the accepted entry, only for rows that are truly "not priced": rows that carry the
@@ -119,7 +122,7 @@ export async function recordProposals(deps: ProposalDeps, candidates: readonly C
     if (!version) continue;
     const problems: string[] = [];
     const proposed = normalizeVersion(provider, model, version, '', `${c.source} ${provider}/${model}`, problems);
-    if (!proposed || !tryCatalog(deps, { provider, model, versions: [version] })) {
+    if (!proposed || !tryCatalog(deps, await appliedNow(), { provider, model, versions: [version] })) {
       log.warn({ source: c.source, provider, model, problems }, 'a source price cannot be a price version: no proposal');
       continue;
     }
@@ -149,9 +152,8 @@ export async function recordProposals(deps: ProposalDeps, candidates: readonly C
 }
 
 /** The catalog with the applied versions and one more, or null when it would not build (logged). */
-function tryCatalog(deps: ProposalDeps, extra: { provider: string; model: string; versions: PriceVersionInput[] }) {
+function tryCatalog(deps: ProposalDeps, layer: AppliedLayer, extra: { provider: string; model: string; versions: PriceVersionInput[] }) {
   try {
-    const layer = appliedLayer(deps.store.proposals.appliedNow());
     return catalogWith(deps.config, { ...layer, pricing: [...layer.pricing, extra] });
   } catch (err) {
     deps.log.warn({ provider: extra.provider, model: extra.model, err: (err as Error).message }, 'a source price cannot be a price version');
