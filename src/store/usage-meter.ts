@@ -9,13 +9,15 @@
 //   once however often it is replayed.
 // Features see the UsageMeter interface: recording never blocks on the lock or throws, whatever
 // store is behind it. This is its SQLite implementation, over SqliteLedger's synchronous write.
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from './open.js';
 import { createRetryQueue, isBusy } from './retry-queue.js';
 import type { UsageInput, UsageSource } from './ledger.js';
 import type { SyncUsageWriter } from './ledger/sqlite-ledger.js';
 import type { Journal } from './journal.js';
+import { createMeterJournal, type EndedRows } from './meter-journal.js';
+
+export type { EndedRows };
 
 export interface UsageMeter {
   /**
@@ -58,13 +60,6 @@ export interface UsageMeterDeps {
   maxRetryMs?: number;
 }
 
-/** Rows journaled by `journalEnded`, waiting for `recordEnded`. */
-export interface EndedRows {
-  readonly rows: readonly UsageInput[];
-  /** Their journal entry (null: no journal, or it failed). */
-  readonly entry: number | null;
-}
-
 interface Batch {
   rows: readonly UsageInput[];
   source: UsageSource;
@@ -79,38 +74,7 @@ export interface SqliteUsageMeter extends UsageMeter {
 
 export function createUsageMeter(deps: UsageMeterDeps): SqliteUsageMeter {
   const { ledger, log, journal } = deps;
-  if (journal) journal.onError = (err) => log.error({ err: err.message }, 'usage journal write failed: calls go on without it');
-  /** Journal entries of calls under way, by call_id. */
-  const calls = new Map<string, number>();
-
-  /** A journal the disk refuses must not cost the answer: the row still goes to the ledger. */
-  const journaled = (write: () => number): number | null => {
-    if (!journal) return null;
-    try {
-      return write();
-    } catch (err) {
-      log.error({ err: (err as Error).message }, 'usage journal could not be written: rows are recorded without it');
-      return null;
-    }
-  };
-  const settle = (entry: number | null) => {
-    if (entry !== null) journal!.settle(entry);
-  };
-
-  /** Journals an ended call's rows and settles its call entry: from here a crash replays the rows. */
-  const journalEnded = (rows: readonly UsageInput[], source: UsageSource): EndedRows => {
-    if (rows.length === 0) return { rows, entry: null };
-    // Every row has a call_id, so replaying the journal after a crash adds nothing twice.
-    const withIds = rows.map((r) => (r.call_id ? r : { ...r, call_id: randomUUID() }));
-    const entry = journaled(() => journal!.append({ kind: 'rows', source, rows: withIds }));
-    for (const r of withIds) {
-      const call = calls.get(r.call_id!);
-      if (call === undefined) continue;
-      calls.delete(r.call_id!);
-      settle(call);
-    }
-    return { rows: withIds, entry };
-  };
+  const { begin, journalEnded, settle } = createMeterJournal(journal, log);
 
   const queue = createRetryQueue<Batch>({
     db: deps.db,
@@ -156,14 +120,7 @@ export function createUsageMeter(deps: UsageMeterDeps): SqliteUsageMeter {
   });
 
   return {
-    begin(interrupted, source) {
-      const callId = interrupted.call_id;
-      if (!callId) return Promise.reject(new Error('UsageMeter.begin needs the call_id of the call'));
-      const entry = journaled(() => journal!.append({ kind: 'call', source, row: interrupted }));
-      if (entry === null) return Promise.resolve();
-      calls.set(callId, entry);
-      return journal!.durable();
-    },
+    begin,
     record(rows, source) {
       if (rows.length === 0) return;
       const { rows: withIds, entry } = journalEnded(rows, source);
