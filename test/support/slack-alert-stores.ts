@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 import pino from 'pino';
 import type { StoreKind } from './both-stores.js';
 import { tempDb } from './store.js';
+import { openDatabase, type Db } from '../../src/store/open.js';
 import { tempPg } from './postgres.js';
 import { openPostgres, type PgDb } from '../../src/store/postgres/pool.js';
 import { createAlertStore, type AlertStore } from '../../src/store/alert-outbox.js';
@@ -19,7 +20,7 @@ import { createPgJobRunStore } from '../../src/store/postgres/job-runs.js';
 import { createPgAssistantThreadStore } from '../../src/store/postgres/assistant-threads.js';
 import { createPgAnswerFeedbackStore } from '../../src/store/postgres/answer-feedback.js';
 import { createPgActionAuditStore } from '../../src/store/postgres/slack-actions.js';
-import { createPgSlackStore } from '../../src/store/postgres/slack-threads.js';
+import { createPgSlackStore, type PgSlackStore } from '../../src/store/postgres/slack-threads.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -32,9 +33,11 @@ export interface SlackAlertStores {
   slack: SlackStore;
   /** A ledger row with this call_id on this local day (what the feedback's per-model count joins). */
   addUsage(callId: string, day: string, provider: string, model: string): Promise<void>;
+  /** Waits until the Slack store's queued writes are in the database (SQLite's are written at once). */
+  drainSlack(): Promise<boolean>;
 }
 
-export function pgStores(db: PgDb): SlackAlertStores {
+export function pgStores(db: PgDb): SlackAlertStores & { slack: PgSlackStore } {
   const slack = createPgSlackStore(db, silent);
   return {
     alerts: createPgAlertStore(db),
@@ -43,19 +46,36 @@ export function pgStores(db: PgDb): SlackAlertStores {
     feedback: createPgAnswerFeedbackStore(db),
     actions: createPgActionAuditStore(db),
     slack,
+    drainSlack: () => slack.drain(),
     async addUsage(callId, day, provider, model) {
       await db.query("INSERT INTO usage (ts_ms, day, provider, model, source, call_id) VALUES ($1, $2, $3, $4, 'ask', $5)", [Date.parse(`${day}T10:00:00Z`), day, provider, model, callId]);
     },
   };
 }
 
-/** The repositories over a fresh database of `kind`; for PostgreSQL also its URL. */
-export async function openStores(kind: StoreKind, t: TestContext): Promise<SlackAlertStores & { url: string | null }> {
+export interface OpenedStores extends SlackAlertStores {
+  /** postgres://… of the database (null for SQLite). */
+  url: string | null;
+  /** The repositories of another process on the same database: a second connection or pool. */
+  sameDatabase(): SlackAlertStores;
+}
+
+/** The repositories over a fresh database of `kind`. */
+export async function openStores(kind: StoreKind, t: TestContext): Promise<OpenedStores> {
   if (kind === 'postgres') {
     const pg = await tempPg(t);
-    return { ...pgStores(pg.db), url: pg.url };
+    return { ...pgStores(pg.db), url: pg.url, sameDatabase: () => replica(pg.url, t) };
   }
-  const { db } = tempDb(t);
+  const tmp = tempDb(t);
+  const sameDatabase = () => {
+    const db = openDatabase(tmp.path);
+    t.after(() => db.close());
+    return sqliteStores(db);
+  };
+  return { ...sqliteStores(tmp.db), url: null, sameDatabase };
+}
+
+function sqliteStores(db: Db): SlackAlertStores {
   return {
     alerts: createAlertStore(db),
     jobRuns: createJobRunStore(db),
@@ -67,12 +87,12 @@ export async function openStores(kind: StoreKind, t: TestContext): Promise<Slack
       db.prepare("INSERT INTO usage (ts_ms, day, provider, model, source, call_id) VALUES (?, ?, ?, ?, 'ask', ?)").run(Date.parse(`${day}T10:00:00Z`), day, provider, model, callId);
       return Promise.resolve();
     },
-    url: null,
+    drainSlack: () => Promise.resolve(true),
   };
 }
 
 /** Another replica: its own pool on the same PostgreSQL database, closed when the test ends. */
-export function replica(url: string, t: TestContext): SlackAlertStores & { db: PgDb } {
+export function replica(url: string, t: TestContext): ReturnType<typeof pgStores> & { db: PgDb } {
   const db = openPostgres(url, { max: 5 });
   t.after(() => db.close());
   return { ...pgStores(db), db };
