@@ -146,3 +146,6 @@ export function createSlackStore(db: Db, log: Logger, opts: { busyWaitMs?: numbe
     },
   };
 }
+
+/** The journal's shape of a Slack write, shared with the PostgreSQL store (src/store/postgres/slack-threads.ts). */
+export { isWrite as isSlackWrite, type Write as SlackWrite };
