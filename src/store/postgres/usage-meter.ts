@@ -1,0 +1,88 @@
+// The usage meter over the PostgreSQL ledger (the UsageMeter interface of src/store/usage-meter.ts,
+// same journal bookkeeping: src/store/meter-journal.ts). Rows are written in order through
+// retry-writes.ts: while the server is unreachable (a restart, a failover) they wait in memory and
+// in this process's journal, and go in once it is back; a stop before that leaves them in the
+// journal for the next start. Every row carries its call_id, so a row journaled and also
+// written is recorded once however often it is replayed, on whichever replica.
+import type { Logger } from 'pino';
+import { LedgerError, type LedgerStore, type UsageInput, type UsageSource } from '../ledger.js';
+import type { Journal } from '../journal.js';
+import { createMeterJournal } from '../meter-journal.js';
+import type { UsageMeter } from '../usage-meter.js';
+import { createPgRetryWrites, isUnreachable } from './retry-writes.js';
+
+export interface PgUsageMeterDeps {
+  ledger: Pick<LedgerStore, 'record'>;
+  log: Logger;
+  journal?: Journal;
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+interface Batch {
+  rows: readonly UsageInput[];
+  source: UsageSource;
+  entries: ReadonlyArray<number | null>;
+}
+
+export function createPgUsageMeter(deps: PgUsageMeterDeps): UsageMeter {
+  const { ledger, log, journal } = deps;
+  const { begin, journalEnded, settle } = createMeterJournal(journal, log);
+  const refuse = (rows: readonly UsageInput[], err: unknown) => log.error({ err, rows }, 'usage rows could not be recorded');
+
+  const writes = createPgRetryWrites<Batch>({
+    log,
+    what: 'usage rows',
+    async apply(b) {
+      try {
+        await ledger.record(b.rows, b.source);
+      } catch (err) {
+        if (!(err instanceof LedgerError) && isUnreachable(err)) throw err;
+        // One bad row (a hand-edited journal) must not cost the others: row by row; the ones in
+        // already are skipped by call_id if the server goes away half way and this runs again.
+        const refused: UsageInput[] = [];
+        for (const row of b.rows) {
+          try {
+            await ledger.record([row], b.source);
+          } catch (e) {
+            if (!(e instanceof LedgerError) && isUnreachable(e)) throw e;
+            refused.push(row);
+          }
+        }
+        if (refused.length) refuse(refused, err);
+      }
+      for (const e of b.entries) settle(e);
+    },
+    dropped(batches, err) {
+      refuse(batches.flatMap((b) => b.rows), err);
+      for (const b of batches) for (const e of b.entries) settle(e);
+    },
+    ...(deps.retryMs !== undefined ? { retryMs: deps.retryMs } : {}),
+    ...(deps.maxRetryMs !== undefined ? { maxRetryMs: deps.maxRetryMs } : {}),
+  });
+
+  return {
+    begin,
+    record(rows, source) {
+      if (rows.length === 0) return;
+      const { rows: withIds, entry } = journalEnded(rows, source);
+      writes.push({ rows: withIds, source, entries: [entry] });
+    },
+    journalEnded,
+    recordEnded(ended, source) {
+      const rows = ended.flatMap((e) => e.rows);
+      if (rows.length) writes.push({ rows, source, entries: ended.map((e) => e.entry) });
+    },
+    waitingRows: () => writes.items().flatMap((b) => b.rows),
+    get pending() {
+      return writes.items().reduce((n, b) => n + b.rows.length, 0);
+    },
+    flush: () => writes.drain(),
+    stop() {
+      // What was not written stays open in the journal: replayed at the next start.
+      const left = writes.stop();
+      const rows = left.reduce((n, b) => n + b.rows.length, 0);
+      if (rows > 0) log.warn({ rows, journal: journal?.file ?? null }, 'database unreachable at stop: usage rows kept in the journal, recorded at the next start');
+    },
+  };
+}
