@@ -13,7 +13,8 @@ import { lockForRewrite } from './locks.js';
 import { RollupDeltas } from './rollup.js';
 
 /** Rows read per page. */
-const PAGE = 10_000;
+export const REPRICE_PAGE = 10_000;
+const PAGE = REPRICE_PAGE;
 
 interface ScopeRow {
   id: number;
