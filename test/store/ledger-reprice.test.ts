@@ -9,6 +9,7 @@ import type { PricingEntry } from '../../src/config/schema.js';
 import type { Pricer, UsageInput } from '../../src/store/ledger.js';
 import { storeTest } from '../support/both-stores.js';
 import { randomRows } from '../support/ledger-fixtures.js';
+import type { PostgresLedger } from '../../src/store/postgres/ledger/postgres-ledger.js';
 import { REPRICE_PAGE } from '../../src/store/postgres/ledger/reprice.js';
 import { openLedger, referenceLedger, type AnyLedger } from '../support/ledger-stores.js';
 
@@ -107,7 +108,7 @@ storeTest('re-pricing a random ledger over many pages: the rows, rollup and resu
 
 test('postgres: repriceWith re-prices inside the caller\'s transaction: rolled back with it, or committed with it', async (t) => {
   const { ledger, pg } = await openLedger('postgres', t, 'UTC', pricerOf(OLD));
-  const pgLedger = ledger as import('../../src/store/postgres/ledger/postgres-ledger.js').PostgresLedger;
+  const pgLedger = ledger as PostgresLedger;
   await ledger.record([row('2026-03-05T12:00:00Z', { request_id: 'a' })], 'import');
   await assert.rejects(
     pg!.tx(async (q) => {

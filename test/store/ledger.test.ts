@@ -2,7 +2,6 @@
 // PostgresLedger does, row for row and figure for figure. Each behaviour runs on both stores
 // (storeTest); where it says "as SQLite", the same rows also go into a reference SQLite ledger
 // and every read must answer the same.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LedgerError, type UsageInput } from '../../src/store/ledger.js';
 import { SPEND_DIMS } from '../../src/domain/spend.js';
@@ -220,4 +219,13 @@ storeTest('DST days in Europe/Paris: rows around both changes get their local da
   const all = await readAll(ledger, '2026-03-01', '2026-10-31');
   assertRollupIsRaw(all);
   assert.deepEqual(all, await readAll(reference, '2026-03-01', '2026-10-31'));
+});
+
+storeTest('text with quotes, backslashes, commas, braces and other scripts is stored as written', async (kind, t) => {
+  const { ledger } = await openLedger(kind, t);
+  const odd = ['a "quoted" user', 'back\\slash', 'comma, {brace}', 'NULL', '', 'Zürich 東京 🚀'];
+  await ledger.record(odd.map((s, i) => row({ user: s, route: s, channel: s, error: s, request_id: `${s}#${i}` })), 'import');
+  const stored = (await ledger.recentRows(10)).reverse();
+  assert.deepEqual(stored.map((r) => [r.user, r.route, r.channel, r.error, r.request_id]), odd.map((s, i) => [s, s, s, s, `${s}#${i}`]));
+  assert.deepEqual((await ledger.spendRollup('user', '2026-03-01', '2026-03-01')).map((s) => s.key), [...odd].sort());
 });

@@ -24,8 +24,8 @@ export interface LedgerHarness {
   ledger: AnyLedger;
   /** Rows of a query both databases read alike (integers as numbers). */
   sql<T = Record<string, unknown>>(query: string): Promise<T[]>;
-  /** Another ledger on the same database (a second replica on PostgreSQL: its own pool). */
-  another(zoneName: string, price?: Pricer): Promise<AnyLedger>;
+  /** Another ledger on the same database (a second replica on PostgreSQL: its own pool; beforeWrite there only). */
+  another(zoneName: string, price?: Pricer, beforeWrite?: () => Promise<void>): Promise<AnyLedger>;
   /** The PostgreSQL pool (null on SQLite). */
   pg: PgDb | null;
   url: string | null;
@@ -46,10 +46,10 @@ export async function openLedger(kind: StoreKind, t: TestContext, zoneName = 'UT
   return {
     ledger: new PostgresLedger({ db: pg.db, zone: makeZone(zoneName), price, usdToNusd }),
     sql: (query) => pg.db.query(query),
-    another: async (zone, p = price) => {
+    another: async (zone, p = price, beforeWrite) => {
       const db = openPostgres(pg.url, { max: 5 });
       t.after(() => db.close());
-      return new PostgresLedger({ db, zone: makeZone(zone), price: p, usdToNusd });
+      return new PostgresLedger({ db, zone: makeZone(zone), price: p, usdToNusd, ...(beforeWrite ? { beforeWrite } : {}) });
     },
     pg: pg.db,
     url: pg.url,

@@ -111,10 +111,28 @@ export class Columns {
     this.length++;
   }
 
-  /** The INSERT's parameters: the arrays, then the source. */
+  /** The INSERT's parameters: the arrays as array literals, then the source. */
   params(source: string): PgParam[] {
-    return [...(this.arrays as unknown as PgParam[]), source];
+    return [...this.arrays.map(arrayLiteral), source];
   }
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+/**
+ * A PostgreSQL array literal ({1,NULL,"a b"}), built here rather than by the client, whose
+ * general converter escapes every element with two regular expressions: on a batch of 10,000
+ * rows (240,000 cells) that was about as long as PostgreSQL took to insert them.
+ */
+export function arrayLiteral(cells: readonly Cell[]): string {
+  let out = '{';
+  for (let i = 0; i < cells.length; i++) {
+    if (i > 0) out += ',';
+    const c = cells[i];
+    if (c === null || c === undefined) out += 'NULL';
+    else if (typeof c === 'number') out += String(c);
+    else out += NEEDS_ESCAPE.test(c) ? `"${c.replace(/["\\]/g, '\\$&')}"` : `"${c}"`;
+  }
+  return out + '}';
 }
 
 /** INSERT of a Columns' rows (routeops' calls already stored are skipped: a replica may have written one a moment ago). */

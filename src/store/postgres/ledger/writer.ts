@@ -19,7 +19,7 @@ import { AGGREGATE_INPUT, allDimsSql, SUMS_AS_TEXT, upsertRollupSql } from './sq
 import type { PgLedgerTimezone } from './timezone.js';
 
 /** Rows per INSERT (a larger write is several, its rollup written once at the end). */
-const CHUNK = 5_000;
+const CHUNK = 10_000;
 /** recordBatches writes its rollup when it holds this many aggregates (and at the end), as SQLite's does. */
 const ROLLUP_FLUSH = 50_000;
 /** A write that PostgreSQL chose as a deadlock's victim is run again this many times at most. */
@@ -50,6 +50,8 @@ interface WriteState {
   source: UsageSource;
   zoneChecked: boolean;
   requestTurn: boolean;
+  /** enable_seqscan is off for the transaction (lookUp). */
+  probesOnly: boolean;
 }
 
 export class PgLedgerWriter {
@@ -104,7 +106,7 @@ export class PgLedgerWriter {
   private async begin(q: PgQuery, source: UsageSource, requestTurn: boolean): Promise<WriteState> {
     await lockForWrite(q, requestTurn);
     await this.deps.beforeWrite?.(q);
-    return { q, source, zoneChecked: false, requestTurn };
+    return { q, source, zoneChecked: false, requestTurn, probesOnly: false };
   }
 
   /**
@@ -123,7 +125,7 @@ export class PgLedgerWriter {
       await lockRequestIds(q);
       w.requestTurn = true;
     }
-    const stored = await lookUp(q, checked);
+    const stored = await lookUp(w, checked);
     const { price, usdToNusd, days } = this.deps;
     const columns = new Columns(price, usdToNusd, days);
     const calls = new Set<string>();
@@ -157,25 +159,29 @@ export class PgLedgerWriter {
 }
 
 /** The call ids and request keys of a chunk that the ledger already holds (one query). */
-async function lookUp(q: PgQuery, checked: readonly CheckedRow[]): Promise<{ calls: Set<string>; holds(key: number, id: string): boolean; add(key: number, id: string): void }> {
+async function lookUp(w: WriteState, checked: readonly CheckedRow[]): Promise<{ calls: Set<string>; holds(key: number, id: string): boolean; add(key: number, id: string): void }> {
+  const { q } = w;
   const callIds: string[] = [];
   const keys: number[] = [];
-  const ids: string[] = [];
   for (const c of checked) {
     if (c.callId !== null) callIds.push(c.callId);
-    else if (c.requestId !== null) {
-      keys.push(c.key! - KEY_DAY, c.key!, c.key! + KEY_DAY);
-      ids.push(c.requestId);
-    }
+    else if (c.requestId !== null) keys.push(c.key! - KEY_DAY, c.key!, c.key! + KEY_DAY);
   }
   const calls = new Set<string>();
   const pairs = new Set<string>();
   if (callIds.length > 0 || keys.length > 0) {
+    // Probes of the two indexes (the request ids are compared here). A table that grew in this
+    // transaction (an import) still has the statistics of before, by which a scan of the whole
+    // table looks cheaper than thousands of probes: scans are ruled out for the transaction.
+    if (!w.probesOnly) {
+      await q.query(`SELECT set_config('enable_seqscan', 'off', true)`);
+      w.probesOnly = true;
+    }
     const found = await q.query<{ call_id: string | null; request_key: number | null; request_id: string | null }>(
       `SELECT call_id, NULL::bigint AS request_key, NULL::text AS request_id FROM usage WHERE call_id = ANY($1::text[])
        UNION ALL
-       SELECT NULL, request_key, request_id FROM usage WHERE request_key = ANY($2::bigint[]) AND request_id = ANY($3::text[])`,
-      [callIds, keys, ids],
+       SELECT NULL, request_key, request_id FROM usage WHERE request_key = ANY($2::bigint[])`,
+      [callIds, keys],
     );
     for (const f of found) {
       if (f.call_id !== null) calls.add(f.call_id);
