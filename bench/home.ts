@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     line('  baseline: /balance\'s view alone (balanceView)', balance);
     console.log(`(the view: ${view.blocks.length} blocks, ${fmtInt(JSON.stringify(view).length)} bytes of JSON)`);
   } finally {
-    services.close();
+    await services.close();
     if (!KEEP) for (const f of [DB_PATH, `${DB_PATH}-wal`, `${DB_PATH}-shm`]) rmSync(f, { force: true });
   }
 }

@@ -44,7 +44,7 @@ async function build(path: string): Promise<void> {
   const t0 = performance.now();
   for (let batch = gen.next(50_000); batch.length; batch = gen.next(50_000)) await services.ledger.record(batch, 'import');
   log(`built ${fmtInt(ROWS)} rows in ${fmtMs(performance.now() - t0)} ms`);
-  services.close();
+  await services.close();
 }
 
 async function main(): Promise<void> {
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     copyFileSync(LEDGER, DB_PATH);
     log(`copied ${LEDGER}`);
     // A ledger kept by an older build gets this build's migrations before anything is timed.
-    createServices({ config: resolveConfig({}, 'bench'), dbPath: DB_PATH, log: pino({ level: 'silent' }) }).close();
+    await createServices({ config: resolveConfig({}, 'bench'), dbPath: DB_PATH, log: pino({ level: 'silent' }) }).close();
   }
 
   const db = openDatabase(DB_PATH);
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   reader.postMessage('stop');
   const times = await answered;
   await reader.terminate();
-  again.close();
+  await again.close();
   const s = summarize(times);
 
   console.log(`Re-pricing ${fmtInt(affected)} rows of ${PROVIDER}/${MODEL} in a ledger of ${fmtInt(total)} rows`);

@@ -51,7 +51,7 @@ models:
     ratios.sort((a, b) => a - b);
     rows.push(['routecheck: whole / slowest check (median of 5)', ratios[2]!.toFixed(2), '<= 1.3']);
   } finally {
-    services.close();
+    await services.close();
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
   }

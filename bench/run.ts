@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   db.close();
   // Ctrl-C: leave no multi-GB file behind.
   process.once('SIGINT', () => {
-    services.close();
+    void services.close(); // SQLite closes before it returns
     if (!KEEP) for (const f of dbFiles()) rmSync(f, { force: true });
     process.exit(130);
   });
@@ -346,7 +346,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     rss.stop();
-    services.close();
+    await services.close();
     if (!KEEP) {
       for (const f of dbFiles()) rmSync(f, { force: true });
       const left = dbFiles().filter((f) => existsSync(f));

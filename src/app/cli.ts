@@ -12,6 +12,7 @@ import type { Reply } from '../domain/reply.js';
 import { createLogger } from './log.js';
 import { stopWhenNpmParentExits } from './parent-watch.js';
 import { createServices, type Clock, type Services } from './services.js';
+import { openServices } from './open-services.js';
 import { followCatalog } from '../features/catalog/follow.js';
 import { commandUsageReply, dispatch } from '../../commands/dispatch.js';
 import { commandsFor, findCommand } from '../../commands/registry.js';
@@ -249,12 +250,19 @@ export async function runCommandLine(argv: readonly string[], io: Pick<CliIO, 's
 /** The CLI over the environment: config and database from ROUTEOPS_CONFIG / ROUTEOPS_DB, opened only if the command needs them. */
 export async function cli(argv: string[], io: CliIO, onBotStarted: () => void = () => {}): Promise<number> {
   let opened: Services | undefined;
-  const services = () => {
-    if (opened) return opened;
+  const options = () => {
     const env = parseEnv(io.env);
     const config = loadConfig(env);
     // Logs go to stderr so --json output on stdout stays one clean document.
-    opened = createServices({ config, dbPath: env.ROUTEOPS_DB, log: createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL), clock: io.clock, secrets: io.env });
+    return { config, dbPath: env.ROUTEOPS_DB, log: createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL), clock: io.clock, secrets: io.env, databaseUrl: env.ROUTEOPS_DATABASE_URL };
+  };
+  // PostgreSQL is opened (connected, migrated) before the command runs (`prepare`); SQLite at first use.
+  const open = async () => (opened ??= await openServices(options()));
+  const services = () => {
+    if (opened) return opened;
+    const opts = options();
+    if (opts.databaseUrl) throw new Error('the PostgreSQL store is opened before a command runs: this command was not prepared');
+    opened = createServices(opts);
     return opened;
   };
   try {
@@ -262,7 +270,7 @@ export async function cli(argv: string[], io: CliIO, onBotStarted: () => void = 
       services,
       // A catalog changed since the rows were priced (an upgrade, an edited config price) re-prices them first.
       prepare: async () => {
-        await followCatalog(services());
+        await followCatalog(await open());
       },
       startBot: async () => {
         onBotStarted();
@@ -278,7 +286,7 @@ export async function cli(argv: string[], io: CliIO, onBotStarted: () => void = 
       },
     });
   } finally {
-    opened?.close();
+    await opened?.close();
   }
 }
 

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, parseEnv, type Env } from '../config/load.js';
 import { createLogger } from './log.js';
 import { createServices, type Clock, type Services } from './services.js';
+import { openServices } from './open-services.js';
 import { followCatalog } from '../features/catalog/follow.js';
 import { createHttpServer } from '../adapters/http/server.js';
 import { startGateway } from './gateway.js';
@@ -101,7 +102,9 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
   const logs = logPlan(env, shell);
   const logVariable = env.ROUTEOPS_LOG_FILE ? 'ROUTEOPS_LOG_FILE' : 'ROUTEOPS_DB (the log file beside it)';
   const log = opts.log ?? openedOr(logVariable, () => createLogger(logs.level, logs.file ? pino.destination({ dest: logs.file, append: true, mkdir: true, sync: true }) : undefined));
-  const services = openedOr('ROUTEOPS_DB', () => createServices({ config, dbPath: env.ROUTEOPS_DB, log, clock: opts.clock, secrets: rawEnv }));
+  const services = env.ROUTEOPS_DATABASE_URL
+    ? await openServices({ config, dbPath: env.ROUTEOPS_DB, log, clock: opts.clock, secrets: rawEnv, databaseUrl: env.ROUTEOPS_DATABASE_URL })
+    : openedOr('ROUTEOPS_DB', () => createServices({ config, dbPath: env.ROUTEOPS_DB, log, clock: opts.clock, secrets: rawEnv }));
   // Rows priced with another catalog (an upgrade, an edited config price) follow this one first.
   try {
     await followCatalog(services);
@@ -111,8 +114,9 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
   let ready = false;
   let slack: SlackAdapter | undefined;
   // Ingest parses and writes on a thread and connection of its own (ingest.ts); an in-memory
-  // database has no second connection, so there it is written on this thread.
-  const ingest: IngestWorker = isMemory(env.ROUTEOPS_DB)
+  // database has no second connection, so there it is written on this thread, as with
+  // PostgreSQL (the server does the writing; parsing stays on this thread).
+  const ingest: IngestWorker = isMemory(env.ROUTEOPS_DB) || env.ROUTEOPS_DATABASE_URL
     ? { ingest: (body) => ingestUsageText(services.ledger, bodyText(body)), close: () => Promise.resolve() }
     : createIngestWorker({ dbPath: env.ROUTEOPS_DB, config, log });
   let opened: Server | undefined;
@@ -171,7 +175,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
           // The gateway's last rows go to the meter before the database closes.
           gateway.flush();
           await ingest.close();
-          services.close();
+          await services.close();
           log.info('routeops stopped');
         })()),
     };
@@ -181,7 +185,7 @@ export async function startRouteops(opts: StartOptions = {}): Promise<RunningApp
     opened?.close();
     opened?.closeAllConnections();
     await ingest.close();
-    services.close();
+    await services.close();
     throw err;
   }
 }

@@ -63,7 +63,7 @@ export function createServices(opts: ServiceOptions): Services {
       }
     }
     const close = () => {
-      if (!db.open) return;
+      if (!db.open) return Promise.resolve();
       usage.flushNow();
       usage.stop();
       store.slack.close();
@@ -73,6 +73,7 @@ export function createServices(opts: ServiceOptions): Services {
         opts.log.error({ err: (err as Error).message }, 'journal could not be closed');
       }
       db.close();
+      return Promise.resolve();
     };
     const clock = opts.clock ?? (() => new Date());
     const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

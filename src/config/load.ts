@@ -79,6 +79,11 @@ const envSchema = z.object({
   HOST: z.string().refine(isHost, 'expected an IP address (e.g. 127.0.0.1, 0.0.0.0, ::) or a host name').optional(),
   ROUTEOPS_CONFIG: z.string().min(1).optional(),
   ROUTEOPS_DB: z.string().min(1).default('./data/routeops.db'),
+  /** postgres://…: the PostgreSQL store instead of the SQLite file (src/app/pg-services.ts). */
+  ROUTEOPS_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/i, 'expected a PostgreSQL URL: postgres://user:password@host:5432/database')
+    .optional(),
   ROUTEOPS_INGEST_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ROUTEOPS_LOG_FILE: z.string().min(1).optional(),

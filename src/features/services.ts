@@ -43,8 +43,8 @@ export interface Services {
   routecheck: RouteChecker;
   /** The gateway's key check and admission (src/features/gateway/keys.ts); made on first use. */
   readonly gatewayKeys: GatewayKeys;
-  /** Writes usage rows still waiting, then closes the database. */
-  close(): void;
+  /** Writes usage rows still waiting, then closes the database (SQLite: done before it returns). */
+  close(): Promise<void>;
   /** False once close() ran. */
   isOpen(): boolean;
 }

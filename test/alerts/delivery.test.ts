@@ -207,7 +207,7 @@ test('an alert recorded before the outbox kept replies (its Block Kit message) i
       assert.deepEqual(sink.delivered, [{ channel: ALERTS_CHANNEL, message }]);
       assert.equal((await outbox.pending()).length, 0);
     } finally {
-      services.close();
+      await services.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

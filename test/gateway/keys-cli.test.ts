@@ -78,7 +78,7 @@ test('keys create --json prints the name, the key once and its aliases; the data
     }
   };
   check();
-  f.services.close();
+  await f.services.close();
   check();
   for (const text of [listText.stdout, JSON.stringify(key)]) assert.ok(!text.includes(made.key.slice(7)), 'list never shows the key');
 });

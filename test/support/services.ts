@@ -50,12 +50,12 @@ export function makeServices(config: ConfigObject = {}, opts: ServicesOptions = 
     dbPath: tmp.dbPath,
     tmp,
     restart() {
-      fixture.services.close();
+      void fixture.services.close(); // SQLite closes before it returns
       fixture.services = make();
       return fixture.services;
     },
     cleanup() {
-      fixture.services.close();
+      void fixture.services.close(); // SQLite closes before it returns
       tmp.cleanup();
     },
   };
