@@ -54,6 +54,9 @@ async function main(): Promise<void> {
   console.log(`  of which ECharts SVG p50 ${f(s.p50)}, p95 ${f(s.p95)}; resvg to PNG ≈ ${f(w.p50 - s.p50)}`);
   console.log(`  baseline: the text reply (spendReply) p50 ${f(r.p50)}, p95 ${f(r.p95)}`);
   console.log(`  extra RSS over the process before the first chart: ${(monitor.maxMb - rssBefore / MB).toFixed(1)} MB (${monitor.method})   (target < 60 MB)`);
+  // Where the peak is reached: the first chart (worker, libraries, first drawing) or the charts after it.
+  const phases = monitor.phaseMaxMb().filter(([name]) => name !== 'start').map(([name, mb]) => `${name} ${(mb - rssBefore / MB).toFixed(1)} MB`);
+  console.log(`    peak per phase: ${phases.join(', ')}`);
 }
 
 await main();

@@ -10,8 +10,24 @@ export interface FontMetrics {
 
 const MISSING_EM = 0.6;
 
-/** Reads a TrueType/OpenType font's advance widths for the Basic Multilingual Plane (cmap format 4). */
-export function fontMetrics(font: Uint8Array): FontMetrics {
+interface WidthTables {
+  unitsPerEm: number;
+  numberOfHMetrics: number;
+  /** The hmtx table: advance width and left side bearing per glyph. */
+  hmtx: DataView;
+  /** The format-4 Unicode BMP cmap subtable. */
+  cmap4: DataView;
+}
+
+/** `length` bytes of `font` from `at`, copied (a Buffer's slice would be a view of the whole file). */
+const copyOf = (font: Uint8Array, at: number, length: number): DataView => new DataView(new Uint8Array(font.subarray(at, at + length)).buffer);
+
+/**
+ * Copies of the two tables the widths come from (~30 KB for DejaVu Sans). A function of its own,
+ * so the measuring closures cannot keep the font file's bytes (~0.7 MB) alive for the life of
+ * the chart worker (chart-engine.ts).
+ */
+function widthTables(font: Uint8Array): WidthTables {
   const view = new DataView(font.buffer, font.byteOffset, font.byteLength);
   const u16 = (at: number) => view.getUint16(at);
   const tables = new Map<string, number>();
@@ -26,10 +42,7 @@ export function fontMetrics(font: Uint8Array): FontMetrics {
     if (at === undefined) throw new Error(`font has no ${tag} table`);
     return at;
   };
-  const unitsPerEm = u16(need('head') + 18);
   const numberOfHMetrics = u16(need('hhea') + 34);
-  const hmtx = need('hmtx');
-  const advance = (glyph: number) => u16(hmtx + 4 * Math.min(glyph, numberOfHMetrics - 1)) / unitsPerEm;
 
   // The Unicode BMP subtable: Windows (3,1), else Unicode (0,3).
   const cmap = need('cmap');
@@ -44,21 +57,29 @@ export function fontMetrics(font: Uint8Array): FontMetrics {
     }
   }
   if (sub < 0) throw new Error('font has no format-4 Unicode cmap');
-  const segCount = u16(sub + 6) / 2;
-  const ends = sub + 14;
+  return { unitsPerEm: u16(need('head') + 18), numberOfHMetrics, hmtx: copyOf(font, need('hmtx'), 4 * numberOfHMetrics), cmap4: copyOf(font, sub, u16(sub + 2)) };
+}
+
+/** Reads a TrueType/OpenType font's advance widths for the Basic Multilingual Plane (cmap format 4). */
+export function fontMetrics(font: Uint8Array): FontMetrics {
+  const { unitsPerEm, numberOfHMetrics, hmtx, cmap4 } = widthTables(font);
+  const advance = (glyph: number) => hmtx.getUint16(4 * Math.min(glyph, numberOfHMetrics - 1)) / unitsPerEm;
+  const c16 = (at: number) => cmap4.getUint16(at);
+  const segCount = c16(6) / 2;
+  const ends = 14;
   const starts = ends + segCount * 2 + 2;
   const deltas = starts + segCount * 2;
   const rangeOffsets = deltas + segCount * 2;
 
   function glyphOf(code: number): number {
     for (let i = 0; i < segCount; i++) {
-      if (u16(ends + i * 2) < code) continue;
-      const start = u16(starts + i * 2);
+      if (c16(ends + i * 2) < code) continue;
+      const start = c16(starts + i * 2);
       if (start > code) return 0;
-      const delta = view.getInt16(deltas + i * 2);
-      const ro = u16(rangeOffsets + i * 2);
+      const delta = cmap4.getInt16(deltas + i * 2);
+      const ro = c16(rangeOffsets + i * 2);
       if (ro === 0) return (code + delta) & 0xffff;
-      const g = u16(rangeOffsets + i * 2 + ro + 2 * (code - start));
+      const g = c16(rangeOffsets + i * 2 + ro + 2 * (code - start));
       return g === 0 ? 0 : (g + delta) & 0xffff;
     }
     return 0;

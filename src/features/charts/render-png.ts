@@ -12,8 +12,13 @@ import type { ChartAnswer, ChartRequest } from './chart-worker.js';
 export const CHART_PNG_WIDTH = CHART_WIDTH * CHART_SCALE;
 /** How long an idle worker is kept for the next chart. */
 const IDLE_MS = 60_000;
-/** A small young generation: the worker's heap stays small and its garbage goes quickly. */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+/**
+ * A small young generation: the worker's heap stays small and its garbage goes quickly. At 3 MB
+ * V8 commits a 2 MB new space (8 MB at 8): bench/chart.ts, 2026-12-05, peak extra RSS 55.7-56.7
+ * MB against 59.6-60.6 MB at 8 in the same hour, ECharts' SVG the same speed (13-15 ms of CPU a
+ * chart at 8, 4, 3 and 2 MB).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 256 };
 
 interface Pending {
   resolve(a: ChartAnswer): void;
