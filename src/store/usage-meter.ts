@@ -36,6 +36,12 @@ export interface UsageMeter {
   journalEnded(rows: readonly UsageInput[], source: UsageSource): EndedRows;
   /** Records rows `journalEnded` journaled, in one write, as `record` does. */
   recordEnded(ended: readonly EndedRows[], source: UsageSource): void;
+  /**
+   * Resolves once the rows recorded so far have had their try at the database: written, refused,
+   * or waiting for it (a lock, a server out of reach). Someone reading the ledger next (another
+   * replica's budget check) then sees them if the database took them. Never rejects.
+   */
+  written(): Promise<void>;
   /** Rows waiting for the database. */
   readonly pending: number;
   /** The rows waiting for the database, oldest first (a budget check counts them as spent). */
@@ -137,6 +143,8 @@ export function createUsageMeter(deps: UsageMeterDeps): SqliteUsageMeter {
     get pending() {
       return queue.items().reduce((n, b) => n + b.rows.length, 0);
     },
+    // Tried at once, synchronously (record and recordEnded push straight to the database).
+    written: () => Promise.resolve(),
     flush: () => Promise.resolve(queue.flush()),
     flushNow: () => queue.flush(),
     stop: () => queue.stop(),

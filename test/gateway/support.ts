@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { cli } from '../../src/app/cli.js';
 import { openDatabase } from '../../src/store/open.js';
+import { openPostgres } from '../../src/store/postgres/pool.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { ConfigObject } from '../support/config.js';
 import { writeConfig } from '../support/config.js';
@@ -21,7 +22,7 @@ export interface GatewayRig {
   newKey(name: string, ...flags: string[]): Promise<string>;
   client(key: string, opts?: { maxRetries?: number }): OpenAI;
   /** The ledger's gateway rows, oldest first. */
-  rows(): Array<Record<string, unknown>>;
+  rows(): Promise<Array<Record<string, unknown>>>;
   /** Raw HTTP to the gateway. */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string; json: unknown }>;
 }
@@ -31,7 +32,7 @@ export async function startGateway(t: TestContext, config: ConfigObject | ((sim:
   const sim = await startSim(t);
   const cfg = simConfig(sim, { gateway: { enabled: true }, ...(typeof config === 'function' ? config(sim) : config) });
   const app = await startTestApp({ config: cfg, withSlack: false, env: { ...SIM_KEYS, ...extraEnv }, owner: t });
-  const env = { ...SIM_KEYS, ROUTEOPS_CONFIG: writeConfig(`${app.dir}/keys.yml`, cfg), ROUTEOPS_DB: app.dbPath, LOG_LEVEL: 'silent' };
+  const env = { ...SIM_KEYS, ROUTEOPS_CONFIG: writeConfig(`${app.dir}/keys.yml`, cfg), ...app.storeEnv, LOG_LEVEL: 'silent' };
   const keys = async (...argv: string[]) => {
     let stdout = '';
     let stderr = '';
@@ -48,10 +49,20 @@ export async function startGateway(t: TestContext, config: ConfigObject | ((sim:
       return (JSON.parse(out.stdout) as { key: string }).key;
     },
     client: (key, opts = {}) => new OpenAI({ apiKey: key, baseURL: `${app.url}/v1`, maxRetries: opts.maxRetries ?? 0 }),
-    rows() {
+    async rows() {
+      const sql = "SELECT * FROM usage WHERE source = 'gateway' ORDER BY id";
+      const url = app.storeEnv.ROUTEOPS_DATABASE_URL;
+      if (url) {
+        const pg = openPostgres(url, { max: 1 });
+        try {
+          return await pg.query(sql);
+        } finally {
+          await pg.close();
+        }
+      }
       const db = openDatabase(app.dbPath, { readonly: true });
       try {
-        return db.prepare("SELECT * FROM usage WHERE source = 'gateway' ORDER BY id").all() as Array<Record<string, unknown>>;
+        return db.prepare(sql).all() as Array<Record<string, unknown>>;
       } finally {
         db.close();
       }
@@ -75,7 +86,7 @@ export async function startGateway(t: TestContext, config: ConfigObject | ((sim:
 export async function rowsOnce(rig: GatewayRig, n: number): Promise<Array<Record<string, unknown>>> {
   const until = Date.now() + 10_000;
   for (;;) {
-    const rows = rig.rows();
+    const rows = await rig.rows();
     if (rows.length >= n || Date.now() > until) {
       assert.equal(rows.length, n, `expected ${n} gateway rows`);
       return rows;

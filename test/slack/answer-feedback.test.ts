@@ -156,7 +156,7 @@ test('`spend --json by model` counts the votes per model beside the spend; by pr
   await vote(answer, 'U0SPEND1', 'up');
   await vote(answer, 'U0SPEND2', 'down');
   await vote(answer, 'U0SPEND3', 'up');
-  const env = { ROUTEOPS_CONFIG: join(t.dir, 'routeops.yml'), ROUTEOPS_DB: t.dbPath, LOG_LEVEL: 'silent', ...SIM_KEYS };
+  const env = { ROUTEOPS_CONFIG: join(t.dir, 'routeops.yml'), ...t.storeEnv, LOG_LEVEL: 'silent', ...SIM_KEYS };
   const run = async (...argv: string[]) => {
     let stdout = '';
     let stderr = '';

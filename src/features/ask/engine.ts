@@ -146,8 +146,17 @@ export async function budgetRefusal(services: Services, user: string): Promise<s
 export async function ask(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {
   // With a per-user budget, a user's questions take turns (user-turns.ts): each is checked
   // against what the ones before it cost.
-  if (services.config.budgets.per_user_daily === undefined) return askNow(services, input, progress);
-  return services.userTurns.run(input.user, () => askNow(services, input, progress), () => progress?.waiting?.());
+  // An answer ends once its rows had their try at the store: a /spend or another replica's
+  // budget check right after it sees them (with SQLite they are written at once).
+  const metered = async () => {
+    try {
+      return await askNow(services, input, progress);
+    } finally {
+      await services.usage.written();
+    }
+  };
+  if (services.config.budgets.per_user_daily === undefined) return metered();
+  return services.userTurns.run(input.user, metered, () => progress?.waiting?.());
 }
 
 async function askNow(services: Services, input: AskInput, progress?: AskProgress): Promise<AskOutcome> {

@@ -142,7 +142,8 @@ export class RouteChecker {
     this.running.set(opts.target, services.clock().toISOString());
     try {
       const name = `routecheck:${opts.target}`;
-      const leased = await underLease(services.lease, name, CHECK_LEASE_MS, () => this.execute(opts, resolved.routes));
+      // The run's rows have had their try at the store before its report is out.
+      const leased = await underLease(services.lease, name, CHECK_LEASE_MS, () => this.execute(opts, resolved.routes).finally(() => services.usage.written()));
       if (leased.held) return { ok: true, report: leased.value };
       const holder = await services.lease.leases.current(name, services.clock().getTime());
       const started = holder ? ` (since ${new Date(holder.since_ms).toISOString().slice(11, 19)} UTC)` : '';

@@ -23,6 +23,8 @@ interface Batch {
   rows: readonly UsageInput[];
   source: UsageSource;
   entries: ReadonlyArray<number | null>;
+  /** Resolves `tried` (UsageMeter.written): the batch had its try at the server. */
+  tried(): void;
 }
 
 export function createPgUsageMeter(deps: PgUsageMeterDeps): UsageMeter {
@@ -37,7 +39,11 @@ export function createPgUsageMeter(deps: PgUsageMeterDeps): UsageMeter {
       try {
         await ledger.record(b.rows, b.source);
       } catch (err) {
-        if (!(err instanceof LedgerError) && isUnreachable(err)) throw err;
+        if (!(err instanceof LedgerError) && isUnreachable(err)) {
+          // Out of reach: every batch waiting has had its try (they wait for the server now).
+          for (const w of writes.items()) w.tried();
+          throw err;
+        }
         // One bad row (a hand-edited journal) must not cost the others: row by row; the ones in
         // already are skipped by call_id if the server goes away half way and this runs again.
         const refused: UsageInput[] = [];
@@ -52,27 +58,43 @@ export function createPgUsageMeter(deps: PgUsageMeterDeps): UsageMeter {
         if (refused.length) refuse(refused, err);
       }
       for (const e of b.entries) settle(e);
+      b.tried();
     },
     dropped(batches, err) {
       refuse(batches.flatMap((b) => b.rows), err);
-      for (const b of batches) for (const e of b.entries) settle(e);
+      for (const b of batches) {
+        for (const e of b.entries) settle(e);
+        b.tried();
+      }
     },
     ...(deps.retryMs !== undefined ? { retryMs: deps.retryMs } : {}),
     ...(deps.maxRetryMs !== undefined ? { maxRetryMs: deps.maxRetryMs } : {}),
   });
+
+  /** Resolves when the last batch pushed had its try (batches are tried in order). */
+  let lastTried: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const push = (rows: readonly UsageInput[], source: UsageSource, entries: ReadonlyArray<number | null>) => {
+    // After a stop the rows stay in the journal (journalEnded wrote them): nothing to wait for.
+    if (stopped) return;
+    let tried!: () => void;
+    lastTried = new Promise<void>((resolve) => (tried = resolve));
+    writes.push({ rows, source, entries, tried });
+  };
 
   return {
     begin,
     record(rows, source) {
       if (rows.length === 0) return;
       const { rows: withIds, entry } = journalEnded(rows, source);
-      writes.push({ rows: withIds, source, entries: [entry] });
+      push(withIds, source, [entry]);
     },
     journalEnded,
     recordEnded(ended, source) {
       const rows = ended.flatMap((e) => e.rows);
-      if (rows.length) writes.push({ rows, source, entries: ended.map((e) => e.entry) });
+      if (rows.length) push(rows, source, ended.map((e) => e.entry));
     },
+    written: () => lastTried,
     waitingRows: () => writes.items().flatMap((b) => b.rows),
     get pending() {
       return writes.items().reduce((n, b) => n + b.rows.length, 0);
@@ -80,7 +102,9 @@ export function createPgUsageMeter(deps: PgUsageMeterDeps): UsageMeter {
     flush: () => writes.drain(),
     stop() {
       // What was not written stays open in the journal: replayed at the next start.
+      stopped = true;
       const left = writes.stop();
+      for (const b of left) b.tried();
       const rows = left.reduce((n, b) => n + b.rows.length, 0);
       if (rows > 0) log.warn({ rows, journal: journal?.file ?? null }, 'database unreachable at stop: usage rows kept in the journal, recorded at the next start');
     },
