@@ -100,11 +100,17 @@ async function copyTable(q: PgQuery, source: SqliteSource, table: CopiedTable): 
   const insert = `INSERT INTO ${quoteName(table)} (${columns.map((c) => quoteName(c.name)).join(', ')})
     SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${quoteName(c.type)}[]`).join(', ')})`;
   let copied = 0;
+  // The next batch is read from SQLite while the server writes the previous one.
+  let writing: Promise<unknown> = Promise.resolve();
   for (const batch of source.batches(table, columns.map((c) => c.expression))) {
     const arrays = columns.map((c, i) => batch.map((row) => pgText(row[i]!, c, table)));
-    await q.query(insert, arrays);
+    await writing;
+    writing = q.query(insert, arrays);
+    // Awaited at the next batch; until then a failure must not count as unhandled.
+    writing.catch(() => {});
     copied += batch.length;
   }
+  await writing;
   return copied;
 }
 
