@@ -9,6 +9,7 @@ import { makeHelpCommand } from './help.js';
 import { ledgerImportCommand } from './ledger-import.js';
 import { alertsRunCommand } from './alerts-run.js';
 import { auditCommand } from './audit.js';
+import { dbCheckCommand, dbCopyCommand } from './db.js';
 import { balanceCommand } from './balance.js';
 import { balancePollCommand } from './balance-poll.js';
 import { keysCommand, keysCreateCommand, keysRevokeCommand, keysRotateCommand } from './keys.js';
@@ -37,6 +38,8 @@ export const commands: ReadonlyArray<Command<unknown>> = [
   pricesIgnoreCommand,
   pricesHistoryCommand,
   auditCommand,
+  dbCopyCommand,
+  dbCheckCommand,
   keysCreateCommand,
   keysRevokeCommand,
   keysRotateCommand,

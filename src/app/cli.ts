@@ -33,8 +33,10 @@ export type CliContext = Pick<CommandContext, 'services' | 'startBot' | 'alertPo
   prepare?: (command: string) => Promise<void>;
 };
 
-/** Commands that read neither the ledger nor the catalog (start follows it itself, in main.ts). */
-const NO_LEDGER = new Set(['help', 'sim', 'manifest', 'start', 'catalog diff']);
+/** Commands that read neither the ledger nor the catalog (start follows it itself, in main.ts; db copy opens its own stores). */
+const NO_LEDGER = new Set(['help', 'sim', 'manifest', 'start', 'catalog diff', 'db copy']);
+/** Commands that read the ledger as it is: the store is opened, the rows are not re-priced first. */
+const AS_STORED = new Set(['db check']);
 
 /** A command line read: the command, its input, and the global output flags. */
 export interface CommandLine {
@@ -269,8 +271,9 @@ export async function cli(argv: string[], io: CliIO, onBotStarted: () => void = 
     return await runCommandLine(argv, io, {
       services,
       // A catalog changed since the rows were priced (an upgrade, an edited config price) re-prices them first.
-      prepare: async () => {
-        await followCatalog(await open());
+      prepare: async (command) => {
+        const opened = await open();
+        if (!AS_STORED.has(command)) await followCatalog(opened);
       },
       startBot: async () => {
         onBotStarted();

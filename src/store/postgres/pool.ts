@@ -6,8 +6,11 @@
 // value past 2^53 is refused rather than rounded; SUM over bigint is numeric and arrives as a
 // string, which the money code turns into a BigInt (exact at any size).
 import pg from 'pg';
+import { isPostgresUrl, redactUrl } from './url.js';
 
-export type PgParam = string | number | bigint | boolean | null | Date | Buffer | readonly string[] | readonly number[];
+export { isPostgresUrl, redactUrl };
+
+export type PgParam = string | number | bigint | boolean | null | Date | Buffer | readonly (string | null)[] | readonly number[];
 
 /** Runs one statement; rows as objects. */
 export interface PgQuery {
@@ -40,20 +43,6 @@ function parseInt8(text: string): number {
 const types = {
   getTypeParser: ((oid: number, format?: string) => (oid === INT8 ? parseInt8 : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
 };
-
-/** `postgres://user:secret@host/db` → `postgres://user:***@host/db` (unparseable: a placeholder). */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(a database URL that does not parse)';
-  }
-}
-
-/** True for the URLs ROUTEOPS_DATABASE_URL accepts. */
-export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
 
 export interface PgOpenOptions {
   /** Connections at most (default 10). */
