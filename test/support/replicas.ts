@@ -96,6 +96,8 @@ export async function completeCall(client: OpenAI, model: string, i: number, str
     const { data, response } = await client.chat.completions.create({ model, messages: ask(i), stream: true }, { signal }).withResponse();
     let text = '';
     for await (const chunk of data) text += chunk.choices[0]?.delta.content ?? '';
+    // The SDK ends a stream's iteration quietly when it is aborted.
+    if (signal?.aborted) return { ok: false, error: 'aborted by the client' };
     assert.ok(text.length > 0, 'a streamed answer has content');
     return { ok: true, callId: response.headers.get('x-request-id')! };
   } catch (err) {
