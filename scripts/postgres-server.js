@@ -5,14 +5,16 @@
 // `postgres` user the package creates (the server refuses to run as root).
 //
 //   node scripts/postgres-server.js            starts one, prints its URL, stops it on SIGTERM/SIGINT
-//   import { startPostgres } from './postgres-server.js'   (scripts/test.js)
-import { execFileSync, spawnSync } from 'node:child_process';
+//   import { startPostgres } from './postgres-server.js'   (scripts/test.js; the replica fault
+//   tests stop and start their own server under load: pause() and resume())
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setInterval } from 'node:timers';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 
 const INSTALL_HINT = 'install PostgreSQL\'s server from Debian\'s packages (apt-get install -y postgresql) or set ROUTEOPS_TEST_DATABASE_URL to a server the tests may create databases on';
 
@@ -41,7 +43,7 @@ function freePort() {
   });
 }
 
-/** Starts a server; resolves to { url, stop() }. Throws with INSTALL_HINT when there is none to start. */
+/** Starts a server; resolves to { url, dataDir, logFile, stop(), pause(), resume() }. Throws with INSTALL_HINT when there is none to start. */
 export async function startPostgres() {
   const bin = findServerBin();
   if (!bin) throw new Error(`no PostgreSQL server programs found: ${INSTALL_HINT}`);
@@ -66,7 +68,10 @@ export async function startPostgres() {
     '-c max_connections=300',
     '-c shared_buffers=64MB',
   ].join(' ');
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start'], { stdio: 'pipe' });
+  const startArgs = ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start'];
+  run('pg_ctl', startArgs, { stdio: 'pipe' });
+  // Off the event loop: a test's simulator and replicas' clients live in the same process.
+  const runAsync = (cmd, args) => (asRoot ? promisify(execFile)('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : promisify(execFile)(join(bin, cmd), args));
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let stopped = false;
   const stop = () => {
@@ -74,11 +79,27 @@ export async function startPostgres() {
     stopped = true;
     try {
       run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'], { stdio: 'pipe' });
+    } catch (err) {
+      // Already down (a test paused it and failed before resuming it): nothing to stop.
+      if (spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, 'status'] : ['-D', data, 'status']).status !== 3) throw err;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   };
-  return { url, dataDir: data, logFile: join(dir, 'server.log'), stop };
+  return {
+    url,
+    dataDir: data,
+    logFile: join(dir, 'server.log'),
+    stop,
+    /** Stops the server as an administrator's restart does (pg_ctl -m fast: sessions ended, nothing lost); resolves once it is down. */
+    pause: async () => {
+      await runAsync('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    /** Starts it again on the same port and data; resolves once it takes connections. */
+    resume: async () => {
+      await runAsync('pg_ctl', startArgs);
+    },
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -33,9 +33,13 @@ export interface BotProcess {
   readonly exited: Promise<Exit>;
 }
 
-/** The environment every child gets: the parent's, without node:test's marker (a child is no test file). */
+/**
+ * The environment every child gets: the parent's, without node:test's marker (a child is no test
+ * file) and without a ROUTEOPS_DATABASE_URL of the parent's shell: a child runs on PostgreSQL only
+ * when its test says so (`env.ROUTEOPS_DATABASE_URL`, e.g. a tempPg's url), else on ROUTEOPS_DB.
+ */
 export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const { NODE_TEST_CONTEXT: _ignored, ...parent } = process.env;
+  const { NODE_TEST_CONTEXT: _ignored, ROUTEOPS_DATABASE_URL: _store, ...parent } = process.env;
   return { ...parent, LOG_LEVEL: 'info', ...env };
 }
 
@@ -112,6 +116,15 @@ export async function startBot(env: Record<string, string>, as?: StartAs): Promi
       return exited;
     },
   };
+}
+
+/** Runs the bot to its end (one that is expected not to start: a bad config, a database out of reach): its exit and stderr. */
+export async function runBotToExit(env: Record<string, string>): Promise<Exit & { stderr: string }> {
+  const child = spawn(process.execPath, [MAIN], { env: childEnv({ PORT: '0', ...env }), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  return { code, signal, stderr };
 }
 
 export interface CliRun extends Exit {
