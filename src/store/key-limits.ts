@@ -4,7 +4,8 @@
 // calls in flight: three processes do not allow three times a key's rate or budget. An admission
 // is one short write transaction; while another process holds the write lock (a `routeops ledger
 // import` holds it for a minute or more) this process decides alone from memory for a second at
-// a time (createMemoryKeyLimits, below) rather than stall the gateway: limits then hold per process.
+// a time (createMemoryKeyLimits, below) rather than stall the gateway: limits then hold per
+// process.
 import type { Db } from './open.js';
 import { isBusy } from './retry-queue.js';
 
@@ -12,27 +13,34 @@ export interface KeyAdmitRequest {
   /** The key's name: a rotated key keeps its minute and its calls in flight. */
   name: string;
   nowMs: number;
-  /** The process asking (Services.instance), recorded on its holds. */
+  /** The process asking (Services.instance): its calls in flight are counted on its own row. */
   holder: string;
   /** Requests a minute (null: none). */
   rpm: number | null;
-  /** A window's length (60 s for rpm). */
+  /** The rate window's length (60 s for rpm). */
   windowMs: number;
   /**
    * For a budgeted key: the least room left under its budgets (budget - spent, nano-USD); the call
-   * is refused when the calls in flight are expected to cost that much (avg x count). null: no
-   * budget, no hold.
+   * is refused when the calls in flight are expected to cost that much (average x count). null:
+   * no budget, nothing held.
    */
   roomNano: bigint | null;
   /** A budgeted key's calls in flight at most while no cost of it is known. */
   unpricedInFlight: number;
-  /** The hold counts until then unless settled first (a process that died never settles). */
+  /** This process's calls in flight count until then (each admission moves it on): a process that dies stops counting then. */
   holdUntilMs: number;
 }
 
+/** A budgeted call counted in flight, to settle when it ends. */
+export interface KeyHold {
+  name: string;
+  holder: string;
+  /** Counted in this process's memory (the SQLite file was locked), not in the store. */
+  inMemory?: true;
+}
+
 export type KeyAdmitResult =
-  /** hold: the call's hold (a budgeted key), to settle when it ends. */
-  | { ok: true; hold: number | null }
+  | { ok: true; hold: KeyHold | null }
   /** avgNano x inFlight already takes the room; or no cost is known and unpricedInFlight run. */
   | { ok: false; reason: 'budget' | 'unpriced'; avgNano: bigint | null; inFlight: number }
   /** rpm admissions in the window: the oldest one's slot frees at freeAtMs. */
@@ -41,8 +49,11 @@ export type KeyAdmitResult =
 export interface KeyLimitStore {
   /** Decides and records an admission atomically: the budget's calls in flight, then the rate. */
   admit(req: KeyAdmitRequest): Promise<KeyAdmitResult>;
-  /** The call of `hold` ended: the hold goes; a cost (nano-USD) moves the key's average by 1/8. */
-  settle(hold: number, name: string, nano: bigint | null): Promise<void>;
+  /**
+   * A held call ended: the holder's count goes down by one, and to at most `stillInFlight` (its
+   * own count, which mends a settle that was lost); a cost (nano-USD) moves the key's average.
+   */
+  settle(hold: KeyHold, nano: bigint | null, stillInFlight: number): Promise<void>;
 }
 
 /** How long the write waits for the lock before this process decides from memory. */
@@ -50,52 +61,54 @@ const LIMITS_BUSY_MS = 20;
 /** How long it then decides from memory before it tries the file again. */
 const MEMORY_SPELL_MS = 1000;
 
-/** The new average after a cost: 1/8 of the way towards it (truncated, as SQL's integer division). */
-const nextAverage = (avg: bigint | null, nano: bigint): bigint => (avg === null ? nano : avg + (nano - avg) / 8n);
-
 export function createKeyLimitStore(db: Db, opts: { now?: () => number } = {}): KeyLimitStore {
   const now = opts.now ?? (() => performance.now());
   const memory = createMemoryKeyLimits();
   let memoryUntil = -Infinity;
-  const dropExpired = db.prepare('DELETE FROM gateway_key_holds WHERE name = ? AND until_ms <= ?');
-  const avgOf = db.prepare('SELECT avg_nano FROM gateway_key_costs WHERE name = ?').safeIntegers(true);
-  const countOf = db.prepare('SELECT count(*) AS n FROM gateway_key_holds WHERE name = ?');
-  const topSlot = db.prepare('SELECT max(slot) AS top FROM gateway_key_rate_slots WHERE name = ? AND slot < ?');
-  const newSlot = db.prepare('INSERT INTO gateway_key_rate_slots (name, slot, at_ms) VALUES (?, ?, ?)');
-  const oldest = db.prepare('SELECT slot, at_ms FROM gateway_key_rate_slots WHERE name = ? AND slot < ? ORDER BY at_ms, slot LIMIT 1');
-  const useSlot = db.prepare('UPDATE gateway_key_rate_slots SET at_ms = ? WHERE name = ? AND slot = ?');
-  const newHold = db.prepare('INSERT INTO gateway_key_holds (name, holder, until_ms) VALUES (?, ?, ?)');
-  const endHold = db.prepare('DELETE FROM gateway_key_holds WHERE id = ?');
+  const limitsOf = db.prepare('SELECT rpm, next, filled, avg_nano FROM gateway_key_limits WHERE name = ?').safeIntegers(true);
+  const inFlightOf = db.prepare('SELECT coalesce(sum(in_flight), 0) AS n FROM gateway_key_holds WHERE name = ? AND until_ms > ?');
+  const putSlot = db.prepare('INSERT INTO gateway_key_rate_slots (name, slot, at_ms) VALUES (?, ?, ?) ON CONFLICT (name, slot) DO UPDATE SET at_ms = excluded.at_ms');
+  const slotAt = db.prepare('SELECT at_ms FROM gateway_key_rate_slots WHERE name = ? AND slot = ?');
+  const putRing = db.prepare('INSERT INTO gateway_key_limits (name, rpm, next, filled) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET rpm = excluded.rpm, next = excluded.next, filled = excluded.filled');
+  const hold = db.prepare(
+    `INSERT INTO gateway_key_holds (name, holder, in_flight, until_ms) VALUES (?, ?, 1, ?)
+     ON CONFLICT (name, holder) DO UPDATE SET in_flight = in_flight + 1, until_ms = max(until_ms, excluded.until_ms)`,
+  );
+  const unhold = db.prepare('UPDATE gateway_key_holds SET in_flight = max(0, min(in_flight - 1, ?)) WHERE name = ? AND holder = ?');
   const cost = db.prepare(
-    `INSERT INTO gateway_key_costs (name, avg_nano) VALUES (@name, @nano)
-     ON CONFLICT (name) DO UPDATE SET avg_nano = avg_nano + (excluded.avg_nano - avg_nano) / 8`,
+    `INSERT INTO gateway_key_limits (name, avg_nano) VALUES (?, ?)
+     ON CONFLICT (name) DO UPDATE SET avg_nano = coalesce(avg_nano + (excluded.avg_nano - avg_nano) / 8, excluded.avg_nano)`,
   );
 
   const decide = db.transaction((r: KeyAdmitRequest): KeyAdmitResult => {
-    let avg: bigint | null = null;
-    let count = 0;
+    const l = limitsOf.get(r.name) as { rpm: bigint | null; next: bigint; filled: bigint; avg_nano: bigint | null } | undefined;
+    const avg = l?.avg_nano ?? null;
     if (r.roomNano !== null) {
-      dropExpired.run(r.name, r.nowMs);
-      avg = (avgOf.get(r.name) as { avg_nano: bigint } | undefined)?.avg_nano ?? null;
-      count = (countOf.get(r.name) as { n: number }).n;
+      const count = (inFlightOf.get(r.name, r.nowMs) as { n: number }).n;
       if ((avg ?? 0n) * BigInt(count) >= r.roomNano) return { ok: false, reason: 'budget', avgNano: avg, inFlight: count };
-      if (avg === null && count >= r.unpricedInFlight) return { ok: false, reason: 'unpriced', avgNano: avg, inFlight: count };
+      if (avg === null && count >= r.unpricedInFlight) return { ok: false, reason: 'unpriced', avgNano: null, inFlight: count };
     }
     if (r.rpm !== null) {
-      const top = (topSlot.get(r.name, r.rpm) as { top: number | null }).top;
-      if (top === null || top < r.rpm - 1) newSlot.run(r.name, (top ?? -1) + 1, r.nowMs);
+      // A new rpm starts a new ring (so does the first call).
+      const same = l?.rpm !== undefined && l.rpm !== null && Number(l.rpm) === r.rpm;
+      let next = same ? Number(l.next) : 0;
+      let filled = same ? Number(l.filled) : 0;
+      if (filled < r.rpm) putSlot.run(r.name, filled++, r.nowMs);
       else {
-        const o = oldest.get(r.name, r.rpm) as { slot: number; at_ms: number };
-        if (r.nowMs - o.at_ms < r.windowMs) return { ok: false, reason: 'rate', freeAtMs: o.at_ms + r.windowMs };
-        useSlot.run(r.nowMs, r.name, o.slot);
+        const at = (slotAt.get(r.name, next) as { at_ms: number }).at_ms;
+        if (r.nowMs - at < r.windowMs) return { ok: false, reason: 'rate', freeAtMs: at + r.windowMs };
+        putSlot.run(r.name, next, r.nowMs);
+        next = (next + 1) % r.rpm;
       }
+      putRing.run(r.name, r.rpm, next, filled);
     }
     if (r.roomNano === null) return { ok: true, hold: null };
-    return { ok: true, hold: Number(newHold.run(r.name, r.holder, r.holdUntilMs).lastInsertRowid) };
+    hold.run(r.name, r.holder, r.holdUntilMs);
+    return { ok: true, hold: { name: r.name, holder: r.holder } };
   });
-  const end = db.transaction((hold: number, name: string, nano: bigint | null) => {
-    endHold.run(hold);
-    if (nano !== null) cost.run({ name, nano });
+  const end = db.transaction((h: KeyHold, nano: bigint | null, still: number) => {
+    unhold.run(still, h.name, h.holder);
+    if (nano !== null) cost.run(h.name, nano);
   });
 
   /** Runs `fn` waiting at most LIMITS_BUSY_MS for the lock (the pragma is read when a statement runs: src/store/retry-queue.ts). */
@@ -120,14 +133,13 @@ export function createKeyLimitStore(db: Db, opts: { now?: () => number } = {}): 
         return memory.admit(r);
       }
     },
-    settle(hold, name, nano) {
-      // Holds from memory are negative (createMemoryKeyLimits); a file's hold that cannot be ended
-      // now lapses at its until_ms.
-      if (hold < 0) return memory.settle(hold, name, nano);
+    settle(h, nano, still) {
+      if (h.inMemory) return memory.settle(h, nano, still);
       try {
-        briefly(() => end(hold, name, nano));
+        briefly(() => end(h, nano, still));
         return Promise.resolve();
       } catch (err) {
+        // Locked: the count is mended by this process's next settle (stillInFlight), or lapses.
         return isBusy(err) ? Promise.resolve() : Promise.reject(err as Error);
       }
     },
@@ -139,52 +151,52 @@ interface KeyState {
   slots: number[];
   next: number;
   rpm: number | null;
-  holds: Map<number, number>;
+  holds: Map<string, { inFlight: number; untilMs: number }>;
   avgNano: bigint | null;
 }
 
 /**
- * The same rules in this process's memory: the SQLite store decides with it while another process
- * holds the file's write lock. Its holds are negative numbers, the file's positive.
+ * The same rules in this process's memory: the SQLite store decides with it while another
+ * process holds the file's write lock. Its holds are marked `inMemory`.
  */
 export function createMemoryKeyLimits(): KeyLimitStore {
   const keys = new Map<string, KeyState>();
-  let lastHold = 0;
   const stateOf = (name: string): KeyState => {
     let s = keys.get(name);
     if (!s) keys.set(name, (s = { slots: [], next: 0, rpm: null, holds: new Map(), avgNano: null }));
     return s;
   };
+  const decide = (r: Parameters<KeyLimitStore['admit']>[0]): KeyAdmitResult => {
+    const s = stateOf(r.name);
+    if (r.roomNano !== null) {
+      let count = 0;
+      for (const h of s.holds.values()) if (h.untilMs > r.nowMs) count += h.inFlight;
+      if ((s.avgNano ?? 0n) * BigInt(count) >= r.roomNano) return { ok: false, reason: 'budget', avgNano: s.avgNano, inFlight: count };
+      if (s.avgNano === null && count >= r.unpricedInFlight) return { ok: false, reason: 'unpriced', avgNano: null, inFlight: count };
+    }
+    if (r.rpm !== null) {
+      if (s.rpm !== r.rpm) Object.assign(s, { slots: [], next: 0, rpm: r.rpm });
+      if (s.slots.length < r.rpm) s.slots.push(r.nowMs);
+      else {
+        const oldest = s.slots[s.next]!;
+        if (r.nowMs - oldest < r.windowMs) return { ok: false, reason: 'rate', freeAtMs: oldest + r.windowMs };
+        s.slots[s.next] = r.nowMs;
+        s.next = (s.next + 1) % r.rpm;
+      }
+    }
+    if (r.roomNano === null) return { ok: true, hold: null };
+    const h = s.holds.get(r.holder);
+    s.holds.set(r.holder, { inFlight: (h?.inFlight ?? 0) + 1, untilMs: Math.max(h?.untilMs ?? 0, r.holdUntilMs) });
+    return { ok: true, hold: { name: r.name, holder: r.holder, inMemory: true } };
+  };
   return {
-    admit(r) {
-      const s = stateOf(r.name);
-      const result = ((): KeyAdmitResult => {
-        if (r.roomNano !== null) {
-          for (const [id, until] of s.holds) if (until <= r.nowMs) s.holds.delete(id);
-          const count = s.holds.size;
-          if ((s.avgNano ?? 0n) * BigInt(count) >= r.roomNano) return { ok: false, reason: 'budget', avgNano: s.avgNano, inFlight: count };
-          if (s.avgNano === null && count >= r.unpricedInFlight) return { ok: false, reason: 'unpriced', avgNano: null, inFlight: count };
-        }
-        if (r.rpm !== null) {
-          if (s.rpm !== r.rpm) Object.assign(s, { slots: [], next: 0, rpm: r.rpm });
-          if (s.slots.length < r.rpm) s.slots.push(r.nowMs);
-          else {
-            const oldest = s.slots[s.next]!;
-            if (r.nowMs - oldest < r.windowMs) return { ok: false, reason: 'rate', freeAtMs: oldest + r.windowMs };
-            s.slots[s.next] = r.nowMs;
-            s.next = (s.next + 1) % r.rpm;
-          }
-        }
-        if (r.roomNano === null) return { ok: true, hold: null };
-        s.holds.set(--lastHold, r.holdUntilMs);
-        return { ok: true, hold: lastHold };
-      })();
-      return Promise.resolve(result);
-    },
-    settle(hold, name, nano) {
-      const s = stateOf(name);
-      s.holds.delete(hold);
-      if (nano !== null) s.avgNano = nextAverage(s.avgNano, nano);
+    admit: (r) => Promise.resolve(decide(r)),
+    settle(hold, nano, still) {
+      const s = stateOf(hold.name);
+      const h = s.holds.get(hold.holder);
+      if (h) h.inFlight = Math.max(0, Math.min(h.inFlight - 1, still));
+      // 1/8 of the way towards the cost, truncated as SQL's integer division truncates.
+      if (nano !== null) s.avgNano = s.avgNano === null ? nano : s.avgNano + (nano - s.avgNano) / 8n;
       return Promise.resolve();
     },
   };

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { GatewayKeyRecord, GatewayKeyStore } from '../../store/gateway-keys.js';
-import type { KeyLimitStore } from '../../store/key-limits.js';
+import type { KeyAdmitResult, KeyLimitStore } from '../../store/key-limits.js';
 import type { LedgerStore } from '../../store/ledger.js';
 import type { Zone } from '../../domain/time/zone.js';
 import type { Clock } from '../../domain/time/clock.js';
@@ -68,9 +68,10 @@ export interface GatewayKeysDeps {
 
 export const DEFAULT_KEY_CACHE_MS = 2000;
 /**
- * How long a budgeted call's hold counts unless the call ends first: a process killed with calls
- * in flight stops holding the budget then; a call that runs longer stops being held (its cost
- * still counts once the ledger has it).
+ * How long a process's calls in flight of a budgeted key count after its last admission of that
+ * key: a process killed with calls in flight stops holding the budget then; a call that runs
+ * longer on a process admitting nothing more for the key stops being held (its cost still counts
+ * once the ledger has it).
  */
 export const DEFAULT_HOLD_MS = 120_000;
 const WINDOW_MS = 60_000;
@@ -107,6 +108,7 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
   let snapshot: Snapshot | null = null;
   let loading: Promise<Snapshot> | null = null;
   const holdMs = opts.holdMs ?? DEFAULT_HOLD_MS;
+  const ownInFlight = new Map<string, number>();
   const holder = deps.holder ?? `gateway-${process.pid}-${randomBytes(3).toString('hex')}`;
   const charge = (name: string, nano: bigint, nowMs: number): void => {
     // Only into the copy read from the rollup: the next read has the rows themselves.
@@ -207,8 +209,23 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
       // admitted against the same spend (before any cost is known, at most UNPRICED_IN_FLIGHT run
       // at once); then the key name's requests in the last minute (a rotated key keeps its minute
       // and, through the ledger, its spend). A refused call takes no slot and holds nothing.
-      const r = await deps.store.keyLimits.admit({ name: key.name, nowMs, holder, rpm: key.rpm, windowMs: WINDOW_MS, roomNano: room, unpricedInFlight: UNPRICED_IN_FLIGHT, holdUntilMs: nowMs + holdMs });
+      // This process's own count of the key's calls in flight (mends a settle the store missed).
+      if (room !== null) ownInFlight.set(key.name, (ownInFlight.get(key.name) ?? 0) + 1);
+      const ended = () => {
+        const n = (ownInFlight.get(key.name) ?? 1) - 1;
+        if (n > 0) ownInFlight.set(key.name, n);
+        else ownInFlight.delete(key.name);
+        return n;
+      };
+      let r: KeyAdmitResult;
+      try {
+        r = await deps.store.keyLimits.admit({ name: key.name, nowMs, holder, rpm: key.rpm, windowMs: WINDOW_MS, roomNano: room, unpricedInFlight: UNPRICED_IN_FLIGHT, holdUntilMs: nowMs + holdMs });
+      } catch (err) {
+        if (room !== null) ended();
+        throw err;
+      }
       if (!r.ok) {
+        if (room !== null) ended();
         if (r.reason === 'rate') {
           const waitS = Math.max(1, Math.ceil((r.freeAtMs - nowMs) / 1000));
           return { ok: false, status: 429, type: 'rate_limit_exceeded', code: 'rate_limit_exceeded', message: `Key "${key.name}" is limited to ${key.rpm} requests a minute; retry in ${waitS} s.`, retryAfterS: waitS };
@@ -230,8 +247,8 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
           if (settled) return Promise.resolve();
           settled = true;
           if (nano !== null) charge(key.name, nano, nowMs);
-          // A hold that cannot be ended now lapses at its deadline (holdMs after its admission).
-          return deps.store.keyLimits.settle(hold, key.name, nano).catch((err: unknown) => deps.log?.error({ err, key: key.name }, 'gateway key hold could not be ended: it lapses at its deadline'));
+          // A settle the store did not take is mended by this process's next one, or lapses with its holds.
+          return deps.store.keyLimits.settle(hold, nano, ended()).catch((err: unknown) => deps.log?.error({ err, key: key.name }, 'gateway key call in flight could not be ended in the store'));
         },
       };
     },

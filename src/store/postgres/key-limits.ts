@@ -7,8 +7,7 @@ import type { PgDb } from './pool.js';
 
 interface AdmitRow {
   outcome: 'ok' | 'budget' | 'unpriced' | 'rate';
-  hold_id: number | null;
-  avg_nano: number | null;
+  avg_nano: string | null;
   in_flight: number;
   free_at_ms: number | null;
 }
@@ -16,7 +15,7 @@ interface AdmitRow {
 export function createPgKeyLimitStore(db: PgDb): KeyLimitStore {
   return {
     async admit(r) {
-      const [row] = await db.query<AdmitRow>('SELECT * FROM gateway_key_admit($1, $2, $3, $4, $5, $6, $7, $8)', [
+      const [row] = await db.query<AdmitRow>('SELECT outcome, avg_nano::text AS avg_nano, in_flight, free_at_ms FROM gateway_key_admit($1, $2, $3, $4, $5, $6, $7, $8)', [
         r.name,
         r.nowMs,
         r.holder,
@@ -26,19 +25,21 @@ export function createPgKeyLimitStore(db: PgDb): KeyLimitStore {
         r.unpricedInFlight,
         r.holdUntilMs,
       ]);
-      return resultOf(row!);
+      const result = resultOf(row!);
+      return result.ok && r.roomNano !== null ? { ok: true, hold: { name: r.name, holder: r.holder } } : result;
     },
-    async settle(hold, name, nano) {
+    async settle(hold, nano, still) {
+      const unhold = 'UPDATE gateway_key_holds SET in_flight = greatest(0, least(in_flight - 1, $3)) WHERE name = $1 AND holder = $2';
       if (nano === null) {
-        await db.query('DELETE FROM gateway_key_holds WHERE id = $1', [hold]);
+        await db.query(unhold, [hold.name, hold.holder, still]);
         return;
       }
-      // One statement: the hold ends and the average moves (1/8 towards the cost, truncated).
+      // One statement: the count goes down and the average moves (1/8 towards the cost, truncated).
       await db.query(
-        `WITH ended AS (DELETE FROM gateway_key_holds WHERE id = $1)
-         INSERT INTO gateway_key_costs (name, avg_nano) VALUES ($2, $3)
-         ON CONFLICT (name) DO UPDATE SET avg_nano = gateway_key_costs.avg_nano + (excluded.avg_nano - gateway_key_costs.avg_nano) / 8`,
-        [hold, name, nano.toString()],
+        `WITH ended AS (${unhold})
+         INSERT INTO gateway_key_limits AS l (name, avg_nano) VALUES ($1, $4)
+         ON CONFLICT (name) DO UPDATE SET avg_nano = coalesce(l.avg_nano + (excluded.avg_nano - l.avg_nano) / 8, excluded.avg_nano)`,
+        [hold.name, hold.holder, still, nano.toString()],
       );
     },
   };
@@ -47,7 +48,7 @@ export function createPgKeyLimitStore(db: PgDb): KeyLimitStore {
 function resultOf(row: AdmitRow): KeyAdmitResult {
   switch (row.outcome) {
     case 'ok':
-      return { ok: true, hold: row.hold_id };
+      return { ok: true, hold: null };
     case 'rate':
       return { ok: false, reason: 'rate', freeAtMs: row.free_at_ms! };
     default:
