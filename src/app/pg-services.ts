@@ -120,7 +120,7 @@ async function wire(db: PgDb, opts: ServiceOptions): Promise<Services> {
       lease: lease('route check'),
     }),
     get gatewayKeys() {
-      return (gatewayKeys ??= createGatewayKeys({ store, ledger, zone, clock }));
+      return (gatewayKeys ??= createGatewayKeys({ store, ledger, zone, clock, holder: instance, log: opts.log }));
     },
     async close() {
       if (!open) return;

@@ -105,9 +105,9 @@ export function createServices(opts: ServiceOptions): Services {
         history: store.routecheck,
         lease: { leases: store.leases, holder: instance, clock, onError: (err) => opts.log.error({ err }, 'route check lease could not be renewed or given up') },
       }),
-      // Its key cache and request windows live as long as the services; most commands never need them.
+      // Its key cache and spend copy live as long as the services; most commands never need them.
       get gatewayKeys() {
-        return (gatewayKeys ??= createGatewayKeys({ store, ledger, zone, clock }));
+        return (gatewayKeys ??= createGatewayKeys({ store, ledger, zone, clock, holder: instance, log: opts.log }));
       },
       close,
       isOpen: () => db.open,

@@ -11,6 +11,7 @@ import { createBalanceStore, type BalanceStore } from './balances.js';
 import { createCatalogSnapshotStore, type CatalogSnapshotStore } from './catalog-snapshots.js';
 import { createGatewayKeyStore, type GatewayKeyStore } from './gateway-keys.js';
 import { createJobRunStore, type JobRunStore } from './job-runs.js';
+import { createKeyLimitStore, type KeyLimitStore } from './key-limits.js';
 import { createLeaseStore, type LeaseStore } from './leases.js';
 import { createPriceProposalStore, type PriceProposalStore } from './price-proposals.js';
 import { createPricedWithStore, type PricedWithStore } from './priced-with.js';
@@ -19,7 +20,7 @@ import { createActionAuditStore, type ActionAuditStore } from './slack-actions.j
 import { createSlackStore, type SlackStore } from './slack-threads.js';
 import type { Journal } from './journal.js';
 
-export type { ActionAuditStore, AlertStore, AnswerFeedbackStore, AssistantThreadStore, BalanceStore, CatalogSnapshotStore, GatewayKeyStore, JobRunStore, LeaseStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
+export type { ActionAuditStore, AlertStore, AnswerFeedbackStore, AssistantThreadStore, BalanceStore, CatalogSnapshotStore, GatewayKeyStore, JobRunStore, KeyLimitStore, LeaseStore, PriceProposalStore, PricedWithStore, RouteCheckHistory, SlackStore };
 
 export interface Repositories {
   /** Alert keys recorded and the outbox of alerts to post. */
@@ -48,6 +49,8 @@ export interface Repositories {
   actions: ActionAuditStore;
   /** Named leases: what one process or replica at a time does (migrations/022_leases.sql). */
   leases: LeaseStore;
+  /** The gateway keys' requests a minute and budgeted calls in flight, shared by processes and replicas (migrations/023_gateway_key_limits.sql). */
+  keyLimits: KeyLimitStore;
 }
 
 /** `journal` keeps the Slack bookkeeping a stop could not write (src/store/journal.ts). */
@@ -66,5 +69,6 @@ export function createSqliteRepositories(db: Db, log: Logger, journal?: Journal)
     feedback: createAnswerFeedbackStore(db),
     actions: createActionAuditStore(db),
     leases: createLeaseStore(db),
+    keyLimits: createKeyLimitStore(db),
   };
 }

@@ -112,7 +112,7 @@ export function createGatewayHandler(deps: GatewayHttpDeps): GatewayHandler {
         const outcome = await serveChat(deps, call, routes.plan, { keyName: key.name, signal: gone.signal, charge }, sinkOf(res));
         if (!outcome.ok) deps.log.warn({ key: key.name, alias: routes.plan.alias, attempts: outcome.attempts, aborted: gone.signal.aborted }, 'gateway request failed');
       } finally {
-        admission.settle(cost);
+        void admission.settle(cost);
       }
     },
 

@@ -5,9 +5,15 @@
 // `cacheMs` old (real time), so a key revoked or rotated stops working at its next request, and
 // a request costs a stamp read, a hash and a map look-up. Spend is read from the ledger's rollup
 // every `cacheMs` and the calls this process answers are added to it as they end (`charge`), so
-// a budget holds between reads. Messages name a key by its name and prefix, never by the key.
+// a budget holds between reads. The requests a minute and the calls in flight are the store's
+// (src/store/key-limits.ts), shared by every process and replica on it: one atomic step per
+// admission of a limited key, none for a key without limits. Messages name a key by its name and
+// prefix, never by the key.
 import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { GatewayKeyRecord, GatewayKeyStore } from '../../store/gateway-keys.js';
+import type { KeyAdmitResult, KeyLimitStore } from '../../store/key-limits.js';
 import type { LedgerStore } from '../../store/ledger.js';
 import type { Zone } from '../../domain/time/zone.js';
 import type { Clock } from '../../domain/time/clock.js';
@@ -33,8 +39,8 @@ export type KeyCheck = { ok: true; key: GatewayKeyInfo } | { ok: false; status: 
 export type Admission =
   | {
       ok: true;
-      /** The call ended: what it cost (nano-USD; null when not priced). Call it once, whatever happened. */
-      settle(nano: bigint | null): void;
+      /** The call ended: what it cost (nano-USD; null when not priced). Call it once, whatever happened; it never rejects. */
+      settle(nano: bigint | null): Promise<void>;
     }
   | { ok: false; status: 429; type: 'insufficient_quota' | 'rate_limit_exceeded'; code: 'budget_exceeded' | 'rate_limit_exceeded'; message: string; retryAfterS: number };
 
@@ -51,13 +57,23 @@ export interface GatewayKeys {
 export const UNPRICED_IN_FLIGHT = 4;
 
 export interface GatewayKeysDeps {
-  store: { gatewayKeys: GatewayKeyStore };
+  store: { gatewayKeys: GatewayKeyStore; keyLimits: KeyLimitStore };
   ledger: Pick<LedgerStore, 'spendRollup'>;
   zone: Zone;
   clock: Clock;
+  /** This process among those sharing the store (Services.instance): its holds carry it. */
+  holder?: string;
+  log?: Pick<Logger, 'error'>;
 }
 
 export const DEFAULT_KEY_CACHE_MS = 2000;
+/**
+ * How long a process's calls in flight of a budgeted key count after its last admission of that
+ * key: a process killed with calls in flight stops holding the budget then; a call that runs
+ * longer on a process admitting nothing more for the key stops being held (its cost still counts
+ * once the ledger has it).
+ */
+export const DEFAULT_HOLD_MS = 120_000;
 const WINDOW_MS = 60_000;
 
 const info = (r: GatewayKeyRecord): GatewayKeyInfo => ({
@@ -85,39 +101,15 @@ interface Snapshot {
   byKey: Map<string, { record: GatewayKeyRecord; info: GatewayKeyInfo; rotated: boolean }>;
 }
 
-/**
- * The last `rpm` admissions of a key, oldest first from `next`: a call is admitted when fewer
- * than `rpm` were admitted in the 60 s before it (a sliding window, O(1) a call).
- */
-class MinuteWindow {
-  private readonly times: number[] = [];
-  private next = 0;
-  constructor(readonly rpm: number) {}
-  /** Seconds until a slot frees, or 0 when one is free now. */
-  waitS(nowMs: number): number {
-    if (this.times.length < this.rpm) return 0;
-    const oldest = this.times[this.next]!;
-    return nowMs - oldest >= WINDOW_MS ? 0 : Math.max(1, Math.ceil((oldest + WINDOW_MS - nowMs) / 1000));
-  }
-  take(nowMs: number): void {
-    if (this.times.length < this.rpm) this.times.push(nowMs);
-    else {
-      this.times[this.next] = nowMs;
-      this.next = (this.next + 1) % this.rpm;
-    }
-  }
-}
-
 const refusal = (code: 'missing_api_key' | 'invalid_api_key' | 'revoked_api_key' | 'expired_api_key', message: string): KeyCheck => ({ ok: false, status: 401, code, message });
 
-export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: number } = {}): GatewayKeys {
+export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: number; holdMs?: number } = {}): GatewayKeys {
   const cacheMs = opts.cacheMs ?? DEFAULT_KEY_CACHE_MS;
   let snapshot: Snapshot | null = null;
   let loading: Promise<Snapshot> | null = null;
-  const windows = new Map<string, MinuteWindow>();
-  /** Per budgeted key: calls admitted and not settled, and the average cost of its priced calls (an EMA, 1/8 a call). */
-  const flights = new Map<string, { inFlight: number; avgNano: bigint | null }>();
-  const flightOf = (name: string) => flights.get(name) ?? (flights.set(name, { inFlight: 0, avgNano: null }), flights.get(name)!);
+  const holdMs = opts.holdMs ?? DEFAULT_HOLD_MS;
+  const ownInFlight = new Map<string, number>();
+  const holder = deps.holder ?? `gateway-${process.pid}-${randomBytes(3).toString('hex')}`;
   const charge = (name: string, nano: bigint, nowMs: number): void => {
     // Only into the copy read from the rollup: the next read has the rows themselves.
     const s = spend?.today === deps.zone.dayOf(nowMs) ? spend.byUser : null;
@@ -199,46 +191,64 @@ export function createGatewayKeys(deps: GatewayKeysDeps, opts: { cacheMs?: numbe
     },
 
     async admit(key, nowMs) {
-      const budgeted = key.budgetDailyNano !== null || key.budgetMonthlyNano !== null;
-      if (budgeted) {
-        const { today, spent } = await spendOf(key.name, nowMs);
-        // Calls in flight hold their expected cost (the key's average), so a burst of concurrent
-        // calls cannot all be admitted against the same spend; before any cost is known, at
-        // most UNPRICED_IN_FLIGHT run at once.
-        const f = flightOf(key.name);
-        const reserved = f.avgNano === null ? 0n : f.avgNano * BigInt(f.inFlight);
-        // The month first: when both are used up, the call waits for the later reset.
-        if (key.budgetMonthlyNano !== null && spent.monthNano + reserved >= key.budgetMonthlyNano) return budgetRefusal(key, 'monthly', spent.monthNano, key.budgetMonthlyNano, today, nowMs, reserved);
-        if (key.budgetDailyNano !== null && spent.dayNano + reserved >= key.budgetDailyNano) return budgetRefusal(key, 'daily', spent.dayNano, key.budgetDailyNano, today, nowMs, reserved);
-        if (f.avgNano === null && f.inFlight >= UNPRICED_IN_FLIGHT) {
-          return { ok: false, status: 429, type: 'rate_limit_exceeded', code: 'rate_limit_exceeded', message: `Key "${key.name}" has a budget and ${f.inFlight} calls in flight whose cost is not known yet; retry in 1 s.`, retryAfterS: 1 };
-        }
+      let room: bigint | null = null;
+      let spentNow: { today: string; spent: KeySpend } | null = null;
+      if (key.budgetDailyNano !== null || key.budgetMonthlyNano !== null) {
+        spentNow = await spendOf(key.name, nowMs);
+        const { today, spent } = spentNow;
+        // Spent alone at a budget: refused without asking the store. The month first: when both
+        // are used up, the call waits for the later reset.
+        if (key.budgetMonthlyNano !== null && spent.monthNano >= key.budgetMonthlyNano) return budgetRefusal(key, 'monthly', spent.monthNano, key.budgetMonthlyNano, today, nowMs);
+        if (key.budgetDailyNano !== null && spent.dayNano >= key.budgetDailyNano) return budgetRefusal(key, 'daily', spent.dayNano, key.budgetDailyNano, today, nowMs);
+        const rooms = [key.budgetMonthlyNano === null ? null : key.budgetMonthlyNano - spent.monthNano, key.budgetDailyNano === null ? null : key.budgetDailyNano - spent.dayNano].filter((n) => n !== null);
+        room = rooms.reduce((a, b) => (a < b ? a : b));
       }
-      // After the budget's await, with none after it: looking at the window and taking a slot
-      // happen together, so concurrent calls cannot both take the last one.
-      if (key.rpm !== null) {
-        // By name: a rotated key keeps its minute (and, through the ledger, its spend).
-        let window = windows.get(key.name);
-        if (!window || window.rpm !== key.rpm) windows.set(key.name, (window = new MinuteWindow(key.rpm)));
-        const waitS = window.waitS(nowMs);
-        if (waitS > 0) {
+      if (room === null && key.rpm === null) return { ok: true, settle: () => Promise.resolve() };
+      // In the store, one atomic step for every process and replica sharing it: calls in flight
+      // hold their expected cost (the key's average), so a burst of concurrent calls cannot all be
+      // admitted against the same spend (before any cost is known, at most UNPRICED_IN_FLIGHT run
+      // at once); then the key name's requests in the last minute (a rotated key keeps its minute
+      // and, through the ledger, its spend). A refused call takes no slot and holds nothing.
+      // This process's own count of the key's calls in flight (mends a settle the store missed).
+      if (room !== null) ownInFlight.set(key.name, (ownInFlight.get(key.name) ?? 0) + 1);
+      const ended = () => {
+        const n = (ownInFlight.get(key.name) ?? 1) - 1;
+        if (n > 0) ownInFlight.set(key.name, n);
+        else ownInFlight.delete(key.name);
+        return n;
+      };
+      let r: KeyAdmitResult;
+      try {
+        r = await deps.store.keyLimits.admit({ name: key.name, nowMs, holder, rpm: key.rpm, windowMs: WINDOW_MS, roomNano: room, unpricedInFlight: UNPRICED_IN_FLIGHT, holdUntilMs: nowMs + holdMs });
+      } catch (err) {
+        if (room !== null) ended();
+        throw err;
+      }
+      if (!r.ok) {
+        if (room !== null) ended();
+        if (r.reason === 'rate') {
+          const waitS = Math.max(1, Math.ceil((r.freeAtMs - nowMs) / 1000));
           return { ok: false, status: 429, type: 'rate_limit_exceeded', code: 'rate_limit_exceeded', message: `Key "${key.name}" is limited to ${key.rpm} requests a minute; retry in ${waitS} s.`, retryAfterS: waitS };
         }
-        window.take(nowMs);
+        if (r.reason === 'unpriced') {
+          return { ok: false, status: 429, type: 'rate_limit_exceeded', code: 'rate_limit_exceeded', message: `Key "${key.name}" has a budget and ${r.inFlight} calls in flight whose cost is not known yet; retry in 1 s.`, retryAfterS: 1 };
+        }
+        const { today, spent } = spentNow!;
+        const reserved = (r.avgNano ?? 0n) * BigInt(r.inFlight);
+        if (key.budgetMonthlyNano !== null && spent.monthNano + reserved >= key.budgetMonthlyNano) return budgetRefusal(key, 'monthly', spent.monthNano, key.budgetMonthlyNano, today, nowMs, reserved);
+        return budgetRefusal(key, 'daily', spent.dayNano, key.budgetDailyNano!, today, nowMs, reserved);
       }
-      if (!budgeted) return { ok: true, settle: () => {} };
-      const f = flightOf(key.name);
-      f.inFlight++;
+      const hold = r.hold;
+      if (hold === null) return { ok: true, settle: () => Promise.resolve() };
       let settled = false;
       return {
         ok: true,
         settle(nano) {
-          if (settled) return;
+          if (settled) return Promise.resolve();
           settled = true;
-          f.inFlight--;
-          if (nano === null) return;
-          f.avgNano = f.avgNano === null ? nano : f.avgNano + (nano - f.avgNano) / 8n;
-          charge(key.name, nano, nowMs);
+          if (nano !== null) charge(key.name, nano, nowMs);
+          // A settle the store did not take is mended by this process's next one, or lapses with its holds.
+          return deps.store.keyLimits.settle(hold, nano, ended()).catch((err: unknown) => deps.log?.error({ err, key: key.name }, 'gateway key call in flight could not be ended in the store'));
         },
       };
     },

@@ -36,10 +36,11 @@ export const COPIED_TABLES = [
 export type CopiedTable = (typeof COPIED_TABLES)[number];
 
 /**
- * SQLite tables left behind: each store keeps its own migration list, and a lease is held by a
- * running process (migrations/022_leases.sql), which has no business on the new store.
+ * SQLite tables left behind: each store keeps its own migration list; a lease is held by a
+ * running process (migrations/022_leases.sql) and the gateway keys' rate windows and calls in
+ * flight (023_gateway_key_limits.sql) are a minute of running state: none has business on the new store.
  */
-export const SKIPPED_TABLES: ReadonlySet<string> = new Set(['schema_migrations', 'leases']);
+export const SKIPPED_TABLES: ReadonlySet<string> = new Set(['schema_migrations', 'leases', 'gateway_key_limits', 'gateway_key_rate_slots', 'gateway_key_holds']);
 
 /**
  * PostgreSQL columns SQLite has no column for, and the SQLite expression that fills them: the

@@ -12,6 +12,7 @@ import { createPgBalanceStore } from './balances.js';
 import { createPgCatalogSnapshotStore } from './catalog-snapshots.js';
 import { createPgGatewayKeyStore } from './gateway-keys.js';
 import { createPgJobRunStore } from './job-runs.js';
+import { createPgKeyLimitStore } from './key-limits.js';
 import { createPgLeaseStore } from './leases.js';
 import { createPgPriceProposalStore, type PgReprice } from './price-proposals.js';
 import { createPgPricedWithStore } from './priced-with.js';
@@ -38,5 +39,6 @@ export function createPostgresRepositories(db: PgDb, log: Logger, deps: { repric
     feedback: createPgAnswerFeedbackStore(db),
     actions: createPgActionAuditStore(db),
     leases: createPgLeaseStore(db),
+    keyLimits: createPgKeyLimitStore(db),
   };
 }
