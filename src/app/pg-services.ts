@@ -21,6 +21,7 @@ import { createProviderClients } from '../upstream/providers/client.js';
 import { createBalanceSources } from '../upstream/balances/index.js';
 import { RouteChecker } from '../features/routecheck/runner.js';
 import { UserTurns } from '../features/ask/user-turns.js';
+import { leaseDeps } from '../features/lease.js';
 import { createGatewayKeys, type GatewayKeys } from '../features/gateway/keys.js';
 import { appliedLayer, CatalogHolder } from '../features/catalog/catalog-holder.js';
 import { buildCatalog } from './ledger.js';
@@ -89,7 +90,7 @@ async function wire(db: PgDb, opts: ServiceOptions): Promise<Services> {
   const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
   const clock = opts.clock ?? (() => new Date());
   const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const lease = (what: string) => ({ leases: store.leases, holder: instance, clock, onError: (err: unknown) => opts.log.error({ err }, `${what} lease could not be renewed or given up`) });
+  const lease = (what: string) => leaseDeps(store.leases, instance, clock, opts.log, what);
   let open = true;
   let gatewayKeys: GatewayKeys | undefined;
   return {

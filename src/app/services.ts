@@ -21,6 +21,7 @@ import { createProviderClients } from '../upstream/providers/client.js';
 import { createBalanceSources } from '../upstream/balances/index.js';
 import { RouteChecker } from '../features/routecheck/runner.js';
 import { UserTurns } from '../features/ask/user-turns.js';
+import { leaseDeps } from '../features/lease.js';
 import { createGatewayKeys, type GatewayKeys } from '../features/gateway/keys.js';
 
 export { buildCatalog };
@@ -93,7 +94,7 @@ export function createServices(opts: ServiceOptions): Services {
       log: opts.log,
       providers,
       balances: createBalanceSources(opts.config.balances, opts.secrets ?? {}),
-      userTurns: new UserTurns({ lease: { leases: store.leases, holder: instance, clock, onError: (err) => opts.log.error({ err }, '/ask turn lease could not be renewed or given up') } }),
+      userTurns: new UserTurns({ lease: leaseDeps(store.leases, instance, clock, opts.log, '/ask turn') }),
       routecheck: new RouteChecker({
         config: opts.config,
         get catalog() {
@@ -103,7 +104,7 @@ export function createServices(opts: ServiceOptions): Services {
         providers,
         usage,
         history: store.routecheck,
-        lease: { leases: store.leases, holder: instance, clock, onError: (err) => opts.log.error({ err }, 'route check lease could not be renewed or given up') },
+        lease: leaseDeps(store.leases, instance, clock, opts.log, 'route check'),
       }),
       // Its key cache and spend copy live as long as the services; most commands never need them.
       get gatewayKeys() {

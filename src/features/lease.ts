@@ -5,35 +5,54 @@
 // as in a single process: an answer or a route check is not refused for the bookkeeping's sake.
 import type { LeaseStore } from '../store/leases.js';
 import type { Clock } from '../domain/time/clock.js';
+import type { Logger } from 'pino';
 
 export interface LeaseDeps {
   leases: LeaseStore;
   /** This process (services.instance). */
   holder: string;
   clock: Clock;
-  /** Renewal or release failures (the database gone a moment); the lease may lapse. */
-  onError?: (err: unknown) => void;
+  /** The lease could not be asked for, renewed or given up, or was found taken over (each says which). */
+  onError?: (err: Error) => void;
 }
 
-/** Runs `work` under the lease `name`; `{ held: false }` when another process holds it. */
-export async function underLease<T>(deps: LeaseDeps, name: string, ttlMs: number, work: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }> {
+/**
+ * Runs `work` under the lease `name`; `{ held: false }` when another process holds it. When the
+ * store cannot be asked: `whenUnavailable: 'run'` runs the work as a single process would (an
+ * answer is not refused for the bookkeeping's sake), `'skip'` does not (a scheduled job: the
+ * takeover sweep tries again once the store answers), `{ held: false, unavailable: true }`.
+ */
+export async function underLease<T>(
+  deps: LeaseDeps,
+  name: string,
+  ttlMs: number,
+  work: () => Promise<T>,
+  whenUnavailable: 'run' | 'skip' = 'run',
+): Promise<{ held: true; value: T } | { held: false; unavailable?: true }> {
   let held: boolean;
   try {
     held = await deps.leases.acquire(name, deps.holder, deps.clock().getTime(), ttlMs);
   } catch (err) {
-    deps.onError?.(err);
+    deps.onError?.(Object.assign(new Error(`lease ${name} could not be asked for: ${(err as Error).message}`), { cause: err }));
+    if (whenUnavailable === 'skip') return { held: false, unavailable: true };
     return { held: true, value: await work() };
   }
   if (!held) return { held: false };
   const renew = setInterval(() => {
-    deps.leases.acquire(name, deps.holder, deps.clock().getTime(), ttlMs).catch((err: unknown) => deps.onError?.(err));
+    deps.leases.acquire(name, deps.holder, deps.clock().getTime(), ttlMs).then(
+      (still) => {
+        if (!still) deps.onError?.(new Error(`lease ${name} was taken over while this process still works under it (its renewals failed past its ${ttlMs / 1000} s)`));
+      },
+      (err: unknown) => deps.onError?.(Object.assign(new Error(`lease ${name} could not be renewed: ${(err as Error).message}`), { cause: err })),
+    );
   }, ttlMs / 3);
   renew.unref();
   try {
     return { held: true, value: await work() };
   } finally {
     clearInterval(renew);
-    await deps.leases.release(name, deps.holder).catch((err: unknown) => deps.onError?.(err));
+    // Not waited for: a store out of reach must not hold the answer up (the lease lapses anyway).
+    deps.leases.release(name, deps.holder).catch((err: unknown) => deps.onError?.(Object.assign(new Error(`lease ${name} could not be given up: ${(err as Error).message}`), { cause: err })));
   }
 }
 
@@ -49,4 +68,9 @@ export async function whenLeased<T>(deps: LeaseDeps, name: string, ttlMs: number
     if (first) onWait?.();
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/** The lease deps of one kind of work in a process, its problems logged as warnings naming the work. */
+export function leaseDeps(leases: LeaseStore, holder: string, clock: Clock, log: Pick<Logger, 'warn'>, what: string): LeaseDeps {
+  return { leases, holder, clock, onError: (err) => log.warn({ err: err.message }, `${what}: ${err.message}`) };
 }

@@ -23,8 +23,8 @@ export interface LeaseStore {
   current(name: string, nowMs: number): Promise<LeaseHolder | null>;
 }
 
-/** How long a lease write waits for SQLite's write lock (a long import holds it for minutes). */
-const LEASE_BUSY_MS = 100;
+/** How long a lease write waits for SQLite's write lock (a long import holds it for minutes; the event loop waits too). */
+const LEASE_BUSY_MS = 20;
 
 export function createLeaseStore(db: Db): LeaseStore {
   // Statements are prepared under the short busy timeout (SQLite applies the one in force when a

@@ -7,6 +7,7 @@ import { lastJobRun, recordJobRun, startAlerts, startupDecision } from '../../sr
 import type { AlertJob, JobName } from '../../src/features/alerts/types.js';
 import { alertEnv, ALERTS_CHANNEL, fakePost, REPORTS_CHANNEL } from '../support/alerts.js';
 import { JOB_LEASE_MS } from '../../src/features/alerts/job-lease.js';
+import { openDatabase } from '../../src/store/open.js';
 
 const config = {
   timezone: 'UTC',
@@ -214,6 +215,41 @@ test('replicas ticking together run a job once: the others skip while it runs an
     await Promise.all(handles.map((h) => h.stop()));
     assert.deepEqual(sink.delivered.map((d) => d.message.text), ['deprecations ran']);
   } finally {
+    env.cleanup();
+  }
+});
+
+test('while another process holds SQLite\'s write lock a tick waits for the sweep after it, runs once, and is not run again when its record could not be written', async () => {
+  const env = alertEnv(config, '2026-07-17T09:00:01Z');
+  const sink = fakePost();
+  const importer = openDatabase(env.dbPath);
+  try {
+    await recordJobRun(env.services, 'deprecations', new Date('2026-07-16T09:00:00Z'), 'ok');
+    let lockAtEnd = false;
+    const job = countingJob('deprecations');
+    const run = job.run.bind(job);
+    // The import starts while the job runs: its run cannot be recorded.
+    job.run = async (services, now) => {
+      const out = await run(services, now);
+      if (lockAtEnd) importer.prepare('BEGIN IMMEDIATE').run();
+      return out;
+    };
+    const handle = startAlerts(env.services, sink.post, { jobs: [job], flushIntervalMs: 0, takeoverIntervalMs: 0, catchUp: false });
+    importer.prepare('BEGIN IMMEDIATE').run();
+    await handle.takeover();
+    assert.equal(job.runs.length, 0, 'nobody can be asked who runs it: skipped, not run by everyone');
+    importer.prepare('ROLLBACK').run();
+    lockAtEnd = true;
+    await handle.takeover();
+    assert.equal(job.runs.length, 1, 'run once the store answers');
+    assert.equal((await lastJobRun(env.services, 'deprecations'))?.last_run_at, '2026-07-16T09:00:00.000Z', 'its record could not be written');
+    await handle.takeover();
+    await handle.takeover();
+    assert.equal(job.runs.length, 1, 'not run again by this process');
+    importer.prepare('ROLLBACK').run();
+    await handle.stop();
+  } finally {
+    importer.close();
     env.cleanup();
   }
 });

@@ -160,7 +160,7 @@ test('one run per target across replicas: another replica is told the check is r
   const first = services.routecheck.run({ target: 'glm-4.7' });
   const second = await other.run({ target: 'glm-4.7' });
   assert.ok(!second.ok && second.busy);
-  assert.match(second.error, /^A route check of glm-4\.7 is already running on another routeops replica \(since \d\d:\d\d:\d\d UTC\); its report will appear when it finishes\.$/);
+  assert.match(second.error, /^A route check of glm-4\.7 is already running in another routeops process \(since \d\d:\d\d:\d\d UTC\); its report will appear when it finishes\.$/);
   assert.ok((await first).ok);
   assert.ok((await other.run({ target: 'glm-4.7' })).ok, 'the lease was given up when the first ended');
 });

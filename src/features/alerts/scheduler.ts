@@ -23,6 +23,7 @@ import { jobsNotImplemented, runJob, type JobOutcome } from './run.js';
 import type { AlertJob, AlertPost, JobName } from './types.js';
 import type { JobRunRecord } from '../../store/job-runs.js';
 import { underJobLease } from './job-lease.js';
+import { leaseDeps } from '../lease.js';
 
 export interface StartAlertsOptions {
   /** Default alertJobs(): deprecations, budgets, spend_report (add the price job here). */
@@ -98,12 +99,9 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
     }
   };
 
-  const lease = {
-    leases: services.store.leases,
-    holder: services.instance,
-    clock: services.clock,
-    onError: (err: unknown) => log.error({ err }, 'alert job lease could not be renewed or given up: another process may take the job over'),
-  };
+  const lease = leaseDeps(services.store.leases, services.instance, services.clock, log, 'alert job');
+  /** The tick each job last ran for in this process (ms): never taken over again here, recorded or not. */
+  const ranHere = new Map<JobName, number>();
 
   /** The tick of `expression` at `now` had its run already (by this process or another). */
   async function ranFor(job: AlertJob, expression: string, now: Date): Promise<boolean> {
@@ -132,6 +130,10 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
             return null;
           }
           if (reason === 'takeover') log.warn({ job: job.name }, 'alert job tick left undone by another process (its lease lapsed): running it here');
+          // Once run here, never taken over here again, even if its record could not be written
+          // (SQLite locked by an import): the next start catches it up instead.
+          const due = expression === undefined ? null : previousFire(expression, config.timezone, now);
+          if (due) ranHere.set(job.name, due.getTime());
           log.info({ job: job.name, reason, now: now.toISOString() }, 'alert job started');
           const outcome = await runJob(services, job, now, { outbox, post });
           await recordJobRun(services, job.name, now, outcome.status, outcome.status === 'failed' ? (outcome.reason ?? null) : null);
@@ -140,7 +142,8 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
           return outcome;
         });
         if (!leased.held) {
-          if (reason !== 'takeover') log.info({ job: job.name, reason }, 'alert job is running in another process; this run is skipped');
+          if (leased.unavailable) log.warn({ job: job.name, reason }, 'alert job skipped: the store could not be asked who runs it; the takeover sweep tries again');
+          else if (reason !== 'takeover') log.info({ job: job.name, reason }, 'alert job is running in another process; this run is skipped');
           return null;
         }
         return leased.value;
@@ -202,6 +205,8 @@ export function startAlerts(services: Services, post: AlertPost | null, opts: St
     for (const { job, expression } of tasks) {
       if (stopped || running.has(job.name)) continue;
       try {
+        const due = previousFire(expression, config.timezone, services.clock());
+        if (due && (ranHere.get(job.name) ?? -Infinity) >= due.getTime()) continue;
         const last = await lastJobRun(services, job.name);
         if (last === null || (await ranFor(job, expression, services.clock()))) continue;
         await runGuarded(job, 'takeover', expression);

@@ -147,7 +147,7 @@ export class RouteChecker {
       if (leased.held) return { ok: true, report: leased.value };
       const holder = await services.lease.leases.current(name, services.clock().getTime());
       const started = holder ? ` (since ${new Date(holder.since_ms).toISOString().slice(11, 19)} UTC)` : '';
-      return { ok: false, busy: true, error: `A route check of ${opts.target} is already running on another routeops replica${started}; its report will appear when it finishes.` };
+      return { ok: false, busy: true, error: `A route check of ${opts.target} is already running in another routeops process${started}; its report will appear when it finishes.` };
     } finally {
       this.running.delete(opts.target);
     }
