@@ -11,6 +11,7 @@ import { priceUsage, usageForCost } from '../domain/money/cost.js';
 import { usdToNusd } from '../domain/money/units.js';
 import { openPostgres, type PgDb } from '../store/postgres/pool.js';
 import { migratePostgres } from '../store/postgres/migrate.js';
+import { MigrationError } from '../store/migrate.js';
 import { PostgresLedger } from '../store/postgres/ledger/postgres-ledger.js';
 import { repriceIn } from '../store/postgres/ledger/reprice.js';
 import { createPostgresRepositories } from '../store/postgres/repositories.js';
@@ -52,7 +53,13 @@ function reason(err: unknown): string {
 }
 
 async function wire(db: PgDb, opts: ServiceOptions): Promise<Services> {
-  await migratePostgres(db);
+  try {
+    await migratePostgres(db);
+  } catch (err) {
+    // Not a routeops problem but the database's (rights, a full disk): say where, exit 2.
+    const why = err instanceof MigrationError ? err.message : reason(err);
+    throw new ConfigError([`ROUTEOPS_DATABASE_URL: the database at ${db.safeUrl} could not be migrated (${why})`], 'environment');
+  }
   const zone = makeZone(opts.config.timezone);
   const dir = journalDir(opts.dbPath);
   const journal = dir === null ? undefined : new Journal(dir);

@@ -58,6 +58,11 @@ test('a failing migration is rolled back alone: the earlier ones stay applied', 
 
 test('URLs: only postgres:// is accepted, and a password never shows in messages', () => {
   assert.equal(redactUrl('postgres://ops:s3cret@db.internal:5432/routeops'), 'postgres://ops:***@db.internal:5432/routeops');
+  // A password a URL parser takes for a port and path, and passwords in the query string (pg reads them).
+  assert.equal(redactUrl('postgres://rv:2024/S3cretPW@127.0.0.1:43839/rvdb'), 'postgres://rv:***@127.0.0.1:43839/rvdb');
+  assert.equal(redactUrl('postgres://rv@127.0.0.1:43839/rvdb?password=WrongQueryPW&sslmode=require'), 'postgres://rv@127.0.0.1:43839/rvdb?password=***&sslmode=require');
+  assert.equal(redactUrl('postgresql://a:b@c@h/db?sslpassword=x'), 'postgresql://a:***@h/db?sslpassword=***');
+  assert.equal(redactUrl('not a url'), '(a database URL that does not parse)');
   assert.throws(() => openPostgres('mysql://ops:s3cret@db/routeops'), (err: Error) => err instanceof PgStoreError && !err.message.includes('s3cret') && /expected postgres:\/\//.test(err.message));
 });
 

@@ -59,6 +59,8 @@ export function openPostgres(url: string, opts: PgOpenOptions = {}): PgDb {
     types,
     application_name: opts.applicationName ?? 'routeops',
     connectionTimeoutMillis: 10_000,
+    // A server that vanished (no FIN: a failover, a cut link) is noticed by TCP keepalive, not never.
+    keepAlive: true,
   });
   // An idle client's error (the server restarted) must not crash the process: the pool drops
   // that client and the next query connects again.

@@ -19,6 +19,9 @@ export interface PgUsageMeterDeps {
   maxRetryMs?: number;
 }
 
+/** How long `written()` waits for the rows' try at the server before the answer goes on without it. */
+const WRITTEN_WAIT_MS = 1000;
+
 interface Batch {
   rows: readonly UsageInput[];
   source: UsageSource;
@@ -94,7 +97,8 @@ export function createPgUsageMeter(deps: PgUsageMeterDeps): UsageMeter {
       const rows = ended.flatMap((e) => e.rows);
       if (rows.length) push(rows, source, ended.map((e) => e.entry));
     },
-    written: () => lastTried,
+    // At most WRITTEN_WAIT_MS: a server that stopped answering (no error yet) must not hold the answer.
+    written: () => Promise.race([lastTried, new Promise<void>((resolve) => setTimeout(resolve, WRITTEN_WAIT_MS).unref())]),
     waitingRows: () => writes.items().flatMap((b) => b.rows),
     get pending() {
       return writes.items().reduce((n, b) => n + b.rows.length, 0);
