@@ -31,13 +31,27 @@ if (files.length === 0) {
   console.error(`no *.test.js under ${testDir}: run the build first`);
   process.exit(1);
 }
+// Ctrl-C, SIGTERM or a closed terminal: the test runner gets it (a Ctrl-C reaches it anyway, same
+// process group), no further pass starts, and the server is stopped either way.
+let child;
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    interrupted = true;
+    child?.kill(sig);
+  });
+}
 let server;
 if (!process.env.ROUTEOPS_TEST_DATABASE_URL) {
   try {
     server = await startPostgres();
   } catch (err) {
-    console.error(`the tests need PostgreSQL: ${err.message}`);
+    console.error(interrupted ? 'stopped while starting PostgreSQL' : `the tests need PostgreSQL: ${err.message}`);
     process.exit(1);
+  }
+  if (interrupted) {
+    server.stop();
+    process.exit(130);
   }
 }
 const env = { ...process.env, ROUTEOPS_TEST_DATABASE_URL: process.env.ROUTEOPS_TEST_DATABASE_URL ?? server.url };
@@ -55,15 +69,14 @@ const passes = [
   { files, env: {} },
   { files: appFiles, env: { ROUTEOPS_TEST_STORE: 'postgres' } },
 ];
-let child;
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child?.kill(sig));
 let status = 0;
 for (const [i, pass] of passes.entries()) {
+  if (interrupted) break;
   if (i > 0) console.log(`\n# pass ${i + 1}: ${pass.files.length} files again over PostgreSQL (ROUTEOPS_TEST_STORE=postgres)\n`);
   child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...process.argv.slice(2), ...pass.files], { cwd: root, stdio: 'inherit', env: { ...env, ...pass.env } });
   const [code, signal] = await new Promise((resolve) => child.on('exit', (c, sg) => resolve([c, sg])));
-  if (signal) {
-    status = 1;
+  if (signal || interrupted) {
+    status = status || 130;
     break;
   }
   if (code !== 0) status = code ?? 1;
