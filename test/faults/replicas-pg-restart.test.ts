@@ -28,7 +28,7 @@ async function startOwnPostgres(): Promise<PgServer> {
 const KEY_NAME = 'orders-svc';
 const unreachable = (bot: BotProcess, mark: number) => bot.waitForLog((l) => l.msg === 'database unreachable: usage rows wait in memory and are retried' && bot.logs.indexOf(l) >= mark, 'the meter waiting for the database');
 
-test('PostgreSQL restarted under two replicas: rows of calls that ended while it was down are written once it is back (and from the journal of a replica stopped meanwhile), the replicas reconnect, rows equal calls received', { timeout: 60_000 }, async (t) => {
+test('PostgreSQL restarted under two replicas: rows of calls that ended while it was down are written once it is back (and from the journal of a replica stopped meanwhile), the replicas reconnect, rows equal calls received', { timeout: 120_000 }, async (t) => {
   const server = await startOwnPostgres();
   t.after(() => server.stop());
   const rig = await startReplicaRig(t, {

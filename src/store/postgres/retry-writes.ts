@@ -40,7 +40,7 @@ export interface PgRetryWritesDeps<T> {
   apply(item: T): Promise<void>;
   /** Items the server refused for good. Log them. */
   dropped(items: readonly T[], err: unknown): void;
-  /** First retry after this; doubles up to maxRetryMs. Defaults 500 ms and 30 s. */
+  /** First retry after this; doubles up to maxRetryMs. Defaults 500 ms and 5 s (a server back from a restart is written to within 5 s). */
   retryMs?: number;
   maxRetryMs?: number;
 }
@@ -48,7 +48,7 @@ export interface PgRetryWritesDeps<T> {
 export function createPgRetryWrites<T>(deps: PgRetryWritesDeps<T>): PgRetryWrites<T> {
   const { log, what, apply, dropped } = deps;
   const firstRetry = deps.retryMs ?? 500;
-  const maxRetry = deps.maxRetryMs ?? 30_000;
+  const maxRetry = deps.maxRetryMs ?? 5_000;
   const waiting: T[] = [];
   let timer: NodeJS.Timeout | null = null;
   let delay = firstRetry;

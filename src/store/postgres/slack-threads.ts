@@ -27,7 +27,7 @@ export interface PgSlackStore extends SlackStore {
 }
 
 export interface PgSlackStoreOptions {
-  /** First retry while the server is out of reach; doubles up to maxRetryMs (defaults 500 ms, 30 s). */
+  /** First retry while the server is out of reach; doubles up to maxRetryMs (defaults 500 ms, 5 s). */
   retryMs?: number;
   maxRetryMs?: number;
   journal?: Journal;
