@@ -65,8 +65,11 @@ test('PostgreSQL restarted under two replicas: rows of calls that ended while it
   // A call that comes while the server is down is refused before it reaches a provider (the key cannot be checked).
   const receivedBefore = rig.sim.requests.length;
   const refused = await fetch(`${replicas[0]!.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'quick', messages: [{ role: 'user', content: 'while the database is down' }] }) });
-  t.diagnostic(`a call while the database is down: HTTP ${refused.status} ${await refused.text()}`);
-  assert.ok(refused.status >= 500, `refused (HTTP ${refused.status})`);
+  const refusal = await refused.text();
+  t.diagnostic(`a call while the database is down: HTTP ${refused.status} ${refusal}`);
+  assert.match(refusal, /"code":"database_unavailable"/);
+  assert.equal(refused.status, 503, 'refused as unavailable, which clients retry');
+  assert.equal(refused.headers.get('retry-after'), '5');
   assert.equal(rig.sim.requests.length, receivedBefore, 'nothing sent upstream');
   // Replica 1 is stopped meanwhile: its rows stay in its journal.
   assert.deepEqual(await replicas[1]!.kill('SIGTERM'), { code: 0, signal: null });

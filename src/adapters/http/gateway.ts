@@ -4,6 +4,7 @@
 // OpenAI-shaped; nothing secret (keys, upstream bodies) is echoed or logged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { isStoreUnavailable } from '../../store/unavailable.js';
 import { errorBody, gatewayError, type GatewayError } from '../../features/gateway/errors.js';
 import type { GatewayKeyInfo, GatewayKeys } from '../../features/gateway/keys.js';
 import { knownFields, parseChatBody } from '../../features/gateway/request.js';
@@ -136,8 +137,17 @@ export function createGatewayHandler(deps: GatewayHttpDeps): GatewayHandler {
   };
 }
 
-/** An unexpected failure inside the gateway: a short 500, the details in the log only. */
+/**
+ * An unexpected failure inside the gateway: a short 500, the details in the log only; the store
+ * out of reach (the key cannot be checked) is a 503 with Retry-After, which clients retry.
+ */
 export function gatewayCrashed(res: ServerResponse, log: Logger, err: unknown): void {
+  if (isStoreUnavailable(err)) {
+    log.warn({ err: (err as Error).message }, 'gateway request refused: the database cannot be reached');
+    if (!res.headersSent) return sendError(res, gatewayError(503, 'api_error', 'database_unavailable', "the gateway's database cannot be reached right now; retry in a few seconds", null, { 'retry-after': '5' }));
+    res.destroy();
+    return;
+  }
   log.error({ err }, 'gateway request failed on our side');
   if (!res.headersSent) sendError(res, gatewayError(500, 'api_error', 'internal_error', 'the gateway failed on its side; the request may be retried'));
   else res.destroy();

@@ -6,9 +6,8 @@
 // (a bad value) will never go in: it is handed to `dropped`.
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { UNAVAILABLE_STATES } from '../unavailable.js';
 
-/** SQLSTATEs that mean "not now" rather than "never": connection failures, a server shutting down or starting, too many connections. */
-const TRANSIENT_STATES = /^(08...|57P0[123]|53300)$/;
 
 /**
  * True when the failure is the server being out of reach (refused, reset, timed out, shutting
@@ -16,7 +15,7 @@ const TRANSIENT_STATES = /^(08...|57P0[123]|53300)$/;
  * (a socket error, "Connection terminated", a connect timeout) carry none and mean the connection.
  */
 export function isUnreachable(err: unknown): boolean {
-  if (err instanceof pg.DatabaseError) return TRANSIENT_STATES.test(err.code ?? '');
+  if (err instanceof pg.DatabaseError) return UNAVAILABLE_STATES.test(err.code ?? '');
   return err instanceof Error;
 }
 
