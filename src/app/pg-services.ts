@@ -3,8 +3,8 @@
 // the PostgreSQL repositories, ledger and usage meter. The journal of calls and rows not yet
 // written stays a local folder (beside ROUTEOPS_DB's path): it is this machine's, replayed by the
 // next process started here.
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { assembleServices, replayLeftJournals } from './assemble-services.js';
 import { ConfigError } from '../config/load.js';
 import { makeZone } from '../domain/time/zone.js';
 import { priceUsage, usageForCost } from '../domain/money/cost.js';
@@ -17,13 +17,6 @@ import { repriceIn } from '../store/postgres/ledger/reprice.js';
 import { createPostgresRepositories } from '../store/postgres/repositories.js';
 import { createPgUsageMeter } from '../store/postgres/usage-meter.js';
 import { Journal, journalDir } from '../store/journal.js';
-import { replayJournals } from '../store/replay-journal.js';
-import { createProviderClients } from '../upstream/providers/client.js';
-import { createBalanceSources } from '../upstream/balances/index.js';
-import { RouteChecker } from '../features/routecheck/runner.js';
-import { UserTurns } from '../features/ask/user-turns.js';
-import { leaseDeps } from '../features/lease.js';
-import { createGatewayKeys, type GatewayKeys } from '../features/gateway/keys.js';
 import { appliedLayer, CatalogHolder } from '../features/catalog/catalog-holder.js';
 import { buildCatalog } from './ledger.js';
 import type { ServiceOptions, Services } from './services.js';
@@ -87,49 +80,14 @@ async function wire(db: PgDb, opts: ServiceOptions): Promise<Services> {
   });
   if (await ledger.ensureTimezone(zone.name)) opts.log.info({ timezone: zone.name }, 'ledger days recomputed for the configured timezone');
   const usage = createPgUsageMeter({ ledger, log: opts.log, ...(journal ? { journal } : {}) });
-  if (dir !== null) {
-    try {
-      replayJournals(dir, { usage, slack: store.slack, log: opts.log });
-    } catch (err) {
-      opts.log.error({ err: (err as Error).message, journal: dir }, 'journal could not be replayed');
-    }
-  }
-  const providers = createProviderClients(opts.config.providers, opts.secrets ?? {});
-  const clock = opts.clock ?? (() => new Date());
-  const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const lease = (what: string) => leaseDeps(store.leases, instance, clock, opts.log, what);
+  replayLeftJournals(dir, { usage, store }, opts.log);
   let open = true;
-  let gatewayKeys: GatewayKeys | undefined;
-  return {
-    config: opts.config,
+  return assembleServices({
     store,
-    get catalog() {
-      return catalogs.current;
-    },
-    catalogs,
     ledger,
     usage,
     zone,
-    clock,
-    instance,
-    log: opts.log,
-    providers,
-    balances: createBalanceSources(opts.config.balances, opts.secrets ?? {}),
-    userTurns: new UserTurns({ lease: lease('/ask turn') }),
-    routecheck: new RouteChecker({
-      config: opts.config,
-      get catalog() {
-        return catalogs.current;
-      },
-      clock,
-      providers,
-      usage,
-      history: store.routecheck,
-      lease: lease('route check'),
-    }),
-    get gatewayKeys() {
-      return (gatewayKeys ??= createGatewayKeys({ store, ledger, zone, clock, holder: instance, log: opts.log }));
-    },
+    catalogs,
     async close() {
       if (!open) return;
       open = false;
@@ -146,5 +104,5 @@ async function wire(db: PgDb, opts: ServiceOptions): Promise<Services> {
       await db.close();
     },
     isOpen: () => open,
-  };
+  }, opts);
 }
